@@ -1,0 +1,37 @@
+package dev.ebpf.profiling.api.profile;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What one node saw in one time slice: the document the agent prints as JSON, writes to a result
+ * ConfigMap, and the operator merges into a ProfilingJob's status.
+ *
+ * @param node           the node (host) name
+ * @param event          the perf event that drove sampling: {@code cpu-cycles} or {@code cpu-clock}
+ * @param frequencyHz    samples per second per CPU
+ * @param cpus           the CPUs sampled
+ * @param start          when the slice began
+ * @param end            when the slice ended
+ * @param durationSeconds end minus start
+ * @param totalSamples   on-CPU samples counted (idle excluded)
+ * @param lostSamples    samples the kernel could not record in full; see {@link LostSamples}
+ * @param lost           the losses by cause
+ * @param topApplications the busiest applications, busiest first
+ */
+@JsonPropertyOrder({"node", "event", "frequencyHz", "cpus", "start", "end", "durationSeconds",
+    "totalSamples", "lostSamples", "lost", "topApplications"})
+public record NodeProfile(
+        String node,
+        String event,
+        int frequencyHz,
+        List<Integer> cpus,
+        Instant start,
+        Instant end,
+        double durationSeconds,
+        long totalSamples,
+        long lostSamples,
+        LostSamples lost,
+        List<ApplicationUsage> topApplications) {
+}
