@@ -1,0 +1,249 @@
+package dev.ebpf.profiling.agent.sampler;
+
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_COUNT;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_FILTERED_OUT;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_IDLE;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_LOST_KERNEL_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_LOST_MAP_FULL;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_LOST_USER_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_SAMPLES;
+import static dev.ebpf.profiling.bpf.BpfContract.MAX_STACK_DEPTH;
+import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ebpf.profiling.agent.bpf.BpfMap;
+import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.bpf.PerfEvents;
+import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.api.profile.LostSamples;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The on-CPU sampler: bpf/profile.bpf.c on one perf event per selected CPU, counting in the kernel.
+ *
+ * <p>Slicing uses two slots (A/B maps). {@link #cut()} flips the program's {@code active_slot},
+ * waits for programs already running to finish, then drains the slot that went quiet. Each sample
+ * lands in exactly one slot and each slot is drained exactly once per use, so no sample is lost or
+ * counted twice across a cut.
+ */
+public final class OnCpuSampler implements AutoCloseable {
+
+    private static final String OBJECT = "profile";
+    private static final String PROGRAM = "on_cpu_sample";
+    /** A BPF program runs for microseconds; this is ample for one that read the old slot to finish. */
+    private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
+    private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
+
+    /**
+     * @param cpus              CPUs to sample (events are opened only there)
+     * @param frequencyHz       samples per second per CPU
+     * @param allowedCgroupIds  count only these cgroups and their descendants; empty means all
+     * @param preferredEvent    {@link SamplingEvent#CPU_CYCLES} to try the PMU first
+     * @param countMapEntries   capacity of each slot's count map; 0 keeps the header's default
+     */
+    public record Settings(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds,
+                           SamplingEvent preferredEvent, int countMapEntries) {
+
+        public Settings {
+            cpus = List.copyOf(cpus);
+            allowedCgroupIds = Set.copyOf(allowedCgroupIds);
+        }
+
+        public static Settings of(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds) {
+            return new Settings(cpus, frequencyHz, allowedCgroupIds, SamplingEvent.CPU_CYCLES, 0);
+        }
+    }
+
+    private final Settings settings;
+    private final BpfObject object;
+    private final SamplingEvent event;
+    private final BpfMap activeSlotVariable;
+    private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
+    private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
+    private final BpfMap counters;
+    private int activeSlot;
+    private Instant sliceStart;
+    private long sliceStartNanos;
+
+    private OnCpuSampler(Settings settings, BpfObject object, SamplingEvent event) {
+        this.settings = settings;
+        this.object = object;
+        this.event = event;
+        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            counts[slot] = object.map("counts_" + slot).requireSizes(SampleKey.LAYOUT.byteSize(), Long.BYTES);
+            stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
+        }
+        this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
+    }
+
+    /** Loads the program, opens the perf events and starts the first slice. */
+    public static OnCpuSampler start(Settings settings) {
+        if (settings.cpus().isEmpty()) {
+            throw new IllegalArgumentException("no CPUs to sample");
+        }
+        BpfObject object = BpfObject.open(OBJECT);
+        try {
+            configure(object, settings);
+            object.load();
+            allowCgroups(object.map("allowed_cgroups"), settings.allowedCgroupIds());
+            SamplingEvent event;
+            try (PerfEvents events = PerfEvents.open(settings.cpus(), settings.frequencyHz(),
+                    settings.preferredEvent())) {
+                event = events.event();
+                OnCpuSampler sampler = new OnCpuSampler(settings, object, event);
+                events.attach(object, PROGRAM);
+                sampler.beginSlice(Instant.now(), System.nanoTime());
+                return sampler;
+            }
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+    }
+
+    private static void configure(BpfObject object, Settings settings) {
+        // struct sampler_config { __u32 filter_cgroups; __u32 reserved; } is all of .rodata.
+        MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
+        config.set(JAVA_INT, 0, settings.allowedCgroupIds().isEmpty() ? 0 : 1);
+        if (settings.countMapEntries() > 0) {
+            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+                object.setMaxEntries("counts_" + slot, settings.countMapEntries());
+            }
+        }
+    }
+
+    private static void allowCgroups(BpfMap allowed, Set<Long> cgroupIds) {
+        if (cgroupIds.size() > allowed.maxEntries()) {
+            throw new IllegalArgumentException("too many cgroups to filter on: " + cgroupIds.size()
+                    + " (at most " + allowed.maxEntries() + ")");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_LONG);
+            MemorySegment yes = arena.allocate(JAVA_BYTE);
+            yes.set(JAVA_BYTE, 0, (byte) 1);
+            for (long id : cgroupIds) {
+                key.set(JAVA_LONG, 0, id);
+                allowed.update(key, yes, 0);
+            }
+        }
+    }
+
+    private void beginSlice(Instant start, long startNanos) {
+        this.sliceStart = start;
+        this.sliceStartNanos = startNanos;
+    }
+
+    /** The event that actually runs: cpu-clock when the machine has no PMU. */
+    public SamplingEvent event() {
+        return event;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Ends the current slice, starts the next one empty, and returns what the ended one counted. */
+    public synchronized RawSlice cut() {
+        int finished = activeSlot;
+        int next = (finished + 1) % SLOT_COUNT;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zero = arena.allocate(JAVA_INT);
+            MemorySegment slot = arena.allocate(JAVA_INT);
+            slot.set(JAVA_INT, 0, next);
+            activeSlotVariable.update(zero, slot, 0);
+        }
+        long endNanos = System.nanoTime();
+        Instant end = Instant.now();
+        activeSlot = next;
+        try {
+            Thread.sleep(SLOT_QUIESCE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Map<SampleKey, Long> sampleCounts = drainCounts(finished);
+        Map<Integer, long[]> stackTraces = readStacks(finished, sampleCounts);
+        SliceCounters sliceCounters = drainCounters(finished);
+        RawSlice slice = new RawSlice(event, settings.frequencyHz(), settings.cpus(), sliceStart, end,
+                endNanos - sliceStartNanos, sampleCounts, stackTraces, sliceCounters);
+        beginSlice(end, endNanos);
+        return slice;
+    }
+
+    private Map<SampleKey, Long> drainCounts(int slot) {
+        Map<SampleKey, Long> result = new HashMap<>();
+        counts[slot].drain((key, value) -> result.merge(SampleKey.read(key), value.get(JAVA_LONG, 0), Long::sum));
+        return result;
+    }
+
+    /** Copies the stacks the keys use, then empties the slot's stack map for its next use. */
+    private Map<Integer, long[]> readStacks(int slot, Map<SampleKey, Long> sampleCounts) {
+        Map<Integer, long[]> result = new HashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment id = arena.allocate(JAVA_INT);
+            MemorySegment frames = arena.allocate(STACK_BYTES, 8);
+            for (SampleKey key : sampleCounts.keySet()) {
+                for (int stackId : new int[] {key.kernelStackId(), key.userStackId()}) {
+                    if (stackId < 0 || result.containsKey(stackId)) {
+                        continue;
+                    }
+                    id.set(JAVA_INT, 0, stackId);
+                    if (stacks[slot].lookup(id, frames)) {
+                        result.put(stackId, trimmed(frames.toArray(JAVA_LONG)));
+                    }
+                }
+            }
+        }
+        stacks[slot].clear();
+        return result;
+    }
+
+    /** A stack-trace map value is zero-padded after the root frame. */
+    private static long[] trimmed(long[] frames) {
+        int depth = 0;
+        while (depth < frames.length && frames[depth] != 0) {
+            depth++;
+        }
+        return Arrays.copyOf(frames, depth);
+    }
+
+    /** Reads this slot's per-CPU counters, then zeroes them for the slot's next use. */
+    private SliceCounters drainCounters(int slot) {
+        long[][] perCpu = new long[COUNTER_COUNT][];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment index = arena.allocate(JAVA_INT);
+            MemorySegment values = arena.allocate(counters.userValueBytes(), 8);
+            MemorySegment zeros = arena.allocate(counters.userValueBytes(), 8);
+            for (int counter = 0; counter < COUNTER_COUNT; counter++) {
+                index.set(JAVA_INT, 0, slot * COUNTER_COUNT + counter);
+                counters.lookup(index, values);
+                perCpu[counter] = values.toArray(JAVA_LONG);
+                counters.update(index, zeros, 0);
+            }
+        }
+        LostSamples lost = new LostSamples(sum(perCpu[COUNTER_LOST_MAP_FULL]),
+                sum(perCpu[COUNTER_LOST_KERNEL_STACK]), sum(perCpu[COUNTER_LOST_USER_STACK]));
+        return new SliceCounters(perCpu[COUNTER_SAMPLES], sum(perCpu[COUNTER_IDLE]),
+                sum(perCpu[COUNTER_FILTERED_OUT]), lost);
+    }
+
+    private static long sum(long[] values) {
+        return Arrays.stream(values).sum();
+    }
+
+    /** Detaches the program and frees its maps. */
+    @Override
+    public synchronized void close() {
+        object.close();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.ebpf.profiling.agent.sampler;
+
+import dev.ebpf.profiling.bpf.BpfContract;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The key of the on-CPU count maps: {@code struct sample_key} of bpf/profiler.h.
+ *
+ * @param tgid          the process
+ * @param cgroupId      the cgroup v2 id of the task (its directory's inode)
+ * @param kernelStackId stack id in the slot's stack map, or {@link BpfContract#NO_STACK_ID}
+ * @param userStackId   stack id in the slot's stack map, or {@link BpfContract#NO_STACK_ID}
+ * @param comm          the thread's name when sampled (so exited processes keep a name)
+ */
+public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStackId, String comm) {
+
+    /** Mirrors struct sample_key; its size is checked against the loaded map. */
+    static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("tgid"),
+            ValueLayout.JAVA_INT.withName("kernel_stack_id"),
+            ValueLayout.JAVA_LONG.withName("cgroup_id"),
+            ValueLayout.JAVA_INT.withName("user_stack_id"),
+            ValueLayout.JAVA_INT.withName("reserved"),
+            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+
+    private static final long TGID = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("tgid"));
+    private static final long KERNEL_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kernel_stack_id"));
+    private static final long CGROUP = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cgroup_id"));
+    private static final long USER_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("user_stack_id"));
+    private static final long COMM = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("comm"));
+
+    static SampleKey read(MemorySegment key) {
+        return new SampleKey(
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
+                key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, KERNEL_STACK),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, USER_STACK),
+                comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)));
+    }
+
+    private static String comm(MemorySegment bytes) {
+        byte[] raw = bytes.toArray(ValueLayout.JAVA_BYTE);
+        int length = 0;
+        while (length < raw.length && raw[length] != 0) {
+            length++;
+        }
+        return new String(raw, 0, length, StandardCharsets.UTF_8);
+    }
+
+    public boolean hasKernelStack() {
+        return kernelStackId != BpfContract.NO_STACK_ID;
+    }
+
+    public boolean hasUserStack() {
+        return userStackId != BpfContract.NO_STACK_ID;
+    }
+}
