@@ -1,0 +1,28 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import dev.ebpf.profiling.api.profile.Frame;
+
+/** The frames that name no function: they still print, so a stack never loses a frame. */
+public final class Frames {
+
+    public static final String UNKNOWN = "[unknown]";
+    public static final String EXITED = "[exited]";
+
+    private Frames() {
+    }
+
+    /** An address no mapping or symbol covers. */
+    public static Frame unknown(Frame.Origin origin) {
+        return new Frame(UNKNOWN, null, origin);
+    }
+
+    /** A user address of a process that exited before its maps were captured. */
+    public static Frame exited() {
+        return new Frame(EXITED, null, Frame.Origin.UNKNOWN);
+    }
+
+    /** An address in a known file without a symbol for it: {@code [module+0xoffset]}. */
+    public static Frame unnamed(String module, long fileOffset, Frame.Origin origin) {
+        return new Frame("[" + module + "+0x" + Long.toHexString(fileOffset) + "]", module, origin);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import dev.ebpf.profiling.api.profile.Frame;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The kernel's text symbols from {@code /proc/kallsyms}, sorted by address, so that a kernel
+ * instruction pointer resolves to the function that contains it by binary search.
+ */
+public final class KernelSymbols {
+
+    public static final Path PROC_KALLSYMS = Path.of("/proc/kallsyms");
+    /** The module name of symbols built into the kernel image. */
+    public static final String KERNEL_IMAGE = "vmlinux";
+
+    private final long[] addresses;
+    private final String[] names;
+    private final String[] modules;
+
+    private KernelSymbols(long[] addresses, String[] names, String[] modules) {
+        this.addresses = addresses;
+        this.names = names;
+        this.modules = modules;
+    }
+
+    /** Reads this machine's {@code /proc/kallsyms}. */
+    public static KernelSymbols load() {
+        return load(PROC_KALLSYMS);
+    }
+
+    public static KernelSymbols load(Path kallsyms) {
+        try (BufferedReader reader = Files.newBufferedReader(kallsyms)) {
+            return parse(reader, kallsyms.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + kallsyms + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses kallsyms text: {@code address type name [module]} per line. Only text (code)
+     * symbols are kept: instruction pointers can only land in code.
+     *
+     * @throws KernelSymbolsHiddenException when every address reads 0 (kptr_restrict)
+     */
+    static KernelSymbols parse(BufferedReader reader, String source) throws IOException {
+        record Entry(long address, String name, String module) {
+        }
+        List<Entry> entries = new ArrayList<>();
+        boolean anyNonZero = false;
+        int lineNumber = 0;
+        for (String line; (line = reader.readLine()) != null; ) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length < 3 || fields[1].length() != 1) {
+                throw new IllegalArgumentException(
+                        source + " line " + lineNumber + ": expected 'address type name', got: " + line);
+            }
+            long address;
+            try {
+                address = Long.parseUnsignedLong(fields[0], 16);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        source + " line " + lineNumber + ": bad address '" + fields[0] + "'", e);
+            }
+            anyNonZero |= address != 0;
+            if (!isText(fields[1].charAt(0))) {
+                continue;
+            }
+            String module = fields.length > 3 ? stripBrackets(fields[3]) : KERNEL_IMAGE;
+            entries.add(new Entry(address, fields[2], module));
+        }
+        if (lineNumber > 0 && !anyNonZero) {
+            throw new KernelSymbolsHiddenException(source);
+        }
+        entries.sort(Comparator.comparing(Entry::address, Long::compareUnsigned)
+                .thenComparing(e -> e.name().startsWith("_") ? 1 : 0));
+        long[] addresses = new long[entries.size()];
+        String[] names = new String[entries.size()];
+        String[] modules = new String[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            addresses[i] = entries.get(i).address();
+            names[i] = entries.get(i).name();
+            modules[i] = entries.get(i).module();
+        }
+        return new KernelSymbols(addresses, names, modules);
+    }
+
+    /** t/T: code in the text section; w/W: weak symbols, which in kallsyms are functions too. */
+    private static boolean isText(char type) {
+        return type == 't' || type == 'T' || type == 'w' || type == 'W';
+    }
+
+    private static String stripBrackets(String module) {
+        return module.startsWith("[") && module.endsWith("]") ? module.substring(1, module.length() - 1) : module;
+    }
+
+    public int size() {
+        return addresses.length;
+    }
+
+    /**
+     * The frame of a kernel instruction pointer: the nearest symbol at or below it. An address
+     * below the first symbol names no function and prints as {@code [unknown]}.
+     */
+    public Frame resolve(long ip) {
+        int index = floorIndex(ip);
+        if (index < 0) {
+            return Frames.unknown(Frame.Origin.KERNEL);
+        }
+        // Several names can share one address (aliases); the sort put the one without a
+        // leading underscore first, and the floor search returns the last of equal addresses.
+        while (index > 0 && addresses[index - 1] == addresses[index]) {
+            index--;
+        }
+        return new Frame(names[index], modules[index], Frame.Origin.KERNEL);
+    }
+
+    /** The index of the greatest address <= ip (unsigned), or -1. */
+    private int floorIndex(long ip) {
+        int low = 0;
+        int high = addresses.length - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            if (Long.compareUnsigned(addresses[mid], ip) <= 0) {
+                found = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public String toString() {
+        return "KernelSymbols[" + addresses.length + " text symbols, "
+                + Arrays.stream(modules).distinct().count() + " modules]";
+    }
+}

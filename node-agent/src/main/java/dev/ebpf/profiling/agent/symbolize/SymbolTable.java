@@ -1,0 +1,68 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Function symbols with sizes, sorted by address: an address finds its function by binary search. */
+final class SymbolTable {
+
+    /** One function; {@code rank} orders aliases at one address, lowest first. */
+    record Symbol(long address, long size, String name, int rank) {
+    }
+
+    static final SymbolTable EMPTY = new SymbolTable(List.of());
+
+    private final long[] starts;
+    private final long[] ends;
+    private final String[] names;
+
+    SymbolTable(List<Symbol> symbols) {
+        List<Symbol> sorted = new ArrayList<>(symbols);
+        sorted.sort(Comparator.comparing(Symbol::address, Long::compareUnsigned)
+                .thenComparingInt(Symbol::rank)
+                .thenComparing(Symbol::name));
+        starts = new long[sorted.size()];
+        ends = new long[sorted.size()];
+        names = new String[sorted.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            starts[i] = sorted.get(i).address();
+            ends[i] = sorted.get(i).address() + sorted.get(i).size();
+            names[i] = sorted.get(i).name();
+        }
+    }
+
+    int size() {
+        return starts.length;
+    }
+
+    /** The name of the function whose [start, start+size) holds this address, or null. */
+    String lookup(long address) {
+        int low = 0;
+        int high = starts.length - 1;
+        int floor = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            if (Long.compareUnsigned(starts[mid], address) <= 0) {
+                floor = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        if (floor < 0) {
+            return null;
+        }
+        int first = floor;
+        while (first > 0 && starts[first - 1] == starts[floor]) {
+            first--;
+        }
+        // Among aliases at one start, the best-ranked one that covers the address wins.
+        for (int i = first; i <= floor; i++) {
+            if (Long.compareUnsigned(address, ends[i]) < 0) {
+                return names[i];
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ELF symbols by file identity, so a binary that a thousand processes map is read once. Files
+ * that are not readable ELF (32-bit, corrupt) are remembered too, with their reason, so they are
+ * not retried each slice. Files that could not be opened (the process and its mount namespace
+ * went away) are not remembered: another process may reach them later. The least recently used
+ * entries go first once the cache is full.
+ */
+final class SymbolTableCache {
+
+    private final Map<FileIdentity, ElfSymbols> entries;
+    private long fileReads;
+
+    SymbolTableCache(int capacity) {
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<FileIdentity, ElfSymbols> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /**
+     * The symbols of a file, read from the first of the candidate paths that opens (the same
+     * file as seen through different processes' roots) unless already cached.
+     */
+    synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates) {
+        ElfSymbols cached = entries.get(identity);
+        if (cached != null) {
+            return cached;
+        }
+        String lastProblem = "no path to read it from";
+        for (Path candidate : candidates) {
+            fileReads++;
+            try {
+                ElfSymbols symbols = ElfReader.read(candidate);
+                entries.put(identity, symbols);
+                return symbols;
+            } catch (ElfFormatException e) {
+                ElfSymbols unreadable = ElfSymbols.unreadable(e.getMessage());
+                entries.put(identity, unreadable);
+                return unreadable;
+            } catch (IOException e) {
+                lastProblem = candidate + ": " + e;
+            }
+        }
+        return ElfSymbols.unreadable(lastProblem);
+    }
+
+    synchronized boolean contains(FileIdentity identity) {
+        return entries.containsKey(identity);
+    }
+
+    /** How many times a file was opened to read symbols: the measure of the cache's worth. */
+    synchronized long fileReads() {
+        return fileReads;
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Names the frames of sampled stacks. It lives as long as the agent, so that its caches (ELF
+ * symbols by file identity, JIT maps) carry over from slice to slice; each slice takes a
+ * {@link #snapshot} at its end and symbolizes its stacks from that.
+ */
+public final class Symbolizer {
+
+    /** Files whose symbols stay cached; a node rarely maps more distinct binaries and libraries. */
+    public static final int DEFAULT_CACHED_FILES = 4096;
+    private static final String PERF_MAP_DIRECTORY = "tmp";
+    private static final String DELETED_SUFFIX = " (deleted)";
+
+    private final KernelSymbols kernel;
+    private final Path proc;
+    private final SymbolTableCache symbolCache;
+    private final Map<Integer, CachedPerfMap> perfMaps = new HashMap<>();
+
+    /** A JIT map as read, with what it looked like on disk, to read it again only when it grew. */
+    private record CachedPerfMap(long size, long modified, PerfMap map) {
+    }
+
+    public Symbolizer(KernelSymbols kernel) {
+        this(kernel, Path.of("/proc"), DEFAULT_CACHED_FILES);
+    }
+
+    Symbolizer(KernelSymbols kernel, Path proc, int cachedFiles) {
+        this.kernel = kernel;
+        this.proc = proc;
+        this.symbolCache = new SymbolTableCache(cachedFiles);
+    }
+
+    /**
+     * Captures, at slice end, the maps, executable and JIT map of these processes and makes sure
+     * the symbols of every file they run code from are loaded, so their frames still resolve when
+     * they exit before their stacks are symbolized. A process already gone is left out: its user
+     * frames print as {@code [exited]}.
+     */
+    public synchronized SliceSymbols snapshot(Collection<Integer> tgids) {
+        Map<Integer, ProcessImage> images = new LinkedHashMap<>();
+        for (int tgid : tgids) {
+            ProcessImage image = capture(tgid);
+            if (image != null) {
+                images.put(tgid, image);
+            }
+        }
+        perfMaps.keySet().retainAll(images.keySet());
+        Map<FileIdentity, ElfSymbols> files = loadFiles(images.values());
+        return new SliceSymbols(kernel, images, files);
+    }
+
+    /** The process's image, or null when it has exited. */
+    private ProcessImage capture(int tgid) {
+        Path processDirectory = proc.resolve(Integer.toString(tgid));
+        try {
+            ProcessMaps maps = ProcessMaps.read(processDirectory.resolve("maps"));
+            String executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
+            Path root = processDirectory.resolve("root");
+            return new ProcessImage(tgid, maps, executable, root, perfMap(tgid, processDirectory, root));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            // A process that exits while its files are read fails with ESRCH-like errors.
+            if (!Files.exists(processDirectory)) {
+                return null;
+            }
+            throw new IllegalStateException("cannot read process " + tgid + ": " + e, e);
+        }
+    }
+
+    private static String stripDeleted(String path) {
+        return path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
+    }
+
+    /**
+     * The process's /tmp/perf-PID.map, where PID is its id in its own PID namespace (a JVM in a
+     * container writes perf-1.map), read through its root; read again only when it changed.
+     */
+    private PerfMap perfMap(int tgid, Path processDirectory, Path root) throws IOException {
+        Path file = root.resolve(PERF_MAP_DIRECTORY).resolve("perf-" + namespacePid(tgid, processDirectory) + ".map");
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            perfMaps.remove(tgid);
+            return PerfMap.NONE;
+        }
+        CachedPerfMap cached = perfMaps.get(tgid);
+        long modified = attributes.lastModifiedTime().toMillis();
+        if (cached != null && cached.size() == attributes.size() && cached.modified() == modified) {
+            return cached.map();
+        }
+        PerfMap map = PerfMap.read(file);
+        perfMaps.put(tgid, new CachedPerfMap(attributes.size(), modified, map));
+        return map;
+    }
+
+    /** The innermost id of the NSpid line of /proc/PID/status; the tgid itself on old kernels. */
+    private static int namespacePid(int tgid, Path processDirectory) throws IOException {
+        try (BufferedReader status = Files.newBufferedReader(processDirectory.resolve("status"))) {
+            for (String line; (line = status.readLine()) != null; ) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring("NSpid:".length()).trim().split("\\s+");
+                    return Integer.parseInt(ids[ids.length - 1]);
+                }
+            }
+        }
+        return tgid;
+    }
+
+    /**
+     * The symbols of every file the processes run code from. A file is read through the root of
+     * the first process that maps it, and through the others' should that one be gone.
+     */
+    private Map<FileIdentity, ElfSymbols> loadFiles(Collection<ProcessImage> images) {
+        Map<FileIdentity, List<Path>> paths = new LinkedHashMap<>();
+        for (ProcessImage image : images) {
+            for (MemoryMapping mapping : image.maps().mappings()) {
+                if (mapping.isFileBacked()) {
+                    paths.computeIfAbsent(mapping.file(), identity -> new ArrayList<>())
+                            .add(image.throughRoot(mapping.filePath()));
+                }
+            }
+        }
+        Map<FileIdentity, ElfSymbols> files = new HashMap<>();
+        paths.forEach((identity, candidates) -> files.put(identity, symbolCache.get(identity, candidates)));
+        return files;
+    }
+
+    /** How many times a file was opened to read its symbols, over the symbolizer's life. */
+    public long fileReads() {
+        return symbolCache.fileReads();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.api.profile.Frame;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.lang.foreign.Linker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Symbolizes addresses of live processes: the C fixture (PIE and not), libc in this JVM, a JIT
+ * map, processes that exit before and after the slice-end snapshot.
+ */
+class SymbolizerLiveTest {
+
+    private static final long[] NO_IPS = {};
+    private static final Path PROC = Path.of("/proc");
+
+    @TempDir
+    Path directory;
+
+    private static KernelSymbols kernelSymbols() throws IOException {
+        return KernelSymbols.parse(new BufferedReader(new StringReader("""
+                ffffffff81000000 T entry_SYSCALL_64
+                ffffffff81100000 T vfs_read
+                """)), "test");
+    }
+
+    private static Symbolizer symbolizer() throws IOException {
+        return new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES);
+    }
+
+    private static SymbolizedStack symbolize(Symbolizer symbolizer, int pid, long... userIps) {
+        return symbolizer.snapshot(List.of(pid)).symbolize(new StackSample(pid, "app", userIps, NO_IPS, 1));
+    }
+
+    @ParameterizedTest
+    @EnumSource(HotLoopProgram.Linkage.class)
+    void namesTheHotFunctionOfALiveProcess(HotLoopProgram.Linkage linkage) throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory, "hot_loop", linkage);
+        long size = program.hotFunctionAddressAndSize()[1];
+        try (HotLoopProgram.Running running = program.start(true)) {
+            long start = running.hotFunctionAddress();
+
+            SymbolizedStack stack = symbolize(symbolizer(), running.pid(), start + size / 2, start);
+
+            Frame expected = new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop", Frame.Origin.EXECUTABLE);
+            assertThat(stack.frames()).containsExactly(expected, expected);
+        }
+    }
+
+    @Test
+    void aStrippedExecutableGivesModulePlusOffset() throws Exception {
+        HotLoopProgram stripped = HotLoopProgram.compile(directory).stripped(directory.resolve("hot_loop_stripped"));
+        try (HotLoopProgram.Running running = stripped.start(true)) {
+            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress()).leaf();
+
+            assertThat(leaf.function()).matches("\\[hot_loop_stripped\\+0x[0-9a-f]+]");
+            assertThat(leaf.origin()).isEqualTo(Frame.Origin.EXECUTABLE);
+        }
+    }
+
+    @Test
+    void namesLibcFunctionsOfThisJvmAsLibraryFrames() throws IOException {
+        long getpid = Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow().address();
+        int self = Math.toIntExact(ProcessHandle.current().pid());
+
+        Frame frame = symbolize(symbolizer(), self, getpid).leaf();
+
+        assertThat(frame.function()).isIn("getpid", "__getpid");
+        assertThat(frame.module()).startsWith("libc");
+        assertThat(frame.origin()).isEqualTo(Frame.Origin.LIBRARY);
+    }
+
+    @Test
+    void putsKernelFramesBeforeUserFramesLeafFirst() throws Exception {
+        try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
+            int pid = running.pid();
+            SymbolizedStack stack = symbolizer().snapshot(List.of(pid)).symbolize(new StackSample(pid, "app",
+                    new long[] {running.hotFunctionAddress()}, new long[] {0xffffffff81100010L, 0xffffffff81000010L}, 3));
+
+            assertThat(stack.frames()).extracting(Frame::function)
+                    .containsExactly("vfs_read", "entry_SYSCALL_64", HotLoopProgram.HOT_FUNCTION);
+            assertThat(stack.count()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aProcessThatExitedBeforeTheSnapshotGivesExitedFrames() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        int pid = Math.toIntExact(gone.pid());
+
+        SymbolizedStack stack = symbolize(symbolizer(), pid, 0x401000L, 0x402000L);
+
+        assertThat(stack.frames()).containsExactly(Frames.exited(), Frames.exited());
+    }
+
+    @Test
+    void aProcessThatExitsAfterTheSnapshotStillResolves() throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory);
+        SliceSymbols slice;
+        long address;
+        int pid;
+        try (HotLoopProgram.Running running = program.start(true)) {
+            pid = running.pid();
+            address = running.hotFunctionAddress();
+            slice = symbolizer().snapshot(List.of(pid));
+        }
+        assertThat(PROC.resolve(Integer.toString(pid))).doesNotExist();
+
+        Frame leaf = slice.symbolize(new StackSample(pid, "app", new long[] {address}, NO_IPS, 1)).leaf();
+
+        assertThat(leaf.function()).isEqualTo(HotLoopProgram.HOT_FUNCTION);
+    }
+
+    @Test
+    void readsEachFileOnceForManyProcessesOfOneBinary() throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory);
+        List<HotLoopProgram.Running> processes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                processes.add(program.start(true));
+            }
+            List<Integer> pids = processes.stream().map(HotLoopProgram.Running::pid).toList();
+            Set<FileIdentity> distinctFiles = new HashSet<>();
+            for (int pid : pids) {
+                ProcessMaps.read(PROC.resolve(pid + "/maps")).mappings().stream()
+                        .filter(MemoryMapping::isFileBacked).forEach(mapping -> distinctFiles.add(mapping.file()));
+            }
+            Symbolizer symbolizer = symbolizer();
+
+            SliceSymbols first = symbolizer.snapshot(pids);
+            long readsAfterFirst = symbolizer.fileReads();
+            symbolizer.snapshot(pids);
+
+            // The binary, libc and ld.so: each read once, however many processes map them.
+            assertThat(distinctFiles).hasSize(3);
+            assertThat(readsAfterFirst).isEqualTo(distinctFiles.size());
+            assertThat(symbolizer.fileReads()).isEqualTo(readsAfterFirst);
+            for (HotLoopProgram.Running running : processes) {
+                assertThat(first.symbolize(new StackSample(running.pid(), "app",
+                        new long[] {running.hotFunctionAddress()}, NO_IPS, 1)).leaf().function())
+                        .isEqualTo(HotLoopProgram.HOT_FUNCTION);
+            }
+        } finally {
+            for (HotLoopProgram.Running running : processes) {
+                running.close();
+            }
+        }
+    }
+
+    @Test
+    void namesJitCodeFromThePerfMapInTheProcessRoot() throws Exception {
+        // Below mmap_min_addr: no mapping can hold it, only the JIT map names it.
+        long jitAddress = 0x1000L;
+        try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
+            int pid = running.pid();
+            Path perfMap = PROC.resolve(pid + "/root/tmp/perf-" + pid + ".map");
+            Files.writeString(perfMap, "1000 80 LazyCompile:*handle app.js:3\n");
+            try {
+                Frame leaf = symbolize(symbolizer(), pid, jitAddress + 0x10).leaf();
+
+                assertThat(leaf).isEqualTo(new Frame("LazyCompile:*handle app.js:3", PerfMap.MODULE, Frame.Origin.JIT));
+            } finally {
+                Files.delete(perfMap);
+            }
+        }
+    }
+
+    @Test
+    void anAddressOutsideEveryMappingIsUnknown() throws Exception {
+        try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
+            assertThat(symbolize(symbolizer(), running.pid(), 0x1000L).leaf()).isEqualTo(Frames.unknown(Frame.Origin.UNKNOWN));
+        }
+    }
+}
