@@ -1,0 +1,110 @@
+package dev.ebpf.profiling.api.job;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The names the operator and the node agent share in the cluster: labels, ConfigMap keys, the job
+ * config's mount path and environment variables, and how result ConfigMaps are named. See the
+ * "Operator" section of the README for the layout as a whole.
+ */
+public final class AgentContract {
+
+    /** Every object the operator or its agents create carries this label, with the job's name. */
+    public static final String LABEL_JOB = "profiling.ebpf.dev/job";
+    /** What the object is: one of the COMPONENT_ values. */
+    public static final String LABEL_COMPONENT = "profiling.ebpf.dev/component";
+    /** The node a node agent pod or a result ConfigMap belongs to. */
+    public static final String LABEL_NODE = "profiling.ebpf.dev/node";
+    /** The slice of a result ConfigMap: its start as {@link #sliceLabel(Instant)}. */
+    public static final String LABEL_SLICE = "profiling.ebpf.dev/slice";
+    public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY = "ebpf-profiler-operator";
+
+    public static final String COMPONENT_AGENT = "node-agent";
+    public static final String COMPONENT_JOB_CONFIG = "job-config";
+    public static final String COMPONENT_RESULT = "result";
+
+    /** The job config ConfigMap's key, holding {@link AgentJobConfig} as JSON. */
+    public static final String JOB_CONFIG_KEY = "job.json";
+    /** Where the agent pod mounts the job config ConfigMap (read-only); the file is {@code job.json} in it. */
+    public static final String JOB_CONFIG_MOUNT_PATH = "/etc/node-agent";
+    /** Environment of the agent pod: its node (downward API spec.nodeName) and namespace. */
+    public static final String ENV_NODE_NAME = "NODE_NAME";
+    public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
+
+    /** Result ConfigMap keys: the NodeProfile JSON (data) and gzipped folded stacks (binaryData). */
+    public static final String RESULT_PROFILE_KEY = "profile.json";
+    public static final String RESULT_ON_CPU_STACKS_KEY = "on-cpu.folded.gz";
+    public static final String RESULT_OFF_CPU_STACKS_KEY = "off-cpu.folded.gz";
+    /** Set on a result ConfigMap when the agent dropped its coldest stacks to stay under 1 MiB: how many. */
+    public static final String ANNOTATION_TRUNCATED_STACKS = "profiling.ebpf.dev/truncated-stacks";
+
+    /** Kubernetes caps a ConfigMap at 1 MiB; the agent keeps its result below this, leaving room for metadata. */
+    public static final int RESULT_MAX_BYTES = 1_000_000;
+
+    private static final int LABEL_VALUE_MAX = 63;
+    private static final int NAME_MAX = 253;
+    private static final int HASH_CHARS = 10;
+    private static final Pattern LABEL_VALUE = Pattern.compile("^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$");
+    private static final DateTimeFormatter SLICE_FORMAT =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private AgentContract() {
+    }
+
+    /** A slice's start as a label value, such as {@code 20261126T120500Z} (UTC, whole seconds). */
+    public static String sliceLabel(Instant sliceStart) {
+        return SLICE_FORMAT.format(sliceStart);
+    }
+
+    /** The label value for a name: the name itself when it fits a label, else a prefix and a hash of it. */
+    public static String labelValue(String name) {
+        if (name.length() <= LABEL_VALUE_MAX && LABEL_VALUE.matcher(name).matches()) {
+            return name;
+        }
+        String prefix = name.substring(0, Math.min(name.length(), LABEL_VALUE_MAX - HASH_CHARS - 1))
+                .replaceAll("[^A-Za-z0-9_.-]", "-").replaceAll("^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "");
+        return (prefix.isEmpty() ? "x" : prefix) + "-" + hash(name);
+    }
+
+    /** The job config ConfigMap of a job. */
+    public static String jobConfigName(String job) {
+        return objectName(job + "-agent-config");
+    }
+
+    /** The node agent pod of a job on a node. */
+    public static String agentPodName(String job, String node) {
+        return objectName(job + "-agent-" + node);
+    }
+
+    /** The result ConfigMap of a job, node and slice, such as {@code nginx-jitter-node-1-20261126t120500z}. */
+    public static String resultName(String job, String node, Instant sliceStart) {
+        return objectName(job + "-" + node + "-" + sliceLabel(sliceStart));
+    }
+
+    /** A DNS-1123 subdomain name: lower case, and a hash suffix when too long. */
+    static String objectName(String wanted) {
+        String lower = wanted.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
+        if (lower.length() <= NAME_MAX) {
+            return lower;
+        }
+        return lower.substring(0, NAME_MAX - HASH_CHARS - 1) + "-" + hash(wanted);
+    }
+
+    private static String hash(String s) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, HASH_CHARS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.ebpf.profiling.api.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** Where results go. Object-store settings are issue 5. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class OutputSpec {
+
+    public static final int DEFAULT_RETENTION = 10;
+
+    @Min(1)
+    @Max(1000)
+    @Default("10")
+    @JsonPropertyDescription("How many slices of result ConfigMaps to keep per node; older ones are deleted.")
+    public Integer retention;
+
+    public int effectiveRetention() {
+        return retention == null ? DEFAULT_RETENTION : retention;
+    }
+}

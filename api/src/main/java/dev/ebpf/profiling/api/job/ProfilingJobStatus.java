@@ -1,0 +1,56 @@
+package dev.ebpf.profiling.api.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the operator observed, following the Kubernetes API conventions: {@code observedGeneration},
+ * conditions with CamelCase reasons, and large data (folded stacks, full profiles) kept in the
+ * result ConfigMaps named in {@code results}. Written only by the operator.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ProfilingJobStatus {
+
+    /** Condition types. */
+    public static final String READY = "Ready";
+    public static final String SCHEDULED = "Scheduled";
+    public static final String PROFILING = "Profiling";
+    public static final String SUCCEEDED = "Succeeded";
+    public static final String DEGRADED = "Degraded";
+
+    @JsonPropertyDescription("The spec generation this status describes.")
+    public Long observedGeneration;
+
+    @JsonPropertyDescription("A one-word summary of the conditions.")
+    public Phase phase;
+
+    @JsonPropertyDescription("Reporting nodes / target nodes, such as 3/3.")
+    public String nodes;
+
+    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs) and Degraded.")
+    public List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("The nodes that run a node agent for this job.")
+    public List<String> targetNodes = new ArrayList<>();
+
+    @JsonPropertyDescription("The target nodes whose result is in the last merged slice.")
+    public List<String> reportingNodes = new ArrayList<>();
+
+    @JsonPropertyDescription("How many slices have been merged; a job with runs is done when this reaches runs.")
+    public Integer completedSlices;
+
+    @JsonPropertyDescription("The last merged slice: its window and what each node used.")
+    public SliceStatus lastSlice;
+
+    @JsonPropertyDescription("The busiest applications of the last slice, merged across nodes by samples.")
+    public List<ApplicationStatus> topApplications = new ArrayList<>();
+
+    @JsonPropertyDescription("The hottest stacks of the last slice, merged across nodes by samples.")
+    public List<HotspotStatus> hotspots = new ArrayList<>();
+
+    @JsonPropertyDescription("The result ConfigMaps of the last slice, one per node, in this namespace.")
+    public List<String> results = new ArrayList<>();
+}

@@ -1,0 +1,13 @@
+package dev.ebpf.profiling.api.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One merged slice: its window (ISO-8601 instants) and what each node used. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SliceStatus {
+    public String start;
+    public String end;
+    public List<NodeSliceStatus> nodes = new ArrayList<>();
+}
