@@ -1,0 +1,121 @@
+package dev.ebpf.profiling.agent.sink;
+
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Puts objects into one bucket of an S3-compatible store with the AWS SDK v2 (which signs the
+ * requests), and turns its failures into a {@link SinkState} plus one line of explanation.
+ */
+public final class S3ObjectStore implements AutoCloseable {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final int HTTP_FORBIDDEN = 403;
+    private static final int HTTP_NOT_FOUND = 404;
+
+    private final ObjectStoreConfig config;
+    private final S3Client client;
+
+    public S3ObjectStore(ObjectStoreConfig config) {
+        this.config = config;
+        StoreCredentials credentials = config.credentials();
+        this.client = S3Client.builder()
+                .endpointOverride(config.endpoint())
+                .region(Region.of(config.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey())))
+                // Path-style (endpoint/bucket/key): S3-compatible stores rarely have wildcard DNS.
+                .forcePathStyle(true)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(SOCKET_TIMEOUT))
+                // The spool is the retry: a failed put leaves the slice queued, so the SDK must not
+                // sit in its own back-off while newer slices pile up.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallTimeout(API_CALL_TIMEOUT))
+                // Flexible checksums only where S3 requires them: many S3-compatible stores reject
+                // the streaming trailer the SDK would otherwise add to every put.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .build();
+    }
+
+    /** Puts one object; on failure says why in one line. */
+    public void put(StoredObject object) throws StoreException {
+        PutObjectRequest request = PutObjectRequest.builder()
+                .bucket(config.bucket())
+                .key(object.key())
+                .contentType(object.contentType())
+                .build();
+        try {
+            client.putObject(request, RequestBody.fromBytes(object.content()));
+        } catch (S3Exception e) {
+            throw classify(e, object.key());
+        } catch (SdkClientException e) {
+            throw new StoreException(SinkState.STORE_UNREACHABLE, "object store " + config.endpoint()
+                    + " is unreachable: " + rootMessage(e), e);
+        }
+    }
+
+    /** {@code s3://bucket/key}, the form the status links with. */
+    public String uriOf(String key) {
+        return "s3://" + config.bucket() + "/" + key;
+    }
+
+    private StoreException classify(S3Exception e, String key) {
+        String code = e.awsErrorDetails() == null ? "" : nullToEmpty(e.awsErrorDetails().errorCode());
+        String where = "object store " + config.endpoint() + " bucket '" + config.bucket() + "'";
+        return switch (code) {
+            case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken" ->
+                    new StoreException(SinkState.BAD_CREDENTIALS, where + " rejected the credentials of access key '"
+                            + config.credentials().accessKeyId() + "' (" + code + ")", e);
+            case "NoSuchBucket" -> new StoreException(SinkState.BUCKET_MISSING,
+                    where + " does not exist (NoSuchBucket)", e);
+            case "AccessDenied" -> new StoreException(SinkState.ACCESS_DENIED, where
+                    + " denied writing " + key + " to access key '" + config.credentials().accessKeyId()
+                    + "' (AccessDenied)", e);
+            default -> {
+                if (code.isEmpty() && e.statusCode() == HTTP_NOT_FOUND) {
+                    yield new StoreException(SinkState.BUCKET_MISSING, where + " does not exist (HTTP 404)", e);
+                }
+                if (code.isEmpty() && e.statusCode() == HTTP_FORBIDDEN) {
+                    yield new StoreException(SinkState.BAD_CREDENTIALS, where
+                            + " refused access key '" + config.credentials().accessKeyId() + "' (HTTP 403)", e);
+                }
+                yield new StoreException(SinkState.UPLOAD_FAILED, where + " refused " + key + ": HTTP "
+                        + e.statusCode() + (code.isEmpty() ? "" : " " + code), e);
+            }
+        };
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
