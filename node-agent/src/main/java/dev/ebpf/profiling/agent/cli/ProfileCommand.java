@@ -1,0 +1,51 @@
+package dev.ebpf.profiling.agent.cli;
+
+import dev.ebpf.profiling.agent.cgroup.ApplicationResolver;
+import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.output.SliceWriter;
+import dev.ebpf.profiling.agent.profile.NodeName;
+import dev.ebpf.profiling.agent.profile.ProfileRun;
+import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
+import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code node-agent profile}: sample this machine and print the top applications per slice. */
+final class ProfileCommand {
+
+    private ProfileCommand() {
+    }
+
+    static int run(List<String> args, PrintStream out) {
+        ProfileOptions options = ProfileOptions.parse(args, OnlineCpus.read());
+        Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
+        CgroupResolver cgroups = CgroupResolver.forThisMachine();
+        Set<Long> allowed = cgroupIds(options.cgroups(), cgroups);
+        SliceAnalyzer analyzer = new SliceAnalyzer(NodeName.current(), new ApplicationResolver(cgroups), options.top());
+        try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out);
+             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(options.cpus().cpus(),
+                     options.frequencyHz(), allowed))) {
+            ProfileRun.run(sampler, options.duration(), options.slice(),
+                    slice -> writer.write(analyzer.analyze(slice)));
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + options.output() + ": " + e.getMessage());
+        }
+        return Main.EXIT_OK;
+    }
+
+    private static Set<Long> cgroupIds(List<String> paths, CgroupResolver cgroups) {
+        Set<Long> ids = new LinkedHashSet<>();
+        for (String path : paths) {
+            try {
+                ids.add(cgroups.idOf(path));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--cgroup: " + e.getMessage());
+            }
+        }
+        return ids;
+    }
+}

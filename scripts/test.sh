@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite (what .ci/run runs). Extra arguments go to Maven.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+exec mvn -B -ntp install "$@"
