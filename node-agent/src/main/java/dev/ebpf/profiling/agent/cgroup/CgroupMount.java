@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 
 /**
  * Where the cgroup v2 hierarchy is mounted, read from {@code /proc/self/mountinfo}.
@@ -22,6 +23,7 @@ public record CgroupMount(Path directory, String cgroupRoot) {
 
     public static final Path PROC_SELF_MOUNTINFO = Path.of("/proc/self/mountinfo");
     private static final String CGROUP2 = "cgroup2";
+    private static final String CGROUP1 = "cgroup";
     private static final String MOUNTINFO_SEPARATOR = "-";
 
     /** The cgroup2 mount of this machine. */
@@ -48,12 +50,34 @@ public record CgroupMount(Path directory, String cgroupRoot) {
     }
 
     static Optional<CgroupMount> parseUnified(String mountinfo, Path hostRoot) {
+        return parse(mountinfo, hostRoot, (fsType, superOptions) -> fsType.equals(CGROUP2));
+    }
+
+    /**
+     * The cgroup v1 hierarchy that carries {@code controller} (e.g. {@code cpu}, mounted at
+     * {@code /sys/fs/cgroup/cpu} or {@code /sys/fs/cgroup/cpu,cpuacct}), if one is mounted.
+     */
+    public static Optional<CgroupMount> findV1(Path mountinfo, Path hostRoot, String controller) {
+        try {
+            return parseV1(Files.readString(mountinfo), hostRoot, controller);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + mountinfo + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Optional<CgroupMount> parseV1(String mountinfo, Path hostRoot, String controller) {
+        return parse(mountinfo, hostRoot, (fsType, superOptions) ->
+                fsType.equals(CGROUP1) && Arrays.asList(superOptions.split(",")).contains(controller));
+    }
+
+    private static Optional<CgroupMount> parse(String mountinfo, Path hostRoot, BiPredicate<String, String> wanted) {
         List<CgroupMount> mounts = new ArrayList<>();
         for (String line : mountinfo.split("\n")) {
             // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
             List<String> fields = Arrays.asList(line.split(" "));
             int separator = fields.indexOf(MOUNTINFO_SEPARATOR);
-            if (separator < 6 || separator + 1 >= fields.size() || !fields.get(separator + 1).equals(CGROUP2)) {
+            if (separator < 6 || separator + 3 >= fields.size()
+                    || !wanted.test(fields.get(separator + 1), fields.get(separator + 3))) {
                 continue;
             }
             String mountPoint = unescape(fields.get(4));

@@ -56,6 +56,20 @@ class CgroupMountTest {
     }
 
     @Test
+    void findsTheV1HierarchyOfAController() throws Exception {
+        assertThat(CgroupMount.findV1(fixture("hybrid"), HOST, "cpu"))
+                .contains(new CgroupMount(Path.of("/sys/fs/cgroup/cpu"), "/"));
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpu"))
+                .contains(new CgroupMount(Path.of("/sys/fs/cgroup/cpu,cpuacct"), "/"));
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpuacct")).map(CgroupMount::directory)
+                .contains(Path.of("/sys/fs/cgroup/cpu,cpuacct"));
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "name=systemd")).map(CgroupMount::directory)
+                .contains(Path.of("/sys/fs/cgroup/systemd"));
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpuset")).isEmpty();
+        assertThat(CgroupMount.findV1(fixture("v2"), HOST, "cpu")).isEmpty();
+    }
+
+    @Test
     void thisMachineHasAMountedDirectory() {
         CgroupMount mount = CgroupMount.findUnified();
         assertThat(mount.directory()).isDirectory();
