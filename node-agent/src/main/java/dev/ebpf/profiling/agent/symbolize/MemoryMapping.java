@@ -24,6 +24,14 @@ public record MemoryMapping(long start, long end, boolean executable, long fileO
         return file.inode() != 0 && path.startsWith("/");
     }
 
+    /**
+     * Anonymous memory: no path, or a name given by prctl ({@code [anon:...]}). Executable
+     * anonymous memory holds code generated at run time (JIT), unlike {@code [vdso]}.
+     */
+    public boolean isAnonymous() {
+        return path.isEmpty() || path.startsWith("[anon");
+    }
+
     /** The path without the {@code (deleted)} mark the kernel adds for files removed since. */
     public String filePath() {
         return path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;

@@ -30,15 +30,18 @@ public final class ProcessMaps {
         List<MemoryMapping> executable = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            MemoryMapping mapping = parseLine(line, source, i + 1);
-            if (mapping.executable()) {
-                executable.add(mapping);
+            // Most mappings are data; look at the permissions before parsing the whole line.
+            if (!line.isBlank() && isExecutable(line)) {
+                executable.add(parseLine(line, source, i + 1));
             }
         }
         return new ProcessMaps(executable);
+    }
+
+    /** The third permission letter, right after the address range, is 'x'; a bad line gets parsed. */
+    private static boolean isExecutable(String line) {
+        int space = line.indexOf(' ');
+        return space < 0 || space + 3 >= line.length() || line.charAt(space + 3) == 'x';
     }
 
     /** {@code start-end perms offset major:minor inode [path]}; the path may hold spaces. */
@@ -67,6 +70,12 @@ public final class ProcessMaps {
 
     /** The mapping that holds this address, or null. */
     public MemoryMapping find(long address) {
+        int index = indexOf(address);
+        return index < 0 ? null : mappings[index];
+    }
+
+    /** The position in {@link #mappings()} of the mapping that holds this address, or -1. */
+    int indexOf(long address) {
         int low = 0;
         int high = mappings.length - 1;
         while (low <= high) {
@@ -77,9 +86,9 @@ public final class ProcessMaps {
             } else if (Long.compareUnsigned(address, mapping.end()) >= 0) {
                 low = mid + 1;
             } else {
-                return mapping;
+                return mid;
             }
         }
-        return null;
+        return -1;
     }
 }

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.symbolize;
 
 import dev.ebpf.profiling.api.profile.Frame;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,17 +13,22 @@ import java.util.Map;
  */
 public final class SliceSymbols {
 
-    /** How frames of special kernel-provided mappings ({@code [vdso]}) name their module. */
-    private static final String VDSO = "[vdso]";
+    /** The maps name of the code the kernel maps into every process (clock_gettime and co). */
+    private static final String VDSO_PATH = "[vdso]";
+    private static final String VDSO_MODULE = "vdso";
 
     private final KernelSymbols kernel;
-    private final Map<Integer, ProcessImage> processes;
-    private final Map<FileIdentity, ElfSymbols> files;
+    private final Map<Integer, ProcessCode> processes = new HashMap<>();
 
-    SliceSymbols(KernelSymbols kernel, Map<Integer, ProcessImage> processes, Map<FileIdentity, ElfSymbols> files) {
+    /** A captured process with its executable mappings' regions, in the order of its maps. */
+    private record ProcessCode(ProcessImage image, CodeRegion[] regions) {
+    }
+
+    SliceSymbols(KernelSymbols kernel, Map<Integer, ProcessImage> images, Map<FileIdentity, ElfSymbols> files) {
         this.kernel = kernel;
-        this.processes = processes;
-        this.files = files;
+        images.forEach((tgid, image) -> processes.put(tgid, new ProcessCode(image, image.maps().mappings().stream()
+                .map(mapping -> CodeRegion.of(mapping, image, files.get(mapping.file())))
+                .toArray(CodeRegion[]::new))));
     }
 
     public List<SymbolizedStack> symbolize(List<StackSample> samples) {
@@ -38,7 +44,7 @@ public final class SliceSymbols {
         for (long ip : sample.kernelIps()) {
             frames.add(kernel.resolve(ip));
         }
-        ProcessImage process = processes.get(sample.tgid());
+        ProcessCode process = processes.get(sample.tgid());
         for (long ip : sample.userIps()) {
             frames.add(process == null ? Frames.exited() : userFrame(process, ip));
         }
@@ -50,27 +56,23 @@ public final class SliceSymbols {
         return processes.containsKey(tgid);
     }
 
-    Frame userFrame(ProcessImage process, long ip) {
-        MemoryMapping mapping = process.maps().find(ip);
-        if (mapping != null && mapping.isFileBacked()) {
-            Frame.Origin origin = process.isExecutable(mapping) ? Frame.Origin.EXECUTABLE : Frame.Origin.LIBRARY;
-            ElfSymbols symbols = files.get(mapping.file());
-            long fileOffset = mapping.fileOffsetOf(ip);
-            return symbols == null
-                    ? Frames.unnamed(mapping.moduleName(), fileOffset, origin)
-                    : symbols.resolve(fileOffset, mapping.moduleName(), origin);
+    private static Frame userFrame(ProcessCode process, long ip) {
+        int index = process.image().maps().indexOf(ip);
+        CodeRegion region = index < 0 ? null : process.regions()[index];
+        if (region != null && region.symbols() != null) {
+            return region.resolve(ip);
         }
-        String jitName = process.perfMap().lookup(ip);
+        String jitName = process.image().perfMap().lookup(ip);
         if (jitName != null) {
             return new Frame(jitName, PerfMap.MODULE, Frame.Origin.JIT);
         }
-        if (mapping == null) {
+        if (region == null) {
             return Frames.unknown(Frame.Origin.UNKNOWN);
         }
-        if (mapping.path().equals(VDSO)) {
-            return Frames.unnamed("vdso", ip - mapping.start(), Frame.Origin.LIBRARY);
+        if (region.mapping().path().equals(VDSO_PATH)) {
+            return Frames.unnamed(VDSO_MODULE, ip - region.mapping().start(), Frame.Origin.LIBRARY);
         }
         // Anonymous executable memory without a JIT map entry is generated code all the same.
-        return Frames.unknown(Frame.Origin.JIT);
+        return Frames.unknown(region.mapping().isAnonymous() ? Frame.Origin.JIT : Frame.Origin.UNKNOWN);
     }
 }

@@ -70,7 +70,10 @@ public final class Symbolizer {
             ProcessMaps maps = ProcessMaps.read(processDirectory.resolve("maps"));
             String executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
             Path root = processDirectory.resolve("root");
-            return new ProcessImage(tgid, maps, executable, root, perfMap(tgid, processDirectory, root));
+            // Only processes with anonymous executable memory run JIT code worth a perf map.
+            boolean mayJit = maps.mappings().stream().anyMatch(MemoryMapping::isAnonymous);
+            PerfMap perfMap = mayJit ? perfMap(tgid, processDirectory, root) : PerfMap.NONE;
+            return new ProcessImage(tgid, maps, executable, root, perfMap);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {

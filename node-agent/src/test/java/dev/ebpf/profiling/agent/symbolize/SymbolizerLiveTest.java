@@ -163,19 +163,22 @@ class SymbolizerLiveTest {
 
     @Test
     void namesJitCodeFromThePerfMapInTheProcessRoot() throws Exception {
-        // Below mmap_min_addr: no mapping can hold it, only the JIT map names it.
-        long jitAddress = 0x1000L;
-        try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
-            int pid = running.pid();
-            Path perfMap = PROC.resolve(pid + "/root/tmp/perf-" + pid + ".map");
-            Files.writeString(perfMap, "1000 80 LazyCompile:*handle app.js:3\n");
-            try {
-                Frame leaf = symbolize(symbolizer(), pid, jitAddress + 0x10).leaf();
+        // This JVM is a real JIT: its code cache is anonymous executable memory.
+        int self = Math.toIntExact(ProcessHandle.current().pid());
+        MemoryMapping codeCache = ProcessMaps.read(PROC.resolve(self + "/maps")).mappings().stream()
+                .filter(MemoryMapping::isAnonymous).findFirst().orElseThrow();
+        long jitted = codeCache.start() + 0x100;
+        Path perfMap = PROC.resolve(self + "/root/tmp/perf-" + self + ".map");
+        Files.writeString(perfMap, Long.toHexString(jitted) + " 80 Lcom/example/Handler;::handle\n");
+        try {
+            SymbolizedStack stack = symbolize(symbolizer(), self, jitted + 0x10, jitted + 0x80);
 
-                assertThat(leaf).isEqualTo(new Frame("LazyCompile:*handle app.js:3", PerfMap.MODULE, Frame.Origin.JIT));
-            } finally {
-                Files.delete(perfMap);
-            }
+            assertThat(stack.frames()).containsExactly(
+                    new Frame("Lcom/example/Handler;::handle", PerfMap.MODULE, Frame.Origin.JIT),
+                    // Generated code the map does not name is still the application's JIT code.
+                    Frames.unknown(Frame.Origin.JIT));
+        } finally {
+            Files.delete(perfMap);
         }
     }
 
