@@ -81,7 +81,7 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /** CO-RE needs the kernel's BTF; say so plainly instead of failing deep inside libbpf. */
-    static void requireKernelBtf(Path btf) {
+    public static void requireKernelBtf(Path btf) {
         if (!Files.isReadable(btf)) {
             throw new BpfException("kernel BTF is missing at " + btf
                     + ": this kernel was built without CONFIG_DEBUG_INFO_BTF, which the CO-RE programs need");

@@ -1,0 +1,187 @@
+package dev.ebpf.profiling.agent.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ebpf.profiling.agent.bpf.BpfException;
+import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real on-CPU program on real perf events, sampling real busy processes (as root). */
+class OnCpuSamplerTest {
+
+    private static final int HZ = 99;
+
+    @BeforeEach
+    void bpfAvailable() {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+    }
+
+    private static long samplesOf(RawSlice slice, long pid) {
+        return slice.counts().entrySet().stream().filter(e -> e.getKey().tgid() == pid)
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    @Test
+    void reportsTheEventThatRanAndCountsABusyProcessAtTheSamplingRate() throws Exception {
+        try (BusyLoops loops = new BusyLoops();
+             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+            Process busy = loops.start("rate-burner", 1);
+            sampler.cut();
+            Thread.sleep(3000);
+            RawSlice slice = sampler.cut();
+
+            // These VMs have no PMU: the fallback must be what ran, and say so.
+            assertThat(slice.event()).isIn(SamplingEvent.CPU_CYCLES, SamplingEvent.CPU_CLOCK);
+            assertThat(sampler.event()).isEqualTo(slice.event());
+            long busySamples = samplesOf(slice, busy.pid());
+            // At most one sample per tick on its CPU; how many it gets depends on what else runs there.
+            assertThat(busySamples).isBetween(1L, (long) (HZ * slice.durationSeconds() * 1.03) + 1);
+            assertThat(slice.counts().keySet()).filteredOn(k -> k.tgid() == busy.pid())
+                    .allSatisfy(k -> assertThat(k.comm()).isEqualTo("rate-burner"))
+                    .anySatisfy(k -> assertThat(slice.stacks()).containsKey(k.userStackId()));
+        }
+    }
+
+    @Test
+    void aCpuFilterSeesOnlyThatCpu() throws Exception {
+        try (BusyLoops loops = new BusyLoops();
+             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(1), HZ, Set.of()))) {
+            Process onCpu0 = loops.start("cpu0-burner", 0);
+            Process onCpu1 = loops.start("cpu1-burner", 1);
+            sampler.cut();
+            Thread.sleep(2000);
+            RawSlice slice = sampler.cut();
+
+            assertThat(slice.cpus()).containsExactly(1);
+            assertThat(slice.counters().samplesPerCpu()[0]).isZero();
+            assertThat(slice.counters().samplesPerCpu()[1]).isPositive();
+            // Both ran; only the one on CPU 1 may be seen.
+            assertThat(ProcessCpuTime.seconds(onCpu0.pid())).isGreaterThan(0.2);
+            assertThat(samplesOf(slice, onCpu0.pid())).isZero();
+            assertThat(samplesOf(slice, onCpu1.pid())).isGreaterThan(0);
+        }
+    }
+
+    @Test
+    void samplesMatchTheCpuTimeTheKernelChargedTheProcess() throws Exception {
+        try (BusyLoops loops = new BusyLoops();
+             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+            Process busy = loops.start("charged-burner", -1);
+            Thread.sleep(200);
+            sampler.cut();
+            double before = ProcessCpuTime.seconds(busy.pid());
+            Thread.sleep(4000);
+            double after = ProcessCpuTime.seconds(busy.pid());
+            RawSlice slice = sampler.cut();
+
+            double sampledSeconds = samplesOf(slice, busy.pid()) / (double) HZ;
+            // /proc/PID/stat counts in 10 ms ticks; the windows differ by the 10 ms quiesce wait.
+            assertThat(sampledSeconds).isCloseTo(after - before, org.assertj.core.data.Offset.offset(0.15));
+        }
+    }
+
+    @Test
+    void slicesAddUpToTheWhole() throws Exception {
+        try (BusyLoops loops = new BusyLoops()) {
+            Process busy = loops.start("slice-burner", 0);
+            Thread.sleep(200);
+            List<RawSlice> slices = new ArrayList<>();
+            RawSlice whole;
+            // Two samplers on the same CPU at once: one cut every 250 ms, one cut once.
+            try (OnCpuSampler once = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0), HZ, Set.of()));
+                 OnCpuSampler often = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0), HZ, Set.of()))) {
+                // Start both windows together; each cut costs a 10 ms quiesce wait.
+                often.cut();
+                once.cut();
+                for (int i = 0; i < 12; i++) {
+                    Thread.sleep(250);
+                    slices.add(often.cut());
+                }
+                whole = once.cut();
+            }
+            for (int i = 1; i < slices.size(); i++) {
+                assertThat(slices.get(i).start()).isEqualTo(slices.get(i - 1).end());
+            }
+            // The busy loop keeps CPU 0 busy, so every tick of either sampler is a sample: the
+            // slices together must have as many as the one whole window, give or take the edges.
+            long slicedTicks = slices.stream().mapToLong(OnCpuSamplerTest::ticks).sum();
+            assertThat(slicedTicks).isBetween(ticks(whole) - 3, ticks(whole) + 3);
+            double slicedSeconds = slices.stream().mapToDouble(RawSlice::durationSeconds).sum();
+            assertThat((double) slicedTicks).isCloseTo(HZ * slicedSeconds, org.assertj.core.data.Percentage.withPercentage(3));
+            // Per process the two samplers tick at different phases, so agree only statistically.
+            long sliced = slices.stream().mapToLong(s -> samplesOf(s, busy.pid())).sum();
+            long unsliced = samplesOf(whole, busy.pid());
+            assertThat((double) sliced).isCloseTo(unsliced, org.assertj.core.data.Offset.offset(unsliced * 0.15 + 5));
+            long keyed = slices.stream().flatMap(s -> s.counts().values().stream()).mapToLong(Long::longValue).sum();
+            long mapFull = slices.stream().mapToLong(s -> s.counters().lost().countMapFull()).sum();
+            long counted = slices.stream().mapToLong(s -> s.counters().samples()).sum();
+            assertThat(keyed + mapFull).isEqualTo(counted);
+        }
+    }
+
+    /** Every timer tick of a slice: samples of tasks plus samples that found the CPU idle. */
+    private static long ticks(RawSlice slice) {
+        return slice.counters().samples() + slice.counters().idle() + slice.counters().filteredOut();
+    }
+
+    @Test
+    void aFullCountMapLosesSamplesAndSaysHowMany() throws Exception {
+        // 16 keys cannot hold the distinct stacks of a random call-chain walker.
+        try (BusyLoops loops = new BusyLoops();
+             OnCpuSampler sampler = OnCpuSampler.start(new OnCpuSampler.Settings(List.of(0, 1), 999, Set.of(),
+                     SamplingEvent.CPU_CYCLES, 16))) {
+            loops.start("full-map-burner", -1);
+            sampler.cut();
+            Thread.sleep(1000);
+            RawSlice slice = sampler.cut();
+
+            assertThat(slice.counts()).hasSizeLessThanOrEqualTo(16);
+            assertThat(slice.counters().lost().countMapFull()).isPositive();
+            long keyed = slice.counts().values().stream().mapToLong(Long::longValue).sum();
+            assertThat(keyed + slice.counters().lost().countMapFull()).isEqualTo(slice.counters().samples());
+        }
+    }
+
+    @Test
+    void aProcessThatExitsBeforeTheCutIsStillCountedUnderItsName() throws Exception {
+        try (BusyLoops loops = new BusyLoops();
+             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+            Process shortLived = loops.start("short-burner", -1);
+            sampler.cut();
+            Thread.sleep(1000);
+            shortLived.destroyForcibly().waitFor();
+            Thread.sleep(300);
+            RawSlice slice = sampler.cut();
+
+            assertThat(Files.exists(Path.of("/proc/" + shortLived.pid()))).isFalse();
+            assertThat(slice.counts().keySet()).filteredOn(k -> k.tgid() == shortLived.pid()).isNotEmpty()
+                    .allSatisfy(k -> assertThat(k.comm()).isEqualTo("short-burner"));
+        }
+    }
+
+    @Test
+    void aMissingKernelBtfIsOneClearLine() {
+        assertThatThrownBy(() -> BpfObject.requireKernelBtf(Path.of("/nonexistent/vmlinux")))
+                .isInstanceOf(BpfException.class)
+                .hasMessage("kernel BTF is missing at /nonexistent/vmlinux: this kernel was built without"
+                        + " CONFIG_DEBUG_INFO_BTF, which the CO-RE programs need");
+    }
+
+    @Test
+    void anUnknownObjectIsOneClearLine() {
+        assertThatThrownBy(() -> BpfObject.open("no-such-program"))
+                .isInstanceOf(BpfException.class)
+                .hasMessage("bpf/no-such-program.bpf.o is not on the classpath: build the bpf module first");
+    }
+}
