@@ -9,14 +9,28 @@ import java.nio.file.Path;
  * @param tgid       the process id
  * @param maps       its executable mappings
  * @param executable the path /proc/PID/exe points to, as the process sees it
- * @param root       /proc/PID/root: the process's view of the file system (its container's)
+ * @param directory  its /proc/PID directory
  * @param perfMap    its JIT symbols, or {@link PerfMap#NONE}
  */
-record ProcessImage(int tgid, ProcessMaps maps, String executable, Path root, PerfMap perfMap) {
+record ProcessImage(int tgid, ProcessMaps maps, String executable, Path directory, PerfMap perfMap) {
+
+    /** /proc/PID/root: the process's view of the file system (its container's). */
+    static Path root(Path directory) {
+        return directory.resolve("root");
+    }
 
     /** A file path as this process sees it, reached through its root. */
     Path throughRoot(String path) {
-        return root.resolve(path.startsWith("/") ? path.substring(1) : path);
+        return root(directory).resolve(path.startsWith("/") ? path.substring(1) : path);
+    }
+
+    /**
+     * The file behind a mapping as /proc/PID/map_files holds it open: it reads even when the
+     * file was deleted or replaced since (an upgraded binary of a process still running).
+     */
+    Path mappedFile(MemoryMapping mapping) {
+        return directory.resolve("map_files")
+                .resolve(Long.toHexString(mapping.start()) + "-" + Long.toHexString(mapping.end()));
     }
 
     boolean isExecutable(MemoryMapping mapping) {

@@ -69,11 +69,10 @@ public final class Symbolizer {
         try {
             ProcessMaps maps = ProcessMaps.read(processDirectory.resolve("maps"));
             String executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
-            Path root = processDirectory.resolve("root");
             // Only processes with anonymous executable memory run JIT code worth a perf map.
             boolean mayJit = maps.mappings().stream().anyMatch(MemoryMapping::isAnonymous);
-            PerfMap perfMap = mayJit ? perfMap(tgid, processDirectory, root) : PerfMap.NONE;
-            return new ProcessImage(tgid, maps, executable, root, perfMap);
+            PerfMap perfMap = mayJit ? perfMap(tgid, processDirectory) : PerfMap.NONE;
+            return new ProcessImage(tgid, maps, executable, processDirectory, perfMap);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -93,8 +92,9 @@ public final class Symbolizer {
      * The process's /tmp/perf-PID.map, where PID is its id in its own PID namespace (a JVM in a
      * container writes perf-1.map), read through its root; read again only when it changed.
      */
-    private PerfMap perfMap(int tgid, Path processDirectory, Path root) throws IOException {
-        Path file = root.resolve(PERF_MAP_DIRECTORY).resolve("perf-" + namespacePid(tgid, processDirectory) + ".map");
+    private PerfMap perfMap(int tgid, Path processDirectory) throws IOException {
+        String name = "perf-" + namespacePid(tgid, processDirectory) + ".map";
+        Path file = ProcessImage.root(processDirectory).resolve(PERF_MAP_DIRECTORY).resolve(name);
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
@@ -127,15 +127,17 @@ public final class Symbolizer {
 
     /**
      * The symbols of every file the processes run code from. A file is read through the root of
-     * the first process that maps it, and through the others' should that one be gone.
+     * the first process that maps it, else through its map_files entry (a deleted file), and
+     * through the other processes' should that one be gone.
      */
     private Map<FileIdentity, ElfSymbols> loadFiles(Collection<ProcessImage> images) {
         Map<FileIdentity, List<Path>> paths = new LinkedHashMap<>();
         for (ProcessImage image : images) {
             for (MemoryMapping mapping : image.maps().mappings()) {
                 if (mapping.isFileBacked()) {
-                    paths.computeIfAbsent(mapping.file(), identity -> new ArrayList<>())
-                            .add(image.throughRoot(mapping.filePath()));
+                    List<Path> candidates = paths.computeIfAbsent(mapping.file(), identity -> new ArrayList<>());
+                    candidates.add(image.throughRoot(mapping.filePath()));
+                    candidates.add(image.mappedFile(mapping));
                 }
             }
         }

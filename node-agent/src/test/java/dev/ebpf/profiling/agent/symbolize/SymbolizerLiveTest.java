@@ -126,6 +126,18 @@ class SymbolizerLiveTest {
     }
 
     @Test
+    void aBinaryDeletedWhileItRunsStillResolves() throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory);
+        try (HotLoopProgram.Running running = program.start(true)) {
+            Files.delete(program.binary());
+
+            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress()).leaf();
+
+            assertThat(leaf).isEqualTo(new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop", Frame.Origin.EXECUTABLE));
+        }
+    }
+
+    @Test
     void readsEachFileOnceForManyProcessesOfOneBinary() throws Exception {
         HotLoopProgram program = HotLoopProgram.compile(directory);
         List<HotLoopProgram.Running> processes = new ArrayList<>();
