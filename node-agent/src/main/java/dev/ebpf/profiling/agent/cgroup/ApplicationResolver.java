@@ -37,11 +37,19 @@ public final class ApplicationResolver {
 
     /** What /proc said about one process; fields are null when it was gone or unreadable. */
     private record ProcessFacts(String comm, String cgroupPath) {
+        static final ProcessFacts GONE = new ProcessFacts(null, null);
+    }
+
+    /** A sample's attribution inputs: one slice sees each many times (once per stack). */
+    private record SampleKey(int tgid, long cgroupId, String kernelComm) {
     }
 
     private final CgroupPathLookup cgroups;
     private final Path procRoot;
+    // All three live for one slice: pids get reused, cgroups get removed.
     private final Map<Integer, ProcessFacts> processes = new HashMap<>();
+    private final Map<String, Workload> workloads = new HashMap<>();
+    private final Map<SampleKey, Application> applications = new HashMap<>();
 
     public ApplicationResolver(CgroupPathLookup cgroups) {
         this(cgroups, PROC);
@@ -62,6 +70,8 @@ public final class ApplicationResolver {
     /** Forgets per-process facts: the next slice may see the same pids on other programs. */
     public synchronized void startSlice() {
         processes.clear();
+        workloads.clear();
+        applications.clear();
     }
 
     /**
@@ -71,13 +81,19 @@ public final class ApplicationResolver {
      *     NUL-padded)
      */
     public synchronized Application resolve(int tgid, long cgroupId, String kernelComm) {
+        return applications.computeIfAbsent(new SampleKey(tgid, cgroupId, kernelComm), this::decide);
+    }
+
+    private Application decide(SampleKey sample) {
+        int tgid = sample.tgid();
+        String kernelComm = sample.kernelComm();
         ProcessFacts facts = processes.computeIfAbsent(tgid, this::readProcess);
         String processName = facts.comm() != null ? facts.comm() : kernelName(tgid, kernelComm);
 
         List<Workload> candidates = new ArrayList<>(2);
-        cgroups.pathOf(cgroupId).ifPresent(path -> candidates.add(CgroupPathParser.parse(path)));
+        cgroups.pathOf(sample.cgroupId()).ifPresent(path -> candidates.add(workloadOf(path)));
         if (facts.cgroupPath() != null) {
-            candidates.add(CgroupPathParser.parse(facts.cgroupPath()));
+            candidates.add(workloadOf(facts.cgroupPath()));
         }
         for (Workload workload : candidates) {
             if (workload.isPod() || workload.isContainer()) {
@@ -124,7 +140,14 @@ public final class ApplicationResolver {
         return name.isEmpty() ? "pid " + tgid : name;
     }
 
+    private Workload workloadOf(String path) {
+        return workloads.computeIfAbsent(path, CgroupPathParser::parse);
+    }
+
     private ProcessFacts readProcess(int tgid) {
+        if (!Files.isDirectory(procRoot.resolve(Integer.toString(tgid)))) {
+            return ProcessFacts.GONE; // exited: cheaper to ask once than to fail two reads
+        }
         String comm;
         try {
             comm = Files.readString(procRoot.resolve(Integer.toString(tgid)).resolve("comm")).strip();

@@ -1,12 +1,11 @@
 package dev.ebpf.profiling.agent.cgroup;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -93,30 +92,9 @@ public final class CgroupResolver implements CgroupPathLookup {
     private void rescan() {
         Map<Long, String> found = new HashMap<>();
         try {
-            Files.walkFileTree(mount.directory(), new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    try {
-                        found.put(inode(dir), cgroupPath(dir));
-                    } catch (IOException e) {
-                        return FileVisitResult.SKIP_SUBTREE; // removed during the walk
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE; // cgroups come and go while we walk
-                }
-            });
+            walk(mount.directory(), found);
         } catch (IOException e) {
-            // The walk's own errors are handled per entry above; the mount itself vanishing
-            // leaves the maps as they were.
+            // The mount itself is unreadable: keep what we knew.
             return;
         } finally {
             lastScan = clock.instant();
@@ -124,6 +102,41 @@ public final class CgroupResolver implements CgroupPathLookup {
         }
         previous = current;
         current = found;
+    }
+
+    /**
+     * Records {@code dir} and its descendants. Each cgroup directory holds a score of control
+     * files and usually no child cgroups; kernfs sets a directory's link count to 2 + its number
+     * of subdirectories, so leaves are not listed and inner directories are listed only until all
+     * their subdirectories were seen. That keeps a walk of thousands of cgroups cheap. (File
+     * systems that do not count links, reporting fewer than 2, get a full listing.)
+     */
+    private void walk(Path dir, Map<Long, String> found) throws IOException {
+        Map<String, Object> attributes = Files.readAttributes(dir, "unix:ino,nlink", LinkOption.NOFOLLOW_LINKS);
+        found.put((Long) attributes.get("ino"), cgroupPath(dir));
+        int links = (Integer) attributes.get("nlink");
+        int subdirectories = links >= 2 ? links - 2 : Integer.MAX_VALUE;
+        if (subdirectories == 0) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            int seen = 0;
+            for (Path entry : entries) {
+                if (seen == subdirectories) {
+                    break;
+                }
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    seen++;
+                    try {
+                        walk(entry, found);
+                    } catch (IOException e) {
+                        // Removed while we walked: cgroups come and go.
+                    }
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // This directory vanished mid-listing; what was found so far stands.
+        }
     }
 
     private Path directoryOf(String path) {

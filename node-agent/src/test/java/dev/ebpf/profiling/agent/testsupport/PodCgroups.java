@@ -10,8 +10,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.UUID;
@@ -61,7 +63,16 @@ public final class PodCgroups implements AutoCloseable {
     private final QosClass qos;
     private final String podPath;
     private final List<Container> containers = new ArrayList<>();
-    private final List<Path> createdDirectories = new ArrayList<>(); // in creation order
+    private final List<Path> createdDirectories = new ArrayList<>(); // own pod and containers, in creation order
+    private final List<Path> sharedParents = new ArrayList<>();      // kubepods.slice and QoS slices, deepest last
+
+    /**
+     * Shared parents (kubepods.slice, kubepods-burstable.slice) that some fixture of this JVM
+     * created; the last fixture to close removes them. Parents that existed before (a real
+     * kubelet's) are never removed. Guarded by itself, which also serialises mkdir and rmdir of
+     * shared parents between fixtures.
+     */
+    private static final Set<Path> SHARED_PARENTS_CREATED = new HashSet<>();
     private final List<Process> startedProcesses = new ArrayList<>();
 
     /** Starts a fixture description; nothing is created until {@link Builder#build()}. */
@@ -260,21 +271,36 @@ public final class PodCgroups implements AutoCloseable {
         }
     }
 
-    /** mkdir -p, remembering what we made; with enableCpu, delegates the cpu controller down to the leaf. */
+    /**
+     * mkdir -p, remembering what we made; with enableCpu, delegates the cpu controller down to
+     * the leaf. The levels above the pod are shared with other pods and fixtures.
+     */
     private void makeDirectories(Path mountDir, String relativePath, boolean enableCpu) {
+        Path pod = mountDir.resolve(podPath);
         Path dir = mountDir;
-        for (Path name : Path.of(relativePath)) {
-            if (enableCpu && !readControl(dir.resolve("cgroup.subtree_control")).contains(CPU_CONTROLLER)) {
-                writeControl(dir.resolve("cgroup.subtree_control"), "+" + CPU_CONTROLLER);
-            }
-            dir = dir.resolve(name);
-            try {
-                Files.createDirectory(dir);
-                createdDirectories.add(dir);
-            } catch (FileAlreadyExistsException e) {
-                // A shared parent (kubepods.slice) that another pod or fixture already made.
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create cgroup " + dir + ": " + e.getMessage(), e);
+        synchronized (SHARED_PARENTS_CREATED) {
+            for (Path name : Path.of(relativePath)) {
+                if (enableCpu && !readControl(dir.resolve("cgroup.subtree_control")).contains(CPU_CONTROLLER)) {
+                    writeControl(dir.resolve("cgroup.subtree_control"), "+" + CPU_CONTROLLER);
+                }
+                dir = dir.resolve(name);
+                boolean shared = pod.startsWith(dir) && !pod.equals(dir);
+                if (shared && !sharedParents.contains(dir)) {
+                    sharedParents.add(dir);
+                }
+                try {
+                    Files.createDirectory(dir);
+                    if (shared) {
+                        SHARED_PARENTS_CREATED.add(dir);
+                    } else {
+                        createdDirectories.add(dir);
+                    }
+                } catch (FileAlreadyExistsException e) {
+                    // A shared parent that another pod or fixture already made, or the pod
+                    // directory when this is its second container.
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot create cgroup " + dir + ": " + e.getMessage(), e);
+                }
             }
         }
     }
@@ -339,6 +365,17 @@ public final class PodCgroups implements AutoCloseable {
                 leftovers.add(dir.toString());
             }
         }
+        synchronized (SHARED_PARENTS_CREATED) {
+            for (Path dir : sharedParents.reversed()) {
+                if (SHARED_PARENTS_CREATED.contains(dir) && !hasChildCgroups(dir)) {
+                    if (removeCgroup(dir)) {
+                        SHARED_PARENTS_CREATED.remove(dir);
+                    } else {
+                        leftovers.add(dir.toString());
+                    }
+                }
+            }
+        }
         if (!leftovers.isEmpty()) {
             throw new IllegalStateException("could not remove test cgroups: " + String.join(", ", leftovers));
         }
@@ -346,8 +383,7 @@ public final class PodCgroups implements AutoCloseable {
 
     /**
      * Moves any process left in {@code dir} to its hierarchy's root and removes it, retrying
-     * while killed processes are still being reaped. A shared parent that still holds another
-     * fixture's or a real pod's cgroups is left alone, which counts as success.
+     * while killed processes are still being reaped.
      */
     private boolean removeCgroup(Path dir) {
         Path hierarchyRoot = dir.startsWith(v2.directory()) ? v2.directory() : v1Cpu.directory();
@@ -365,9 +401,6 @@ public final class PodCgroups implements AutoCloseable {
                 Files.delete(dir);
                 return true;
             } catch (IOException | UncheckedIOException e) {
-                if (hasChildCgroups(dir)) {
-                    return true;
-                }
                 if (System.currentTimeMillis() > deadline) {
                     return false;
                 }

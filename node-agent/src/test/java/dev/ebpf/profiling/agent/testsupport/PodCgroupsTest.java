@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.testsupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupPathParser;
 import dev.ebpf.profiling.agent.cgroup.ContainerRuntime;
 import dev.ebpf.profiling.agent.cgroup.QosClass;
@@ -70,6 +71,34 @@ class PodCgroupsTest {
             // CFS enforces the quota per 100 ms period: allow one period of slack.
             assertThat(used).isLessThanOrEqualTo((long) (limit * elapsedMicros) + PodCgroups.CFS_PERIOD_MICROS);
             assertThat(pod.container(0).cpuUsageMicros()).isZero();
+        }
+    }
+
+    @Test
+    void podsShareTheirQosSliceAndTheLastOneOutRemovesIt() throws Exception {
+        Path kubepods = CgroupMount.findUnified().directory().resolve("kubepods.slice");
+        boolean existedBefore = Files.exists(kubepods); // a real kubelet's: never ours to remove
+        try (PodCgroups second = PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
+            Path qosSlice = second.container(0).v2Directory().getParent().getParent();
+            assertThat(qosSlice).isEqualTo(kubepods.resolve("kubepods-burstable.slice"));
+            Path firstPod;
+            try (PodCgroups first = PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
+                firstPod = first.container(0).v2Directory().getParent();
+                assertThat(firstPod.getParent()).isEqualTo(qosSlice);
+            }
+            assertThat(firstPod).doesNotExist();
+            assertThat(second.container(0).v2Directory()).isDirectory();
+        }
+        if (!existedBefore) {
+            // Gone, unless another test JVM put its own pods there meanwhile.
+            assertThat(!Files.exists(kubepods) || hasSubdirectory(kubepods))
+                    .as("empty kubepods.slice left behind").isTrue();
+        }
+    }
+
+    private static boolean hasSubdirectory(Path dir) throws Exception {
+        try (var children = Files.list(dir)) {
+            return children.anyMatch(Files::isDirectory);
         }
     }
 
