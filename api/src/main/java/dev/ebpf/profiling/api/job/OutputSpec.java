@@ -14,7 +14,7 @@ public class OutputSpec {
 
     @Min(1)
     @Max(1000)
-    @Default("10")
+    @Default("" + DEFAULT_RETENTION)
     @JsonPropertyDescription("How many slices of result ConfigMaps to keep per node; older ones are deleted.")
     public Integer retention;
 

@@ -54,7 +54,7 @@ public class ProfilingJobSpec {
 
     @Min(1)
     @Max(1000)
-    @Default("99")
+    @Default("" + DEFAULT_FREQUENCY_HZ)
     @JsonPropertyDescription("On-CPU samples per second per CPU.")
     public Integer frequencyHz;
 
@@ -73,7 +73,7 @@ public class ProfilingJobSpec {
 
     @Min(1)
     @Max(100)
-    @Default("10")
+    @Default("" + DEFAULT_TOP)
     @JsonPropertyDescription("How many applications and hotspots the status lists.")
     public Integer top;
 

@@ -7,6 +7,8 @@ import java.util.List;
 /** One merged slice: its window (ISO-8601 instants) and what each node used. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SliceStatus {
+    /** The slice's label on its result ConfigMaps (its aligned start, such as 20261126T120500Z). */
+    public String id;
     public String start;
     public String end;
     public List<NodeSliceStatus> nodes = new ArrayList<>();

@@ -18,6 +18,9 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "trigger.cpu is only used with trigger.metric cpu")
 public class TriggerSpec {
 
+    public static final String DEFAULT_FOR = "5s";
+    public static final String DEFAULT_COOLDOWN = "5m";
+
     @Required
     @JsonPropertyDescription("The metric to watch: node-cpu, node-sys, cpu (one CPU) or pod-cpu (the selected pods).")
     public TriggerMetric metric;
@@ -34,12 +37,20 @@ public class TriggerSpec {
 
     @JsonProperty("for")
     @Pattern(SpecFormats.DURATION)
-    @Default("5s")
+    @Default(DEFAULT_FOR)
     @JsonPropertyDescription("How long the metric must stay above the threshold before the trigger fires.")
     public String forDuration;
 
     @Pattern(SpecFormats.DURATION)
-    @Default("5m")
+    @Default(DEFAULT_COOLDOWN)
     @JsonPropertyDescription("How long to wait after a firing before the trigger can fire again.")
     public String cooldown;
+
+    public String effectiveFor() {
+        return forDuration == null ? DEFAULT_FOR : forDuration;
+    }
+
+    public String effectiveCooldown() {
+        return cooldown == null ? DEFAULT_COOLDOWN : cooldown;
+    }
 }

@@ -1,0 +1,51 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Records Events on a job, as {@code kubectl describe} shows them. The reconciler emits an event
+ * only on a change it can see in the status (new nodes, a new slice, a new refusal), so an operator
+ * restart does not repeat them.
+ */
+public final class JobEvents {
+
+    static final String NORMAL = "Normal";
+    static final String WARNING = "Warning";
+    private static final String COMPONENT = "ebpf-profiler-operator";
+
+    private final KubernetesClient client;
+
+    public JobEvents(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public void normal(ProfilingJob job, String reason, String message) {
+        record(job, NORMAL, reason, message);
+    }
+
+    public void warning(ProfilingJob job, String reason, String message) {
+        record(job, WARNING, reason, message);
+    }
+
+    private void record(ProfilingJob job, String type, String reason, String message) {
+        String now = Instant.now().toString();
+        String namespace = job.getMetadata().getNamespace();
+        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                .withNewMetadata().withNamespace(namespace)
+                .withName(job.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13))
+                .endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(job.getApiVersion())
+                        .withKind(job.getKind()).withName(job.getMetadata().getName()).withNamespace(namespace)
+                        .withUid(job.getMetadata().getUid()).withResourceVersion(job.getMetadata().getResourceVersion())
+                        .build())
+                .withType(type).withReason(reason).withMessage(message)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withNewSource().withComponent(COMPONENT).endSource()
+                .build()).create();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import java.util.List;
+
+/**
+ * One node's result for one slice, read from its result ConfigMap.
+ *
+ * @param node      the node (from the ConfigMap's node label's source: the profile's node)
+ * @param configMap the result ConfigMap's name
+ * @param slice     the slice label, such as 20261126T120500Z
+ * @param profile   the document under profile.json
+ * @param hotspots  its hotspots (the document's {@code hotspots}, empty when the agent sent none)
+ */
+public record NodeResult(String node, String configMap, String slice, NodeProfile profile, List<Hotspot> hotspots) {
+
+    /** Samples the node could have taken: frequency x seconds x CPUs. The denominator of CPU%. */
+    public double capacitySamples() {
+        return profile.frequencyHz() * profile.durationSeconds() * profile.cpus().size();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.job.ApplicationStatus;
+import dev.ebpf.profiling.api.job.HotspotStatus;
+import dev.ebpf.profiling.api.job.NodeSliceStatus;
+import dev.ebpf.profiling.api.job.SliceStatus;
+import dev.ebpf.profiling.api.profile.ApplicationUsage;
+import dev.ebpf.profiling.api.profile.Frame;
+import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.PodRef;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Merges the node results of one slice into the job's status figures, by samples: an application's
+ * CPU% is its samples summed over the nodes it ran on, over those nodes' sampling capacity
+ * (frequency x seconds x CPUs); a hotspot's share is its samples over all samples of the slice.
+ * Percentages are never averaged, so a node that sampled more counts more.
+ */
+public final class ProfileMerger {
+
+    /** The merged slice, ready for the status. */
+    public record Merged(SliceStatus slice, List<ApplicationStatus> applications, List<HotspotStatus> hotspots) {
+    }
+
+    private ProfileMerger() {
+    }
+
+    public static Merged merge(List<NodeResult> results, int top) {
+        return new Merged(slice(results), applications(results, top), hotspots(results, top));
+    }
+
+    private static SliceStatus slice(List<NodeResult> results) {
+        SliceStatus slice = new SliceStatus();
+        slice.start = results.stream().map(r -> r.profile().start()).filter(Objects::nonNull)
+                .min(Comparator.naturalOrder()).map(Instant::toString).orElse(null);
+        slice.end = results.stream().map(r -> r.profile().end()).filter(Objects::nonNull)
+                .max(Comparator.naturalOrder()).map(Instant::toString).orElse(null);
+        for (NodeResult r : results.stream().sorted(Comparator.comparing(NodeResult::node)).toList()) {
+            NodeSliceStatus node = new NodeSliceStatus();
+            node.node = r.node();
+            node.event = r.profile().event();
+            node.totalSamples = r.profile().totalSamples();
+            node.lostSamples = r.profile().lostSamples();
+            node.result = r.configMap();
+            slice.nodes.add(node);
+        }
+        return slice;
+    }
+
+    /** An application's running total across nodes. */
+    private static final class AppTotal {
+        final ApplicationStatus status = new ApplicationStatus();
+        long samples;
+        double capacity;
+        final List<String> nodes = new ArrayList<>();
+    }
+
+    private static List<ApplicationStatus> applications(List<NodeResult> results, int top) {
+        Map<String, AppTotal> byApp = new HashMap<>();
+        for (NodeResult r : results) {
+            for (ApplicationUsage app : r.profile().topApplications()) {
+                AppTotal total = byApp.computeIfAbsent(identity(r.node(), app), k -> describe(r.node(), app));
+                total.samples += app.samples();
+                if (!total.nodes.contains(r.node())) {
+                    total.nodes.add(r.node());
+                    total.capacity += r.capacitySamples();
+                }
+            }
+        }
+        List<AppTotal> ranked = byApp.values().stream()
+                .sorted(Comparator.comparingLong((AppTotal t) -> t.samples).reversed()
+                        .thenComparing(t -> t.status.name))
+                .limit(top).toList();
+        List<ApplicationStatus> out = new ArrayList<>(ranked.size());
+        for (AppTotal t : ranked) {
+            t.status.rank = out.size() + 1;
+            t.status.samples = t.samples;
+            t.status.cpuPercent = t.capacity > 0 ? round(t.samples * 100.0 / t.capacity) : 0.0;
+            t.status.node = String.join(",", t.nodes);
+            out.add(t.status);
+        }
+        return out;
+    }
+
+    /** A pod container is the same application on any node; anything else is per node. */
+    private static String identity(String node, ApplicationUsage app) {
+        PodRef pod = app.pod();
+        if (pod != null && pod.uid() != null) {
+            return "pod/" + pod.uid() + "/" + Objects.requireNonNullElse(pod.containerId(), app.name());
+        }
+        return "host/" + node + "/" + app.name();
+    }
+
+    private static AppTotal describe(String node, ApplicationUsage app) {
+        AppTotal total = new AppTotal();
+        ApplicationStatus s = total.status;
+        PodRef pod = app.pod();
+        if (pod != null && pod.name() != null) {
+            s.namespace = pod.namespace();
+            s.pod = pod.name();
+            s.container = pod.container();
+            s.name = pod.namespace() + "/" + pod.name() + (pod.container() == null ? "" : " (" + pod.container() + ")");
+        } else {
+            s.name = app.name();
+        }
+        return total;
+    }
+
+    private static List<HotspotStatus> hotspots(List<NodeResult> results, int top) {
+        long allSamples = results.stream().mapToLong(r -> r.profile().totalSamples()).sum();
+        Map<List<String>, HotspotStatus> byStack = new HashMap<>();
+        for (NodeResult r : results) {
+            for (Hotspot h : r.hotspots()) {
+                String leaf = leaf(h.frames());
+                String location = h.location() == null ? null : h.location().jsonName();
+                HotspotStatus merged = byStack.computeIfAbsent(
+                        Arrays.asList(h.application(), leaf, location, h.subsystem()), k -> {
+                            HotspotStatus s = new HotspotStatus();
+                            s.application = h.application();
+                            s.frame = leaf;
+                            s.location = location;
+                            s.subsystem = h.subsystem();
+                            s.samples = 0L;
+                            return s;
+                        });
+                merged.samples += h.samples();
+            }
+        }
+        return byStack.values().stream()
+                .sorted(Comparator.comparingLong((HotspotStatus s) -> s.samples).reversed()
+                        .thenComparing(s -> s.application + s.frame))
+                .limit(top)
+                .map(s -> {
+                    s.percentOfTotal = allSamples > 0 ? round(s.samples * 100.0 / allSamples) : 0.0;
+                    return s;
+                })
+                .toList();
+    }
+
+    /** One decimal, as the agent prints it; keeps the status stable against float noise. */
+    private static double round(double percent) {
+        return Math.round(percent * 10.0) / 10.0;
+    }
+
+    /** The leaf frame of a stack as the status names it. */
+    private static String leaf(List<Frame> frames) {
+        return frames == null || frames.isEmpty() ? "[unknown]" : frames.getFirst().function();
+    }
+}

@@ -1,0 +1,264 @@
+package dev.ebpf.profiling.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.Phase;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles a ProfilingJob: observe (the job and its last status) -> validate (the spec, then the
+ * cluster: pods, nodes, CPUs) -> reconcile (agents on the target nodes, results merged, old results
+ * pruned) -> status. The status is the operator's alone, and it is written only when it changed.
+ *
+ * <p>Reads go to the API server, not to informer caches, so a reconcile sees its own writes; the
+ * event sources only decide when to reconcile: the job's agent pods and result ConfigMaps (by owner
+ * reference), the pods its selector matches, and the nodes (for node-wide jobs).
+ */
+@ControllerConfiguration(maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
+
+    private final SpecValidator validator;
+    private final TargetResolver resolver;
+    private final AgentScheduler scheduler;
+    private final ResultAggregator aggregator;
+    private final JobEvents events;
+    private final Duration sliceGrace;
+    private final Clock clock;
+
+    public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
+        this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
+        this.resolver = new TargetResolver(client);
+        this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
+                new AgentRbac(client, config.agent()));
+        this.aggregator = new ResultAggregator(client);
+        this.events = new JobEvents(client);
+        this.sliceGrace = config.sliceGrace();
+        this.clock = Clock.systemUTC();
+    }
+
+    @Override
+    public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
+        var agents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
+                .withName("agent-pods")
+                .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_AGENT)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                .build(), context);
+        var results = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
+                .withName("result-configmaps")
+                .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_RESULT)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                .build(), context);
+        var workloads = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
+                .withName("workload-pods")
+                .withSecondaryToPrimaryMapper((Pod pod) -> jobsSelecting(context, pod))
+                .build(), context);
+        var nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, ProfilingJob.class)
+                .withName("nodes")
+                .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
+                .build(), context);
+        return List.of(agents, results, workloads, nodes);
+    }
+
+    private static Set<ResourceID> jobsSelecting(EventSourceContext<ProfilingJob> context, Pod pod) {
+        return context.getPrimaryCache().list(pod.getMetadata().getNamespace())
+                .filter(job -> job.getSpec() != null && job.getSpec().selector != null)
+                .filter(job -> {
+                    try {
+                        return LabelSelectors.matches(job.getSpec().selector, pod.getMetadata().getLabels());
+                    } catch (RuntimeException malformed) {
+                        return true; // the reconcile reports the bad selector
+                    }
+                })
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    private static Set<ResourceID> nodeWideJobs(EventSourceContext<ProfilingJob> context) {
+        return context.getPrimaryCache().list()
+                .filter(job -> job.getSpec() != null && job.getSpec().nodeWide())
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<ProfilingJob> reconcile(ProfilingJob job, Context<ProfilingJob> context) {
+        ProfilingJobStatus old = job.getStatus() == null ? new ProfilingJobStatus() : job.getStatus();
+        ProfilingJobStatus status = copy(old);
+        Instant now = clock.instant();
+        long generation = Optional.ofNullable(job.getMetadata().getGeneration()).orElse(0L);
+        status.observedGeneration = generation;
+
+        Duration recheck = null;
+        if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
+            scheduler.removeAll(job); // a finished job keeps its results, never its agents
+        } else {
+            Optional<Refusal> refusal = validator.validate(job.getSpec(), job.getMetadata().getNamespace());
+            TargetResolver.Resolution resolution = null;
+            if (refusal.isEmpty()) {
+                resolution = resolver.resolve(job);
+                refusal = Optional.ofNullable(resolution.refusal());
+            }
+            if (refusal.isPresent()) {
+                refuse(job, refusal.get(), old, status, now, generation);
+            } else {
+                recheck = run(job, resolution.targets(), old, status, now, generation);
+            }
+        }
+
+        UpdateControl<ProfilingJob> control;
+        if (tree(status).equals(tree(old))) {
+            control = UpdateControl.noUpdate();
+        } else {
+            job.setStatus(status);
+            control = UpdateControl.patchStatus(job);
+        }
+        return recheck == null ? control : control.rescheduleAfter(recheck.toMillis());
+    }
+
+    /** The job may not run: no agents, Ready=False with the reason, and a Warning Event when the reason is new. */
+    private void refuse(ProfilingJob job, Refusal refusal, ProfilingJobStatus old, ProfilingJobStatus status,
+                        Instant now, long generation) {
+        scheduler.removeAll(job);
+        status.phase = Phase.INVALID;
+        status.targetNodes = List.of();
+        status.nodes = "0/0";
+        Conditions.set(status.conditions, ProfilingJobStatus.READY, false, refusal.reason(), refusal.message(), generation, now);
+        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, false, "NotReady", "no node agents: the job is not ready", generation, now);
+        Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "NotReady", "no node agents: the job is not ready", generation, now);
+        boolean sameAsBefore = Conditions.find(old.conditions, ProfilingJobStatus.READY)
+                .filter(c -> refusal.reason().equals(c.getReason()) && refusal.message().equals(c.getMessage()))
+                .isPresent();
+        if (!sameAsBefore) {
+            events.warning(job, refusal.reason(), refusal.message());
+        }
+    }
+
+    /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
+    private Duration run(ProfilingJob job, Targets targets, ProfilingJobStatus old, ProfilingJobStatus status,
+                         Instant now, long generation) {
+        AgentScheduler.Outcome scheduled = scheduler.apply(job, targets);
+        List<String> nodes = List.copyOf(targets.nodes());
+        status.targetNodes = nodes;
+        Conditions.set(status.conditions, ProfilingJobStatus.READY, true, "Accepted",
+                "the spec is valid and selects " + describeTargets(job, targets), generation, now);
+        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, true, "AgentsScheduled",
+                "node agents on " + nodes.size() + " node(s): " + String.join(", ", nodes), generation, now);
+        if (!nodes.equals(old.targetNodes)) {
+            events.normal(job, "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
+        }
+
+        ResultAggregator.Collected collected = aggregator.collect(job);
+        String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
+        ResultAggregator.Choice choice = ResultAggregator.choose(collected.results(), targets.nodes(), lastMerged, now, sliceGrace);
+        if (choice.slice() != null) {
+            ProfileMerger.Merged merged = ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
+            status.lastSlice = merged.slice();
+            status.lastSlice.id = choice.slice();
+            status.topApplications = merged.applications();
+            status.hotspots = merged.hotspots();
+            status.results = choice.results().stream().map(NodeResult::configMap).sorted().toList();
+            status.reportingNodes = choice.results().stream().map(NodeResult::node).sorted().distinct().toList();
+            status.completedSlices = Optional.ofNullable(old.completedSlices).orElse(0) + choice.newSlices();
+            events.normal(job, "SliceCollected", "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
+                    + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+        }
+        status.nodes = status.reportingNodes.size() + "/" + nodes.size();
+        degraded(job, collected, choice, old, status, now, generation);
+
+        if (status.lastSlice == null) {
+            Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "WaitingForFirstSlice",
+                    "no slice collected yet", generation, now);
+            status.phase = Phase.SCHEDULED;
+        } else {
+            Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, true, "SliceCollected",
+                    "last slice " + SliceWindow.describe(status.lastSlice) + " from " + status.nodes + " nodes",
+                    generation, now);
+            status.phase = Phase.PROFILING;
+        }
+        finishIfDone(job, status, now, generation);
+        aggregator.prune(job, job.getSpec().effectiveRetention());
+        return choice.recheckAfter();
+    }
+
+    private void degraded(ProfilingJob job, ResultAggregator.Collected collected, ResultAggregator.Choice choice,
+                          ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation) {
+        String reason = null;
+        String message = null;
+        if (!collected.unreadable().isEmpty()) {
+            reason = "ResultsUnreadable";
+            message = String.join("; ", collected.unreadable());
+        } else if (choice.slice() != null && !choice.missingNodes().isEmpty()) {
+            reason = "NodesMissing";
+            message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
+        }
+        if (reason == null) {
+            Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, false, "AllNodesReporting",
+                    "every target node reported", generation, now);
+            return;
+        }
+        Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, true, reason, message, generation, now);
+        String newMessage = message;
+        boolean known = Conditions.find(old.conditions, ProfilingJobStatus.DEGRADED)
+                .filter(c -> newMessage.equals(c.getMessage())).isPresent();
+        if (!known) {
+            events.warning(job, reason, message);
+        }
+    }
+
+    /** A job with runs is done when that many slices were merged: its agents and their config go. */
+    private void finishIfDone(ProfilingJob job, ProfilingJobStatus status, Instant now, long generation) {
+        Integer runs = job.getSpec().runs;
+        if (runs == null) {
+            return;
+        }
+        int done = Optional.ofNullable(status.completedSlices).orElse(0);
+        if (done < runs) {
+            Conditions.set(status.conditions, ProfilingJobStatus.SUCCEEDED, false, "Running",
+                    done + " of " + runs + " slice(s) collected", generation, now);
+            return;
+        }
+        scheduler.removeAll(job);
+        status.phase = Phase.SUCCEEDED;
+        Conditions.set(status.conditions, ProfilingJobStatus.SUCCEEDED, true, "RunsCompleted",
+                runs + " slice(s) collected; results in " + String.join(", ", status.results), generation, now);
+        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, false, "Finished",
+                "the node agents finished and were removed", generation, now);
+        events.normal(job, "Completed", "Collected " + runs + " slice(s); node agents removed");
+    }
+
+    private static String describeTargets(ProfilingJob job, Targets targets) {
+        return job.getSpec().nodeWide() ? "every process on " + targets.nodes().size() + " node(s)"
+                : targets.pods().size() + " pod(s) on " + targets.nodes().size() + " node(s)";
+    }
+
+    private static ProfilingJobStatus copy(ProfilingJobStatus status) {
+        return ProfileJson.mapper().convertValue(status, ProfilingJobStatus.class);
+    }
+
+    private static JsonNode tree(ProfilingJobStatus status) {
+        return ProfileJson.mapper().valueToTree(status);
+    }
+}

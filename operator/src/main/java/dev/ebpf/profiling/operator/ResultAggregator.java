@@ -1,0 +1,122 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Finds a job's result ConfigMaps, picks the newest complete slice, and prunes old slices.
+ *
+ * <p>A slice is complete when every target node has reported it. A slice that is still incomplete
+ * {@code grace} after its end is taken as it is (the job is then Degraded), so one dead node cannot
+ * stall the status. Slice labels sort in time order (see {@link AgentContract#sliceLabel}).
+ */
+public final class ResultAggregator {
+
+    /** The job's results: those that could be read, and one line per ConfigMap that could not. */
+    public record Collected(List<NodeResult> results, List<String> unreadable) {
+    }
+
+    /**
+     * @param slice        the chosen slice's label, or null when no slice is ready
+     * @param results      its node results
+     * @param missingNodes target nodes without a result in it
+     * @param newSlices    ready slices newer than the last merged one (this one included)
+     * @param recheckAfter when a newer incomplete slice will have waited out its grace; null if none
+     */
+    public record Choice(String slice, List<NodeResult> results, Set<String> missingNodes, int newSlices,
+                         Duration recheckAfter) {
+    }
+
+    private final KubernetesClient client;
+
+    public ResultAggregator(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public Collected collect(ProfilingJob job) {
+        List<NodeResult> results = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        for (ConfigMap cm : resultConfigMaps(job)) {
+            try {
+                results.add(ResultReader.read(cm));
+            } catch (IllegalArgumentException e) {
+                unreadable.add(e.getMessage());
+            }
+        }
+        return new Collected(results, unreadable);
+    }
+
+    public static Choice choose(Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
+                                Instant now, Duration grace) {
+        NavigableMap<String, List<NodeResult>> bySlice = results.stream()
+                .collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
+        String chosen = null;
+        int newSlices = 0;
+        Duration recheck = null;
+        for (var entry : bySlice.descendingMap().entrySet()) {
+            Set<String> reported = entry.getValue().stream().map(NodeResult::node).collect(Collectors.toSet());
+            boolean complete = reported.containsAll(targetNodes);
+            Instant end = entry.getValue().stream().map(r -> r.profile().end()).filter(Objects::nonNull)
+                    .max(Comparator.naturalOrder()).orElse(now);
+            Instant deadline = end.plus(grace);
+            boolean ready = complete || !deadline.isAfter(now);
+            if (!ready) {
+                if (chosen == null) {
+                    recheck = Duration.between(now, deadline);
+                }
+                continue;
+            }
+            if (lastMerged != null && entry.getKey().compareTo(lastMerged) <= 0) {
+                break;
+            }
+            newSlices++;
+            if (chosen == null) {
+                chosen = entry.getKey();
+            }
+        }
+        if (chosen == null) {
+            return new Choice(null, List.of(), Set.of(), 0, recheck);
+        }
+        List<NodeResult> slice = bySlice.get(chosen);
+        Set<String> missing = new java.util.TreeSet<>(targetNodes);
+        slice.forEach(r -> missing.remove(r.node()));
+        return new Choice(chosen, slice, missing, newSlices, recheck);
+    }
+
+    /** Deletes the result ConfigMaps of all but the newest {@code retention} slices; returns how many. */
+    public int prune(ProfilingJob job, int retention) {
+        List<ConfigMap> all = resultConfigMaps(job);
+        TreeMap<String, List<ConfigMap>> bySlice = all.stream()
+                .filter(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE) != null)
+                .collect(Collectors.groupingBy(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE),
+                        TreeMap::new, Collectors.toList()));
+        int deleted = 0;
+        while (bySlice.size() > retention) {
+            for (ConfigMap old : bySlice.pollFirstEntry().getValue()) {
+                client.configMaps().inNamespace(old.getMetadata().getNamespace()).withName(old.getMetadata().getName())
+                        .delete();
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    private List<ConfigMap> resultConfigMaps(ProfilingJob job) {
+        Map<String, String> selector = OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT);
+        return client.configMaps().inNamespace(job.getMetadata().getNamespace()).withLabels(selector).list().getItems();
+    }
+}

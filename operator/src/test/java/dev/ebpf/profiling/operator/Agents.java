@@ -1,0 +1,28 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.job.AgentContract;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
+
+/** What the tests look at: agent pods and a job's Events. */
+final class Agents {
+
+    private Agents() {
+    }
+
+    static List<Pod> of(KubernetesClient client, String namespace) {
+        return client.pods().inNamespace(namespace)
+                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_AGENT).list().getItems();
+    }
+
+    /** Events of a job as "Type Reason: message", oldest first. */
+    static List<String> events(KubernetesClient client, String namespace, String job) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> job.equals(e.getInvolvedObject().getName()))
+                .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp() == null ? ""
+                        : e.getMetadata().getCreationTimestamp()))
+                .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage())
+                .toList();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ebpf.profiling.operator;
+
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import dev.ebpf.profiling.api.profile.ApplicationUsage;
+import dev.ebpf.profiling.api.profile.LostSamples;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.PodRef;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Builds cluster state in the mock API server: nodes, workload pods, jobs, and agents' result ConfigMaps. */
+final class Cluster {
+
+    private final KubernetesClient client;
+
+    Cluster(KubernetesClient client) {
+        this.client = client;
+    }
+
+    void node(String name, int cpus) {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewStatus().addToCapacity("cpu", new Quantity(Integer.toString(cpus))).endStatus().build())
+                .createOr(r -> r.update());
+    }
+
+    Pod pod(String namespace, String name, Map<String, String> labels, String node) {
+        return client.resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .withUid(UUID.randomUUID().toString()).withLabels(labels).endMetadata()
+                .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("nginx").endContainer()
+                .endSpec().withNewStatus().withPhase(node == null ? "Pending" : "Running").endStatus().build()).create();
+    }
+
+    /** Moves a pod as a controller would: the old one goes, a new one (new uid) comes up on the other node. */
+    Pod move(Pod pod, String name, String toNode) {
+        client.resource(pod).delete();
+        return pod(pod.getMetadata().getNamespace(), name, pod.getMetadata().getLabels(), toNode);
+    }
+
+    static ProfilingJobSpec spec(Mode mode, Map<String, String> selector) {
+        ProfilingJobSpec spec = new ProfilingJobSpec();
+        spec.mode = mode;
+        spec.selector = selector == null ? null : new LabelSelectorBuilder().withMatchLabels(selector).build();
+        return spec;
+    }
+
+    ProfilingJob job(String namespace, String name, ProfilingJobSpec spec) {
+        ProfilingJob job = new ProfilingJob();
+        job.getMetadata().setNamespace(namespace);
+        job.getMetadata().setName(name);
+        job.setSpec(spec);
+        return client.resource(job).create();
+    }
+
+    ProfilingJob get(String namespace, String name) {
+        return client.resources(ProfilingJob.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** A profile of one node: each application gets the samples given, in order, on a 2-CPU node at 99 Hz for 30 s. */
+    static NodeProfile profile(String node, Instant start, List<ApplicationUsage> apps) {
+        long total = apps.stream().mapToLong(ApplicationUsage::samples).sum();
+        return new NodeProfile(node, "cpu-clock", 99, List.of(0, 1), start, start.plusSeconds(30), 30.0,
+                total, 0, LostSamples.NONE, apps);
+    }
+
+    static ApplicationUsage podApp(Pod pod, long samples) {
+        PodRef ref = PodRef.fromCgroup(pod.getMetadata().getUid(), "c-" + pod.getMetadata().getName())
+                .withNames(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), "main");
+        return new ApplicationUsage(0, "main", "kubepods/" + pod.getMetadata().getUid(), ref, List.of(1), samples,
+                samples * 100.0 / (99 * 30 * 2));
+    }
+
+    /** Writes a result ConfigMap as an agent does (layout in AgentContract), owned by the job. */
+    ConfigMap result(ProfilingJob job, NodeProfile profile) {
+        return result(job, profile.node(), profile.start(), toJson(profile));
+    }
+
+    ConfigMap result(ProfilingJob job, String node, Instant sliceStart, String profileJson) {
+        String jobName = job.getMetadata().getName();
+        return client.resource(new ConfigMapBuilder().withNewMetadata()
+                .withNamespace(job.getMetadata().getNamespace())
+                .withName(AgentContract.resultName(jobName, node, sliceStart))
+                .withLabels(Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
+                        AgentContract.LABEL_JOB, jobName,
+                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
+                        AgentContract.LABEL_NODE, node,
+                        AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart)))
+                .withOwnerReferences(OwnedObjects.ownerReference(job))
+                .endMetadata()
+                .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
+                .build()).create();
+    }
+
+    static String toJson(Object document) {
+        try {
+            return ProfileJson.mapper().writeValueAsString(document);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
