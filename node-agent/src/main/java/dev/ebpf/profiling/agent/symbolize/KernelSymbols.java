@@ -114,7 +114,7 @@ public final class KernelSymbols {
      * below the first symbol names no function and prints as {@code [unknown]}.
      */
     public Frame resolve(long ip) {
-        int index = floorIndex(ip);
+        int index = Addresses.floorIndex(addresses, ip);
         if (index < 0) {
             return Frames.unknown(Frame.Origin.KERNEL);
         }
@@ -124,23 +124,6 @@ public final class KernelSymbols {
             index--;
         }
         return new Frame(names[index], modules[index], Frame.Origin.KERNEL);
-    }
-
-    /** The index of the greatest address <= ip (unsigned), or -1. */
-    private int floorIndex(long ip) {
-        int low = 0;
-        int high = addresses.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Long.compareUnsigned(addresses[mid], ip) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return found;
     }
 
     @Override

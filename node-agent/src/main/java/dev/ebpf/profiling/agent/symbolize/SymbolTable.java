@@ -38,18 +38,7 @@ final class SymbolTable {
 
     /** The name of the function whose [start, start+size) holds this address, or null. */
     String lookup(long address) {
-        int low = 0;
-        int high = starts.length - 1;
-        int floor = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Long.compareUnsigned(starts[mid], address) <= 0) {
-                floor = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
+        int floor = Addresses.floorIndex(starts, address);
         if (floor < 0) {
             return null;
         }

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.output.folded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
+import dev.ebpf.profiling.api.flamegraph.FlameNode;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -51,6 +52,19 @@ class FoldedStacksTest {
         String[] frames = line.substring(0, line.lastIndexOf(' ')).split(";");
         assertThat(frames).hasSize(3);
         assertThat(line.substring(line.lastIndexOf(' ') + 1)).isEqualTo("4");
+    }
+
+    @Test
+    void theFlameGraphReaderReadsWhatIsWritten() throws IOException {
+        Frame jvm = new Frame("Ljava/lang/String;::hashCode", "[jit]", Frame.Origin.JIT);
+        String folded = write(List.of(
+                new SymbolizedStack(1, "nginx", List.of(TCP, RECV, MAIN), 7),
+                new SymbolizedStack(2, "my app", List.of(jvm, MAIN), 5)));
+
+        FlameNode root = dev.ebpf.profiling.api.flamegraph.FoldedStacks.parse(folded);
+
+        assertThat(root.samples()).isEqualTo(12);
+        assertThat(root.children()).extracting(FlameNode::name).containsExactlyInAnyOrder("nginx", "my_app");
     }
 
     @Test

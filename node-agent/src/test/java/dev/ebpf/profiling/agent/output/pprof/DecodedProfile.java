@@ -92,15 +92,7 @@ final class DecodedProfile {
         Map<Integer, List<Long>> fields = new HashMap<>();
         CodedInputStream in = CodedInputStream.newInstance(message);
         for (int tag; (tag = in.readTag()) != 0; ) {
-            List<Long> values = fields.computeIfAbsent(WireFormat.getTagFieldNumber(tag), f -> new ArrayList<>());
-            if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                CodedInputStream packed = CodedInputStream.newInstance(in.readByteArray());
-                while (!packed.isAtEnd()) {
-                    values.add(packed.readUInt64());
-                }
-            } else {
-                values.add(in.readUInt64());
-            }
+            fields.computeIfAbsent(WireFormat.getTagFieldNumber(tag), f -> new ArrayList<>()).addAll(varints(in, tag));
         }
         return fields;
     }
@@ -125,8 +117,8 @@ final class DecodedProfile {
         CodedInputStream in = CodedInputStream.newInstance(message);
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case ProfileProto.Sample.LOCATION_ID -> locationIds.addAll(packed(in, tag));
-                case ProfileProto.Sample.VALUE -> values.addAll(packed(in, tag));
+                case ProfileProto.Sample.LOCATION_ID -> locationIds.addAll(varints(in, tag));
+                case ProfileProto.Sample.VALUE -> values.addAll(varints(in, tag));
                 case ProfileProto.Sample.LABEL -> {
                     Map<Integer, List<Long>> fields = fields(in.readByteArray());
                     labels.add(new long[] {one(fields, ProfileProto.Label.KEY), one(fields, ProfileProto.Label.STR)});
@@ -137,7 +129,8 @@ final class DecodedProfile {
         return new RawSample(locationIds, values, labels);
     }
 
-    private static List<Long> packed(CodedInputStream in, int tag) throws IOException {
+    /** The varint values of one field occurrence, packed (proto3's default) or not. */
+    private static List<Long> varints(CodedInputStream in, int tag) throws IOException {
         List<Long> values = new ArrayList<>();
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             CodedInputStream packed = CodedInputStream.newInstance(in.readByteArray());
