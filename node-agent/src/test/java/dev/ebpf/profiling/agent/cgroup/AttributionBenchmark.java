@@ -11,9 +11,8 @@ import java.util.List;
  * the tree (the cost of a cache miss) with {@value #PODS} pods of {@value #CONTAINERS_PER_POD}
  * containers added, and resolving {@value #SAMPLE_KEYS} distinct (tgid, cgroup id) keys. Run as root:
  * <pre>
- * mvn -B -q -pl node-agent test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java -cp node-agent/target/test-classes:node-agent/target/classes:$(cat node-agent/target/cp.txt) \
- *     dev.ebpf.profiling.agent.cgroup.AttributionBenchmark
+ * mvn -B -q -pl node-agent test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.ebpf.profiling.agent.cgroup.AttributionBenchmark
  * </pre>
  */
 public final class AttributionBenchmark {
