@@ -1,0 +1,96 @@
+package dev.ebpf.profiling.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.MappingIterator;
+import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.testsupport.PodCgroups;
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CLI as a user runs it: exit codes, one-line errors, and real profiles in its output. */
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--cpus 4096|node-agent: --cpus: unknown CPU 4096: this node's online CPUs are",
+            "--frequency 0|node-agent: --frequency must be from 1 to 1000, not 0",
+            "--duration -3s|node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
+            "--cgroup /no/such/cgroup|node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
+            "--format yaml|node-agent: --format must be one of table|json, not 'yaml'"})
+    void badInputExitsWith2AndOneLineOnStderr(String arguments, String message) {
+        String[] args = ("profile " + arguments).split(" ");
+        assertThat(run(args)).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).startsWith(message).endsWith("\n");
+        assertThat(stderr().strip().lines()).hasSize(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageError() {
+        assertThat(run("flame")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile'\n");
+    }
+
+    @Test
+    void profilesAPodToAJsonFileOneDocumentPerSlice(@TempDir Path dir) throws Exception {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        try (PodCgroups pod = PodCgroups.builder().container().build()) {
+            pod.container(0).startBusyLoop();
+            Path file = dir.resolve("profile.json");
+            int exit = run("profile", "--duration", "3s", "--slice", "1s", "--format", "json", "--cgroup",
+                    pod.podPath(), "--output", file.toString());
+
+            assertThat(stderr()).isEmpty();
+            assertThat(exit).isEqualTo(Main.EXIT_OK);
+            List<NodeProfile> slices;
+            try (MappingIterator<NodeProfile> documents = ProfileJson.mapper().readerFor(NodeProfile.class)
+                    .readValues(file.toFile())) {
+                slices = documents.readAll();
+            }
+            assertThat(slices).hasSize(3);
+            assertThat(slices).allSatisfy(slice -> {
+                assertThat(slice.event()).isIn("cpu-cycles", "cpu-clock");
+                assertThat(slice.frequencyHz()).isEqualTo(99);
+                assertThat(slice.topApplications()).isNotEmpty().allSatisfy(app -> {
+                    assertThat(app.pod().uid()).isEqualTo(pod.podUid());
+                    assertThat(app.pod().containerId()).isEqualTo(pod.container(0).id());
+                });
+            });
+            assertThat(slices.get(1).start()).isEqualTo(slices.get(0).end());
+        }
+    }
+
+    @Test
+    void printsTheTableByDefault() throws Exception {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        assertThat(run("profile", "--duration", "1s", "--top", "3")).isEqualTo(Main.EXIT_OK);
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertThat(table).contains("RANK  APPLICATION").containsPattern("event: cpu-(clock|cycles).*frequency: 99 Hz");
+    }
+}
