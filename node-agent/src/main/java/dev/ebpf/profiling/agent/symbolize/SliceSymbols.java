@@ -39,16 +39,29 @@ public final class SliceSymbols {
         return stacks;
     }
 
+    /**
+     * Names a stack's frames. Every frame but the leaf of each part holds a return address: the
+     * instruction after a call, which is past the end of the calling function when the call is
+     * its last instruction (a call to a noreturn function). Looking up the address minus one
+     * names the caller, as perf and pprof do.
+     */
     public SymbolizedStack symbolize(StackSample sample) {
         List<Frame> frames = new ArrayList<>(sample.kernelIps().length + sample.userIps().length);
-        for (long ip : sample.kernelIps()) {
-            frames.add(kernel.resolve(ip));
+        long[] kernelIps = sample.kernelIps();
+        for (int i = 0; i < kernelIps.length; i++) {
+            frames.add(kernel.resolve(callSite(kernelIps, i)));
         }
         ProcessCode process = processes.get(sample.tgid());
-        for (long ip : sample.userIps()) {
-            frames.add(process == null ? Frames.exited() : userFrame(process, ip));
+        long[] userIps = sample.userIps();
+        for (int i = 0; i < userIps.length; i++) {
+            frames.add(process == null ? Frames.exited() : userFrame(process, callSite(userIps, i)));
         }
         return new SymbolizedStack(sample.tgid(), sample.application(), frames, sample.count());
+    }
+
+    /** The leaf's own address; a caller's return address minus one, inside its call instruction. */
+    private static long callSite(long[] leafFirst, int index) {
+        return index == 0 ? leafFirst[0] : leafFirst[index] - 1;
     }
 
     /** Whether the process was alive at slice end, so its frames have names. */

@@ -174,11 +174,11 @@ public final class SymbolizeBenchmark {
                 boolean inLibc = i == 0 && libc[p] != null && random.nextInt(4) == 0;
                 user[i] = inLibc
                         ? libc[p][0] + (long) (random.nextDouble() * (libc[p][1] - libc[p][0]))
-                        : loadBias[p] + functions[random.nextInt(functions.length)] + random.nextInt(8);
+                        : loadBias[p] + functions[random.nextInt(functions.length)] + 1 + random.nextInt(8);
             }
             long[] kernelIps = new long[random.nextInt(13)];
             for (int i = 0; i < kernelIps.length; i++) {
-                kernelIps[i] = kernel.get(random.nextInt(kernel.size())) + random.nextInt(16);
+                kernelIps[i] = kernel.get(random.nextInt(kernel.size())) + 1 + random.nextInt(16);
             }
             if (seen.add(pids.get(p) + Arrays.toString(user) + Arrays.toString(kernelIps))) {
                 samples.add(new StackSample(pids.get(p), "app" + p / PROCESSES_PER_BINARY, user, kernelIps,

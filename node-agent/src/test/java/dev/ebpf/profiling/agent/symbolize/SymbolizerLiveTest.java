@@ -53,10 +53,11 @@ class SymbolizerLiveTest {
         try (HotLoopProgram.Running running = program.start(true)) {
             long start = running.hotFunctionAddress();
 
-            SymbolizedStack stack = symbolize(symbolizer(), running.pid(), start + size / 2, start);
+            // A leaf at the function's first byte; a caller's return address just past its last byte.
+            SymbolizedStack stack = symbolize(symbolizer(), running.pid(), start, start + size / 2, start + size);
 
             Frame expected = new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop", Frame.Origin.EXECUTABLE);
-            assertThat(stack.frames()).containsExactly(expected, expected);
+            assertThat(stack.frames()).containsExactly(expected, expected, expected);
         }
     }
 
@@ -183,7 +184,7 @@ class SymbolizerLiveTest {
         Path perfMap = PROC.resolve(self + "/root/tmp/perf-" + self + ".map");
         Files.writeString(perfMap, Long.toHexString(jitted) + " 80 Lcom/example/Handler;::handle\n");
         try {
-            SymbolizedStack stack = symbolize(symbolizer(), self, jitted + 0x10, jitted + 0x80);
+            SymbolizedStack stack = symbolize(symbolizer(), self, jitted + 0x10, jitted + 0x81);
 
             assertThat(stack.frames()).containsExactly(
                     new Frame("Lcom/example/Handler;::handle", PerfMap.MODULE, Frame.Origin.JIT),
