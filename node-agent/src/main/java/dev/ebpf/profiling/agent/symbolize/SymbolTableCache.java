@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * ELF symbols by file identity, so a binary that a thousand processes map is read once. Files
@@ -56,6 +57,11 @@ final class SymbolTableCache {
 
     synchronized boolean contains(FileIdentity identity) {
         return entries.containsKey(identity);
+    }
+
+    /** Why each cached file that is not readable ELF gave no symbols (it names the file). */
+    synchronized List<String> problems() {
+        return entries.values().stream().map(ElfSymbols::problem).filter(Objects::nonNull).sorted().toList();
     }
 
     /** How many times a file was opened to read symbols: the measure of the cache's worth. */

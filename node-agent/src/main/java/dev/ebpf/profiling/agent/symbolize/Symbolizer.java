@@ -146,6 +146,14 @@ public final class Symbolizer {
         return files;
     }
 
+    /**
+     * The mapped files that gave no symbols (32-bit, corrupt...), each with its reason, for a
+     * one-line warning: their frames print as {@code [module+0xoffset]}.
+     */
+    public List<String> unreadableFiles() {
+        return symbolCache.problems();
+    }
+
     /** How many times a file was opened to read its symbols, over the symbolizer's life. */
     public long fileReads() {
         return symbolCache.fileReads();
