@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.api.profile;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
@@ -35,6 +36,8 @@ public record Frame(String function, String module, Origin origin) {
         }
     }
 
+    /** Derived from the origin, so not a field of the document. */
+    @JsonIgnore
     public boolean isKernel() {
         return origin == Origin.KERNEL;
     }
