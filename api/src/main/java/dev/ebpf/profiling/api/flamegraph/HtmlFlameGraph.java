@@ -1,14 +1,13 @@
 package dev.ebpf.profiling.api.flamegraph;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,7 +21,7 @@ import java.util.Map;
  */
 public final class HtmlFlameGraph {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     private static final String SCRIPT = resource("flamegraph.js");
     private static final String STYLE = resource("flamegraph.css");
 
@@ -53,29 +52,40 @@ public final class HtmlFlameGraph {
         return html.toString();
     }
 
-    /** The JSON the page's script reads. */
+    /** The JSON the page's script reads, written with a streaming generator: trees are large. */
     static String data(FlameNode root, FlameGraphOptions options) {
         Map<String, Integer> names = new LinkedHashMap<>();
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("kind", options.kind().id());
-        document.put("unit", options.unit());
-        document.put("width", options.width());
-        document.put("root", encode(root, names));
-        document.put("names", List.copyOf(names.keySet()));
-        try {
-            return JSON.writeValueAsString(document);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode flame graph data: " + e.getMessage(), e);
+        StringWriter out = new StringWriter();
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("kind", options.kind().id());
+            json.writeStringField("unit", options.unit());
+            json.writeNumberField("width", options.width());
+            json.writeFieldName("root");
+            writeNode(json, root, names);
+            json.writeArrayFieldStart("names");
+            for (String name : names.keySet()) {
+                json.writeString(name);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode flame graph data: " + e.getMessage(), e);
         }
+        return out.toString();
     }
 
-    private static List<Object> encode(FlameNode node, Map<String, Integer> names) {
-        List<Object> children = new ArrayList<>(node.children().size());
+    /** {@code [nameIndex, samples, [children...]]}. */
+    private static void writeNode(JsonGenerator json, FlameNode node, Map<String, Integer> names) throws IOException {
+        json.writeStartArray();
+        json.writeNumber(names.computeIfAbsent(node.name(), name -> names.size()));
+        json.writeNumber(node.samples());
+        json.writeStartArray();
         for (FlameNode child : node.children()) {
-            children.add(encode(child, names));
+            writeNode(json, child, names);
         }
-        Integer index = names.computeIfAbsent(node.name(), name -> names.size());
-        return List.of(index, node.samples(), children);
+        json.writeEndArray();
+        json.writeEndArray();
     }
 
     private static String resource(String name) {

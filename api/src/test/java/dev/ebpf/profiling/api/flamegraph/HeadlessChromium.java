@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
 final class HeadlessChromium {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path WORK = Path.of("target", "flamegraph-browser");
-    private static final Path SOURCES = Path.of("src", "test", "browser");
+    /** The api module: the working directory under surefire, api/ under exec:java from the root. */
+    private static final Path MODULE = Files.isDirectory(Path.of("src", "test", "browser")) ? Path.of("") : Path.of("api");
+    static final Path WORK = MODULE.resolve("target").resolve("flamegraph-browser");
+    private static final Path SOURCES = MODULE.resolve("src").resolve("test").resolve("browser");
     private static final Path RUNNER = WORK.resolve("runner");
     private static final List<String> RUNNER_FILES = List.of("package.json", "package-lock.json", "flamegraph-check.mjs");
     private static final long NPM_TIMEOUT_SECONDS = 300;
