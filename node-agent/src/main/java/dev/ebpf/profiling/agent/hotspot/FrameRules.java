@@ -13,14 +13,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The kernel subsystem of a kernel stack, by a table of function-name patterns kept as data in
- * {@code kernel-subsystems.rules} (see that file for the format and the priority rule).
+ * A priority table of kernel function-name patterns to tags, kept as data: the kernel subsystem
+ * of an on-CPU stack ({@code kernel-subsystems.rules}, which describes the format and the priority
+ * rule) and the reason an off-CPU stack was blocked ({@code block-reasons.rules}).
  */
-public final class SubsystemRules {
+public final class FrameRules {
 
     /** The tag of a kernel stack that no rule matches. */
     public static final String OTHER = "other";
-    static final String DEFAULT_RESOURCE = "kernel-subsystems.rules";
+    static final String KERNEL_SUBSYSTEMS = "kernel-subsystems.rules";
+    static final String BLOCK_REASONS = "block-reasons.rules";
     private static final String CONTEXT_ENTRY = "context-entry";
     private static final int NO_TAG = Integer.MAX_VALUE;
 
@@ -31,25 +33,34 @@ public final class SubsystemRules {
     /** The best (lowest) tag index of each function name seen: names repeat across stacks. */
     private final Map<String, Integer> tagIndexByFunction = new ConcurrentHashMap<>();
 
-    private SubsystemRules(List<String> tags, List<Pattern> tagPatterns, Pattern contextEntry) {
+    private FrameRules(List<String> tags, List<Pattern> tagPatterns, Pattern contextEntry) {
         this.tags = tags;
         this.tagPatterns = tagPatterns;
         this.contextEntry = contextEntry;
     }
 
-    /** The rules shipped with the agent. */
-    public static SubsystemRules load() {
-        try (InputStream in = SubsystemRules.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+    /** The kernel subsystem rules shipped with the agent. */
+    public static FrameRules kernelSubsystems() {
+        return load(KERNEL_SUBSYSTEMS);
+    }
+
+    /** The off-CPU block reason rules shipped with the agent. */
+    public static FrameRules blockReasons() {
+        return load(BLOCK_REASONS);
+    }
+
+    static FrameRules load(String resource) {
+        try (InputStream in = FrameRules.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + DEFAULT_RESOURCE + " is missing from the agent");
+                throw new IllegalStateException("resource " + resource + " is missing from the agent");
             }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList(), DEFAULT_RESOURCE);
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList(), resource);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + DEFAULT_RESOURCE + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + resource + ": " + e.getMessage(), e);
         }
     }
 
-    static SubsystemRules parse(List<String> lines, String source) {
+    static FrameRules parse(List<String> lines, String source) {
         Map<String, List<String>> globsByTag = new LinkedHashMap<>();
         List<String> contextEntryGlobs = new ArrayList<>();
         String previousTag = null;
@@ -78,15 +89,15 @@ public final class SubsystemRules {
             globsByTag.computeIfAbsent(tag, t -> new ArrayList<>()).add(fields[1]);
             previousTag = tag;
         }
-        List<Pattern> patterns = globsByTag.values().stream().map(SubsystemRules::union).toList();
-        return new SubsystemRules(List.copyOf(globsByTag.keySet()), patterns, union(contextEntryGlobs));
+        List<Pattern> patterns = globsByTag.values().stream().map(FrameRules::union).toList();
+        return new FrameRules(List.copyOf(globsByTag.keySet()), patterns, union(contextEntryGlobs));
     }
 
     private static Pattern union(List<String> globs) {
         if (globs.isEmpty()) {
             return Pattern.compile("(?!)");
         }
-        List<String> regexes = globs.stream().map(SubsystemRules::globToRegex).toList();
+        List<String> regexes = globs.stream().map(FrameRules::globToRegex).toList();
         return Pattern.compile(String.join("|", regexes));
     }
 
@@ -109,8 +120,8 @@ public final class SubsystemRules {
     }
 
     /**
-     * The subsystem of a stack's kernel part. Only the running context counts: the frames from
-     * the leaf up to and including the first context-entry frame (interrupt or softirq entry).
+     * The tag of a stack's kernel part. Only the running context counts: the frames from the leaf
+     * up to and including the first context-entry frame (interrupt or softirq entry).
      *
      * @param frames the stack, leaf first; its kernel frames come first
      */

@@ -9,9 +9,9 @@ import java.util.List;
  */
 public final class VerdictRules {
 
-    private final SubsystemRules subsystems;
+    private final FrameRules subsystems;
 
-    public VerdictRules(SubsystemRules subsystems) {
+    public VerdictRules(FrameRules subsystems) {
         this.subsystems = subsystems;
     }
 

@@ -46,17 +46,24 @@ public final class SliceSymbols {
      * names the caller, as perf and pprof do.
      */
     public SymbolizedStack symbolize(StackSample sample) {
-        List<Frame> frames = new ArrayList<>(sample.kernelIps().length + sample.userIps().length);
-        long[] kernelIps = sample.kernelIps();
+        return new SymbolizedStack(sample.tgid(), sample.application(),
+                frames(sample.tgid(), sample.userIps(), sample.kernelIps()), sample.count());
+    }
+
+    /**
+     * The frames of one process's stacks, kernel frames then user frames, leaf first: for stacks
+     * that are not on-CPU samples (the off-CPU sampler's stacks at switch-out).
+     */
+    public List<Frame> frames(int tgid, long[] userIps, long[] kernelIps) {
+        List<Frame> frames = new ArrayList<>(kernelIps.length + userIps.length);
         for (int i = 0; i < kernelIps.length; i++) {
             frames.add(kernel.resolve(callSite(kernelIps, i)));
         }
-        ProcessCode process = processes.get(sample.tgid());
-        long[] userIps = sample.userIps();
+        ProcessCode process = processes.get(tgid);
         for (int i = 0; i < userIps.length; i++) {
             frames.add(process == null ? Frames.exited() : userFrame(process, callSite(userIps, i)));
         }
-        return new SymbolizedStack(sample.tgid(), sample.application(), frames, sample.count());
+        return frames;
     }
 
     /** The leaf's own address; a caller's return address minus one, inside its call instruction. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class HotspotAnalyzerTest {
 
-    private static final HotspotAnalyzer ANALYZER = new HotspotAnalyzer(new VerdictRules(SubsystemRules.load()));
+    private static final HotspotAnalyzer ANALYZER = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
     private static final Frame MAIN = new Frame("main", "nginx", Frame.Origin.EXECUTABLE);
     private static final Frame PARSE = new Frame("ngx_parse", "nginx", Frame.Origin.EXECUTABLE);
     private static final Frame MEMCPY = new Frame("memcpy", "libc.so.6", Frame.Origin.LIBRARY);

@@ -43,7 +43,7 @@ class HotspotPipelineLiveTest {
     void theHotFunctionIsAnApplicationHotspotAndAWriteIsAKernelOne() throws Exception {
         List<String> kernelPath = List.of("vfs_write", "ksys_write", "do_syscall_64");
         Map<String, Long> kernel = kernelAddresses(kernelPath);
-        HotspotAnalyzer analyzer = new HotspotAnalyzer(new VerdictRules(SubsystemRules.load()));
+        HotspotAnalyzer analyzer = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
         try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
             int pid = running.pid();
             long hot = running.hotFunctionAddress();

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SubsystemRulesTest {
 
-    private static final SubsystemRules RULES = SubsystemRules.load();
+    private static final FrameRules RULES = FrameRules.kernelSubsystems();
 
     record Case(String tag, String stack) {
     }
@@ -64,32 +64,32 @@ class SubsystemRulesTest {
 
     @Test
     void theFirstRuleInTheFileWinsOverLaterOnes() {
-        SubsystemRules rules = SubsystemRules.parse(List.of("first b*", "second a*"), "test");
+        FrameRules rules = FrameRules.parse(List.of("first b*", "second a*"), "test");
 
         assertThat(rules.classify(KernelStacks.kernel("apple <- banana"))).isEqualTo("first");
         assertThat(rules.classify(KernelStacks.kernel("apple <- cherry"))).isEqualTo("second");
-        assertThat(rules.classify(KernelStacks.kernel("cherry"))).isEqualTo(SubsystemRules.OTHER);
+        assertThat(rules.classify(KernelStacks.kernel("cherry"))).isEqualTo(FrameRules.OTHER);
     }
 
     @Test
     void globsMatchWholeNamesAndQuoteRegexCharacters() {
-        SubsystemRules rules = SubsystemRules.parse(List.of("exact a.b", "star *_x_*"), "test");
+        FrameRules rules = FrameRules.parse(List.of("exact a.b", "star *_x_*"), "test");
 
-        assertThat(rules.classify(KernelStacks.kernel("aXb"))).isEqualTo(SubsystemRules.OTHER);
-        assertThat(rules.classify(KernelStacks.kernel("pre_a.b"))).isEqualTo(SubsystemRules.OTHER);
+        assertThat(rules.classify(KernelStacks.kernel("aXb"))).isEqualTo(FrameRules.OTHER);
+        assertThat(rules.classify(KernelStacks.kernel("pre_a.b"))).isEqualTo(FrameRules.OTHER);
         assertThat(rules.classify(KernelStacks.kernel("one_x_two"))).isEqualTo("star");
     }
 
     @Test
     void aTagSplitAcrossTheFileIsRefused() {
-        assertThatThrownBy(() -> SubsystemRules.parse(List.of("a x", "b y", "a z"), "rules.txt"))
+        assertThatThrownBy(() -> FrameRules.parse(List.of("a x", "b y", "a z"), "rules.txt"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("rules.txt line 3: tag 'a' appears again");
     }
 
     @Test
     void aLineWithoutAPatternIsRefused() {
-        assertThatThrownBy(() -> SubsystemRules.parse(List.of("network"), "rules.txt"))
+        assertThatThrownBy(() -> FrameRules.parse(List.of("network"), "rules.txt"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("rules.txt line 1: expected 'TAG PATTERN', got: network");
     }

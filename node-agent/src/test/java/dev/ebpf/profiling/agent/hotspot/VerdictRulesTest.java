@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class VerdictRulesTest {
 
-    private static final VerdictRules VERDICTS = new VerdictRules(SubsystemRules.load());
+    private static final VerdictRules VERDICTS = new VerdictRules(FrameRules.kernelSubsystems());
     private static final Frame MAIN = new Frame("main", "nginx", Frame.Origin.EXECUTABLE);
 
     @Test
