@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One loaded BPF map, addressed by its fd. The fd belongs to the {@link BpfObject} that loaded it;
@@ -161,13 +163,23 @@ public final class BpfMap {
         }
     }
 
-    /** Deletes every key, one at a time: for maps without batch support (stack-trace maps). */
+    /**
+     * Deletes every key, one at a time: for maps without batch support (stack-trace maps). Keys are
+     * listed first and deleted after, because asking for the first key again after each delete would
+     * rescan the map's buckets from the start every time.
+     */
     public long clear() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(keySize, 8);
+            List<MemorySegment> keys = new ArrayList<>();
+            MemorySegment previous = MemorySegment.NULL;
+            MemorySegment next = arena.allocate(keySize, 8);
+            while (nextKey(previous, next)) {
+                keys.add(next);
+                previous = next;
+                next = arena.allocate(keySize, 8);
+            }
             long deleted = 0;
-            // Deleting the current key restarts iteration from the first key, which stays correct.
-            while (nextKey(MemorySegment.NULL, key)) {
+            for (MemorySegment key : keys) {
                 if (delete(key)) {
                     deleted++;
                 }

@@ -3,6 +3,8 @@ package dev.ebpf.profiling.agent.bench;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.Set;
  */
 public final class SliceDrainBenchmark {
 
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int FREQUENCY_HZ = 1000;
     private static final int ROUNDS = 5;
     private static final long SLICE_MILLIS = 5_000;
@@ -32,12 +35,14 @@ public final class SliceDrainBenchmark {
             for (int round = 1; round <= ROUNDS; round++) {
                 Thread.sleep(SLICE_MILLIS);
                 long started = System.nanoTime();
+                long cpuStarted = THREADS.getCurrentThreadCpuTime();
                 RawSlice slice = sampler.cut();
+                double cpuMillis = (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1e6;
                 double millis = (System.nanoTime() - started) / 1e6;
-                System.out.printf("round %d: drained %d keys, %d distinct stacks, %d samples in %.1f ms"
-                                + " (10 ms of it is the fixed slot quiesce wait); lost %s%n",
-                        round, slice.counts().size(), slice.stacks().size(), slice.counters().samples(), millis,
-                        slice.counters().lost());
+                System.out.printf("round %d: drained %d keys, %d distinct stacks, %d samples: %.1f ms CPU,"
+                                + " %.1f ms wall (10 ms of it the fixed slot quiesce wait); lost %s%n",
+                        round, slice.counts().size(), slice.stacks().size(), slice.counters().samples(), cpuMillis,
+                        millis, slice.counters().lost());
             }
         } finally {
             load.forEach(Process::destroy);
