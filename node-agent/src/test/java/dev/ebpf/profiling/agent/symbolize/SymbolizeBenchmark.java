@@ -52,7 +52,10 @@ public final class SymbolizeBenchmark {
             List<Long> kernelAddresses = kernelTextAddresses();
             List<StackSample> samples = stacks(pids, binaries, functionAddresses, kernelAddresses);
 
-            Symbolizer symbolizer = new Symbolizer(KernelSymbols.load());
+            long kallsymsStart = System.nanoTime();
+            KernelSymbols kernelSymbols = KernelSymbols.load();
+            double kallsymsMs = millisSince(kallsymsStart);
+            Symbolizer symbolizer = new Symbolizer(kernelSymbols);
             long coldStart = System.nanoTime();
             List<SymbolizedStack> stacks = symbolizer.snapshot(pids).symbolize(samples);
             double coldMs = millisSince(coldStart);
@@ -85,6 +88,8 @@ public final class SymbolizeBenchmark {
 
             System.out.printf("stacks=%d processes=%d binaries=%d frames=%d named=%.1f%% fileReads=%d%n",
                     samples.size(), pids.size(), BINARIES, frames, named * 100.0 / frames, reads);
+            System.out.printf("loading /proc/kallsyms (%d text symbols, once per agent): %.1f ms%n",
+                    kernelSymbols.size(), kallsymsMs);
             System.out.printf("cold slice (snapshot + symbolize, files read): %.1f ms%n", coldMs);
             System.out.printf("warm slice (snapshot + symbolize): median %.1f ms, min %.1f ms, max %.1f ms over %d rounds%n",
                     warm[WARM_ROUNDS / 2], warm[0], warm[WARM_ROUNDS - 1], WARM_ROUNDS);
