@@ -45,9 +45,7 @@ class FlameGraphBrowserTest {
         assertThat(before.get("resetDisabled").asBoolean()).isTrue();
         assertThat(width(before, "all")).isCloseTo(drawable, within(0.01));
         assertThat(width(before, "ngx_process_events")).isCloseTo(drawable * 800 / 1100, within(0.01));
-        assertThat(before.get("frames").get("redis").get("fill").asText())
-                .as("the page colours frames as the Java renderer does")
-                .isEqualTo(FlameGraphKind.ON_CPU.color("redis"));
+        assertSameColoursAsJava(before, FlameGraphKind.ON_CPU);
 
         assertThat(seen.get("tooltip").get("hidden").asBoolean()).isFalse();
         assertThat(seen.get("tooltip").get("text").asText())
@@ -78,6 +76,34 @@ class FlameGraphBrowserTest {
         assertThat(reset.get("zoom").asText()).isEqualTo("all");
         assertThat(reset.get("frames").has("redis")).isTrue();
         assertThat(width(reset, "ngx_process_events")).isCloseTo(drawable * 800 / 1100, within(0.01));
+    }
+
+    @Test
+    void offCpuPagesUseTheBlueSchemeAndZoomTheSameWay() throws Exception {
+        Files.createDirectories(HeadlessChromium.WORK);
+        Path page = HeadlessChromium.WORK.resolve("job-demo-web-node-1-off-cpu.html");
+        Path screenshot = HeadlessChromium.WORK.resolve("zoomed-off-cpu.png");
+        Files.writeString(page, HtmlFlameGraph.render(FoldedStacks.parse("""
+                nginx;main;epoll_wait;do_epoll_wait_[k];schedule_[k] 900
+                nginx;main;write;vfs_write_[k];mutex_lock_[k];schedule_[k] 100
+                """), FlameGraphOptions.of(FlameGraphKind.OFF_CPU)));
+
+        JsonNode seen = HeadlessChromium.run("check", page.toAbsolutePath().toString(),
+                screenshot.toAbsolutePath().toString(), "write", "schedule");
+
+        assertThat(seen.get("errors")).isEmpty();
+        assertSameColoursAsJava(seen.get("before"), FlameGraphKind.OFF_CPU);
+        String userFill = seen.get("before").get("frames").get("epoll_wait").get("fill").asText();
+        assertThat(userFill).isEqualTo(FlameGraphKind.OFF_CPU.color("epoll_wait"));
+        assertThat(seen.get("zoomed").get("zoom").asText()).isEqualTo("write");
+        assertThat(seen.get("zoomed").get("frames").has("epoll_wait")).isFalse();
+        assertThat(seen.get("searched").get("matched").asText()).isEqualTo("Matched: 100.00%");
+    }
+
+    /** Every frame the page drew has the colour FlameGraphKind gives it (the JS and Java agree). */
+    private static void assertSameColoursAsJava(JsonNode snapshot, FlameGraphKind kind) {
+        snapshot.get("frames").properties().forEach(frame -> assertThat(frame.getValue().get("fill").asText())
+                .as("colour of %s", frame.getKey()).isEqualTo(kind.color(frame.getKey())));
     }
 
     private static double width(JsonNode snapshot, String frame) {
