@@ -14,6 +14,9 @@ import java.util.List;
  */
 public final class ProcessMaps {
 
+    /** A process whose maps could not be read: every address is outside its mappings. */
+    static final ProcessMaps NONE = new ProcessMaps(List.of());
+
     private final MemoryMapping[] mappings;
 
     private ProcessMaps(List<MemoryMapping> mappings) {
@@ -38,10 +41,23 @@ public final class ProcessMaps {
         return new ProcessMaps(executable);
     }
 
-    /** The third permission letter, right after the address range, is 'x'; a bad line gets parsed. */
+    /**
+     * Whether the line needs a full parse: its permissions ({@code r-xp}, right after the address
+     * range) allow execution, or it does not look like a maps line at all (the parse then
+     * reports it).
+     */
     private static boolean isExecutable(String line) {
         int space = line.indexOf(' ');
-        return space < 0 || space + 3 >= line.length() || line.charAt(space + 3) == 'x';
+        if (space < 0 || space + 4 >= line.length()) {
+            return true;
+        }
+        char read = line.charAt(space + 1);
+        char write = line.charAt(space + 2);
+        char execute = line.charAt(space + 3);
+        char share = line.charAt(space + 4);
+        boolean looksLikePermissions = (read == 'r' || read == '-') && (write == 'w' || write == '-')
+                && (execute == 'x' || execute == '-') && (share == 'p' || share == 's');
+        return !looksLikePermissions || execute == 'x';
     }
 
     /** {@code start-end perms offset major:minor inode [path]}; the path may hold spaces. */

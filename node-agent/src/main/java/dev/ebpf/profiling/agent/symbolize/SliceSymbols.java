@@ -19,13 +19,16 @@ public final class SliceSymbols {
 
     private final KernelSymbols kernel;
     private final Map<Integer, ProcessCode> processes = new HashMap<>();
+    private final List<String> problems;
 
     /** A captured process with its executable mappings' regions, in the order of its maps. */
     private record ProcessCode(ProcessImage image, CodeRegion[] regions) {
     }
 
-    SliceSymbols(KernelSymbols kernel, Map<Integer, ProcessImage> images, Map<FileIdentity, ElfSymbols> files) {
+    SliceSymbols(KernelSymbols kernel, Map<Integer, ProcessImage> images, Map<FileIdentity, ElfSymbols> files,
+                 List<String> problems) {
         this.kernel = kernel;
+        this.problems = List.copyOf(problems);
         images.forEach((tgid, image) -> processes.put(tgid, new ProcessCode(image, image.maps().mappings().stream()
                 .map(mapping -> CodeRegion.of(mapping, image, files.get(mapping.file())))
                 .toArray(CodeRegion[]::new))));
@@ -69,6 +72,11 @@ public final class SliceSymbols {
     /** The leaf's own address; a caller's return address minus one, inside its call instruction. */
     private static long callSite(long[] leafFirst, int index) {
         return index == 0 ? leafFirst[0] : leafFirst[index] - 1;
+    }
+
+    /** Processes that were there at slice end but could not be read, one line each, for a warning. */
+    public List<String> problems() {
+        return problems;
     }
 
     /** Whether the process was alive at slice end, so its frames have names. */

@@ -52,36 +52,50 @@ public final class Symbolizer {
      */
     public synchronized SliceSymbols snapshot(Collection<Integer> tgids) {
         Map<Integer, ProcessImage> images = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
         for (int tgid : tgids) {
-            ProcessImage image = capture(tgid);
+            ProcessImage image = capture(tgid, problems);
             if (image != null) {
                 images.put(tgid, image);
             }
         }
         perfMaps.keySet().retainAll(images.keySet());
         Map<FileIdentity, ElfSymbols> files = loadFiles(images.values());
-        return new SliceSymbols(kernel, images, files);
+        return new SliceSymbols(kernel, images, files, problems);
     }
 
-    /** The process's image, or null when it has exited. */
-    private ProcessImage capture(int tgid) {
+    /**
+     * The process's image, or null when it has exited. A process that is there but cannot be
+     * read gets an image without mappings (its user frames print as {@code [unknown]}) and a
+     * problem line, rather than failing the whole slice.
+     */
+    private ProcessImage capture(int tgid, List<String> problems) {
         Path processDirectory = proc.resolve(Integer.toString(tgid));
+        ProcessMaps maps;
+        String executable;
         try {
-            ProcessMaps maps = ProcessMaps.read(processDirectory.resolve("maps"));
-            String executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
-            // Only processes with anonymous executable memory run JIT code worth a perf map.
-            boolean mayJit = maps.mappings().stream().anyMatch(MemoryMapping::isAnonymous);
-            PerfMap perfMap = mayJit ? perfMap(tgid, processDirectory) : PerfMap.NONE;
-            return new ProcessImage(tgid, maps, executable, processDirectory, perfMap);
+            maps = ProcessMaps.read(processDirectory.resolve("maps"));
+            executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
         } catch (NoSuchFileException e) {
             return null;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             // A process that exits while its files are read fails with ESRCH-like errors.
             if (!Files.exists(processDirectory)) {
                 return null;
             }
-            throw new IllegalStateException("cannot read process " + tgid + ": " + e, e);
+            problems.add("process " + tgid + ": cannot read its maps or executable: " + e.getMessage());
+            return new ProcessImage(tgid, ProcessMaps.NONE, "", processDirectory, PerfMap.NONE);
         }
+        // Only processes with anonymous executable memory run JIT code worth a perf map.
+        PerfMap perfMap = PerfMap.NONE;
+        if (maps.mappings().stream().anyMatch(MemoryMapping::isAnonymous)) {
+            try {
+                perfMap = perfMap(tgid, processDirectory);
+            } catch (IOException e) {
+                problems.add("process " + tgid + ": cannot read its JIT map: " + e.getMessage());
+            }
+        }
+        return new ProcessImage(tgid, maps, executable, processDirectory, perfMap);
     }
 
     private static String stripDeleted(String path) {

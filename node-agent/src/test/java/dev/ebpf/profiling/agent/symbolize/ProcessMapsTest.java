@@ -54,5 +54,9 @@ class ProcessMapsTest {
         assertThatThrownBy(() -> ProcessMaps.parse(List.of(MAPS.get(0), "garbage"), "/proc/1/maps"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("/proc/1/maps line 2");
+        // Non-executable lines skip the full parse, but a line that is not a maps line is not skipped.
+        assertThatThrownBy(() -> ProcessMaps.parse(List.of(MAPS.get(0), "this is not a maps line"), "/proc/1/maps"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("/proc/1/maps line 2");
     }
 }
