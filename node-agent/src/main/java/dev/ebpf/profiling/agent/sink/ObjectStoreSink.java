@@ -2,76 +2,102 @@ package dev.ebpf.profiling.agent.sink;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Writes each node's slice to the object store through a bounded local spool: every slice is
- * spooled first, then the spool is uploaded oldest first. When the store is down, refuses the
- * credentials or lacks the bucket, the slices wait (in order) and {@link #status()} says why in
- * one line; the next {@link #drain()} after the cause is gone uploads them.
+ * spooled first, then the spool is uploaded oldest first by the uploader. When the store is down,
+ * refuses the credentials or lacks the bucket, the slices wait (in order) and {@link #status()}
+ * says why in one line; the next drain after the cause is gone uploads them.
  *
- * <p>Callers: the slice loop calls {@link #submit}; something periodic (every slice, or a timer)
- * calls {@link #drain} so a recovered store is noticed without new slices. All methods are
- * synchronised: uploads are sequential by design, to keep the order.
+ * <p>The slice loop calls {@link #submit}, which only writes the spool and asks the uploader to
+ * drain, so a slow or unreachable store never holds up profiling. Something periodic calls
+ * {@link #requestDrain} so a recovered store is noticed without new slices. The uploader is an
+ * {@link Executor}: one background thread in the agent; the caller's own thread in tests
+ * ({@code Runnable::run}), which makes {@link #submit} return after the upload.
  */
 public final class ObjectStoreSink implements AutoCloseable {
+
+    private record Outcome(SinkState state, String message, long uploadedSlices, List<String> lastUploadedUris) {
+    }
 
     private final ObjectStoreConfig config;
     private final S3ObjectStore store;
     private final SliceSpool spool;
-    private SinkState state = SinkState.READY;
-    private String message = "";
-    private long uploadedSlices;
-    private List<String> lastUploadedUris = List.of();
+    private final Executor uploader;
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
+    private final Object drainLock = new Object();
+    private volatile Outcome outcome = new Outcome(SinkState.READY, "", 0, List.of());
 
-    public ObjectStoreSink(ObjectStoreConfig config, SliceSpool spool) {
+    public ObjectStoreSink(ObjectStoreConfig config, SliceSpool spool, Executor uploader) {
         this.config = config;
         this.store = new S3ObjectStore(config);
         this.spool = spool;
+        this.uploader = uploader;
     }
 
-    /** Spools the slice, then tries to upload everything waiting. Never loses the slice silently. */
-    public synchronized SinkStatus submit(SliceObjects slice) {
+    /** Spools the slice and asks the uploader to drain. Never loses the slice silently. */
+    public SinkStatus submit(SliceObjects slice) {
         spool.add(slice.slice().path(), slice.toObjects(config.prefix()));
-        return drain();
+        requestDrain();
+        return status();
     }
 
-    /** Uploads waiting slices oldest first, stopping at the first failure so the order holds. */
-    public synchronized SinkStatus drain() {
-        while (true) {
-            var next = spool.oldest();
-            if (next.isEmpty()) {
-                break;
-            }
-            SpooledSlice slice = next.get();
-            List<String> uris = new ArrayList<>(slice.objects().size());
-            try {
-                for (StoredObject object : slice.objects()) {
-                    store.put(object);
-                    uris.add(store.uriOf(object.key()));
+    /** Asks the uploader to drain; a request while one is already queued adds nothing. */
+    public void requestDrain() {
+        if (drainQueued.compareAndSet(false, true)) {
+            uploader.execute(() -> {
+                drainQueued.set(false);
+                drain();
+            });
+        }
+    }
+
+    /**
+     * Uploads waiting slices oldest first on the calling thread, stopping at the first failure so
+     * the order holds. One drain runs at a time.
+     */
+    public SinkStatus drain() {
+        synchronized (drainLock) {
+            while (true) {
+                Optional<SpooledSlice> next = spool.nextToUpload();
+                if (next.isEmpty()) {
+                    break;
                 }
-            } catch (StoreException e) {
-                // The slice stays in the spool whole; objects already put are put again later,
-                // which is harmless (same key, same bytes).
-                state = e.state();
-                message = e.getMessage();
-                return status();
+                SpooledSlice slice = next.get();
+                List<String> uris = new ArrayList<>(slice.objects().size());
+                try {
+                    for (StoredObject object : slice.objects()) {
+                        store.put(object);
+                        uris.add(store.uriOf(object.key()));
+                    }
+                } catch (StoreException e) {
+                    // The slice stays in the spool whole; objects already put are put again later,
+                    // which is harmless (same key, same bytes).
+                    spool.uploadFailed(slice);
+                    outcome = new Outcome(e.state(), e.getMessage(), outcome.uploadedSlices(),
+                            outcome.lastUploadedUris());
+                    return status();
+                }
+                spool.uploaded(slice);
+                outcome = new Outcome(SinkState.READY, "", outcome.uploadedSlices() + 1, List.copyOf(uris));
             }
-            spool.remove(slice);
-            uploadedSlices++;
-            lastUploadedUris = List.copyOf(uris);
-            state = SinkState.READY;
-            message = "";
         }
         return status();
     }
 
-    public synchronized SinkStatus status() {
-        return new SinkStatus(state, message, spool.pendingSlices(), spool.pendingBytes(), uploadedSlices,
-                spool.dropped(), lastUploadedUris);
+    public SinkStatus status() {
+        Outcome now = outcome;
+        return new SinkStatus(now.state(), now.message(), spool.pendingSlices(), spool.pendingBytes(),
+                now.uploadedSlices(), spool.dropped(), now.lastUploadedUris());
     }
 
     @Override
-    public synchronized void close() {
-        store.close();
+    public void close() {
+        synchronized (drainLock) {
+            store.close();
+        }
     }
 }

@@ -16,13 +16,16 @@ import java.util.TreeMap;
  * sequence number ({@code 00000000000000000042.slice}). Slices survive an agent restart; the
  * oldest are dropped (and counted) when the bounds would be exceeded, so the newest history wins.
  *
- * <p>Not thread-safe: {@link ObjectStoreSink} serialises access.
+ * <p>Thread-safe: the slice loop adds while the uploader takes. The slice being uploaded is never
+ * dropped by the bounds (it may briefly exceed them by that one slice), so a slice is never counted
+ * both dropped and uploaded.
  */
 public final class SliceSpool {
 
     private static final String SUFFIX = ".slice";
     private static final String PARTIAL_SUFFIX = ".partial";
     private static final String CORRUPT_SUFFIX = ".corrupt";
+    private static final long NOT_UPLOADING = -1;
 
     private final Path directory;
     private final SpoolBounds bounds;
@@ -31,6 +34,8 @@ public final class SliceSpool {
     private long totalBytes;
     private long nextSequence;
     private DroppedSlices dropped = DroppedSlices.NONE;
+    /** The sequence handed out by {@link #nextToUpload()} and not yet settled. */
+    private long uploading = NOT_UPLOADING;
 
     /** Opens (or creates) the spool in {@code directory}, keeping the slices a previous run left. */
     public SliceSpool(Path directory, SpoolBounds bounds) {
@@ -61,7 +66,7 @@ public final class SliceSpool {
      * Adds a slice at the end of the queue, first dropping the oldest slices the bounds force out.
      * A slice larger than the whole byte bound is itself dropped.
      */
-    public void add(String slicePath, List<StoredObject> objects) {
+    public synchronized void add(String slicePath, List<StoredObject> objects) {
         SpooledSlice slice = new SpooledSlice(nextSequence, slicePath, objects);
         byte[] data = slice.encode();
         if (data.length > bounds.maxBytes()) {
@@ -69,9 +74,10 @@ public final class SliceSpool {
                     + " bytes) is larger than the spool bound of " + bounds.maxBytes() + " bytes");
             return;
         }
-        while (!sizes.isEmpty()
-                && (sizes.size() + 1 > bounds.maxSlices() || totalBytes + data.length > bounds.maxBytes())) {
-            dropOldest();
+        while (sizes.size() + 1 > bounds.maxSlices() || totalBytes + data.length > bounds.maxBytes()) {
+            if (!dropOldest()) {
+                break;
+            }
         }
         Path partial = directory.resolve(fileName(nextSequence) + PARTIAL_SUFFIX);
         Path target = directory.resolve(fileName(nextSequence));
@@ -88,15 +94,18 @@ public final class SliceSpool {
     }
 
     /**
-     * The oldest slice, read from disk. A file that cannot be decoded is renamed to
+     * The oldest slice, read from disk and marked as being uploaded until {@link #uploaded} or
+     * {@link #uploadFailed} settles it. A file that cannot be decoded is renamed to
      * {@code *.corrupt}, counted as dropped, and the next one is returned.
      */
-    public Optional<SpooledSlice> oldest() {
+    public synchronized Optional<SpooledSlice> nextToUpload() {
         while (!sizes.isEmpty()) {
             long sequence = sizes.firstKey();
             Path file = directory.resolve(fileName(sequence));
             try {
-                return Optional.of(SpooledSlice.decode(sequence, Files.readAllBytes(file)));
+                SpooledSlice slice = SpooledSlice.decode(sequence, Files.readAllBytes(file));
+                uploading = sequence;
+                return Optional.of(slice);
             } catch (IllegalArgumentException e) {
                 quarantine(sequence, file, e.getMessage());
             } catch (IOException e) {
@@ -107,7 +116,8 @@ public final class SliceSpool {
     }
 
     /** Removes a slice once it is safely in the store. */
-    public void remove(SpooledSlice slice) {
+    public synchronized void uploaded(SpooledSlice slice) {
+        settle(slice);
         Long size = sizes.remove(slice.sequence());
         if (size == null) {
             return;
@@ -116,25 +126,40 @@ public final class SliceSpool {
         deleteFile(directory.resolve(fileName(slice.sequence())));
     }
 
-    public int pendingSlices() {
+    /** Keeps a slice whose upload failed, first in line for the next try. */
+    public synchronized void uploadFailed(SpooledSlice slice) {
+        settle(slice);
+    }
+
+    public synchronized int pendingSlices() {
         return sizes.size();
     }
 
-    public long pendingBytes() {
+    public synchronized long pendingBytes() {
         return totalBytes;
     }
 
-    public DroppedSlices dropped() {
+    public synchronized DroppedSlices dropped() {
         return dropped;
     }
 
     /** The sequence numbers waiting, oldest first (for tests and reports). */
-    public List<Long> pendingSequences() {
+    public synchronized List<Long> pendingSequences() {
         return new ArrayList<>(sizes.keySet());
     }
 
-    private void dropOldest() {
-        long sequence = sizes.firstKey();
+    /** Drops the oldest slice not being uploaded; false if there is none. */
+    private boolean dropOldest() {
+        Long sequence = null;
+        for (long candidate : sizes.keySet()) {
+            if (candidate != uploading) {
+                sequence = candidate;
+                break;
+            }
+        }
+        if (sequence == null) {
+            return false;
+        }
         long size = sizes.remove(sequence);
         totalBytes -= size;
         Path file = directory.resolve(fileName(sequence));
@@ -142,6 +167,13 @@ public final class SliceSpool {
         deleteFile(file);
         dropped = dropped.plus(size, "slice " + slicePath + " dropped: spool full (bounds "
                 + bounds.maxSlices() + " slices, " + bounds.maxBytes() + " bytes)");
+        return true;
+    }
+
+    private void settle(SpooledSlice slice) {
+        if (uploading == slice.sequence()) {
+            uploading = NOT_UPLOADING;
+        }
     }
 
     private String readSlicePath(Path file) {

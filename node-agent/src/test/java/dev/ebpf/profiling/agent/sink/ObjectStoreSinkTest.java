@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +22,8 @@ class ObjectStoreSinkTest {
     private static final String BUCKET = "profiles";
     private static final String PREFIX = "clusters/test";
     private static final SpoolBounds ROOMY = new SpoolBounds(10_000_000, 100);
+    /** Uploads on the submitting thread, so each submit returns after its upload. */
+    private static final Executor ON_THIS_THREAD = Runnable::run;
 
     @TempDir
     Path temp;
@@ -64,7 +69,7 @@ class ObjectStoreSinkTest {
         ObjectStoreConfig wrongSecret = good.withCredentials(
                 new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
 
-        try (ObjectStoreSink sink = new ObjectStoreSink(wrongSecret, new SliceSpool(spoolDir, ROOMY))) {
+        try (ObjectStoreSink sink = new ObjectStoreSink(wrongSecret, new SliceSpool(spoolDir, ROOMY), ON_THIS_THREAD)) {
             SinkStatus status = sink.submit(Slices.slice(0));
 
             assertThat(status.state()).isEqualTo(SinkState.BAD_CREDENTIALS);
@@ -76,7 +81,7 @@ class ObjectStoreSinkTest {
         assertThat(server.putOrder()).isEmpty();
 
         // The agent restarts with the corrected Secret: the spooled slice goes up.
-        try (ObjectStoreSink sink = new ObjectStoreSink(good, new SliceSpool(spoolDir, ROOMY))) {
+        try (ObjectStoreSink sink = new ObjectStoreSink(good, new SliceSpool(spoolDir, ROOMY), ON_THIS_THREAD)) {
             SinkStatus status = sink.drain();
             assertThat(status.state()).isEqualTo(SinkState.READY);
             assertThat(status.pendingSlices()).isZero();
@@ -168,8 +173,30 @@ class ObjectStoreSinkTest {
         }
     }
 
+    @Test
+    void submitOnlySpoolsAndQueuesOneDrainTheUploaderRunsLater() {
+        Deque<Runnable> uploader = new ArrayDeque<>();
+        try (ObjectStoreSink sink = new ObjectStoreSink(server.config(BUCKET, PREFIX),
+                new SliceSpool(temp.resolve("spool"), ROOMY), uploader::add)) {
+            for (int n = 0; n < 3; n++) {
+                SinkStatus status = sink.submit(Slices.slice(n));
+                assertThat(status.pendingSlices()).isEqualTo(n + 1);
+            }
+            assertThat(uploader).as("drain requests while one is queued are merged").hasSize(1);
+            assertThat(server.putOrder()).as("nothing uploaded on the submitting thread").isEmpty();
+
+            uploader.removeFirst().run();
+
+            assertThat(sink.status().pendingSlices()).isZero();
+            assertThat(sink.status().uploadedSlices()).isEqualTo(3);
+            assertThat(server.putOrder()).containsExactlyElementsOf(keysOf(0, 1, 2));
+            sink.requestDrain();
+            assertThat(uploader).as("a periodic request queues a drain again").hasSize(1);
+        }
+    }
+
     private ObjectStoreSink sink(ObjectStoreConfig config, SpoolBounds bounds) {
-        return new ObjectStoreSink(config, new SliceSpool(temp.resolve("spool"), bounds));
+        return new ObjectStoreSink(config, new SliceSpool(temp.resolve("spool"), bounds), ON_THIS_THREAD);
     }
 
     private static List<String> keysOf(int... slices) {

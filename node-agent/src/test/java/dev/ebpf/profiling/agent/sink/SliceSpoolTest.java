@@ -24,11 +24,11 @@ class SliceSpoolTest {
         spool.add("s0", objects(0));
         spool.add("s1", objects(1));
 
-        SpooledSlice oldest = spool.oldest().orElseThrow();
+        SpooledSlice oldest = spool.nextToUpload().orElseThrow();
         assertThat(oldest.slicePath()).isEqualTo("s0");
         assertThat(oldest.objects()).usingRecursiveFieldByFieldElementComparator().isEqualTo(objects(0));
-        spool.remove(oldest);
-        assertThat(spool.oldest().orElseThrow().slicePath()).isEqualTo("s1");
+        spool.uploaded(oldest);
+        assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s1");
     }
 
     @Test
@@ -44,7 +44,7 @@ class SliceSpoolTest {
         assertThat(second.pendingSlices()).isEqualTo(3);
         assertThat(second.pendingBytes()).isGreaterThan(bytes);
         assertThat(second.pendingSequences()).containsExactly(0L, 1L, 2L);
-        assertThat(second.oldest().orElseThrow().slicePath()).isEqualTo("s0");
+        assertThat(second.nextToUpload().orElseThrow().slicePath()).isEqualTo("s0");
     }
 
     @Test
@@ -56,7 +56,7 @@ class SliceSpoolTest {
         }
 
         assertThat(spool.pendingSlices()).isEqualTo(2);
-        assertThat(spool.oldest().orElseThrow().slicePath()).isEqualTo("s2");
+        assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s2");
         assertThat(spool.dropped().slices()).isEqualTo(2);
         assertThat(spool.dropped().bytes()).isEqualTo(2 * oneSlice);
         assertThat(spool.dropped().lastReason()).startsWith("slice s1 dropped: spool full");
@@ -83,11 +83,41 @@ class SliceSpoolTest {
         byte[] truncated = Files.readAllBytes(first);
         Files.write(first, java.util.Arrays.copyOf(truncated, truncated.length - 5));
 
-        assertThat(spool.oldest().orElseThrow().slicePath()).isEqualTo("s1");
+        assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s1");
         assertThat(spool.dropped().slices()).isEqualTo(1);
         assertThat(spool.dropped().lastReason()).contains("is unreadable", "kept as " + first.getFileName() + ".corrupt");
         assertThat(first.resolveSibling(first.getFileName() + ".corrupt")).exists();
         assertThat(spool.pendingSlices()).isEqualTo(1);
+    }
+
+    @Test
+    void theSliceBeingUploadedIsNeverDroppedByTheBounds() {
+        SliceSpool spool = new SliceSpool(dir, new SpoolBounds(10_000_000, 1));
+        spool.add("s0", objects(0));
+        SpooledSlice inFlight = spool.nextToUpload().orElseThrow();
+
+        spool.add("s1", objects(1));
+        assertThat(spool.pendingSlices()).as("one over the bound while s0 uploads").isEqualTo(2);
+        assertThat(spool.dropped().slices()).isZero();
+
+        spool.add("s2", objects(2));
+        assertThat(spool.dropped().lastReason()).startsWith("slice s1 dropped");
+
+        spool.uploaded(inFlight);
+        assertThat(spool.pendingSlices()).isEqualTo(1);
+        assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s2");
+    }
+
+    @Test
+    void aFailedUploadLeavesTheSliceFirstInLineAndDroppableAgain() {
+        SliceSpool spool = new SliceSpool(dir, new SpoolBounds(10_000_000, 1));
+        spool.add("s0", objects(0));
+        spool.uploadFailed(spool.nextToUpload().orElseThrow());
+
+        spool.add("s1", objects(1));
+
+        assertThat(spool.dropped().lastReason()).startsWith("slice s0 dropped");
+        assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s1");
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class UploadThroughputBenchmark {
             server.createBucket("bench");
             SpoolBounds bounds = new SpoolBounds(10L * 1024 * 1024 * 1024, 100_000);
             try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "bench"),
-                    new SliceSpool(temp.resolve("spool"), bounds))) {
+                    new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
                 for (int i = 0; i < WARMUP_SLICES; i++) {
                     sink.submit(new SliceObjects(key(-1 - i), json, folded, pprof));
                 }
