@@ -77,7 +77,7 @@ public final class AgentScheduler {
         List<Pod> agents = agentPods(job);
         agents.forEach(this::delete);
         client.configMaps().inNamespace(job.getMetadata().getNamespace())
-                .withLabels(OwnedObjects.selector(job, AgentContract.COMPONENT_JOB_CONFIG)).delete();
+                .withName(AgentContract.jobConfigName(job.getMetadata().getName())).delete();
         return agents.size();
     }
 

@@ -66,7 +66,8 @@ public final class LabelSelectors {
             selector.getMatchLabels().forEach((k, v) -> parts.add(k + "=" + v));
         }
         for (LabelSelectorRequirement r : requirements(selector)) {
-            String values = r.getValues() == null ? "" : r.getValues().stream().collect(Collectors.joining(",", " (", ")"));
+            String values = r.getValues() == null || r.getValues().isEmpty() ? ""
+                    : r.getValues().stream().collect(Collectors.joining(",", " (", ")"));
             parts.add(r.getKey() + " " + r.getOperator() + values);
         }
         return parts.isEmpty() ? "(everything)" : String.join(",", parts);

@@ -35,13 +35,15 @@ import java.util.stream.Collectors;
  * cluster: pods, nodes, CPUs) -> reconcile (agents on the target nodes, results merged, old results
  * pruned) -> status. The status is the operator's alone, and it is written only when it changed.
  *
- * <p>Reads go to the API server, not to informer caches, so a reconcile sees its own writes; the
+ * <p>Reads go to the API server, not to informer caches, so a reconcile sees its own writes (the
+ * job's status included); the
  * event sources only decide when to reconcile: the job's agent pods and result ConfigMaps (by owner
  * reference), the pods its selector matches, and the nodes (for node-wide jobs).
  */
 @ControllerConfiguration(maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
+    private final KubernetesClient client;
     private final SpecValidator validator;
     private final TargetResolver resolver;
     private final AgentScheduler scheduler;
@@ -51,6 +53,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     private final Clock clock;
 
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
+        this.client = client;
         this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
         this.resolver = new TargetResolver(client);
         this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
@@ -104,7 +107,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     }
 
     @Override
-    public UpdateControl<ProfilingJob> reconcile(ProfilingJob job, Context<ProfilingJob> context) {
+    public UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, Context<ProfilingJob> context) {
+        // The cache may not hold our last status write yet; the status counts slices and decides
+        // which Events are new, so it must be the stored one.
+        ProfilingJob job = client.resources(ProfilingJob.class).inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName()).get();
+        if (job == null) {
+            return UpdateControl.noUpdate();
+        }
         ProfilingJobStatus old = job.getStatus() == null ? new ProfilingJobStatus() : job.getStatus();
         ProfilingJobStatus status = copy(old);
         Instant now = clock.instant();
@@ -172,7 +182,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
         ResultAggregator.Collected collected = aggregator.collect(job);
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
-        ResultAggregator.Choice choice = ResultAggregator.choose(collected.results(), targets.nodes(), lastMerged, now, sliceGrace);
+        ResultAggregator.Choice choice = ResultAggregator.choose(collected.results(), targets.nodes(), lastMerged,
+                old.reportingNodes == null ? 0 : old.reportingNodes.size(), now, sliceGrace);
         if (choice.slice() != null) {
             ProfileMerger.Merged merged = ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
             status.lastSlice = merged.slice();

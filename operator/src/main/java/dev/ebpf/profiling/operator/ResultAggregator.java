@@ -34,7 +34,8 @@ public final class ResultAggregator {
      * @param slice        the chosen slice's label, or null when no slice is ready
      * @param results      its node results
      * @param missingNodes target nodes without a result in it
-     * @param newSlices    ready slices newer than the last merged one (this one included)
+     * @param newSlices    ready slices newer than the last merged one (this one included; 0 when
+     *                     the chosen slice is the last merged one, re-merged with a late node)
      * @param recheckAfter when a newer incomplete slice will have waited out its grace; null if none
      */
     public record Choice(String slice, List<NodeResult> results, Set<String> missingNodes, int newSlices,
@@ -60,32 +61,43 @@ public final class ResultAggregator {
         return new Collected(results, unreadable);
     }
 
+    /**
+     * @param lastMerged      the slice the status shows, or null
+     * @param lastMergedNodes how many nodes the status shows for it: a late node's result re-merges it
+     */
     public static Choice choose(Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
-                                Instant now, Duration grace) {
+                                int lastMergedNodes, Instant now, Duration grace) {
         NavigableMap<String, List<NodeResult>> bySlice = results.stream()
                 .collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
         String chosen = null;
         int newSlices = 0;
         Duration recheck = null;
         for (var entry : bySlice.descendingMap().entrySet()) {
+            String slice = entry.getKey();
+            int older = lastMerged == null ? 1 : slice.compareTo(lastMerged);
+            if (older < 0) {
+                break;
+            }
             Set<String> reported = entry.getValue().stream().map(NodeResult::node).collect(Collectors.toSet());
             boolean complete = reported.containsAll(targetNodes);
             Instant end = entry.getValue().stream().map(r -> r.profile().end()).filter(Objects::nonNull)
                     .max(Comparator.naturalOrder()).orElse(now);
             Instant deadline = end.plus(grace);
-            boolean ready = complete || !deadline.isAfter(now);
-            if (!ready) {
+            if (!complete && deadline.isAfter(now)) {
                 if (chosen == null) {
                     recheck = Duration.between(now, deadline);
                 }
                 continue;
             }
-            if (lastMerged != null && entry.getKey().compareTo(lastMerged) <= 0) {
+            if (older == 0) {
+                if (chosen == null && reported.size() > lastMergedNodes) {
+                    chosen = slice; // the merged slice again, now with a late node's result
+                }
                 break;
             }
             newSlices++;
             if (chosen == null) {
-                chosen = entry.getKey();
+                chosen = slice;
             }
         }
         if (chosen == null) {

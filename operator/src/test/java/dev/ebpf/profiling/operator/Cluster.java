@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
@@ -17,13 +18,17 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.time.Instant;
+import org.awaitility.Awaitility;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /** Builds cluster state in the mock API server: nodes, workload pods, jobs, and agents' result ConfigMaps. */
 final class Cluster {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
 
     private final KubernetesClient client;
 
@@ -65,6 +70,16 @@ final class Cluster {
         return client.resource(job).create();
     }
 
+    /** Waits until the job's condition has the status; returns the job as it is then. */
+    ProfilingJob awaitCondition(String namespace, String name, String type, String status) {
+        return await(namespace, name, job -> job.getStatus() != null && Conditions.find(job.getStatus().conditions, type)
+                .filter(c -> status.equals(c.getStatus())).isPresent());
+    }
+
+    ProfilingJob await(String namespace, String name, java.util.function.Predicate<ProfilingJob> done) {
+        return Awaitility.await().atMost(WAIT).until(() -> get(namespace, name), job -> job != null && done.test(job));
+    }
+
     ProfilingJob get(String namespace, String name) {
         return client.resources(ProfilingJob.class).inNamespace(namespace).withName(name).get();
     }
@@ -102,6 +117,18 @@ final class Cluster {
                 .endMetadata()
                 .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
                 .build()).create();
+    }
+
+    AgentJobConfig jobConfig(String namespace, String job) {
+        ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(AgentContract.jobConfigName(job)).get();
+        if (configMap == null) {
+            return null;
+        }
+        try {
+            return ProfileJson.mapper().readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String toJson(Object document) {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * crds/ holds the CRD generated from the api classes. This test fails when the two drift apart;
+ * crds/ (and the chart's crds/) hold the CRD generated from the api classes. This test fails when the two drift apart;
  * run it with {@code -Dcrds.update=true} to rewrite crds/ from the classes.
  */
 class CrdDriftTest {
@@ -39,8 +39,11 @@ class CrdDriftTest {
 
         if (Boolean.getBoolean("crds.update")) {
             Files.writeString(RepositoryFiles.crd(), expected);
+            Files.writeString(RepositoryFiles.chartCrd(), expected);
         }
         assertThat(RepositoryFiles.crd()).as("crds/ is stale: rerun this test with -Dcrds.update=true")
+                .hasContent(expected);
+        assertThat(RepositoryFiles.chartCrd()).as("the chart's CRD is stale: rerun this test with -Dcrds.update=true")
                 .hasContent(expected);
     }
 

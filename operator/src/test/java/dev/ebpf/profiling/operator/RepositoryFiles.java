@@ -17,6 +17,11 @@ final class RepositoryFiles {
         return ROOT.resolve("crds").resolve(CRD_FILE_NAME);
     }
 
+    /** Helm installs CRDs from the chart's own crds/ folder: a copy, kept equal by CrdDriftTest. */
+    static Path chartCrd() {
+        return chart().resolve("crds").resolve(CRD_FILE_NAME);
+    }
+
     static Path chart() {
         return ROOT.resolve("charts").resolve("ebpf-profiler");
     }

@@ -1,0 +1,165 @@
+package dev.ebpf.profiling.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.Phase;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.api.profile.Frame;
+import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.Location;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Result ConfigMaps from the agents, merged into the status. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class ResultsTest {
+
+    @Inject
+    KubernetesClient client;
+
+    Cluster cluster;
+
+    @BeforeEach
+    void nodes() {
+        cluster = new Cluster(client);
+        cluster.node("node-1", 2);
+        cluster.node("node-2", 2);
+        cluster.node("node-3", 2);
+    }
+
+    @Test
+    void mergesTheNewestCompleteSliceFromThreeNodesBySamples() throws Exception {
+        String ns = "merge-three";
+        Pod web = cluster.pod(ns, "web", Map.of("tier", "app"), "node-1");
+        Pod api = cluster.pod(ns, "api", Map.of("tier", "app"), "node-2");
+        Pod db = cluster.pod(ns, "db", Map.of("tier", "app"), "node-3");
+        ProfilingJob job = cluster.job(ns, "nginx-jitter", Cluster.spec(Mode.GENERAL, Map.of("tier", "app")));
+        cluster.awaitCondition(ns, "nginx-jitter", ProfilingJobStatus.SCHEDULED, "True");
+
+        // Slice 12:05:00 from all three nodes; one node ran 4 CPUs, so its capacity is twice the others'.
+        Instant slice = Instant.parse("2026-01-01T12:05:00Z");
+        var n1 = Cluster.profile("node-1", slice, List.of(Cluster.podApp(web, 2970)));
+        var n2 = Cluster.profile("node-2", slice, List.of(Cluster.podApp(api, 594)));
+        var n3 = withCpus(Cluster.profile("node-3", slice, List.of(Cluster.podApp(db, 3564))), List.of(0, 1, 2, 3));
+        cluster.result(job, "node-1", slice, withHotspots(n1, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 1000)));
+        cluster.result(job, "node-2", slice, withHotspots(n2, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 200)));
+        cluster.result(job, "node-3", slice, withHotspots(n3, hotspot("main", "memcpy", Location.LIBRARY, null, 900)));
+        // A newer slice that only one node has reported yet, still within its grace: not merged.
+        Instant newer = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        cluster.result(job, Cluster.profile("node-1", newer, List.of(Cluster.podApp(web, 1))));
+
+        // The slice is long over, so the first result is merged at once; the others join it as they come.
+        ProfilingJob merged = cluster.await(ns, "nginx-jitter", j -> "3/3".equals(j.getStatus().nodes));
+        ProfilingJobStatus status = merged.getStatus();
+        assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(slice));
+        assertThat(status.lastSlice.start).isEqualTo("2026-01-01T12:05:00Z");
+        assertThat(status.lastSlice.nodes).extracting(n -> n.node + ":" + n.event)
+                .containsExactly("node-1:cpu-clock", "node-2:cpu-clock", "node-3:cpu-clock");
+        assertThat(status.reportingNodes).containsExactly("node-1", "node-2", "node-3");
+        assertThat(status.nodes).isEqualTo("3/3");
+        assertThat(status.phase).isEqualTo(Phase.PROFILING);
+        // db: 3564 samples of 99 Hz x 30 s x 4 CPUs = 30.0%; web: 2970 of 99 x 30 x 2 = 50.0%.
+        assertThat(status.topApplications).extracting(a -> a.rank + " " + a.name + " " + a.samples + " " + a.cpuPercent)
+                .containsExactly("1 merge-three/db (main) 3564 30.0", "2 merge-three/web (main) 2970 50.0",
+                        "3 merge-three/api (main) 594 10.0");
+        // The same hotspot on two nodes is one line with the samples summed, over all 7128 samples.
+        assertThat(status.hotspots).extracting(h -> h.frame + " " + h.location + " " + h.samples + " " + h.percentOfTotal)
+                .containsExactly("ngx_epoll_wait kernel 1200 16.8", "memcpy library 900 12.6");
+        assertThat(status.results).hasSize(3).allSatisfy(name -> assertThat(name).endsWith("20260101t120500z"));
+        assertThat(Conditions.isTrue(status.conditions, ProfilingJobStatus.DEGRADED)).isFalse();
+        assertThat(status.completedSlices).as("a slice merged again with a late node counts once").isEqualTo(1);
+        assertThat(Agents.events(client, ns, "nginx-jitter"))
+                .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes");
+    }
+
+    @Test
+    void aSliceStillMissingANodeAfterItsGraceIsMergedAndTheJobIsDegraded() {
+        String ns = "partial";
+        Pod a = cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
+        cluster.pod(ns, "b", Map.of("app", "a"), "node-2");
+        ProfilingJob job = cluster.job(ns, "half", Cluster.spec(Mode.GENERAL, Map.of("app", "a")));
+        cluster.awaitCondition(ns, "half", ProfilingJobStatus.SCHEDULED, "True");
+
+        Instant longAgo = Instant.now().minusSeconds(600).truncatedTo(ChronoUnit.SECONDS);
+        cluster.result(job, Cluster.profile("node-1", longAgo, List.of(Cluster.podApp(a, 100))));
+
+        ProfilingJob degraded = cluster.awaitCondition(ns, "half", ProfilingJobStatus.DEGRADED, "True");
+        assertThat(degraded.getStatus().nodes).isEqualTo("1/2");
+        assertThat(Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED).orElseThrow().getReason())
+                .isEqualTo("NodesMissing");
+        assertThat(Agents.events(client, ns, "half")).anyMatch(e -> e.startsWith("Warning NodesMissing: slice ")
+                && e.endsWith("has no result from node-2"));
+    }
+
+    @Test
+    void anUnreadableResultIsReportedNotDropped() {
+        String ns = "unreadable";
+        cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
+        ProfilingJob job = cluster.job(ns, "garbled", Cluster.spec(Mode.GENERAL, Map.of("app", "a")));
+        cluster.awaitCondition(ns, "garbled", ProfilingJobStatus.SCHEDULED, "True");
+
+        cluster.result(job, "node-1", Instant.parse("2026-01-01T00:00:00Z"), "{\"node\": ");
+
+        ProfilingJob degraded = cluster.awaitCondition(ns, "garbled", ProfilingJobStatus.DEGRADED, "True");
+        var condition = Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
+        assertThat(condition.getReason()).isEqualTo("ResultsUnreadable");
+        assertThat(condition.getMessage()).startsWith("result ConfigMap garbled-node-1-20260101t000000z: profile.json is not a NodeProfile");
+    }
+
+    @Test
+    void keepsOnlyTheNewestRetentionSlices() {
+        String ns = "retention";
+        Pod a = cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
+        ProfilingJobSpec spec = Cluster.spec(Mode.GENERAL, Map.of("app", "a"));
+        spec.output = new dev.ebpf.profiling.api.job.OutputSpec();
+        spec.output.retention = 2;
+        ProfilingJob job = cluster.job(ns, "kept", spec);
+        cluster.awaitCondition(ns, "kept", ProfilingJobStatus.SCHEDULED, "True");
+
+        Instant first = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < 4; i++) {
+            cluster.result(job, Cluster.profile("node-1", first.plusSeconds(300L * i), List.of(Cluster.podApp(a, 10 + i))));
+        }
+
+        cluster.await(ns, "kept", j -> j.getStatus().lastSlice != null
+                && j.getStatus().lastSlice.id.equals(AgentContract.sliceLabel(first.plusSeconds(900))));
+        Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> assertThat(client.configMaps().inNamespace(ns)
+                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
+                .extracting(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+                .containsExactlyInAnyOrder("20260101T001000Z", "20260101T001500Z"));
+        assertThat(cluster.get(ns, "kept").getStatus().completedSlices).isEqualTo(4);
+    }
+
+    private static dev.ebpf.profiling.api.profile.NodeProfile withCpus(dev.ebpf.profiling.api.profile.NodeProfile p, List<Integer> cpus) {
+        return new dev.ebpf.profiling.api.profile.NodeProfile(p.node(), p.event(), p.frequencyHz(), cpus, p.start(), p.end(),
+                p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), p.topApplications());
+    }
+
+    /** The profile as the agent writes it once hotspots are in the document (issue 3). */
+    private static String withHotspots(dev.ebpf.profiling.api.profile.NodeProfile profile, Hotspot... hotspots) {
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) ProfileJson.mapper().valueToTree(profile);
+        tree.set("hotspots", ProfileJson.mapper().valueToTree(List.of(hotspots)));
+        return tree.toString();
+    }
+
+    private static Hotspot hotspot(String app, String leaf, Location location, String subsystem, long samples) {
+        return new Hotspot(app, samples, 0, 0, location, subsystem,
+                List.of(new Frame(leaf, "x", Frame.Origin.KERNEL), new Frame("main", "x", Frame.Origin.EXECUTABLE)));
+    }
+}
