@@ -19,7 +19,6 @@ public final class HotspotAnalyzer {
 
     /** Hotspots per application unless asked otherwise ({@code --hotspots}). */
     public static final int DEFAULT_HOTSPOTS = 5;
-    private static final double PERCENT = 100.0;
 
     private final VerdictRules verdicts;
 
@@ -65,8 +64,8 @@ public final class HotspotAnalyzer {
                     .map(entry -> {
                         Verdict verdict = verdictByStack.get(entry.getKey());
                         return new Hotspot(application, entry.getValue(),
-                                entry.getValue() * PERCENT / applicationSamples,
-                                entry.getValue() * PERCENT / sliceSamples,
+                                Percent.of(entry.getValue(), applicationSamples),
+                                Percent.of(entry.getValue(), sliceSamples),
                                 verdict.location(), verdict.subsystem(), entry.getKey());
                     })
                     .forEach(hotspots::add);

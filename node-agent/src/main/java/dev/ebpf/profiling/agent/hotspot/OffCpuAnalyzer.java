@@ -18,7 +18,6 @@ import java.util.TreeSet;
 public final class OffCpuAnalyzer {
 
     private static final double NANOS_PER_SECOND = 1e9;
-    private static final double PERCENT = 100.0;
 
     private final BlockReasons reasons;
 
@@ -71,7 +70,7 @@ public final class OffCpuAnalyzer {
                             .thenComparing(e -> e.getKey().toString()))
                     .limit(perApplication)
                     .map(e -> new OffCpuHotspot(application, e.getValue() / NANOS_PER_SECOND,
-                            blocked.nanos == 0 ? 0.0 : e.getValue() * PERCENT / blocked.nanos,
+                            Percent.of(e.getValue(), blocked.nanos),
                             e.getKey().reason(), e.getKey().frames()))
                     .forEach(hotspots::add);
         }

@@ -3,9 +3,6 @@ package dev.ebpf.profiling.agent.hotspot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -21,16 +18,8 @@ class BlockReasonsTest {
     }
 
     static List<Case> cases() throws IOException {
-        try (InputStream in = BlockReasonsTest.class.getResourceAsStream("/hotspot/block-reason-cases.txt")) {
-            List<Case> cases = new ArrayList<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    String[] parts = line.split("\\|", 3);
-                    cases.add(new Case(parts[0].strip(), TaskState.valueOf(parts[1].strip()), parts[2].strip()));
-                }
-            }
-            return cases;
-        }
+        return CaseFile.read("/hotspot/block-reason-cases.txt", 3).stream()
+                .map(f -> new Case(f[0], TaskState.valueOf(f[1]), f[2])).toList();
     }
 
     static Stream<Arguments> stacks() throws IOException {

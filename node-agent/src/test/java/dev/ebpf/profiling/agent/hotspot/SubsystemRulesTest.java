@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,16 +21,7 @@ class SubsystemRulesTest {
     }
 
     static List<Case> cases() throws IOException {
-        try (InputStream in = SubsystemRulesTest.class.getResourceAsStream("/hotspot/subsystem-cases.txt")) {
-            List<Case> cases = new ArrayList<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    String[] parts = line.split("\\|", 2);
-                    cases.add(new Case(parts[0].strip(), parts[1].strip()));
-                }
-            }
-            return cases;
-        }
+        return CaseFile.read("/hotspot/subsystem-cases.txt", 2).stream().map(f -> new Case(f[0], f[1])).toList();
     }
 
     static Stream<Arguments> stacks() throws IOException {
