@@ -19,9 +19,13 @@ import java.util.List;
  * @param lostSamples    samples the kernel could not record in full; see {@link LostSamples}
  * @param lost           the losses by cause
  * @param topApplications the busiest applications, busiest first
+ * @param hotspots       the top applications' hottest stacks with their verdicts, in the order of
+ *                       {@code topApplications}
+ * @param locationSplit  how all samples split between application, library and kernel code
+ * @param offCpu         where the applications were blocked; null unless off-CPU sampling ran
  */
 @JsonPropertyOrder({"node", "event", "frequencyHz", "cpus", "start", "end", "durationSeconds",
-    "totalSamples", "lostSamples", "lost", "topApplications"})
+    "totalSamples", "lostSamples", "lost", "topApplications", "hotspots", "locationSplit", "offCpu"})
 public record NodeProfile(
         String node,
         String event,
@@ -33,5 +37,22 @@ public record NodeProfile(
         long totalSamples,
         long lostSamples,
         LostSamples lost,
-        List<ApplicationUsage> topApplications) {
+        List<ApplicationUsage> topApplications,
+        List<Hotspot> hotspots,
+        LocationSplit locationSplit,
+        OffCpuProfile offCpu) {
+
+    /** A profile without stacks (no hotspots, no off-CPU part). */
+    public NodeProfile(String node, String event, int frequencyHz, List<Integer> cpus, Instant start, Instant end,
+                       double durationSeconds, long totalSamples, long lostSamples, LostSamples lost,
+                       List<ApplicationUsage> topApplications) {
+        this(node, event, frequencyHz, cpus, start, end, durationSeconds, totalSamples, lostSamples, lost,
+                topApplications, List.of(), LocationSplit.of(0, 0, 0, 0), null);
+    }
+
+    /** The same profile with the off-CPU part added. */
+    public NodeProfile withOffCpu(OffCpuProfile offCpuProfile) {
+        return new NodeProfile(node, event, frequencyHz, cpus, start, end, durationSeconds, totalSamples, lostSamples,
+                lost, topApplications, hotspots, locationSplit, offCpuProfile);
+    }
 }

@@ -1,12 +1,12 @@
 package dev.ebpf.profiling.agent.cli;
 
-import dev.ebpf.profiling.agent.cgroup.ApplicationResolver;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.output.SliceWriter;
 import dev.ebpf.profiling.agent.profile.NodeName;
 import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
+import dev.ebpf.profiling.agent.profile.SliceClock;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,8 +25,10 @@ final class ProfileCommand {
         Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         Set<Long> allowed = cgroupIds(options.cgroups(), cgroups);
-        SliceAnalyzer analyzer = new SliceAnalyzer(NodeName.current(), new ApplicationResolver(cgroups), options.top());
-        try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out);
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(),
+                options.hotspots());
+        int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
+        try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
              OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(options.cpus().cpus(),
                      options.frequencyHz(), allowed))) {
             ProfileRun.run(sampler, options.duration(), options.slice(),

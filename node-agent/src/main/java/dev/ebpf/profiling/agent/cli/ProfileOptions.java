@@ -1,11 +1,13 @@
 package dev.ebpf.profiling.agent.cli;
 
 import dev.ebpf.profiling.agent.cpu.CpuList;
+import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
 import dev.ebpf.profiling.agent.output.OutputFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The options of {@code node-agent profile}, parsed and checked. Every problem is a
@@ -17,6 +19,7 @@ import java.util.List;
  * @param cgroups     cgroup paths to keep (with their descendants); empty keeps everything
  * @param slice       length of one time slice; the last one may be shorter
  * @param top         applications to list per slice
+ * @param hotspots    hottest stacks to list per application
  * @param format      how to print each slice
  * @param output      file to write to, or null for stdout
  */
@@ -27,6 +30,7 @@ public record ProfileOptions(
         List<String> cgroups,
         Duration slice,
         int top,
+        int hotspots,
         OutputFormat format,
         Path output) {
 
@@ -34,10 +38,12 @@ public record ProfileOptions(
     public static final int DEFAULT_FREQUENCY_HZ = 99;
     public static final int MAX_FREQUENCY_HZ = 1000;
     public static final int DEFAULT_TOP = 10;
+    public static final int MAX_HOTSPOTS = 100;
 
     public static final String USAGE = """
             usage: node-agent profile [--duration 10s] [--frequency 99] [--cpus 0,2-3] [--cgroup PATH]...
-                                      [--slice 10s] [--top 10] [--format table|json] [--output FILE]""";
+                                      [--slice 10s] [--top 10] [--hotspots 5]
+                                      [--format table|json|folded|pprof|svg] [--output FILE]""";
 
     /** Parses the arguments after {@code profile}; {@code online} is this machine's online CPU list. */
     public static ProfileOptions parse(List<String> args, CpuList online) {
@@ -47,6 +53,7 @@ public record ProfileOptions(
         List<String> cgroups = new ArrayList<>();
         Duration slice = null;
         int top = DEFAULT_TOP;
+        int hotspots = HotspotAnalyzer.DEFAULT_HOTSPOTS;
         OutputFormat format = OutputFormat.TABLE;
         Path output = null;
         for (int i = 0; i < args.size(); i++) {
@@ -72,13 +79,18 @@ public record ProfileOptions(
                 case "--cgroup" -> cgroups.add(value);
                 case "--slice" -> slice = DurationArgument.parse(option, value);
                 case "--top" -> top = intInRange(option, value, 1, 1000);
+                case "--hotspots" -> hotspots = intInRange(option, value, 0, MAX_HOTSPOTS);
                 case "--format" -> format = OutputFormat.parse(value);
                 case "--output" -> output = Path.of(value);
                 default -> throw new UsageException("unknown option '" + option + "'");
             }
         }
+        if (format.filePerSlice() && output == null) {
+            throw new UsageException("--format " + format.name().toLowerCase(Locale.ROOT)
+                    + " writes one file per slice: give --output FILE");
+        }
         return new ProfileOptions(duration, frequency, cpus, List.copyOf(cgroups),
-                slice == null ? duration : slice, top, format, output);
+                slice == null ? duration : slice, top, hotspots, format, output);
     }
 
     private static CpuList cpuList(String value, CpuList online) {

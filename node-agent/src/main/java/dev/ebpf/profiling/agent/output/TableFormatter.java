@@ -1,10 +1,14 @@
 package dev.ebpf.profiling.agent.output;
 
 import dev.ebpf.profiling.agent.cpu.CpuList;
+import dev.ebpf.profiling.agent.hotspot.HotspotText;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
+import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.LocationSplit;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 
 /** The human view of a slice: the top applications as a table, then one line about the sampling. */
@@ -31,10 +35,31 @@ public final class TableFormatter {
         if (profile.topApplications().isEmpty()) {
             out.append("(no samples: nothing ran on the selected CPUs and cgroups)\n");
         }
+        appendHotspots(profile, out);
         out.append(String.format(Locale.ROOT, "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
                 eventLabel(profile.event()), profile.frequencyHz(), CpuList.of(profile.cpus()),
                 profile.durationSeconds(), profile.lostSamples()));
         return out.toString();
+    }
+
+    /** Each application's hottest stacks under its name, then where all the time went. */
+    private static void appendHotspots(NodeProfile profile, StringBuilder out) {
+        if (profile.hotspots().isEmpty()) {
+            return;
+        }
+        out.append(System.lineSeparator());
+        for (ApplicationUsage app : profile.topApplications()) {
+            List<Hotspot> hot = profile.hotspots().stream().filter(h -> h.application().equals(app.name())).toList();
+            if (hot.isEmpty()) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, "%s (%.1f%% CPU)%n", app.name(), app.cpuPercent()));
+            hot.forEach(h -> out.append("  ").append(HotspotText.line(h)).append(System.lineSeparator()));
+        }
+        LocationSplit split = profile.locationSplit();
+        out.append(String.format(Locale.ROOT, "where the time went: application %.1f%%  library %.1f%%  kernel %.1f%%"
+                        + "  unknown %.1f%%%n", split.applicationPercent(), split.libraryPercent(), split.kernelPercent(),
+                split.unknownPercent()));
     }
 
     private static String eventLabel(String event) {

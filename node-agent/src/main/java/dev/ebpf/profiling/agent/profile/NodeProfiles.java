@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.profile;
 
+import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -11,7 +12,8 @@ public final class NodeProfiles {
     private NodeProfiles() {
     }
 
-    public static NodeProfile of(String node, RawSlice slice, List<ApplicationUsage> topApplications) {
+    public static NodeProfile of(String node, RawSlice slice, List<ApplicationUsage> topApplications,
+                                 SliceHotspots hotspots) {
         return new NodeProfile(
                 node,
                 slice.event().label(),
@@ -23,6 +25,9 @@ public final class NodeProfiles {
                 slice.counters().samples(),
                 slice.counters().lost().total(),
                 slice.counters().lost(),
-                topApplications);
+                topApplications,
+                hotspots.hotspots(),
+                hotspots.locationSplit(),
+                null);
     }
 }

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The JSON document is a contract with scripts and the operator: its field names must not drift. */
@@ -34,7 +36,8 @@ class OutputContractTest {
     void topLevelFieldsAreTheDocumentedOnesInOrder() throws Exception {
         JsonNode json = ProfileJson.mapper().readTree(ProfileJson.mapper().writeValueAsString(sample()));
         assertThat(json.fieldNames()).toIterable().containsExactly("node", "event", "frequencyHz", "cpus", "start",
-                "end", "durationSeconds", "totalSamples", "lostSamples", "lost", "topApplications");
+                "end", "durationSeconds", "totalSamples", "lostSamples", "lost", "topApplications", "hotspots",
+                "locationSplit", "offCpu");
         assertThat(json.get("start").asText()).isEqualTo("2026-11-26T12:05:00Z");
         assertThat(json.get("cpus").toString()).isEqualTo("[0,1]");
         JsonNode first = json.get("topApplications").get(0);
@@ -55,9 +58,9 @@ class OutputContractTest {
     @Test
     void jsonOutputIsOneDocumentPerLine() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (SliceWriter writer = SliceWriter.open(OutputFormat.JSON, null, new PrintStream(bytes))) {
-            writer.write(sample());
-            writer.write(sample());
+        try (SliceWriter writer = SliceWriter.open(OutputFormat.JSON, null, new PrintStream(bytes), 2)) {
+            writer.write(new SliceResult(sample(), List.of(), Map.of()));
+            writer.write(new SliceResult(sample(), List.of(), Map.of()));
         }
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertThat(lines).hasSize(2);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ebpf.profiling.agent.bpf.BpfObject;
-import dev.ebpf.profiling.agent.cgroup.ApplicationResolver;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
@@ -51,7 +50,7 @@ class PodProfilingTest {
     void ranksPodsAndMatchesTheirCgroupCpuTime() throws Exception {
         List<Integer> cpus = OnlineCpus.read().cpus();
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
-        SliceAnalyzer analyzer = new SliceAnalyzer("test-node", new ApplicationResolver(cgroups), 10);
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
         try (PodCgroups busyPod = PodCgroups.builder().container().build();
              PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
             PodCgroups.Container busy = busyPod.container(0);
@@ -69,7 +68,7 @@ class PodProfilingTest {
                 long throttledUsed = throttled.cpuUsageMicros() - throttledBefore;
                 long wall = System.nanoTime() - wallBefore;
                 RawSlice slice = sampler.cut();
-                NodeProfile profile = analyzer.analyze(slice);
+                NodeProfile profile = analyzer.analyze(slice).profile();
 
                 ApplicationUsage busyApp = appOf(profile, busy).orElseThrow(() -> new AssertionError(
                         "busy pod missing from " + profile.topApplications()));
@@ -100,7 +99,7 @@ class PodProfilingTest {
     void aCgroupFilterSeesOnlyThatPod() throws Exception {
         List<Integer> cpus = OnlineCpus.read().cpus();
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
-        SliceAnalyzer analyzer = new SliceAnalyzer("test-node", new ApplicationResolver(cgroups), 10);
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
         try (PodCgroups wanted = PodCgroups.builder().container().container().build();
              PodCgroups other = PodCgroups.builder().container().build()) {
             wanted.container(0).startBusyLoop();
@@ -112,7 +111,7 @@ class PodProfilingTest {
                 sampler.cut();
                 Thread.sleep(3000);
                 RawSlice slice = sampler.cut();
-                NodeProfile profile = analyzer.analyze(slice);
+                NodeProfile profile = analyzer.analyze(slice).profile();
 
                 assertThat(slice.counts().keySet()).isNotEmpty().allSatisfy(key -> assertThat(key.cgroupId())
                         .isIn(wanted.container(0).cgroupId(), wanted.container(1).cgroupId()));
