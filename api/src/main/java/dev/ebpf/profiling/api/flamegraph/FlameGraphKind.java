@@ -3,13 +3,11 @@ package dev.ebpf.profiling.api.flamegraph;
 /**
  * On-CPU or off-CPU: the same renderer, with its own default title and colour scheme (warm for
  * on-CPU, blue for off-CPU, as flamegraph.pl does), so the two are never mistaken for each other.
- * Kernel frames (names ending in {@code _[k]}) get a contrasting hue in both.
+ * Kernel frames (names ending in {@link FoldedStacks#KERNEL_SUFFIX}) get a contrasting hue in both.
  */
 public enum FlameGraphKind {
     ON_CPU("on-cpu", "On-CPU flame graph"),
     OFF_CPU("off-cpu", "Off-CPU flame graph");
-
-    private static final String KERNEL_MARK = "_[k]";
 
     private final String id;
     private final String defaultTitle;
@@ -19,7 +17,7 @@ public enum FlameGraphKind {
         this.defaultTitle = defaultTitle;
     }
 
-    /** The name the page's script knows the colour scheme by. */
+    /** The kind's name in the output: {@code data-kind} of the page and the SVG, {@code kind} of the page's data. */
     public String id() {
         return id;
     }
@@ -30,14 +28,14 @@ public enum FlameGraphKind {
 
     /**
      * The fill colour of a frame, {@code rgb(r,g,b)}: a hash of the name picks the shade, so a
-     * function has the same colour in every graph. flamegraph.js computes the same colours.
+     * function has the same colour in every graph, static or interactive.
      */
     public String color(String frameName) {
         int hash = fnv1a(frameName);
         double v1 = (hash & 0xff) / 255.0;
         double v2 = ((hash >>> 8) & 0xff) / 255.0;
         double v3 = ((hash >>> 16) & 0xff) / 255.0;
-        boolean kernel = frameName.endsWith(KERNEL_MARK);
+        boolean kernel = frameName.endsWith(FoldedStacks.KERNEL_SUFFIX);
         return switch (this) {
             case ON_CPU -> kernel
                     ? rgb(190 + 65 * v1, 90 + 65 * v1, 0)
@@ -48,7 +46,7 @@ public enum FlameGraphKind {
         };
     }
 
-    /** 32-bit FNV-1a over the UTF-16 code units (what JavaScript strings are made of). */
+    /** 32-bit FNV-1a over the name's UTF-16 code units. */
     private static int fnv1a(String text) {
         int hash = 0x811c9dc5;
         for (int i = 0; i < text.length(); i++) {

@@ -15,6 +15,8 @@ public final class FoldedStacks {
 
     /** The name of the tree's root, which spans every sample. */
     public static final String ROOT_NAME = "all";
+    /** Ends a kernel frame's name (flamegraph.pl's convention), so it can be coloured apart. */
+    public static final String KERNEL_SUFFIX = "_[k]";
     private static final String SEPARATOR = ";";
 
     private FoldedStacks() {

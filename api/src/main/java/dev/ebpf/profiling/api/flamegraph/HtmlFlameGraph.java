@@ -16,8 +16,9 @@ import java.util.Map;
  * Click a frame to zoom into it, search by regular expression to highlight, reset to zoom out;
  * the tooltip gives samples and share. Nothing is fetched: the page works offline.
  *
- * <p>The tree is sent as {@code {"names": [...], "root": [nameIndex, samples, [children...]]}}:
- * each distinct name once, since the same functions recur under many callers.
+ * <p>The tree is sent as {@code {"root": [nameIndex, samples, [children...]], "names": [...],
+ * "colors": [...]}}: each distinct name (and its colour) once, since the same functions recur
+ * under many callers.
  */
 public final class HtmlFlameGraph {
 
@@ -66,6 +67,12 @@ public final class HtmlFlameGraph {
             json.writeArrayFieldStart("names");
             for (String name : names.keySet()) {
                 json.writeString(name);
+            }
+            json.writeEndArray();
+            // Colours are computed here, once per distinct name, so the page has no palette of its own.
+            json.writeArrayFieldStart("colors");
+            for (String name : names.keySet()) {
+                json.writeString(options.kind().color(name));
             }
             json.writeEndArray();
             json.writeEndObject();

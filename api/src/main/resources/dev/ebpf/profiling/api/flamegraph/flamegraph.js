@@ -7,7 +7,6 @@
   "use strict";
   var FRAME_HEIGHT = 16, CHAR_WIDTH = 7, TEXT_INSET = 3, MIN_FRAME_PX = 0.5, SIDE_PAD = 10, BOTTOM_PAD = 4;
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var KERNEL_MARK = "_[k]";
 
   var data = JSON.parse(document.getElementById("flame-data").textContent);
   var svg = document.getElementById("flame");
@@ -17,15 +16,17 @@
   var matched = document.getElementById("matched");
   var resetButton = document.getElementById("reset");
 
-  // Node: {name, samples, children, parent, depth}. Built iteratively: stacks can be deep.
-  function buildTree(encoded, names) {
-    var root = {name: names[encoded[0]], samples: encoded[1], children: [], parent: null, depth: 0};
+  // Node: {name, color, samples, children, parent, depth}. Built iteratively: stacks can be deep.
+  function buildTree(encoded, names, colors) {
+    var root = {name: names[encoded[0]], color: colors[encoded[0]], samples: encoded[1], children: [], parent: null,
+      depth: 0};
     var work = [[encoded, root]];
     var maxDepth = 0;
     while (work.length > 0) {
       var item = work.pop(), kids = item[0][2], node = item[1];
       for (var i = 0; i < kids.length; i++) {
-        var child = {name: names[kids[i][0]], samples: kids[i][1], children: [], parent: node, depth: node.depth + 1};
+        var child = {name: names[kids[i][0]], color: colors[kids[i][0]], samples: kids[i][1], children: [],
+          parent: node, depth: node.depth + 1};
         node.children.push(child);
         if (child.depth > maxDepth) { maxDepth = child.depth; }
         work.push([kids[i], child]);
@@ -35,29 +36,11 @@
     return root;
   }
 
-  var root = buildTree(data.root, data.names);
+  var root = buildTree(data.root, data.names, data.colors);
   var total = Math.max(1, root.samples);
   var zoomed = root;
   var searchPattern = null;
   var drawn = [];  // the nodes drawn, indexed by each <g>'s data-index
-
-  // Same colours as FlameGraphKind.color(): FNV-1a of the name picks the shade.
-  function color(name) {
-    var hash = 0x811c9dc5 | 0;
-    for (var i = 0; i < name.length; i++) {
-      hash ^= name.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193);
-    }
-    var v1 = (hash & 0xff) / 255, v2 = ((hash >>> 8) & 0xff) / 255, v3 = ((hash >>> 16) & 0xff) / 255;
-    var kernel = name.length >= KERNEL_MARK.length && name.slice(-KERNEL_MARK.length) === KERNEL_MARK;
-    var rgb;
-    if (data.kind === "off-cpu") {
-      rgb = kernel ? [50 + 60 * v1, 165 + 55 * v1, 165 + 55 * v1] : [80 + 60 * v1, 80 + 60 * v1, 190 + 55 * v2];
-    } else {
-      rgb = kernel ? [190 + 65 * v1, 90 + 65 * v1, 0] : [205 + 50 * v3, 230 * v1, 55 * v2];
-    }
-    return "rgb(" + Math.floor(rgb[0]) + "," + Math.floor(rgb[1]) + "," + Math.floor(rgb[2]) + ")";
-  }
 
   function percent(part, whole) {
     return (100 * part / whole).toFixed(2) + "%";
@@ -98,7 +81,7 @@
     rect.setAttribute("width", width.toFixed(2));
     rect.setAttribute("height", String(FRAME_HEIGHT - 1));
     rect.setAttribute("rx", "2");
-    rect.setAttribute("fill", color(node.name));
+    rect.setAttribute("fill", node.color);
     g.appendChild(rect);
     var text = label(node.name, width);
     if (text) {

@@ -100,7 +100,7 @@ class FlameGraphBrowserTest {
         assertThat(seen.get("searched").get("matched").asText()).isEqualTo("Matched: 100.00%");
     }
 
-    /** Every frame the page drew has the colour FlameGraphKind gives it (the JS and Java agree). */
+    /** Every frame the page drew has the colour FlameGraphKind gives it, as the static SVG has. */
     private static void assertSameColoursAsJava(JsonNode snapshot, FlameGraphKind kind) {
         snapshot.get("frames").properties().forEach(frame -> assertThat(frame.getValue().get("fill").asText())
                 .as("colour of %s", frame.getKey()).isEqualTo(kind.color(frame.getKey())));

@@ -43,6 +43,9 @@ class HtmlFlameGraphTest {
         List<String> names = new ArrayList<>();
         document.get("names").forEach(n -> names.add(n.asText()));
         assertThat(names).containsExactlyInAnyOrder("all", "app", "f", "g");
+        List<String> colors = new ArrayList<>();
+        document.get("colors").forEach(c -> colors.add(c.asText()));
+        assertThat(colors).containsExactlyElementsOf(names.stream().map(FlameGraphKind.OFF_CPU::color).toList());
         JsonNode root = document.get("root");
         assertThat(names.get(root.get(0).asInt())).isEqualTo("all");
         assertThat(root.get(1).asLong()).isEqualTo(5);
