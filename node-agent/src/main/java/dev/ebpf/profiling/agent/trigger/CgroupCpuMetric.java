@@ -69,10 +69,9 @@ public final class CgroupCpuMetric implements MetricSource {
         long wall = now - previousNanos;
         previousUsage = usage;
         previousNanos = now;
-        if (!anyPrevious || wall <= 0) {
+        if (!anyPrevious) {
             return OptionalDouble.empty();
         }
-        double percent = 100.0 * grown / ((double) wall * nodeCpus);
-        return OptionalDouble.of(Math.min(100.0, percent));
+        return MetricSource.percent(grown, (double) wall * nodeCpus);
     }
 }

@@ -19,4 +19,12 @@ public interface MetricSource {
 
     /** What is measured, for Events and the status, e.g. {@code node-sys} or {@code cpu3}. */
     String name();
+
+    /** {@code part} as a percentage of {@code whole}, at most 100; empty if {@code whole} is not positive. */
+    static OptionalDouble percent(double part, double whole) {
+        if (whole <= 0) {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(Math.min(100.0, 100.0 * Math.max(0, part) / whole));
+    }
 }

@@ -60,12 +60,8 @@ public final class ProcStatMetric implements MetricSource {
         if (before == null) {
             return OptionalDouble.empty();
         }
-        long totalDelta = now.total() - before.total();
-        if (totalDelta <= 0) {
-            return OptionalDouble.empty();
-        }
-        long partDelta = Math.max(0, numerator.applyAsLong(now) - numerator.applyAsLong(before));
-        return OptionalDouble.of(Math.min(100.0, 100.0 * partDelta / totalDelta));
+        return MetricSource.percent(numerator.applyAsLong(now) - numerator.applyAsLong(before),
+                now.total() - before.total());
     }
 
     private CpuTimes select(ProcStat stat) {
