@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +16,8 @@ public final class BpfMap {
 
     /** Keys and values drained per batch system call. */
     private static final int DRAIN_BATCH = 4096;
+    /** Update flag of bpf_map_update_elem: only replace an existing element. */
+    private static final long BPF_EXIST = 2;
 
     /** The callback of {@link #drain}: each segment is valid only during the call. */
     @FunctionalInterface
@@ -83,6 +86,23 @@ public final class BpfMap {
         }
     }
 
+    /**
+     * Overwrites the value of a key that exists (BPF_EXIST); false, and nothing written, when the
+     * key is absent, e.g. because a program deleted it a moment ago.
+     */
+    public boolean replace(MemorySegment key, MemorySegment value) {
+        try {
+            int result = (int) LibBpf.MAP_UPDATE.invokeExact(fd, key, value, BPF_EXIST);
+            if (result == -Errno.ENOENT) {
+                return false;
+            }
+            LibBpf.check(result, "updating map " + name);
+            return true;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
     /** Copies the value of key into value; false when the key is absent. */
     public boolean lookup(MemorySegment key, MemorySegment value) {
         try {
@@ -130,6 +150,19 @@ public final class BpfMap {
      * inactive slot), so each entry is read exactly once. Returns the number of entries.
      */
     public long drain(EntryConsumer consumer) {
+        return batch(LibBpf.MAP_LOOKUP_AND_DELETE_BATCH, "draining", consumer);
+    }
+
+    /**
+     * Reads every entry in batches without deleting. Unlike a {@link #nextKey} walk, a batch walk
+     * goes bucket by bucket, so programs deleting entries meanwhile cannot send it back to the
+     * start. Entries added or removed during the walk may or may not be seen. Returns the count.
+     */
+    public long readAll(EntryConsumer consumer) {
+        return batch(LibBpf.MAP_LOOKUP_BATCH, "reading", consumer);
+    }
+
+    private long batch(MethodHandle call, String what, EntryConsumer consumer) {
         try (Arena arena = Arena.ofConfined()) {
             long valueBytes = userValueBytes();
             MemorySegment keys = arena.allocate((long) keySize * DRAIN_BATCH, 8);
@@ -143,8 +176,7 @@ public final class BpfMap {
             long total = 0;
             while (true) {
                 count.set(JAVA_INT, 0, DRAIN_BATCH);
-                int result = (int) LibBpf.MAP_LOOKUP_AND_DELETE_BATCH.invokeExact(fd, in, outToken, keys, values,
-                        count, MemorySegment.NULL);
+                int result = (int) call.invokeExact(fd, in, outToken, keys, values, count, MemorySegment.NULL);
                 int read = count.get(JAVA_INT, 0);
                 for (int i = 0; i < read; i++) {
                     consumer.accept(keys.asSlice((long) i * keySize, keySize),
@@ -154,7 +186,7 @@ public final class BpfMap {
                 if (result == -Errno.ENOENT) {
                     return total;
                 }
-                LibBpf.check(result, "draining map " + name);
+                LibBpf.check(result, what + " map " + name);
                 inToken.copyFrom(outToken);
                 in = inToken;
             }

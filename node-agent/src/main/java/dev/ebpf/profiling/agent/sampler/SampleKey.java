@@ -42,7 +42,8 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
                 comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)));
     }
 
-    private static String comm(MemorySegment bytes) {
+    /** A NUL-padded task comm as a string; the off-CPU keys read theirs the same way. */
+    static String comm(MemorySegment bytes) {
         byte[] raw = bytes.toArray(ValueLayout.JAVA_BYTE);
         int length = 0;
         while (length < raw.length && raw[length] != 0) {

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Off-CPU sampler: on every context switch, remembers when and where (stacks, state) the task
+ * leaving the CPU went off it, and when that task comes back, counts the time it was away in the
+ * kernel under (process, cgroup id, kernel stack id, user stack id, state, comm). Nothing is sent
+ * to user space per switch; the agent drains the counts once per slice.
+ *
+ * A block is counted in the slot active when the task switches back in. A block still going on
+ * at a cut is not lost: the agent reports the part before the cut and moves the task's
+ * accounted_ns to the cut, so the kernel later counts only the rest (see OffCpuSampler).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "profiler.h"
+
+#define EFAULT 14
+#define EEXIST 17
+#define BITS_PER_WORD 64
+
+const volatile struct offcpu_config offcpu_config = {};
+
+/* Which slot the program writes to. The agent flips it at each slice cut. */
+volatile __u32 active_slot;
+
+#define COUNT_MAP(name)                                         \
+	struct {                                                \
+		__uint(type, BPF_MAP_TYPE_HASH);                \
+		__uint(max_entries, COUNT_MAP_ENTRIES);         \
+		__type(key, struct offcpu_key);                 \
+		__type(value, struct offcpu_value);             \
+	} name SEC(".maps")
+
+#define STACK_MAP(name)                                                 \
+	struct {                                                        \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
+		__uint(max_entries, STACK_MAP_ENTRIES);                 \
+		__uint(key_size, sizeof(__u32));                        \
+		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));    \
+	} name SEC(".maps")
+
+COUNT_MAP(counts_0);
+COUNT_MAP(counts_1);
+STACK_MAP(stacks_0);
+STACK_MAP(stacks_1);
+
+/* Threads off the CPU right now, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_TASK_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct offcpu_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLOT_COUNT * OFFCPU_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGROUP_FILTER_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} allowed_cgroups SEC(".maps");
+
+static __always_inline void count_event(__u32 slot, __u32 counter)
+{
+	__u32 index = slot * OFFCPU_COUNTER_COUNT + counter;
+	__u64 *value = bpf_map_lookup_elem(&counters, &index);
+
+	if (value)
+		*value += 1; /* per-CPU: no other writer */
+}
+
+/* At switch-out the current task is the one leaving, so these helpers describe it. */
+static __always_inline bool current_cgroup_allowed(__u64 cgroup_id)
+{
+	if (bpf_map_lookup_elem(&allowed_cgroups, &cgroup_id))
+		return true;
+	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
+		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (ancestor == 0)
+			break;
+		if (bpf_map_lookup_elem(&allowed_cgroups, &ancestor))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool cpu_selected(__u32 cpu)
+{
+	__u32 word = cpu / BITS_PER_WORD;
+
+	if (word >= OFFCPU_CPU_MASK_WORDS)
+		return false;
+	return (offcpu_config.cpu_mask[word] >> (cpu % BITS_PER_WORD)) & 1;
+}
+
+/* -EFAULT means "no such stack" (a kernel thread has no user stack) and is not a loss. */
+static __always_inline __s32 stack_id(__s64 id, __u32 slot, __u32 lost_counter)
+{
+	if (id >= 0)
+		return (__s32)id;
+	if (id != -EFAULT)
+		count_event(slot, lost_counter);
+	return NO_STACK_ID;
+}
+
+static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx, __u32 slot, __u64 now)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = (__u32)pid_tgid;
+	__s64 state = ctx->prev_state;
+	struct offcpu_task task = {};
+
+	if (state & (OFFCPU_STATE_EXIT_DEAD | OFFCPU_STATE_EXIT_ZOMBIE)) {
+		/* Its last switch: it never comes back, so nothing to wait for. */
+		bpf_map_delete_elem(&tasks, &pid);
+		return;
+	}
+	if (offcpu_config.filter_cpus && !cpu_selected(bpf_get_smp_processor_id()))
+		return;
+	task.cgroup_id = bpf_get_current_cgroup_id();
+	if (offcpu_config.filter_cgroups && !current_cgroup_allowed(task.cgroup_id)) {
+		count_event(slot, OFFCPU_COUNTER_FILTERED_OUT);
+		return;
+	}
+	task.start_ns = now;
+	task.accounted_ns = now;
+	task.prev_state = state;
+	task.tgid = pid_tgid >> 32;
+	task.stack_slot = slot;
+	bpf_get_current_comm(&task.comm, sizeof(task.comm));
+	if (slot == 0) {
+		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), 0,
+						OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), 0,
+					      OFFCPU_COUNTER_LOST_USER_STACK);
+	} else {
+		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), 1,
+						OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), 1,
+					      OFFCPU_COUNTER_LOST_USER_STACK);
+	}
+	if (bpf_map_update_elem(&tasks, &pid, &task, BPF_ANY) != 0)
+		count_event(slot, OFFCPU_COUNTER_LOST_TASK_MAP_FULL);
+}
+
+static __always_inline void add_block(void *counts, struct offcpu_key *key, __u64 nanos, __u32 slot)
+{
+	struct offcpu_value first = { .blocked_ns = nanos, .blocks = 1 };
+	struct offcpu_value *value = bpf_map_lookup_elem(counts, key);
+
+	if (!value) {
+		long err = bpf_map_update_elem(counts, key, &first, BPF_NOEXIST);
+
+		if (err == 0)
+			return;
+		if (err == -EEXIST) /* another CPU inserted the same key first */
+			value = bpf_map_lookup_elem(counts, key);
+	}
+	if (!value) {
+		count_event(slot, OFFCPU_COUNTER_LOST_MAP_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&value->blocked_ns, nanos);
+	__sync_fetch_and_add(&value->blocks, 1);
+}
+
+static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 now)
+{
+	struct offcpu_task *found = bpf_map_lookup_elem(&tasks, &pid);
+	struct offcpu_key key = {};
+	struct offcpu_task task;
+
+	if (!found)
+		return; /* not tracked: filtered out, or off the CPU since before the agent started */
+	task = *found;
+	bpf_map_delete_elem(&tasks, &pid);
+	/* The threshold applies to the whole block, even when the agent reported part of it. */
+	if (now < task.start_ns + offcpu_config.min_block_ns) {
+		count_event(slot, OFFCPU_COUNTER_SHORT_BLOCKS);
+		return;
+	}
+	if (now <= task.accounted_ns)
+		return; /* a cut reported all of it a moment ago */
+	key.tgid = task.tgid;
+	key.cgroup_id = task.cgroup_id;
+	key.kernel_stack_id = task.kernel_stack_id;
+	key.user_stack_id = task.user_stack_id;
+	key.stack_slot = task.stack_slot;
+	key.prev_state = task.prev_state;
+	__builtin_memcpy(key.comm, task.comm, sizeof(key.comm));
+	count_event(slot, OFFCPU_COUNTER_BLOCKS);
+	if (slot == 0)
+		add_block(&counts_0, &key, now - task.accounted_ns, 0);
+	else
+		add_block(&counts_1, &key, now - task.accounted_ns, 1);
+}
+
+SEC("tp/sched/sched_switch")
+int off_cpu_switch(struct trace_event_raw_sched_switch *ctx)
+{
+	/* The slot is read before the clock, so a task tagged with the new slot started after the
+	 * agent's cut time (the agent reads its clock before flipping). */
+	__u32 slot = active_slot & 1;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 next = ctx->next_pid;
+
+	if (ctx->prev_pid != 0) /* pid 0 is the idle task */
+		switch_out(ctx, slot, now);
+	if (next != 0)
+		switch_in(next, slot, now);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

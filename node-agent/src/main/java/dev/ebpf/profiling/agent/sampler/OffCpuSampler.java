@@ -1,0 +1,395 @@
+package dev.ebpf.profiling.agent.sampler;
+
+import static dev.ebpf.profiling.bpf.BpfContract.MAX_STACK_DEPTH;
+import static dev.ebpf.profiling.bpf.BpfContract.NO_STACK_ID;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_BLOCKS;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_COUNT;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_FILTERED_OUT;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_LOST_KERNEL_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_LOST_MAP_FULL;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_LOST_TASK_MAP_FULL;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_LOST_USER_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_SHORT_BLOCKS;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_CPU_MASK_WORDS;
+import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_STACKS_CARRIED;
+import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ebpf.profiling.agent.bpf.BpfException;
+import dev.ebpf.profiling.agent.bpf.BpfMap;
+import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.api.profile.LostSamples;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The off-CPU sampler: bpf/offcpu.bpf.c on the sched_switch tracepoint, measuring in the kernel how
+ * long tasks are off the CPU, per process, cgroup, stacks (taken at switch-out) and task state.
+ *
+ * <p>Slicing uses two slots (A/B maps) as {@link OnCpuSampler} does: {@link #cut()} flips the
+ * program's {@code active_slot}, waits for programs already running to finish, then drains the slot
+ * that went quiet. A block is counted by the kernel in the slot active when the task switches back
+ * in. A block still going on at a cut would otherwise show up only when it ends, possibly many
+ * slices later and longer than any slice, and a task blocked through a whole slice would be
+ * missing from it. So at each cut the agent walks the tasks still off the CPU and:
+ * <ul>
+ *   <li>reports the part of each block up to the cut in the slice that ends (as {@code ongoing}),
+ *       when the block is already at least the minimum length, and moves the task's
+ *       {@code accounted_ns} to the cut, so the kernel later counts only the rest;</li>
+ *   <li>copies the stacks of tasks that went off the CPU in the ending slot, gives them ids of its
+ *       own ({@code stack_slot = OFFCPU_STACKS_CARRIED}) and only then empties that slot's stack map.</li>
+ * </ul>
+ * The agent rewrites a task only if it is still there (BPF_EXIST): if the task switched back in
+ * first, the kernel counted the whole block and the agent reports nothing for it. What remains
+ * inexact is a window of nanoseconds between the program reading a task and deleting it; a block
+ * shorter than the minimum at the cut that later grows past it is counted whole in the slice where
+ * it ends. Tasks that went off the CPU before {@link #start} are not known until they come back.
+ */
+public final class OffCpuSampler implements AutoCloseable {
+
+    private static final String OBJECT = "offcpu";
+    private static final String PROGRAM = "off_cpu_switch";
+    /** A BPF program runs for microseconds; this is ample for one that read the old slot to finish. */
+    private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
+    private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
+    /** CPUs the .rodata bitmap can select. */
+    public static final int MAX_CPUS = OFFCPU_CPU_MASK_WORDS * Long.SIZE;
+    /** Where libbpf finds the tracepoint's id; the agent pod mounts the host's tracefs here. */
+    static final Path TRACEFS = Path.of("/sys/kernel/tracing");
+    private static final String SCHED_SWITCH_EVENT = "events/sched/sched_switch";
+    private static final long MOUNT_TIMEOUT_SECONDS = 10;
+
+    /**
+     * @param cpus             CPUs whose switch-outs are tracked (the tracepoint fires on all; the program filters)
+     * @param allowedCgroupIds track only these cgroups and their descendants; empty means all
+     * @param minBlockNanos    blocks shorter than this are dropped in the kernel
+     * @param countMapEntries  capacity of each slot's count map; 0 keeps the header's default
+     */
+    public record Settings(List<Integer> cpus, Set<Long> allowedCgroupIds, long minBlockNanos, int countMapEntries) {
+
+        public Settings {
+            cpus = List.copyOf(cpus);
+            allowedCgroupIds = Set.copyOf(allowedCgroupIds);
+            if (cpus.isEmpty()) {
+                throw new IllegalArgumentException("no CPUs to watch");
+            }
+            for (int cpu : cpus) {
+                if (cpu < 0 || cpu >= MAX_CPUS) {
+                    throw new IllegalArgumentException("CPU " + cpu + " is outside what the off-CPU filter can select (0-"
+                            + (MAX_CPUS - 1) + ")");
+                }
+            }
+            if (minBlockNanos < 0) {
+                throw new IllegalArgumentException("the minimum block cannot be negative, got " + minBlockNanos + " ns");
+            }
+            if (countMapEntries < 0) {
+                throw new IllegalArgumentException("count map entries cannot be negative, got " + countMapEntries);
+            }
+        }
+
+        public Settings(List<Integer> cpus, Set<Long> allowedCgroupIds, long minBlockNanos) {
+            this(cpus, allowedCgroupIds, minBlockNanos, 0);
+        }
+    }
+
+    private final Settings settings;
+    private final BpfObject object;
+    private final BpfMap activeSlotVariable;
+    private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
+    private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
+    private final BpfMap tasks;
+    private final BpfMap counters;
+    /** Each slot's stacks as copied at its last cut, for blocks that began there and end later. */
+    @SuppressWarnings("unchecked")
+    private final Map<Integer, long[]>[] slotStacksAtCut = new Map[SLOT_COUNT];
+    /** Stacks of blocks that went on across a cut, under the agent's own ids. */
+    private final StackIds carried = new StackIds();
+    /** Carried ids written at the previous cut: tasks may still end with them until this cut's drain. */
+    private Set<Integer> carriedAtPreviousCut = Set.of();
+    private int activeSlot;
+    private Instant sliceStart;
+    private long sliceStartNanos;
+
+    private OffCpuSampler(Settings settings, BpfObject object) {
+        this.settings = settings;
+        this.object = object;
+        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            counts[slot] = object.map("counts_" + slot).requireSizes(KernelOffCpuKey.LAYOUT.byteSize(),
+                    KernelOffCpuKey.VALUE_LAYOUT.byteSize());
+            stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
+            slotStacksAtCut[slot] = Map.of();
+        }
+        this.tasks = object.map("tasks").requireSizes(Integer.BYTES, OffCpuTask.LAYOUT.byteSize());
+        this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
+    }
+
+    /** Loads the program, attaches it to sched_switch and starts the first slice. */
+    public static OffCpuSampler start(Settings settings) {
+        requireTracefs();
+        BpfObject object = BpfObject.open(OBJECT);
+        try {
+            configure(object, settings);
+            object.load();
+            allowCgroups(object.map("allowed_cgroups"), settings.allowedCgroupIds());
+            OffCpuSampler sampler = new OffCpuSampler(settings, object);
+            sampler.beginSlice(Instant.now(), System.nanoTime());
+            object.attach(PROGRAM);
+            return sampler;
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+    }
+
+    /**
+     * libbpf attaches a tracepoint by its id under tracefs. A host may not have tracefs mounted
+     * (these machines do not); root can mount it, and nothing else changes by doing so.
+     */
+    private static void requireTracefs() {
+        if (Files.isDirectory(TRACEFS.resolve(SCHED_SWITCH_EVENT))) {
+            return;
+        }
+        String mount = "mount -t tracefs nodev " + TRACEFS;
+        try {
+            Process process = new ProcessBuilder("mount", "-t", "tracefs", "nodev", TRACEFS.toString())
+                    .redirectErrorStream(true).start();
+            if (!process.waitFor(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // No mount binary: the check below says what to do.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!Files.isDirectory(TRACEFS.resolve(SCHED_SWITCH_EVENT))) {
+            throw new BpfException("the sched_switch tracepoint is not visible at " + TRACEFS.resolve(SCHED_SWITCH_EVENT)
+                    + ": tracefs is not mounted and mounting it failed (as root: " + mount + ")");
+        }
+    }
+
+    private static void configure(BpfObject object, Settings settings) {
+        // struct offcpu_config { __u64 min_block_ns; __u32 filter_cgroups; __u32 filter_cpus;
+        // __u64 cpu_mask[OFFCPU_CPU_MASK_WORDS]; } is all of .rodata.
+        long size = 2L * Long.BYTES + (long) OFFCPU_CPU_MASK_WORDS * Long.BYTES;
+        MemorySegment config = object.sectionBeforeLoad(".rodata", size);
+        config.set(JAVA_LONG, 0, settings.minBlockNanos());
+        config.set(JAVA_INT, Long.BYTES, settings.allowedCgroupIds().isEmpty() ? 0 : 1);
+        config.set(JAVA_INT, Long.BYTES + Integer.BYTES, 1);
+        long[] mask = new long[OFFCPU_CPU_MASK_WORDS];
+        for (int cpu : settings.cpus()) {
+            mask[cpu / Long.SIZE] |= 1L << (cpu % Long.SIZE);
+        }
+        MemorySegment.copy(mask, 0, config, JAVA_LONG, 2L * Long.BYTES, mask.length);
+        if (settings.countMapEntries() > 0) {
+            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+                object.setMaxEntries("counts_" + slot, settings.countMapEntries());
+            }
+        }
+    }
+
+    private static void allowCgroups(BpfMap allowed, Set<Long> cgroupIds) {
+        if (cgroupIds.size() > allowed.maxEntries()) {
+            throw new IllegalArgumentException("too many cgroups to filter on: " + cgroupIds.size()
+                    + " (at most " + allowed.maxEntries() + ")");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_LONG);
+            MemorySegment yes = arena.allocate(JAVA_BYTE);
+            yes.set(JAVA_BYTE, 0, (byte) 1);
+            for (long id : cgroupIds) {
+                key.set(JAVA_LONG, 0, id);
+                allowed.update(key, yes, 0);
+            }
+        }
+    }
+
+    private void beginSlice(Instant start, long startNanos) {
+        this.sliceStart = start;
+        this.sliceStartNanos = startNanos;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Ends the current slice, starts the next one, and returns what the ended one counted. */
+    public synchronized RawOffCpuSlice cut() {
+        int finished = activeSlot;
+        int next = (finished + 1) % SLOT_COUNT;
+        // The clock is read before the flip: every task tagged with the new slot left the CPU after it.
+        long cutNanos = System.nanoTime();
+        Instant end = Instant.now();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zero = arena.allocate(JAVA_INT);
+            MemorySegment slot = arena.allocate(JAVA_INT);
+            slot.set(JAVA_INT, 0, next);
+            activeSlotVariable.update(zero, slot, 0);
+        }
+        activeSlot = next;
+        try {
+            Thread.sleep(SLOT_QUIESCE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // No program writes the finished slot's stack map any more.
+        slotStacksAtCut[finished] = copyAndClear(stacks[finished]);
+        StackIds sliceStacks = new StackIds();
+        Map<OffCpuKey, BlockedTime> blocked = new HashMap<>();
+        Set<Integer> carriedNow = carryOngoingBlocks(finished, cutNanos, sliceStacks, blocked);
+        long[] unresolved = new long[2];
+        counts[finished].drain((key, value) -> {
+            KernelOffCpuKey kernelKey = KernelOffCpuKey.read(key);
+            long[] kernelFrames = frames(kernelKey.kernelStackId(), kernelKey.stackSlot());
+            long[] userFrames = frames(kernelKey.userStackId(), kernelKey.stackSlot());
+            unresolved[0] += kernelKey.kernelStackId() != NO_STACK_ID && kernelFrames == null ? 1 : 0;
+            unresolved[1] += kernelKey.userStackId() != NO_STACK_ID && userFrames == null ? 1 : 0;
+            OffCpuKey sliceKey = new OffCpuKey(kernelKey.tgid(), kernelKey.cgroupId(), sliceStacks.idOf(kernelFrames),
+                    sliceStacks.idOf(userFrames), kernelKey.comm(), kernelKey.prevState());
+            blocked.merge(sliceKey, KernelOffCpuKey.readValue(value), BlockedTime::plus);
+        });
+        // Drained keys could still use the previous cut's carried ids; later ones only this cut's.
+        Set<Integer> live = new HashSet<>(carriedNow);
+        live.addAll(carriedAtPreviousCut);
+        carried.retainOnly(live);
+        carriedAtPreviousCut = carriedNow;
+        OffCpuCounters sliceCounters = drainCounters(finished, unresolved);
+        RawOffCpuSlice slice = new RawOffCpuSlice(sliceStart, end, cutNanos - sliceStartNanos, Map.copyOf(blocked),
+                Map.copyOf(sliceStacks.stacks()), sliceCounters);
+        beginSlice(end, cutNanos);
+        return slice;
+    }
+
+    /**
+     * Reports the part up to the cut of every block still going on, and rewrites each such task so
+     * the kernel counts only the rest, with stacks the agent now holds. Returns the carried ids used.
+     */
+    private Set<Integer> carryOngoingBlocks(int finished, long cutNanos, StackIds sliceStacks,
+                                            Map<OffCpuKey, BlockedTime> blocked) {
+        Map<Integer, OffCpuTask> offCpu = new HashMap<>();
+        tasks.readAll((key, value) -> offCpu.put(key.get(JAVA_INT, 0), OffCpuTask.read(value)));
+        Set<Integer> carriedIds = new HashSet<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment value = arena.allocate(OffCpuTask.LAYOUT);
+            for (Map.Entry<Integer, OffCpuTask> entry : offCpu.entrySet()) {
+                OffCpuTask task = entry.getValue();
+                if (task.stackSlot() != finished && task.stackSlot() != OFFCPU_STACKS_CARRIED) {
+                    continue; // left the CPU in the new slice: nothing before the cut, stacks stay valid
+                }
+                long[] kernelFrames = frames(task.kernelStackId(), task.stackSlot());
+                long[] userFrames = frames(task.userStackId(), task.stackSlot());
+                boolean longEnough = cutNanos - task.startNanos() >= settings.minBlockNanos()
+                        && task.startNanos() < cutNanos;
+                long reported = longEnough ? Math.max(0, cutNanos - task.accountedNanos()) : 0;
+                int kernelId = carried.idOf(kernelFrames);
+                int userId = carried.idOf(userFrames);
+                long accountedUpTo = longEnough ? Math.max(cutNanos, task.accountedNanos()) : task.accountedNanos();
+                boolean unchanged = task.stackSlot() == OFFCPU_STACKS_CARRIED && accountedUpTo == task.accountedNanos();
+                if (!unchanged) {
+                    key.set(JAVA_INT, 0, entry.getKey());
+                    task.carried(accountedUpTo, kernelId, userId).write(value);
+                    if (!tasks.replace(key, value)) {
+                        continue; // it came back meanwhile: the kernel counted the whole block
+                    }
+                }
+                carriedIds.add(kernelId);
+                carriedIds.add(userId);
+                if (reported > 0) {
+                    OffCpuKey sliceKey = new OffCpuKey(task.tgid(), task.cgroupId(), sliceStacks.idOf(kernelFrames),
+                            sliceStacks.idOf(userFrames), SampleKey.comm(MemorySegment.ofArray(task.comm())),
+                            task.prevState());
+                    blocked.merge(sliceKey, new BlockedTime(reported, 0, 1), BlockedTime::plus);
+                }
+            }
+        }
+        carriedIds.remove(NO_STACK_ID);
+        return carriedIds;
+    }
+
+    /** The frames of a kernel-side stack id, wherever they are now; null for no (or a lost) stack. */
+    private long[] frames(int stackId, int stackSlot) {
+        if (stackId == NO_STACK_ID) {
+            return null;
+        }
+        if (stackSlot == OFFCPU_STACKS_CARRIED) {
+            return carried.frames(stackId);
+        }
+        return slotStacksAtCut[stackSlot].get(stackId);
+    }
+
+    /** Copies every stack of a stack map no program writes to any more, then empties it. */
+    private static Map<Integer, long[]> copyAndClear(BpfMap stackMap) {
+        Map<Integer, long[]> copy = new HashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment previous = MemorySegment.NULL;
+            MemorySegment id = arena.allocate(JAVA_INT);
+            MemorySegment frames = arena.allocate(STACK_BYTES, 8);
+            List<Integer> ids = new ArrayList<>();
+            while (stackMap.nextKey(previous, id)) {
+                ids.add(id.get(JAVA_INT, 0));
+                previous = arena.allocate(JAVA_INT);
+                previous.copyFrom(id);
+            }
+            for (int stackId : ids) {
+                id.set(JAVA_INT, 0, stackId);
+                if (stackMap.lookup(id, frames)) {
+                    copy.put(stackId, trimmed(frames.toArray(JAVA_LONG)));
+                }
+                stackMap.delete(id);
+            }
+        }
+        return copy;
+    }
+
+    /** A stack-trace map value is zero-padded after the root frame. */
+    private static long[] trimmed(long[] frames) {
+        int depth = 0;
+        while (depth < frames.length && frames[depth] != 0) {
+            depth++;
+        }
+        return Arrays.copyOf(frames, depth);
+    }
+
+    /** Reads this slot's per-CPU counters, then zeroes them for the slot's next use. */
+    private OffCpuCounters drainCounters(int slot, long[] unresolvedStacks) {
+        long[] totals = new long[OFFCPU_COUNTER_COUNT];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment index = arena.allocate(JAVA_INT);
+            MemorySegment values = arena.allocate(counters.userValueBytes(), 8);
+            MemorySegment zeros = arena.allocate(counters.userValueBytes(), 8);
+            for (int counter = 0; counter < OFFCPU_COUNTER_COUNT; counter++) {
+                index.set(JAVA_INT, 0, slot * OFFCPU_COUNTER_COUNT + counter);
+                counters.lookup(index, values);
+                totals[counter] = Arrays.stream(values.toArray(JAVA_LONG)).sum();
+                counters.update(index, zeros, 0);
+            }
+        }
+        LostSamples lost = new LostSamples(totals[OFFCPU_COUNTER_LOST_MAP_FULL],
+                totals[OFFCPU_COUNTER_LOST_KERNEL_STACK] + unresolvedStacks[0],
+                totals[OFFCPU_COUNTER_LOST_USER_STACK] + unresolvedStacks[1]);
+        return new OffCpuCounters(totals[OFFCPU_COUNTER_BLOCKS], totals[OFFCPU_COUNTER_SHORT_BLOCKS],
+                totals[OFFCPU_COUNTER_FILTERED_OUT], totals[OFFCPU_COUNTER_LOST_TASK_MAP_FULL], lost);
+    }
+
+    /** Detaches the program and frees its maps. */
+    @Override
+    public synchronized void close() {
+        object.close();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.ebpf.profiling.agent.sampler;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Real processes that spend their time off the CPU in known ways, for off-CPU sampler tests.
+ * Closing kills them all (and closes the pipes they read).
+ */
+final class OffCpuProcesses implements AutoCloseable {
+
+    private final List<Process> processes = new ArrayList<>();
+
+    /** A shell blocked reading its stdin, a pipe nobody writes to (interruptible sleep in pipe_read). */
+    Process pipeReader() throws IOException {
+        return start("sh", "-c", "read line");
+    }
+
+    /** sleep(1) in one long nanosleep. */
+    Process sleeper(int cpu) throws IOException {
+        return cpu >= 0 ? start("taskset", "-c", Integer.toString(cpu), "sleep", "30") : start("sleep", "30");
+    }
+
+    /** A process that sleeps {@code micros} at a time, over and over (perl's select(2) timeout). */
+    Process shortSleeper(int micros) throws IOException {
+        return start("perl", "-e", "select(undef, undef, undef, " + micros / 1e6 + ") while 1");
+    }
+
+    Process start(String... command) throws IOException {
+        // stdin stays an open pipe that is never written, so a reader of it blocks for good.
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        processes.add(process);
+        return process;
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            process.destroyForcibly();
+        }
+        for (Process process : processes) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
