@@ -9,12 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Reads the function symbols (.symtab and .dynsym) and PT_LOAD segments of a 64-bit
- * little-endian ELF file. Only the headers and the symbol and string tables are read, not the
- * whole file.
+ * Reads the function symbols (.symtab and .dynsym), PT_LOAD segments and GNU build id of a
+ * 64-bit little-endian ELF file. Only the headers, notes and the symbol and string tables are
+ * read, not the whole file.
  */
 final class ElfReader {
 
@@ -26,6 +27,9 @@ final class ElfReader {
     private static final int PT_LOAD = 1;
     private static final int SHT_SYMTAB = 2;
     private static final int SHT_DYNSYM = 11;
+    private static final int SHT_NOTE = 7;
+    private static final int NT_GNU_BUILD_ID = 3;
+    private static final String GNU_NOTE_NAME = "GNU";
     private static final int SYMBOL_SIZE = 24;
     private static final int STT_FUNC = 2;
     private static final int STT_GNU_IFUNC = 10;
@@ -42,7 +46,7 @@ final class ElfReader {
      * @throws ElfFormatException when the file is not a 64-bit little-endian ELF, or is truncated
      * @throws IOException        when it cannot be read
      */
-    static ElfSymbols read(Path file) throws IOException, ElfFormatException {
+    static ElfContents read(Path file) throws IOException, ElfFormatException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer header = readAt(channel, 0, ELF64_HEADER_SIZE, file);
             checkIdent(header, file);
@@ -55,11 +59,17 @@ final class ElfReader {
 
             List<LoadSegment> segments = readLoadSegments(channel, phoff, phentsize, phnum, file);
             List<SymbolTable.Symbol> symbols = new ArrayList<>();
+            String buildId = null;
+            boolean hasSymtab = false;
             if (shoff != 0 && shnum > 0) {
                 ByteBuffer sections = readAt(channel, shoff, (long) shentsize * shnum, file);
                 for (int i = 0; i < shnum; i++) {
                     int base = i * shentsize;
                     int type = sections.getInt(base + 4);
+                    if (type == SHT_NOTE && buildId == null) {
+                        buildId = buildId(readSection(channel, sections, base, file));
+                    }
+                    hasSymtab |= type == SHT_SYMTAB;
                     if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
                         int link = sections.getInt(base + 40);
                         if (link <= 0 || link >= shnum) {
@@ -73,8 +83,42 @@ final class ElfReader {
                     }
                 }
             }
-            return new ElfSymbols(new SymbolTable(symbols), segments, null);
+            return new ElfContents(symbols, segments, buildId, hasSymtab);
         }
+    }
+
+    /**
+     * The build id in a note section, as lowercase hex, or null. A note is namesz, descsz and
+     * type (4 bytes each), then the name and the descriptor, each padded to 4 bytes.
+     */
+    private static String buildId(ByteBuffer notes) {
+        int at = 0;
+        while (at + 12 <= notes.limit()) {
+            int nameSize = notes.getInt(at);
+            int descriptorSize = notes.getInt(at + 4);
+            int type = notes.getInt(at + 8);
+            int name = at + 12;
+            int descriptor = name + align4(nameSize);
+            if (nameSize < 0 || descriptorSize < 0 || descriptor + descriptorSize > notes.limit()) {
+                return null;
+            }
+            if (type == NT_GNU_BUILD_ID && nameSize == GNU_NOTE_NAME.length() + 1
+                    && cString(notes, name).equals(GNU_NOTE_NAME)) {
+                return HexFormat.of().formatHex(bytes(notes, descriptor, descriptorSize));
+            }
+            at = descriptor + align4(descriptorSize);
+        }
+        return null;
+    }
+
+    private static int align4(int size) {
+        return (size + 3) & ~3;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer, int offset, int length) {
+        byte[] bytes = new byte[length];
+        buffer.get(offset, bytes);
+        return bytes;
     }
 
     private static void checkIdent(ByteBuffer header, Path file) throws ElfFormatException {
@@ -147,9 +191,7 @@ final class ElfReader {
         while (end < strings.limit() && strings.get(end) != 0) {
             end++;
         }
-        byte[] bytes = new byte[end - offset];
-        strings.get(offset, bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(bytes(strings, offset, end - offset), StandardCharsets.UTF_8);
     }
 
     private static ByteBuffer readAt(FileChannel channel, long offset, long length, Path file)

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.symbolize;
 
 import dev.ebpf.profiling.api.profile.Frame;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,6 +14,13 @@ import java.util.List;
  * @param problem  why no symbols could be read, or null
  */
 record ElfSymbols(SymbolTable symbols, List<LoadSegment> segments, String problem) {
+
+    /** The symbols of a file, with those of its debug file when it has one. */
+    static ElfSymbols of(ElfContents file, List<SymbolTable.Symbol> debugFunctions) {
+        List<SymbolTable.Symbol> functions = new ArrayList<>(file.functions());
+        functions.addAll(debugFunctions);
+        return new ElfSymbols(new SymbolTable(functions), file.segments(), null);
+    }
 
     static ElfSymbols unreadable(String problem) {
         return new ElfSymbols(SymbolTable.EMPTY, List.of(), problem);

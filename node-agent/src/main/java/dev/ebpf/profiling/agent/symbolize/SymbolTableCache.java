@@ -1,11 +1,13 @@
 package dev.ebpf.profiling.agent.symbolize;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * ELF symbols by file identity, so a binary that a thousand processes map is read once. Files
@@ -18,6 +20,7 @@ final class SymbolTableCache {
 
     private final Map<FileIdentity, ElfSymbols> entries;
     private long fileReads;
+    private long debugFileReads;
 
     SymbolTableCache(int capacity) {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
@@ -30,9 +33,12 @@ final class SymbolTableCache {
 
     /**
      * The symbols of a file, read from the first of the candidate paths that opens (the same
-     * file as seen through different processes' roots) unless already cached.
+     * file as seen through different processes' roots) unless already cached. A file stripped
+     * of its .symtab gets the functions of its separate debug file (distributions ship them as
+     * {@code /usr/lib/debug/.build-id/xx/yyyy.debug}), found by build id among debugFiles.
      */
-    synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates) {
+    synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates,
+                                Function<String, List<Path>> debugFiles) {
         ElfSymbols cached = entries.get(identity);
         if (cached != null) {
             return cached;
@@ -41,7 +47,10 @@ final class SymbolTableCache {
         for (Path candidate : candidates) {
             fileReads++;
             try {
-                ElfSymbols symbols = ElfReader.read(candidate);
+                ElfContents file = ElfReader.read(candidate);
+                List<SymbolTable.Symbol> debugFunctions = file.hasSymtab() || file.buildId() == null
+                        ? List.of() : debugFunctions(debugFiles.apply(file.buildId()));
+                ElfSymbols symbols = ElfSymbols.of(file, debugFunctions);
                 entries.put(identity, symbols);
                 return symbols;
             } catch (ElfFormatException e) {
@@ -53,6 +62,25 @@ final class SymbolTableCache {
             }
         }
         return ElfSymbols.unreadable(lastProblem);
+    }
+
+    /** The functions of the first debug file that reads; none when there is none. */
+    private List<SymbolTable.Symbol> debugFunctions(List<Path> debugFiles) {
+        for (Path debugFile : debugFiles) {
+            if (!Files.isRegularFile(debugFile)) {
+                continue;
+            }
+            debugFileReads++;
+            try {
+                ElfContents debug = ElfReader.read(debugFile);
+                if (debug.hasSymtab()) {
+                    return debug.functions();
+                }
+            } catch (IOException | ElfFormatException e) {
+                // A broken debug file costs names only: frames fall back to [module+0xoffset].
+            }
+        }
+        return List.of();
     }
 
     synchronized boolean contains(FileIdentity identity) {
@@ -67,6 +95,11 @@ final class SymbolTableCache {
     /** How many times a file was opened to read symbols: the measure of the cache's worth. */
     synchronized long fileReads() {
         return fileReads;
+    }
+
+    /** How many times a separate debug file was opened. */
+    synchronized long debugFileReads() {
+        return debugFileReads;
     }
 
     synchronized int size() {

@@ -24,9 +24,15 @@ public final class Symbolizer {
     public static final int DEFAULT_CACHED_FILES = 4096;
     private static final String PERF_MAP_DIRECTORY = "tmp";
     private static final String DELETED_SUFFIX = " (deleted)";
+    /** Where Debian, Ubuntu and Fedora debug packages put separate debug files. */
+    static final String DEBUG_DIRECTORY = "/usr/lib/debug";
+    private static final String DEBUG_FILE_SUFFIX = ".debug";
+    /** The init process: its root is the host's file system. */
+    private static final String HOST_PID = "1";
 
     private final KernelSymbols kernel;
     private final Path proc;
+    private final String debugDirectory;
     private final SymbolTableCache symbolCache;
     private final Map<Integer, CachedPerfMap> perfMaps = new HashMap<>();
 
@@ -35,12 +41,13 @@ public final class Symbolizer {
     }
 
     public Symbolizer(KernelSymbols kernel) {
-        this(kernel, Path.of("/proc"), DEFAULT_CACHED_FILES);
+        this(kernel, Path.of("/proc"), DEFAULT_CACHED_FILES, DEBUG_DIRECTORY);
     }
 
-    Symbolizer(KernelSymbols kernel, Path proc, int cachedFiles) {
+    Symbolizer(KernelSymbols kernel, Path proc, int cachedFiles, String debugDirectory) {
         this.kernel = kernel;
         this.proc = proc;
+        this.debugDirectory = debugDirectory;
         this.symbolCache = new SymbolTableCache(cachedFiles);
     }
 
@@ -146,18 +153,31 @@ public final class Symbolizer {
      */
     private Map<FileIdentity, ElfSymbols> loadFiles(Collection<ProcessImage> images) {
         Map<FileIdentity, List<Path>> paths = new LinkedHashMap<>();
+        Map<FileIdentity, ProcessImage> firstMapper = new HashMap<>();
         for (ProcessImage image : images) {
             for (MemoryMapping mapping : image.maps().mappings()) {
                 if (mapping.isFileBacked()) {
                     List<Path> candidates = paths.computeIfAbsent(mapping.file(), identity -> new ArrayList<>());
                     candidates.add(image.throughRoot(mapping.filePath()));
                     candidates.add(image.mappedFile(mapping));
+                    firstMapper.putIfAbsent(mapping.file(), image);
                 }
             }
         }
         Map<FileIdentity, ElfSymbols> files = new HashMap<>();
-        paths.forEach((identity, candidates) -> files.put(identity, symbolCache.get(identity, candidates)));
+        paths.forEach((identity, candidates) -> files.put(identity,
+                symbolCache.get(identity, candidates, buildId -> debugFiles(firstMapper.get(identity), buildId))));
         return files;
+    }
+
+    /**
+     * Where a build id's debug file may be: in the container of the process that maps the file,
+     * and on the host (PID 1's root), whose debug packages match by build id, not by path.
+     */
+    private List<Path> debugFiles(ProcessImage process, String buildId) {
+        String relative = debugDirectory + "/.build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2)
+                + DEBUG_FILE_SUFFIX;
+        return List.of(process.throughRoot(relative), ProcessImage.root(proc.resolve(HOST_PID)).resolve(relative));
     }
 
     /**
@@ -168,7 +188,12 @@ public final class Symbolizer {
         return symbolCache.problems();
     }
 
-    /** How many times a file was opened to read its symbols, over the symbolizer's life. */
+    /** How many times a separate debug file (found by build id) was opened, over the symbolizer's life. */
+    public long debugFileReads() {
+        return symbolCache.debugFileReads();
+    }
+
+    /** How many times a mapped file was opened to read its symbols, over the symbolizer's life. */
     public long fileReads() {
         return symbolCache.fileReads();
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,9 +25,12 @@ class ElfReaderTest {
         HotLoopProgram program = HotLoopProgram.compile(directory, "hot_loop", linkage);
         long[] addressAndSize = program.hotFunctionAddressAndSize();
 
-        ElfSymbols symbols = ElfReader.read(program.binary());
+        ElfContents file = ElfReader.read(program.binary());
+        ElfSymbols symbols = ElfSymbols.of(file, List.of());
 
         assertThat(symbols.problem()).isNull();
+        assertThat(file.hasSymtab()).isTrue();
+        assertThat(file.buildId()).isEqualTo(program.buildId());
         assertThat(symbols.symbols().lookup(addressAndSize[0])).isEqualTo(HotLoopProgram.HOT_FUNCTION);
         assertThat(symbols.symbols().lookup(addressAndSize[0] + addressAndSize[1] - 1))
                 .isEqualTo(HotLoopProgram.HOT_FUNCTION);
@@ -41,8 +45,11 @@ class ElfReaderTest {
         long address = program.hotFunctionAddressAndSize()[0];
         HotLoopProgram stripped = program.stripped(directory.resolve("hot_loop_stripped"));
 
-        ElfSymbols symbols = ElfReader.read(stripped.binary());
+        ElfContents file = ElfReader.read(stripped.binary());
+        ElfSymbols symbols = ElfSymbols.of(file, List.of());
 
+        assertThat(file.hasSymtab()).isFalse();
+        assertThat(file.buildId()).isEqualTo(program.buildId());
         assertThat(symbols.symbols().lookup(address)).isNull();
         // In gcc's PIE layout the text segment's file offset equals its virtual address.
         assertThat(symbols.resolve(address, "hot_loop_stripped", Frame.Origin.EXECUTABLE))

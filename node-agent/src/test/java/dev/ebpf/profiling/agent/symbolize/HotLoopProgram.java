@@ -74,6 +74,23 @@ public final class HotLoopProgram {
         return new HotLoopProgram(target);
     }
 
+    /** Its separate debug file, as distributions ship them (objcopy --only-keep-debug). */
+    public void keepOnlyDebug(Path target) throws IOException, InterruptedException {
+        Files.createDirectories(target.getParent());
+        run(List.of("objcopy", "--only-keep-debug", binary.toString(), target.toString()));
+    }
+
+    /** The GNU build id, from {@code readelf -n}. */
+    public String buildId() throws IOException, InterruptedException {
+        String prefix = "Build ID:";
+        return run(List.of("readelf", "-n", binary.toString())).stream()
+                .map(String::strip)
+                .filter(line -> line.startsWith(prefix))
+                .map(line -> line.substring(prefix.length()).strip())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(binary + " has no build id (gcc without --build-id?)"));
+    }
+
     /** The hot function's link-time address and size, from {@code nm -S}. */
     public long[] hotFunctionAddressAndSize() throws IOException, InterruptedException {
         for (String line : run(List.of("nm", "-S", binary.toString()))) {

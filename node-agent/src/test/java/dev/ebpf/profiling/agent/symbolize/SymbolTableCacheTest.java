@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SymbolTableCacheTest {
+
+    private static final Function<String, List<Path>> NO_DEBUG_FILES = buildId -> List.of();
 
     @TempDir
     Path directory;
@@ -26,8 +29,8 @@ class SymbolTableCacheTest {
         SymbolTableCache cache = new SymbolTableCache(10);
         FileIdentity identity = new FileIdentity("08:01", 1);
 
-        ElfSymbols first = cache.get(identity, List.of(binary));
-        ElfSymbols second = cache.get(identity, List.of(binary));
+        ElfSymbols first = cache.get(identity, List.of(binary), NO_DEBUG_FILES);
+        ElfSymbols second = cache.get(identity, List.of(binary), NO_DEBUG_FILES);
 
         assertThat(second).isSameAs(first);
         assertThat(cache.fileReads()).isEqualTo(1);
@@ -40,8 +43,8 @@ class SymbolTableCacheTest {
         FileIdentity identity = new FileIdentity("08:01", 2);
         Path old = elf32();
 
-        ElfSymbols symbols = cache.get(identity, List.of(old));
-        cache.get(identity, List.of(old));
+        ElfSymbols symbols = cache.get(identity, List.of(old), NO_DEBUG_FILES);
+        cache.get(identity, List.of(old), NO_DEBUG_FILES);
 
         assertThat(symbols.problem()).isEqualTo(old + ": 32-bit ELF is not supported, only 64-bit");
         assertThat(cache.fileReads()).isEqualTo(1);
@@ -54,8 +57,8 @@ class SymbolTableCacheTest {
         Path missing = directory.resolve("gone");
         SymbolTableCache cache = new SymbolTableCache(10);
 
-        ElfSymbols found = cache.get(new FileIdentity("08:01", 3), List.of(missing, binary));
-        ElfSymbols notFound = cache.get(new FileIdentity("08:01", 4), List.of(missing));
+        ElfSymbols found = cache.get(new FileIdentity("08:01", 3), List.of(missing, binary), NO_DEBUG_FILES);
+        ElfSymbols notFound = cache.get(new FileIdentity("08:01", 4), List.of(missing), NO_DEBUG_FILES);
 
         assertThat(found.problem()).isNull();
         assertThat(notFound.problem()).contains("gone");
@@ -71,10 +74,10 @@ class SymbolTableCacheTest {
         FileIdentity b = new FileIdentity("08:01", 11);
         FileIdentity c = new FileIdentity("08:01", 12);
 
-        cache.get(a, List.of(old));
-        cache.get(b, List.of(old));
-        cache.get(a, List.of(old));
-        cache.get(c, List.of(old));
+        cache.get(a, List.of(old), NO_DEBUG_FILES);
+        cache.get(b, List.of(old), NO_DEBUG_FILES);
+        cache.get(a, List.of(old), NO_DEBUG_FILES);
+        cache.get(c, List.of(old), NO_DEBUG_FILES);
 
         assertThat(cache.contains(a)).isTrue();
         assertThat(cache.contains(b)).isFalse();

@@ -20,7 +20,7 @@ class SymbolizerFakeProcTest {
 
     private Symbolizer symbolizer() throws IOException {
         KernelSymbols kernel = KernelSymbols.parse(new BufferedReader(new StringReader("ffffffff81000000 T f\n")), "test");
-        return new Symbolizer(kernel, proc, Symbolizer.DEFAULT_CACHED_FILES);
+        return new Symbolizer(kernel, proc, Symbolizer.DEFAULT_CACHED_FILES, Symbolizer.DEBUG_DIRECTORY);
     }
 
     @Test

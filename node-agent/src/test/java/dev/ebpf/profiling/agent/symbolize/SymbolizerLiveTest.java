@@ -38,7 +38,7 @@ class SymbolizerLiveTest {
     }
 
     private static Symbolizer symbolizer() throws IOException {
-        return new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES);
+        return new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES, Symbolizer.DEBUG_DIRECTORY);
     }
 
     private static SymbolizedStack symbolize(Symbolizer symbolizer, int pid, long... userIps) {
@@ -69,6 +69,24 @@ class SymbolizerLiveTest {
 
             assertThat(leaf.function()).matches("\\[hot_loop_stripped\\+0x[0-9a-f]+]");
             assertThat(leaf.origin()).isEqualTo(Frame.Origin.EXECUTABLE);
+        }
+    }
+
+    @Test
+    void aStrippedExecutableIsNamedFromItsDebugFileFoundByBuildId() throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory);
+        HotLoopProgram stripped = program.stripped(directory.resolve("hot_loop_stripped"));
+        String buildId = program.buildId();
+        Path debugDirectory = directory.resolve("debug");
+        Path debugFile = debugDirectory.resolve(".build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2) + ".debug");
+        program.keepOnlyDebug(debugFile);
+        Symbolizer symbolizer = new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES,
+                debugDirectory.toString());
+        try (HotLoopProgram.Running running = stripped.start(true)) {
+            Frame leaf = symbolize(symbolizer, running.pid(), running.hotFunctionAddress()).leaf();
+
+            assertThat(symbolizer.debugFileReads()).isPositive();
+            assertThat(leaf).isEqualTo(new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop_stripped", Frame.Origin.EXECUTABLE));
         }
     }
 
@@ -162,6 +180,8 @@ class SymbolizerLiveTest {
             assertThat(distinctFiles).hasSize(3);
             assertThat(readsAfterFirst).isEqualTo(distinctFiles.size());
             assertThat(symbolizer.fileReads()).isEqualTo(readsAfterFirst);
+            // Debug files (libc6-dbg, where installed) are read once too, with their file.
+            assertThat(symbolizer.debugFileReads()).isLessThanOrEqualTo(distinctFiles.size());
             for (HotLoopProgram.Running running : processes) {
                 assertThat(first.symbolize(new StackSample(running.pid(), "app",
                         new long[] {running.hotFunctionAddress()}, NO_IPS, 1)).leaf().function())
