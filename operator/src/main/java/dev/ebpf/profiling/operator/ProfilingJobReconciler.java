@@ -226,8 +226,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
         }
         if (reason == null) {
-            Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, false, "AllNodesReporting",
-                    "every target node reported", generation, now);
+            Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, false, "NothingMissing",
+                    "no node result is missing or unreadable", generation, now);
             return;
         }
         Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, true, reason, message, generation, now);
