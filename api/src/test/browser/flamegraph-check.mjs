@@ -3,6 +3,7 @@
 // test to judge.
 //
 //   node flamegraph-check.mjs check <page.html> <screenshot.png> <frameToClick> <searchRegex>
+//   node flamegraph-check.mjs load <page.html>
 //   node flamegraph-check.mjs bench <page.html> <runs>
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -99,6 +100,15 @@ async function check(file, screenshot, frameToClick, searchRegex) {
   });
 }
 
+async function load(file) {
+  return withBrowser(async (context, external) => {
+    const { page, errors } = await open(context, file);
+    const loaded = await snapshot(page);
+    loaded.drawnFrames = Number(await page.getAttribute("#flame", "data-frames"));
+    return { loaded, errors, external };
+  });
+}
+
 async function bench(file, runs) {
   return withBrowser(async (context, external) => {
     const readyMs = [];
@@ -119,10 +129,12 @@ try {
   let result;
   if (mode === "check" && args.length === 4) {
     result = await check(args[0], args[1], args[2], args[3]);
+  } else if (mode === "load" && args.length === 1) {
+    result = await load(args[0]);
   } else if (mode === "bench" && args.length === 2) {
     result = await bench(args[0], Number(args[1]));
   } else {
-    throw new Error("usage: check <page> <screenshot> <frame> <regex> | bench <page> <runs>");
+    throw new Error("usage: check <page> <screenshot> <frame> <regex> | load <page> | bench <page> <runs>");
   }
   console.log(JSON.stringify(result));
 } catch (error) {

@@ -106,7 +106,8 @@
     for (var a = zoomed.parent; a !== null; a = a.parent) {
       addFrame(fragment, a, SIDE_PAD, drawable, height, "frame ancestor");
     }
-    var scale = drawable / zoomed.samples;
+    // A slice without samples draws nothing rather than dividing by zero.
+    var scale = zoomed.samples > 0 ? drawable / zoomed.samples : 0;
     var work = [[zoomed, SIDE_PAD]];
     while (work.length > 0) {
       var item = work.pop(), node = item[0], x = item[1], w = node.samples * scale;

@@ -100,6 +100,19 @@ class FlameGraphBrowserTest {
         assertThat(seen.get("searched").get("matched").asText()).isEqualTo("Matched: 100.00%");
     }
 
+    @Test
+    void aSliceWithoutSamplesLoadsCleanlyAndDrawsNothing() throws Exception {
+        Files.createDirectories(HeadlessChromium.WORK);
+        Path page = HeadlessChromium.WORK.resolve("empty-slice.html");
+        Files.writeString(page, HtmlFlameGraph.render(FoldedStacks.parse(""), FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
+
+        JsonNode seen = HeadlessChromium.run("load", page.toAbsolutePath().toString());
+
+        assertThat(seen.get("errors")).isEmpty();
+        assertThat(seen.get("loaded").get("drawnFrames").asInt()).isZero();
+        assertThat(seen.get("loaded").get("zoom").asText()).isEqualTo("all");
+    }
+
     /** Every frame the page drew has the colour FlameGraphKind gives it, as the static SVG has. */
     private static void assertSameColoursAsJava(JsonNode snapshot, FlameGraphKind kind) {
         snapshot.get("frames").properties().forEach(frame -> assertThat(frame.getValue().get("fill").asText())
