@@ -34,6 +34,11 @@ public record MemoryMapping(long start, long end, boolean executable, long fileO
 
     /** The path without the {@code (deleted)} mark the kernel adds for files removed since. */
     public String filePath() {
+        return withoutDeletedMark(path);
+    }
+
+    /** A path as /proc shows it (maps, the exe link) without the {@code (deleted)} mark. */
+    static String withoutDeletedMark(String path) {
         return path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
     }
 

@@ -23,7 +23,6 @@ public final class Symbolizer {
     /** Files whose symbols stay cached; a node rarely maps more distinct binaries and libraries. */
     public static final int DEFAULT_CACHED_FILES = 4096;
     private static final String PERF_MAP_DIRECTORY = "tmp";
-    private static final String DELETED_SUFFIX = " (deleted)";
     /** Where Debian, Ubuntu and Fedora debug packages put separate debug files. */
     static final String DEBUG_DIRECTORY = "/usr/lib/debug";
     private static final String DEBUG_FILE_SUFFIX = ".debug";
@@ -82,7 +81,8 @@ public final class Symbolizer {
         String executable;
         try {
             maps = ProcessMaps.read(processDirectory.resolve("maps"));
-            executable = stripDeleted(Files.readSymbolicLink(processDirectory.resolve("exe")).toString());
+            Path exe = Files.readSymbolicLink(processDirectory.resolve("exe"));
+            executable = MemoryMapping.withoutDeletedMark(exe.toString());
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException | IllegalArgumentException e) {
@@ -103,10 +103,6 @@ public final class Symbolizer {
             }
         }
         return new ProcessImage(tgid, maps, executable, processDirectory, perfMap);
-    }
-
-    private static String stripDeleted(String path) {
-        return path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
     }
 
     /**
