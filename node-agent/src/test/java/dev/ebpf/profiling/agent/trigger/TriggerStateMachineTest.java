@@ -41,6 +41,14 @@ class TriggerStateMachineTest {
     }
 
     @Test
+    void theFiringReadsAsTheEventMessage() {
+        fire();
+
+        assertThat(trigger.lastFiring().orElseThrow().eventMessage("node-3", "node-sys", 80))
+                .isEqualTo("Triggered: node-3 node-sys 99% > 80% for 5s");
+    }
+
+    @Test
     void dippingToTheThresholdRestartsTheForTimer() {
         for (int i = 0; i < 4; i++) {
             feed(95);
