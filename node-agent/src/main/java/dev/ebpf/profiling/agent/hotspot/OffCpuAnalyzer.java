@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a slice's blocked stacks into the most blocked applications and, for each, the stacks it
@@ -17,7 +18,7 @@ import java.util.TreeSet;
  */
 public final class OffCpuAnalyzer {
 
-    private static final double NANOS_PER_SECOND = 1e9;
+    private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
     private final BlockReasons reasons;
 

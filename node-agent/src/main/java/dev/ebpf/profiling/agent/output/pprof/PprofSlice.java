@@ -5,6 +5,7 @@ import dev.ebpf.profiling.api.profile.PodRef;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a pprof profile of one slice is made from.
@@ -17,8 +18,6 @@ import java.util.Map;
  */
 public record PprofSlice(List<SymbolizedStack> stacks, Map<String, PodRef> pods, int frequencyHz, Instant start,
                          Instant end) {
-
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     public PprofSlice {
         if (frequencyHz <= 0) {
@@ -33,6 +32,6 @@ public record PprofSlice(List<SymbolizedStack> stacks, Map<String, PodRef> pods,
 
     /** CPU nanoseconds one sample stands for. */
     public long periodNanos() {
-        return NANOS_PER_SECOND / frequencyHz;
+        return TimeUnit.SECONDS.toNanos(1) / frequencyHz;
     }
 }

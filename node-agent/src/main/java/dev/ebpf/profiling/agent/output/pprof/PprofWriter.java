@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,7 +94,7 @@ public final class PprofWriter {
         }
 
         private long nanosSinceEpoch() {
-            return slice.start().getEpochSecond() * 1_000_000_000L + slice.start().getNano();
+            return Duration.between(Instant.EPOCH, slice.start()).toNanos();
         }
 
         private long intern(String string) {
