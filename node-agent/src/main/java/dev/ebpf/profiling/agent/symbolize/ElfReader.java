@@ -24,6 +24,8 @@ final class ElfReader {
     private static final int ELFCLASS64 = 2;
     private static final int ELFDATA2LSB = 1;
     private static final int ELF64_HEADER_SIZE = 64;
+    private static final int PROGRAM_HEADER_SIZE = 56;
+    private static final int SECTION_HEADER_SIZE = 64;
     private static final int PT_LOAD = 1;
     private static final int SHT_SYMTAB = 2;
     private static final int SHT_DYNSYM = 11;
@@ -47,6 +49,15 @@ final class ElfReader {
      * @throws IOException        when it cannot be read
      */
     static ElfContents read(Path file) throws IOException, ElfFormatException {
+        try {
+            return readChecked(file);
+        } catch (IndexOutOfBoundsException e) {
+            // A table that points outside itself: corrupt, however the checks below missed it.
+            throw new ElfFormatException(file + ": corrupt (" + e.getMessage() + ")");
+        }
+    }
+
+    private static ElfContents readChecked(Path file) throws IOException, ElfFormatException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer header = readAt(channel, 0, ELF64_HEADER_SIZE, file);
             checkIdent(header, file);
@@ -56,6 +67,9 @@ final class ElfReader {
             int phnum = Short.toUnsignedInt(header.getShort(56));
             int shentsize = Short.toUnsignedInt(header.getShort(58));
             int shnum = Short.toUnsignedInt(header.getShort(60));
+            if ((phnum > 0 && phentsize < PROGRAM_HEADER_SIZE) || (shnum > 0 && shentsize < SECTION_HEADER_SIZE)) {
+                throw new ElfFormatException(file + ": corrupt (program or section header entries too small)");
+            }
 
             List<LoadSegment> segments = readLoadSegments(channel, phoff, phentsize, phnum, file);
             List<SymbolTable.Symbol> symbols = new ArrayList<>();

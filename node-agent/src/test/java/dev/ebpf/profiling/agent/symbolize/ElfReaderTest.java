@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -85,6 +87,27 @@ class ElfReaderTest {
 
         assertThatThrownBy(() -> ElfReader.read(truncated)).isInstanceOf(ElfFormatException.class)
                 .hasMessageContaining("truncated or corrupt");
+    }
+
+    @Test
+    void corruptHeadersAreRefusedNotThrownAsRuntimeErrors() throws Exception {
+        byte[] whole = Files.readAllBytes(HotLoopProgram.compile(directory).binary());
+        byte[] zeroEntrySize = whole.clone();
+        zeroEntrySize[58] = 0; // e_shentsize
+        zeroEntrySize[59] = 0;
+        byte[] badLink = whole.clone();
+        ByteBuffer elf = ByteBuffer.wrap(badLink).order(ByteOrder.LITTLE_ENDIAN);
+        long shoff = elf.getLong(40);
+        int shnum = Short.toUnsignedInt(elf.getShort(60));
+        for (int i = 0; i < shnum; i++) {
+            int base = (int) shoff + i * 64;
+            elf.putLong(base + 32, Long.MAX_VALUE / 2); // every section claims an absurd size
+        }
+
+        assertThatThrownBy(() -> ElfReader.read(Files.write(directory.resolve("zero"), zeroEntrySize)))
+                .isInstanceOf(ElfFormatException.class).hasMessageContaining("corrupt");
+        assertThatThrownBy(() -> ElfReader.read(Files.write(directory.resolve("huge"), badLink)))
+                .isInstanceOf(ElfFormatException.class).hasMessageContaining("corrupt");
     }
 
     @Test
