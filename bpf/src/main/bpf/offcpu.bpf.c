@@ -7,7 +7,8 @@
  *
  * A block is counted in the slot active when the task switches back in. A block still going on
  * at a cut is not lost: the agent reports the part before the cut and moves the task's
- * accounted_ns to the cut, so the kernel later counts only the rest (see OffCpuSampler).
+ * accounted_ns to the cut, so the kernel later counts only the rest (see OffCpuSampler); one that
+ * ends between the flip and that moment is split here.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,8 +21,8 @@
 
 const volatile struct offcpu_config offcpu_config = {};
 
-/* Which slot the program writes to. The agent flips it at each slice cut. */
-volatile __u32 active_slot;
+/* Which slot the program writes to, and since when. The agent flips it at each slice cut. */
+volatile struct offcpu_slice slice;
 
 #define COUNT_MAP(name)                                         \
 	struct {                                                \
@@ -150,9 +151,10 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 		count_event(slot, OFFCPU_COUNTER_LOST_TASK_MAP_FULL);
 }
 
-static __always_inline void add_block(void *counts, struct offcpu_key *key, __u64 nanos, __u32 slot)
+/* Adds time (and ended blocks) under key; a full map is counted against the slot it was meant for. */
+static __always_inline void add_time(void *counts, struct offcpu_key *key, __u64 nanos, __u64 blocks, __u32 slot)
 {
-	struct offcpu_value first = { .blocked_ns = nanos, .blocks = 1 };
+	struct offcpu_value first = { .blocked_ns = nanos, .blocks = blocks };
 	struct offcpu_value *value = bpf_map_lookup_elem(counts, key);
 
 	if (!value) {
@@ -168,10 +170,16 @@ static __always_inline void add_block(void *counts, struct offcpu_key *key, __u6
 		return;
 	}
 	__sync_fetch_and_add(&value->blocked_ns, nanos);
-	__sync_fetch_and_add(&value->blocks, 1);
+	if (blocks)
+		__sync_fetch_and_add(&value->blocks, blocks);
 }
 
-static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 now)
+/*
+ * A block that began before the cut and whose task the agent has not carried over yet (it still
+ * points into the previous slot's stacks) is split at the cut: the part before goes to the
+ * previous slot, which the agent drains only after carrying every such task over.
+ */
+static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64 now)
 {
 	struct offcpu_task *found = bpf_map_lookup_elem(&tasks, &pid);
 	struct offcpu_key key = {};
@@ -196,10 +204,19 @@ static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 now)
 	key.prev_state = task.prev_state;
 	__builtin_memcpy(key.comm, task.comm, sizeof(key.comm));
 	count_event(slot, OFFCPU_COUNTER_BLOCKS);
+	if (task.stack_slot != slot && task.stack_slot != OFFCPU_STACKS_CARRIED && task.accounted_ns < cut_ns) {
+		__u64 before_cut = cut_ns - task.accounted_ns;
+
+		if (slot == 0)
+			add_time(&counts_1, &key, before_cut, 0, 1);
+		else
+			add_time(&counts_0, &key, before_cut, 0, 0);
+		task.accounted_ns = cut_ns;
+	}
 	if (slot == 0)
-		add_block(&counts_0, &key, now - task.accounted_ns, 0);
+		add_time(&counts_0, &key, now - task.accounted_ns, 1, 0);
 	else
-		add_block(&counts_1, &key, now - task.accounted_ns, 1);
+		add_time(&counts_1, &key, now - task.accounted_ns, 1, 1);
 }
 
 SEC("tp/sched/sched_switch")
@@ -207,14 +224,15 @@ int off_cpu_switch(struct trace_event_raw_sched_switch *ctx)
 {
 	/* The slot is read before the clock, so a task tagged with the new slot started after the
 	 * agent's cut time (the agent reads its clock before flipping). */
-	__u32 slot = active_slot & 1;
+	__u32 slot = slice.active_slot & 1;
+	__u64 cut_ns = slice.cut_ns;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 next = ctx->next_pid;
 
 	if (ctx->prev_pid != 0) /* pid 0 is the idle task */
 		switch_out(ctx, slot, now);
 	if (next != 0)
-		switch_in(next, slot, now);
+		switch_in(next, slot, cut_ns, now);
 	return 0;
 }
 

@@ -113,6 +113,14 @@ struct offcpu_task {
 	char comm[TASK_COMM_LEN];
 };
 
+/* The off-CPU program's slice state (.bss holds only this). The agent writes cut_ns, then flips
+ * active_slot, each in one aligned store, so a program that sees the new slot sees its cut time. */
+struct offcpu_slice {
+	__u32 active_slot;	/* which slot the program writes to */
+	__u32 reserved;
+	__u64 cut_ns;		/* when active_slot took over, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+};
+
 /* Read-only settings of the off-CPU program, fixed before load (.rodata holds only this). */
 struct offcpu_config {
 	__u64 min_block_ns;	/* shorter blocks are dropped in the kernel */

@@ -55,10 +55,13 @@ import java.util.concurrent.TimeUnit;
  *       own ({@code stack_slot = OFFCPU_STACKS_CARRIED}) and only then empties that slot's stack map.</li>
  * </ul>
  * The agent rewrites a task only if it is still there (BPF_EXIST): if the task switched back in
- * first, the kernel counted the whole block and the agent reports nothing for it. What remains
- * inexact is a window of nanoseconds between the program reading a task and deleting it; a block
- * shorter than the minimum at the cut that later grows past it is counted whole in the slice where
- * it ends. Tasks that went off the CPU before {@link #start} are not known until they come back.
+ * first, the program counted the block itself, splitting it at the cut ({@code cut_ns}) between
+ * the two slots, and the agent reports nothing for it; the agent drains the ending slot only
+ * after that. What remains inexact: a task that comes back and leaves again within the
+ * microseconds between the agent's re-read and rewrite of it, or between the program's read and
+ * delete; and a block shorter than the minimum at the cut that later grows past it, which is
+ * counted whole in the slice where it ends. Tasks that went off the CPU before {@link #start}
+ * are not known until they come back.
  */
 public final class OffCpuSampler implements AutoCloseable {
 
@@ -73,6 +76,9 @@ public final class OffCpuSampler implements AutoCloseable {
     static final Path TRACEFS = Path.of("/sys/kernel/tracing");
     private static final String SCHED_SWITCH_EVENT = "events/sched/sched_switch";
     private static final long MOUNT_TIMEOUT_SECONDS = 10;
+    // struct offcpu_slice { __u32 active_slot; __u32 reserved; __u64 cut_ns; } is all of .bss.
+    private static final long SLICE_STATE_BYTES = 16;
+    private static final long CUT_NANOS_OFFSET = 8;
 
     /**
      * @param cpus             CPUs whose switch-outs are tracked (the tracepoint fires on all; the program filters)
@@ -109,7 +115,7 @@ public final class OffCpuSampler implements AutoCloseable {
 
     private final Settings settings;
     private final BpfObject object;
-    private final BpfMap activeSlotVariable;
+    private final BpfMap sliceVariable;
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap tasks;
@@ -128,7 +134,7 @@ public final class OffCpuSampler implements AutoCloseable {
     private OffCpuSampler(Settings settings, BpfObject object) {
         this.settings = settings;
         this.object = object;
-        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, SLICE_STATE_BYTES);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot).requireSizes(KernelOffCpuKey.LAYOUT.byteSize(),
                     KernelOffCpuKey.VALUE_LAYOUT.byteSize());
@@ -237,21 +243,23 @@ public final class OffCpuSampler implements AutoCloseable {
         Instant end = Instant.now();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment slot = arena.allocate(JAVA_INT);
-            slot.set(JAVA_INT, 0, next);
-            activeSlotVariable.update(zero, slot, 0);
+            MemorySegment state = arena.allocate(SLICE_STATE_BYTES, 8);
+            // Two writes, cut time first: a program that sees the new slot also sees its cut time.
+            state.set(JAVA_INT, 0, finished);
+            state.set(JAVA_LONG, CUT_NANOS_OFFSET, cutNanos);
+            sliceVariable.update(zero, state, 0);
+            state.set(JAVA_INT, 0, next);
+            sliceVariable.update(zero, state, 0);
         }
         activeSlot = next;
-        try {
-            Thread.sleep(SLOT_QUIESCE);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        quiesce();
         // No program writes the finished slot's stack map any more.
         slotStacksAtCut[finished] = copyAndClear(stacks[finished]);
         StackIds sliceStacks = new StackIds();
         Map<OffCpuKey, BlockedTime> blocked = new HashMap<>();
         Set<Integer> carriedNow = carryOngoingBlocks(finished, cutNanos, sliceStacks, blocked);
+        // A program that found a task before it was carried may still be adding its part before the cut.
+        quiesce();
         long[] unresolved = new long[2];
         counts[finished].drain((key, value) -> {
             KernelOffCpuKey kernelKey = KernelOffCpuKey.read(key);
@@ -275,20 +283,34 @@ public final class OffCpuSampler implements AutoCloseable {
         return slice;
     }
 
+    private static void quiesce() {
+        try {
+            Thread.sleep(SLOT_QUIESCE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Reports the part up to the cut of every block still going on, and rewrites each such task so
      * the kernel counts only the rest, with stacks the agent now holds. Returns the carried ids used.
      */
     private Set<Integer> carryOngoingBlocks(int finished, long cutNanos, StackIds sliceStacks,
                                             Map<OffCpuKey, BlockedTime> blocked) {
-        Map<Integer, OffCpuTask> offCpu = new HashMap<>();
-        tasks.readAll((key, value) -> offCpu.put(key.get(JAVA_INT, 0), OffCpuTask.read(value)));
+        List<Integer> offCpu = new ArrayList<>();
+        tasks.readAll((key, value) -> offCpu.add(key.get(JAVA_INT, 0)));
         Set<Integer> carriedIds = new HashSet<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             MemorySegment value = arena.allocate(OffCpuTask.LAYOUT);
-            for (Map.Entry<Integer, OffCpuTask> entry : offCpu.entrySet()) {
-                OffCpuTask task = entry.getValue();
+            for (int pid : offCpu) {
+                key.set(JAVA_INT, 0, pid);
+                // Read again right before rewriting: the walk took a while, and a task that came
+                // back and left again since must not be overwritten with its old block.
+                if (!tasks.lookup(key, value)) {
+                    continue;
+                }
+                OffCpuTask task = OffCpuTask.read(value);
                 if (task.stackSlot() != finished && task.stackSlot() != OFFCPU_STACKS_CARRIED) {
                     continue; // left the CPU in the new slice: nothing before the cut, stacks stay valid
                 }
@@ -302,7 +324,6 @@ public final class OffCpuSampler implements AutoCloseable {
                 long accountedUpTo = longEnough ? Math.max(cutNanos, task.accountedNanos()) : task.accountedNanos();
                 boolean unchanged = task.stackSlot() == OFFCPU_STACKS_CARRIED && accountedUpTo == task.accountedNanos();
                 if (!unchanged) {
-                    key.set(JAVA_INT, 0, entry.getKey());
                     task.carried(accountedUpTo, kernelId, userId).write(value);
                     if (!tasks.replace(key, value)) {
                         continue; // it came back meanwhile: the kernel counted the whole block

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import java.nio.file.Files;
 import java.util.List;
@@ -56,6 +57,147 @@ class OffCpuSamplerTest {
             }
             assertThat(of(slice, reader.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sh"));
             assertThat(of(slice, sleeper.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
+        }
+    }
+
+    @Test
+    void theMinimumBlockDropsShortBlocksInTheKernel() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             OffCpuSampler strict = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
+             OffCpuSampler loose = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), 10_000))) {
+            Process napper = processes.shortSleeper(100);
+            Thread.sleep(300);
+            strict.cut();
+            loose.cut();
+            Thread.sleep(2000);
+            RawOffCpuSlice looseSlice = loose.cut();
+            RawOffCpuSlice strictSlice = strict.cut();
+
+            long seen = ended(looseSlice, napper.pid());
+            // About 100 us asleep plus timer slack per round: thousands of blocks in 2 s.
+            assertThat(seen).isGreaterThan(1000);
+            assertThat((double) looseSlice.blockedNanosOf(napper.pid())).isGreaterThan(0.3 * looseSlice.durationNanos());
+            // With 1 ms only the odd late wake-up on a busy machine gets through, and only as a block of 1 ms or more.
+            long kept = ended(strictSlice, napper.pid());
+            assertThat(kept).isLessThan(seen / 10);
+            assertThat(strictSlice.blockedNanosOf(napper.pid())).isGreaterThanOrEqualTo(kept * MILLIS);
+            assertThat(strictSlice.counters().shortBlocks()).isGreaterThan(seen / 2);
+        }
+    }
+
+    private static long ended(RawOffCpuSlice slice, long pid) {
+        return of(slice, pid).values().stream().mapToLong(BlockedTime::ended).sum();
+    }
+
+    @Test
+    void aCpuFilterTracksOnlyTasksThatLeaveThoseCpus() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(List.of(1), Set.of(), MILLIS))) {
+            Process onCpu0 = processes.sleeper(0);
+            Process onCpu1 = processes.sleeper(1);
+            Process napperOnCpu0 = processes.start("taskset", "-c", "0", "perl", "-e",
+                    "select(undef, undef, undef, 0.005) while 1");
+            Thread.sleep(300);
+            sampler.cut();
+            Thread.sleep(1500);
+            RawOffCpuSlice slice = sampler.cut();
+
+            assertThat(slice.blockedNanosOf(onCpu0.pid())).isZero();
+            assertThat(slice.blockedNanosOf(napperOnCpu0.pid())).isZero();
+            assertThat((double) slice.blockedNanosOf(onCpu1.pid())).isCloseTo(slice.durationNanos(),
+                    Percentage.withPercentage(10));
+        }
+    }
+
+    @Test
+    void aCgroupFilterTracksOnlyThatPod() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             PodCgroups pod = PodCgroups.builder().container().build()) {
+            long podId = (Long) Files.getAttribute(pod.container(0).v2Directory().getParent(), "unix:ino");
+            try (OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(podId), MILLIS))) {
+                // The fixture moves a process in after it started, so the shell waits for a line
+                // and only then goes to sleep, inside the pod.
+                Process inPod = pod.container(0).start("sh", "-c", "read go; exec sleep 30");
+                Process outside = processes.sleeper(-1);
+                inPod.getOutputStream().write('\n');
+                inPod.getOutputStream().flush();
+                Thread.sleep(300);
+                sampler.cut();
+                Thread.sleep(1500);
+                RawOffCpuSlice slice = sampler.cut();
+
+                assertThat(slice.blockedNanosOf(outside.pid())).isZero();
+                assertThat((double) slice.blockedNanosOf(inPod.pid())).isCloseTo(slice.durationNanos(),
+                        Percentage.withPercentage(10));
+                assertThat(slice.blocked().keySet()).allSatisfy(key ->
+                        assertThat(key.cgroupId()).isEqualTo(pod.container(0).cgroupId()));
+                assertThat(slice.counters().filteredOut()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void slicesAddUpToTheWhole() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             OffCpuSampler once = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
+             OffCpuSampler often = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+            // One blocked through every slice, one whose 70 ms blocks end in various slices.
+            Process sleeper = processes.sleeper(-1);
+            Process napper = processes.shortSleeper(70_000);
+            Thread.sleep(300);
+            often.cut();
+            once.cut();
+            List<RawOffCpuSlice> slices = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Thread.sleep(250);
+                slices.add(often.cut());
+            }
+            RawOffCpuSlice whole = once.cut();
+
+            for (int i = 1; i < slices.size(); i++) {
+                assertThat(slices.get(i).start()).isEqualTo(slices.get(i - 1).end());
+            }
+            long slicedNanos = slices.stream().mapToLong(RawOffCpuSlice::durationNanos).sum();
+            for (RawOffCpuSlice slice : slices) {
+                // Blocked through every slice: each one shows all of it (both clocks are CLOCK_MONOTONIC).
+                assertThat((double) slice.blockedNanosOf(sleeper.pid())).isCloseTo(slice.durationNanos(),
+                        Percentage.withPercentage(1));
+                // One thread cannot be blocked longer than the slice: nothing is counted twice.
+                assertThat((double) slice.blockedNanosOf(napper.pid())).isLessThanOrEqualTo(slice.durationNanos() * 1.01);
+            }
+            for (Process process : List.of(sleeper, napper)) {
+                // The two samplers' windows are not the same (each cut takes a while), so compare
+                // the share of the window each saw the process blocked.
+                double slicedShare = slices.stream().mapToLong(s -> s.blockedNanosOf(process.pid())).sum()
+                        / (double) slicedNanos;
+                double wholeShare = whole.blockedNanosOf(process.pid()) / (double) whole.durationNanos();
+                assertThat(slicedShare).isCloseTo(wholeShare, org.assertj.core.data.Offset.offset(0.03));
+            }
+            long napperBlocks = slices.stream().mapToLong(s -> ended(s, napper.pid())).sum();
+            long naps = slicedNanos / (70 * MILLIS);
+            assertThat(napperBlocks).isBetween(naps * 8 / 10, naps * 11 / 10 + 1);
+        }
+    }
+
+    @Test
+    void aFullCountMapLosesBlocksAndSaysHowMany() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS, 16))) {
+            // 40 processes each ending 2 ms blocks: 40 keys at least, in a map of 16.
+            for (int i = 0; i < 40; i++) {
+                processes.shortSleeper(2_000);
+            }
+            Thread.sleep(300);
+            sampler.cut();
+            Thread.sleep(1000);
+            RawOffCpuSlice slice = sampler.cut();
+
+            assertThat(slice.counters().lost().countMapFull()).isPositive();
+            // Every block that ended is either under a key or lost; a lost entry can also be the
+            // part before the cut of a block that ended just after it.
+            long keyedBlocks = slice.blocked().values().stream().mapToLong(BlockedTime::ended).sum();
+            assertThat(keyedBlocks).isLessThan(slice.counters().blocks());
+            assertThat(keyedBlocks + slice.counters().lost().countMapFull()).isGreaterThanOrEqualTo(slice.counters().blocks());
         }
     }
 }
