@@ -26,12 +26,15 @@ public final class Main {
         try {
             if (args.isEmpty() || args.getFirst().equals("--help") || args.getFirst().equals("help")) {
                 out.println(ProfileOptions.USAGE);
+                out.println(RunCommand.USAGE);
                 return args.isEmpty() ? EXIT_USAGE : EXIT_OK;
             }
             List<String> rest = args.subList(1, args.size());
             return switch (args.getFirst()) {
                 case "profile" -> ProfileCommand.run(rest, out);
-                default -> throw new UsageException("unknown command '" + args.getFirst() + "': try 'profile'");
+                case "run" -> RunCommand.run(rest, out);
+                default -> throw new UsageException("unknown command '" + args.getFirst()
+                        + "': try 'profile' or 'run'");
             };
         } catch (UsageException e) {
             err.println("node-agent: " + e.getMessage());

@@ -120,6 +120,9 @@ public final class OffCpuSampler implements AutoCloseable {
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap tasks;
     private final BpfMap counters;
+    private static final int NO_SLOT = -1;
+    /** The slot whose stack map {@link #frames} reads from while a cut copies what it needs. */
+    private int readThroughSlot = NO_SLOT;
     /** Each slot's stacks as copied at its last cut, for blocks that began there and end later. */
     @SuppressWarnings("unchecked")
     private final Map<Integer, long[]>[] slotStacksAtCut = new Map[SLOT_COUNT];
@@ -253,8 +256,9 @@ public final class OffCpuSampler implements AutoCloseable {
         }
         activeSlot = next;
         quiesce();
-        // No program writes the finished slot's stack map any more.
-        slotStacksAtCut[finished] = copyAndClear(stacks[finished]);
+        // No program writes the finished slot's stack map any more: read from it what is used.
+        slotStacksAtCut[finished] = new HashMap<>();
+        readThroughSlot = finished;
         StackIds sliceStacks = new StackIds();
         Map<OffCpuKey, BlockedTime> blocked = new HashMap<>();
         Set<Integer> carriedNow = carryOngoingBlocks(finished, cutNanos, sliceStacks, blocked);
@@ -271,6 +275,10 @@ public final class OffCpuSampler implements AutoCloseable {
                     sliceStacks.idOf(userFrames), kernelKey.comm(), kernelKey.prevState());
             blocked.merge(sliceKey, KernelOffCpuKey.readValue(value), BlockedTime::plus);
         });
+        // Later keys can use only the stacks copied by now (a block split at this cut has its
+        // part before the cut among the keys just drained), so the slot's map can be emptied.
+        readThroughSlot = NO_SLOT;
+        stacks[finished].clear();
         // Drained keys could still use the previous cut's carried ids; later ones only this cut's.
         Set<Integer> live = new HashSet<>(carriedNow);
         live.addAll(carriedAtPreviousCut);
@@ -351,31 +359,21 @@ public final class OffCpuSampler implements AutoCloseable {
         if (stackSlot == OFFCPU_STACKS_CARRIED) {
             return carried.frames(stackId);
         }
-        return slotStacksAtCut[stackSlot].get(stackId);
+        Map<Integer, long[]> copied = slotStacksAtCut[stackSlot];
+        if (stackSlot == readThroughSlot && !copied.containsKey(stackId)) {
+            copied.put(stackId, readStack(stacks[stackSlot], stackId));
+        }
+        return copied.get(stackId);
     }
 
-    /** Copies every stack of a stack map no program writes to any more, then empties it. */
-    private static Map<Integer, long[]> copyAndClear(BpfMap stackMap) {
-        Map<Integer, long[]> copy = new HashMap<>();
+    /** One stack of a stack map, or null when the id holds none. */
+    private static long[] readStack(BpfMap stackMap, int stackId) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment previous = MemorySegment.NULL;
             MemorySegment id = arena.allocate(JAVA_INT);
             MemorySegment frames = arena.allocate(STACK_BYTES, 8);
-            List<Integer> ids = new ArrayList<>();
-            while (stackMap.nextKey(previous, id)) {
-                ids.add(id.get(JAVA_INT, 0));
-                previous = arena.allocate(JAVA_INT);
-                previous.copyFrom(id);
-            }
-            for (int stackId : ids) {
-                id.set(JAVA_INT, 0, stackId);
-                if (stackMap.lookup(id, frames)) {
-                    copy.put(stackId, trimmed(frames.toArray(JAVA_LONG)));
-                }
-                stackMap.delete(id);
-            }
+            id.set(JAVA_INT, 0, stackId);
+            return stackMap.lookup(id, frames) ? trimmed(frames.toArray(JAVA_LONG)) : null;
         }
-        return copy;
     }
 
     /** A stack-trace map value is zero-padded after the root frame. */

@@ -47,11 +47,13 @@ public final class OnCpuSampler implements AutoCloseable {
     /**
      * @param cpus              CPUs to sample (events are opened only there)
      * @param frequencyHz       samples per second per CPU
-     * @param allowedCgroupIds  count only these cgroups and their descendants; empty means all
+     * @param filterCgroups     count only {@code allowedCgroupIds} and their descendants (even when
+     *                          that set is empty: then nothing is counted)
+     * @param allowedCgroupIds  the cgroups the filter admits
      * @param preferredEvent    {@link SamplingEvent#CPU_CYCLES} to try the PMU first
      * @param countMapEntries   capacity of each slot's count map; 0 keeps the header's default
      */
-    public record Settings(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds,
+    public record Settings(List<Integer> cpus, int frequencyHz, boolean filterCgroups, Set<Long> allowedCgroupIds,
                            SamplingEvent preferredEvent, int countMapEntries) {
 
         public Settings {
@@ -59,8 +61,15 @@ public final class OnCpuSampler implements AutoCloseable {
             allowedCgroupIds = Set.copyOf(allowedCgroupIds);
         }
 
+        /** Everything on these CPUs when {@code allowedCgroupIds} is empty, else only those cgroups. */
         public static Settings of(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds) {
-            return new Settings(cpus, frequencyHz, allowedCgroupIds, SamplingEvent.CPU_CYCLES, 0);
+            return new Settings(cpus, frequencyHz, !allowedCgroupIds.isEmpty(), allowedCgroupIds,
+                    SamplingEvent.CPU_CYCLES, 0);
+        }
+
+        /** Only these cgroups, and nothing at all while the set is empty (a job whose pods are not here yet). */
+        public static Settings onlyCgroups(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds) {
+            return new Settings(cpus, frequencyHz, true, allowedCgroupIds, SamplingEvent.CPU_CYCLES, 0);
         }
     }
 
@@ -71,6 +80,7 @@ public final class OnCpuSampler implements AutoCloseable {
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap counters;
+    private Set<Long> allowedCgroupIds;
     private int activeSlot;
     private Instant sliceStart;
     private long sliceStartNanos;
@@ -85,6 +95,7 @@ public final class OnCpuSampler implements AutoCloseable {
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
         }
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
+        this.allowedCgroupIds = settings.allowedCgroupIds();
     }
 
     /** Loads the program, opens the perf events and starts the first slice. */
@@ -115,7 +126,7 @@ public final class OnCpuSampler implements AutoCloseable {
     private static void configure(BpfObject object, Settings settings) {
         // struct sampler_config { __u32 filter_cgroups; __u32 reserved; } is all of .rodata.
         MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
-        config.set(JAVA_INT, 0, settings.allowedCgroupIds().isEmpty() ? 0 : 1);
+        config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
         if (settings.countMapEntries() > 0) {
             for (int slot = 0; slot < SLOT_COUNT; slot++) {
                 object.setMaxEntries("counts_" + slot, settings.countMapEntries());
@@ -137,6 +148,29 @@ public final class OnCpuSampler implements AutoCloseable {
                 allowed.update(key, yes, 0);
             }
         }
+    }
+
+    /**
+     * Changes the cgroups the filter admits, for the samples from now on (pods come and go while
+     * a cluster job runs). New ids are added before old ones go, so a cgroup in both sets is
+     * never dropped in between.
+     */
+    public synchronized void replaceAllowedCgroups(Set<Long> cgroupIds) {
+        if (!settings.filterCgroups()) {
+            throw new IllegalStateException("this sampler was started without a cgroup filter");
+        }
+        BpfMap allowed = object.map("allowed_cgroups");
+        allowCgroups(allowed, cgroupIds);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_LONG);
+            for (long id : allowedCgroupIds) {
+                if (!cgroupIds.contains(id)) {
+                    key.set(JAVA_LONG, 0, id);
+                    allowed.delete(key);
+                }
+            }
+        }
+        allowedCgroupIds = Set.copyOf(cgroupIds);
     }
 
     private void beginSlice(Instant start, long startNanos) {

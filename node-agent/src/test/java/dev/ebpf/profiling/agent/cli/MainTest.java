@@ -35,12 +35,12 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "--cpus 4096|node-agent: --cpus: unknown CPU 4096: this node's online CPUs are",
-            "--frequency 0|node-agent: --frequency must be from 1 to 1000, not 0",
-            "--duration -3s|node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
-            "--cgroup /no/such/cgroup|node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
-            "--format yaml|node-agent: --format must be one of table|json, not 'yaml'"})
+    @CsvSource(delimiter = '#', value = {
+            "--cpus 4096#node-agent: --cpus: unknown CPU 4096: this node's online CPUs are",
+            "--frequency 0#node-agent: --frequency must be from 1 to 1000, not 0",
+            "--duration -3s#node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
+            "--cgroup /no/such/cgroup#node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
+            "--format yaml#node-agent: --format must be one of table|json|folded|pprof|svg, not 'yaml'"})
     void badInputExitsWith2AndOneLineOnStderr(String arguments, String message) {
         String[] args = ("profile " + arguments).split(" ");
         assertThat(run(args)).isEqualTo(Main.EXIT_USAGE);
@@ -52,7 +52,7 @@ class MainTest {
     @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("flame")).isEqualTo(Main.EXIT_USAGE);
-        assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile'\n");
+        assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile' or 'run'\n");
     }
 
     @Test

@@ -73,7 +73,7 @@ class ProfileOptionsTest {
     @Test
     void unknownOptionsFormatsAndMissingValuesAreNamed() {
         assertThatThrownBy(() -> parse("--speed", "3")).hasMessage("unknown option '--speed'");
-        assertThatThrownBy(() -> parse("--format", "xml")).hasMessage("--format must be one of table|json, not 'xml'");
+        assertThatThrownBy(() -> parse("--format", "xml")).hasMessage("--format must be one of table|json|folded|pprof|svg, not 'xml'");
         assertThatThrownBy(() -> parse("--top")).hasMessage("--top needs a value");
         assertThatThrownBy(() -> parse("stray")).hasMessage("unexpected argument 'stray'");
     }

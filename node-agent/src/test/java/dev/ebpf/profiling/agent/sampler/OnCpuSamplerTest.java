@@ -139,7 +139,7 @@ class OnCpuSamplerTest {
     void aFullCountMapLosesSamplesAndSaysHowMany() throws Exception {
         // 16 keys cannot hold the distinct stacks of a random call-chain walker.
         try (BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(new OnCpuSampler.Settings(List.of(0, 1), 999, Set.of(),
+             OnCpuSampler sampler = OnCpuSampler.start(new OnCpuSampler.Settings(List.of(0, 1), 999, false, Set.of(),
                      SamplingEvent.CPU_CYCLES, 16))) {
             loops.start("full-map-burner", -1);
             sampler.cut();

@@ -85,8 +85,15 @@ public final class PodCgroups implements AutoCloseable {
         private final List<OptionalDouble> limits = new ArrayList<>();
         private QosClass qos = QosClass.GUARANTEED;
         private boolean mirrorInV1;
+        private String podUid = UUID.randomUUID().toString();
 
         private Builder() {
+        }
+
+        /** Uses this pod uid instead of a random one (to match a pod that an API server created). */
+        public Builder podUid(String uid) {
+            this.podUid = uid;
+            return this;
         }
 
         /** Adds a container without a CPU limit. */
@@ -127,7 +134,7 @@ public final class PodCgroups implements AutoCloseable {
             if (limits.isEmpty()) {
                 throw new IllegalStateException("a pod needs at least one container");
             }
-            PodCgroups pod = new PodCgroups(qos, limits, mirrorInV1);
+            PodCgroups pod = new PodCgroups(podUid, qos, limits, mirrorInV1);
             try {
                 pod.create(limits);
             } catch (RuntimeException e) {
@@ -233,7 +240,7 @@ public final class PodCgroups implements AutoCloseable {
         }
     }
 
-    private PodCgroups(QosClass qos, List<OptionalDouble> limits, boolean mirrorInV1) {
+    private PodCgroups(String podUid, QosClass qos, List<OptionalDouble> limits, boolean mirrorInV1) {
         this.v2 = CgroupMount.findUnified();
         this.v2HasCpu = readControl(v2.directory().resolve("cgroup.controllers")).contains(CPU_CONTROLLER);
         boolean limited = limits.stream().anyMatch(OptionalDouble::isPresent);
@@ -246,7 +253,7 @@ public final class PodCgroups implements AutoCloseable {
             this.v1Cpu = null;
         }
         this.qos = qos;
-        this.podUid = UUID.randomUUID().toString();
+        this.podUid = podUid;
         String systemdUid = podUid.replace('-', '_');
         this.podPath = switch (qos) {
             case GUARANTEED -> "kubepods.slice/kubepods-pod" + systemdUid + ".slice";

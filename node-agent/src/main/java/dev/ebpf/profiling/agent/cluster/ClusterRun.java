@@ -1,0 +1,161 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
+import dev.ebpf.profiling.agent.cpu.CpuList;
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
+import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
+import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.api.job.AgentJobConfig;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+
+/**
+ * The agent's cluster mode ({@code node-agent run}): profiles this node's share of a ProfilingJob
+ * in wall-clock-aligned slices and publishes each slice as a result ConfigMap.
+ *
+ * <p>The job config is re-read at every slice, so pods that come, go or move are followed. With
+ * {@code nodeWide: false} the in-kernel filter admits only the selected pods' cgroups on this node,
+ * and nothing at all while none of them runs here: a namespaced job never counts another pod.
+ */
+public final class ClusterRun {
+
+    /** Started this long before a window so loading the programs does not eat into the slice. */
+    private static final Duration START_LEAD = Duration.ofSeconds(1);
+
+    private final KubernetesClient client;
+    private final String node;
+    private final Path configFile;
+    private final CgroupMount mount;
+    private final PrintStream log;
+
+    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log) {
+        this.client = client;
+        this.node = node;
+        this.configFile = configFile;
+        this.mount = mount;
+        this.log = log;
+    }
+
+    /** Runs until the job's {@code runs} slices are published (forever when it has none). */
+    public void run() {
+        AgentJobConfig config = JobConfigFile.read(configFile);
+        if (config.mode() == Mode.TRIGGER) {
+            throw new IllegalArgumentException("job " + config.job().name() + " is in trigger mode, which this agent"
+                    + " version does not run yet");
+        }
+        CpuList cpus = config.cpus() == null ? OnlineCpus.read() : CpuList.parseWithin(config.cpus(), OnlineCpus.read());
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(node, new CgroupResolver(mount, InstantSource.system()),
+                config.top(), HotspotAnalyzer.DEFAULT_HOTSPOTS);
+        PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
+        PodNames podNames = new PodNames(client, node);
+        ResultPublisher publisher = new ResultPublisher(client, node);
+
+        SliceWindow window = firstWindow(config, Instant.now());
+        OnCpuSampler sampler = null;
+        int published = 0;
+        try {
+            while (config.runs() == null || published < config.runs()) {
+                Set<Long> allowed = config.nodeWide() ? Set.of() : allowedCgroups(config, podCgroups);
+                if (sampler == null) {
+                    sleepUntil(window.start().minus(START_LEAD));
+                    sampler = OnCpuSampler.start(config.nodeWide()
+                            ? OnCpuSampler.Settings.of(cpus.cpus(), config.frequencyHz(), Set.of())
+                            : OnCpuSampler.Settings.onlyCgroups(cpus.cpus(), config.frequencyHz(), allowed));
+                    sleepUntil(window.start());
+                    sampler.cut(); // what ran before the window is not part of it
+                } else if (!config.nodeWide()) {
+                    sampler.replaceAllowedCgroups(allowed);
+                }
+                sleepUntil(window.end());
+                SliceResult result = PodNames.named(analyzer.analyze(sampler.cut()),
+                        podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
+                NodeProfile named = result.profile();
+                String name = publisher.publish(config, window.start(), named, result.stacks());
+                int pruned = publisher.pruneBeyondRetention(config);
+                published++;
+                log.printf("slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",
+                        window.start(), window.end(), named.topApplications().size(), named.totalSamples(),
+                        named.lostSamples(), name, pruned);
+
+                config = reread(config);
+                SliceWindow next = nextWindow(config, window, Instant.now());
+                if (!next.start().equals(window.end())) {
+                    // Not back to back: stop sampling (and its cost) until the next window.
+                    sampler.close();
+                    sampler = null;
+                }
+                window = next;
+            }
+        } finally {
+            if (sampler != null) {
+                sampler.close();
+            }
+        }
+    }
+
+    /** Cgroup ids of the selected pods that run on this node. */
+    private Set<Long> allowedCgroups(AgentJobConfig config, PodCgroupIndex index) {
+        Set<String> uids = config.pods() == null ? Set.of() : config.pods().stream()
+                .filter(pod -> node.equals(pod.node()))
+                .map(AgentJobConfig.SelectedPod::uid)
+                .collect(Collectors.toSet());
+        return new HashSet<>(index.podCgroupIds(uids).values());
+    }
+
+    /** The config again, or the previous one (with a line in the log) when it cannot be read now. */
+    private AgentJobConfig reread(AgentJobConfig previous) {
+        try {
+            return JobConfigFile.read(configFile);
+        } catch (IllegalArgumentException e) {
+            log.println("keeping the previous job config: " + e.getMessage());
+            return previous;
+        }
+    }
+
+    static SliceWindow firstWindow(AgentJobConfig config, Instant now) {
+        Duration length = Duration.ofSeconds(config.durationSeconds());
+        // Leave time to load the programs before the window opens.
+        return SliceWindow.next(now.plus(START_LEAD), period(config), length);
+    }
+
+    static SliceWindow nextWindow(AgentJobConfig config, SliceWindow previous, Instant now) {
+        if (config.mode() == Mode.FILTER) {
+            SliceWindow following = previous.following();
+            // Back to back unless the config changed the slice length.
+            if (following.end().equals(following.start().plusSeconds(config.durationSeconds()))) {
+                return following;
+            }
+        }
+        return SliceWindow.next(now.plus(START_LEAD), period(config), Duration.ofSeconds(config.durationSeconds()));
+    }
+
+    private static Duration period(AgentJobConfig config) {
+        if (config.mode() == Mode.GENERAL && config.intervalSeconds() != null) {
+            return Duration.ofSeconds(config.intervalSeconds());
+        }
+        return Duration.ofSeconds(config.durationSeconds());
+    }
+
+    private static void sleepUntil(Instant deadline) {
+        long remaining;
+        while ((remaining = Duration.between(Instant.now(), deadline).toNanos()) > 0) {
+            LockSupport.parkNanos(remaining);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new IllegalStateException("interrupted");
+            }
+        }
+    }
+}

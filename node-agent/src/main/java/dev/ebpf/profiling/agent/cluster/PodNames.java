@@ -1,0 +1,113 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
+import dev.ebpf.profiling.api.profile.ApplicationUsage;
+import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.PodRef;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fills in the namespace, name and container of the pods a node profile saw by UID, from the pods
+ * on this node that the agent may read, and names the applications as people know them:
+ * {@code pod web/nginx-7d9f-x2 (nginx)}.
+ */
+public final class PodNames {
+
+    private final KubernetesClient client;
+    private final String node;
+
+    public PodNames(KubernetesClient client, String node) {
+        this.client = client;
+        this.node = node;
+    }
+
+    /** Pods on this node by UID: the job's namespace always; every namespace when RBAC allows it. */
+    public Map<String, Pod> podsOnNode(String namespace, boolean allNamespaces) {
+        List<Pod> pods = null;
+        if (allNamespaces) {
+            try {
+                pods = client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems();
+            } catch (KubernetesClientException e) {
+                // Forbidden across namespaces: fall back to what the agent's Role grants.
+            }
+        }
+        if (pods == null) {
+            // One namespace is small: list it and keep this node's pods here, which every API
+            // implementation supports (field selectors on spec.nodeName are not universal).
+            pods = client.pods().inNamespace(namespace).list().getItems();
+        }
+        Map<String, Pod> byUid = new HashMap<>();
+        pods.stream()
+                .filter(pod -> pod.getSpec() != null && node.equals(pod.getSpec().getNodeName()))
+                .forEach(pod -> byUid.put(pod.getMetadata().getUid(), pod));
+        return byUid;
+    }
+
+    /** The slice with every known pod named; applications, hotspots and stacks are renamed alike. */
+    public static SliceResult named(SliceResult slice, Map<String, Pod> podsByUid) {
+        Map<String, String> renamed = new HashMap<>();
+        NodeProfile profile = named(slice.profile(), podsByUid, renamed);
+        List<SymbolizedStack> stacks = slice.stacks().stream().map(stack -> new SymbolizedStack(stack.tgid(),
+                renamed.getOrDefault(stack.application(), stack.application()), stack.frames(), stack.count()))
+                .toList();
+        Map<String, PodRef> pods = new HashMap<>();
+        profile.topApplications().stream().filter(app -> app.pod() != null)
+                .forEach(app -> pods.put(app.name(), app.pod()));
+        slice.pods().forEach((name, pod) -> pods.putIfAbsent(renamed.getOrDefault(name, name), pod));
+        return new SliceResult(profile, stacks, pods);
+    }
+
+    /** The profile with every known pod named; {@code renamed} receives each old name's new one. */
+    static NodeProfile named(NodeProfile profile, Map<String, Pod> podsByUid, Map<String, String> renamed) {
+        List<ApplicationUsage> apps = new ArrayList<>();
+        for (ApplicationUsage app : profile.topApplications()) {
+            Pod pod = app.pod() == null ? null : podsByUid.get(app.pod().uid());
+            if (pod == null) {
+                apps.add(app);
+                continue;
+            }
+            String container = containerName(pod, app.pod().containerId());
+            PodRef named = app.pod().withNames(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                    container);
+            String name = "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container
+                    + ")");
+            renamed.put(app.name(), name);
+            apps.add(new ApplicationUsage(app.rank(), name, app.cgroup(), named, app.pids(), app.samples(),
+                    app.cpuPercent()));
+        }
+        List<Hotspot> hotspots = profile.hotspots().stream().map(h -> new Hotspot(
+                renamed.getOrDefault(h.application(), h.application()), h.samples(), h.percentOfApplication(),
+                h.percentOfTotal(), h.location(), h.subsystem(), h.frames())).toList();
+        return new NodeProfile(profile.node(), profile.event(), profile.frequencyHz(), profile.cpus(), profile.start(),
+                profile.end(), profile.durationSeconds(), profile.totalSamples(), profile.lostSamples(), profile.lost(),
+                apps, hotspots, profile.locationSplit(), profile.offCpu());
+    }
+
+    /** The container whose runtime id (e.g. {@code containerd://<id>}) ends with the cgroup's container id. */
+    private static String containerName(Pod pod, String containerId) {
+        if (containerId == null || pod.getStatus() == null) {
+            return null;
+        }
+        List<ContainerStatus> statuses = new ArrayList<>();
+        if (pod.getStatus().getContainerStatuses() != null) {
+            statuses.addAll(pod.getStatus().getContainerStatuses());
+        }
+        if (pod.getStatus().getInitContainerStatuses() != null) {
+            statuses.addAll(pod.getStatus().getInitContainerStatuses());
+        }
+        return statuses.stream()
+                .filter(status -> status.getContainerID() != null && status.getContainerID().endsWith(containerId))
+                .map(ContainerStatus::getName)
+                .findFirst()
+                .orElse(null);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import dev.ebpf.profiling.agent.output.folded.FoldedStacks;
+import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.AgentJobConfig;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes one result ConfigMap per node and slice, as the operator expects it (see
+ * {@link AgentContract}), kept under the ConfigMap size limit, and deletes this node's results
+ * beyond the job's retention.
+ */
+public final class ResultPublisher {
+
+    /** Room left for the object's metadata (names, labels, owner reference, annotations). */
+    private static final int METADATA_ALLOWANCE = 8_192;
+    private static final String OWNER_API_VERSION = "profiling.ebpf.dev/v1alpha1";
+    private static final String OWNER_KIND = "ProfilingJob";
+
+    private final KubernetesClient client;
+    private final String node;
+
+    public ResultPublisher(KubernetesClient client, String node) {
+        this.client = client;
+        this.node = node;
+    }
+
+    /** Creates (or replaces) the slice's result ConfigMap; returns its name. */
+    public String publish(AgentJobConfig config, Instant sliceStart, NodeProfile profile,
+                          List<SymbolizedStack> stacks) {
+        String json = json(profile);
+        List<SymbolizedStack> hottestFirst = new ArrayList<>(stacks);
+        hottestFirst.sort(Comparator.comparingLong(SymbolizedStack::count).reversed());
+        int kept = hottestFirst.size();
+        byte[] folded = gzippedFolded(hottestFirst);
+        int budget = AgentContract.RESULT_MAX_BYTES - METADATA_ALLOWANCE - json.getBytes(StandardCharsets.UTF_8).length;
+        // Drop the coldest stacks until the base64 of the gzipped folded stacks fits.
+        while (base64Length(folded) > budget && kept > 0) {
+            kept = kept * 9 / 10;
+            folded = gzippedFolded(hottestFirst.subList(0, kept));
+        }
+        String name = AgentContract.resultName(config.job().name(), node, sliceStart);
+        ConfigMap result = new ConfigMapBuilder()
+                .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(config.job().namespace())
+                    .addToLabels(labels(config, sliceStart))
+                    .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS,
+                            Integer.toString(hottestFirst.size() - kept))
+                    .addToOwnerReferences(new OwnerReferenceBuilder()
+                            .withApiVersion(OWNER_API_VERSION).withKind(OWNER_KIND)
+                            .withName(config.job().name()).withUid(config.job().uid())
+                            .withController(true).build())
+                .endMetadata()
+                .addToData(AgentContract.RESULT_PROFILE_KEY, json)
+                .addToBinaryData(AgentContract.RESULT_ON_CPU_STACKS_KEY, Base64.getEncoder().encodeToString(folded))
+                .build();
+        client.configMaps().inNamespace(config.job().namespace()).resource(result).createOr(existing -> existing.update());
+        return name;
+    }
+
+    /** Deletes this node's result ConfigMaps of the job beyond the newest {@code retention} slices. */
+    public int pruneBeyondRetention(AgentJobConfig config) {
+        List<ConfigMap> results = new ArrayList<>(client.configMaps().inNamespace(config.job().namespace())
+                .withLabels(Map.of(AgentContract.LABEL_JOB, AgentContract.labelValue(config.job().name()),
+                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
+                        AgentContract.LABEL_NODE, AgentContract.labelValue(node)))
+                .list().getItems());
+        // The slice label (yyyyMMdd'T'HHmmss'Z') sorts in time order.
+        results.sort(Comparator.comparing((ConfigMap c) -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+                .reversed());
+        List<ConfigMap> old = results.subList(Math.min(config.retention(), results.size()), results.size());
+        old.forEach(c -> client.configMaps().inNamespace(config.job().namespace()).withName(c.getMetadata().getName())
+                .delete());
+        return old.size();
+    }
+
+    private Map<String, String> labels(AgentJobConfig config, Instant sliceStart) {
+        return Map.of(
+                AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
+                AgentContract.LABEL_JOB, AgentContract.labelValue(config.job().name()),
+                AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
+                AgentContract.LABEL_NODE, AgentContract.labelValue(node),
+                AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart));
+    }
+
+    private static String json(NodeProfile profile) {
+        try {
+            return ProfileJson.mapper().writeValueAsString(profile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] gzippedFolded(List<SymbolizedStack> stacks) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (Writer out = new OutputStreamWriter(new GZIPOutputStream(bytes), StandardCharsets.UTF_8)) {
+            FoldedStacks.write(stacks, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static long base64Length(byte[] bytes) {
+        return 4L * ((bytes.length + 2) / 3);
+    }
+}
