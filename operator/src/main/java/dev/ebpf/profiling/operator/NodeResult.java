@@ -11,9 +11,13 @@ import java.util.List;
  * @param configMap the result ConfigMap's name
  * @param slice     the slice label, such as 20261126T120500Z
  * @param profile   the document under profile.json
- * @param hotspots  its hotspots (the document's {@code hotspots}, empty when the agent sent none)
  */
-public record NodeResult(String node, String configMap, String slice, NodeProfile profile, List<Hotspot> hotspots) {
+public record NodeResult(String node, String configMap, String slice, NodeProfile profile) {
+
+    /** The profile's hotspots; none when the agent sent none. */
+    public List<Hotspot> hotspots() {
+        return profile.hotspots() == null ? List.of() : profile.hotspots();
+    }
 
     /** Samples the node could have taken: frequency x seconds x CPUs. The denominator of CPU%. */
     public double capacitySamples() {

@@ -138,13 +138,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             }
         }
 
-        UpdateControl<ProfilingJob> control;
-        if (tree(status).equals(tree(old))) {
-            control = UpdateControl.noUpdate();
-        } else {
+        if (!tree(status).equals(tree(old))) {
+            // Written here, not through UpdateControl.patchStatus: the framework would diff against
+            // its cached copy, which can lag behind our last write. A replace at the resourceVersion
+            // read above fails on any change since (the reconcile is then retried), so no write is lost.
             job.setStatus(status);
-            control = UpdateControl.patchStatus(job);
+            client.resource(job).updateStatus();
         }
+        UpdateControl<ProfilingJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck.toMillis());
     }
 
@@ -210,7 +211,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             status.phase = Phase.PROFILING;
         }
         finishIfDone(job, status, now, generation);
-        aggregator.prune(job, job.getSpec().effectiveRetention());
+        aggregator.prune(job, collected, job.getSpec().effectiveRetention());
         return choice.recheckAfter();
     }
 

@@ -109,18 +109,18 @@ public final class ResultAggregator {
         return new Choice(chosen, slice, missing, newSlices, recheck);
     }
 
-    /** Deletes the result ConfigMaps of all but the newest {@code retention} slices; returns how many. */
-    public int prune(ProfilingJob job, int retention) {
-        List<ConfigMap> all = resultConfigMaps(job);
-        TreeMap<String, List<ConfigMap>> bySlice = all.stream()
-                .filter(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE) != null)
-                .collect(Collectors.groupingBy(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE),
-                        TreeMap::new, Collectors.toList()));
+    /**
+     * Deletes the result ConfigMaps of all but the newest {@code retention} slices of what
+     * {@link #collect} found, the snapshot the slices were counted from: a slice that arrived since
+     * was not counted yet and is not touched. Returns how many ConfigMaps went.
+     */
+    public int prune(ProfilingJob job, Collected collected, int retention) {
+        TreeMap<String, List<NodeResult>> bySlice = collected.results().stream()
+                .collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
         int deleted = 0;
         while (bySlice.size() > retention) {
-            for (ConfigMap old : bySlice.pollFirstEntry().getValue()) {
-                client.configMaps().inNamespace(old.getMetadata().getNamespace()).withName(old.getMetadata().getName())
-                        .delete();
+            for (NodeResult old : bySlice.pollFirstEntry().getValue()) {
+                client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(old.configMap()).delete();
                 deleted++;
             }
         }

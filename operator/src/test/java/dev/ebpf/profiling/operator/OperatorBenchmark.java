@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
+import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -67,7 +68,10 @@ public final class OperatorBenchmark {
                 hotspots.add(new Hotspot("main", 100 - h, 1, 1, Location.KERNEL, "network",
                         List.of(new Frame("fn_" + h, "vmlinux", Frame.Origin.KERNEL))));
             }
-            results.add(new NodeResult("node-" + n, "cm-" + n, "s", Cluster.profile("node-" + n, start, apps), hotspots));
+            var p = Cluster.profile("node-" + n, start, apps);
+            var profile = new NodeProfile(p.node(), p.event(), p.frequencyHz(), p.cpus(), p.start(), p.end(),
+                    p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), apps, hotspots, p.locationSplit(), null);
+            results.add(new NodeResult("node-" + n, "cm-" + n, "s", profile));
         }
         for (int i = 0; i < 300; i++) {
             ProfileMerger.merge(results, 10);

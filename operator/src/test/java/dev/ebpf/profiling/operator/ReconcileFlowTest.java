@@ -16,32 +16,30 @@ import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import org.awaitility.Awaitility;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
-class ReconcileFlowTest {
+class ReconcileFlowTest extends ThreeNodeClusterTest {
 
-    @Inject
-    KubernetesClient client;
+    @TestHTTPResource("/q/health/ready")
+    URI readiness;
 
-    Cluster cluster;
-
-    @BeforeEach
-    void nodes() {
-        cluster = new Cluster(client);
-        cluster.node("node-1", 2);
-        cluster.node("node-2", 2);
-        cluster.node("node-3", 2);
+    @Test
+    void isReadyOnTheEndpointTheChartProbes() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(readiness).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"status\": \"UP\"");
     }
 
     @Test

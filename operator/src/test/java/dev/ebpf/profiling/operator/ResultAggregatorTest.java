@@ -53,6 +53,6 @@ class ResultAggregatorTest {
 
     private static NodeResult result(String node, Instant start) {
         var profile = Cluster.profile(node, start, List.of());
-        return new NodeResult(node, "cm-" + node, AgentContract.sliceLabel(start), profile, List.of());
+        return new NodeResult(node, "cm-" + node, AgentContract.sliceLabel(start), profile);
     }
 }

@@ -11,37 +11,19 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
-import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.api.profile.NodeProfile;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Result ConfigMaps from the agents, merged into the status. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
-class ResultsTest {
-
-    @Inject
-    KubernetesClient client;
-
-    Cluster cluster;
-
-    @BeforeEach
-    void nodes() {
-        cluster = new Cluster(client);
-        cluster.node("node-1", 2);
-        cluster.node("node-2", 2);
-        cluster.node("node-3", 2);
-    }
+class ResultsTest extends ThreeNodeClusterTest {
 
     @Test
     void mergesTheNewestCompleteSliceFromThreeNodesBySamples() throws Exception {
@@ -82,7 +64,8 @@ class ResultsTest {
         assertThat(status.hotspots).extracting(h -> h.frame + " " + h.location + " " + h.samples + " " + h.percentOfTotal)
                 .containsExactly("ngx_epoll_wait kernel 1200 16.8", "memcpy library 900 12.6");
         assertThat(status.results).hasSize(3).allSatisfy(name -> assertThat(name).endsWith("20260101t120500z"));
-        assertThat(Conditions.isTrue(status.conditions, ProfilingJobStatus.DEGRADED)).isFalse();
+        var degraded = Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
+        assertThat(degraded.getStatus()).as(degraded.getReason() + ": " + degraded.getMessage()).isEqualTo("False");
         assertThat(status.completedSlices).as("a slice merged again with a late node counts once").isEqualTo(1);
         assertThat(Agents.events(client, ns, "nginx-jitter"))
                 .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes");
@@ -146,16 +129,15 @@ class ResultsTest {
         assertThat(cluster.get(ns, "kept").getStatus().completedSlices).isEqualTo(4);
     }
 
-    private static dev.ebpf.profiling.api.profile.NodeProfile withCpus(dev.ebpf.profiling.api.profile.NodeProfile p, List<Integer> cpus) {
-        return new dev.ebpf.profiling.api.profile.NodeProfile(p.node(), p.event(), p.frequencyHz(), cpus, p.start(), p.end(),
+    private static NodeProfile withCpus(NodeProfile p, List<Integer> cpus) {
+        return new NodeProfile(p.node(), p.event(), p.frequencyHz(), cpus, p.start(), p.end(),
                 p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), p.topApplications());
     }
 
-    /** The profile as the agent writes it once hotspots are in the document (issue 3). */
-    private static String withHotspots(dev.ebpf.profiling.api.profile.NodeProfile profile, Hotspot... hotspots) {
-        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) ProfileJson.mapper().valueToTree(profile);
-        tree.set("hotspots", ProfileJson.mapper().valueToTree(List.of(hotspots)));
-        return tree.toString();
+    private static String withHotspots(NodeProfile p, Hotspot... hotspots) {
+        return Cluster.toJson(new NodeProfile(p.node(), p.event(), p.frequencyHz(), p.cpus(), p.start(), p.end(),
+                p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), p.topApplications(),
+                List.of(hotspots), p.locationSplit(), null));
     }
 
     private static Hotspot hotspot(String app, String leaf, Location location, String subsystem, long samples) {
