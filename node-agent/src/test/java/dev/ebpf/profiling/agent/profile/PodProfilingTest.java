@@ -59,10 +59,12 @@ class PodProfilingTest {
             throttled.startBusyLoop();
             try (OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(cpus, HZ, Set.of()))) {
                 Thread.sleep(500);
-                sampler.cut();
+                // A slice starts when cut() flips the slot, first thing in the call: read cpu.stat
+                // right before each cut so the cgroups' window and the slice coincide.
                 long busyBefore = busy.cpuUsageMicros();
                 long throttledBefore = throttled.cpuUsageMicros();
                 long wallBefore = System.nanoTime();
+                sampler.cut();
                 Thread.sleep(10_000);
                 long busyUsed = busy.cpuUsageMicros() - busyBefore;
                 long throttledUsed = throttled.cpuUsageMicros() - throttledBefore;
