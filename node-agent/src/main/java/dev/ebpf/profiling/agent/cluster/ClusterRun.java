@@ -5,6 +5,7 @@ import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
+import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 /**
@@ -150,12 +150,9 @@ public final class ClusterRun {
     }
 
     private static void sleepUntil(Instant deadline) {
-        long remaining;
-        while ((remaining = Duration.between(Instant.now(), deadline).toNanos()) > 0) {
-            LockSupport.parkNanos(remaining);
-            if (Thread.currentThread().isInterrupted()) {
-                throw new IllegalStateException("interrupted");
-            }
+        Deadlines.sleepUntil(deadline);
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("interrupted while waiting for a slice boundary");
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.ebpf.profiling.agent.profile;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -17,20 +17,13 @@ public final class ProfileRun {
     }
 
     public static void run(OnCpuSampler sampler, Duration duration, Duration slice, Consumer<RawSlice> onSlice) {
-        long start = System.nanoTime();
+        Instant start = Instant.now();
         for (long cutAt : SliceClock.cutOffsets(duration, slice)) {
-            sleepUntil(start + cutAt);
-            onSlice.accept(sampler.cut());
-        }
-    }
-
-    private static void sleepUntil(long deadlineNanos) {
-        long remaining;
-        while ((remaining = deadlineNanos - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(remaining);
+            Deadlines.sleepUntil(start.plusNanos(cutAt));
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
+            onSlice.accept(sampler.cut());
         }
     }
 }
