@@ -200,4 +200,26 @@ class OffCpuSamplerTest {
             assertThat(keyedBlocks + slice.counters().lost().countMapFull()).isGreaterThanOrEqualTo(slice.counters().blocks());
         }
     }
+
+    @Test
+    void aProcessKilledWhileBlockedKeepsItsTimeUpToTheKillUnderItsName() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+            Process sleeper = processes.sleeper(-1);
+            Thread.sleep(300);
+            sampler.cut();
+            long started = System.nanoTime();
+            Thread.sleep(1000);
+            sleeper.destroyForcibly().waitFor();
+            long killedAfter = System.nanoTime() - started;
+            Thread.sleep(500);
+            RawOffCpuSlice slice = sampler.cut();
+
+            assertThat((double) slice.blockedNanosOf(sleeper.pid())).isCloseTo(killedAfter, Percentage.withPercentage(10));
+            assertThat(of(slice, sleeper.pid()).keySet()).isNotEmpty()
+                    .allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
+            // The kill woke it: its block ended in this slice.
+            assertThat(ended(slice, sleeper.pid())).isPositive();
+        }
+    }
 }
