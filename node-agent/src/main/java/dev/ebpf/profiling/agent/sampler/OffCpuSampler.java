@@ -13,7 +13,6 @@ import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_SHORT_BLOCKS;
 import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_CPU_MASK_WORDS;
 import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_STACKS_CARRIED;
 import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -82,11 +81,14 @@ public final class OffCpuSampler implements AutoCloseable {
 
     /**
      * @param cpus             CPUs whose switch-outs are tracked (the tracepoint fires on all; the program filters)
-     * @param allowedCgroupIds track only these cgroups and their descendants; empty means all
+     * @param filterCgroups    track only {@code allowedCgroupIds} and their descendants (even when that
+     *                         set is empty: then nothing is tracked)
+     * @param allowedCgroupIds the cgroups the filter admits
      * @param minBlockNanos    blocks shorter than this are dropped in the kernel
      * @param countMapEntries  capacity of each slot's count map; 0 keeps the header's default
      */
-    public record Settings(List<Integer> cpus, Set<Long> allowedCgroupIds, long minBlockNanos, int countMapEntries) {
+    public record Settings(List<Integer> cpus, boolean filterCgroups, Set<Long> allowedCgroupIds, long minBlockNanos,
+                           int countMapEntries) {
 
         public Settings {
             cpus = List.copyOf(cpus);
@@ -108,8 +110,14 @@ public final class OffCpuSampler implements AutoCloseable {
             }
         }
 
+        /** Everything on these CPUs when {@code allowedCgroupIds} is empty, else only those cgroups. */
         public Settings(List<Integer> cpus, Set<Long> allowedCgroupIds, long minBlockNanos) {
-            this(cpus, allowedCgroupIds, minBlockNanos, 0);
+            this(cpus, !allowedCgroupIds.isEmpty(), allowedCgroupIds, minBlockNanos, 0);
+        }
+
+        /** Only these cgroups, and nothing at all while the set is empty (a job whose pods are not here yet). */
+        public static Settings onlyCgroups(List<Integer> cpus, Set<Long> allowedCgroupIds, long minBlockNanos) {
+            return new Settings(cpus, true, allowedCgroupIds, minBlockNanos, 0);
         }
     }
 
@@ -120,6 +128,7 @@ public final class OffCpuSampler implements AutoCloseable {
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap tasks;
     private final BpfMap counters;
+    private final AllowedCgroups allowedCgroups;
     private static final int NO_SLOT = -1;
     /** The slot whose stack map {@link #frames} reads from while a cut copies what it needs. */
     private int readThroughSlot = NO_SLOT;
@@ -146,6 +155,8 @@ public final class OffCpuSampler implements AutoCloseable {
         }
         this.tasks = object.map("tasks").requireSizes(Integer.BYTES, OffCpuTask.LAYOUT.byteSize());
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
+        this.allowedCgroups = new AllowedCgroups(object.map("allowed_cgroups"));
+        allowedCgroups.replace(settings.allowedCgroupIds()); // before the program is attached
     }
 
     /** Loads the program, attaches it to sched_switch and starts the first slice. */
@@ -155,7 +166,6 @@ public final class OffCpuSampler implements AutoCloseable {
         try {
             configure(object, settings);
             object.load();
-            allowCgroups(object.map("allowed_cgroups"), settings.allowedCgroupIds());
             OffCpuSampler sampler = new OffCpuSampler(settings, object);
             sampler.beginSlice(Instant.now(), System.nanoTime());
             object.attach(PROGRAM);
@@ -198,7 +208,7 @@ public final class OffCpuSampler implements AutoCloseable {
         long size = 2L * Long.BYTES + (long) OFFCPU_CPU_MASK_WORDS * Long.BYTES;
         MemorySegment config = object.sectionBeforeLoad(".rodata", size);
         config.set(JAVA_LONG, 0, settings.minBlockNanos());
-        config.set(JAVA_INT, Long.BYTES, settings.allowedCgroupIds().isEmpty() ? 0 : 1);
+        config.set(JAVA_INT, Long.BYTES, settings.filterCgroups() ? 1 : 0);
         config.set(JAVA_INT, Long.BYTES + Integer.BYTES, 1);
         long[] mask = new long[OFFCPU_CPU_MASK_WORDS];
         for (int cpu : settings.cpus()) {
@@ -212,22 +222,6 @@ public final class OffCpuSampler implements AutoCloseable {
         }
     }
 
-    private static void allowCgroups(BpfMap allowed, Set<Long> cgroupIds) {
-        if (cgroupIds.size() > allowed.maxEntries()) {
-            throw new IllegalArgumentException("too many cgroups to filter on: " + cgroupIds.size()
-                    + " (at most " + allowed.maxEntries() + ")");
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(JAVA_LONG);
-            MemorySegment yes = arena.allocate(JAVA_BYTE);
-            yes.set(JAVA_BYTE, 0, (byte) 1);
-            for (long id : cgroupIds) {
-                key.set(JAVA_LONG, 0, id);
-                allowed.update(key, yes, 0);
-            }
-        }
-    }
-
     private void beginSlice(Instant start, long startNanos) {
         this.sliceStart = start;
         this.sliceStartNanos = startNanos;
@@ -235,6 +229,17 @@ public final class OffCpuSampler implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * Changes the cgroups the filter admits, for switch-outs from now on (pods come and go while a
+     * cluster job runs). Tasks already off the CPU are counted when they come back either way.
+     */
+    public synchronized void replaceAllowedCgroups(Set<Long> cgroupIds) {
+        if (!settings.filterCgroups()) {
+            throw new IllegalStateException("this sampler was started without a cgroup filter");
+        }
+        allowedCgroups.replace(cgroupIds);
     }
 
     /** Ends the current slice, starts the next one, and returns what the ended one counted. */

@@ -9,7 +9,6 @@ import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_LOST_USER_STACK;
 import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_SAMPLES;
 import static dev.ebpf.profiling.bpf.BpfContract.MAX_STACK_DEPTH;
 import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -80,7 +79,7 @@ public final class OnCpuSampler implements AutoCloseable {
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap counters;
-    private Set<Long> allowedCgroupIds;
+    private final AllowedCgroups allowedCgroups;
     private int activeSlot;
     private Instant sliceStart;
     private long sliceStartNanos;
@@ -95,7 +94,8 @@ public final class OnCpuSampler implements AutoCloseable {
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
         }
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
-        this.allowedCgroupIds = settings.allowedCgroupIds();
+        this.allowedCgroups = new AllowedCgroups(object.map("allowed_cgroups"));
+        allowedCgroups.replace(settings.allowedCgroupIds()); // before any program is attached
     }
 
     /** Loads the program, opens the perf events and starts the first slice. */
@@ -107,7 +107,6 @@ public final class OnCpuSampler implements AutoCloseable {
         try {
             configure(object, settings);
             object.load();
-            allowCgroups(object.map("allowed_cgroups"), settings.allowedCgroupIds());
             SamplingEvent event;
             try (PerfEvents events = PerfEvents.open(settings.cpus(), settings.frequencyHz(),
                     settings.preferredEvent())) {
@@ -134,22 +133,6 @@ public final class OnCpuSampler implements AutoCloseable {
         }
     }
 
-    private static void allowCgroups(BpfMap allowed, Set<Long> cgroupIds) {
-        if (cgroupIds.size() > allowed.maxEntries()) {
-            throw new IllegalArgumentException("too many cgroups to filter on: " + cgroupIds.size()
-                    + " (at most " + allowed.maxEntries() + ")");
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(JAVA_LONG);
-            MemorySegment yes = arena.allocate(JAVA_BYTE);
-            yes.set(JAVA_BYTE, 0, (byte) 1);
-            for (long id : cgroupIds) {
-                key.set(JAVA_LONG, 0, id);
-                allowed.update(key, yes, 0);
-            }
-        }
-    }
-
     /**
      * Changes the cgroups the filter admits, for the samples from now on (pods come and go while
      * a cluster job runs). New ids are added before old ones go, so a cgroup in both sets is
@@ -159,18 +142,7 @@ public final class OnCpuSampler implements AutoCloseable {
         if (!settings.filterCgroups()) {
             throw new IllegalStateException("this sampler was started without a cgroup filter");
         }
-        BpfMap allowed = object.map("allowed_cgroups");
-        allowCgroups(allowed, cgroupIds);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(JAVA_LONG);
-            for (long id : allowedCgroupIds) {
-                if (!cgroupIds.contains(id)) {
-                    key.set(JAVA_LONG, 0, id);
-                    allowed.delete(key);
-                }
-            }
-        }
-        allowedCgroupIds = Set.copyOf(cgroupIds);
+        allowedCgroups.replace(cgroupIds);
     }
 
     private void beginSlice(Instant start, long startNanos) {

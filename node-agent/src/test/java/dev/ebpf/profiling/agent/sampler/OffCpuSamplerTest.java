@@ -114,7 +114,11 @@ class OffCpuSamplerTest {
         try (OffCpuProcesses processes = new OffCpuProcesses();
              PodCgroups pod = PodCgroups.builder().container().build()) {
             long podId = (Long) Files.getAttribute(pod.container(0).v2Directory().getParent(), "unix:ino");
-            try (OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(podId), MILLIS))) {
+            try (OffCpuSampler sampler = OffCpuSampler.start(OffCpuSampler.Settings.onlyCgroups(ALL_CPUS, Set.of(), MILLIS))) {
+                // A filter that admits nothing yet (a job whose pods are not on this node yet) tracks nothing.
+                Thread.sleep(300);
+                assertThat(sampler.cut().blocked()).isEmpty();
+                sampler.replaceAllowedCgroups(Set.of(podId));
                 // The fixture moves a process in after it started, so the shell waits for a line
                 // and only then goes to sleep, inside the pod.
                 Process inPod = pod.container(0).start("sh", "-c", "read go; exec sleep 30");
@@ -182,7 +186,7 @@ class OffCpuSamplerTest {
     @Test
     void aFullCountMapLosesBlocksAndSaysHowMany() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS, 16))) {
+             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, false, Set.of(), MILLIS, 16))) {
             // 40 processes each ending 2 ms blocks: 40 keys at least, in a map of 16.
             for (int i = 0; i < 40; i++) {
                 processes.shortSleeper(2_000);

@@ -26,7 +26,7 @@ class OffCpuSettingsTest {
                 .hasMessage("no CPUs to watch");
         assertThatThrownBy(() -> new OffCpuSampler.Settings(List.of(0), Set.of(), -1))
                 .hasMessage("the minimum block cannot be negative, got -1 ns");
-        assertThatThrownBy(() -> new OffCpuSampler.Settings(List.of(0), Set.of(), 0, -5))
+        assertThatThrownBy(() -> new OffCpuSampler.Settings(List.of(0), false, Set.of(), 0, -5))
                 .hasMessage("count map entries cannot be negative, got -5");
     }
 
