@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -24,12 +26,38 @@ public final class JobEvents {
         this.client = client;
     }
 
-    public void normal(ProfilingJob job, String reason, String message) {
-        record(job, NORMAL, reason, message);
+    /** Collects the Events of one reconcile for one job. */
+    public Pending pending(ProfilingJob job) {
+        return new Pending(job);
     }
 
-    public void warning(ProfilingJob job, String reason, String message) {
-        record(job, WARNING, reason, message);
+    /**
+     * Events decided during a reconcile, recorded only after the status that reflects them is
+     * stored: a reconcile whose status write fails is retried and decides them again.
+     */
+    public final class Pending {
+        private record Event(String type, String reason, String message) {
+        }
+
+        private final ProfilingJob job;
+        private final List<Event> events = new ArrayList<>();
+
+        private Pending(ProfilingJob job) {
+            this.job = job;
+        }
+
+        public void normal(String reason, String message) {
+            events.add(new Event(NORMAL, reason, message));
+        }
+
+        public void warning(String reason, String message) {
+            events.add(new Event(WARNING, reason, message));
+        }
+
+        public void record() {
+            events.forEach(e -> JobEvents.this.record(job, e.type(), e.reason(), e.message()));
+            events.clear();
+        }
     }
 
     private void record(ProfilingJob job, String type, String reason, String message) {

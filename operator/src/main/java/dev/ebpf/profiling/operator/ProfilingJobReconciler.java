@@ -48,7 +48,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     private final TargetResolver resolver;
     private final AgentScheduler scheduler;
     private final ResultAggregator aggregator;
-    private final JobEvents events;
+    private final JobEvents jobEvents;
     private final Duration sliceGrace;
     private final Clock clock;
 
@@ -59,7 +59,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
                 new AgentRbac(client, config.agent()));
         this.aggregator = new ResultAggregator(client);
-        this.events = new JobEvents(client);
+        this.jobEvents = new JobEvents(client);
         this.sliceGrace = config.sliceGrace();
         this.clock = Clock.systemUTC();
     }
@@ -121,6 +121,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         long generation = Optional.ofNullable(job.getMetadata().getGeneration()).orElse(0L);
         status.observedGeneration = generation;
 
+        JobEvents.Pending events = jobEvents.pending(job);
         Duration recheck = null;
         if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
             scheduler.removeAll(job); // a finished job keeps its results, never its agents
@@ -132,9 +133,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 refusal = Optional.ofNullable(resolution.refusal());
             }
             if (refusal.isPresent()) {
-                refuse(job, refusal.get(), old, status, now, generation);
+                refuse(job, refusal.get(), old, status, now, generation, events);
             } else {
-                recheck = run(job, resolution.targets(), old, status, now, generation);
+                recheck = run(job, resolution.targets(), old, status, now, generation, events);
             }
         }
 
@@ -145,13 +146,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             job.setStatus(status);
             client.resource(job).updateStatus();
         }
+        events.record();
         UpdateControl<ProfilingJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck.toMillis());
     }
 
     /** The job may not run: no agents, Ready=False with the reason, and a Warning Event when the reason is new. */
     private void refuse(ProfilingJob job, Refusal refusal, ProfilingJobStatus old, ProfilingJobStatus status,
-                        Instant now, long generation) {
+                        Instant now, long generation, JobEvents.Pending events) {
         scheduler.removeAll(job);
         status.phase = Phase.INVALID;
         status.targetNodes = List.of();
@@ -163,13 +165,13 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 .filter(c -> refusal.reason().equals(c.getReason()) && refusal.message().equals(c.getMessage()))
                 .isPresent();
         if (!sameAsBefore) {
-            events.warning(job, refusal.reason(), refusal.message());
+            events.warning(refusal.reason(), refusal.message());
         }
     }
 
     /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
     private Duration run(ProfilingJob job, Targets targets, ProfilingJobStatus old, ProfilingJobStatus status,
-                         Instant now, long generation) {
+                         Instant now, long generation, JobEvents.Pending events) {
         AgentScheduler.Outcome scheduled = scheduler.apply(job, targets);
         List<String> nodes = List.copyOf(targets.nodes());
         status.targetNodes = nodes;
@@ -178,7 +180,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, true, "AgentsScheduled",
                 "node agents on " + nodes.size() + " node(s): " + String.join(", ", nodes), generation, now);
         if (!nodes.equals(old.targetNodes)) {
-            events.normal(job, "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
+            events.normal("Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
 
         ResultAggregator.Collected collected = aggregator.collect(job);
@@ -194,11 +196,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             status.results = choice.results().stream().map(NodeResult::configMap).sorted().toList();
             status.reportingNodes = choice.results().stream().map(NodeResult::node).sorted().distinct().toList();
             status.completedSlices = Optional.ofNullable(old.completedSlices).orElse(0) + choice.newSlices();
-            events.normal(job, "SliceCollected", "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
+            events.normal("SliceCollected", "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
                     + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
         }
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
-        degraded(job, collected, choice, old, status, now, generation);
+        degraded(collected, choice, old, status, now, generation, events);
 
         if (status.lastSlice == null) {
             Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "WaitingForFirstSlice",
@@ -210,13 +212,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                     generation, now);
             status.phase = Phase.PROFILING;
         }
-        finishIfDone(job, status, now, generation);
+        finishIfDone(job, status, now, generation, events);
         aggregator.prune(job, collected, job.getSpec().effectiveRetention());
         return choice.recheckAfter();
     }
 
-    private void degraded(ProfilingJob job, ResultAggregator.Collected collected, ResultAggregator.Choice choice,
-                          ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation) {
+    private static void degraded(ResultAggregator.Collected collected, ResultAggregator.Choice choice,
+                                 ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation,
+                                 JobEvents.Pending events) {
         String reason = null;
         String message = null;
         if (!collected.unreadable().isEmpty()) {
@@ -236,12 +239,13 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         boolean known = Conditions.find(old.conditions, ProfilingJobStatus.DEGRADED)
                 .filter(c -> newMessage.equals(c.getMessage())).isPresent();
         if (!known) {
-            events.warning(job, reason, message);
+            events.warning(reason, message);
         }
     }
 
     /** A job with runs is done when that many slices were merged: its agents and their config go. */
-    private void finishIfDone(ProfilingJob job, ProfilingJobStatus status, Instant now, long generation) {
+    private void finishIfDone(ProfilingJob job, ProfilingJobStatus status, Instant now, long generation,
+                              JobEvents.Pending events) {
         Integer runs = job.getSpec().runs;
         if (runs == null) {
             return;
@@ -258,7 +262,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 runs + " slice(s) collected; results in " + String.join(", ", status.results), generation, now);
         Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, false, "Finished",
                 "the node agents finished and were removed", generation, now);
-        events.normal(job, "Completed", "Collected " + runs + " slice(s); node agents removed");
+        events.normal("Completed", "Collected " + runs + " slice(s); node agents removed");
     }
 
     private static String describeTargets(ProfilingJob job, Targets targets) {
