@@ -14,9 +14,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "profiler.h"
+#include "sampler_common.bpf.h"
 
-#define EFAULT 14
-#define EEXIST 17
 #define BITS_PER_WORD 64
 
 const volatile struct offcpu_config offcpu_config = {};
@@ -30,14 +29,6 @@ volatile struct offcpu_slice slice;
 		__uint(max_entries, COUNT_MAP_ENTRIES);         \
 		__type(key, struct offcpu_key);                 \
 		__type(value, struct offcpu_value);             \
-	} name SEC(".maps")
-
-#define STACK_MAP(name)                                                 \
-	struct {                                                        \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
-		__uint(max_entries, STACK_MAP_ENTRIES);                 \
-		__uint(key_size, sizeof(__u32));                        \
-		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));    \
 	} name SEC(".maps")
 
 COUNT_MAP(counts_0);
@@ -60,36 +51,9 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CGROUP_FILTER_ENTRIES);
-	__type(key, __u64);
-	__type(value, __u8);
-} allowed_cgroups SEC(".maps");
-
 static __always_inline void count_event(__u32 slot, __u32 counter)
 {
-	__u32 index = slot * OFFCPU_COUNTER_COUNT + counter;
-	__u64 *value = bpf_map_lookup_elem(&counters, &index);
-
-	if (value)
-		*value += 1; /* per-CPU: no other writer */
-}
-
-/* At switch-out the current task is the one leaving, so these helpers describe it. */
-static __always_inline bool current_cgroup_allowed(__u64 cgroup_id)
-{
-	if (bpf_map_lookup_elem(&allowed_cgroups, &cgroup_id))
-		return true;
-	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
-		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
-
-		if (ancestor == 0)
-			break;
-		if (bpf_map_lookup_elem(&allowed_cgroups, &ancestor))
-			return true;
-	}
-	return false;
+	count_at(&counters, slot * OFFCPU_COUNTER_COUNT + counter);
 }
 
 static __always_inline bool cpu_selected(__u32 cpu)
@@ -99,16 +63,6 @@ static __always_inline bool cpu_selected(__u32 cpu)
 	if (word >= OFFCPU_CPU_MASK_WORDS)
 		return false;
 	return (offcpu_config.cpu_mask[word] >> (cpu % BITS_PER_WORD)) & 1;
-}
-
-/* -EFAULT means "no such stack" (a kernel thread has no user stack) and is not a loss. */
-static __always_inline __s32 stack_id(__s64 id, __u32 slot, __u32 lost_counter)
-{
-	if (id >= 0)
-		return (__s32)id;
-	if (id != -EFAULT)
-		count_event(slot, lost_counter);
-	return NO_STACK_ID;
 }
 
 static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx, __u32 slot, __u64 now)
@@ -136,16 +90,18 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 	task.tgid = pid_tgid >> 32;
 	task.stack_slot = slot;
 	bpf_get_current_comm(&task.comm, sizeof(task.comm));
+	/* At switch-out the current task is the one leaving, so the stacks are its own. */
+	__u32 counters_of_slot = slot * OFFCPU_COUNTER_COUNT;
 	if (slot == 0) {
-		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), 0,
-						OFFCPU_COUNTER_LOST_KERNEL_STACK);
-		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), 0,
-					      OFFCPU_COUNTER_LOST_USER_STACK);
+		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
+						counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), &counters,
+					      counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
 	} else {
-		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), 1,
-						OFFCPU_COUNTER_LOST_KERNEL_STACK);
-		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), 1,
-					      OFFCPU_COUNTER_LOST_USER_STACK);
+		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
+						counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), &counters,
+					      counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
 	}
 	if (bpf_map_update_elem(&tasks, &pid, &task, BPF_ANY) != 0)
 		count_event(slot, OFFCPU_COUNTER_LOST_TASK_MAP_FULL);

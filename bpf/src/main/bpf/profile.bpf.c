@@ -8,9 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "profiler.h"
-
-#define EFAULT 14
-#define EEXIST 17
+#include "sampler_common.bpf.h"
 
 const volatile struct sampler_config sampler_config = {};
 
@@ -25,14 +23,6 @@ volatile __u32 active_slot;
 		__type(value, __u64);                           \
 	} name SEC(".maps")
 
-#define STACK_MAP(name)                                                 \
-	struct {                                                        \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
-		__uint(max_entries, STACK_MAP_ENTRIES);                 \
-		__uint(key_size, sizeof(__u32));                        \
-		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));    \
-	} name SEC(".maps")
-
 COUNT_MAP(counts_0);
 COUNT_MAP(counts_1);
 STACK_MAP(stacks_0);
@@ -45,46 +35,9 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CGROUP_FILTER_ENTRIES);
-	__type(key, __u64);
-	__type(value, __u8);
-} allowed_cgroups SEC(".maps");
-
 static __always_inline void count_event(__u32 slot, __u32 counter)
 {
-	__u32 index = slot * COUNTER_COUNT + counter;
-	__u64 *value = bpf_map_lookup_elem(&counters, &index);
-
-	if (value)
-		*value += 1; /* per-CPU: no other writer */
-}
-
-static __always_inline bool cgroup_allowed(__u64 cgroup_id)
-{
-	if (bpf_map_lookup_elem(&allowed_cgroups, &cgroup_id))
-		return true;
-	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
-		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
-
-		if (ancestor == 0)
-			break;
-		if (bpf_map_lookup_elem(&allowed_cgroups, &ancestor))
-			return true;
-	}
-	return false;
-}
-
-/* A stack id for the key: -EFAULT means "this sample has no such stack" (a kernel thread has no
- * user stack; a sample taken in user mode has no kernel stack) and is not a loss. */
-static __always_inline __s32 stack_id(__s64 id, __u32 slot, __u32 lost_counter)
-{
-	if (id >= 0)
-		return (__s32)id;
-	if (id != -EFAULT)
-		count_event(slot, lost_counter);
-	return NO_STACK_ID;
+	count_at(&counters, slot * COUNTER_COUNT + counter);
 }
 
 static __always_inline void add_sample(void *counts, struct sample_key *key, __u32 slot)
@@ -121,7 +74,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	key.cgroup_id = bpf_get_current_cgroup_id();
-	if (sampler_config.filter_cgroups && !cgroup_allowed(key.cgroup_id)) {
+	if (sampler_config.filter_cgroups && !current_cgroup_allowed(key.cgroup_id)) {
 		count_event(slot, COUNTER_FILTERED_OUT);
 		return 0;
 	}
@@ -129,14 +82,15 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, COUNTER_SAMPLES);
 	if (slot == 0) {
-		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), 0, COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), 0,
+		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters, COUNTER_LOST_KERNEL_STACK);
+		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), &counters,
 					     COUNTER_LOST_USER_STACK);
 		add_sample(&counts_0, &key, 0);
 	} else {
-		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), 1, COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), 1,
-					     COUNTER_LOST_USER_STACK);
+		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
+					      COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
+		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), &counters,
+					     COUNTER_COUNT + COUNTER_LOST_USER_STACK);
 		add_sample(&counts_1, &key, 1);
 	}
 	return 0;

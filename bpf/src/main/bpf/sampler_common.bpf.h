@@ -1,0 +1,68 @@
+/*
+ * What the sampler programs (profile.bpf.c, offcpu.bpf.c) share beyond the contract in
+ * profiler.h: the in-kernel cgroup filter, per-CPU event counters, stack ids for count keys.
+ * Include after vmlinux.h, bpf_helpers.h and profiler.h.
+ */
+#ifndef SAMPLER_COMMON_BPF_H
+#define SAMPLER_COMMON_BPF_H
+
+#define EFAULT 14
+#define EEXIST 17
+
+/* One slot's stack-trace map. */
+#define STACK_MAP(name)                                                 \
+	struct {                                                        \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
+		__uint(max_entries, STACK_MAP_ENTRIES);                 \
+		__uint(key_size, sizeof(__u32));                        \
+		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));    \
+	} name SEC(".maps")
+
+/* Cgroup ids the program counts, with their descendants, when its config says to filter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGROUP_FILTER_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} allowed_cgroups SEC(".maps");
+
+/* Adds one to a counter of a per-CPU array map. */
+static __always_inline void count_at(void *counters, __u32 index)
+{
+	__u64 *value = bpf_map_lookup_elem(counters, &index);
+
+	if (value)
+		*value += 1; /* per-CPU: no other writer */
+}
+
+/* True when the current task's cgroup, or one of its ancestors, is allowed. */
+static __always_inline bool current_cgroup_allowed(__u64 cgroup_id)
+{
+	if (bpf_map_lookup_elem(&allowed_cgroups, &cgroup_id))
+		return true;
+	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
+		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (ancestor == 0)
+			break;
+		if (bpf_map_lookup_elem(&allowed_cgroups, &ancestor))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A stack id for a count key from bpf_get_stackid's result. -EFAULT means "this task has no
+ * such stack" (a kernel thread has no user stack; a sample taken in user mode has no kernel
+ * stack) and is not a loss; any other failure is counted at lost_index of counters.
+ */
+static __always_inline __s32 stack_id(__s64 id, void *counters, __u32 lost_index)
+{
+	if (id >= 0)
+		return (__s32)id;
+	if (id != -EFAULT)
+		count_at(counters, lost_index);
+	return NO_STACK_ID;
+}
+
+#endif /* SAMPLER_COMMON_BPF_H */
