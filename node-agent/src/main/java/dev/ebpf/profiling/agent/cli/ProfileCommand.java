@@ -7,7 +7,10 @@ import dev.ebpf.profiling.agent.profile.NodeName;
 import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceClock;
+import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
+import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashSet;
@@ -29,10 +32,20 @@ final class ProfileCommand {
                 options.hotspots());
         int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
         try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
-             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(options.cpus().cpus(),
-                     options.frequencyHz(), allowed))) {
-            ProfileRun.run(sampler, options.duration(), options.slice(),
-                    slice -> writer.write(analyzer.analyze(slice)));
+             OnCpuSampler onCpu = OnCpuSampler.start(OnCpuSampler.Settings.of(options.cpus().cpus(),
+                     options.frequencyHz(), allowed));
+             OffCpuSampler offCpu = options.offCpu() ? OffCpuSampler.start(new OffCpuSampler.Settings(
+                     options.cpus().cpus(), allowed, options.minBlock().toNanos())) : null) {
+            // Both samplers start their first slice now, together.
+            onCpu.cut();
+            if (offCpu != null) {
+                offCpu.cut();
+            }
+            ProfileRun.run(options.duration(), options.slice(), () -> {
+                RawSlice onCpuSlice = onCpu.cut();
+                RawOffCpuSlice offCpuSlice = offCpu == null ? null : offCpu.cut();
+                writer.write(analyzer.analyze(onCpuSlice, offCpuSlice));
+            });
         } catch (IOException e) {
             throw new UsageException("cannot write " + options.output() + ": " + e.getMessage());
         }

@@ -20,6 +20,8 @@ import java.util.Locale;
  * @param slice       length of one time slice; the last one may be shorter
  * @param top         applications to list per slice
  * @param hotspots    hottest stacks to list per application
+ * @param offCpu      also measure where applications block ({@code --off-cpu})
+ * @param minBlock    off-CPU blocks shorter than this are ignored in the kernel
  * @param format      how to print each slice
  * @param output      file to write to, or null for stdout
  */
@@ -31,6 +33,8 @@ public record ProfileOptions(
         Duration slice,
         int top,
         int hotspots,
+        boolean offCpu,
+        Duration minBlock,
         OutputFormat format,
         Path output) {
 
@@ -39,10 +43,12 @@ public record ProfileOptions(
     public static final int MAX_FREQUENCY_HZ = 1000;
     public static final int DEFAULT_TOP = 10;
     public static final int MAX_HOTSPOTS = 100;
+    public static final Duration DEFAULT_MIN_BLOCK = Duration.ofMillis(1);
 
     public static final String USAGE = """
             usage: node-agent profile [--duration 10s] [--frequency 99] [--cpus 0,2-3] [--cgroup PATH]...
                                       [--slice 10s] [--top 10] [--hotspots 5]
+                                      [--off-cpu] [--min-block 1ms]
                                       [--format table|json|folded|pprof|svg] [--output FILE]""";
 
     /** Parses the arguments after {@code profile}; {@code online} is this machine's online CPU list. */
@@ -54,12 +60,18 @@ public record ProfileOptions(
         Duration slice = null;
         int top = DEFAULT_TOP;
         int hotspots = HotspotAnalyzer.DEFAULT_HOTSPOTS;
+        boolean offCpu = false;
+        Duration minBlock = DEFAULT_MIN_BLOCK;
         OutputFormat format = OutputFormat.TABLE;
         Path output = null;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
             if (!option.startsWith("--")) {
                 throw new UsageException("unexpected argument '" + option + "'");
+            }
+            if (option.equals("--off-cpu")) {
+                offCpu = true;
+                continue;
             }
             String value = i + 1 < args.size() ? args.get(i + 1) : null;
             int equals = option.indexOf('=');
@@ -80,6 +92,7 @@ public record ProfileOptions(
                 case "--slice" -> slice = DurationArgument.parse(option, value);
                 case "--top" -> top = intInRange(option, value, 1, 1000);
                 case "--hotspots" -> hotspots = intInRange(option, value, 0, MAX_HOTSPOTS);
+                case "--min-block" -> minBlock = DurationArgument.parseAtLeast(option, value, Duration.ZERO);
                 case "--format" -> format = OutputFormat.parse(value);
                 case "--output" -> output = Path.of(value);
                 default -> throw new UsageException("unknown option '" + option + "'");
@@ -90,7 +103,7 @@ public record ProfileOptions(
                     + " writes one file per slice: give --output FILE");
         }
         return new ProfileOptions(duration, frequency, cpus, List.copyOf(cgroups),
-                slice == null ? duration : slice, top, hotspots, format, output);
+                slice == null ? duration : slice, top, hotspots, offCpu, minBlock, format, output);
     }
 
     private static CpuList cpuList(String value, CpuList online) {

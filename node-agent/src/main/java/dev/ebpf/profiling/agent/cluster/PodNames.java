@@ -1,10 +1,14 @@
 package dev.ebpf.profiling.agent.cluster;
 
+import dev.ebpf.profiling.agent.hotspot.BlockedStack;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.OffCpuApplication;
+import dev.ebpf.profiling.api.profile.OffCpuHotspot;
+import dev.ebpf.profiling.api.profile.OffCpuProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -59,11 +63,14 @@ public final class PodNames {
         List<SymbolizedStack> stacks = slice.stacks().stream().map(stack -> new SymbolizedStack(stack.tgid(),
                 renamed.getOrDefault(stack.application(), stack.application()), stack.frames(), stack.count()))
                 .toList();
+        List<BlockedStack> blocked = slice.blocked().stream().map(b -> new BlockedStack(b.tgid(),
+                renamed.getOrDefault(b.application(), b.application()), b.frames(), b.blockedNanos(), b.state()))
+                .toList();
         Map<String, PodRef> pods = new HashMap<>();
         profile.topApplications().stream().filter(app -> app.pod() != null)
                 .forEach(app -> pods.put(app.name(), app.pod()));
         slice.pods().forEach((name, pod) -> pods.putIfAbsent(renamed.getOrDefault(name, name), pod));
-        return new SliceResult(profile, stacks, pods);
+        return new SliceResult(profile, stacks, blocked, pods);
     }
 
     /** The profile with every known pod named; {@code renamed} receives each old name's new one. */
@@ -89,7 +96,20 @@ public final class PodNames {
                 h.percentOfTotal(), h.location(), h.subsystem(), h.frames())).toList();
         return new NodeProfile(profile.node(), profile.event(), profile.frequencyHz(), profile.cpus(), profile.start(),
                 profile.end(), profile.durationSeconds(), profile.totalSamples(), profile.lostSamples(), profile.lost(),
-                apps, hotspots, profile.locationSplit(), profile.offCpu());
+                apps, hotspots, profile.locationSplit(), renamedOffCpu(profile.offCpu(), podsByUid, renamed));
+    }
+
+    /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */
+    private static OffCpuProfile renamedOffCpu(OffCpuProfile offCpu, Map<String, Pod> podsByUid,
+                                               Map<String, String> renamed) {
+        if (offCpu == null) {
+            return null;
+        }
+        return new OffCpuProfile(
+                offCpu.topApplications().stream().map(a -> new OffCpuApplication(a.rank(),
+                        renamed.getOrDefault(a.name(), a.name()), a.pids(), a.blockedSeconds())).toList(),
+                offCpu.hotspots().stream().map(h -> new OffCpuHotspot(renamed.getOrDefault(h.application(),
+                        h.application()), h.blockedSeconds(), h.percentOfApplication(), h.reason(), h.frames())).toList());
     }
 
     /** The container whose runtime id (e.g. {@code containerd://<id>}) ends with the cgroup's container id. */

@@ -34,7 +34,8 @@ public final class HotspotText {
         return hotspot.location() == Location.KERNEL ? location + "/" + hotspot.subsystem() : location;
     }
 
-    static String frames(List<Frame> leafFirst) {
+    /** The frames as one line, leaf first, outer frames elided. */
+    public static String frames(List<Frame> leafFirst) {
         List<Frame> kernel = leafFirst.stream().filter(Frame::isKernel).toList();
         List<Frame> user = leafFirst.stream().filter(frame -> !frame.isKernel()).toList();
         List<String> shown = new ArrayList<>();

@@ -6,6 +6,8 @@ import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.LocationSplit;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.OffCpuApplication;
+import dev.ebpf.profiling.api.profile.OffCpuProfile;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -36,6 +38,7 @@ public final class TableFormatter {
             out.append("(no samples: nothing ran on the selected CPUs and cgroups)\n");
         }
         appendHotspots(profile, out);
+        appendOffCpu(profile, out);
         out.append(String.format(Locale.ROOT, "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
                 eventLabel(profile.event()), profile.frequencyHz(), CpuList.of(profile.cpus()),
                 profile.durationSeconds(), profile.lostSamples()));
@@ -60,6 +63,26 @@ public final class TableFormatter {
         out.append(String.format(Locale.ROOT, "where the time went: application %.1f%%  library %.1f%%  kernel %.1f%%"
                         + "  unknown %.1f%%%n", split.applicationPercent(), split.libraryPercent(), split.kernelPercent(),
                 split.unknownPercent()));
+    }
+
+    /** Where the applications waited: the most blocked ones and their longest waits, with the reason. */
+    private static void appendOffCpu(NodeProfile profile, StringBuilder out) {
+        OffCpuProfile offCpu = profile.offCpu();
+        if (offCpu == null) {
+            return;
+        }
+        out.append(String.format(Locale.ROOT, "%nOFF-CPU%n%-5s %-" + NAME_WIDTH + "s %10s%n", "RANK", "APPLICATION",
+                "BLOCKED s"));
+        for (OffCpuApplication app : offCpu.topApplications()) {
+            out.append(String.format(Locale.ROOT, "%-5s %-" + NAME_WIDTH + "s %10.2f%n", app.rank(),
+                    elide(app.name(), NAME_WIDTH), app.blockedSeconds()));
+            offCpu.hotspots().stream().filter(h -> h.application().equals(app.name())).forEach(h -> out.append(
+                    String.format(Locale.ROOT, "  %8.2f s %5.1f%% of app  %-6s %s%n", h.blockedSeconds(),
+                            h.percentOfApplication(), h.reason(), HotspotText.frames(h.frames()))));
+        }
+        if (offCpu.topApplications().isEmpty()) {
+            out.append("(no task blocked longer than the minimum block)\n");
+        }
     }
 
     private static String eventLabel(String event) {

@@ -1,29 +1,25 @@
 package dev.ebpf.profiling.agent.profile;
 
-import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
-import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.function.Consumer;
 
 /**
- * Drives a sampler for a fixed time, cutting a slice at each slice boundary and handing it on
- * while the next slice is already being counted in the kernel.
+ * Cuts a run of fixed length into slices: calls {@code cut} at each slice boundary. The samplers
+ * count the next slice in the kernel while the cut's analysis runs.
  */
 public final class ProfileRun {
 
     private ProfileRun() {
     }
 
-    public static void run(OnCpuSampler sampler, Duration duration, Duration slice, Consumer<RawSlice> onSlice) {
+    public static void run(Duration duration, Duration slice, Runnable cut) {
         Instant start = Instant.now();
         for (long cutAt : SliceClock.cutOffsets(duration, slice)) {
             Deadlines.sleepUntil(start.plusNanos(cutAt));
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
-            onSlice.accept(sampler.cut());
+            cut.run();
         }
     }
 }

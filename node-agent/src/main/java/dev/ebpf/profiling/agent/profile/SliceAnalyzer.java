@@ -3,10 +3,15 @@ package dev.ebpf.profiling.agent.profile;
 import dev.ebpf.profiling.agent.cgroup.Application;
 import dev.ebpf.profiling.agent.cgroup.ApplicationResolver;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
+import dev.ebpf.profiling.agent.hotspot.BlockReasons;
+import dev.ebpf.profiling.agent.hotspot.BlockedStack;
 import dev.ebpf.profiling.agent.hotspot.FrameRules;
 import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
+import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
 import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
+import dev.ebpf.profiling.agent.hotspot.TaskState;
 import dev.ebpf.profiling.agent.hotspot.VerdictRules;
+import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
@@ -15,6 +20,7 @@ import dev.ebpf.profiling.agent.symbolize.StackSample;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
+import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import java.util.ArrayList;
@@ -36,15 +42,17 @@ public final class SliceAnalyzer {
     private final ApplicationResolver applications;
     private final Symbolizer symbolizer;
     private final HotspotAnalyzer hotspots;
+    private final OffCpuAnalyzer offCpu;
     private final int top;
     private final int hotspotsPerApplication;
 
     public SliceAnalyzer(String node, ApplicationResolver applications, Symbolizer symbolizer,
-                         HotspotAnalyzer hotspots, int top, int hotspotsPerApplication) {
+                         HotspotAnalyzer hotspots, OffCpuAnalyzer offCpu, int top, int hotspotsPerApplication) {
         this.node = node;
         this.applications = applications;
         this.symbolizer = symbolizer;
         this.hotspots = hotspots;
+        this.offCpu = offCpu;
         this.top = top;
         this.hotspotsPerApplication = hotspotsPerApplication;
     }
@@ -53,11 +61,25 @@ public final class SliceAnalyzer {
     public static SliceAnalyzer forThisMachine(String node, CgroupResolver cgroups, int top,
                                                int hotspotsPerApplication) {
         return new SliceAnalyzer(node, new ApplicationResolver(cgroups), new Symbolizer(KernelSymbols.load()),
-                new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems())), top, hotspotsPerApplication);
+                new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems())),
+                new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons())), top, hotspotsPerApplication);
     }
 
+    /** The on-CPU slice alone. */
     public SliceResult analyze(RawSlice slice) {
+        return analyze(slice, null);
+    }
+
+    /**
+     * An on-CPU slice and, when off-CPU sampling ran, the off-CPU slice cut at the same moment.
+     *
+     * @param offCpuSlice null without off-CPU sampling
+     */
+    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
         Set<Integer> tgids = slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
+        if (offCpuSlice != null) {
+            offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
+        }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
         applications.snapshot(tgids);
@@ -72,7 +94,27 @@ public final class SliceAnalyzer {
         SliceHotspots hot = hotspots.analyze(stacks, top.stream().map(ApplicationUsage::name).toList(),
                 hotspotsPerApplication);
         NodeProfile profile = NodeProfiles.of(node, slice, top, hot);
-        return new SliceResult(profile, stacks, pods(attributed));
+        List<BlockedStack> blocked = List.of();
+        if (offCpuSlice != null) {
+            blocked = blockedStacks(offCpuSlice, symbols);
+            profile = profile.withOffCpu(offCpu.analyze(blocked, this.top, hotspotsPerApplication));
+        }
+        return new SliceResult(profile, stacks, blocked, pods(attributed));
+    }
+
+    private List<BlockedStack> blockedStacks(RawOffCpuSlice slice, SliceSymbols symbols) {
+        List<BlockedStack> blocked = new ArrayList<>(slice.blocked().size());
+        slice.blocked().forEach((key, time) -> {
+            if (time.nanos() == 0) {
+                return;
+            }
+            String application = applications.resolve(key.tgid(), key.cgroupId(), key.comm()).name();
+            List<Frame> frames = symbols.frames(key.tgid(), slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),
+                    slice.stacks().getOrDefault(key.kernelStackId(), NO_FRAMES));
+            blocked.add(new BlockedStack(key.tgid(), application, frames, time.nanos(),
+                    TaskState.fromKernel(key.prevState())));
+        });
+        return blocked;
     }
 
     private static List<StackSample> stackSamples(RawSlice slice, Map<SampleKey, Application> attributed) {

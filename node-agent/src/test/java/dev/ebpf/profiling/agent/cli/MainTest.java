@@ -86,6 +86,45 @@ class MainTest {
     }
 
     @Test
+    void offCpuShowsWhereAPodWaitedAndWhy(@TempDir Path dir) throws Exception {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        // A task already asleep when sampling starts is seen only once it wakes, so the sleeper
+        // naps 100 ms at a time: blocked nearly all the time, waking often.
+        Path source = Files.writeString(dir.resolve("nap.c"),
+                "#include <unistd.h>\nint main(void) { for (;;) usleep(100000); }\n");
+        Path nap = dir.resolve("nap");
+        assertThat(new ProcessBuilder("gcc", "-O1", "-o", nap.toString(), source.toString()).inheritIO().start()
+                .waitFor()).isZero();
+        try (PodCgroups pod = PodCgroups.builder().container().build()) {
+            pod.container(0).start(nap.toString());
+            Path file = dir.resolve("profile.json");
+            int exit = run("profile", "--duration", "3s", "--off-cpu", "--min-block", "500us", "--format", "json",
+                    "--cgroup", pod.podPath(), "--output", file.toString());
+
+            assertThat(stderr()).isEmpty();
+            assertThat(exit).isEqualTo(Main.EXIT_OK);
+            NodeProfile profile = ProfileJson.mapper().readValue(Files.readString(file), NodeProfile.class);
+            assertThat(profile.offCpu()).isNotNull();
+            var sleeper = profile.offCpu().topApplications().getFirst();
+            assertThat(sleeper.name()).contains(pod.podUid());
+            // Blocked for the whole slice: within 10% of its length.
+            assertThat(sleeper.blockedSeconds()).isCloseTo(profile.durationSeconds(),
+                    org.assertj.core.data.Percentage.withPercentage(10));
+            assertThat(profile.offCpu().hotspots()).filteredOn(h -> h.application().equals(sleeper.name()))
+                    .first().satisfies(h -> assertThat(h.reason()).isEqualTo("sleep"));
+        }
+    }
+
+    @Test
+    void offCpuHasItsOwnSectionInTheTable() throws Exception {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu")).isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("OFF-CPU").contains("BLOCKED s");
+    }
+
+    @Test
     void printsTheTableByDefault() throws Exception {
         RequiresRoot.assumeRoot();
         RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");

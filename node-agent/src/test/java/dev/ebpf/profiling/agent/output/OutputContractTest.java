@@ -59,8 +59,8 @@ class OutputContractTest {
     void jsonOutputIsOneDocumentPerLine() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (SliceWriter writer = SliceWriter.open(OutputFormat.JSON, null, new PrintStream(bytes), 2)) {
-            writer.write(new SliceResult(sample(), List.of(), Map.of()));
-            writer.write(new SliceResult(sample(), List.of(), Map.of()));
+            writer.write(new SliceResult(sample(), List.of(), List.of(), Map.of()));
+            writer.write(new SliceResult(sample(), List.of(), List.of(), Map.of()));
         }
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertThat(lines).hasSize(2);
