@@ -23,16 +23,8 @@ const volatile struct offcpu_config offcpu_config = {};
 /* Which slot the program writes to, and since when. The agent flips it at each slice cut. */
 volatile struct offcpu_slice slice;
 
-#define COUNT_MAP(name)                                         \
-	struct {                                                \
-		__uint(type, BPF_MAP_TYPE_HASH);                \
-		__uint(max_entries, COUNT_MAP_ENTRIES);         \
-		__type(key, struct offcpu_key);                 \
-		__type(value, struct offcpu_value);             \
-	} name SEC(".maps")
-
-COUNT_MAP(counts_0);
-COUNT_MAP(counts_1);
+COUNT_MAP(counts_0, struct offcpu_key, struct offcpu_value);
+COUNT_MAP(counts_1, struct offcpu_key, struct offcpu_value);
 STACK_MAP(stacks_0);
 STACK_MAP(stacks_1);
 

@@ -15,16 +15,8 @@ const volatile struct sampler_config sampler_config = {};
 /* Which slot the programs write to. The agent flips it at each slice cut. */
 volatile __u32 active_slot;
 
-#define COUNT_MAP(name)                                         \
-	struct {                                                \
-		__uint(type, BPF_MAP_TYPE_HASH);                \
-		__uint(max_entries, COUNT_MAP_ENTRIES);         \
-		__type(key, struct sample_key);                 \
-		__type(value, __u64);                           \
-	} name SEC(".maps")
-
-COUNT_MAP(counts_0);
-COUNT_MAP(counts_1);
+COUNT_MAP(counts_0, struct sample_key, __u64);
+COUNT_MAP(counts_1, struct sample_key, __u64);
 STACK_MAP(stacks_0);
 STACK_MAP(stacks_1);
 

@@ -9,6 +9,15 @@
 #define EFAULT 14
 #define EEXIST 17
 
+/* One slot's count map: what the program adds up in the kernel, per key. */
+#define COUNT_MAP(name, key_type, value_type)                   \
+	struct {                                                \
+		__uint(type, BPF_MAP_TYPE_HASH);                \
+		__uint(max_entries, COUNT_MAP_ENTRIES);         \
+		__type(key, key_type);                          \
+		__type(value, value_type);                      \
+	} name SEC(".maps")
+
 /* One slot's stack-trace map. */
 #define STACK_MAP(name)                                                 \
 	struct {                                                        \
