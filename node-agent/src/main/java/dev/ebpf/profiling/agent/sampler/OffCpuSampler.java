@@ -161,7 +161,7 @@ public final class OffCpuSampler implements AutoCloseable {
 
     /** Loads the program, attaches it to sched_switch and starts the first slice. */
     public static OffCpuSampler start(Settings settings) {
-        requireTracefs();
+        requireTracefs(TRACEFS);
         BpfObject object = BpfObject.open(OBJECT);
         try {
             configure(object, settings);
@@ -180,14 +180,14 @@ public final class OffCpuSampler implements AutoCloseable {
      * libbpf attaches a tracepoint by its id under tracefs. A host may not have tracefs mounted
      * (these machines do not); root can mount it, and nothing else changes by doing so.
      */
-    private static void requireTracefs() {
-        if (Files.isDirectory(TRACEFS.resolve(SCHED_SWITCH_EVENT))) {
+    static void requireTracefs(Path tracefs) {
+        if (Files.isDirectory(tracefs.resolve(SCHED_SWITCH_EVENT))) {
             return;
         }
-        String mount = "mount -t tracefs nodev " + TRACEFS;
+        String mount = "mount -t tracefs nodev " + tracefs;
         try {
-            Process process = new ProcessBuilder("mount", "-t", "tracefs", "nodev", TRACEFS.toString())
-                    .redirectErrorStream(true).start();
+            Process process = new ProcessBuilder("mount", "-t", "tracefs", "nodev", tracefs.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!process.waitFor(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
@@ -196,8 +196,8 @@ public final class OffCpuSampler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!Files.isDirectory(TRACEFS.resolve(SCHED_SWITCH_EVENT))) {
-            throw new BpfException("the sched_switch tracepoint is not visible at " + TRACEFS.resolve(SCHED_SWITCH_EVENT)
+        if (!Files.isDirectory(tracefs.resolve(SCHED_SWITCH_EVENT))) {
+            throw new BpfException("the sched_switch tracepoint is not visible at " + tracefs.resolve(SCHED_SWITCH_EVENT)
                     + ": tracefs is not mounted and mounting it failed (as root: " + mount + ")");
         }
     }

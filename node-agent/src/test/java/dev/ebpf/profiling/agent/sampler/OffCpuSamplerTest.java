@@ -1,11 +1,14 @@
 package dev.ebpf.profiling.agent.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,5 +228,13 @@ class OffCpuSamplerTest {
             // The kill woke it: its block ended in this slice.
             assertThat(ended(slice, sleeper.pid())).isPositive();
         }
+    }
+
+    @Test
+    void aTracefsThatCannotBeMountedIsOneClearLine() {
+        assertThatThrownBy(() -> OffCpuSampler.requireTracefs(Path.of("/nonexistent/tracing")))
+                .isInstanceOf(BpfException.class)
+                .hasMessage("the sched_switch tracepoint is not visible at /nonexistent/tracing/events/sched/sched_switch:"
+                        + " tracefs is not mounted and mounting it failed (as root: mount -t tracefs nodev /nonexistent/tracing)");
     }
 }
