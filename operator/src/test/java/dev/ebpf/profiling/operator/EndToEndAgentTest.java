@@ -1,0 +1,182 @@
+package dev.ebpf.profiling.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ebpf.profiling.agent.testsupport.PodCgroups;
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.ApplicationStatus;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole system on one machine: the operator on the mock API server, and a real
+ * {@code node-agent run} process acting as node-1's agent, profiling pods whose cgroups the test
+ * made on this machine with real busy processes in them. The test plays the kubelet: it hands the
+ * agent the job config the operator wrote, as a mounted ConfigMap would.
+ */
+@QuarkusTest
+class EndToEndAgentTest extends ThreeNodeClusterTest {
+
+    private static final Path AGENT_JAR = Path.of("..", "node-agent", "target", "node-agent.jar");
+    private static final String NAMESPACE = "e2e";
+    private static final String NODE = "node-1";
+    private static final double POINTS = 3.0;
+
+    /** A fresh folder per run (JUnit's @TempDir does not reach Quarkus test instances). */
+    private Path dir;
+
+    /** Real cgroups for an API pod (its uid), with its container named in the pod's status. */
+    private PodCgroups cgroupsFor(Pod pod, PodCgroups.Builder builder) {
+        PodCgroups cgroups = builder.podUid(pod.getMetadata().getUid()).build();
+        pod.setStatus(new PodStatusBuilder(pod.getStatus()).addNewContainerStatus().withName("main")
+                .withContainerID("containerd://" + cgroups.container(0).id()).endContainerStatus().build());
+        client.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
+        return cgroups;
+    }
+
+    @Test
+    void theJobStatusNamesTheBusiestPodFirstWithItsCgroupCpuTime() throws Exception {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
+        assertThat(AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
+        dir = Files.createTempDirectory("e2e-agent");
+        Pod busyPod = cluster.pod(NAMESPACE, "busy", Map.of("app", "demo"), NODE);
+        Pod calmPod = cluster.pod(NAMESPACE, "calm", Map.of("app", "demo"), NODE);
+        try (PodCgroups busy = cgroupsFor(busyPod, PodCgroups.builder().container());
+             PodCgroups calm = cgroupsFor(calmPod, PodCgroups.builder().container(0.3))) {
+            busy.container(0).startBusyLoop();
+            calm.container(0).startBusyLoop();
+            CpuUsageRecorder busyUsage = CpuUsageRecorder.start(busy.container(0));
+            try {
+                runJobAndCheck(busyUsage);
+            } finally {
+                busyUsage.stop();
+            }
+        }
+    }
+
+    /** Applies a one-slice job, runs the agent for it, and checks the merged status. */
+    private void runJobAndCheck(CpuUsageRecorder busyUsage) throws Exception {
+        ProfilingJobSpec spec = Cluster.spec(Mode.FILTER, Map.of("app", "demo"));
+        spec.duration = "5s";
+        spec.runs = 1;
+        cluster.job(NAMESPACE, "e2e-job", spec);
+
+        ConfigMap jobConfig = Awaitility.await().atMost(Cluster.WAIT).until(() -> client.configMaps()
+                .inNamespace(NAMESPACE).withName(AgentContract.jobConfigName("e2e-job")).get(), c -> c != null);
+        Path configFile = Files.writeString(dir.resolve(AgentContract.JOB_CONFIG_KEY),
+                jobConfig.getData().get(AgentContract.JOB_CONFIG_KEY));
+        Process agent = startAgent(configFile);
+        try {
+            assertThat(agent.waitFor(90, TimeUnit.SECONDS)).as("agent finished its one slice").isTrue();
+            assertThat(agent.exitValue()).as("agent exit code; its output: %s", output(agent)).isZero();
+        } finally {
+            agent.destroyForcibly();
+        }
+
+        ProfilingJob job = cluster.await(NAMESPACE, "e2e-job", j -> j.getStatus() != null
+                && !j.getStatus().topApplications.isEmpty());
+        ApplicationStatus top = job.getStatus().topApplications.getFirst();
+        assertThat(top.namespace).isEqualTo(NAMESPACE);
+        assertThat(top.pod).isEqualTo("busy");
+        Instant start = Instant.parse(job.getStatus().lastSlice.start);
+        Instant end = Instant.parse(job.getStatus().lastSlice.end);
+        double truth = busyUsage.percentOfNode(start, end, Runtime.getRuntime().availableProcessors());
+        assertThat(top.cpuPercent).as("busy pod's CPU%% vs its cpu.stat (%.1f)", truth).isCloseTo(truth,
+                within(POINTS));
+        assertThat(job.getStatus().topApplications).extracting(a -> a.pod).containsOnly("busy", "calm");
+    }
+
+    private Process startAgent(Path configFile) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar",
+                AGENT_JAR.toString(), "run", "--config", configFile.toString(), "--node", NODE)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("agent.log").toFile());
+        // The agent finds the API server as in a pod, but through these settings instead.
+        Map<String, String> env = builder.environment();
+        env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
+        env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
+        env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+        env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+        env.put("KUBERNETES_NAMESPACE", NAMESPACE);
+        return builder.start();
+    }
+
+    private String output(Process agent) throws IOException {
+        return Files.readString(dir.resolve("agent.log"));
+    }
+
+    /** Samples a container cgroup's cpu.stat every 100 ms, to read its CPU time over any window later. */
+    private static final class CpuUsageRecorder {
+        private record Reading(Instant at, long usageMicros) {
+        }
+
+        private final List<Reading> readings = new ArrayList<>();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private CpuUsageRecorder(PodCgroups.Container container) {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                while (running) {
+                    Reading reading;
+                    try {
+                        reading = new Reading(Instant.now(), container.cpuUsageMicros());
+                    } catch (RuntimeException gone) {
+                        return; // the cgroup was removed: the test is over
+                    }
+                    synchronized (readings) {
+                        readings.add(reading);
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        static CpuUsageRecorder start(PodCgroups.Container container) {
+            return new CpuUsageRecorder(container);
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        /** CPU time in [start, end] over (wall time x CPUs), from the readings nearest the ends. */
+        double percentOfNode(Instant start, Instant end, int cpus) {
+            synchronized (readings) {
+                Reading first = nearest(start);
+                Reading last = nearest(end);
+                double wallMicros = Duration.between(first.at(), last.at()).toNanos() / 1000.0;
+                return (last.usageMicros() - first.usageMicros()) / (wallMicros * cpus) * 100;
+            }
+        }
+
+        private Reading nearest(Instant at) {
+            return readings.stream().min((a, b) -> Long.compare(Math.abs(Duration.between(a.at(), at).toNanos()),
+                    Math.abs(Duration.between(b.at(), at).toNanos()))).orElseThrow();
+        }
+    }
+}
