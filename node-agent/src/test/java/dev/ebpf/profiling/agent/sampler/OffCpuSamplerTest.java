@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import java.nio.file.Files;
@@ -60,7 +61,19 @@ class OffCpuSamplerTest {
             }
             assertThat(of(slice, reader.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sh"));
             assertThat(of(slice, sleeper.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
+            // The stacks are the ones taken as each went off the CPU: where it waits.
+            KernelSymbols kernel = KernelSymbols.load();
+            // pipe_read, or anon_pipe_read since Linux 6.15.
+            assertThat(kernelFunctions(slice, reader.pid(), kernel)).anyMatch(name -> name.endsWith("pipe_read"));
+            assertThat(kernelFunctions(slice, sleeper.pid(), kernel)).anyMatch(name -> name.contains("nanosleep"));
         }
+    }
+
+    private static List<String> kernelFunctions(RawOffCpuSlice slice, long pid, KernelSymbols kernel) {
+        return of(slice, pid).keySet().stream()
+                .flatMap(key -> java.util.Arrays.stream(slice.stacks().get(key.kernelStackId())).boxed())
+                .map(ip -> kernel.resolve(ip).function())
+                .toList();
     }
 
     @Test
