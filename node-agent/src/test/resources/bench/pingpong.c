@@ -30,8 +30,14 @@ int main(int argc, char **argv)
 
 	if (rate <= 0 || pipe(there) || pipe(back))
 		return 2;
-	if (fork() == 0)
+	if (fork() == 0) {
+		/* Keep only this side's ends, so that the other side's exit reads as end-of-file. */
+		close(there[1]);
+		close(back[0]);
 		pass(there[0], back[1], 0);
+	}
+	close(there[0]);
+	close(back[1]);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		char byte = 0;

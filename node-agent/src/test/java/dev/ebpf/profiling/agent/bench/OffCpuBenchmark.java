@@ -76,6 +76,7 @@ public final class OffCpuBenchmark {
             }
         } finally {
             Files.writeString(BPF_STATS, statsBefore);
+            load.descendants().forEach(ProcessHandle::destroy);
             load.destroy();
         }
     }
