@@ -8,9 +8,9 @@ import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
-import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.Profiler;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
@@ -64,26 +64,26 @@ public final class ClusterRun {
         ResultPublisher publisher = new ResultPublisher(client, node);
 
         SliceWindow window = firstWindow(config, Instant.now());
-        OnCpuSampler sampler = null;
+        NodeSamplers sampler = null;
         int published = 0;
         try {
             while (config.runs() == null || published < config.runs()) {
                 Set<Long> allowed = config.nodeWide() ? Set.of() : allowedCgroups(config, podCgroups);
                 if (sampler == null) {
                     sleepUntil(window.start().minus(START_LEAD));
-                    sampler = OnCpuSampler.start(config.nodeWide()
-                            ? OnCpuSampler.Settings.of(cpus.cpus(), config.frequencyHz(), Set.of())
-                            : OnCpuSampler.Settings.onlyCgroups(cpus.cpus(), config.frequencyHz(), allowed));
+                    sampler = NodeSamplers.start(cpus.cpus(), config.frequencyHz(), offCpuRequested(config),
+                            config.nodeWide(), allowed);
                     sleepUntil(window.start());
                     sampler.cut(); // what ran before the window is not part of it
                 } else if (!config.nodeWide()) {
-                    sampler.replaceAllowedCgroups(allowed);
+                    sampler.allowOnly(allowed);
                 }
                 sleepUntil(window.end());
-                SliceResult result = PodNames.named(analyzer.analyze(sampler.cut()),
+                NodeSamplers.Cut cut = sampler.cut();
+                SliceResult result = PodNames.named(analyzer.analyze(cut.onCpu(), cut.offCpu()),
                         podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
                 NodeProfile named = result.profile();
-                String name = publisher.publish(config, window.start(), named, result.stacks());
+                String name = publisher.publish(config, window.start(), result);
                 int pruned = publisher.pruneBeyondRetention(config);
                 published++;
                 log.printf("slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",
@@ -104,6 +104,10 @@ public final class ClusterRun {
                 sampler.close();
             }
         }
+    }
+
+    private static boolean offCpuRequested(AgentJobConfig config) {
+        return config.profilers() != null && config.profilers().contains(Profiler.OFF_CPU);
     }
 
     /** Cgroup ids of the selected pods that run on this node. */

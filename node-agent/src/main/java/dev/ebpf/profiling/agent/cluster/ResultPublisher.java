@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.output.folded.FoldedStacks;
+import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
@@ -44,36 +45,38 @@ public final class ResultPublisher {
         this.node = node;
     }
 
-    /** Creates (or replaces) the slice's result ConfigMap; returns its name. */
-    public String publish(AgentJobConfig config, Instant sliceStart, NodeProfile profile,
-                          List<SymbolizedStack> stacks) {
-        String json = json(profile);
-        List<SymbolizedStack> hottestFirst = new ArrayList<>(stacks);
-        hottestFirst.sort(Comparator.comparingLong(SymbolizedStack::count).reversed());
-        int kept = hottestFirst.size();
-        byte[] folded = gzippedFolded(hottestFirst);
+    /**
+     * Creates (or replaces) the slice's result ConfigMap; returns its name. On-CPU stacks count
+     * samples; off-CPU stacks count microseconds blocked.
+     */
+    public String publish(AgentJobConfig config, Instant sliceStart, SliceResult slice) {
+        String json = json(slice.profile());
         int budget = AgentContract.RESULT_MAX_BYTES - METADATA_ALLOWANCE - json.getBytes(StandardCharsets.UTF_8).length;
-        // Drop the coldest stacks until the base64 of the gzipped folded stacks fits.
-        while (base64Length(folded) > budget && kept > 0) {
-            kept = kept * 9 / 10;
-            folded = gzippedFolded(hottestFirst.subList(0, kept));
-        }
+        boolean offCpu = slice.profile().offCpu() != null;
+        // Off-CPU stacks get a third of the room when present; on-CPU ones are what the status is about.
+        int onCpuBudget = offCpu ? budget * 2 / 3 : budget;
+        FoldedWithinBudget onCpuStacks = FoldedWithinBudget.of(slice.stacks(), onCpuBudget);
+        FoldedWithinBudget offCpuStacks = offCpu
+                ? FoldedWithinBudget.of(slice.blockedMicroseconds(), budget - onCpuBudget) : null;
+        int truncated = onCpuStacks.dropped() + (offCpuStacks == null ? 0 : offCpuStacks.dropped());
         String name = AgentContract.resultName(config.job().name(), node, sliceStart);
         ConfigMap result = new ConfigMapBuilder()
                 .withNewMetadata()
                     .withName(name)
                     .withNamespace(config.job().namespace())
                     .addToLabels(labels(config, sliceStart))
-                    .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS,
-                            Integer.toString(hottestFirst.size() - kept))
+                    .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated))
                     .addToOwnerReferences(new OwnerReferenceBuilder()
                             .withApiVersion(OWNER_API_VERSION).withKind(OWNER_KIND)
                             .withName(config.job().name()).withUid(config.job().uid())
                             .withController(true).build())
                 .endMetadata()
                 .addToData(AgentContract.RESULT_PROFILE_KEY, json)
-                .addToBinaryData(AgentContract.RESULT_ON_CPU_STACKS_KEY, Base64.getEncoder().encodeToString(folded))
+                .addToBinaryData(AgentContract.RESULT_ON_CPU_STACKS_KEY, onCpuStacks.base64())
                 .build();
+        if (offCpuStacks != null) {
+            result.getBinaryData().put(AgentContract.RESULT_OFF_CPU_STACKS_KEY, offCpuStacks.base64());
+        }
         client.configMaps().inNamespace(config.job().namespace()).resource(result).createOr(existing -> existing.update());
         return name;
     }
@@ -101,6 +104,26 @@ public final class ResultPublisher {
                 AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
                 AgentContract.LABEL_NODE, AgentContract.labelValue(node),
                 AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart));
+    }
+
+    /** Gzipped folded stacks, hottest first, with the coldest dropped until their base64 fits the budget. */
+    record FoldedWithinBudget(byte[] gzipped, int dropped) {
+
+        static FoldedWithinBudget of(List<SymbolizedStack> stacks, long budgetBytes) {
+            List<SymbolizedStack> hottestFirst = new ArrayList<>(stacks);
+            hottestFirst.sort(Comparator.comparingLong(SymbolizedStack::count).reversed());
+            int kept = hottestFirst.size();
+            byte[] folded = gzippedFolded(hottestFirst);
+            while (base64Length(folded) > budgetBytes && kept > 0) {
+                kept = kept * 9 / 10;
+                folded = gzippedFolded(hottestFirst.subList(0, kept));
+            }
+            return new FoldedWithinBudget(folded, hottestFirst.size() - kept);
+        }
+
+        String base64() {
+            return Base64.getEncoder().encodeToString(gzipped);
+        }
     }
 
     private static String json(NodeProfile profile) {

@@ -83,7 +83,8 @@ class ClusterRunTest {
             other.container(0).startBusyLoop();
             notSelected.container(0).startBusyLoop();
             AgentJobConfig config = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-                    new AgentJobConfig.JobRef("web", "nginx-jitter", "6f1c-uid"), Mode.FILTER, List.of(Profiler.ON_CPU),
+                    new AgentJobConfig.JobRef("web", "nginx-jitter", "6f1c-uid"), Mode.FILTER,
+                    List.of(Profiler.ON_CPU, Profiler.OFF_CPU),
                     99, null, 2, null, 3, 10, 2, false,
                     List.of(selected(webPod, NODE), new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far",
                             "another-node")), null);
@@ -119,6 +120,11 @@ class ClusterRunTest {
                     assertThat(app.name()).isEqualTo("pod web/nginx-7d9f-x2 (main)");
                 });
                 assertThat(profile.start().getEpochSecond() % 2).isZero();
+                // Off-CPU ran too, under the same filter: only the selected pod's waits.
+                assertThat(profile.offCpu()).isNotNull();
+                assertThat(profile.offCpu().topApplications())
+                        .allSatisfy(app -> assertThat(app.name()).isEqualTo("pod web/nginx-7d9f-x2 (main)"));
+                assertThat(result.getBinaryData()).containsKey(AgentContract.RESULT_OFF_CPU_STACKS_KEY);
                 String folded = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(Base64.getDecoder()
                         .decode(result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY)))).readAllBytes(),
                         StandardCharsets.UTF_8);

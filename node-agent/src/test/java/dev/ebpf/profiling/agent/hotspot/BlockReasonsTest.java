@@ -48,5 +48,9 @@ class BlockReasonsTest {
         // TASK_IDLE is uninterruptible plus TASK_NOLOAD.
         assertThat(TaskState.fromKernel(0x402)).isEqualTo(TaskState.UNINTERRUPTIBLE);
         assertThat(TaskState.fromKernel(0x4)).isEqualTo(TaskState.OTHER);
+        // Preempted while runnable: sched_switch reports TASK_REPORT_MAX (0x100), no state bit.
+        assertThat(TaskState.fromKernel(0x100)).isEqualTo(TaskState.RUNNABLE);
+        // TASK_REPORT_IDLE: an idle kernel thread, asleep.
+        assertThat(TaskState.fromKernel(0x80)).isEqualTo(TaskState.INTERRUPTIBLE);
     }
 }
