@@ -61,7 +61,7 @@ public final class AgentMetrics {
         symbolizeSeconds = secondsHistogram(PREFIX + "symbolize_seconds",
                 "Time to attribute, symbolize and analyse one slice");
         triggersFired = Counter.builder().name(PREFIX + "triggers_fired")
-                .help("Times the trigger fired, by watched metric (node-cpu, node-sys, cpuN, pods-cpu)")
+                .help("Times the trigger fired, by watched metric (node-cpu, node-sys, cpuN or the pods' metric)")
                 .labelNames(NODE, METRIC).withoutExemplars().register(registry);
         uploadsPending = Gauge.builder().name(PREFIX + "uploads_pending")
                 .help("Slices spooled locally and not yet in the object store")
@@ -117,7 +117,8 @@ public final class AgentMetrics {
     }
 
     private void addLost(String sliceNode, String event, String cause, long count) {
-        // Touch the series even at zero so a dashboard shows 0, not "no data", on a healthy node.
+        // Touch the series even at zero so a dashboard shows 0, not "no data", on a healthy node;
+        // a negative count (a broken document) would make the counter throw in the slice loop.
         lostSamples.labelValues(sliceNode, event, cause).inc(Math.max(0, count));
     }
 
