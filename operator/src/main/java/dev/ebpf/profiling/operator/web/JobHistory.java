@@ -1,0 +1,132 @@
+package dev.ebpf.profiling.operator.web;
+
+import dev.ebpf.profiling.api.flamegraph.FlameGraphKind;
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.operator.OwnedObjects;
+import dev.ebpf.profiling.operator.ResultReader;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads jobs and their result ConfigMaps from the API server on every request, never from the
+ * operator's caches: a restarted operator serves the whole history the cluster still keeps.
+ */
+final class JobHistory {
+
+    /** The jobs' result ConfigMaps: those read, and one line per ConfigMap that could not be. */
+    record Results(List<NodeSlice> slices, List<String> unreadable) {
+    }
+
+    /** Namespace and job names are DNS names; anything else cannot name a job, and is not sent on. */
+    private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    /** A slice label as {@link AgentContract#sliceLabel} writes it. */
+    private static final Pattern SLICE = Pattern.compile("\\d{8}T\\d{6}Z");
+
+    private final KubernetesClient client;
+
+    JobHistory(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Every ProfilingJob the operator can see, by namespace then name. */
+    List<ProfilingJob> jobs() {
+        List<ProfilingJob> jobs = new ArrayList<>(client.resources(ProfilingJob.class).inAnyNamespace().list().getItems());
+        jobs.sort(Comparator.comparing((ProfilingJob j) -> j.getMetadata().getNamespace())
+                .thenComparing(j -> j.getMetadata().getName()));
+        return jobs;
+    }
+
+    /** @throws PageError 404 when there is no such job */
+    ProfilingJob job(String namespace, String name) {
+        ProfilingJob job = DNS_NAME.matcher(namespace).matches() && DNS_NAME.matcher(name).matches()
+                ? client.resources(ProfilingJob.class).inNamespace(namespace).withName(name).get()
+                : null;
+        if (job == null) {
+            throw new PageError(PageError.NOT_FOUND, "There is no ProfilingJob " + namespace + "/" + name + ".");
+        }
+        return job;
+    }
+
+    /** The job's result ConfigMaps that are still in the cluster (the agents keep {@code retention} slices). */
+    Results results(ProfilingJob job) {
+        List<NodeSlice> slices = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
+            try {
+                Map<String, String> stacks = binaryData(configMap);
+                slices.add(new NodeSlice(ResultReader.read(configMap),
+                        stacks.containsKey(AgentContract.RESULT_ON_CPU_STACKS_KEY),
+                        stacks.containsKey(AgentContract.RESULT_OFF_CPU_STACKS_KEY), truncated(configMap)));
+            } catch (IllegalArgumentException e) {
+                unreadable.add(e.getMessage());
+            }
+        }
+        return new Results(slices, unreadable);
+    }
+
+    /**
+     * The folded stacks of one node's slice, ungzipped.
+     *
+     * @throws PageError 404 when the slice, the node's result or its stacks of that kind are absent;
+     *                   500 when the stacks are not gzip
+     */
+    String foldedStacks(ProfilingJob job, String slice, String node, FlameGraphKind kind) {
+        String where = "job " + job.getMetadata().getNamespace() + "/" + job.getMetadata().getName()
+                + ", slice " + slice + ", node " + node;
+        List<ConfigMap> found = SLICE.matcher(slice).matches()
+                ? resultConfigMaps(job, Map.of(AgentContract.LABEL_SLICE, slice,
+                        AgentContract.LABEL_NODE, AgentContract.labelValue(node)))
+                : List.of();
+        if (found.isEmpty()) {
+            throw new PageError(PageError.NOT_FOUND, "No result ConfigMap for " + where
+                    + " (never written, or pruned beyond the job's retention).");
+        }
+        ConfigMap configMap = found.getFirst();
+        String key = kind == FlameGraphKind.ON_CPU
+                ? AgentContract.RESULT_ON_CPU_STACKS_KEY : AgentContract.RESULT_OFF_CPU_STACKS_KEY;
+        String base64 = binaryData(configMap).get(key);
+        if (base64 == null) {
+            throw new PageError(PageError.NOT_FOUND, "Result ConfigMap " + configMap.getMetadata().getName()
+                    + " has no " + kind.id() + " stacks (" + key + ") for " + where + ".");
+        }
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(base64)))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PageError(PageError.UNREADABLE, "Result ConfigMap " + configMap.getMetadata().getName()
+                    + ": " + key + " is not gzipped base64: " + e.getMessage());
+        }
+    }
+
+    private List<ConfigMap> resultConfigMaps(ProfilingJob job, Map<String, String> moreLabels) {
+        Map<String, String> labels = new HashMap<>(OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT));
+        labels.putAll(moreLabels);
+        return client.configMaps().inNamespace(job.getMetadata().getNamespace()).withLabels(labels).list().getItems();
+    }
+
+    private static Map<String, String> binaryData(ConfigMap configMap) {
+        return configMap.getBinaryData() == null ? Map.of() : configMap.getBinaryData();
+    }
+
+    /** The agent's truncation note; a missing or unreadable note counts as nothing dropped. */
+    private static int truncated(ConfigMap configMap) {
+        Map<String, String> annotations = configMap.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(AgentContract.ANNOTATION_TRUNCATED_STACKS);
+        try {
+            return value == null ? 0 : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

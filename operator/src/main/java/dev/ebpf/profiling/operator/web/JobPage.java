@@ -1,0 +1,98 @@
+package dev.ebpf.profiling.operator.web;
+
+import dev.ebpf.profiling.api.flamegraph.FlameGraphKind;
+import dev.ebpf.profiling.api.job.ApplicationStatus;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+/**
+ * {@code /ui/jobs/{namespace}/{name}}: the busiest applications' CPU% over the slices kept, and a
+ * table of slices by nodes whose cells link to each node's on- and off-CPU flame graphs.
+ */
+final class JobPage {
+
+    private JobPage() {
+    }
+
+    static String render(ProfilingJob job, JobHistory.Results results) {
+        String namespace = job.getMetadata().getNamespace();
+        String name = job.getMetadata().getName();
+        List<SliceRow> slices = SliceRow.oldestFirst(results.slices());
+        TreeSet<String> nodes = new TreeSet<>();
+        results.slices().forEach(s -> nodes.add(s.result().node()));
+
+        StringBuilder body = new StringBuilder(8192);
+        body.append("<nav><a href=\"").append(Html.text(Links.jobList())).append("\">All jobs</a></nav>\n")
+                .append("<h1>ProfilingJob ").append(Html.text(namespace)).append('/').append(Html.text(name)).append("</h1>\n")
+                .append("<p id=\"summary\">Mode ")
+                .append(job.getSpec() == null || job.getSpec().mode == null ? JobListPage.NONE : job.getSpec().mode.wireName())
+                .append(", ").append(slices.size()).append(slices.size() == 1 ? " slice" : " slices")
+                .append(" kept, from ").append(nodes.size()).append(nodes.size() == 1 ? " node" : " nodes").append(".</p>\n");
+        for (String problem : results.unreadable()) {
+            body.append("<p class=\"warn unreadable\">").append(Html.text(problem)).append("</p>\n");
+        }
+        body.append("<h2>CPU% of the busiest applications, slice by slice</h2>\n")
+                .append(CpuChart.render(slices, CpuSeries.busiest(slices)));
+        body.append("<h2>Slices</h2>\n");
+        if (slices.isEmpty()) {
+            body.append("<p class=\"muted\" id=\"no-slices\">No result ConfigMaps yet: the node agents write one per node")
+                    .append(" at the end of each slice.</p>\n");
+            return Html.page("ProfilingJob " + namespace + "/" + name, body.toString());
+        }
+        body.append("<table id=\"slices\">\n<thead><tr><th>Slice (UTC)</th><th>Top application</th>");
+        for (String node : nodes) {
+            body.append("<th>").append(Html.text(node)).append("</th>");
+        }
+        body.append("</tr></thead>\n<tbody>\n");
+        for (SliceRow slice : slices.reversed()) {
+            ApplicationStatus top = slice.topApplication();
+            body.append("<tr id=\"slice-").append(Html.text(slice.id())).append("\"><td>").append(window(slice))
+                    .append("</td><td>").append(top == null ? JobListPage.NONE : Html.text(CpuSeries.label(top)) + " "
+                            + JobListPage.percent(top.cpuPercent == null ? 0 : top.cpuPercent) + "%")
+                    .append("</td>");
+            for (String node : nodes) {
+                body.append("<td>").append(cell(namespace, name, slice, slice.node(node))).append("</td>");
+            }
+            body.append("</tr>\n");
+        }
+        body.append("</tbody>\n</table>\n");
+        return Html.page("ProfilingJob " + namespace + "/" + name, body.toString());
+    }
+
+    private static String window(SliceRow slice) {
+        String start = slice.start() == null ? slice.id() : clock(slice.start());
+        return Html.text(slice.end() == null ? start : start + " \u2013 " + clock(slice.end()));
+    }
+
+    /** {@code 2026-11-26 12:05:00}. */
+    private static String clock(Instant instant) {
+        return instant.toString().replace('T', ' ').replace("Z", "");
+    }
+
+    private static String cell(String namespace, String name, SliceRow slice, NodeSlice node) {
+        if (node == null) {
+            return "<span class=\"muted\">no result</span>";
+        }
+        StringBuilder cell = new StringBuilder(256);
+        String nodeName = node.result().node();
+        cell.append(String.format(Locale.ROOT, "%,d samples", node.result().profile().totalSamples()));
+        if (node.onCpuStacks()) {
+            cell.append("<br><a class=\"on-cpu\" href=\"")
+                    .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, FlameGraphKind.ON_CPU)))
+                    .append("\">on-CPU</a>");
+        }
+        if (node.offCpuStacks()) {
+            cell.append(node.onCpuStacks() ? " \u00b7 " : "<br>").append("<a class=\"off-cpu\" href=\"")
+                    .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, FlameGraphKind.OFF_CPU)))
+                    .append("\">off-CPU</a>");
+        }
+        if (node.truncatedStacks() > 0) {
+            cell.append("<br><span class=\"warn\">").append(node.truncatedStacks())
+                    .append(" coldest stacks dropped (1 MiB limit)</span>");
+        }
+        return cell.toString();
+    }
+}

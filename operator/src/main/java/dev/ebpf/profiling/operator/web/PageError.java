@@ -1,0 +1,19 @@
+package dev.ebpf.profiling.operator.web;
+
+/** A page that cannot be served, with the HTTP status and the one line the user reads. */
+final class PageError extends RuntimeException {
+
+    static final int NOT_FOUND = 404;
+    static final int UNREADABLE = 500;
+
+    private final int status;
+
+    PageError(int status, String message) {
+        super(message);
+        this.status = status;
+    }
+
+    int status() {
+        return status;
+    }
+}
