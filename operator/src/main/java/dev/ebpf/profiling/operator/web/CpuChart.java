@@ -17,7 +17,7 @@ final class CpuChart {
     static final int WIDTH = 960;
     static final int HEIGHT = 300;
     private static final int LEFT = 52;
-    private static final int RIGHT = 20;
+    private static final int RIGHT = 40;
     private static final int TOP = 14;
     private static final int BOTTOM = 40;
     private static final int Y_TICKS = 5;
