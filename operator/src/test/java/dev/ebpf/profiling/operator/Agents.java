@@ -25,4 +25,14 @@ final class Agents {
                 .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage())
                 .toList();
     }
+
+    /**
+     * Waits until the job's Events satisfy the assertion: the operator records an Event only after
+     * its status write succeeded, so it can land a moment after the status a test waited for.
+     */
+    static void awaitEvents(KubernetesClient client, String namespace, String job,
+                            java.util.function.Consumer<List<String>> assertion) {
+        org.awaitility.Awaitility.await().atMost(Cluster.WAIT)
+                .untilAsserted(() -> assertion.accept(events(client, namespace, job)));
+    }
 }

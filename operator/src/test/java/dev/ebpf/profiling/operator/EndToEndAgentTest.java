@@ -65,16 +65,18 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
             busy.container(0).startBusyLoop();
             calm.container(0).startBusyLoop();
             CpuUsageRecorder busyUsage = CpuUsageRecorder.start(busy.container(0));
+            CpuUsageRecorder calmUsage = CpuUsageRecorder.start(calm.container(0));
             try {
-                runJobAndCheck(busyUsage);
+                runJobAndCheck(busyUsage, calmUsage);
             } finally {
                 busyUsage.stop();
+                calmUsage.stop();
             }
         }
     }
 
     /** Applies a one-slice job, runs the agent for it, and checks the merged status. */
-    private void runJobAndCheck(CpuUsageRecorder busyUsage) throws Exception {
+    private void runJobAndCheck(CpuUsageRecorder busyUsage, CpuUsageRecorder calmUsage) throws Exception {
         ProfilingJobSpec spec = Cluster.spec(Mode.FILTER, Map.of("app", "demo"));
         spec.duration = "5s";
         spec.runs = 1;
@@ -94,13 +96,18 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
 
         ProfilingJob job = cluster.await(NAMESPACE, "e2e-job", j -> j.getStatus() != null
                 && !j.getStatus().topApplications.isEmpty());
-        ApplicationStatus top = job.getStatus().topApplications.getFirst();
-        assertThat(top.namespace).isEqualTo(NAMESPACE);
-        assertThat(top.pod).isEqualTo("busy");
         Instant start = Instant.parse(job.getStatus().lastSlice.start);
         Instant end = Instant.parse(job.getStatus().lastSlice.end);
-        double truth = busyUsage.percentOfNode(start, end, Runtime.getRuntime().availableProcessors());
-        assertThat(top.cpuPercent).as("busy pod's CPU%% vs its cpu.stat (%.1f)", truth).isCloseTo(truth,
+        int cpus = Runtime.getRuntime().availableProcessors();
+        double busyTruth = busyUsage.percentOfNode(start, end, cpus);
+        double calmTruth = calmUsage.percentOfNode(start, end, cpus);
+        // The unthrottled loop is the busiest on a quiet node; on a crowded one the cgroups decide.
+        String busiest = busyTruth >= calmTruth ? "busy" : "calm";
+        double truth = Math.max(busyTruth, calmTruth);
+        ApplicationStatus top = job.getStatus().topApplications.getFirst();
+        assertThat(top.namespace).isEqualTo(NAMESPACE);
+        assertThat(top.pod).as("busy %.1f%%, calm %.1f%% by cpu.stat", busyTruth, calmTruth).isEqualTo(busiest);
+        assertThat(top.cpuPercent).as("%s pod's CPU%% vs its cpu.stat (%.1f)", busiest, truth).isCloseTo(truth,
                 within(POINTS));
         assertThat(job.getStatus().topApplications).extracting(a -> a.pod).containsOnly("busy", "calm");
     }

@@ -55,10 +55,10 @@ class OperatorRestartTest {
         assertThat(agentUids()).isEqualTo(agentUids);
         assertThat(after.getStatus().completedSlices).isEqualTo(3);
         assertThat(after.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(t0.plusSeconds(600)));
-        assertThat(Agents.events(client, NS, "long-runner")).containsExactlyInAnyOrder(
+        Agents.awaitEvents(client, NS, "long-runner", events -> assertThat(events).containsExactlyInAnyOrder(
                 "Normal Scheduled: Scheduled node agents on 2 nodes",
                 "Normal SliceCollected: Slice 12:00:00-12:00:30 collected from 2/2 nodes",
-                "Normal SliceCollected: Slice 12:10:00-12:10:30 collected from 2/2 nodes");
+                "Normal SliceCollected: Slice 12:10:00-12:10:30 collected from 2/2 nodes"));
         String version = reconcile(second);
         assertThat(reconcile(second)).as("an unchanged status is not written").isEqualTo(version);
     }

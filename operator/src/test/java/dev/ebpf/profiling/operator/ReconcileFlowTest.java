@@ -23,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.awaitility.Awaitility;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +92,8 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(config.frequencyHz()).isEqualTo(99);
         assertThat(config.nodeWide()).isFalse();
 
-        assertThat(Agents.events(client, ns, "web-jitter")).contains("Normal Scheduled: Scheduled node agents on 2 nodes");
+        Agents.awaitEvents(client, ns, "web-jitter",
+                events -> assertThat(events).contains("Normal Scheduled: Scheduled node agents on 2 nodes"));
     }
 
     @Test
@@ -163,7 +165,9 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         cluster.awaitCondition(ns, "diagnose", ProfilingJobStatus.SCHEDULED, "True");
         assertThat(Agents.of(client, ns)).hasSize(2);
 
-        Instant slice = Instant.parse("2026-01-01T12:05:00Z");
+        // A slice that just ended: within its grace the operator waits for both nodes (an old one
+        // would be merged, and the one-shot job finished, on the first result).
+        Instant slice = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(30);
         cluster.result(job, Cluster.profile("node-1", slice, List.of(Cluster.podApp(a, 2000))));
         cluster.result(job, Cluster.profile("node-2", slice, List.of(Cluster.podApp(b, 500))));
 
@@ -175,8 +179,8 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(cluster.jobConfig(ns, "diagnose")).isNull();
         assertThat(done.getStatus().results).hasSize(2).allSatisfy(name ->
                 assertThat(client.configMaps().inNamespace(ns).withName(name).get()).isNotNull());
-        assertThat(Agents.events(client, ns, "diagnose"))
-                .contains("Normal Completed: Collected 1 slice(s); node agents removed");
+        Agents.awaitEvents(client, ns, "diagnose", events -> assertThat(events)
+                .contains("Normal Completed: Collected 1 slice(s); node agents removed"));
     }
 
     @Test

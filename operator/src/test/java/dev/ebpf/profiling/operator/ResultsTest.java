@@ -67,8 +67,8 @@ class ResultsTest extends ThreeNodeClusterTest {
         var degraded = Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
         assertThat(degraded.getStatus()).as(degraded.getReason() + ": " + degraded.getMessage()).isEqualTo("False");
         assertThat(status.completedSlices).as("a slice merged again with a late node counts once").isEqualTo(1);
-        assertThat(Agents.events(client, ns, "nginx-jitter"))
-                .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes");
+        Agents.awaitEvents(client, ns, "nginx-jitter", events -> assertThat(events)
+                .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes"));
     }
 
     @Test
@@ -86,8 +86,8 @@ class ResultsTest extends ThreeNodeClusterTest {
         assertThat(degraded.getStatus().nodes).isEqualTo("1/2");
         assertThat(Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED).orElseThrow().getReason())
                 .isEqualTo("NodesMissing");
-        assertThat(Agents.events(client, ns, "half")).anyMatch(e -> e.startsWith("Warning NodesMissing: slice ")
-                && e.endsWith("has no result from node-2"));
+        Agents.awaitEvents(client, ns, "half", events -> assertThat(events)
+                .anyMatch(e -> e.startsWith("Warning NodesMissing: slice ") && e.endsWith("has no result from node-2")));
     }
 
     @Test

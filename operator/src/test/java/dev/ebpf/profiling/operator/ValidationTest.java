@@ -113,7 +113,8 @@ class ValidationTest {
         assertThat(ready.getMessage()).isNotBlank().doesNotContain("\n");
         assertThat(job.getStatus().phase).isEqualTo(Phase.INVALID);
         assertThat(Agents.of(client, NS)).noneMatch(p -> p.getMetadata().getName().startsWith(name));
-        assertThat(Agents.events(client, NS, name)).containsExactly("Warning " + reason + ": " + ready.getMessage());
+        Agents.awaitEvents(client, NS, name,
+                events -> assertThat(events).containsExactly("Warning " + reason + ": " + ready.getMessage()));
     }
 
     @Test
