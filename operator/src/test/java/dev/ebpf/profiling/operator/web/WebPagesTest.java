@@ -114,6 +114,25 @@ class WebPagesTest {
     }
 
     @Test
+    void everyRequestReadsTheApiServerSoAnotherWritersChangesShowAtOnce() throws Exception {
+        ProfilingJob job = cluster.job("live-ns", "worker", "node-1");
+        var first = cluster.result(job, WebCluster.profile("node-1", SLICE_1,
+                List.of(WebCluster.app("live-ns", "worker-0", 10))), ON_CPU, null, 0);
+        assertThat(get("/ui/jobs/live-ns/worker").body()).contains("1 slice kept", "id=\"slice-20261126T120000Z\"");
+
+        // An agent adds a slice and prunes the old one, behind the operator's back.
+        cluster.result(job, WebCluster.profile("node-1", SLICE_2, List.of(WebCluster.app("live-ns", "worker-0", 20))),
+                ON_CPU, null, 0);
+        client.resource(first).delete();
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.configMaps().inNamespace("live-ns").withName(first.getMetadata().getName()).get() == null);
+
+        String html = get("/ui/jobs/live-ns/worker").body();
+        assertThat(html).contains("1 slice kept", "id=\"slice-20261126T120500Z\"").doesNotContain("slice-20261126T120000Z");
+        assertThat(get("/ui/jobs/live-ns/worker/slices/20261126T120000Z/nodes/node-1/on-cpu").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void flameGraphPagesComeFromTheResultConfigMapsStacks() throws Exception {
         ProfilingJob job = cluster.job("flame-ns", "db", "node-1");
         put(job, "node-1", SLICE_1, ON_CPU, OFF_CPU, 0, WebCluster.app("flame-ns", "db-0", 10));
