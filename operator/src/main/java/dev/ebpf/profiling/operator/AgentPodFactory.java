@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.Profiler;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -95,7 +96,12 @@ public final class AgentPodFactory {
                                         .endFieldRef().endValueFrom().build(),
                                 new EnvVarBuilder().withName(AgentContract.ENV_POD_NAMESPACE)
                                         .withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace")
-                                        .endFieldRef().endValueFrom().build())
+                                        .endFieldRef().endValueFrom().build(),
+                                new EnvVarBuilder().withName(AgentContract.ENV_METRICS_PORT)
+                                        .withValue(Integer.toString(AgentContract.METRICS_PORT)).build())
+                        // Prometheus scrapes the agent here (a PodMonitor selects the port by name).
+                        .withPorts(new ContainerPortBuilder().withName(AgentContract.METRICS_PORT_NAME)
+                                .withContainerPort(AgentContract.METRICS_PORT).withProtocol("TCP").build())
                         .withSecurityContext(new SecurityContextBuilder()
                                 .withPrivileged(false)
                                 .withAllowPrivilegeEscalation(false)

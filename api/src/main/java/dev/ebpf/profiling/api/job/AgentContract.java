@@ -39,6 +39,10 @@ public final class AgentContract {
     /** Environment of the agent pod: its node (downward API spec.nodeName) and namespace. */
     public static final String ENV_NODE_NAME = "NODE_NAME";
     public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
+    /** The port the agent serves Prometheus metrics on ({@code /metrics}); 0 turns them off. */
+    public static final String ENV_METRICS_PORT = "METRICS_PORT";
+    public static final int METRICS_PORT = 9464;
+    public static final String METRICS_PORT_NAME = "metrics";
 
     /** Result ConfigMap keys: the NodeProfile JSON (data) and gzipped folded stacks (binaryData). */
     public static final String RESULT_PROFILE_KEY = "profile.json";

@@ -1,7 +1,11 @@
 package dev.ebpf.profiling.agent.cli;
 
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.cluster.ClusterRun;
+import dev.ebpf.profiling.agent.metrics.AgentMetrics;
+import dev.ebpf.profiling.agent.metrics.MetricsEndpoint;
+import dev.ebpf.profiling.agent.metrics.MetricsEndpointException;
 import dev.ebpf.profiling.api.job.AgentContract;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -16,7 +20,7 @@ import java.util.List;
 final class RunCommand {
 
     static final String USAGE = "usage: node-agent run [--config " + defaultConfig() + "] [--node $"
-            + AgentContract.ENV_NODE_NAME + "]";
+            + AgentContract.ENV_NODE_NAME + "] [--metrics-port $" + AgentContract.ENV_METRICS_PORT + " (0 = off)]";
 
     private RunCommand() {
     }
@@ -24,6 +28,7 @@ final class RunCommand {
     static int run(List<String> args, PrintStream out) {
         Path config = defaultConfig();
         String node = System.getenv(AgentContract.ENV_NODE_NAME);
+        String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
         for (int i = 0; i < args.size(); i += 2) {
             String option = args.get(i);
             if (i + 1 >= args.size()) {
@@ -32,19 +37,38 @@ final class RunCommand {
             switch (option) {
                 case "--config" -> config = Path.of(args.get(i + 1));
                 case "--node" -> node = args.get(i + 1);
+                case "--metrics-port" -> metricsPort = args.get(i + 1);
                 default -> throw new UsageException("unknown option '" + option + "'");
             }
         }
         if (node == null || node.isBlank()) {
             throw new UsageException("the node's name is unknown: set " + AgentContract.ENV_NODE_NAME + " or --node");
         }
+        int port = port(metricsPort);
         Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
-        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-            new ClusterRun(client, node, config, CgroupMount.findUnified(), out).run();
+        AgentMetrics metrics = new AgentMetrics(node);
+        // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
+        try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
+             KubernetesClient client = new KubernetesClientBuilder().build()) {
+            new ClusterRun(client, node, config, CgroupMount.findUnified(), out, metrics).run();
+        } catch (MetricsEndpointException e) {
+            throw new BpfException(e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         return Main.EXIT_OK;
+    }
+
+    private static int port(String text) {
+        try {
+            int port = Integer.parseInt(text.strip());
+            if (port < 0 || port > 65_535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--metrics-port must be a port from 0 (off) to 65535, not '" + text + "'");
+        }
     }
 
     private static Path defaultConfig() {

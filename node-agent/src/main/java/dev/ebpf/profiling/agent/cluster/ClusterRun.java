@@ -5,6 +5,7 @@ import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
+import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
@@ -40,13 +41,16 @@ public final class ClusterRun {
     private final Path configFile;
     private final CgroupMount mount;
     private final PrintStream log;
+    private final AgentMetrics metrics;
 
-    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log) {
+    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
+                      AgentMetrics metrics) {
         this.client = client;
         this.node = node;
         this.configFile = configFile;
         this.mount = mount;
         this.log = log;
+        this.metrics = metrics;
     }
 
     /** Runs until the job's {@code runs} slices are published (forever when it has none). */
@@ -79,9 +83,13 @@ public final class ClusterRun {
                     sampler.allowOnly(allowed);
                 }
                 sleepUntil(window.end());
+                long cutStarted = System.nanoTime();
                 NodeSamplers.Cut cut = sampler.cut();
+                long analysisStarted = System.nanoTime();
                 SliceResult result = PodNames.named(analyzer.analyze(cut.onCpu(), cut.offCpu()),
                         podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
+                metrics.sliceCollected(result.profile(), Duration.ofNanos(analysisStarted - cutStarted),
+                        Duration.ofNanos(System.nanoTime() - analysisStarted));
                 NodeProfile named = result.profile();
                 String name = publisher.publish(config, window.start(), result);
                 int pruned = publisher.pruneBeyondRetention(config);

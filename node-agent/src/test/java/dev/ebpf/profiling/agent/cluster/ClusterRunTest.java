@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.job.AgentContract;
@@ -91,9 +92,17 @@ class ClusterRunTest {
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
+            AgentMetrics metrics = new AgentMetrics(NODE);
 
             new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(),
-                    new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), metrics).run();
+
+            ByteArrayOutputStream scrape = new ByteArrayOutputStream();
+            metrics.writeText(scrape);
+            // Each slice reached the metrics, with the application named as in the result.
+            assertThat(scrape.toString(StandardCharsets.UTF_8))
+                    .containsPattern("ebpf_profiler_samples_total\\{[^}]*node=\"node-under-test\"[^}]*} [1-9]")
+                    .containsPattern("ebpf_profiler_application_cpu_percent\\{[^}]*pod=\"nginx-7d9f-x2\"");
 
             assertThat(log.toString(StandardCharsets.UTF_8).lines()).hasSize(3)
                     .allSatisfy(line -> assertThat(line).contains("-> configmap nginx-jitter-node-under-test-"));
@@ -148,7 +157,7 @@ class ClusterRunTest {
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
 
             new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(), new PrintStream(
-                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new AgentMetrics(NODE)).run();
 
             ConfigMap result = client.configMaps().inNamespace("web")
                     .withLabel(AgentContract.LABEL_JOB, "empty-job").list().getItems().getFirst();
