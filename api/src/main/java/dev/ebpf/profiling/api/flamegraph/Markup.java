@@ -5,7 +5,7 @@ package dev.ebpf.profiling.api.flamegraph;
  * inside a {@code <script>} element. Frame names come from binaries and JIT maps, so they can
  * hold anything ({@code operator<}, {@code "}, {@code </script>}, control bytes).
  */
-final class Markup {
+public final class Markup {
 
     private Markup() {
     }
@@ -15,7 +15,7 @@ final class Markup {
      * forbids (control characters other than tab, newline, carriage return; lone surrogates) become
      * U+FFFD, so the SVG always parses.
      */
-    static String xml(String text) {
+    public static String xml(String text) {
         StringBuilder out = new StringBuilder(text.length() + 16);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator.web;
 
+import dev.ebpf.profiling.api.flamegraph.Markup;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -27,24 +28,9 @@ final class Html {
     private Html() {
     }
 
-    /** Text safe in HTML text and in quoted attributes; null is shown as nothing. */
+    /** Text safe in HTML text and in quoted attributes (the flame graph's own escaping); null is shown as nothing. */
     static String text(String value) {
-        if (value == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(value.length() + 16);
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(Character.isISOControl(c) && c != '\t' && c != '\n' ? '\uFFFD' : c);
-            }
-        }
-        return out.toString();
+        return value == null ? "" : Markup.xml(value);
     }
 
     /**
