@@ -68,6 +68,18 @@ class ChartTest {
     }
 
     @Test
+    void shipsTheAgentsDashboardForGrafanasSidecar() throws IOException {
+        JsonNode dashboard = one(render("{}\n"), "ConfigMap", "ebpf-profiler-dashboard");
+        assertThat(dashboard.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+        JsonNode shipped = YAML.readTree(dashboard.at("/data/ebpf-profiler-agents.json").asText());
+        JsonNode file = YAML.readTree(Files.readString(
+                RepositoryFiles.chart().resolve("dashboards/ebpf-profiler-agents.json")));
+        assertThat(shipped).isEqualTo(file);
+        assertThat(render("grafana: {dashboard: {enabled: false}}\n"))
+                .noneMatch(o -> o.at("/metadata/name").asText().endsWith("-dashboard"));
+    }
+
+    @Test
     void noNodeWideNamespacesMeansNoClusterWidePodAccessForAgents() throws IOException {
         List<JsonNode> objects = render("nodeWideNamespaces: []\n");
         assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-node-wide"));
