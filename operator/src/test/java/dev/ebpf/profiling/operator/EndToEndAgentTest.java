@@ -62,8 +62,9 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         Pod calmPod = cluster.pod(NAMESPACE, "calm", Map.of("app", "demo"), NODE);
         try (PodCgroups busy = cgroupsFor(busyPod, PodCgroups.builder().container());
              PodCgroups calm = cgroupsFor(calmPod, PodCgroups.builder().container(0.3))) {
-            busy.container(0).startBusyLoop();
-            calm.container(0).startBusyLoop();
+            // Each loop pinned to its own CPU, so task migration adds no sampling noise to the check.
+            busy.container(0).start("taskset", "-c", "1", "sh", "-c", "while :; do :; done");
+            calm.container(0).start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
             CpuUsageRecorder busyUsage = CpuUsageRecorder.start(busy.container(0));
             CpuUsageRecorder calmUsage = CpuUsageRecorder.start(calm.container(0));
             try {

@@ -55,8 +55,10 @@ class PodProfilingTest {
              PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
             PodCgroups.Container busy = busyPod.container(0);
             PodCgroups.Container throttled = throttledPod.container(0);
-            busy.startBusyLoop();
-            throttled.startBusyLoop();
+            // Each loop pinned to its own CPU: a task migrating between CPUs can be sampled twice
+            // (or never) in one period, noise this accuracy check should not depend on.
+            busy.start("taskset", "-c", "1", "sh", "-c", "while :; do :; done");
+            throttled.start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
             try (OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(cpus, HZ, Set.of()))) {
                 Thread.sleep(500);
                 // A slice starts when cut() flips the slot, first thing in the call: read cpu.stat
