@@ -1,11 +1,11 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,7 +15,7 @@ import java.util.List;
 final class BusyLoops implements AutoCloseable {
 
     private static Path compiled;
-    private final List<Process> processes = new ArrayList<>();
+    private final StartedProcesses processes = new StartedProcesses();
     private final Path dir;
 
     BusyLoops() throws IOException {
@@ -32,9 +32,7 @@ final class BusyLoops implements AutoCloseable {
                 ? List.of("taskset", "-c", Integer.toString(cpu), binary.toString())
                 : List.of(binary.toString());
         // taskset execs the program, so the pid stays the busy loop's.
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        processes.add(process);
-        return process;
+        return processes.add(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
     private static synchronized Path binary() throws IOException, InterruptedException {
@@ -57,15 +55,6 @@ final class BusyLoops implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process process : processes) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes) {
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        processes.close();
     }
 }

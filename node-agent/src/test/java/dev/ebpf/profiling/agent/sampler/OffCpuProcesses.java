@@ -1,8 +1,7 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Real processes that spend their time off the CPU in known ways, for off-CPU sampler tests.
@@ -10,7 +9,7 @@ import java.util.List;
  */
 final class OffCpuProcesses implements AutoCloseable {
 
-    private final List<Process> processes = new ArrayList<>();
+    private final StartedProcesses processes = new StartedProcesses();
 
     /** A shell blocked reading its stdin, a pipe nobody writes to (interruptible sleep in pipe_read). */
     Process pipeReader() throws IOException {
@@ -29,23 +28,12 @@ final class OffCpuProcesses implements AutoCloseable {
 
     Process start(String... command) throws IOException {
         // stdin stays an open pipe that is never written, so a reader of it blocks for good.
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        processes.add(process);
-        return process;
+        return processes.add(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }
 
     @Override
     public void close() {
-        for (Process process : processes) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes) {
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        processes.close();
     }
 }

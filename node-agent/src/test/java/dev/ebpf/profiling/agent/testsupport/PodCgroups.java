@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -73,7 +72,7 @@ public final class PodCgroups implements AutoCloseable {
      * shared parents between fixtures.
      */
     private static final Set<Path> SHARED_PARENTS_CREATED = new HashSet<>();
-    private final List<Process> startedProcesses = new ArrayList<>();
+    private final StartedProcesses startedProcesses = new StartedProcesses();
 
     /** Starts a fixture description; nothing is created until {@link Builder#build()}. */
     public static Builder builder() {
@@ -208,9 +207,7 @@ public final class PodCgroups implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
             }
-            synchronized (startedProcesses) {
-                startedProcesses.add(process);
-            }
+            startedProcesses.add(process);
             moveIn(process.pid());
             return process;
         }
@@ -352,20 +349,7 @@ public final class PodCgroups implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Process> processes;
-        synchronized (startedProcesses) {
-            processes = List.copyOf(startedProcesses);
-        }
-        for (Process process : processes) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes) {
-            try {
-                process.waitFor(CLEANUP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        startedProcesses.close();
         List<String> leftovers = new ArrayList<>();
         for (Path dir : createdDirectories.reversed()) {
             if (!removeCgroup(dir)) {
