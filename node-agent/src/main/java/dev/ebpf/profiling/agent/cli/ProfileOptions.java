@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The options of {@code node-agent profile}, parsed and checked. Every problem is a
@@ -44,6 +45,7 @@ public record ProfileOptions(
     public static final int DEFAULT_TOP = 10;
     public static final int MAX_HOTSPOTS = 100;
     public static final Duration DEFAULT_MIN_BLOCK = Duration.ofMillis(1);
+    private static final String OFF_CPU_FLAG = "--off-cpu";
 
     public static final String USAGE = """
             usage: node-agent profile [--duration 10s] [--frequency 99] [--cpus 0,2-3] [--cgroup PATH]...
@@ -64,27 +66,11 @@ public record ProfileOptions(
         Duration minBlock = DEFAULT_MIN_BLOCK;
         OutputFormat format = OutputFormat.TABLE;
         Path output = null;
-        for (int i = 0; i < args.size(); i++) {
-            String option = args.get(i);
-            if (!option.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + option + "'");
-            }
-            if (option.equals("--off-cpu")) {
-                offCpu = true;
-                continue;
-            }
-            String value = i + 1 < args.size() ? args.get(i + 1) : null;
-            int equals = option.indexOf('=');
-            if (equals > 0) {
-                value = option.substring(equals + 1);
-                option = option.substring(0, equals);
-            } else if (value != null) {
-                i++;
-            }
-            if (value == null) {
-                throw new UsageException(option + " needs a value");
-            }
+        for (OptionTokens.Option token : OptionTokens.split(args, Set.of(OFF_CPU_FLAG))) {
+            String option = token.name();
+            String value = token.value();
             switch (option) {
+                case OFF_CPU_FLAG -> offCpu = true;
                 case "--duration" -> duration = DurationArgument.parse(option, value);
                 case "--frequency" -> frequency = intInRange(option, value, 1, MAX_FREQUENCY_HZ);
                 case "--cpus" -> cpus = cpuList(value, online);

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code node-agent run [--config FILE] [--node NAME]}: the agent's cluster mode, as the operator
@@ -29,16 +30,12 @@ final class RunCommand {
         Path config = defaultConfig();
         String node = System.getenv(AgentContract.ENV_NODE_NAME);
         String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
-        for (int i = 0; i < args.size(); i += 2) {
-            String option = args.get(i);
-            if (i + 1 >= args.size()) {
-                throw new UsageException(option + " needs a value");
-            }
-            switch (option) {
-                case "--config" -> config = Path.of(args.get(i + 1));
-                case "--node" -> node = args.get(i + 1);
-                case "--metrics-port" -> metricsPort = args.get(i + 1);
-                default -> throw new UsageException("unknown option '" + option + "'");
+        for (OptionTokens.Option option : OptionTokens.split(args, Set.of())) {
+            switch (option.name()) {
+                case "--config" -> config = Path.of(option.value());
+                case "--node" -> node = option.value();
+                case "--metrics-port" -> metricsPort = option.value();
+                default -> throw new UsageException("unknown option '" + option.name() + "'");
             }
         }
         if (node == null || node.isBlank()) {

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.profile;
 
+import dev.ebpf.profiling.api.job.AgentContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ public final class NodeName {
     }
 
     public static String current() {
-        String fromEnvironment = System.getenv("NODE_NAME");
+        String fromEnvironment = System.getenv(AgentContract.ENV_NODE_NAME);
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             return fromEnvironment.strip();
         }
