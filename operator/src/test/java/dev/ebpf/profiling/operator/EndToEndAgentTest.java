@@ -3,6 +3,7 @@ package dev.ebpf.profiling.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.job.AgentContract;
@@ -69,14 +70,11 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
             calm.container(0).start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
             CpuUsageRecorder busyUsage = CpuUsageRecorder.start(busy.container(0));
             CpuUsageRecorder calmUsage = CpuUsageRecorder.start(calm.container(0));
-            // The JVMs (this one and the agent) stay off the busy pod's CPU: sampling charges the
-            // short bursts of other tasks on a shared CPU partly to the busy loop, a bias of a few
-            // points that this check of the plumbing should not depend on (see the README).
-            setAffinity(ProcessHandle.current().pid(), "0");
-            try {
+            // The JVMs (this one, and the agent it starts) stay off the busy pod's CPU: see
+            // CpuAffinity and the README on sampling bias.
+            try (CpuAffinity jvmsOnCpu0 = CpuAffinity.pinThisJvm("0")) {
                 runJobAndCheck(busyUsage, calmUsage);
             } finally {
-                setAffinity(ProcessHandle.current().pid(), "0-" + (NODE_CPUS - 1));
                 busyUsage.stop();
                 calmUsage.stop();
             }
@@ -119,16 +117,10 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         assertThat(job.getStatus().topApplications).extracting(a -> a.pod).containsOnly("busy", "calm");
     }
 
-    /** Moves every thread of a process to these CPUs. */
-    private static void setAffinity(long pid, String cpus) throws IOException, InterruptedException {
-        Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertThat(taskset.waitFor()).as("taskset -a -p -c %s %d", cpus, pid).isZero();
-    }
-
     private Process startAgent(Path configFile) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder("taskset", "-c", "0", java, "--enable-native-access=ALL-UNNAMED", "-jar",
+        // Started from this JVM while it is pinned, the agent inherits its CPU.
+        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar",
                 AGENT_JAR.toString(), "run", "--config", configFile.toString(), "--node", NODE)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("agent.log").toFile());

@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
+import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
@@ -51,7 +52,9 @@ class PodProfilingTest {
         List<Integer> cpus = OnlineCpus.read().cpus();
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
-        try (PodCgroups busyPod = PodCgroups.builder().container().build();
+        // This JVM stays off the busy loop's CPU (see CpuAffinity).
+        try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
+             PodCgroups busyPod = PodCgroups.builder().container().build();
              PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
             PodCgroups.Container busy = busyPod.container(0);
             PodCgroups.Container throttled = throttledPod.container(0);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,10 +76,11 @@ class OnCpuSamplerTest {
 
     @Test
     void samplesMatchTheCpuTimeTheKernelChargedTheProcess() throws Exception {
-        try (BusyLoops loops = new BusyLoops();
+        // This JVM stays on CPU 0, the loop alone on CPU 1 (see CpuAffinity); pinned, because a task
+        // migrating between CPUs can be sampled twice (or never) in one period.
+        try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
+             BusyLoops loops = new BusyLoops();
              OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
-            // Pinned: a task migrating between CPUs can be sampled twice (or never) in one period,
-            // which is sampling noise, not what this test is about.
             Process busy = loops.start("charged-burner", 1);
             Thread.sleep(200);
             // A slice starts when cut() flips the slot, at the very beginning of the call: read the
