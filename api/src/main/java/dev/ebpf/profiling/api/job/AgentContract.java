@@ -31,6 +31,8 @@ public final class AgentContract {
     public static final String COMPONENT_AGENT = "node-agent";
     public static final String COMPONENT_JOB_CONFIG = "job-config";
     public static final String COMPONENT_RESULT = "result";
+    /** Trigger mode: one ConfigMap per node with the trigger's state and recent firings ({@link NodeTriggerState}). */
+    public static final String COMPONENT_TRIGGER_STATE = "trigger-state";
 
     /** The job config ConfigMap's key, holding {@link AgentJobConfig} as JSON. */
     public static final String JOB_CONFIG_KEY = "job.json";
@@ -48,6 +50,14 @@ public final class AgentContract {
     public static final String RESULT_PROFILE_KEY = "profile.json";
     public static final String RESULT_ON_CPU_STACKS_KEY = "on-cpu.folded.gz";
     public static final String RESULT_OFF_CPU_STACKS_KEY = "off-cpu.folded.gz";
+    /**
+     * Trigger mode: the low-rate slices from before the firing, oldest first, as a JSON array of
+     * NodeProfile (data), and their merged on-CPU stacks, gzipped folded (binaryData).
+     */
+    public static final String RESULT_HISTORY_KEY = "history.json";
+    public static final String RESULT_HISTORY_STACKS_KEY = "history-on-cpu.folded.gz";
+    /** The trigger-state ConfigMap's key, holding {@link NodeTriggerState} as JSON. */
+    public static final String TRIGGER_STATE_KEY = "trigger.json";
     /** Set on a result ConfigMap when the agent dropped its coldest stacks to stay under 1 MiB: how many. */
     public static final String ANNOTATION_TRUNCATED_STACKS = "profiling.ebpf.dev/truncated-stacks";
 
@@ -92,6 +102,11 @@ public final class AgentContract {
     /** The result ConfigMap of a job, node and slice, such as {@code nginx-jitter-node-1-20261126t120500z}. */
     public static String resultName(String job, String node, Instant sliceStart) {
         return objectName(job + "-" + node + "-" + sliceLabel(sliceStart));
+    }
+
+    /** The trigger-state ConfigMap of a job on a node, such as {@code web-spike-trigger-node-1}. */
+    public static String triggerStateName(String job, String node) {
+        return objectName(job + "-trigger-" + node);
     }
 
     /** A DNS-1123 subdomain name: lower case, and a hash suffix when too long. */
