@@ -19,9 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The agent's cluster mode ({@code node-agent run}): profiles this node's share of a ProfilingJob
@@ -53,26 +51,31 @@ public final class ClusterRun {
         this.metrics = metrics;
     }
 
-    /** Runs until the job's {@code runs} slices are published (forever when it has none). */
+    /** Runs until the job's {@code runs} slices (or trigger windows) are published; forever when it has none. */
     public void run() {
         AgentJobConfig config = JobConfigFile.read(configFile);
-        if (config.mode() == Mode.TRIGGER) {
-            throw new IllegalArgumentException("job " + config.job().name() + " is in trigger mode, which this agent"
-                    + " version does not run yet");
-        }
-        CpuList cpus = config.cpus() == null ? OnlineCpus.read() : CpuList.parseWithin(config.cpus(), OnlineCpus.read());
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(node, new CgroupResolver(mount, InstantSource.system()),
                 config.top(), HotspotAnalyzer.DEFAULT_HOTSPOTS);
+        SliceAnalysis analysis = new SliceAnalysis(analyzer, new PodNames(client, node), metrics);
         PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
-        PodNames podNames = new PodNames(client, node);
         ResultPublisher publisher = new ResultPublisher(client, node);
+        if (config.mode() == Mode.TRIGGER) {
+            new TriggerRun(client, node, configFile, log, metrics, analysis, podCgroups, publisher).run(config);
+        } else {
+            runSlices(config, analysis, podCgroups, publisher);
+        }
+    }
 
+    /** General and filter mode: one slice per window, windows aligned to the wall clock. */
+    private void runSlices(AgentJobConfig config, SliceAnalysis analysis, PodCgroupIndex podCgroups,
+                           ResultPublisher publisher) {
+        CpuList cpus = cpus(config);
         SliceWindow window = firstWindow(config, Instant.now());
         NodeSamplers sampler = null;
         int published = 0;
         try {
             while (config.runs() == null || published < config.runs()) {
-                Set<Long> allowed = config.nodeWide() ? Set.of() : allowedCgroups(config, podCgroups);
+                Set<Long> allowed = config.nodeWide() ? Set.of() : podCgroups.allowedCgroupIds(config, node);
                 if (sampler == null) {
                     sleepUntil(window.start().minus(START_LEAD));
                     sampler = NodeSamplers.start(cpus.cpus(), config.frequencyHz(), offCpuRequested(config),
@@ -83,13 +86,7 @@ public final class ClusterRun {
                     sampler.allowOnly(allowed);
                 }
                 sleepUntil(window.end());
-                long cutStarted = System.nanoTime();
-                NodeSamplers.Cut cut = sampler.cut();
-                long analysisStarted = System.nanoTime();
-                SliceResult result = PodNames.named(analyzer.analyze(cut.onCpu(), cut.offCpu()),
-                        podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
-                metrics.sliceCollected(result.profile(), Duration.ofNanos(analysisStarted - cutStarted),
-                        Duration.ofNanos(System.nanoTime() - analysisStarted));
+                SliceResult result = analysis.cutAndAnalyze(sampler, config);
                 NodeProfile named = result.profile();
                 String name = publisher.publish(config, window.start(), result);
                 int pruned = publisher.pruneBeyondRetention(config);
@@ -98,7 +95,7 @@ public final class ClusterRun {
                         window.start(), window.end(), named.topApplications().size(), named.totalSamples(),
                         named.lostSamples(), name, pruned);
 
-                config = reread(config);
+                config = JobConfigFile.reread(configFile, config, log);
                 SliceWindow next = nextWindow(config, window, Instant.now());
                 if (!next.start().equals(window.end())) {
                     // Not back to back: stop sampling (and its cost) until the next window.
@@ -114,27 +111,13 @@ public final class ClusterRun {
         }
     }
 
-    private static boolean offCpuRequested(AgentJobConfig config) {
+    /** The job's CPUs, or every online CPU. */
+    static CpuList cpus(AgentJobConfig config) {
+        return config.cpus() == null ? OnlineCpus.read() : CpuList.parseWithin(config.cpus(), OnlineCpus.read());
+    }
+
+    static boolean offCpuRequested(AgentJobConfig config) {
         return config.profilers() != null && config.profilers().contains(Profiler.OFF_CPU);
-    }
-
-    /** Cgroup ids of the selected pods that run on this node. */
-    private Set<Long> allowedCgroups(AgentJobConfig config, PodCgroupIndex index) {
-        Set<String> uids = config.pods() == null ? Set.of() : config.pods().stream()
-                .filter(pod -> node.equals(pod.node()))
-                .map(AgentJobConfig.SelectedPod::uid)
-                .collect(Collectors.toSet());
-        return new HashSet<>(index.podCgroupIds(uids).values());
-    }
-
-    /** The config again, or the previous one (with a line in the log) when it cannot be read now. */
-    private AgentJobConfig reread(AgentJobConfig previous) {
-        try {
-            return JobConfigFile.read(configFile);
-        } catch (IllegalArgumentException e) {
-            log.println("keeping the previous job config: " + e.getMessage());
-            return previous;
-        }
     }
 
     static SliceWindow firstWindow(AgentJobConfig config, Instant now) {

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,5 +40,15 @@ public final class JobConfigFile {
                     + ": it must be positive");
         }
         return config;
+    }
+
+    /** The config again, or {@code previous} (with a line in the log) when it cannot be read now. */
+    public static AgentJobConfig reread(Path file, AgentJobConfig previous, PrintStream log) {
+        try {
+            return read(file);
+        } catch (IllegalArgumentException e) {
+            log.println("keeping the previous job config: " + e.getMessage());
+            return previous;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupPathParser;
 import dev.ebpf.profiling.agent.cgroup.Workload;
+import dev.ebpf.profiling.api.job.AgentJobConfig;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -10,8 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Finds the cgroup of each pod on this node by its UID, so the in-kernel filter can admit exactly
@@ -25,11 +29,35 @@ public final class PodCgroupIndex {
         this.mount = mount;
     }
 
+    /** Cgroup ids of the job's selected pods that run on {@code node} and have a cgroup here. */
+    public Set<Long> allowedCgroupIds(AgentJobConfig config, String node) {
+        return new HashSet<>(podCgroupIds(selectedPodUids(config, node)).values());
+    }
+
+    /** The cgroup directories of the job's selected pods that run on {@code node}. */
+    public List<Path> selectedPodCgroups(AgentJobConfig config, String node) {
+        return List.copyOf(podCgroups(selectedPodUids(config, node)).values());
+    }
+
     /** Cgroup v2 ids of the pod-level cgroups of these pod UIDs; pods without a cgroup here are absent. */
     public Map<String, Long> podCgroupIds(Set<String> podUids) {
         Map<String, Long> ids = new HashMap<>();
+        podCgroups(podUids).forEach((uid, directory) -> ids.put(uid, inode(directory)));
+        return ids;
+    }
+
+    private static Set<String> selectedPodUids(AgentJobConfig config, String node) {
+        return config.pods() == null ? Set.of() : config.pods().stream()
+                .filter(pod -> node.equals(pod.node()))
+                .map(AgentJobConfig.SelectedPod::uid)
+                .collect(Collectors.toSet());
+    }
+
+    /** The pod-level cgroup directory of each of these pod UIDs that has one here. */
+    private Map<String, Path> podCgroups(Set<String> podUids) {
+        Map<String, Path> directories = new HashMap<>();
         if (podUids.isEmpty()) {
-            return ids;
+            return directories;
         }
         try {
             Files.walkFileTree(mount.directory(), new SimpleFileVisitor<>() {
@@ -38,8 +66,7 @@ public final class PodCgroupIndex {
                         throws IOException {
                     Workload workload = CgroupPathParser.parse("/" + mount.directory().relativize(directory));
                     if (workload.isPod() && !workload.isContainer() && podUids.contains(workload.podUid())) {
-                        ids.putIfAbsent(workload.podUid(),
-                                ((Number) Files.getAttribute(directory, "unix:ino")).longValue());
+                        directories.putIfAbsent(workload.podUid(), directory);
                         // Its children are the pod's containers: nothing more to find below.
                         return FileVisitResult.SKIP_SUBTREE;
                     }
@@ -60,6 +87,15 @@ public final class PodCgroupIndex {
         } catch (IOException e) {
             throw new IllegalStateException("cannot walk " + mount.directory() + ": " + e.getMessage(), e);
         }
-        return ids;
+        return directories;
+    }
+
+    /** A cgroup v2 directory's inode number is the cgroup id the kernel reports. */
+    private static long inode(Path directory) {
+        try {
+            return ((Number) Files.getAttribute(directory, "unix:ino")).longValue();
+        } catch (IOException e) {
+            return -1; // removed since the walk: an id no task has
+        }
     }
 }

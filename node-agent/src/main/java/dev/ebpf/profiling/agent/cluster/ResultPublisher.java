@@ -5,11 +5,9 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
-import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,8 +32,6 @@ public final class ResultPublisher {
 
     /** Room left for the object's metadata (names, labels, owner reference, annotations). */
     private static final int METADATA_ALLOWANCE = 8_192;
-    private static final String OWNER_API_VERSION = "profiling.ebpf.dev/v1alpha1";
-    private static final String OWNER_KIND = "ProfilingJob";
 
     private final KubernetesClient client;
     private final String node;
@@ -50,32 +46,49 @@ public final class ResultPublisher {
      * samples; off-CPU stacks count microseconds blocked.
      */
     public String publish(AgentJobConfig config, Instant sliceStart, SliceResult slice) {
+        return publish(config, sliceStart, slice, List.of());
+    }
+
+    /**
+     * As {@link #publish(AgentJobConfig, Instant, SliceResult)}, with a triggered window's
+     * history: the low-rate slices from before the firing, oldest first (none: no history keys).
+     */
+    public String publish(AgentJobConfig config, Instant sliceStart, SliceResult slice, List<SliceResult> history) {
         String json = json(slice.profile());
-        int budget = AgentContract.RESULT_MAX_BYTES - METADATA_ALLOWANCE - json.getBytes(StandardCharsets.UTF_8).length;
+        String historyJson = history.isEmpty() ? "" : json(history.stream().map(SliceResult::profile).toList());
+        int budget = AgentContract.RESULT_MAX_BYTES - METADATA_ALLOWANCE - utf8Length(json) - utf8Length(historyJson);
         boolean offCpu = slice.profile().offCpu() != null;
-        // Off-CPU stacks get a third of the room when present; on-CPU ones are what the status is about.
-        int onCpuBudget = offCpu ? budget * 2 / 3 : budget;
+        // The window's on-CPU stacks are what the status is about: they get twice the room of the
+        // off-CPU stacks and of the history's, when those are present.
+        int others = (offCpu ? 1 : 0) + (history.isEmpty() ? 0 : 1);
+        int onCpuBudget = budget * 2 / (2 + others);
+        int otherBudget = others == 0 ? 0 : (budget - onCpuBudget) / others;
         FoldedWithinBudget onCpuStacks = FoldedWithinBudget.of(slice.stacks(), onCpuBudget);
-        FoldedWithinBudget offCpuStacks = offCpu
-                ? FoldedWithinBudget.of(slice.blockedMicroseconds(), budget - onCpuBudget) : null;
-        int truncated = onCpuStacks.dropped() + (offCpuStacks == null ? 0 : offCpuStacks.dropped());
+        FoldedWithinBudget offCpuStacks = offCpu ? FoldedWithinBudget.of(slice.blockedMicroseconds(), otherBudget) : null;
+        FoldedWithinBudget historyStacks = history.isEmpty() ? null
+                : FoldedWithinBudget.of(history.stream().flatMap(h -> h.stacks().stream()).toList(), otherBudget);
+        int truncated = onCpuStacks.dropped() + (offCpuStacks == null ? 0 : offCpuStacks.dropped())
+                + (historyStacks == null ? 0 : historyStacks.dropped());
         String name = AgentContract.resultName(config.job().name(), node, sliceStart);
+        Map<String, String> labels = JobOwnedObjects.labels(config, AgentContract.COMPONENT_RESULT, node);
+        labels.put(AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart));
         ConfigMap result = new ConfigMapBuilder()
                 .withNewMetadata()
                     .withName(name)
                     .withNamespace(config.job().namespace())
-                    .addToLabels(labels(config, sliceStart))
+                    .addToLabels(labels)
                     .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated))
-                    .addToOwnerReferences(new OwnerReferenceBuilder()
-                            .withApiVersion(OWNER_API_VERSION).withKind(OWNER_KIND)
-                            .withName(config.job().name()).withUid(config.job().uid())
-                            .withController(true).build())
+                    .addToOwnerReferences(JobOwnedObjects.owner(config))
                 .endMetadata()
                 .addToData(AgentContract.RESULT_PROFILE_KEY, json)
                 .addToBinaryData(AgentContract.RESULT_ON_CPU_STACKS_KEY, onCpuStacks.base64())
                 .build();
         if (offCpuStacks != null) {
             result.getBinaryData().put(AgentContract.RESULT_OFF_CPU_STACKS_KEY, offCpuStacks.base64());
+        }
+        if (historyStacks != null) {
+            result.getData().put(AgentContract.RESULT_HISTORY_KEY, historyJson);
+            result.getBinaryData().put(AgentContract.RESULT_HISTORY_STACKS_KEY, historyStacks.base64());
         }
         client.configMaps().inNamespace(config.job().namespace()).resource(result).createOr(existing -> existing.update());
         return name;
@@ -95,15 +108,6 @@ public final class ResultPublisher {
         old.forEach(c -> client.configMaps().inNamespace(config.job().namespace()).withName(c.getMetadata().getName())
                 .delete());
         return old.size();
-    }
-
-    private Map<String, String> labels(AgentJobConfig config, Instant sliceStart) {
-        return Map.of(
-                AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
-                AgentContract.LABEL_JOB, AgentContract.labelValue(config.job().name()),
-                AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
-                AgentContract.LABEL_NODE, AgentContract.labelValue(node),
-                AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart));
     }
 
     /** Gzipped folded stacks, hottest first, with the coldest dropped until their base64 fits the budget. */
@@ -126,7 +130,11 @@ public final class ResultPublisher {
         }
     }
 
-    private static String json(NodeProfile profile) {
+    private static int utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String json(Object profile) {
         try {
             return ProfileJson.mapper().writeValueAsString(profile);
         } catch (IOException e) {

@@ -15,10 +15,7 @@ import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -43,43 +40,21 @@ class ClusterRunTest {
     @TempDir
     Path dir;
 
+    ApiPods apiPods;
+
     @BeforeEach
     void bpfAvailable() {
+        apiPods = new ApiPods(client);
         RequiresRoot.assumeRoot();
         RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
     }
 
-    /** A pod in the API; the mock server assigns its uid, which the pod's cgroups then take. */
-    private Pod createPod(String namespace, String name, String node) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("busybox").endContainer()
-                .endSpec()
-                .build();
-        // createOr: a retried POST (slow CI machine) must not fail on the pod its first try created.
-        return client.pods().inNamespace(namespace).resource(pod).createOr(NonDeletingOperation::update);
-    }
-
-    /** Real cgroups for an API pod, and the pod's status naming its container by the cgroup's container id. */
-    private PodCgroups cgroupsFor(Pod pod) {
-        PodCgroups cgroups = PodCgroups.builder().podUid(pod.getMetadata().getUid()).container().build();
-        pod.setStatus(new PodStatusBuilder().addNewContainerStatus().withName("main")
-                .withContainerID("containerd://" + cgroups.container(0).id()).endContainerStatus().build());
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
-        return cgroups;
-    }
-
-    private static AgentJobConfig.SelectedPod selected(Pod pod, String node) {
-        return new AgentJobConfig.SelectedPod(pod.getMetadata().getUid(), pod.getMetadata().getNamespace(),
-                pod.getMetadata().getName(), node);
-    }
-
     @Test
     void publishesFilteredNamedSlicesAndKeepsOnlyTheRetention() throws Exception {
-        Pod webPod = createPod("web", "nginx-7d9f-x2", NODE);
-        try (PodCgroups web = cgroupsFor(webPod);
-             PodCgroups other = cgroupsFor(createPod("other", "intruder", NODE));
-             PodCgroups notSelected = cgroupsFor(createPod("web", "bystander", NODE))) {
+        Pod webPod = apiPods.create("web", "nginx-7d9f-x2", NODE);
+        try (PodCgroups web = apiPods.cgroupsFor(webPod);
+             PodCgroups other = apiPods.cgroupsFor(apiPods.create("other", "intruder", NODE));
+             PodCgroups notSelected = apiPods.cgroupsFor(apiPods.create("web", "bystander", NODE))) {
             web.container(0).startBusyLoop();
             other.container(0).startBusyLoop();
             notSelected.container(0).startBusyLoop();
@@ -87,7 +62,7 @@ class ClusterRunTest {
                     new AgentJobConfig.JobRef("web", "nginx-jitter", "6f1c-uid"), Mode.FILTER,
                     List.of(Profiler.ON_CPU, Profiler.OFF_CPU),
                     99, null, 2, null, 3, 10, 2, false,
-                    List.of(selected(webPod, NODE), new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far",
+                    List.of(ApiPods.selected(webPod, NODE), new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far",
                             "another-node")), null);
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
