@@ -87,7 +87,7 @@ final class TriggerRun {
     void run(AgentJobConfig first) {
         AgentJobConfig config = first;
         CpuList cpus = ClusterRun.cpus(config);
-        TriggerStateReporter reporter = new TriggerStateReporter(client, node, config, clock);
+        TriggerStateReporter reporter = new TriggerStateReporter(client, node, config, clock, log);
         selectedPodCgroups = podCgroups.selectedPodCgroups(config, node);
         TriggerWatcher<SliceResult> watcher = watch(config, cpus);
         NodeSamplers history = null;

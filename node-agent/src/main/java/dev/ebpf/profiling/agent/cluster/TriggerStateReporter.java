@@ -10,7 +10,9 @@ import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,13 +34,16 @@ final class TriggerStateReporter {
     private final KubernetesClient client;
     private final String node;
     private final InstantSource clock;
+    private final PrintStream log;
     private final Deque<NodeTriggerState.TriggerFiring> recent = new ArrayDeque<>();
     private AgentJobConfig config;
     private Instant lastWrite;
     private TriggerPhase lastPhase;
 
-    TriggerStateReporter(KubernetesClient client, String node, AgentJobConfig config, InstantSource clock) {
+    TriggerStateReporter(KubernetesClient client, String node, AgentJobConfig config, InstantSource clock,
+                         PrintStream log) {
         this.client = client;
+        this.log = log;
         this.node = node;
         this.config = config;
         this.clock = clock;
@@ -75,7 +80,10 @@ final class TriggerStateReporter {
         }
     }
 
-    /** Writes the state now. */
+    /**
+     * Writes the state now. A failed write is logged in one line and not thrown: the trigger and
+     * its windows matter more than the report, and the next {@link #maybeReport} tries again.
+     */
     void write(TriggerStatus status) {
         String error = !status.readError().isEmpty() ? status.readError()
                 : status.listenerError().isEmpty() ? null : status.listenerError();
@@ -91,7 +99,14 @@ final class TriggerStateReporter {
                 .endMetadata()
                 .addToData(AgentContract.TRIGGER_STATE_KEY, json(state))
                 .build();
-        client.configMaps().inNamespace(config.job().namespace()).resource(map).createOr(existing -> existing.update());
+        try {
+            client.configMaps().inNamespace(config.job().namespace()).resource(map)
+                    .createOr(existing -> existing.update());
+        } catch (KubernetesClientException e) {
+            log.println("cannot write the trigger state " + map.getMetadata().getName() + " (retried): "
+                    + e.getMessage().lines().findFirst().orElse(""));
+            return;
+        }
         lastWrite = clock.instant();
         lastPhase = status.phase();
     }

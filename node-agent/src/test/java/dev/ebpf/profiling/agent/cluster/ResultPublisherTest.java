@@ -99,4 +99,46 @@ class ResultPublisherTest {
                 .extracting(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
                 .containsExactlyInAnyOrder("20261126T130020Z", "20261126T130030Z");
     }
+
+    @Test
+    void aTriggeredWindowCarriesItsHistoryAndStillFits() throws Exception {
+        Instant firing = Instant.parse("2026-11-26T14:00:07Z");
+        List<SliceResult> history = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            Instant start = firing.minusSeconds(35L - 5 * i);
+            history.add(new SliceResult(profile(start), randomStacks(3_000), List.of(), Map.of()));
+        }
+        ResultPublisher publisher = new ResultPublisher(client, "n3");
+
+        String name = publisher.publish(config(5), firing,
+                new SliceResult(profile(firing), randomStacks(20_000), List.of(), Map.of()), history);
+
+        ConfigMap result = client.configMaps().inNamespace("web").withName(name).get();
+        assertThat(ProfileJson.mapper().writeValueAsBytes(result).length).isLessThan(AgentContract.RESULT_MAX_BYTES);
+        List<NodeProfile> kept = ProfileJson.mapper().readValue(result.getData().get(AgentContract.RESULT_HISTORY_KEY),
+                new com.fasterxml.jackson.core.type.TypeReference<>() { });
+        assertThat(kept).extracting(NodeProfile::start).containsExactlyElementsOf(
+                history.stream().map(h -> h.profile().start()).toList());
+        String folded = new String(new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(
+                result.getBinaryData().get(AgentContract.RESULT_HISTORY_STACKS_KEY)))).readAllBytes(),
+                StandardCharsets.UTF_8);
+        // The same 3,000 stacks in every history slice: merged, seven times the count each.
+        assertThat(folded).contains("leaf_of_stack_2999 " + 7 * 3_000);
+        assertThat(folded.lines().count()).isLessThanOrEqualTo(3_000);
+        // The window's own stacks keep the larger share of the room.
+        String window = new String(new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(
+                result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY)))).readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertThat(window.lines().count()).isGreaterThan(folded.lines().count());
+    }
+
+    @Test
+    void anOrdinarySliceHasNoHistoryKeys() {
+        Instant start = Instant.parse("2026-11-26T15:00:00Z");
+        String name = new ResultPublisher(client, "n4").publish(config(5), start,
+                new SliceResult(profile(start), randomStacks(5), List.of(), Map.of()));
+        ConfigMap result = client.configMaps().inNamespace("web").withName(name).get();
+        assertThat(result.getData()).doesNotContainKey(AgentContract.RESULT_HISTORY_KEY);
+        assertThat(result.getBinaryData()).doesNotContainKey(AgentContract.RESULT_HISTORY_STACKS_KEY);
+    }
 }

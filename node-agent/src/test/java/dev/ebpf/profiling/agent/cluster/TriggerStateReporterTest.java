@@ -1,0 +1,116 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.agent.trigger.Firing;
+import dev.ebpf.profiling.agent.trigger.TriggerPhase;
+import dev.ebpf.profiling.agent.trigger.TriggerStatus;
+import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.AgentJobConfig;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.NodeTriggerState;
+import dev.ebpf.profiling.api.job.Profiler;
+import dev.ebpf.profiling.api.job.TriggerMetric;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+
+/** The trigger-state ConfigMap: written on firings and phase changes at once, else at most every 30 s. */
+@EnableKubernetesMockClient(crud = true)
+class TriggerStateReporterTest {
+
+    private static final String NODE = "node-7";
+    private static final AgentJobConfig CONFIG = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
+            new AgentJobConfig.JobRef("ops", "sys-spike", "spike-uid"), Mode.TRIGGER, List.of(Profiler.ON_CPU), 99,
+            null, 10, null, null, 10, 5, true, List.of(),
+            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300));
+
+    KubernetesClient client;
+
+    private Instant now = Instant.parse("2026-11-26T03:00:00Z");
+    private final InstantSource clock = () -> now;
+
+    private static TriggerStatus status(TriggerPhase phase, double value, Instant readAt, long firings) {
+        return new TriggerStatus("node-sys", 80, phase, OptionalDouble.of(value), readAt, "", "", firings,
+                Optional.empty());
+    }
+
+    private NodeTriggerState stored() throws Exception {
+        ConfigMap map = client.configMaps().inNamespace("ops")
+                .withName(AgentContract.triggerStateName("sys-spike", NODE)).get();
+        return ProfileJson.mapper().readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY),
+                NodeTriggerState.class);
+    }
+
+    @Test
+    void anUnchangedStateIsRewrittenOnlyAfterTheRefreshPeriod() throws Exception {
+        TriggerStateReporter reporter = new TriggerStateReporter(client, NODE, CONFIG, clock, System.out);
+        reporter.maybeReport(new TriggerStatus("node-sys", 80, TriggerPhase.ARMED, OptionalDouble.empty(), null,
+                "", "", 0, Optional.empty()));
+        assertThat(client.configMaps().inNamespace("ops").list().getItems()).as("nothing read yet").isEmpty();
+
+        reporter.maybeReport(status(TriggerPhase.ARMED, 12, now, 0));
+        assertThat(stored().value()).isEqualTo(12.0);
+        assertThat(stored().phase()).isEqualTo("Armed");
+
+        now = now.plusSeconds(NodeTriggerState.REFRESH_SECONDS - 1);
+        reporter.maybeReport(status(TriggerPhase.ARMED, 14, now, 0));
+        assertThat(stored().value()).as("refreshed too soon").isEqualTo(12.0);
+
+        reporter.maybeReport(status(TriggerPhase.ABOVE_THRESHOLD, 85, now, 0));
+        assertThat(stored().phase()).as("a new phase is written at once").isEqualTo("AboveThreshold");
+
+        now = now.plusSeconds(NodeTriggerState.REFRESH_SECONDS);
+        reporter.maybeReport(status(TriggerPhase.ABOVE_THRESHOLD, 86, now, 0));
+        assertThat(stored().value()).isEqualTo(86.0);
+        assertThat(stored().readAt()).isEqualTo(now);
+    }
+
+    @Test
+    void firingsAreWrittenAtOnceAndOnlyTheLatestAreKept() throws Exception {
+        TriggerStateReporter reporter = new TriggerStateReporter(client, NODE, CONFIG, clock, System.out);
+        int firings = NodeTriggerState.RECENT_FIRINGS + 2;
+        for (int i = 0; i < firings; i++) {
+            now = now.plus(Duration.ofMinutes(10));
+            Firing firing = new Firing(now, 87, now.minusSeconds(5), now.plusSeconds(10), now.plusSeconds(310));
+            NodeTriggerState.TriggerFiring reported = reporter.fired(status(TriggerPhase.PROFILING, 87, now, i + 1),
+                    firing, AgentContract.resultName("sys-spike", NODE, now));
+            assertThat(reported.message()).isEqualTo("Triggered: node-7 node-sys 87% > 80% for 5s");
+        }
+        NodeTriggerState state = stored();
+        assertThat(state.firings()).isEqualTo(firings);
+        assertThat(state.phase()).isEqualTo("Profiling");
+        assertThat(state.recent()).hasSize(NodeTriggerState.RECENT_FIRINGS);
+        assertThat(state.recent().getLast().at()).isEqualTo(now);
+        assertThat(state.recent().getLast().result()).isEqualTo(AgentContract.resultName("sys-spike", NODE, now));
+        assertThat(state.recent().getFirst().at()).isEqualTo(now.minus(Duration.ofMinutes(10L * 9)));
+    }
+
+    @Test
+    void anUnreachableApiServerIsLoggedInOneLineAndRetried() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (KubernetesClient down = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client
+                .ConfigBuilder().withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build()) {
+            TriggerStateReporter reporter = new TriggerStateReporter(down, NODE, CONFIG, clock,
+                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            reporter.maybeReport(status(TriggerPhase.ARMED, 3, now, 0));
+            reporter.maybeReport(status(TriggerPhase.ARMED, 4, now, 0));
+        }
+        assertThat(log.toString(StandardCharsets.UTF_8).lines())
+                .as("not written, so still due: tried twice").hasSize(2)
+                .allSatisfy(line -> assertThat(line).startsWith("cannot write the trigger state sys-spike-trigger-node-7"
+                        + " (retried): "));
+    }
+}
