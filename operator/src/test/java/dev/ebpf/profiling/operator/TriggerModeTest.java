@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.OutputSpec;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,7 +111,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         Pod a = cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
         Pod b = cluster.pod(ns, "b", Map.of("app", "a"), "node-2");
         ProfilingJobSpec spec = triggerSpec(Map.of("app", "a"));
-        spec.output = new dev.ebpf.profiling.api.job.OutputSpec();
+        spec.output = new OutputSpec();
         spec.output.retention = 1;
         ProfilingJob job = cluster.job(ns, name, spec);
         cluster.awaitCondition(ns, name, ProfilingJobStatus.SCHEDULED, "True");
@@ -126,7 +128,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         assertThat(merged.getStatus().reportingNodes).containsExactly("node-1", "node-2");
         assertThat(merged.getStatus().nodes).isEqualTo("2/2");
         // Retention 1 per node: node-1's older window goes, each node keeps its newest.
-        org.awaitility.Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> assertThat(client.configMaps()
+        Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> assertThat(client.configMaps()
                 .inNamespace(ns).withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
                 .extracting(cm -> cm.getMetadata().getName())
                 .containsExactlyInAnyOrder(AgentContract.resultName(name, "node-1", second),

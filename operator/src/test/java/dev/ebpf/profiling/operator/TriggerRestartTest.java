@@ -1,0 +1,94 @@
+package dev.ebpf.profiling.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.api.job.NodeTriggerState;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Trigger firings across operator restarts: each operator is a fresh reconciler on the same mock
+ * API server, so which firings are new can only come from the stored status. Each firing gets one
+ * Event, and status.triggers keeps the newest {@link ProfilingJobStatus#TRIGGERS_KEPT}.
+ */
+@EnableKubernetesMockClient(crud = true)
+class TriggerRestartTest {
+
+    static final String NS = "trigger-restart";
+    static final String JOB = "spiky";
+    static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
+
+    KubernetesClient client;
+
+    @Test
+    void eachFiringIsRecordedOnceAcrossRestartsAndTheListIsBounded() {
+        Cluster cluster = new Cluster(client);
+        cluster.node("node-1", 2);
+        cluster.node("node-2", 2);
+        cluster.pod(NS, "a", Map.of("app", "a"), "node-1");
+        cluster.pod(NS, "b", Map.of("app", "a"), "node-2");
+        ProfilingJob job = cluster.job(NS, JOB, TriggerModeTest.triggerSpec(Map.of("app", "a")));
+
+        // node-1 fires three times; the first operator records them.
+        List<NodeTriggerState.TriggerFiring> node1 = new ArrayList<>(firings("node-1", 0, 3));
+        cluster.triggerState(job, Cluster.triggerState("node-1", "Cooldown", 10.0, T0.plusSeconds(3000), node1));
+        reconcile(new ProfilingJobReconciler(client, TestConfig.defaults()));
+        assertThat(cluster.get(NS, JOB).getStatus().triggers).extracting(t -> t.node + "@" + t.time)
+                .containsExactly("node-1@" + at(2), "node-1@" + at(1), "node-1@" + at(0));
+
+        // A new operator; node-2 fired ten times since, later than node-1: node-1's firings leave the list.
+        var node2 = firings("node-2", 10, 20);
+        cluster.triggerState(job, Cluster.triggerState("node-2", "Cooldown", 10.0, T0.plusSeconds(3000), node2));
+        ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
+        reconcile(second);
+        reconcile(second);
+        assertThat(cluster.get(NS, JOB).getStatus().triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT)
+                .allSatisfy(t -> assertThat(t.node).isEqualTo("node-2"))
+                .first().satisfies(t -> assertThat(t.time).isEqualTo(at(19).toString()));
+
+        // Another new operator: node-1's old firings, no longer listed, are not news; its new one is.
+        node1.add(Cluster.firing(JOB, "node-1", at(30), 99));
+        cluster.triggerState(job, Cluster.triggerState("node-1", "Profiling", 99.0, at(30), node1));
+        ProfilingJobReconciler third = new ProfilingJobReconciler(client, TestConfig.defaults());
+        reconcile(third);
+        reconcile(third);
+
+        ProfilingJobStatus status = cluster.get(NS, JOB).getStatus();
+        assertThat(status.triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT);
+        assertThat(status.triggers.getFirst().time).isEqualTo(at(30).toString());
+        assertThat(status.triggers).filteredOn(t -> t.node.equals("node-2")).hasSize(9);
+        assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED).orElseThrow().getMessage())
+                .isEqualTo("Triggered: node-1 node-sys 99% > 80% for 5s");
+        List<String> expected = new ArrayList<>();
+        expected.add("Normal Scheduled: Scheduled node agents on 2 nodes");
+        IntStream.range(0, 3).forEach(i -> expected.add(event("node-1", i)));
+        IntStream.range(10, 20).forEach(i -> expected.add(event("node-2", i)));
+        expected.add("Normal Triggered: Triggered: node-1 node-sys 99% > 80% for 5s");
+        Agents.awaitEvents(client, NS, JOB, events -> assertThat(events).containsExactlyInAnyOrderElementsOf(expected));
+    }
+
+    private void reconcile(ProfilingJobReconciler reconciler) {
+        reconciler.reconcile(client.resources(ProfilingJob.class).inNamespace(NS).withName(JOB).get(), null);
+    }
+
+    /** Firings number {@code from} to {@code to - 1}: firing i at T0 + i minutes, value 81 + i. */
+    private static List<NodeTriggerState.TriggerFiring> firings(String node, int from, int to) {
+        return IntStream.range(from, to).mapToObj(i -> Cluster.firing(JOB, node, at(i), 81 + i)).toList();
+    }
+
+    private static Instant at(int i) {
+        return T0.plusSeconds(60L * i);
+    }
+
+    private static String event(String node, int i) {
+        return "Normal Triggered: Triggered: " + node + " node-sys " + (81 + i) + "% > 80% for 5s";
+    }
+}
