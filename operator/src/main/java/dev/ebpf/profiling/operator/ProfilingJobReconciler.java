@@ -49,6 +49,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     private final AgentScheduler scheduler;
     private final ResultAggregator aggregator;
     private final JobEvents jobEvents;
+    private final TriggerReport triggerReport;
     private final Duration sliceGrace;
     private final Clock clock;
 
@@ -60,6 +61,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 new AgentRbac(client, config.agent()));
         this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
+        this.triggerReport = new TriggerReport(new TriggerStateReader(client));
         this.sliceGrace = config.sliceGrace();
         this.clock = Clock.systemUTC();
     }
@@ -84,7 +86,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 .withName("nodes")
                 .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
                 .build(), context);
-        return List.of(agents, results, workloads, nodes);
+        return List.of(agents, results, TriggerStateReader.eventSource(context), workloads, nodes);
     }
 
     private static Set<ResourceID> jobsSelecting(EventSourceContext<ProfilingJob> context, Pod pod) {
@@ -182,11 +184,12 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         if (!nodes.equals(old.targetNodes)) {
             events.normal("Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
+        triggerReport.update(job, nodes, old, status, now, generation, events);
 
         ResultAggregator.Collected collected = aggregator.collect(job);
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
-        ResultAggregator.Choice choice = ResultAggregator.choose(collected.results(), targets.nodes(), lastMerged,
-                old.reportingNodes == null ? 0 : old.reportingNodes.size(), now, sliceGrace);
+        ResultAggregator.Choice choice = ResultAggregator.choose(job.getSpec().mode, collected.results(),
+                targets.nodes(), lastMerged, old.reportingNodes == null ? 0 : old.reportingNodes.size(), now, sliceGrace);
         if (choice.slice() != null) {
             ProfileMerger.Merged merged = ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
             status.lastSlice = merged.slice();

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,6 +24,9 @@ import java.util.stream.Collectors;
  * <p>A slice is complete when every target node has reported it. A slice that is still incomplete
  * {@code grace} after its end is taken as it is (the job is then Degraded), so one dead node cannot
  * stall the status. Slice labels sort in time order (see {@link AgentContract#sliceLabel}).
+ *
+ * <p>In trigger mode a slice starts when a node's trigger fires, so different nodes' slices do not
+ * line up: each node's result is complete by itself, and retention counts each node's slices.
  */
 public final class ResultAggregator {
 
@@ -61,14 +65,42 @@ public final class ResultAggregator {
         return new Collected(results, unreadable);
     }
 
+    /** {@link #chooseTriggered} in trigger mode, else {@link #choose}. */
+    public static Choice choose(Mode mode, Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
+                                int lastMergedNodes, Instant now, Duration grace) {
+        return mode == Mode.TRIGGER ? chooseTriggered(results, lastMerged, lastMergedNodes)
+                : choose(results, targetNodes, lastMerged, lastMergedNodes, now, grace);
+    }
+
+    /**
+     * Trigger mode: the newest slice, with every node that fired in that second; no node is missing
+     * from it, since the others did not fire. {@code newSlices} counts node windows, not labels: two
+     * nodes firing in the same second profiled two windows.
+     *
+     * @param lastMerged      the slice the status shows, or null
+     * @param lastMergedNodes how many nodes the status shows for it
+     */
+    public static Choice chooseTriggered(Collection<NodeResult> results, String lastMerged, int lastMergedNodes) {
+        TreeMap<String, List<NodeResult>> bySlice = bySlice(results);
+        int windows = 0;
+        for (var entry : (lastMerged == null ? bySlice : bySlice.tailMap(lastMerged, true)).entrySet()) {
+            int nodes = (int) entry.getValue().stream().map(NodeResult::node).distinct().count();
+            windows += entry.getKey().equals(lastMerged) ? Math.max(0, nodes - lastMergedNodes) : nodes;
+        }
+        if (windows == 0) {
+            return new Choice(null, List.of(), Set.of(), 0, null);
+        }
+        var newest = bySlice.lastEntry();
+        return new Choice(newest.getKey(), newest.getValue(), Set.of(), windows, null);
+    }
+
     /**
      * @param lastMerged      the slice the status shows, or null
      * @param lastMergedNodes how many nodes the status shows for it: a late node's result re-merges it
      */
     public static Choice choose(Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
                                 int lastMergedNodes, Instant now, Duration grace) {
-        NavigableMap<String, List<NodeResult>> bySlice = results.stream()
-                .collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
+        NavigableMap<String, List<NodeResult>> bySlice = bySlice(results);
         String chosen = null;
         int newSlices = 0;
         Duration recheck = null;
@@ -112,19 +144,28 @@ public final class ResultAggregator {
     /**
      * Deletes the result ConfigMaps of all but the newest {@code retention} slices of what
      * {@link #collect} found, the snapshot the slices were counted from: a slice that arrived since
-     * was not counted yet and is not touched. Returns how many ConfigMaps went.
+     * was not counted yet and is not touched. In trigger mode each node keeps its newest
+     * {@code retention} slices, as its agent does. Returns how many ConfigMaps went.
      */
     public int prune(ProfilingJob job, Collected collected, int retention) {
-        TreeMap<String, List<NodeResult>> bySlice = collected.results().stream()
-                .collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
+        Collection<List<NodeResult>> groups = job.getSpec().mode == Mode.TRIGGER
+                ? collected.results().stream().collect(Collectors.groupingBy(NodeResult::node)).values()
+                : List.of(collected.results());
         int deleted = 0;
-        while (bySlice.size() > retention) {
-            for (NodeResult old : bySlice.pollFirstEntry().getValue()) {
-                client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(old.configMap()).delete();
-                deleted++;
+        for (List<NodeResult> group : groups) {
+            TreeMap<String, List<NodeResult>> bySlice = bySlice(group);
+            while (bySlice.size() > retention) {
+                for (NodeResult old : bySlice.pollFirstEntry().getValue()) {
+                    client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(old.configMap()).delete();
+                    deleted++;
+                }
             }
         }
         return deleted;
+    }
+
+    private static TreeMap<String, List<NodeResult>> bySlice(Collection<NodeResult> results) {
+        return results.stream().collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
     }
 
     private List<ConfigMap> resultConfigMaps(ProfilingJob job) {

@@ -94,8 +94,14 @@ public final class SpecValidator {
         if (trigger.metric == TriggerMetric.POD_CPU && spec.selector == null) {
             throw refuse("TriggerInvalid", "trigger.metric pod-cpu needs a selector");
         }
-        parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.for", trigger.effectiveFor()));
-        parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()));
+        // The agent reads the metric once a second and gets these in whole seconds.
+        Duration forDuration = parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.for", trigger.effectiveFor()));
+        Duration cooldown = parseOrRefuse("TriggerInvalid",
+                () -> SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()));
+        if (forDuration.compareTo(SHORTEST_SLICE) < 0 || cooldown.compareTo(SHORTEST_SLICE) < 0) {
+            throw refuse("TriggerInvalid", "trigger.for " + trigger.effectiveFor() + " and trigger.cooldown "
+                    + trigger.effectiveCooldown() + " must be at least 1s: the metric is read once a second");
+        }
     }
 
     private static <T> T parseOrRefuse(String reason, java.util.function.Supplier<T> parse) {

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.operator;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
@@ -117,6 +118,35 @@ final class Cluster {
                 .endMetadata()
                 .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
                 .build()).create();
+    }
+
+    /** Writes (or rewrites) a node's trigger-state ConfigMap as a trigger-mode agent does, owned by the job. */
+    ConfigMap triggerState(ProfilingJob job, NodeTriggerState state) {
+        String jobName = job.getMetadata().getName();
+        return client.resource(new ConfigMapBuilder().withNewMetadata()
+                .withNamespace(job.getMetadata().getNamespace())
+                .withName(AgentContract.triggerStateName(jobName, state.node()))
+                .withLabels(Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
+                        AgentContract.LABEL_JOB, jobName,
+                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_TRIGGER_STATE,
+                        AgentContract.LABEL_NODE, state.node()))
+                .withOwnerReferences(OwnedObjects.ownerReference(job))
+                .endMetadata()
+                .withData(Map.of(AgentContract.TRIGGER_STATE_KEY, toJson(state)))
+                .build()).createOr(r -> r.update());
+    }
+
+    /** A node-sys trigger's state at 80%: the given phase and value, and its firings so far (oldest first). */
+    static NodeTriggerState triggerState(String node, String phase, Double value, Instant readAt,
+                                         List<NodeTriggerState.TriggerFiring> recent) {
+        return new NodeTriggerState(node, "node-sys", 80, phase, value, readAt, null, recent.size(), recent);
+    }
+
+    /** A node-sys firing at 80% after 5 s above it, its window 30 s, published as the job's result for the node. */
+    static NodeTriggerState.TriggerFiring firing(String job, String node, Instant at, double value) {
+        return new NodeTriggerState.TriggerFiring(at, value, at.minusSeconds(5), at.plusSeconds(30),
+                AgentContract.resultName(job, node, at),
+                "Triggered: " + node + " node-sys " + (long) value + "% > 80% for 5s");
     }
 
     AgentJobConfig jobConfig(String namespace, String job) {

@@ -65,7 +65,7 @@ class CrdSchemaTest {
         assertThat(modes).contains("general", "filter", "trigger");
         assertThat(samples()).extracting(p -> p.getFileName().toString())
                 .contains("general-nginx.yaml", "filter-pods.yaml", "filter-cpus.yaml", "one-shot-diagnostic.yaml",
-                        "trigger-sys.yaml");
+                        "trigger-sys.yaml", "trigger-pod-cpu.yaml");
     }
 
     @ParameterizedTest

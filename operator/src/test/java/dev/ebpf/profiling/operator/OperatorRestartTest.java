@@ -4,48 +4,64 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * An operator that stops mid-job and a new one that takes over: the new one must find what the
- * first created (no second agent, no repeated Event) and count the slices written while no operator
- * ran (none lost). Each operator is a fresh reconciler on the same mock API server.
+ * first created (no second agent, no repeated Event, no trigger firing recorded twice) and count the
+ * slices written while no operator ran (none lost). Each operator is a fresh reconciler on the same
+ * mock API server.
  */
 @EnableKubernetesMockClient(crud = true)
 class OperatorRestartTest {
 
     static final String NS = "restart";
+    static final String JOB = "spiky";
+    static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
 
     KubernetesClient client;
 
-    @Test
-    void aNewOperatorDuplicatesNothingAndLosesNoSlice() {
-        Cluster cluster = new Cluster(client);
+    Cluster cluster;
+    Pod a;
+    Pod b;
+
+    /** Two nodes, one selected pod on each. */
+    @BeforeEach
+    void twoNodes() {
+        cluster = new Cluster(client);
         cluster.node("node-1", 2);
         cluster.node("node-2", 2);
-        Pod a = cluster.pod(NS, "a", Map.of("app", "a"), "node-1");
-        Pod b = cluster.pod(NS, "b", Map.of("app", "a"), "node-2");
+        a = cluster.pod(NS, "a", Map.of("app", "a"), "node-1");
+        b = cluster.pod(NS, "b", Map.of("app", "a"), "node-2");
+    }
+
+    @Test
+    void aNewOperatorDuplicatesNothingAndLosesNoSlice() {
         ProfilingJob job = cluster.job(NS, "long-runner", Cluster.spec(Mode.GENERAL, Map.of("app", "a")));
-        Instant t0 = Instant.parse("2026-01-01T12:00:00Z");
 
         ProfilingJobReconciler first = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(first);
-        writeSlice(cluster, job, t0, a, b);
+        writeSlice(job, T0);
         reconcile(first);
         List<String> agentUids = agentUids();
         assertThat(agentUids).hasSize(2);
         assertThat(cluster.get(NS, "long-runner").getStatus().completedSlices).isEqualTo(1);
 
         // The first operator is gone; two slices arrive while none runs.
-        writeSlice(cluster, job, t0.plusSeconds(300), a, b);
-        writeSlice(cluster, job, t0.plusSeconds(600), a, b);
+        writeSlice(job, T0.plusSeconds(300));
+        writeSlice(job, T0.plusSeconds(600));
 
         ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(second);
@@ -54,7 +70,7 @@ class OperatorRestartTest {
         ProfilingJob after = cluster.get(NS, "long-runner");
         assertThat(agentUids()).isEqualTo(agentUids);
         assertThat(after.getStatus().completedSlices).isEqualTo(3);
-        assertThat(after.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(t0.plusSeconds(600)));
+        assertThat(after.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(T0.plusSeconds(600)));
         Agents.awaitEvents(client, NS, "long-runner", events -> assertThat(events).containsExactlyInAnyOrder(
                 "Normal Scheduled: Scheduled node agents on 2 nodes",
                 "Normal SliceCollected: Slice 12:00:00-12:00:30 collected from 2/2 nodes",
@@ -63,19 +79,82 @@ class OperatorRestartTest {
         assertThat(reconcile(second)).as("an unchanged status is not written").isEqualTo(version);
     }
 
-    /** One reconcile; returns the job's resourceVersion after it. */
+    /**
+     * Trigger firings: which are new can only come from the stored status. Each gets one Event,
+     * and status.triggers keeps the newest {@link ProfilingJobStatus#TRIGGERS_KEPT}.
+     */
+    @Test
+    void eachTriggerFiringIsRecordedOnceAcrossRestartsAndTheListIsBounded() {
+        ProfilingJob job = cluster.job(NS, JOB, TriggerModeTest.triggerSpec(Map.of("app", "a")));
+
+        // node-1 fires three times; the first operator records them.
+        List<NodeTriggerState.TriggerFiring> node1 = new ArrayList<>(firings("node-1", 0, 3));
+        cluster.triggerState(job, Cluster.triggerState("node-1", "Cooldown", 10.0, T0.plusSeconds(3000), node1));
+        reconcile(new ProfilingJobReconciler(client, TestConfig.defaults()), JOB);
+        assertThat(cluster.get(NS, JOB).getStatus().triggers).extracting(t -> t.node + "@" + t.time)
+                .containsExactly("node-1@" + at(2), "node-1@" + at(1), "node-1@" + at(0));
+
+        // A new operator; node-2 fired ten times since, later than node-1: node-1's firings leave the list.
+        var node2 = firings("node-2", 10, 20);
+        cluster.triggerState(job, Cluster.triggerState("node-2", "Cooldown", 10.0, T0.plusSeconds(3000), node2));
+        ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
+        reconcile(second, JOB);
+        reconcile(second, JOB);
+        assertThat(cluster.get(NS, JOB).getStatus().triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT)
+                .allSatisfy(t -> assertThat(t.node).isEqualTo("node-2"))
+                .first().satisfies(t -> assertThat(t.time).isEqualTo(at(19).toString()));
+
+        // Another new operator: node-1's old firings, no longer listed, are not news; its new one is.
+        node1.add(Cluster.firing(JOB, "node-1", at(30), 99));
+        cluster.triggerState(job, Cluster.triggerState("node-1", "Profiling", 99.0, at(30), node1));
+        ProfilingJobReconciler third = new ProfilingJobReconciler(client, TestConfig.defaults());
+        reconcile(third, JOB);
+        reconcile(third, JOB);
+
+        ProfilingJobStatus status = cluster.get(NS, JOB).getStatus();
+        assertThat(status.triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT);
+        assertThat(status.triggers.getFirst().time).isEqualTo(at(30).toString());
+        assertThat(status.triggers).filteredOn(t -> t.node.equals("node-2")).hasSize(9);
+        assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED).orElseThrow().getMessage())
+                .isEqualTo("Triggered: node-1 node-sys 99% > 80% for 5s");
+        List<String> expected = new ArrayList<>();
+        expected.add("Normal Scheduled: Scheduled node agents on 2 nodes");
+        IntStream.range(0, 3).forEach(i -> expected.add(event("node-1", i)));
+        IntStream.range(10, 20).forEach(i -> expected.add(event("node-2", i)));
+        expected.add("Normal Triggered: Triggered: node-1 node-sys 99% > 80% for 5s");
+        Agents.awaitEvents(client, NS, JOB, events -> assertThat(events).containsExactlyInAnyOrderElementsOf(expected));
+    }
+
+    /** One reconcile of the job "long-runner"; returns its resourceVersion after it. */
     private String reconcile(ProfilingJobReconciler reconciler) {
-        reconciler.reconcile(client.resources(ProfilingJob.class).inNamespace(NS).withName("long-runner").get(), null);
-        return client.resources(ProfilingJob.class).inNamespace(NS).withName("long-runner").get()
+        return reconcile(reconciler, "long-runner");
+    }
+
+    private String reconcile(ProfilingJobReconciler reconciler, String job) {
+        reconciler.reconcile(client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get(), null);
+        return client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get()
                 .getMetadata().getResourceVersion();
     }
 
-    private void writeSlice(Cluster cluster, ProfilingJob job, Instant start, Pod a, Pod b) {
+    private void writeSlice(ProfilingJob job, Instant start) {
         cluster.result(job, Cluster.profile("node-1", start, List.of(Cluster.podApp(a, 100))));
         cluster.result(job, Cluster.profile("node-2", start, List.of(Cluster.podApp(b, 50))));
     }
 
     private List<String> agentUids() {
         return Agents.of(client, NS).stream().map(p -> p.getMetadata().getUid()).sorted().toList();
+    }
+
+    /** Firings number {@code from} to {@code to - 1}: firing i at T0 + i minutes, value 81 + i. */
+    private static List<NodeTriggerState.TriggerFiring> firings(String node, int from, int to) {
+        return IntStream.range(from, to).mapToObj(i -> Cluster.firing(JOB, node, at(i), 81 + i)).toList();
+    }
+
+    private static Instant at(int i) {
+        return T0.plusSeconds(60L * i);
+    }
+
+    private static String event(String node, int i) {
+        return "Normal Triggered: Triggered: " + node + " node-sys " + (81 + i) + "% > 80% for 5s";
     }
 }

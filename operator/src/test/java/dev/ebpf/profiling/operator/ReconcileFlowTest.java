@@ -124,10 +124,14 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         spec.trigger.metric = TriggerMetric.NODE_SYS;
         spec.trigger.threshold = 80.0;
         spec.trigger.cooldown = "10m";
+        spec.duration = "20s";
         cluster.job(ns, "sys-spike", spec);
 
         cluster.awaitCondition(ns, "sys-spike", ProfilingJobStatus.SCHEDULED, "True");
-        AgentJobConfig.TriggerConfig trigger = cluster.jobConfig(ns, "sys-spike").trigger();
+        AgentJobConfig config = cluster.jobConfig(ns, "sys-spike");
+        assertThat(config.durationSeconds()).as("the window profiled after a firing").isEqualTo(20);
+        assertThat(config.intervalSeconds()).isNull();
+        AgentJobConfig.TriggerConfig trigger = config.trigger();
         assertThat(trigger.metric()).isEqualTo(TriggerMetric.NODE_SYS);
         assertThat(trigger.threshold()).isEqualTo(80.0);
         assertThat(trigger.forSeconds()).isEqualTo(5);

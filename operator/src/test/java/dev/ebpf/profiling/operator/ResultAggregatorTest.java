@@ -3,6 +3,7 @@ package dev.ebpf.profiling.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.Mode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,6 +50,30 @@ class ResultAggregatorTest {
 
         var unchanged = ResultAggregator.choose(results, NODES, AgentContract.sliceLabel(T0), 2, T0.plusSeconds(3600), GRACE);
         assertThat(unchanged.slice()).isNull();
+    }
+
+    @Test
+    void inTriggerModeEachNodesWindowIsCompleteAndCountsOnce() {
+        Instant n1Fired = T0.plusSeconds(7);
+        Instant n2Fired = T0.plusSeconds(13);
+        var results = List.of(result("n1", n1Fired), result("n2", n2Fired));
+        var first = ResultAggregator.choose(Mode.TRIGGER, results, NODES, null, 0,
+                n2Fired.plusSeconds(30), GRACE);
+        assertThat(first.slice()).isEqualTo(AgentContract.sliceLabel(n2Fired));
+        assertThat(first.results()).extracting(NodeResult::node).containsExactly("n2");
+        assertThat(first.missingNodes()).isEmpty();
+        assertThat(first.newSlices()).as("two nodes' windows").isEqualTo(2);
+        assertThat(first.recheckAfter()).isNull();
+
+        var unchanged = ResultAggregator.chooseTriggered(results, AgentContract.sliceLabel(n2Fired), 1);
+        assertThat(unchanged.slice()).isNull();
+
+        // n1 fired again in the same second as n2: one more window, merged with n2's.
+        var sameSecond = ResultAggregator.chooseTriggered(List.of(result("n1", n1Fired), result("n2", n2Fired),
+                result("n1", n2Fired)), AgentContract.sliceLabel(n2Fired), 1);
+        assertThat(sameSecond.slice()).isEqualTo(AgentContract.sliceLabel(n2Fired));
+        assertThat(sameSecond.results()).extracting(NodeResult::node).containsExactlyInAnyOrder("n1", "n2");
+        assertThat(sameSecond.newSlices()).isEqualTo(1);
     }
 
     private static NodeResult result(String node, Instant start) {

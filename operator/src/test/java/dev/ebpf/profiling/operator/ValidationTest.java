@@ -92,6 +92,11 @@ class ValidationTest {
                     spec.trigger = trigger(TriggerMetric.NODE_SYS, 80.0);
                     spec.trigger.forDuration = "soon";
                 }),
+                bad("trigger for under a second", "TriggerInvalid", spec -> {
+                    spec.mode = Mode.TRIGGER;
+                    spec.trigger = trigger(TriggerMetric.NODE_SYS, 80.0);
+                    spec.trigger.forDuration = "500ms";
+                }),
                 bad("trigger pod-cpu without selector", "TriggerInvalid", spec -> {
                     spec.mode = Mode.TRIGGER;
                     spec.selector = null;

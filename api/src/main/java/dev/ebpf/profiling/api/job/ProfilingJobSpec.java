@@ -60,7 +60,7 @@ public class ProfilingJobSpec {
 
     @Pattern(SpecFormats.DURATION)
     @Default(DEFAULT_DURATION)
-    @JsonPropertyDescription("The profiling window (one slice), such as 30s.")
+    @JsonPropertyDescription("The profiling window (one slice; in trigger mode the window profiled after each firing), such as 30s.")
     public String duration;
 
     @Pattern(SpecFormats.DURATION)

@@ -20,6 +20,11 @@ public class ProfilingJobStatus {
     public static final String PROFILING = "Profiling";
     public static final String SUCCEEDED = "Succeeded";
     public static final String DEGRADED = "Degraded";
+    /** Trigger mode: True with the latest firing's message; False while no node has fired yet. */
+    public static final String TRIGGERED = "Triggered";
+
+    /** Firings kept in {@link #triggers}. */
+    public static final int TRIGGERS_KEPT = 10;
 
     @JsonPropertyDescription("The spec generation this status describes.")
     public Long observedGeneration;
@@ -30,7 +35,7 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("Reporting nodes / target nodes, such as 3/3.")
     public String nodes;
 
-    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs) and Degraded.")
+    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded and Triggered (trigger mode).")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The nodes that run a node agent for this job.")
@@ -39,7 +44,7 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("The target nodes whose result is in the last merged slice.")
     public List<String> reportingNodes = new ArrayList<>();
 
-    @JsonPropertyDescription("How many slices have been merged; a job with runs is done when this reaches runs.")
+    @JsonPropertyDescription("How many slices have been merged (trigger mode: profile windows after firings); a job with runs is done when this reaches runs.")
     public Integer completedSlices;
 
     @JsonPropertyDescription("The last merged slice: its window and what each node used.")
@@ -53,4 +58,10 @@ public class ProfilingJobStatus {
 
     @JsonPropertyDescription("The result ConfigMaps of the last slice, one per node, in this namespace.")
     public List<String> results = new ArrayList<>();
+
+    @JsonPropertyDescription("Trigger mode: the latest firings over all nodes, newest first, at most " + TRIGGERS_KEPT + ".")
+    public List<TriggerStatus> triggers;
+
+    @JsonPropertyDescription("Trigger mode: each target node's trigger phase and the metric's latest value.")
+    public List<ArmedNodeStatus> armedNodes;
 }

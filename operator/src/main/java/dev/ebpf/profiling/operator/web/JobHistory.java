@@ -1,6 +1,5 @@
 package dev.ebpf.profiling.operator.web;
 
-import dev.ebpf.profiling.api.flamegraph.FlameGraphKind;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.operator.OwnedObjects;
@@ -13,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
@@ -65,10 +66,14 @@ final class JobHistory {
         List<String> unreadable = new ArrayList<>();
         for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
             try {
-                Map<String, String> stacks = binaryData(configMap);
-                slices.add(new NodeSlice(ResultReader.read(configMap),
-                        stacks.containsKey(AgentContract.RESULT_ON_CPU_STACKS_KEY),
-                        stacks.containsKey(AgentContract.RESULT_OFF_CPU_STACKS_KEY), truncated(configMap)));
+                Map<String, String> binary = binaryData(configMap);
+                Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);
+                for (StackSet set : StackSet.values()) {
+                    if (binary.containsKey(set.key())) {
+                        stacks.add(set);
+                    }
+                }
+                slices.add(new NodeSlice(ResultReader.read(configMap), stacks, truncated(configMap)));
             } catch (IllegalArgumentException e) {
                 unreadable.add(e.getMessage());
             }
@@ -82,7 +87,7 @@ final class JobHistory {
      * @throws PageError 404 when the slice, the node's result or its stacks of that kind are absent;
      *                   500 when the stacks are not gzip
      */
-    String foldedStacks(ProfilingJob job, String slice, String node, FlameGraphKind kind) {
+    String foldedStacks(ProfilingJob job, String slice, String node, StackSet stacks) {
         String where = "job " + job.getMetadata().getNamespace() + "/" + job.getMetadata().getName()
                 + ", slice " + slice + ", node " + node;
         List<ConfigMap> found = SLICE.matcher(slice).matches()
@@ -94,12 +99,11 @@ final class JobHistory {
                     + " (never written, or pruned beyond the job's retention).");
         }
         ConfigMap configMap = found.getFirst();
-        String key = kind == FlameGraphKind.ON_CPU
-                ? AgentContract.RESULT_ON_CPU_STACKS_KEY : AgentContract.RESULT_OFF_CPU_STACKS_KEY;
+        String key = stacks.key();
         String base64 = binaryData(configMap).get(key);
         if (base64 == null) {
             throw new PageError(PageError.NOT_FOUND, "Result ConfigMap " + configMap.getMetadata().getName()
-                    + " has no " + kind.id() + " stacks (" + key + ") for " + where + ".");
+                    + " has no " + stacks.id() + " stacks (" + key + ") for " + where + ".");
         }
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(base64)))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

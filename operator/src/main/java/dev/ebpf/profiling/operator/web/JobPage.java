@@ -1,6 +1,5 @@
 package dev.ebpf.profiling.operator.web;
 
-import dev.ebpf.profiling.api.flamegraph.FlameGraphKind;
 import dev.ebpf.profiling.api.job.ApplicationStatus;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import java.time.Instant;
@@ -79,15 +78,12 @@ final class JobPage {
         StringBuilder cell = new StringBuilder(256);
         String nodeName = node.result().node();
         cell.append(String.format(Locale.ROOT, "%,d samples", node.result().profile().totalSamples()));
-        if (node.onCpuStacks()) {
-            cell.append("<br><a class=\"on-cpu\" href=\"")
-                    .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, FlameGraphKind.ON_CPU)))
-                    .append("\">on-CPU</a>");
-        }
-        if (node.offCpuStacks()) {
-            cell.append(node.onCpuStacks() ? " \u00b7 " : "<br>").append("<a class=\"off-cpu\" href=\"")
-                    .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, FlameGraphKind.OFF_CPU)))
-                    .append("\">off-CPU</a>");
+        String separator = "<br>";
+        for (StackSet stacks : node.stacks()) {
+            cell.append(separator).append("<a class=\"").append(stacks.id()).append("\" href=\"")
+                    .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, stacks)))
+                    .append("\">").append(stacks.linkText()).append("</a>");
+            separator = " \u00b7 ";
         }
         if (node.truncatedStacks() > 0) {
             cell.append("<br><span class=\"warn\">").append(node.truncatedStacks())

@@ -1,7 +1,5 @@
 package dev.ebpf.profiling.operator.web;
 
-import dev.ebpf.profiling.api.flamegraph.FlameGraphKind;
-
 /** The web view's URLs, built in one place so the pages and the routes cannot drift apart. */
 final class Links {
 
@@ -21,7 +19,7 @@ final class Links {
         return ROOT + "/jobs/" + Html.segment(namespace) + "/" + Html.segment(name);
     }
 
-    static String flameGraph(String namespace, String name, String slice, String node, FlameGraphKind kind) {
-        return job(namespace, name) + "/slices/" + Html.segment(slice) + "/nodes/" + Html.segment(node) + "/" + kind.id();
+    static String flameGraph(String namespace, String name, String slice, String node, StackSet stacks) {
+        return job(namespace, name) + "/slices/" + Html.segment(slice) + "/nodes/" + Html.segment(node) + "/" + stacks.id();
     }
 }

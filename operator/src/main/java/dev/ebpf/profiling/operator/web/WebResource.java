@@ -10,7 +10,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
-import java.util.Arrays;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
@@ -54,19 +53,18 @@ public class WebResource {
     public Response flameGraph(@PathParam("namespace") String namespace, @PathParam("name") String name,
                                @PathParam("slice") String slice, @PathParam("node") String node,
                                @PathParam("kind") String kindId) {
-        FlameGraphKind kind = Arrays.stream(FlameGraphKind.values()).filter(k -> k.id().equals(kindId)).findFirst()
-                .orElseThrow(() -> new PageError(PageError.NOT_FOUND, "There is no flame graph '" + kindId
-                        + "': the kinds are " + FlameGraphKind.ON_CPU.id() + " and " + FlameGraphKind.OFF_CPU.id() + "."));
+        StackSet stacks = StackSet.byId(kindId).orElseThrow(() -> new PageError(PageError.NOT_FOUND,
+                "There is no flame graph '" + kindId + "': the kinds are " + StackSet.ids() + "."));
         ProfilingJob job = history.job(namespace, name);
-        String folded = history.foldedStacks(job, slice, node, kind);
-        FlameGraphOptions options = new FlameGraphOptions(kind,
-                kind.defaultTitle() + ": ProfilingJob " + namespace + "/" + name,
+        String folded = history.foldedStacks(job, slice, node, stacks);
+        FlameGraphKind kind = stacks.kind();
+        FlameGraphOptions options = new FlameGraphOptions(kind, stacks.title() + ": ProfilingJob " + namespace + "/" + name,
                 "node " + node + ", slice " + slice, kind == FlameGraphKind.OFF_CPU ? OFF_CPU_UNIT : null,
                 FlameGraphOptions.DEFAULT_WIDTH);
         try {
             return page(Response.Status.OK.getStatusCode(), HtmlFlameGraph.render(FoldedStacks.parse(folded), options));
         } catch (IllegalArgumentException e) {
-            throw new PageError(PageError.UNREADABLE, "The " + kind.id() + " stacks of job " + namespace + "/" + name
+            throw new PageError(PageError.UNREADABLE, "The " + stacks.id() + " stacks of job " + namespace + "/" + name
                     + ", slice " + slice + ", node " + node + " are not folded stacks: " + e.getMessage());
         }
     }

@@ -151,6 +151,29 @@ class WebPagesTest {
     }
 
     @Test
+    void aTriggeredWindowLinksTheFlameGraphOfTheMomentsBeforeTheTrigger() throws Exception {
+        ProfilingJob job = cluster.job("history-ns", "spike", "node-1");
+        NodeProfile window = WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("history-ns", "batch-0", 90)));
+        cluster.write(job, window, Map.of(AgentContract.RESULT_ON_CPU_STACKS_KEY, WebCluster.gzipBase64(ON_CPU),
+                AgentContract.RESULT_HISTORY_STACKS_KEY, WebCluster.gzipBase64("batch;spin_before_spike 40\n")), 0);
+        String slice = AgentContract.sliceLabel(SLICE_1);
+
+        String row = row(get("/ui/jobs/history-ns/spike").body(), "12:00:00");
+        assertThat(cells(row)).contains("5,346 sampleson-CPU \u00b7 before trigger");
+        String href = "/ui/jobs/history-ns/spike/slices/" + slice + "/nodes/node-1/pre-trigger";
+        assertThat(row).contains("class=\"pre-trigger\" href=\"" + href + "\"");
+
+        HttpResponse<String> before = get(href);
+        assertThat(before.statusCode()).isEqualTo(200);
+        assertThat(before.body()).contains("On-CPU flame graph before the trigger: ProfilingJob history-ns/spike",
+                "spin_before_spike").doesNotContain("ngx_process_events");
+        // A window without history (general mode, or nothing kept yet) says so.
+        put(job, "node-1", SLICE_2, ON_CPU, null, 0, WebCluster.app("history-ns", "batch-0", 10));
+        assertNotFound("/ui/jobs/history-ns/spike/slices/" + AgentContract.sliceLabel(SLICE_2) + "/nodes/node-1/pre-trigger",
+                "has no pre-trigger stacks (history-on-cpu.folded.gz)");
+    }
+
+    @Test
     void whatIsNotThereIsA404ThatSaysWhat() throws Exception {
         ProfilingJob job = cluster.job("missing-ns", "cache", "node-1");
         put(job, "node-1", SLICE_1, ON_CPU, null, 0, WebCluster.app("missing-ns", "cache-0", 10));
@@ -164,7 +187,7 @@ class WebPagesTest {
         assertNotFound("/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/off-cpu",
                 "has no off-cpu stacks (off-cpu.folded.gz)");
         assertNotFound("/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/heap",
-                "There is no flame graph &#39;heap&#39;: the kinds are on-cpu and off-cpu.");
+                "There is no flame graph &#39;heap&#39;: the kinds are on-cpu, off-cpu and pre-trigger.");
         assertNotFound("/ui/jobs/missing-ns/cache/slices/not-a-slice/nodes/node-1/on-cpu", "slice not-a-slice");
         assertNotFound("/ui/jobs/Bad_Namespace/cache", "There is no ProfilingJob Bad_Namespace/cache.");
     }

@@ -34,7 +34,7 @@ class WebRenderingTest {
     @Test
     void linksPercentEncodeEverythingButUnreservedCharacters() {
         assertThat(Links.flameGraph("ns", "job", "20261126T120000Z", "ip-10-0-0-1.ec2.internal",
-                dev.ebpf.profiling.api.flamegraph.FlameGraphKind.OFF_CPU))
+                StackSet.OFF_CPU))
                 .isEqualTo("/ui/jobs/ns/job/slices/20261126T120000Z/nodes/ip-10-0-0-1.ec2.internal/off-cpu");
         assertThat(Html.segment("a/b?c#d e\u00e9")).isEqualTo("a%2Fb%3Fc%23d%20e%C3%A9");
         assertThat(Html.text("<a href='x'>\"&\u0007")).isEqualTo("&lt;a href=&#39;x&#39;&gt;&quot;&amp;\uFFFD");
