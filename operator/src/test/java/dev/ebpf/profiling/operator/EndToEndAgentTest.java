@@ -9,13 +9,23 @@ import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ApplicationStatus;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.api.job.TriggerMetric;
+import dev.ebpf.profiling.api.job.TriggerSpec;
+import dev.ebpf.profiling.api.job.TriggerStatus;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +53,9 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     /** This machine's CPUs, read before the test narrows its own affinity (the JVM then reports fewer). */
     private static final int NODE_CPUS = Runtime.getRuntime().availableProcessors();
 
+    @TestHTTPResource("/")
+    URL server;
+
     /** A fresh folder per run (JUnit's @TempDir does not reach Quarkus test instances). */
     private Path dir;
 
@@ -57,10 +70,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
 
     @Test
     void theJobStatusNamesTheBusiestPodFirstWithItsCgroupCpuTime() throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
-        assertThat(AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
-        dir = Files.createTempDirectory("e2e-agent");
+        requireAgent();
         Pod busyPod = cluster.pod(NAMESPACE, "busy", Map.of("app", "demo"), NODE);
         Pod calmPod = cluster.pod(NAMESPACE, "calm", Map.of("app", "demo"), NODE);
         try (PodCgroups busy = cgroupsFor(busyPod, PodCgroups.builder().container());
@@ -88,11 +98,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         spec.runs = 1;
         cluster.job(NAMESPACE, "e2e-job", spec);
 
-        ConfigMap jobConfig = Awaitility.await().atMost(Cluster.WAIT).until(() -> client.configMaps()
-                .inNamespace(NAMESPACE).withName(AgentContract.jobConfigName("e2e-job")).get(), c -> c != null);
-        Path configFile = Files.writeString(dir.resolve(AgentContract.JOB_CONFIG_KEY),
-                jobConfig.getData().get(AgentContract.JOB_CONFIG_KEY));
-        Process agent = startAgent(configFile);
+        Process agent = startAgent("e2e-job");
         try {
             assertThat(agent.waitFor(90, TimeUnit.SECONDS)).as("agent finished its one slice").isTrue();
             assertThat(agent.exitValue()).as("agent exit code; its output: %s", output(agent)).isZero();
@@ -115,6 +121,89 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         assertThat(top.cpuPercent).as("%s pod's CPU%% vs its cpu.stat (%.1f)", busiest, truth).isCloseTo(truth,
                 within(POINTS));
         assertThat(job.getStatus().topApplications).extracting(a -> a.pod).containsOnly("busy", "calm");
+    }
+
+    /**
+     * Trigger mode through both sides of the contract: the real agent arms on the pod's CPU%,
+     * fires when a busy loop starts, and publishes its trigger state and the window with its
+     * pre-trigger history; the operator turns that into the Event, the condition, status.triggers,
+     * the armed node's value and the window as the last slice, and serves the history's flame graph.
+     */
+    @Test
+    void aTriggerFiringOnARealAgentIsRecordedAndItsWindowMerged() throws Exception {
+        requireAgent();
+        String name = "spike-catcher";
+        Pod spikyPod = cluster.pod(NAMESPACE, "spiky", Map.of("app", "spiky"), NODE);
+        try (PodCgroups spiky = cgroupsFor(spikyPod, PodCgroups.builder().container())) {
+            ProfilingJobSpec spec = Cluster.spec(Mode.TRIGGER, Map.of("app", "spiky"));
+            spec.trigger = new TriggerSpec();
+            spec.trigger.metric = TriggerMetric.POD_CPU;
+            // A quarter of one CPU as a share of the node: a busy loop reads four times this.
+            spec.trigger.threshold = Math.round(2500.0 / NODE_CPUS) / 100.0;
+            spec.trigger.forDuration = "2s";
+            spec.duration = "3s";
+            spec.runs = 1;
+            cluster.job(NAMESPACE, name, spec);
+            Process agent = startAgent(name);
+            try {
+                ProfilingJob armed = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.get(NAMESPACE, name),
+                        j -> j.getStatus() != null && j.getStatus().armedNodes != null
+                                && j.getStatus().armedNodes.getFirst().value != null);
+                assertThat(armed.getStatus().armedNodes).singleElement().satisfies(node -> {
+                    assertThat(node.node).isEqualTo(NODE);
+                    assertThat(node.phase).isEqualTo("Armed");
+                    assertThat(node.metric).isEqualTo("pod-cpu");
+                    assertThat(node.value).isLessThan(spec.trigger.threshold);
+                });
+                assertThat(Conditions.find(armed.getStatus().conditions, ProfilingJobStatus.TRIGGERED).orElseThrow()
+                        .getReason()).isEqualTo(TriggerReport.REASON_ARMED);
+
+                spiky.container(0).startBusyLoop();
+                assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as("agent finished its one window").isTrue();
+                assertThat(agent.exitValue()).as("agent exit code; its output: %s", output(agent)).isZero();
+            } finally {
+                agent.destroyForcibly();
+            }
+
+            ProfilingJob done = cluster.await(NAMESPACE, name, j -> j.getStatus().phase == Phase.SUCCEEDED);
+            ProfilingJobStatus status = done.getStatus();
+            TriggerStatus firing = status.triggers.getFirst();
+            assertThat(status.triggers).hasSize(1);
+            assertThat(firing.node).isEqualTo(NODE);
+            assertThat(firing.value).isGreaterThan(spec.trigger.threshold);
+            assertThat(firing.message).startsWith("Triggered: " + NODE + " pod-cpu ");
+            assertThat(firing.result).isEqualTo(status.lastSlice.nodes.getFirst().result);
+            assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(Instant.parse(firing.time)));
+            assertThat(status.topApplications.getFirst().pod).isEqualTo("spiky");
+            assertThat(status.completedSlices).isEqualTo(1);
+            assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED).orElseThrow().getMessage())
+                    .isEqualTo(firing.message);
+            assertThat(Conditions.isTrue(status.conditions, ProfilingJobStatus.DEGRADED)).isFalse();
+            Agents.awaitEvents(client, NAMESPACE, name, events -> assertThat(events)
+                    .containsOnlyOnce("Normal Triggered: " + firing.message));
+
+            HttpResponse<String> history = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    server.toURI().resolve("/ui/jobs/" + NAMESPACE + "/" + name + "/slices/" + status.lastSlice.id
+                            + "/nodes/" + NODE + "/pre-trigger")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+            assertThat(history.body()).contains("before the trigger");
+        }
+    }
+
+    /** Root, kernel BTF and the agent's jar, or the test is skipped (or fails, for the jar); a fresh folder. */
+    private void requireAgent() throws IOException {
+        RequiresRoot.assumeRoot();
+        RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
+        assertThat(AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
+        dir = Files.createTempDirectory("e2e-agent");
+    }
+
+    /** Starts the agent of a job once the operator wrote its config, handing it the config as the kubelet would. */
+    private Process startAgent(String job) throws IOException {
+        ConfigMap jobConfig = Awaitility.await().atMost(Cluster.WAIT).until(() -> client.configMaps()
+                .inNamespace(NAMESPACE).withName(AgentContract.jobConfigName(job)).get(), c -> c != null);
+        return startAgent(Files.writeString(dir.resolve(AgentContract.JOB_CONFIG_KEY),
+                jobConfig.getData().get(AgentContract.JOB_CONFIG_KEY)));
     }
 
     private Process startAgent(Path configFile) throws IOException {
