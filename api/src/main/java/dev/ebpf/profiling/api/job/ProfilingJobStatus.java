@@ -20,6 +20,8 @@ public class ProfilingJobStatus {
     public static final String PROFILING = "Profiling";
     public static final String SUCCEEDED = "Succeeded";
     public static final String DEGRADED = "Degraded";
+    /** Jobs with spec.output.objectStore: True while every node's uploads work. */
+    public static final String UPLOADED = "Uploaded";
 
     @JsonPropertyDescription("The spec generation this status describes.")
     public Long observedGeneration;
@@ -53,4 +55,7 @@ public class ProfilingJobStatus {
 
     @JsonPropertyDescription("The result ConfigMaps of the last slice, one per node, in this namespace.")
     public List<String> results = new ArrayList<>();
+
+    @JsonPropertyDescription("With spec.output.objectStore: each node's upload state and links to its newest objects.")
+    public ObjectStoreStatus objectStore;
 }

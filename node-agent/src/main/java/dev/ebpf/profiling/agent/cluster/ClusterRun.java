@@ -42,9 +42,17 @@ public final class ClusterRun {
     private final CgroupMount mount;
     private final PrintStream log;
     private final AgentMetrics metrics;
+    private final SliceUploads.Settings uploadSettings;
 
     public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
                       AgentMetrics metrics) {
+        this(client, node, configFile, mount, log, metrics, SliceUploads.Settings.DEFAULT);
+    }
+
+    /** @param uploadSettings spool and credentials for jobs with an object store */
+    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
+                      AgentMetrics metrics, SliceUploads.Settings uploadSettings) {
+        this.uploadSettings = uploadSettings;
         this.client = client;
         this.node = node;
         this.configFile = configFile;
@@ -66,6 +74,7 @@ public final class ClusterRun {
         PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
         PodNames podNames = new PodNames(client, node);
         ResultPublisher publisher = new ResultPublisher(client, node);
+        SliceUploads uploads = SliceUploads.open(client, node, config, uploadSettings, metrics, log);
 
         SliceWindow window = firstWindow(config, Instant.now());
         NodeSamplers sampler = null;
@@ -92,6 +101,8 @@ public final class ClusterRun {
                         Duration.ofNanos(System.nanoTime() - analysisStarted));
                 NodeProfile named = result.profile();
                 String name = publisher.publish(config, window.start(), result);
+                uploads = uploadsFor(config, uploads);
+                uploads.submit(config, window.start(), result, name);
                 int pruned = publisher.pruneBeyondRetention(config);
                 published++;
                 log.printf("slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",
@@ -108,10 +119,22 @@ public final class ClusterRun {
                 window = next;
             }
         } finally {
+            uploads.close();
             if (sampler != null) {
                 sampler.close();
             }
         }
+    }
+
+    /** The current uploads, or new ones when the re-read config names another object store (or none). */
+    private SliceUploads uploadsFor(AgentJobConfig config, SliceUploads current) {
+        if (current.sameStoreAs(config)) {
+            return current;
+        }
+        current.close();
+        log.println("object store settings changed: uploading to " + (config.objectStore() == null ? "none"
+                : config.objectStore().endpoint() + " bucket " + config.objectStore().bucket()) + " from now on");
+        return SliceUploads.open(client, node, config, uploadSettings, metrics, log);
     }
 
     private static boolean offCpuRequested(AgentJobConfig config) {
