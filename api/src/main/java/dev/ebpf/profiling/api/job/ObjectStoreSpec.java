@@ -19,8 +19,8 @@ public class ObjectStoreSpec {
     public static final String ENDPOINT = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$";
     /** An S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'. */
     public static final String BUCKET = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
-    /** A key prefix: no leading slash, no empty or '.'/'..' segments. */
-    public static final String PREFIX = "^([A-Za-z0-9!_.*'()-]+/?)*$";
+    /** A key prefix: segments of S3's safe characters joined by '/', no leading slash or empty segment. */
+    public static final String PREFIX = "^([A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?)?$";
 
     @Required
     @Pattern(ENDPOINT)

@@ -20,6 +20,8 @@ import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -159,10 +161,11 @@ public final class SliceUploads implements AutoCloseable {
         if (sink == null) {
             return;
         }
-        newestResult = resultName;
         NodeProfile profile = slice.profile();
         SliceKey key = new SliceKey(config.job().namespace(), config.job().name(), sliceStart, node);
         sink.submit(new SliceObjects(key, json(profile), folded(slice), pprof(slice)));
+        // After the spool has it: a report onto this result then counts this slice as pending.
+        newestResult = resultName;
     }
 
     /** One upload round on the upload thread: fresh credentials, the sink's drain, then the report. */
@@ -185,7 +188,10 @@ public final class SliceUploads implements AutoCloseable {
             logOnce(e.getMessage() + "; keeping the previous credentials");
             return;
         }
-        sink.useCredentials(credentials);
+        if (sink.useCredentials(credentials)) {
+            log.println("object store credentials changed: uploading with access key '"
+                    + credentials.accessKeyId() + "' from now on");
+        }
     }
 
     /** The sink's listener: the slice is in the store, so its result ConfigMap links to the objects. */
@@ -198,12 +204,7 @@ public final class SliceUploads implements AutoCloseable {
     }
 
     private void report(SinkStatus status) {
-        metrics.uploadsPending(status.pendingSlices());
         long dropped = status.dropped().slices();
-        if (dropped > droppedCounted) {
-            metrics.uploadsDropped(dropped - droppedCounted);
-            droppedCounted = dropped;
-        }
         Map<String, String> state = new HashMap<>();
         state.put(AgentContract.ANNOTATION_UPLOAD_STATE, status.state().reason());
         state.put(AgentContract.ANNOTATION_UPLOAD_MESSAGE, oneLine(status.message()));
@@ -225,21 +226,27 @@ public final class SliceUploads implements AutoCloseable {
         }
         toAnnotate.forEach(this::annotate);
         toAnnotate.clear();
+        // Metrics last: what they show is then on the ConfigMaps too.
+        metrics.uploadsPending(status.pendingSlices());
+        if (dropped > droppedCounted) {
+            metrics.uploadsDropped(dropped - droppedCounted);
+            droppedCounted = dropped;
+        }
     }
 
     private void annotate(String name, Map<String, String> annotations) {
         try {
-            client.configMaps().inNamespace(namespace).withName(name).edit(cm -> {
-                if (cm.getMetadata().getAnnotations() == null) {
-                    cm.getMetadata().setAnnotations(new HashMap<>());
-                }
-                cm.getMetadata().getAnnotations().putAll(annotations);
-                return cm;
-            });
+            // A merge patch of the annotations alone: no read first, and nothing else of the result is touched.
+            String patch = ProfileJson.mapper().writeValueAsString(
+                    Map.of("metadata", Map.of("annotations", annotations)));
+            client.configMaps().inNamespace(namespace).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) { // a result pruned beyond the retention has nothing to link
                 logOnce("cannot annotate result " + name + ": " + oneLine(String.valueOf(e.getMessage())));
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -55,17 +55,18 @@ public final class ObjectStoreSink implements AutoCloseable {
 
     /**
      * Uses another key pair from the next upload on (a fixed or rotated Secret); the slices waiting
-     * in the spool go up with it. Equal credentials change nothing.
+     * in the spool go up with it. Equal credentials change nothing; returns whether they changed.
      */
-    public void useCredentials(StoreCredentials credentials) {
+    public boolean useCredentials(StoreCredentials credentials) {
         synchronized (drainLock) {
             if (credentials.equals(config.credentials())) {
-                return;
+                return false;
             }
             S3ObjectStore old = store;
             config = config.withCredentials(credentials);
             store = new S3ObjectStore(config);
             old.close();
+            return true;
         }
     }
 
