@@ -32,7 +32,7 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("Reporting nodes / target nodes, such as 3/3.")
     public String nodes;
 
-    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs) and Degraded.")
+    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded, and Uploaded (jobs with an object store).")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The nodes that run a node agent for this job.")
