@@ -129,6 +129,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         Duration recheck = null;
         if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
             scheduler.removeAll(job); // a finished job keeps its results, never its agents
+            // Its last slices may reach the store after it finished: the links follow them.
+            uploads.update(job, old, status, now, generation, events);
         } else {
             Optional<Refusal> refusal = validator.validate(job.getSpec(), job.getMetadata().getNamespace());
             TargetResolver.Resolution resolution = null;

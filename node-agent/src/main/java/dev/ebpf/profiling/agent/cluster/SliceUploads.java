@@ -43,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The cluster run's second output after the result ConfigMap: each published slice also goes to
@@ -98,6 +99,8 @@ public final class SliceUploads implements AutoCloseable {
     private String lastReportedOn = "";
     private String lastLoggedProblem = "";
     private long droppedCounted;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook = Thread.ofPlatform().unstarted(this::finish);
 
     private SliceUploads() {
         client = null;
@@ -133,6 +136,8 @@ public final class SliceUploads implements AutoCloseable {
         thread.scheduleWithFixedDelay(sink::requestDrain, every, every, TimeUnit.MILLISECONDS);
         // A spool left by a previous run (container restart) goes up without waiting for a slice.
         sink.requestDrain();
+        // The operator deletes a finished job's agent pods: SIGTERM still gets the last slice its try.
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -308,6 +313,18 @@ public final class SliceUploads implements AutoCloseable {
     @Override
     public void close() {
         if (sink == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to: it finishes
+        }
+        finish();
+    }
+
+    private void finish() {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
         try {
