@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class EndToEndUploadTest extends ThreeNodeClusterTest {
 
-    private static final Path AGENT_JAR = Path.of("..", "node-agent", "target", "node-agent.jar");
     private static final String NAMESPACE = "e2e-upload";
     private static final String NODE = "node-1";
     private static final String BUCKET = "profiles";
@@ -43,7 +42,7 @@ class EndToEndUploadTest extends ThreeNodeClusterTest {
     void oneAgentUploadsItsSliceAndTheStatusLinksToTheObjects() throws Exception {
         RequiresRoot.assumeRoot();
         RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
-        assertThat(AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
+        assertThat(AgentProcess.AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
         Path dir = Files.createTempDirectory("e2e-upload");
         try (LocalS3Server s3 = LocalS3Server.start(dir.resolve("s3"))) {
             s3.createBucket(BUCKET);
@@ -117,18 +116,7 @@ class EndToEndUploadTest extends ThreeNodeClusterTest {
     }
 
     private Process startAgent(Path dir, Path configFile, Path credentials) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar",
-                AGENT_JAR.toString(), "run", "--config", configFile.toString(), "--node", NODE,
-                "--spool-dir", dir.resolve("spool").toString(), "--credentials-dir", credentials.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("agent.log").toFile());
-        Map<String, String> env = builder.environment();
-        env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
-        env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
-        env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-        env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
-        env.put("KUBERNETES_NAMESPACE", NAMESPACE);
-        return builder.start();
+        return AgentProcess.start(client, NAMESPACE, NODE, configFile, dir.resolve("agent.log"),
+                "--spool-dir", dir.resolve("spool").toString(), "--credentials-dir", credentials.toString());
     }
 }
