@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sink.CredentialFiles;
 import dev.ebpf.profiling.agent.sink.ObjectStoreConfig;
 import dev.ebpf.profiling.agent.sink.ObjectStoreSink;
+import dev.ebpf.profiling.agent.sink.SinkState;
 import dev.ebpf.profiling.agent.sink.SinkStatus;
 import dev.ebpf.profiling.agent.sink.SliceKey;
 import dev.ebpf.profiling.agent.sink.SliceObjects;
@@ -38,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,6 +66,11 @@ public final class SliceUploads implements AutoCloseable {
 
     /** How long closing waits for a last upload of what is spooled (a finished job's last slice). */
     private static final Duration FINAL_DRAIN = Duration.ofSeconds(20);
+    /**
+     * Stands in while the key files cannot be read (a Secret key removed, a mount not there yet):
+     * the store refuses it, so slices wait in the spool, and the next readable files replace it.
+     */
+    private static final StoreCredentials UNREADABLE = new StoreCredentials("unreadable", "unreadable");
     /** Annotations hold one line; the store's messages are short, a runaway one is cut. */
     private static final int MESSAGE_MAX = 1_000;
 
@@ -99,6 +106,8 @@ public final class SliceUploads implements AutoCloseable {
     private String lastReportedOn = "";
     private String lastLoggedProblem = "";
     private long droppedCounted;
+    /** One line while the key files cannot be read; null when they can. Reported instead of the store's answer. */
+    private volatile String credentialsProblem;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook = Thread.ofPlatform().unstarted(this::finish);
 
@@ -124,7 +133,7 @@ public final class SliceUploads implements AutoCloseable {
         this.namespace = config.job().namespace();
         this.credentialFiles = new CredentialFiles(settings.credentials());
         ObjectStoreConfig storeConfig = new ObjectStoreConfig(URI.create(store.endpoint()), store.bucket(),
-                store.prefix(), store.region(), credentialFiles.read());
+                store.prefix(), store.region(), readCredentials().orElse(UNREADABLE));
         SliceSpool spool = new SliceSpool(settings.spoolRoot().resolve(namespace).resolve(config.job().name()),
                 settings.bounds());
         this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
@@ -186,16 +195,23 @@ public final class SliceUploads implements AutoCloseable {
     }
 
     private void refreshCredentials() {
-        StoreCredentials credentials;
+        readCredentials().ifPresent(credentials -> {
+            if (sink.useCredentials(credentials)) {
+                log.println("object store credentials changed: uploading with access key '"
+                        + credentials.accessKeyId() + "' from now on");
+            }
+        });
+    }
+
+    /** The key pair from the files, or empty (with {@link #credentialsProblem} saying why). */
+    private Optional<StoreCredentials> readCredentials() {
         try {
-            credentials = credentialFiles.read();
+            StoreCredentials credentials = credentialFiles.read();
+            credentialsProblem = null;
+            return Optional.of(credentials);
         } catch (IllegalArgumentException e) {
-            logOnce(e.getMessage() + "; keeping the previous credentials");
-            return;
-        }
-        if (sink.useCredentials(credentials)) {
-            log.println("object store credentials changed: uploading with access key '"
-                    + credentials.accessKeyId() + "' from now on");
+            credentialsProblem = e.getMessage();
+            return Optional.empty();
         }
     }
 
@@ -211,8 +227,11 @@ public final class SliceUploads implements AutoCloseable {
     private void report(SinkStatus status) {
         long dropped = status.dropped().slices();
         Map<String, String> state = new HashMap<>();
-        state.put(AgentContract.ANNOTATION_UPLOAD_STATE, status.state().reason());
-        state.put(AgentContract.ANNOTATION_UPLOAD_MESSAGE, oneLine(status.message()));
+        String problem = credentialsProblem;
+        SinkState sinkState = problem == null ? status.state() : SinkState.BAD_CREDENTIALS;
+        String message = problem == null ? status.message() : problem;
+        state.put(AgentContract.ANNOTATION_UPLOAD_STATE, sinkState.reason());
+        state.put(AgentContract.ANNOTATION_UPLOAD_MESSAGE, oneLine(message));
         state.put(AgentContract.ANNOTATION_UPLOADS_PENDING, Integer.toString(status.pendingSlices()));
         state.put(AgentContract.ANNOTATION_UPLOADS_DROPPED, Long.toString(dropped));
         state.put(AgentContract.ANNOTATION_UPLOADS_DROPPED_REASON, oneLine(status.dropped().lastReason()));
@@ -223,13 +242,17 @@ public final class SliceUploads implements AutoCloseable {
             lastReported = state;
             lastReportedOn = newest;
         }
-        if (!status.message().isEmpty()) {
-            logOnce("object store: " + status.state().reason() + ": " + status.message() + " ("
+        if (!message.isEmpty()) {
+            logOnce("object store: " + sinkState.reason() + ": " + message + " ("
                     + status.pendingSlices() + " slice(s) waiting)");
         } else {
             lastLoggedProblem = "";
         }
-        toAnnotate.forEach(this::annotate);
+        toAnnotate.forEach((name, annotations) -> {
+            if (!annotate(name, annotations) && name.equals(lastReportedOn)) {
+                lastReportedOn = ""; // not written: the next round tries again
+            }
+        });
         toAnnotate.clear();
         // Metrics last: what they show is then on the ConfigMaps too.
         metrics.uploadsPending(status.pendingSlices());
@@ -239,17 +262,21 @@ public final class SliceUploads implements AutoCloseable {
         }
     }
 
-    private void annotate(String name, Map<String, String> annotations) {
+    /** Writes the annotations; false when the API refused (a pruned result counts as done). */
+    private boolean annotate(String name, Map<String, String> annotations) {
         try {
             // A merge patch of the annotations alone: no read first, and nothing else of the result is touched.
             String patch = ProfileJson.mapper().writeValueAsString(
                     Map.of("metadata", Map.of("annotations", annotations)));
             client.configMaps().inNamespace(namespace).withName(name)
                     .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return true;
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) { // a result pruned beyond the retention has nothing to link
-                logOnce("cannot annotate result " + name + ": " + oneLine(String.valueOf(e.getMessage())));
+            if (e.getCode() == 404) { // a result pruned beyond the retention has nothing to link
+                return true;
             }
+            logOnce("cannot annotate result " + name + ": " + oneLine(String.valueOf(e.getMessage())));
+            return false;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -10,6 +10,7 @@ import dev.ebpf.profiling.agent.sink.LocalS3Server;
 import dev.ebpf.profiling.agent.sink.SinkState;
 import dev.ebpf.profiling.agent.sink.SpoolBounds;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
@@ -83,7 +84,11 @@ class ClusterRunUploadTest {
         server.createBucket(BUCKET);
         writeCredentials(LocalS3Server.SECRET_KEY);
 
-        clusterRun(2, new SpoolBounds(50_000_000, 100)).run();
+        // A busy process, so every slice of this node-wide job has samples to check (even on an idle machine).
+        try (StartedProcesses busy = new StartedProcesses()) {
+            busy.add(new ProcessBuilder("sh", "-c", "while :; do :; done").start());
+            clusterRun(2, new SpoolBounds(50_000_000, 100)).run();
+        }
 
         List<ConfigMap> results = results();
         assertThat(results).hasSize(2);
@@ -192,6 +197,22 @@ class ClusterRunUploadTest {
                 .doesNotContainKey(AgentContract.ANNOTATION_OBJECTS);
         assertThat(newestAnnotations().get(AgentContract.ANNOTATION_UPLOAD_MESSAGE)).contains("'profiles' does not exist");
         assertThat(scrape()).contains("ebpf_profiler_uploads_pending{node=\"node-under-test\"} 1.0");
+    }
+
+    @Test
+    void unreadableKeyFilesAreReportedAndTheSliceWaits() throws Exception {
+        server.createBucket(BUCKET); // no credentials directory: the Secret's files are not there
+
+        clusterRun(1, new SpoolBounds(50_000_000, 100)).run();
+
+        assertThat(results()).hasSize(1); // the ConfigMap does not wait for the store
+        assertThat(newestAnnotations()).as("log %s", log)
+                .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.BAD_CREDENTIALS.reason())
+                .containsEntry(AgentContract.ANNOTATION_UPLOADS_PENDING, "1");
+        assertThat(newestAnnotations().get(AgentContract.ANNOTATION_UPLOAD_MESSAGE))
+                .isEqualTo("object store credentials: " + dir.resolve("credentials")
+                        .resolve(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE) + " does not exist");
+        assertThat(server.putOrder()).isEmpty();
     }
 
     private ClusterRun clusterRun(int runs, SpoolBounds bounds) throws IOException {
