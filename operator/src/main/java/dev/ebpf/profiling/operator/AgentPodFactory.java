@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.Profiler;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -46,6 +47,8 @@ public final class AgentPodFactory {
     static final List<String> CAPABILITIES = List.of("BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE");
     static final String CONTAINER = "node-agent";
     private static final String TMP_SIZE = "64Mi";
+    /** Owner read-only: the agent runs as root and nothing else in the pod needs the key pair. */
+    private static final int CREDENTIALS_FILE_MODE = 0400;
 
     private final OperatorConfig.AgentSettings settings;
 
@@ -70,6 +73,7 @@ public final class AgentPodFactory {
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir()
                 .withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
         mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        objectStore(job, volumes, mounts);
 
         Map<String, String> labels = OwnedObjects.labels(job, AgentContract.COMPONENT_AGENT);
         labels.put(AgentContract.LABEL_NODE, AgentContract.labelValue(node));
@@ -122,6 +126,32 @@ public final class AgentPodFactory {
                 .build();
         pod.getMetadata().setAnnotations(Map.of(ANNOTATION_SPEC_HASH, hash(pod)));
         return pod;
+    }
+
+    /**
+     * With an object store: the credentials Secret as two files (mounted, not env, so a fixed
+     * Secret reaches the running agent; see {@link AgentContract#CREDENTIALS_MOUNT_PATH}) and an
+     * emptyDir for the spool, which outlives container restarts.
+     */
+    private static void objectStore(ProfilingJob job, List<Volume> volumes, List<VolumeMount> mounts) {
+        ObjectStoreSpec store = job.getSpec().output == null ? null : job.getSpec().output.objectStore;
+        if (store == null) {
+            return;
+        }
+        ObjectStoreSpec.CredentialsSecret secret = store.credentialsSecret;
+        volumes.add(new VolumeBuilder().withName("object-store-credentials").withNewSecret()
+                .withSecretName(secret.name)
+                .addNewItem().withKey(secret.effectiveAccessKeyIdKey())
+                    .withPath(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE).endItem()
+                .addNewItem().withKey(secret.effectiveSecretAccessKeyKey())
+                    .withPath(AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE).endItem()
+                .withDefaultMode(CREDENTIALS_FILE_MODE)
+                .endSecret().build());
+        mounts.add(new VolumeMountBuilder().withName("object-store-credentials")
+                .withMountPath(AgentContract.CREDENTIALS_MOUNT_PATH).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder().withName("spool").withNewEmptyDir()
+                .withSizeLimit(new Quantity(AgentContract.SPOOL_VOLUME_SIZE)).endEmptyDir().build());
+        mounts.add(new VolumeMountBuilder().withName("spool").withMountPath(AgentContract.SPOOL_MOUNT_PATH).build());
     }
 
     private static void hostPath(List<Volume> volumes, List<VolumeMount> mounts, String name, String path) {

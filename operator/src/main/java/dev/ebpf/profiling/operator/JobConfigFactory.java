@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.TriggerSpec;
@@ -35,7 +36,7 @@ public final class JobConfigFactory {
                 spec.mode, spec.effectiveProfilers(), spec.effectiveFrequencyHz(), spec.cpus,
                 SpecDuration.parse("duration", spec.effectiveDuration()).toSeconds(), interval,
                 spec.runs, spec.effectiveTop(), spec.effectiveRetention(), spec.nodeWide(), pods,
-                trigger(spec.trigger));
+                trigger(spec.trigger), objectStore(spec.output == null ? null : spec.output.objectStore));
     }
 
     public static ConfigMap configMap(ProfilingJob job, AgentJobConfig config) {
@@ -54,6 +55,15 @@ public final class JobConfigFactory {
                 .endMetadata()
                 .withData(Map.of(AgentContract.JOB_CONFIG_KEY, json))
                 .build();
+    }
+
+    /** The store without its Secret: the agent reads the key pair from the files its pod mounts. */
+    private static AgentJobConfig.ObjectStore objectStore(ObjectStoreSpec store) {
+        if (store == null) {
+            return null;
+        }
+        return new AgentJobConfig.ObjectStore(store.endpoint, store.bucket, store.effectivePrefix(),
+                store.effectiveRegion());
     }
 
     private static AgentJobConfig.TriggerConfig trigger(TriggerSpec trigger) {

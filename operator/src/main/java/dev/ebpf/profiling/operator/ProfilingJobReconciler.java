@@ -45,6 +45,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
     private final KubernetesClient client;
     private final SpecValidator validator;
+    private final CredentialsSecretCheck credentialsSecrets;
+    private final UploadStatus uploads;
     private final TargetResolver resolver;
     private final AgentScheduler scheduler;
     private final ResultAggregator aggregator;
@@ -56,6 +58,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
         this.client = client;
         this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
+        this.credentialsSecrets = new CredentialsSecretCheck(client);
+        this.uploads = new UploadStatus(client);
         this.resolver = new TargetResolver(client);
         this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
                 new AgentRbac(client, config.agent()));
@@ -127,15 +131,21 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         Duration recheck = null;
         if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
             scheduler.removeAll(job); // a finished job keeps its results, never its agents
+            // Its last slices may reach the store after it finished: the links follow them.
+            uploads.update(job, old, status, now, generation, events);
         } else {
             Optional<Refusal> refusal = validator.validate(job.getSpec(), job.getMetadata().getNamespace());
             TargetResolver.Resolution resolution = null;
+            if (refusal.isEmpty()) {
+                refusal = credentialsSecrets.check(job);
+            }
             if (refusal.isEmpty()) {
                 resolution = resolver.resolve(job);
                 refusal = Optional.ofNullable(resolution.refusal());
             }
             if (refusal.isPresent()) {
                 refuse(job, refusal.get(), old, status, now, generation, events);
+                recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
                 recheck = run(job, resolution.targets(), old, status, now, generation, events);
             }
@@ -204,6 +214,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
         degraded(collected, choice, old, status, now, generation, events);
+        uploads.update(job, old, status, now, generation, events);
 
         if (status.lastSlice == null) {
             Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "WaitingForFirstSlice",

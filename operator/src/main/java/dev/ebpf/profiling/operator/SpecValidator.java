@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
@@ -64,6 +65,7 @@ public final class SpecValidator {
             throw refuse("FilterEmpty", "mode filter needs a selector, cpus, or both");
         }
         checkTrigger(spec);
+        checkObjectStore(spec.output == null ? null : spec.output.objectStore);
         if (spec.nodeWide() && !nodeWideNamespaces.contains(namespace)) {
             throw refuse("NodeWideNotAllowed", "a job without selector profiles every process on its nodes; namespace "
                     + namespace + " is not among the namespaces allowed to (Helm value nodeWideNamespaces: "
@@ -101,6 +103,29 @@ public final class SpecValidator {
         if (forDuration.compareTo(SHORTEST_SLICE) < 0 || cooldown.compareTo(SHORTEST_SLICE) < 0) {
             throw refuse("TriggerInvalid", "trigger.for " + trigger.effectiveFor() + " and trigger.cooldown "
                     + trigger.effectiveCooldown() + " must be at least 1s: the metric is read once a second");
+        }
+    }
+
+    /** The CRD's patterns again, for clusters with an older CRD. The Secret itself is {@link CredentialsSecretCheck}'s. */
+    private static void checkObjectStore(ObjectStoreSpec store) {
+        if (store == null) {
+            return;
+        }
+        String reason = "ObjectStoreInvalid";
+        if (store.endpoint == null || !store.endpoint.matches(ObjectStoreSpec.ENDPOINT)) {
+            throw refuse(reason, "objectStore.endpoint must be an http or https URL such as http://minio.storage:9000,"
+                    + " not " + store.endpoint);
+        }
+        if (store.bucket == null || !store.bucket.matches(ObjectStoreSpec.BUCKET)) {
+            throw refuse(reason, "objectStore.bucket must be an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-'), not "
+                    + store.bucket);
+        }
+        if (store.prefix != null && !store.prefix.matches(ObjectStoreSpec.PREFIX)) {
+            throw refuse(reason, "objectStore.prefix '" + store.prefix + "' is not a key prefix (no leading '/',"
+                    + " no empty segments)");
+        }
+        if (store.credentialsSecret == null || store.credentialsSecret.name == null) {
+            throw refuse(reason, "objectStore.credentialsSecret.name is required: the Secret with the access key pair");
         }
     }
 

@@ -61,10 +61,11 @@ class ChartTest {
         JsonNode nodeWide = one(objects, "ClusterRoleBinding", "ebpf-profiler-agent-node-wide");
         assertThat(StreamSupport.stream(nodeWide.path("subjects").spliterator(), false).map(s -> s.path("namespace").asText()))
                 .containsExactly("ops", "monitoring");
-        // The operator may do what it does: status, agent pods, configs and results, events, agent RBAC.
+        // The operator may do what it does: status, agent pods, configs and results, events, agent RBAC,
+        // and get (only get) the object-store credentials Secret it checks.
         JsonNode operatorRole = one(objects, "ClusterRole", "ebpf-profiler-operator");
         assertThat(operatorRole.path("rules").toString()).contains("profilingjobs/status", "\"create\"", "\"delete\"",
-                "\"nodes\"", "\"events\"", "\"serviceaccounts\"", "\"rolebindings\"", "\"bind\"");
+                "\"nodes\"", "\"events\"", "\"serviceaccounts\"", "\"rolebindings\"", "\"bind\"", "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}");
     }
 
     @Test

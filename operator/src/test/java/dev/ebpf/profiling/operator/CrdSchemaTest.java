@@ -96,7 +96,17 @@ class CrdSchemaTest {
                 bad("trigger", Map.of("metric", "node-sys", "threshold", 101), "maximum"),
                 bad("trigger", Map.of("threshold", 50), "required"),
                 bad("trigger", Map.of("metric", "disk", "threshold", 50), "enum"),
-                bad("selector", "app=web", "type"));
+                bad("selector", "app=web", "type"),
+                bad("output", Map.of("objectStore", Map.of("bucket", "b1b", "credentialsSecret", Map.of("name", "s"))),
+                        "required"),
+                bad("output", Map.of("objectStore", store("ftp://store:21", "profiles")), "pattern"),
+                bad("output", Map.of("objectStore", store("http://minio:9000", "Profiles_Bucket")), "pattern"),
+                bad("output", Map.of("objectStore", Map.of("endpoint", "http://minio:9000", "bucket", "profiles")),
+                        "required"));
+    }
+
+    private static Map<String, Object> store(String endpoint, String bucket) {
+        return Map.of("endpoint", endpoint, "bucket", bucket, "credentialsSecret", Map.of("name", "s3-keys"));
     }
 
     @ParameterizedTest(name = "{0}: {1}")

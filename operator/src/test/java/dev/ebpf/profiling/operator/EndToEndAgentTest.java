@@ -46,7 +46,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class EndToEndAgentTest extends ThreeNodeClusterTest {
 
-    private static final Path AGENT_JAR = Path.of("..", "node-agent", "target", "node-agent.jar");
     private static final String NAMESPACE = "e2e";
     private static final String NODE = "node-1";
     private static final double POINTS = 3.0;
@@ -194,7 +193,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     private void requireAgent() throws IOException {
         RequiresRoot.assumeRoot();
         RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
-        assertThat(AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
+        assertThat(AgentProcess.AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
         dir = Files.createTempDirectory("e2e-agent");
     }
 
@@ -207,20 +206,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     }
 
     private Process startAgent(Path configFile) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Started from this JVM while it is pinned, the agent inherits its CPU.
-        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar",
-                AGENT_JAR.toString(), "run", "--config", configFile.toString(), "--node", NODE)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("agent.log").toFile());
-        // The agent finds the API server as in a pod, but through these settings instead.
-        Map<String, String> env = builder.environment();
-        env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
-        env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
-        env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-        env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
-        env.put("KUBERNETES_NAMESPACE", NAMESPACE);
-        return builder.start();
+        return AgentProcess.start(client, NAMESPACE, NODE, configFile, dir.resolve("agent.log"));
     }
 
     private String output(Process agent) throws IOException {

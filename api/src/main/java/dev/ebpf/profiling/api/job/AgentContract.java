@@ -61,6 +61,40 @@ public final class AgentContract {
     /** Set on a result ConfigMap when the agent dropped its coldest stacks to stay under 1 MiB: how many. */
     public static final String ANNOTATION_TRUNCATED_STACKS = "profiling.ebpf.dev/truncated-stacks";
 
+    /**
+     * Object store ({@code spec.output.objectStore}): the agent pod mounts the credentials Secret here
+     * as two files. A mounted Secret, not environment variables: the kubelet refreshes the files
+     * when the Secret is fixed, so the running agent picks up the new key pair and uploads its
+     * spool, where env would need a new pod (and a new pod starts with an empty spool).
+     */
+    public static final String CREDENTIALS_MOUNT_PATH = "/etc/node-agent-credentials";
+    public static final String CREDENTIALS_ACCESS_KEY_ID_FILE = "accessKeyId";
+    public static final String CREDENTIALS_SECRET_ACCESS_KEY_FILE = "secretAccessKey";
+    /** Where slices wait for the object store: an emptyDir of {@link #SPOOL_VOLUME_SIZE}, so container restarts keep it. */
+    public static final String SPOOL_MOUNT_PATH = "/var/spool/node-agent";
+    public static final String SPOOL_VOLUME_SIZE = "256Mi";
+    /** The spool's bounds; below the volume's size so the kubelet never evicts the pod for it. */
+    public static final long SPOOL_MAX_BYTES = 192L * 1024 * 1024;
+    public static final int SPOOL_MAX_SLICES = 1000;
+
+    /**
+     * Set on a result ConfigMap once its slice is in the object store: the {@code s3://bucket/key}
+     * URIs of its objects (profile JSON, folded stacks, pprof), comma-separated.
+     */
+    public static final String ANNOTATION_OBJECTS = "profiling.ebpf.dev/objects";
+    /**
+     * Kept current by the agent on its newest result ConfigMap: the upload state as a condition
+     * reason ({@link #UPLOAD_STATE_OK} or why not), a one-line message, the slices waiting in the
+     * spool, and the slices the spool bound dropped (with the last one's reason).
+     */
+    public static final String ANNOTATION_UPLOAD_STATE = "profiling.ebpf.dev/upload-state";
+    public static final String ANNOTATION_UPLOAD_MESSAGE = "profiling.ebpf.dev/upload-message";
+    public static final String ANNOTATION_UPLOADS_PENDING = "profiling.ebpf.dev/uploads-pending";
+    public static final String ANNOTATION_UPLOADS_DROPPED = "profiling.ebpf.dev/uploads-dropped";
+    public static final String ANNOTATION_UPLOADS_DROPPED_REASON = "profiling.ebpf.dev/uploads-dropped-reason";
+    /** The upload state when the last upload worked (or none was needed yet). */
+    public static final String UPLOAD_STATE_OK = "Uploaded";
+
     /** Kubernetes caps a ConfigMap at 1 MiB; the agent keeps its result below this, leaving room for metadata. */
     public static final int RESULT_MAX_BYTES = 1_000_000;
 

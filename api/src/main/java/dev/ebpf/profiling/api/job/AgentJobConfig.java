@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.api.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
@@ -30,9 +31,16 @@ import java.util.List;
  *                        {@code node} is its own (env {@link AgentContract#ENV_NODE_NAME}) and
  *                        filters to their cgroups in the kernel
  * @param trigger         trigger mode's settings; else null
+ * @param objectStore     where the agent also uploads each slice ({@code spec.output.objectStore}
+ *                        without the Secret: the credentials are files the pod mounts at
+ *                        {@link AgentContract#CREDENTIALS_MOUNT_PATH}); else null. Left out of the
+ *                        JSON when null, so agents of the same schema without this field still read
+ *                        jobs that do not upload, and refuse (unknown field) the jobs that do rather
+ *                        than silently not upload.
  */
 @JsonPropertyOrder({"schemaVersion", "job", "mode", "profilers", "frequencyHz", "cpus", "durationSeconds",
-    "intervalSeconds", "runs", "top", "retention", "nodeWide", "pods", "trigger"})
+    "intervalSeconds", "runs", "top", "retention", "nodeWide", "pods", "trigger",
+    "objectStore"})
 public record AgentJobConfig(
         int schemaVersion,
         JobRef job,
@@ -47,7 +55,8 @@ public record AgentJobConfig(
         int retention,
         boolean nodeWide,
         List<SelectedPod> pods,
-        TriggerConfig trigger) {
+        TriggerConfig trigger,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ObjectStore objectStore) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -62,5 +71,16 @@ public record AgentJobConfig(
     /** Trigger mode: fire when {@code metric} stays above {@code threshold} percent for {@code forSeconds}. */
     public record TriggerConfig(TriggerMetric metric, Integer cpu, double threshold, long forSeconds,
                                 long cooldownSeconds) {
+    }
+
+    /**
+     * The object store of {@code spec.output.objectStore}, resolved (region and prefix defaulted).
+     *
+     * @param endpoint the S3 endpoint URL
+     * @param bucket   an existing bucket
+     * @param prefix   the key prefix; empty for none
+     * @param region   the signing region
+     */
+    public record ObjectStore(String endpoint, String bucket, String prefix, String region) {
     }
 }

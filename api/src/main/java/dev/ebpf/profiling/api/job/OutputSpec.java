@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
-/** Where results go. Object-store settings are issue 5. */
+/** Where results go: result ConfigMaps always, and an S3-compatible object store when {@code objectStore} is set. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class OutputSpec {
 
@@ -17,6 +17,9 @@ public class OutputSpec {
     @Default("" + DEFAULT_RETENTION)
     @JsonPropertyDescription("How many slices of result ConfigMaps to keep per node; older ones are deleted.")
     public Integer retention;
+
+    @JsonPropertyDescription("Also write each node's slice (profile JSON, folded stacks, pprof) to this S3-compatible store.")
+    public ObjectStoreSpec objectStore;
 
     public int effectiveRetention() {
         return retention == null ? DEFAULT_RETENTION : retention;

@@ -22,6 +22,8 @@ public class ProfilingJobStatus {
     public static final String DEGRADED = "Degraded";
     /** Trigger mode: True with the latest firing's message; False while no node has fired yet. */
     public static final String TRIGGERED = "Triggered";
+    /** Jobs with spec.output.objectStore: True while every node's uploads work. */
+    public static final String UPLOADED = "Uploaded";
 
     /** Firings kept in {@link #triggers}. */
     public static final int TRIGGERS_KEPT = 10;
@@ -35,7 +37,8 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("Reporting nodes / target nodes, such as 3/3.")
     public String nodes;
 
-    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded and Triggered (trigger mode).")
+    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded, Triggered (trigger mode)"
+            + " and Uploaded (jobs with an object store).")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The nodes that run a node agent for this job.")
@@ -64,4 +67,7 @@ public class ProfilingJobStatus {
 
     @JsonPropertyDescription("Trigger mode: each target node's trigger phase and the metric's latest value.")
     public List<ArmedNodeStatus> armedNodes;
+
+    @JsonPropertyDescription("With spec.output.objectStore: each node's upload state and links to its newest objects.")
+    public ObjectStoreStatus objectStore;
 }

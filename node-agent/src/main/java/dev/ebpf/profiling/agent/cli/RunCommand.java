@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cli;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.cluster.ClusterRun;
+import dev.ebpf.profiling.agent.cluster.SliceUploads;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpoint;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpointException;
@@ -21,7 +22,9 @@ import java.util.Set;
 final class RunCommand {
 
     static final String USAGE = "usage: node-agent run [--config " + defaultConfig() + "] [--node $"
-            + AgentContract.ENV_NODE_NAME + "] [--metrics-port $" + AgentContract.ENV_METRICS_PORT + " (0 = off)]";
+            + AgentContract.ENV_NODE_NAME + "] [--metrics-port $" + AgentContract.ENV_METRICS_PORT + " (0 = off)]"
+            + " [--spool-dir " + AgentContract.SPOOL_MOUNT_PATH + "] [--credentials-dir "
+            + AgentContract.CREDENTIALS_MOUNT_PATH + "]";
 
     private RunCommand() {
     }
@@ -30,8 +33,14 @@ final class RunCommand {
         Path config = defaultConfig();
         String node = System.getenv(AgentContract.ENV_NODE_NAME);
         String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
+        SliceUploads.Settings uploads = SliceUploads.Settings.DEFAULT;
         for (OptionTokens.Option option : OptionTokens.split(args, Set.of())) {
             switch (option.name()) {
+                // Outside a pod (or in tests) the spool and the key pair files live elsewhere.
+                case "--spool-dir" -> uploads = new SliceUploads.Settings(Path.of(option.value()), uploads.bounds(),
+                        uploads.credentials(), uploads.drainInterval());
+                case "--credentials-dir" -> uploads = new SliceUploads.Settings(uploads.spoolRoot(), uploads.bounds(),
+                        Path.of(option.value()), uploads.drainInterval());
                 case "--config" -> config = Path.of(option.value());
                 case "--node" -> node = option.value();
                 case "--metrics-port" -> metricsPort = option.value();
@@ -47,7 +56,7 @@ final class RunCommand {
         // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
              KubernetesClient client = new KubernetesClientBuilder().build()) {
-            new ClusterRun(client, node, config, CgroupMount.findUnified(), out, metrics).run();
+            new ClusterRun(client, node, config, CgroupMount.findUnified(), out, metrics, uploads).run();
         } catch (MetricsEndpointException e) {
             throw new BpfException(e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -40,9 +40,17 @@ public final class ClusterRun {
     private final CgroupMount mount;
     private final PrintStream log;
     private final AgentMetrics metrics;
+    private final SliceUploads.Settings uploadSettings;
 
     public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
                       AgentMetrics metrics) {
+        this(client, node, configFile, mount, log, metrics, SliceUploads.Settings.DEFAULT);
+    }
+
+    /** @param uploadSettings spool and credentials for jobs with an object store */
+    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
+                      AgentMetrics metrics, SliceUploads.Settings uploadSettings) {
+        this.uploadSettings = uploadSettings;
         this.client = client;
         this.node = node;
         this.configFile = configFile;
@@ -59,16 +67,19 @@ public final class ClusterRun {
         SliceAnalysis analysis = new SliceAnalysis(analyzer, new PodNames(client, node), metrics);
         PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
         ResultPublisher publisher = new ResultPublisher(client, node);
-        if (config.mode() == Mode.TRIGGER) {
-            new TriggerRun(client, node, configFile, log, metrics, analysis, podCgroups, publisher).run(config);
-        } else {
-            runSlices(config, analysis, podCgroups, publisher);
+        try (JobUploads uploads = new JobUploads(client, node, config, uploadSettings, metrics, log)) {
+            if (config.mode() == Mode.TRIGGER) {
+                new TriggerRun(client, node, configFile, log, metrics, analysis, podCgroups, publisher, uploads)
+                        .run(config);
+            } else {
+                runSlices(config, analysis, podCgroups, publisher, uploads);
+            }
         }
     }
 
     /** General and filter mode: one slice per window, windows aligned to the wall clock. */
     private void runSlices(AgentJobConfig config, SliceAnalysis analysis, PodCgroupIndex podCgroups,
-                           ResultPublisher publisher) {
+                           ResultPublisher publisher, JobUploads uploads) {
         CpuList cpus = cpus(config);
         SliceWindow window = firstWindow(config, Instant.now());
         NodeSamplers sampler = null;
@@ -89,6 +100,7 @@ public final class ClusterRun {
                 SliceResult result = analysis.cutAndAnalyze(sampler, config);
                 NodeProfile named = result.profile();
                 String name = publisher.publish(config, window.start(), result);
+                uploads.submit(config, window.start(), result, name);
                 int pruned = publisher.pruneBeyondRetention(config);
                 published++;
                 log.printf("slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",

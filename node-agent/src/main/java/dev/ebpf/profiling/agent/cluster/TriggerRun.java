@@ -64,6 +64,7 @@ final class TriggerRun {
     private final SliceAnalysis analysis;
     private final PodCgroupIndex podCgroups;
     private final ResultPublisher publisher;
+    private final JobUploads uploads;
     private final InstantSource clock = InstantSource.system();
     private final BlockingQueue<Fired> firings = new LinkedBlockingQueue<>();
     private final SliceRing<SliceResult> ring = new SliceRing<>(
@@ -72,7 +73,7 @@ final class TriggerRun {
     private volatile List<Path> selectedPodCgroups = List.of();
 
     TriggerRun(KubernetesClient client, String node, Path configFile, PrintStream log, AgentMetrics metrics,
-               SliceAnalysis analysis, PodCgroupIndex podCgroups, ResultPublisher publisher) {
+               SliceAnalysis analysis, PodCgroupIndex podCgroups, ResultPublisher publisher, JobUploads uploads) {
         this.client = client;
         this.node = node;
         this.configFile = configFile;
@@ -81,6 +82,7 @@ final class TriggerRun {
         this.analysis = analysis;
         this.podCgroups = podCgroups;
         this.publisher = publisher;
+        this.uploads = uploads;
     }
 
     /** Runs until the job's {@code runs} windows are published (forever when it has none) or the thread is interrupted. */
@@ -133,6 +135,7 @@ final class TriggerRun {
 
                 SliceResult window = profileWindow(config, cpus, firing);
                 publisher.publish(config, firing.at(), window, before);
+                uploads.submit(config, firing.at(), window, result);
                 int pruned = publisher.pruneBeyondRetention(config);
                 windows++;
                 NodeProfile profile = window.profile();

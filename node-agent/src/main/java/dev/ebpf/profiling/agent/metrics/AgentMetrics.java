@@ -44,6 +44,7 @@ public final class AgentMetrics {
     private final Histogram symbolizeSeconds;
     private final Counter triggersFired;
     private final Gauge uploadsPending;
+    private final Counter uploadsDropped;
     private final ApplicationCpu applicationCpu;
 
     /** @param node this agent's node, the {@code node} label of what is not read from a slice */
@@ -66,6 +67,9 @@ public final class AgentMetrics {
         uploadsPending = Gauge.builder().name(PREFIX + "uploads_pending")
                 .help("Slices spooled locally and not yet in the object store")
                 .labelNames(NODE).register(registry);
+        uploadsDropped = Counter.builder().name(PREFIX + "uploads_dropped")
+                .help("Slices the local spool's bound dropped before the object store took them")
+                .labelNames(NODE).withoutExemplars().register(registry);
         applicationCpu = new ApplicationCpu(Gauge.builder().name(PREFIX + "application_cpu_percent")
                 .help("CPU% of each top application in the newest slice:"
                         + " samples / (frequency x seconds x selected CPUs) x 100")
@@ -104,6 +108,11 @@ public final class AgentMetrics {
     /** Slices waiting in the local spool for the object store, after each submit or drain. */
     public void uploadsPending(int slices) {
         uploadsPending.labelValues(node).set(slices);
+    }
+
+    /** The spool's bound dropped this many more slices. */
+    public void uploadsDropped(long slices) {
+        uploadsDropped.labelValues(node).inc(slices);
     }
 
     /** Writes every metric in the Prometheus text format (version 0.0.4). */

@@ -23,19 +23,51 @@ public final class ObjectStoreSink implements AutoCloseable {
     private record Outcome(SinkState state, String message, long uploadedSlices, List<String> lastUploadedUris) {
     }
 
-    private final ObjectStoreConfig config;
-    private final S3ObjectStore store;
+    /** Told about each slice once all its objects are in the store (on the uploader's thread). */
+    @FunctionalInterface
+    public interface UploadListener {
+        UploadListener NONE = (slicePath, uris) -> { };
+
+        void uploaded(String slicePath, List<String> uris);
+    }
+
     private final SliceSpool spool;
     private final Executor uploader;
+    private final UploadListener listener;
+    /** Replaced together with {@link #store} under {@link #drainLock} when the credentials change. */
+    private volatile ObjectStoreConfig config;
+    private S3ObjectStore store;
     private final AtomicBoolean drainQueued = new AtomicBoolean();
     private final Object drainLock = new Object();
     private volatile Outcome outcome = new Outcome(SinkState.READY, "", 0, List.of());
 
     public ObjectStoreSink(ObjectStoreConfig config, SliceSpool spool, Executor uploader) {
+        this(config, spool, uploader, UploadListener.NONE);
+    }
+
+    public ObjectStoreSink(ObjectStoreConfig config, SliceSpool spool, Executor uploader, UploadListener listener) {
         this.config = config;
         this.store = new S3ObjectStore(config);
         this.spool = spool;
         this.uploader = uploader;
+        this.listener = listener;
+    }
+
+    /**
+     * Uses another key pair from the next upload on (a fixed or rotated Secret); the slices waiting
+     * in the spool go up with it. Equal credentials change nothing; returns whether they changed.
+     */
+    public boolean useCredentials(StoreCredentials credentials) {
+        synchronized (drainLock) {
+            if (credentials.equals(config.credentials())) {
+                return false;
+            }
+            S3ObjectStore old = store;
+            config = config.withCredentials(credentials);
+            store = new S3ObjectStore(config);
+            old.close();
+            return true;
+        }
     }
 
     /** Spools the slice and asks the uploader to drain. Never loses the slice silently. */
@@ -82,6 +114,7 @@ public final class ObjectStoreSink implements AutoCloseable {
                     return status();
                 }
                 spool.uploaded(slice);
+                listener.uploaded(slice.slicePath(), List.copyOf(uris));
                 outcome = new Outcome(SinkState.READY, "", outcome.uploadedSlices() + 1, List.copyOf(uris));
             }
         }

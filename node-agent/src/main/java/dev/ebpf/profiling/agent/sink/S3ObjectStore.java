@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -65,9 +66,26 @@ public final class S3ObjectStore implements AutoCloseable {
         } catch (S3Exception e) {
             throw classify(e, object.key());
         } catch (SdkClientException e) {
-            throw new StoreException(SinkState.STORE_UNREACHABLE, "object store " + config.endpoint()
-                    + " is unreachable: " + rootMessage(e), e);
+            throw diagnose(e, object.key());
         }
+    }
+
+    /**
+     * A put that failed without an S3 answer. Some stores (s3proxy among them) answer a put into a
+     * missing bucket or with a bad signature before reading the body and close the connection, so
+     * the client only sees "error writing request body". A bodiless HEAD of the bucket then gets
+     * the real answer; if it gets none either, the store is unreachable.
+     */
+    private StoreException diagnose(SdkClientException failure, String key) {
+        try {
+            client.headBucket(HeadBucketRequest.builder().bucket(config.bucket()).build());
+        } catch (S3Exception e) {
+            return classify(e, key);
+        } catch (SdkClientException e) {
+            // unreachable for the HEAD as well: fall through
+        }
+        return new StoreException(SinkState.STORE_UNREACHABLE, "object store " + config.endpoint()
+                + " is unreachable: " + rootMessage(failure), failure);
     }
 
     /** {@code s3://bucket/key}, the form the status links with. */

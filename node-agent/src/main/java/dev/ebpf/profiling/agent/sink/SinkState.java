@@ -1,12 +1,14 @@
 package dev.ebpf.profiling.agent.sink;
 
+import dev.ebpf.profiling.api.job.AgentContract;
+
 /**
  * The object store sink's health, in a form the agent can put into a Kubernetes condition: each
  * state has a CamelCase {@link #reason()}.
  */
 public enum SinkState {
     /** The last upload worked (or nothing has been tried yet) and nothing is stuck. */
-    READY("Uploaded"),
+    READY(AgentContract.UPLOAD_STATE_OK),
     /** The store could not be reached (connection refused, timeout, DNS); slices wait in the spool. */
     STORE_UNREACHABLE("ObjectStoreUnreachable"),
     /** The store rejected the access key or the signature; slices wait until the Secret is fixed. */

@@ -96,7 +96,7 @@ public final class ArmedTriggerBenchmark {
                                          AgentJobConfig.TriggerConfig trigger) {
         return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef("bench", job, job + "-uid"),
                 mode, List.of(Profiler.ON_CPU), 99, null, durationSeconds, intervalSeconds, null, 10, 3, true,
-                List.of(), trigger);
+                List.of(), trigger, null);
     }
 
     private static Cost measure(String what, String api, Path dir, AgentJobConfig config, Duration measured)

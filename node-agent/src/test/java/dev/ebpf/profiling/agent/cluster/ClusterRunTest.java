@@ -63,7 +63,7 @@ class ClusterRunTest {
                     List.of(Profiler.ON_CPU, Profiler.OFF_CPU),
                     99, null, 2, null, 3, 10, 2, false,
                     List.of(ApiPods.selected(webPod, NODE), new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far",
-                            "another-node")), null);
+                            "another-node")), null, null);
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -127,7 +127,7 @@ class ClusterRunTest {
             AgentJobConfig config = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
                     new AgentJobConfig.JobRef("web", "empty-job", "e-uid"), Mode.FILTER, List.of(Profiler.ON_CPU),
                     99, null, 1, null, 1, 10, 5, false,
-                    List.of(new AgentJobConfig.SelectedPod("not-on-this-node", "web", "far", "another-node")), null);
+                    List.of(new AgentJobConfig.SelectedPod("not-on-this-node", "web", "far", "another-node")), null, null);
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
 

@@ -35,7 +35,7 @@ class ResultPublisherTest {
 
     private static AgentJobConfig config(int retention) {
         return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef("web", "big", "uid-1"),
-                Mode.FILTER, List.of(Profiler.ON_CPU), 99, null, 10, null, null, 10, retention, false, List.of(), null);
+                Mode.FILTER, List.of(Profiler.ON_CPU), 99, null, 10, null, null, 10, retention, false, List.of(), null, null);
     }
 
     private static NodeProfile profile(Instant start) {

@@ -173,7 +173,7 @@ class TriggerRunTest {
                                          List<AgentJobConfig.SelectedPod> pods, AgentJobConfig.TriggerConfig trigger) {
         return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef(NAMESPACE, job, job + "-uid"),
                 Mode.TRIGGER, List.of(Profiler.ON_CPU), 99, null, durationSeconds, null, runs, 10, 5, false, pods,
-                trigger);
+                trigger, null);
     }
 
     /** The agent's run on a thread of its own, as {@code node-agent run} would do it. */

@@ -35,7 +35,7 @@ class TriggerStateReporterTest {
     private static final AgentJobConfig CONFIG = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
             new AgentJobConfig.JobRef("ops", "sys-spike", "spike-uid"), Mode.TRIGGER, List.of(Profiler.ON_CPU), 99,
             null, 10, null, null, 10, 5, true, List.of(),
-            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300));
+            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300), null);
 
     KubernetesClient client;
 

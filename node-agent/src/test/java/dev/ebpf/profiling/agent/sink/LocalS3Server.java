@@ -24,11 +24,11 @@ import org.jclouds.blobstore.util.ForwardingBlobStore;
  * AWS signature auth, and a record of the order in which objects were put. It can be stopped and
  * started again on the same port with the same data, to play an outage.
  */
-final class LocalS3Server implements AutoCloseable {
+public final class LocalS3Server implements AutoCloseable {
 
-    static final String ACCESS_KEY = "test-access-key";
-    static final String SECRET_KEY = "test-secret-key";
-    static final String REGION = "us-east-1";
+    public static final String ACCESS_KEY = "test-access-key";
+    public static final String SECRET_KEY = "test-secret-key";
+    public static final String REGION = "us-east-1";
 
     private final BlobStoreContext context;
     private final BlobStore backend;
@@ -44,7 +44,7 @@ final class LocalS3Server implements AutoCloseable {
     }
 
     /** Starts a server on a free port, storing under {@code dataDirectory}. */
-    static LocalS3Server start(Path dataDirectory) {
+    public static LocalS3Server start(Path dataDirectory) {
         try {
             Files.createDirectories(dataDirectory);
         } catch (IOException e) {
@@ -55,12 +55,12 @@ final class LocalS3Server implements AutoCloseable {
         return server;
     }
 
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         backend.createContainerInLocation(null, bucket);
     }
 
     /** Ends the server: connections to its port are refused until {@link #restart()}. */
-    void stop() {
+    public void stop() {
         try {
             proxy.stop();
         } catch (Exception e) {
@@ -69,22 +69,22 @@ final class LocalS3Server implements AutoCloseable {
     }
 
     /** Starts again on the same port over the same data. */
-    void restart() {
+    public void restart() {
         startOn(port);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
     /** Keys in the order the server stored them. */
-    List<String> putOrder() {
+    public List<String> putOrder() {
         synchronized (putOrder) {
             return List.copyOf(putOrder);
         }
     }
 
-    byte[] read(String bucket, String key) {
+    public byte[] read(String bucket, String key) {
         Blob blob = backend.getBlob(bucket, key);
         if (blob == null) {
             throw new IllegalStateException("no object " + key + " in bucket " + bucket);
@@ -96,11 +96,11 @@ final class LocalS3Server implements AutoCloseable {
         }
     }
 
-    boolean exists(String bucket, String key) {
+    public boolean exists(String bucket, String key) {
         return backend.blobExists(bucket, key);
     }
 
-    ObjectStoreConfig config(String bucket, String prefix) {
+    public ObjectStoreConfig config(String bucket, String prefix) {
         return new ObjectStoreConfig(endpoint(), bucket, prefix, REGION, new StoreCredentials(ACCESS_KEY, SECRET_KEY));
     }
 

@@ -90,6 +90,25 @@ class ObjectStoreSinkTest {
     }
 
     @Test
+    void fixedCredentialsTakeEffectInTheRunningSink() {
+        ObjectStoreConfig good = server.config(BUCKET, PREFIX);
+        ObjectStoreConfig wrongSecret = good.withCredentials(
+                new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
+        try (ObjectStoreSink sink = new ObjectStoreSink(wrongSecret, new SliceSpool(temp.resolve("spool"), ROOMY),
+                ON_THIS_THREAD)) {
+            assertThat(sink.submit(Slices.slice(0)).state()).isEqualTo(SinkState.BAD_CREDENTIALS);
+
+            // What the agent does when the kubelet rewrites the mounted Secret.
+            sink.useCredentials(good.credentials());
+            SinkStatus status = sink.drain();
+
+            assertThat(status.state()).as(status.message()).isEqualTo(SinkState.READY);
+            assertThat(status.pendingSlices()).isZero();
+        }
+        assertThat(server.exists(BUCKET, PREFIX + "/demo/web/2026-11-26T06:20:00Z/node-1.json")).isTrue();
+    }
+
+    @Test
     void unknownAccessKeyGivesACredentialsState() {
         ObjectStoreConfig unknownKey = server.config(BUCKET, PREFIX)
                 .withCredentials(new StoreCredentials("nobody", LocalS3Server.SECRET_KEY));

@@ -6,18 +6,22 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Upload throughput to a local s3proxy (filesystem backend), through the whole sink: spool write,
- * put of the three objects, spool delete. Two figures: slices uploaded as they come, and a backlog
- * drained after an outage. Run:
+ * put of the three objects, spool delete. Four figures from one run: the raw
+ * {@link S3ObjectStore#put} of the same three objects (no spool: the floor), slices uploaded as they
+ * come on the submitting thread, the agent's arrangement (the slice loop spools, one background
+ * upload thread drains, as {@code SliceUploads} runs it), and a backlog drained after an outage. Run:
  * {@code mvn -pl node-agent test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=dev.ebpf.profiling.agent.sink.UploadThroughputBenchmark [-Dexec.args="SLICES"]}
  */
 public final class UploadThroughputBenchmark {
 
     private static final int DEFAULT_SLICES = 200;
-    private static final int WARMUP_SLICES = 20;
+    private static final int WARMUP_SLICES = 100;
     /** Sizes of a busy node's slice: the NodeProfile, folded stacks before gzip, the gzipped pprof. */
     private static final int JSON_BYTES = 20_000;
     private static final int FOLDED_STACKS = 5_000;
@@ -42,6 +46,9 @@ public final class UploadThroughputBenchmark {
 
         try (LocalS3Server server = LocalS3Server.start(temp.resolve("s3"))) {
             server.createBucket("bench");
+            // Raw puts before and after the sink runs: the first run of anything in a fresh JVM and
+            // s3proxy is slower, so the pair shows how much of a difference is order alone.
+            rawPuts(server, "raw S3ObjectStore.put", slices, json, folded, pprof, sliceBytes);
             SpoolBounds bounds = new SpoolBounds(10L * 1024 * 1024 * 1024, 100_000);
             try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "bench"),
                     new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
@@ -56,13 +63,32 @@ public final class UploadThroughputBenchmark {
                     }
                 }
                 report("live", slices, sliceBytes, System.nanoTime() - start);
-
+            }
+            ExecutorService uploader = Executors.newSingleThreadExecutor();
+            try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "agent"),
+                    new SliceSpool(temp.resolve("agent-spool"), bounds), uploader)) {
+                long start = System.nanoTime();
+                for (int i = 0; i < slices; i++) {
+                    sink.submit(new SliceObjects(key(i), json, folded, pprof));
+                }
+                while (sink.status().pendingSlices() > 0 || sink.status().uploadedSlices() < slices) {
+                    if (sink.status().state() != SinkState.READY) {
+                        throw new IllegalStateException("upload failed: " + sink.status().message());
+                    }
+                    Thread.sleep(1);
+                }
+                report("spool + upload thread", slices, sliceBytes, System.nanoTime() - start);
+            } finally {
+                uploader.shutdown();
+            }
+            try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "bench"),
+                    new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
                 server.stop();
                 for (int i = 0; i < slices; i++) {
                     sink.submit(new SliceObjects(key(slices + i), json, folded, pprof));
                 }
                 server.restart();
-                start = System.nanoTime();
+                long start = System.nanoTime();
                 SinkStatus status = sink.drain();
                 long elapsed = System.nanoTime() - start;
                 if (status.pendingSlices() != 0) {
@@ -70,6 +96,27 @@ public final class UploadThroughputBenchmark {
                 }
                 report("backlog after outage", slices, sliceBytes, elapsed);
             }
+            rawPuts(server, "raw put, again", slices, json, folded, pprof, sliceBytes);
+        }
+    }
+
+    private static void rawPuts(LocalS3Server server, String what, int slices, byte[] json, byte[] folded,
+                                byte[] pprof, long sliceBytes) throws StoreException {
+        try (S3ObjectStore store = new S3ObjectStore(server.config("bench", "raw"))) {
+            for (int i = 0; i < WARMUP_SLICES; i++) {
+                putAll(store, new SliceObjects(key(-1 - i), json, folded, pprof));
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < slices; i++) {
+                putAll(store, new SliceObjects(key(i), json, folded, pprof));
+            }
+            report(what, slices, sliceBytes, System.nanoTime() - start);
+        }
+    }
+
+    private static void putAll(S3ObjectStore store, SliceObjects slice) throws StoreException {
+        for (StoredObject object : slice.toObjects("raw")) {
+            store.put(object);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.zip.GZIPInputStream;
  * A pprof profile read back from its bytes with protobuf's CodedInputStream, independently of the
  * writer's tables: ids are resolved to names here, so a wrong id shows as a wrong name.
  */
-final class DecodedProfile {
+public final class DecodedProfile {
 
     record ValueType(String type, String unit) {
     }
@@ -38,7 +38,17 @@ final class DecodedProfile {
     record RawSample(List<Long> locationIds, List<Long> values, List<long[]> labels) {
     }
 
-    static DecodedProfile readGzipped(InputStream in) throws IOException {
+    /** How many samples the profile holds (for tests outside this package). */
+    public int sampleCount() {
+        return rawSamples.size();
+    }
+
+    /** The profile's start, nanoseconds since the epoch. */
+    public long startNanos() {
+        return timeNanos;
+    }
+
+    public static DecodedProfile readGzipped(InputStream in) throws IOException {
         return parse(new GZIPInputStream(in).readAllBytes());
     }
 

@@ -1,0 +1,46 @@
+package dev.ebpf.profiling.api.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code status.objectStore}: what each node's agent reported about its uploads, from the
+ * annotations on its result ConfigMaps (see {@link AgentContract#ANNOTATION_UPLOAD_STATE}), and
+ * links to the newest slice each node has in the store.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ObjectStoreStatus {
+
+    @JsonPropertyDescription("Where the objects go: s3://bucket/prefix.")
+    public String location;
+
+    @JsonPropertyDescription("Slices waiting in the nodes' local spools for the store, summed over the nodes.")
+    public Long pendingSlices;
+
+    @JsonPropertyDescription("Slices the nodes' spool bounds dropped before they could be uploaded, summed over the nodes.")
+    public Long droppedSlices;
+
+    @JsonPropertyDescription("Per node: the upload state and the newest slice's objects in the store.")
+    public List<NodeUploadStatus> nodes = new ArrayList<>();
+
+    /** One node's uploads. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class NodeUploadStatus {
+        public String node;
+        @JsonPropertyDescription("Uploaded, or why not: ObjectStoreUnreachable, ObjectStoreCredentialsRejected,"
+                + " ObjectStoreBucketNotFound, ObjectStoreAccessDenied, ObjectStoreUploadFailed.")
+        public String state;
+        @JsonPropertyDescription("One line explaining state; absent when Uploaded.")
+        public String message;
+        public Long pendingSlices;
+        public Long droppedSlices;
+        @JsonPropertyDescription("Why the spool dropped its last slice; absent when it dropped none.")
+        public String droppedReason;
+        @JsonPropertyDescription("The newest slice of this node in the store (its label, such as 20261126T120500Z).")
+        public String slice;
+        @JsonPropertyDescription("That slice's objects: s3:// URIs of the profile JSON, folded stacks and pprof file.")
+        public List<String> objects = new ArrayList<>();
+    }
+}
