@@ -35,10 +35,12 @@ import java.util.stream.Collectors;
  * cluster: pods, nodes, CPUs) -> reconcile (agents on the target nodes, results merged, old results
  * pruned) -> status. The status is the operator's alone, and it is written only when it changed.
  *
- * <p>Reads go to the API server, not to informer caches, so a reconcile sees its own writes (the
- * job's status included); the
- * event sources only decide when to reconcile: the job's agent pods and result ConfigMaps (by owner
- * reference), the pods its selector matches, and the nodes (for node-wide jobs).
+ * <p>What the operator itself writes (the job's status above all, agent pods, config) is read from
+ * the API server, so a reconcile sees its own writes. What the agents write (result and
+ * trigger-state ConfigMaps, big and frequent) is read from the informer caches of the event sources
+ * that start a reconcile on every such write (see {@link AgentReports}). The event sources: the
+ * job's agent pods, result and trigger-state ConfigMaps (by owner reference), the pods its selector
+ * matches, and the nodes (for node-wide jobs).
  */
 @ControllerConfiguration(maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
@@ -46,12 +48,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     private final KubernetesClient client;
     private final SpecValidator validator;
     private final CredentialsSecretCheck credentialsSecrets;
-    private final UploadStatus uploads;
     private final TargetResolver resolver;
     private final AgentScheduler scheduler;
     private final ResultAggregator aggregator;
     private final JobEvents jobEvents;
-    private final TriggerReport triggerReport;
     private final Duration sliceGrace;
     private final Clock clock;
 
@@ -59,13 +59,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         this.client = client;
         this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
         this.credentialsSecrets = new CredentialsSecretCheck(client);
-        this.uploads = new UploadStatus(client);
         this.resolver = new TargetResolver(client);
         this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
                 new AgentRbac(client, config.agent()));
         this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
-        this.triggerReport = new TriggerReport(new TriggerStateReader(client));
         this.sliceGrace = config.sliceGrace();
         this.clock = Clock.systemUTC();
     }
@@ -114,6 +112,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
     @Override
     public UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, Context<ProfilingJob> context) {
+        return reconcile(cached, AgentReports.of(context));
+    }
+
+    /** One reconcile with what the job's agents wrote as {@code reports} (tests hand it in directly). */
+    UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, AgentReports reports) {
         // The cache may not hold our last status write yet; the status counts slices and decides
         // which Events are new, so it must be the stored one.
         ProfilingJob job = client.resources(ProfilingJob.class).inNamespace(cached.getMetadata().getNamespace())
@@ -132,7 +135,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
             scheduler.removeAll(job); // a finished job keeps its results, never its agents
             // Its last slices may reach the store after it finished: the links follow them.
-            uploads.update(job, old, status, now, generation, events);
+            UploadStatus.update(job, reports.results(), old, status, now, generation, events);
         } else {
             Optional<Refusal> refusal = validator.validate(job.getSpec(), job.getMetadata().getNamespace());
             TargetResolver.Resolution resolution = null;
@@ -147,7 +150,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 refuse(job, refusal.get(), old, status, now, generation, events);
                 recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
-                recheck = run(job, resolution.targets(), old, status, now, generation, events);
+                recheck = run(job, resolution.targets(), reports, old, status, now, generation,
+                        events);
             }
         }
 
@@ -182,8 +186,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     }
 
     /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
-    private Duration run(ProfilingJob job, Targets targets, ProfilingJobStatus old, ProfilingJobStatus status,
-                         Instant now, long generation, JobEvents.Pending events) {
+    private Duration run(ProfilingJob job, Targets targets, AgentReports reports, ProfilingJobStatus old,
+                         ProfilingJobStatus status, Instant now, long generation, JobEvents.Pending events) {
         AgentScheduler.Outcome scheduled = scheduler.apply(job, targets);
         List<String> nodes = List.copyOf(targets.nodes());
         status.targetNodes = nodes;
@@ -194,9 +198,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         if (!nodes.equals(old.targetNodes)) {
             events.normal("Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
-        triggerReport.update(job, nodes, old, status, now, generation, events);
+        TriggerReport.update(job, reports.triggerStates(), nodes, old, status, now, generation, events);
 
-        ResultAggregator.Collected collected = aggregator.collect(job);
+        ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
         ResultAggregator.Choice choice = ResultAggregator.choose(job.getSpec().mode, collected.results(),
                 targets.nodes(), lastMerged, old.reportingNodes == null ? 0 : old.reportingNodes.size(), now, sliceGrace);
@@ -214,7 +218,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
         degraded(collected, choice, old, status, now, generation, events);
-        uploads.update(job, old, status, now, generation, events);
+        UploadStatus.update(job, reports.results(), old, status, now, generation, events);
 
         if (status.lastSlice == null) {
             Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "WaitingForFirstSlice",

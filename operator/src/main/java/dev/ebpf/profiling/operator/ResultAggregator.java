@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
@@ -52,10 +51,11 @@ public final class ResultAggregator {
         this.client = client;
     }
 
-    public Collected collect(ProfilingJob job) {
+    /** Reads the job's result ConfigMaps (see {@link AgentReports}); one line for each that cannot be read. */
+    public static Collected collect(List<ConfigMap> resultConfigMaps) {
         List<NodeResult> results = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
-        for (ConfigMap cm : resultConfigMaps(job)) {
+        for (ConfigMap cm : resultConfigMaps) {
             try {
                 results.add(ResultReader.read(cm));
             } catch (IllegalArgumentException e) {
@@ -166,10 +166,5 @@ public final class ResultAggregator {
 
     private static TreeMap<String, List<NodeResult>> bySlice(Collection<NodeResult> results) {
         return results.stream().collect(Collectors.groupingBy(NodeResult::slice, TreeMap::new, Collectors.toList()));
-    }
-
-    private List<ConfigMap> resultConfigMaps(ProfilingJob job) {
-        Map<String, String> selector = OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT);
-        return client.configMaps().inNamespace(job.getMetadata().getNamespace()).withLabels(selector).list().getItems();
     }
 }

@@ -8,6 +8,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,22 +38,20 @@ public final class TriggerReport {
     static final String REASON_ARMED = "Armed";
     static final String REASON_WAITING = "WaitingForAgents";
 
-    private final TriggerStateReader reader;
-
-    public TriggerReport(TriggerStateReader reader) {
-        this.reader = reader;
+    private TriggerReport() {
     }
 
     /** Sets the trigger parts of {@code status}; for a job not in trigger mode, removes them. */
-    public void update(ProfilingJob job, Collection<String> targetNodes, ProfilingJobStatus old,
-                       ProfilingJobStatus status, Instant now, long generation, JobEvents.Pending events) {
+    public static void update(ProfilingJob job, List<ConfigMap> triggerStates, Collection<String> targetNodes,
+                              ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation,
+                              JobEvents.Pending events) {
         if (job.getSpec().mode != Mode.TRIGGER) {
             status.triggers = null;
             status.armedNodes = null;
             Conditions.remove(status.conditions, ProfilingJobStatus.TRIGGERED);
             return;
         }
-        List<TriggerStateReader.Report> reports = reader.read(job);
+        List<TriggerStateReader.Report> reports = TriggerStateReader.read(triggerStates);
         List<TriggerStatus> fired = newFirings(reports, old.triggers);
         fired.forEach(f -> events.normal(REASON_TRIGGERED, f.message));
         status.triggers = newestFirst(old.triggers, fired);

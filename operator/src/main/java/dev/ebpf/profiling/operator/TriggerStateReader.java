@@ -7,13 +7,11 @@ import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,10 +37,7 @@ public final class TriggerStateReader {
     private static final ObjectReader STATE = ProfileJson.mapper().readerFor(NodeTriggerState.class)
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final KubernetesClient client;
-
-    public TriggerStateReader(KubernetesClient client) {
-        this.client = client;
+    private TriggerStateReader() {
     }
 
     /**
@@ -58,15 +53,9 @@ public final class TriggerStateReader {
                 .build(), context);
     }
 
-    /** The job's trigger states, read from the API server (not a cache), so the status never goes backwards. */
-    public List<Report> read(ProfilingJob job) {
-        Map<String, String> selector = OwnedObjects.selector(job, AgentContract.COMPONENT_TRIGGER_STATE);
-        List<Report> reports = new ArrayList<>();
-        for (ConfigMap cm : client.configMaps().inNamespace(job.getMetadata().getNamespace()).withLabels(selector)
-                .list().getItems()) {
-            reports.add(parse(cm));
-        }
-        return reports;
+    /** The job's trigger states (see {@link AgentReports}), one report per ConfigMap. */
+    public static List<Report> read(List<ConfigMap> triggerStates) {
+        return triggerStates.stream().map(TriggerStateReader::parse).toList();
     }
 
     static Report parse(ConfigMap configMap) {

@@ -6,7 +6,6 @@ import dev.ebpf.profiling.api.job.ObjectStoreStatus;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,13 +27,12 @@ public final class UploadStatus {
     static final String NO_UPLOAD_YET = "NoUploadYet";
     static final String UPLOADS_DROPPED = "UploadsDropped";
 
-    private final KubernetesClient client;
-
-    public UploadStatus(KubernetesClient client) {
-        this.client = client;
+    private UploadStatus() {
     }
 
-    public void update(ProfilingJob job, ProfilingJobStatus old, ProfilingJobStatus status, Instant now,
+    /** Sets the upload parts of {@code status} from the job's result ConfigMaps; for a job without a store, removes them. */
+    public static void update(ProfilingJob job, List<ConfigMap> resultConfigMaps, ProfilingJobStatus old,
+                       ProfilingJobStatus status, Instant now,
                        long generation, JobEvents.Pending events) {
         ObjectStoreSpec store = job.getSpec().output == null ? null : job.getSpec().output.objectStore;
         if (store == null) {
@@ -42,7 +40,7 @@ public final class UploadStatus {
             Conditions.remove(status.conditions, ProfilingJobStatus.UPLOADED);
             return;
         }
-        ObjectStoreStatus uploads = collect(job, store);
+        ObjectStoreStatus uploads = collect(resultConfigMaps, store);
         status.objectStore = uploads;
         condition(uploads, old, status, now, generation, events);
         long droppedBefore = old.objectStore == null || old.objectStore.droppedSlices == null
@@ -55,9 +53,8 @@ public final class UploadStatus {
         }
     }
 
-    private ObjectStoreStatus collect(ProfilingJob job, ObjectStoreSpec store) {
-        Map<String, List<ConfigMap>> byNode = client.configMaps().inNamespace(job.getMetadata().getNamespace())
-                .withLabels(OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT)).list().getItems().stream()
+    private static ObjectStoreStatus collect(List<ConfigMap> resultConfigMaps, ObjectStoreSpec store) {
+        Map<String, List<ConfigMap>> byNode = resultConfigMaps.stream()
                 .filter(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_NODE) != null
                         && cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE) != null)
                 .collect(Collectors.groupingBy(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_NODE),

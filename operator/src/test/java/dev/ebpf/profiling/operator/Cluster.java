@@ -168,4 +168,15 @@ final class Cluster {
             throw new IllegalStateException(e);
         }
     }
+
+    /** What the operator's informers would hold for the job: its result and trigger-state ConfigMaps. */
+    AgentReports agentReports(ProfilingJob job) {
+        return new AgentReports(ownedConfigMaps(job, AgentContract.COMPONENT_RESULT),
+                ownedConfigMaps(job, AgentContract.COMPONENT_TRIGGER_STATE));
+    }
+
+    private List<ConfigMap> ownedConfigMaps(ProfilingJob job, String component) {
+        return client.configMaps().inNamespace(job.getMetadata().getNamespace())
+                .withLabels(OwnedObjects.selector(job, component)).list().getItems();
+    }
 }

@@ -131,7 +131,8 @@ class OperatorRestartTest {
     }
 
     private String reconcile(ProfilingJobReconciler reconciler, String job) {
-        reconciler.reconcile(client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get(), null);
+        ProfilingJob current = client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get();
+        reconciler.reconcile(current, cluster.agentReports(current));
         return client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get()
                 .getMetadata().getResourceVersion();
     }
