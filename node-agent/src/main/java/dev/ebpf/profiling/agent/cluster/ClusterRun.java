@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * The agent's cluster mode ({@code node-agent run}): profiles this node's share of a ProfilingJob
- * in wall-clock-aligned slices and publishes each slice as a result ConfigMap.
+ * in wall-clock-aligned slices and publishes each slice as a result ConfigMap (and to the job's
+ * object store, if it has one). Trigger-mode jobs are run by {@link TriggerRun} instead.
  *
  * <p>The job config is re-read at every slice, so pods that come, go or move are followed. With
  * {@code nodeWide: false} the in-kernel filter admits only the selected pods' cgroups on this node,
