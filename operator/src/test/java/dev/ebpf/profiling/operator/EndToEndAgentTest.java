@@ -191,8 +191,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
 
     /** Root, kernel BTF and the agent's jar, or the test is skipped (or fails, for the jar); a fresh folder. */
     private void requireAgent() throws IOException {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         assertThat(AgentProcess.AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
         dir = Files.createTempDirectory("e2e-agent");
     }

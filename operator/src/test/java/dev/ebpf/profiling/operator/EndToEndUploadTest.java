@@ -40,8 +40,7 @@ class EndToEndUploadTest extends ThreeNodeClusterTest {
 
     @Test
     void oneAgentUploadsItsSliceAndTheStatusLinksToTheObjects() throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         assertThat(AgentProcess.AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
         Path dir = Files.createTempDirectory("e2e-upload");
         try (LocalS3Server s3 = LocalS3Server.start(dir.resolve("s3"))) {

@@ -3,7 +3,6 @@ package dev.ebpf.profiling.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.MappingIterator;
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -57,8 +56,7 @@ class MainTest {
 
     @Test
     void profilesAPodToAJsonFileOneDocumentPerSlice(@TempDir Path dir) throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             pod.container(0).startBusyLoop();
             Path file = dir.resolve("profile.json");
@@ -87,8 +85,7 @@ class MainTest {
 
     @Test
     void offCpuShowsWhereAPodWaitedAndWhy(@TempDir Path dir) throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         // A task already asleep when sampling starts is seen only once it wakes, so the sleeper
         // naps 100 ms at a time: blocked nearly all the time, waking often.
         Path source = Files.writeString(dir.resolve("nap.c"),
@@ -118,16 +115,14 @@ class MainTest {
 
     @Test
     void offCpuHasItsOwnSectionInTheTable() throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu")).isEqualTo(Main.EXIT_OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("OFF-CPU").contains("BLOCKED s");
     }
 
     @Test
     void printsTheTableByDefault() throws Exception {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF");
+        RequiresRoot.assumeBpf();
         assertThat(run("profile", "--duration", "1s", "--top", "3")).isEqualTo(Main.EXIT_OK);
         String table = out.toString(StandardCharsets.UTF_8);
         assertThat(table).contains("RANK  APPLICATION").containsPattern("event: cpu-(clock|cycles).*frequency: 99 Hz");

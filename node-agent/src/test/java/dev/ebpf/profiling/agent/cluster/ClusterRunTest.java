@@ -2,7 +2,6 @@ package dev.ebpf.profiling.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
@@ -45,8 +44,7 @@ class ClusterRunTest {
     @BeforeEach
     void bpfAvailable() {
         apiPods = new ApiPods(client);
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
     }
 
     @Test

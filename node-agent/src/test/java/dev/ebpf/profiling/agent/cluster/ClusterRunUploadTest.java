@@ -2,7 +2,6 @@ package dev.ebpf.profiling.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.output.pprof.DecodedProfile;
@@ -67,8 +66,7 @@ class ClusterRunUploadTest {
 
     @BeforeEach
     void setUp() {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
         server = LocalS3Server.start(dir.resolve("s3-data"));
     }
 

@@ -3,7 +3,6 @@ package dev.ebpf.profiling.agent.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
@@ -62,8 +61,7 @@ class TriggerRunTest {
     @BeforeEach
     void bpfAvailable() {
         apiPods = new ApiPods(client);
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
     }
 
     @Test

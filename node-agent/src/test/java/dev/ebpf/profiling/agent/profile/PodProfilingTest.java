@@ -3,7 +3,6 @@ package dev.ebpf.profiling.agent.profile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
@@ -13,7 +12,6 @@ import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.NodeProfile;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -32,8 +30,7 @@ class PodProfilingTest {
 
     @BeforeEach
     void bpfAvailable() {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
     }
 
     private static Optional<ApplicationUsage> appOf(NodeProfile profile, PodCgroups.Container container) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.agent.bpf.BpfException;
-import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
@@ -27,8 +26,7 @@ class OffCpuSamplerTest {
 
     @BeforeEach
     void bpfAvailable() {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
     }
 
     private static Map<OffCpuKey, BlockedTime> of(RawOffCpuSlice slice, long pid) {

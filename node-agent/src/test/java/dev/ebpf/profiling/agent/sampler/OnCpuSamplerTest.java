@@ -24,8 +24,7 @@ class OnCpuSamplerTest {
 
     @BeforeEach
     void bpfAvailable() {
-        RequiresRoot.assumeRoot();
-        RequiresRoot.require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
+        RequiresRoot.assumeBpf();
     }
 
     private static long samplesOf(RawSlice slice, long pid) {

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.testsupport;
 
+import dev.ebpf.profiling.agent.bpf.BpfObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <pre>
  * &#64;BeforeEach void root() { RequiresRoot.assumeRoot(); }
- * RequiresRoot.require(Files.exists(btf), "needs kernel BTF at /sys/kernel/btf/vmlinux");
+ * &#64;BeforeEach void bpf() { RequiresRoot.assumeBpf(); }   // root, and the kernel's BTF to load CO-RE programs
+ * RequiresRoot.require(Files.exists(binary), "needs gcc");
  * </pre>
  */
 public final class RequiresRoot {
@@ -27,6 +29,12 @@ public final class RequiresRoot {
     /** Skips (or fails, see class doc) unless the effective uid is 0. */
     public static void assumeRoot() {
         require(isRoot(), "needs root (effective uid 0) to create cgroups and load eBPF programs");
+    }
+
+    /** Skips (or fails) unless this JVM can load the agent's eBPF programs: root and readable kernel BTF. */
+    public static void assumeBpf() {
+        assumeRoot();
+        require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
     }
 
     /** Skips (or fails, see class doc) with {@code reason} unless {@code condition} holds. */
