@@ -4,7 +4,6 @@ import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Labels and the owner reference every object the operator creates for a job carries. */
@@ -14,11 +13,7 @@ public final class OwnedObjects {
     }
 
     public static Map<String, String> labels(ProfilingJob job, String component) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY);
-        labels.put(AgentContract.LABEL_JOB, AgentContract.labelValue(job.getMetadata().getName()));
-        labels.put(AgentContract.LABEL_COMPONENT, component);
-        return labels;
+        return AgentContract.jobLabels(job.getMetadata().getName(), component);
     }
 
     /** The label selector of a job's objects of one component. */

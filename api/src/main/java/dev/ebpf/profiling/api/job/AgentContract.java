@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -106,6 +108,18 @@ public final class AgentContract {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private AgentContract() {
+    }
+
+    /**
+     * The labels every object of a job carries, whoever writes it (operator or agent): managed-by,
+     * job and component. A new, modifiable map, so a writer can add its own (node, slice).
+     */
+    public static Map<String, String> jobLabels(String job, String component) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(LABEL_MANAGED_BY, MANAGED_BY);
+        labels.put(LABEL_JOB, labelValue(job));
+        labels.put(LABEL_COMPONENT, component);
+        return labels;
     }
 
     /** A slice's start as a label value, such as {@code 20261126T120500Z} (UTC, whole seconds). */

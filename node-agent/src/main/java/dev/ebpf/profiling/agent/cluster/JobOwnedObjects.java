@@ -5,7 +5,6 @@ import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -19,10 +18,7 @@ final class JobOwnedObjects {
 
     /** managed-by, job, component and node labels. */
     static Map<String, String> labels(AgentJobConfig config, String component, String node) {
-        Map<String, String> labels = new HashMap<>();
-        labels.put(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY);
-        labels.put(AgentContract.LABEL_JOB, AgentContract.labelValue(config.job().name()));
-        labels.put(AgentContract.LABEL_COMPONENT, component);
+        Map<String, String> labels = AgentContract.jobLabels(config.job().name(), component);
         labels.put(AgentContract.LABEL_NODE, AgentContract.labelValue(node));
         return labels;
     }
