@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +32,14 @@ public final class PodCgroupIndex {
 
     /** Cgroup ids of the job's selected pods that run on {@code node} and have a cgroup here. */
     public Set<Long> allowedCgroupIds(AgentJobConfig config, String node) {
-        return new HashSet<>(podCgroupIds(selectedPodUids(config, node)).values());
+        return cgroupIds(selectedPodCgroups(config, node));
+    }
+
+    /** The cgroup ids of cgroup v2 directories (what the in-kernel filter admits). */
+    public static Set<Long> cgroupIds(Collection<Path> directories) {
+        Set<Long> ids = new HashSet<>();
+        directories.forEach(directory -> ids.add(inode(directory)));
+        return ids;
     }
 
     /** The cgroup directories of the job's selected pods that run on {@code node}. */

@@ -90,7 +90,7 @@ final class TriggerRun {
         AgentJobConfig config = first;
         CpuList cpus = ClusterRun.cpus(config);
         TriggerStateReporter reporter = new TriggerStateReporter(client, node, config, clock, log);
-        selectedPodCgroups = podCgroups.selectedPodCgroups(config, node);
+        refreshSelectedPods(config);
         TriggerWatcher<SliceResult> watcher = watch(config, cpus);
         NodeSamplers history = null;
         int windows = 0;
@@ -115,9 +115,9 @@ final class TriggerRun {
                     }
                     config = reread;
                     reporter.configChanged(config);
-                    selectedPodCgroups = podCgroups.selectedPodCgroups(config, node);
+                    Set<Long> allowed = refreshSelectedPods(config);
                     if (!config.nodeWide()) {
-                        history.allowOnly(podCgroups.allowedCgroupIds(config, node));
+                        history.allowOnly(allowed);
                     }
                     continue;
                 }
@@ -157,6 +157,16 @@ final class TriggerRun {
         }
     }
 
+    /**
+     * Looks up the selected pods' cgroups on this node, once for both users: the pod-cpu metric
+     * reads their directories (kept for its thread), the samplers' filter admits their ids.
+     */
+    private Set<Long> refreshSelectedPods(AgentJobConfig config) {
+        List<Path> directories = podCgroups.selectedPodCgroups(config, node);
+        selectedPodCgroups = directories;
+        return PodCgroupIndex.cgroupIds(directories);
+    }
+
     /** Arms a watcher for the config's trigger; it hands firings to the slice loop through the queue. */
     private TriggerWatcher<SliceResult> watch(AgentJobConfig config, CpuList cpus) {
         AgentJobConfig.TriggerConfig trigger = config.trigger();
@@ -184,14 +194,14 @@ final class TriggerRun {
     /** The low-rate on-CPU sampler that feeds the ring. */
     private NodeSamplers startHistory(AgentJobConfig config, CpuList cpus) {
         return NodeSamplers.start(cpus.cpus(), HISTORY_FREQUENCY_HZ, false, config.nodeWide(),
-                config.nodeWide() ? Set.of() : podCgroups.allowedCgroupIds(config, node));
+                config.nodeWide() ? Set.of() : refreshSelectedPods(config));
     }
 
     /** Profiles at the job's rate (and off-CPU if asked) until the firing's window ends. */
     private SliceResult profileWindow(AgentJobConfig config, CpuList cpus, Firing firing) throws InterruptedException {
         try (NodeSamplers window = NodeSamplers.start(cpus.cpus(), config.frequencyHz(),
                 ClusterRun.offCpuRequested(config), config.nodeWide(),
-                config.nodeWide() ? Set.of() : podCgroups.allowedCgroupIds(config, node))) {
+                config.nodeWide() ? Set.of() : refreshSelectedPods(config))) {
             Deadlines.sleepUntil(firing.profilingEnds());
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("stopped during a trigger window");
