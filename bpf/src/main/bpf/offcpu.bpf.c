@@ -38,7 +38,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SLOT_COUNT * OFFCPU_COUNTER_COUNT);
+	__uint(max_entries, (SLOT_COUNT * OFFCPU_COUNTER_COUNT));
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -57,7 +57,8 @@ static __always_inline bool cpu_selected(__u32 cpu)
 	return (offcpu_config.cpu_mask[word] >> (cpu % BITS_PER_WORD)) & 1;
 }
 
-static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx, __u32 slot, __u64 now)
+static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx, __u32 slot,
+				       __u64 now)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)pid_tgid;
@@ -85,24 +86,29 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 	/* At switch-out the current task is the one leaving, so the stacks are its own. */
 	__u32 counters_of_slot = slot * OFFCPU_COUNTER_COUNT;
 	if (slot == 0) {
-		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
-						counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
-		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), &counters,
-					      counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
+		task.kernel_stack_id =
+			stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
+				 counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id =
+			stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), &counters,
+				 counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
 	} else {
-		task.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
-						counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
-		task.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), &counters,
-					      counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
+		task.kernel_stack_id =
+			stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
+				 counters_of_slot + OFFCPU_COUNTER_LOST_KERNEL_STACK);
+		task.user_stack_id =
+			stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), &counters,
+				 counters_of_slot + OFFCPU_COUNTER_LOST_USER_STACK);
 	}
 	if (bpf_map_update_elem(&tasks, &pid, &task, BPF_ANY) != 0)
 		count_event(slot, OFFCPU_COUNTER_LOST_TASK_MAP_FULL);
 }
 
 /* Adds time (and ended blocks) under key; a full map is counted against the slot it was meant for. */
-static __always_inline void add_time(void *counts, struct offcpu_key *key, __u64 nanos, __u64 blocks, __u32 slot)
+static __always_inline void add_time(void *counts, struct offcpu_key *key, __u64 nanos,
+				     __u64 blocks, __u32 slot)
 {
-	struct offcpu_value first = { .blocked_ns = nanos, .blocks = blocks };
+	struct offcpu_value first = {.blocked_ns = nanos, .blocks = blocks};
 	struct offcpu_value *value = bpf_map_lookup_elem(counts, key);
 
 	if (!value) {
@@ -152,7 +158,8 @@ static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64
 	key.prev_state = task.prev_state;
 	__builtin_memcpy(key.comm, task.comm, sizeof(key.comm));
 	count_event(slot, OFFCPU_COUNTER_BLOCKS);
-	if (task.stack_slot != slot && task.stack_slot != OFFCPU_STACKS_CARRIED && task.accounted_ns < cut_ns) {
+	if (task.stack_slot != slot && task.stack_slot != OFFCPU_STACKS_CARRIED &&
+	    task.accounted_ns < cut_ns) {
 		__u64 before_cut = cut_ns - task.accounted_ns;
 
 		if (slot == 0)

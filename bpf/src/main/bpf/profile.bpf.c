@@ -22,7 +22,7 @@ STACK_MAP(stacks_1);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SLOT_COUNT * COUNTER_COUNT);
+	__uint(max_entries, (SLOT_COUNT * COUNTER_COUNT));
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -74,15 +74,16 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, COUNTER_SAMPLES);
 	if (slot == 0) {
-		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters, COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK), &counters,
-					     COUNTER_LOST_USER_STACK);
+		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
+					       COUNTER_LOST_KERNEL_STACK);
+		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK),
+					     &counters, COUNTER_LOST_USER_STACK);
 		add_sample(&counts_0, &key, 0);
 	} else {
 		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
-					      COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK), &counters,
-					     COUNTER_COUNT + COUNTER_LOST_USER_STACK);
+					       COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
+		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK),
+					     &counters, COUNTER_COUNT + COUNTER_LOST_USER_STACK);
 		add_sample(&counts_1, &key, 1);
 	}
 	return 0;

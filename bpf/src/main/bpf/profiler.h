@@ -50,7 +50,7 @@ struct sample_key {
 
 /* Read-only settings of the on-CPU program, fixed before load (.rodata holds only this). */
 struct sampler_config {
-	__u32 filter_cgroups;	/* 1: count only tasks whose cgroup (or an ancestor) is allowed */
+	__u32 filter_cgroups; /* 1: count only tasks whose cgroup (or an ancestor) is allowed */
 	__u32 reserved;
 };
 
@@ -74,13 +74,13 @@ struct sampler_config {
 #define OFFCPU_STATE_EXIT_ZOMBIE 32
 
 /* Per-slot, per-CPU counters, at index slot * OFFCPU_COUNTER_COUNT + OFFCPU_COUNTER_x. */
-#define OFFCPU_COUNTER_BLOCKS 0			/* blocks of at least min_block_ns that ended */
-#define OFFCPU_COUNTER_SHORT_BLOCKS 1		/* blocks that ended before min_block_ns: dropped */
-#define OFFCPU_COUNTER_FILTERED_OUT 2		/* switch-outs of tasks outside the cgroup filter */
-#define OFFCPU_COUNTER_LOST_MAP_FULL 3		/* ended blocks lost: the count map was full */
-#define OFFCPU_COUNTER_LOST_KERNEL_STACK 4	/* switch-outs whose kernel stack walk failed */
-#define OFFCPU_COUNTER_LOST_USER_STACK 5	/* switch-outs whose user stack walk failed */
-#define OFFCPU_COUNTER_LOST_TASK_MAP_FULL 6	/* switch-outs not tracked: the task map was full */
+#define OFFCPU_COUNTER_BLOCKS 0		    /* blocks of at least min_block_ns that ended */
+#define OFFCPU_COUNTER_SHORT_BLOCKS 1	    /* blocks that ended before min_block_ns: dropped */
+#define OFFCPU_COUNTER_FILTERED_OUT 2	    /* switch-outs of tasks outside the cgroup filter */
+#define OFFCPU_COUNTER_LOST_MAP_FULL 3	    /* ended blocks lost: the count map was full */
+#define OFFCPU_COUNTER_LOST_KERNEL_STACK 4  /* switch-outs whose kernel stack walk failed */
+#define OFFCPU_COUNTER_LOST_USER_STACK 5    /* switch-outs whose user stack walk failed */
+#define OFFCPU_COUNTER_LOST_TASK_MAP_FULL 6 /* switch-outs not tracked: the task map was full */
 #define OFFCPU_COUNTER_COUNT 7
 
 /* Key of the off-CPU count maps. */
@@ -89,21 +89,21 @@ struct offcpu_key {
 	__s32 kernel_stack_id;
 	__u64 cgroup_id;
 	__s32 user_stack_id;
-	__u32 stack_slot;	/* the slot whose stack map holds the ids, or OFFCPU_STACKS_CARRIED */
-	__s64 prev_state;	/* as the tracepoint reports it */
+	__u32 stack_slot; /* the slot whose stack map holds the ids, or OFFCPU_STACKS_CARRIED */
+	__s64 prev_state; /* as the tracepoint reports it */
 	char comm[TASK_COMM_LEN];
 };
 
 /* Value of the off-CPU count maps. */
 struct offcpu_value {
-	__u64 blocked_ns;	/* off-CPU time counted in this slot */
-	__u64 blocks;		/* blocks that ended (the task switched back in) in this slot */
+	__u64 blocked_ns; /* off-CPU time counted in this slot */
+	__u64 blocks;	  /* blocks that ended (the task switched back in) in this slot */
 };
 
 /* One thread that is off the CPU, keyed by its thread id in the task map. */
 struct offcpu_task {
-	__u64 start_ns;		/* switch-out time, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
-	__u64 accounted_ns;	/* time before this was already reported by the agent at a cut */
+	__u64 start_ns;	    /* switch-out time, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 accounted_ns; /* time before this was already reported by the agent at a cut */
 	__u64 cgroup_id;
 	__s64 prev_state;
 	__u32 tgid;
@@ -116,16 +116,16 @@ struct offcpu_task {
 /* The off-CPU program's slice state (.bss holds only this). The agent writes cut_ns, then flips
  * active_slot, each in one aligned store, so a program that sees the new slot sees its cut time. */
 struct offcpu_slice {
-	__u32 active_slot;	/* which slot the program writes to */
+	__u32 active_slot; /* which slot the program writes to */
 	__u32 reserved;
-	__u64 cut_ns;		/* when active_slot took over, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 cut_ns; /* when active_slot took over, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
 };
 
 /* Read-only settings of the off-CPU program, fixed before load (.rodata holds only this). */
 struct offcpu_config {
-	__u64 min_block_ns;	/* shorter blocks are dropped in the kernel */
-	__u32 filter_cgroups;	/* 1: track only tasks whose cgroup (or an ancestor) is allowed */
-	__u32 filter_cpus;	/* 1: track only switch-outs on the CPUs set in cpu_mask */
+	__u64 min_block_ns;   /* shorter blocks are dropped in the kernel */
+	__u32 filter_cgroups; /* 1: track only tasks whose cgroup (or an ancestor) is allowed */
+	__u32 filter_cpus;    /* 1: track only switch-outs on the CPUs set in cpu_mask */
 	__u64 cpu_mask[OFFCPU_CPU_MASK_WORDS];
 };
 

@@ -10,21 +10,21 @@
 #define EEXIST 17
 
 /* One slot's count map: what the program adds up in the kernel, per key. */
-#define COUNT_MAP(name, key_type, value_type)                   \
-	struct {                                                \
-		__uint(type, BPF_MAP_TYPE_HASH);                \
-		__uint(max_entries, COUNT_MAP_ENTRIES);         \
-		__type(key, key_type);                          \
-		__type(value, value_type);                      \
+#define COUNT_MAP(name, key_type, value_type)           \
+	struct {                                        \
+		__uint(type, BPF_MAP_TYPE_HASH);        \
+		__uint(max_entries, COUNT_MAP_ENTRIES); \
+		__type(key, key_type);                  \
+		__type(value, value_type);              \
 	} name SEC(".maps")
 
 /* One slot's stack-trace map. */
-#define STACK_MAP(name)                                                 \
-	struct {                                                        \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
-		__uint(max_entries, STACK_MAP_ENTRIES);                 \
-		__uint(key_size, sizeof(__u32));                        \
-		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));    \
+#define STACK_MAP(name)                                              \
+	struct {                                                     \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);              \
+		__uint(max_entries, STACK_MAP_ENTRIES);              \
+		__uint(key_size, sizeof(__u32));                     \
+		__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64)); \
 	} name SEC(".maps")
 
 /* Cgroup ids the program counts, with their descendants, when its config says to filter. */

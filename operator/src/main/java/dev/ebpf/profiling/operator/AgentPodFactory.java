@@ -2,8 +2,8 @@ package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
-import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.Profiler;
+import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -65,14 +65,26 @@ public final class AgentPodFactory {
             // sched_switch is a tracepoint: libbpf reads its id from tracefs.
             hostPath(volumes, mounts, "tracing", "/sys/kernel/tracing");
         }
-        volumes.add(new VolumeBuilder().withName("job-config").withNewConfigMap()
-                .withName(AgentContract.jobConfigName(job.getMetadata().getName())).endConfigMap().build());
-        mounts.add(new VolumeMountBuilder().withName("job-config")
-                .withMountPath(AgentContract.JOB_CONFIG_MOUNT_PATH).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder()
+                .withName("job-config")
+                .withNewConfigMap()
+                .withName(AgentContract.jobConfigName(job.getMetadata().getName()))
+                .endConfigMap()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("job-config")
+                .withMountPath(AgentContract.JOB_CONFIG_MOUNT_PATH)
+                .withReadOnly(true)
+                .build());
         // The root filesystem is read-only; the JVM still needs a small /tmp.
-        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir()
-                .withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
-        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        volumes.add(new VolumeBuilder()
+                .withName("tmp")
+                .withNewEmptyDir()
+                .withSizeLimit(new Quantity(TMP_SIZE))
+                .endEmptyDir()
+                .build());
+        mounts.add(
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
         objectStore(job, volumes, mounts);
 
         Map<String, String> labels = OwnedObjects.labels(job, AgentContract.COMPONENT_AGENT);
@@ -95,29 +107,54 @@ public final class AgentPodFactory {
                         .withName(CONTAINER)
                         .withImage(settings.image())
                         .withImagePullPolicy(settings.imagePullPolicy())
-                        .withEnv(new EnvVarBuilder().withName(AgentContract.ENV_NODE_NAME)
-                                        .withNewValueFrom().withNewFieldRef().withFieldPath("spec.nodeName")
-                                        .endFieldRef().endValueFrom().build(),
-                                new EnvVarBuilder().withName(AgentContract.ENV_POD_NAMESPACE)
-                                        .withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace")
-                                        .endFieldRef().endValueFrom().build(),
-                                new EnvVarBuilder().withName(AgentContract.ENV_METRICS_PORT)
-                                        .withValue(Integer.toString(AgentContract.METRICS_PORT)).build())
+                        .withEnv(
+                                new EnvVarBuilder()
+                                        .withName(AgentContract.ENV_NODE_NAME)
+                                        .withNewValueFrom()
+                                        .withNewFieldRef()
+                                        .withFieldPath("spec.nodeName")
+                                        .endFieldRef()
+                                        .endValueFrom()
+                                        .build(),
+                                new EnvVarBuilder()
+                                        .withName(AgentContract.ENV_POD_NAMESPACE)
+                                        .withNewValueFrom()
+                                        .withNewFieldRef()
+                                        .withFieldPath("metadata.namespace")
+                                        .endFieldRef()
+                                        .endValueFrom()
+                                        .build(),
+                                new EnvVarBuilder()
+                                        .withName(AgentContract.ENV_METRICS_PORT)
+                                        .withValue(Integer.toString(AgentContract.METRICS_PORT))
+                                        .build())
                         // Prometheus scrapes the agent here (a PodMonitor selects the port by name).
-                        .withPorts(new ContainerPortBuilder().withName(AgentContract.METRICS_PORT_NAME)
-                                .withContainerPort(AgentContract.METRICS_PORT).withProtocol("TCP").build())
+                        .withPorts(new ContainerPortBuilder()
+                                .withName(AgentContract.METRICS_PORT_NAME)
+                                .withContainerPort(AgentContract.METRICS_PORT)
+                                .withProtocol("TCP")
+                                .build())
                         .withSecurityContext(new SecurityContextBuilder()
                                 .withPrivileged(false)
                                 .withAllowPrivilegeEscalation(false)
                                 .withReadOnlyRootFilesystem(true)
                                 .withRunAsUser(0L)
-                                .withNewCapabilities().withDrop("ALL").withAdd(CAPABILITIES).endCapabilities()
+                                .withNewCapabilities()
+                                .withDrop("ALL")
+                                .withAdd(CAPABILITIES)
+                                .endCapabilities()
                                 .build())
                         .withResources(new ResourceRequirementsBuilder()
-                                .withRequests(new TreeMap<>(Map.of("cpu", new Quantity(settings.cpuRequest()),
-                                        "memory", new Quantity(settings.memoryRequest()))))
-                                .withLimits(new TreeMap<>(Map.of("cpu", new Quantity(settings.cpuLimit()),
-                                        "memory", new Quantity(settings.memoryLimit()))))
+                                .withRequests(new TreeMap<>(Map.of(
+                                        "cpu",
+                                        new Quantity(settings.cpuRequest()),
+                                        "memory",
+                                        new Quantity(settings.memoryRequest()))))
+                                .withLimits(new TreeMap<>(Map.of(
+                                        "cpu",
+                                        new Quantity(settings.cpuLimit()),
+                                        "memory",
+                                        new Quantity(settings.memoryLimit()))))
                                 .build())
                         .withVolumeMounts(mounts)
                         .build())
@@ -139,25 +176,51 @@ public final class AgentPodFactory {
             return;
         }
         ObjectStoreSpec.CredentialsSecret secret = store.credentialsSecret;
-        volumes.add(new VolumeBuilder().withName("object-store-credentials").withNewSecret()
+        volumes.add(new VolumeBuilder()
+                .withName("object-store-credentials")
+                .withNewSecret()
                 .withSecretName(secret.name)
-                .addNewItem().withKey(secret.effectiveAccessKeyIdKey())
-                    .withPath(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE).endItem()
-                .addNewItem().withKey(secret.effectiveSecretAccessKeyKey())
-                    .withPath(AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE).endItem()
+                .addNewItem()
+                .withKey(secret.effectiveAccessKeyIdKey())
+                .withPath(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE)
+                .endItem()
+                .addNewItem()
+                .withKey(secret.effectiveSecretAccessKeyKey())
+                .withPath(AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE)
+                .endItem()
                 .withDefaultMode(CREDENTIALS_FILE_MODE)
-                .endSecret().build());
-        mounts.add(new VolumeMountBuilder().withName("object-store-credentials")
-                .withMountPath(AgentContract.CREDENTIALS_MOUNT_PATH).withReadOnly(true).build());
-        volumes.add(new VolumeBuilder().withName("spool").withNewEmptyDir()
-                .withSizeLimit(new Quantity(AgentContract.SPOOL_VOLUME_SIZE)).endEmptyDir().build());
-        mounts.add(new VolumeMountBuilder().withName("spool").withMountPath(AgentContract.SPOOL_MOUNT_PATH).build());
+                .endSecret()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("object-store-credentials")
+                .withMountPath(AgentContract.CREDENTIALS_MOUNT_PATH)
+                .withReadOnly(true)
+                .build());
+        volumes.add(new VolumeBuilder()
+                .withName("spool")
+                .withNewEmptyDir()
+                .withSizeLimit(new Quantity(AgentContract.SPOOL_VOLUME_SIZE))
+                .endEmptyDir()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("spool")
+                .withMountPath(AgentContract.SPOOL_MOUNT_PATH)
+                .build());
     }
 
     private static void hostPath(List<Volume> volumes, List<VolumeMount> mounts, String name, String path) {
-        volumes.add(new VolumeBuilder().withName(name).withNewHostPath().withPath(path).withType("Directory")
-                .endHostPath().build());
-        mounts.add(new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder()
+                .withName(name)
+                .withNewHostPath()
+                .withPath(path)
+                .withType("Directory")
+                .endHostPath()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName(name)
+                .withMountPath(path)
+                .withReadOnly(true)
+                .build());
     }
 
     /** Over the spec's text; every map in the spec is ordered, so the hash is stable across restarts. */

@@ -25,17 +25,39 @@ public final class AgentRbac {
         Map<String, String> labels = Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY);
         String name = settings.serviceAccount();
         if (client.serviceAccounts().inNamespace(namespace).withName(name).get() == null) {
-            client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder()
-                    .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                    .build()).create();
+            client.serviceAccounts()
+                    .inNamespace(namespace)
+                    .resource(new ServiceAccountBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .withNamespace(namespace)
+                            .withLabels(labels)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         if (client.rbac().roleBindings().inNamespace(namespace).withName(name).get() == null) {
-            client.rbac().roleBindings().inNamespace(namespace).resource(new RoleBindingBuilder()
-                    .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                    .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-                    .withName(settings.clusterRole()).endRoleRef()
-                    .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(namespace).endSubject()
-                    .build()).create();
+            client.rbac()
+                    .roleBindings()
+                    .inNamespace(namespace)
+                    .resource(new RoleBindingBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .withNamespace(namespace)
+                            .withLabels(labels)
+                            .endMetadata()
+                            .withNewRoleRef()
+                            .withApiGroup("rbac.authorization.k8s.io")
+                            .withKind("ClusterRole")
+                            .withName(settings.clusterRole())
+                            .endRoleRef()
+                            .addNewSubject()
+                            .withKind("ServiceAccount")
+                            .withName(name)
+                            .withNamespace(namespace)
+                            .endSubject()
+                            .build())
+                    .create();
         }
     }
 }

@@ -24,15 +24,19 @@ public record AgentReports(List<ConfigMap> results, List<ConfigMap> triggerState
 
     /** The job's ConfigMaps from the caches of the reconcile's event sources. */
     public static AgentReports of(Context<ProfilingJob> context) {
-        List<ConfigMap> owned = context.getSecondaryResourcesAsStream(ConfigMap.class).toList();
-        return new AgentReports(component(owned, AgentContract.COMPONENT_RESULT),
+        List<ConfigMap> owned =
+                context.getSecondaryResourcesAsStream(ConfigMap.class).toList();
+        return new AgentReports(
+                component(owned, AgentContract.COMPONENT_RESULT),
                 component(owned, AgentContract.COMPONENT_TRIGGER_STATE));
     }
 
     private static List<ConfigMap> component(List<ConfigMap> configMaps, String component) {
-        return configMaps.stream().filter(cm -> {
-            Map<String, String> labels = cm.getMetadata().getLabels();
-            return labels != null && component.equals(labels.get(AgentContract.LABEL_COMPONENT));
-        }).toList();
+        return configMaps.stream()
+                .filter(cm -> {
+                    Map<String, String> labels = cm.getMetadata().getLabels();
+                    return labels != null && component.equals(labels.get(AgentContract.LABEL_COMPONENT));
+                })
+                .toList();
     }
 }

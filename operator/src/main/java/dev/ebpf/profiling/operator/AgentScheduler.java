@@ -76,14 +76,19 @@ public final class AgentScheduler {
     public int removeAll(ProfilingJob job) {
         List<Pod> agents = agentPods(job);
         agents.forEach(this::delete);
-        client.configMaps().inNamespace(job.getMetadata().getNamespace())
-                .withName(AgentContract.jobConfigName(job.getMetadata().getName())).delete();
+        client.configMaps()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withName(AgentContract.jobConfigName(job.getMetadata().getName()))
+                .delete();
         return agents.size();
     }
 
     public List<Pod> agentPods(ProfilingJob job) {
-        return client.pods().inNamespace(job.getMetadata().getNamespace())
-                .withLabels(OwnedObjects.selector(job, AgentContract.COMPONENT_AGENT)).list().getItems();
+        return client.pods()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withLabels(OwnedObjects.selector(job, AgentContract.COMPONENT_AGENT))
+                .list()
+                .getItems();
     }
 
     /** A pod is replaced when its spec is outdated, or when it failed; a finished one-shot agent stays. */
@@ -92,14 +97,16 @@ public final class AgentScheduler {
         if ("Succeeded".equals(phase) && job.getSpec().runs != null) {
             return false;
         }
-        String foundHash = found.getMetadata().getAnnotations() == null ? null
+        String foundHash = found.getMetadata().getAnnotations() == null
+                ? null
                 : found.getMetadata().getAnnotations().get(AgentPodFactory.ANNOTATION_SPEC_HASH);
         String wantedHash = wanted.getMetadata().getAnnotations().get(AgentPodFactory.ANNOTATION_SPEC_HASH);
         return !Objects.equals(foundHash, wantedHash) || "Failed".equals(phase) || "Succeeded".equals(phase);
     }
 
     private void writeConfig(ConfigMap wanted) {
-        var resource = client.configMaps().inNamespace(wanted.getMetadata().getNamespace())
+        var resource = client.configMaps()
+                .inNamespace(wanted.getMetadata().getNamespace())
                 .withName(wanted.getMetadata().getName());
         ConfigMap found = resource.get();
         if (found == null) {
@@ -126,6 +133,9 @@ public final class AgentScheduler {
     }
 
     private void delete(Pod pod) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        client.pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .delete();
     }
 }

@@ -9,18 +9,30 @@ import java.util.Optional;
 /** Sets conditions the API-conventions way: lastTransitionTime moves only when the status flips. */
 public final class Conditions {
 
-    private Conditions() {
-    }
+    private Conditions() {}
 
-    public static void set(List<Condition> conditions, String type, boolean status, String reason, String message,
-                           long generation, Instant now) {
+    public static void set(
+            List<Condition> conditions,
+            String type,
+            boolean status,
+            String reason,
+            String message,
+            long generation,
+            Instant now) {
         String value = status ? "True" : "False";
         Optional<Condition> old = find(conditions, type);
-        String since = old.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
+        String since = old.filter(c -> value.equals(c.getStatus()))
+                .map(Condition::getLastTransitionTime)
                 .orElse(now.toString());
         conditions.removeIf(c -> type.equals(c.getType()));
-        conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason)
-                .withMessage(message).withObservedGeneration(generation).withLastTransitionTime(since).build());
+        conditions.add(new ConditionBuilder()
+                .withType(type)
+                .withStatus(value)
+                .withReason(reason)
+                .withMessage(message)
+                .withObservedGeneration(generation)
+                .withLastTransitionTime(since)
+                .build());
     }
 
     public static void remove(List<Condition> conditions, String type) {
@@ -28,7 +40,8 @@ public final class Conditions {
     }
 
     public static Optional<Condition> find(List<Condition> conditions, String type) {
-        return conditions == null ? Optional.empty()
+        return conditions == null
+                ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 

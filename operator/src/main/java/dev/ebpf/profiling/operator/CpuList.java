@@ -7,8 +7,7 @@ import java.util.TreeSet;
 /** A CPU list such as {@code 0,2-3}: the spec's {@code cpus}. */
 public final class CpuList {
 
-    private CpuList() {
-    }
+    private CpuList() {}
 
     /**
      * The CPUs of a list.

@@ -38,15 +38,20 @@ public final class CredentialsSecretCheck {
         }
         String namespace = job.getMetadata().getNamespace();
         ObjectStoreSpec.CredentialsSecret ref = store.credentialsSecret;
-        Secret secret = client.secrets().inNamespace(namespace).withName(ref.name).get();
+        Secret secret =
+                client.secrets().inNamespace(namespace).withName(ref.name).get();
         if (secret == null) {
-            return Optional.of(new Refusal(SECRET_MISSING, "spec.output.objectStore.credentialsSecret: Secret "
-                    + namespace + "/" + ref.name + " does not exist"));
+            return Optional.of(new Refusal(
+                    SECRET_MISSING,
+                    "spec.output.objectStore.credentialsSecret: Secret " + namespace + "/" + ref.name
+                            + " does not exist"));
         }
         for (String key : new String[] {ref.effectiveAccessKeyIdKey(), ref.effectiveSecretAccessKeyKey()}) {
             if (!has(secret.getData(), key) && !has(secret.getStringData(), key)) {
-                return Optional.of(new Refusal(KEY_MISSING, "spec.output.objectStore.credentialsSecret: Secret "
-                        + namespace + "/" + ref.name + " has no key '" + key + "'"));
+                return Optional.of(new Refusal(
+                        KEY_MISSING,
+                        "spec.output.objectStore.credentialsSecret: Secret " + namespace + "/" + ref.name
+                                + " has no key '" + key + "'"));
             }
         }
         return Optional.empty();

@@ -18,25 +18,41 @@ import java.util.Map;
 /** Builds the job config the agents read (see {@link AgentJobConfig}) and the ConfigMap that carries it. */
 public final class JobConfigFactory {
 
-    private JobConfigFactory() {
-    }
+    private JobConfigFactory() {}
 
     public static AgentJobConfig config(ProfilingJob job, Targets targets) {
         ProfilingJobSpec spec = job.getSpec();
         List<AgentJobConfig.SelectedPod> pods = targets.pods().stream()
-                .map(pod -> new AgentJobConfig.SelectedPod(pod.getMetadata().getUid(),
-                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getSpec().getNodeName()))
-                .sorted(Comparator.comparing(AgentJobConfig.SelectedPod::node).thenComparing(AgentJobConfig.SelectedPod::name))
+                .map(pod -> new AgentJobConfig.SelectedPod(
+                        pod.getMetadata().getUid(),
+                        pod.getMetadata().getNamespace(),
+                        pod.getMetadata().getName(),
+                        pod.getSpec().getNodeName()))
+                .sorted(Comparator.comparing(AgentJobConfig.SelectedPod::node)
+                        .thenComparing(AgentJobConfig.SelectedPod::name))
                 .toList();
         Long interval = spec.mode == Mode.GENERAL
-                ? SpecDuration.parse("interval", spec.effectiveInterval()).toSeconds() : null;
-        return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-                new AgentJobConfig.JobRef(job.getMetadata().getNamespace(), job.getMetadata().getName(),
+                ? SpecDuration.parse("interval", spec.effectiveInterval()).toSeconds()
+                : null;
+        return new AgentJobConfig(
+                AgentJobConfig.SCHEMA_VERSION,
+                new AgentJobConfig.JobRef(
+                        job.getMetadata().getNamespace(),
+                        job.getMetadata().getName(),
                         job.getMetadata().getUid()),
-                spec.mode, spec.effectiveProfilers(), spec.effectiveFrequencyHz(), spec.cpus,
-                SpecDuration.parse("duration", spec.effectiveDuration()).toSeconds(), interval,
-                spec.runs, spec.effectiveTop(), spec.effectiveRetention(), spec.nodeWide(), pods,
-                trigger(spec.trigger), objectStore(spec.output == null ? null : spec.output.objectStore));
+                spec.mode,
+                spec.effectiveProfilers(),
+                spec.effectiveFrequencyHz(),
+                spec.cpus,
+                SpecDuration.parse("duration", spec.effectiveDuration()).toSeconds(),
+                interval,
+                spec.runs,
+                spec.effectiveTop(),
+                spec.effectiveRetention(),
+                spec.nodeWide(),
+                pods,
+                trigger(spec.trigger),
+                objectStore(spec.output == null ? null : spec.output.objectStore));
     }
 
     public static ConfigMap configMap(ProfilingJob job, AgentJobConfig config) {
@@ -44,7 +60,8 @@ public final class JobConfigFactory {
         try {
             json = ProfileJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the job config of " + job.getMetadata().getName(), e);
+            throw new IllegalStateException(
+                    "cannot write the job config of " + job.getMetadata().getName(), e);
         }
         return new ConfigMapBuilder()
                 .withNewMetadata()
@@ -62,16 +79,20 @@ public final class JobConfigFactory {
         if (store == null) {
             return null;
         }
-        return new AgentJobConfig.ObjectStore(store.endpoint, store.bucket, store.effectivePrefix(),
-                store.effectiveRegion());
+        return new AgentJobConfig.ObjectStore(
+                store.endpoint, store.bucket, store.effectivePrefix(), store.effectiveRegion());
     }
 
     private static AgentJobConfig.TriggerConfig trigger(TriggerSpec trigger) {
         if (trigger == null) {
             return null;
         }
-        return new AgentJobConfig.TriggerConfig(trigger.metric, trigger.cpu, trigger.threshold,
+        return new AgentJobConfig.TriggerConfig(
+                trigger.metric,
+                trigger.cpu,
+                trigger.threshold,
                 SpecDuration.parse("trigger.for", trigger.effectiveFor()).toSeconds(),
-                SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()).toSeconds());
+                SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown())
+                        .toSeconds());
     }
 }

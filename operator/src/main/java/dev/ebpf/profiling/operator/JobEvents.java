@@ -36,8 +36,7 @@ public final class JobEvents {
      * stored: a reconcile whose status write fails is retried and decides them again.
      */
     public final class Pending {
-        private record Event(String type, String reason, String message) {
-        }
+        private record Event(String type, String reason, String message) {}
 
         private final ProfilingJob job;
         private final List<Event> events = new ArrayList<>();
@@ -63,17 +62,33 @@ public final class JobEvents {
     private void record(ProfilingJob job, String type, String reason, String message) {
         String now = Instant.now().toString();
         String namespace = job.getMetadata().getNamespace();
-        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
-                .withNewMetadata().withNamespace(namespace)
-                .withName(job.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13))
-                .endMetadata()
-                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(job.getApiVersion())
-                        .withKind(job.getKind()).withName(job.getMetadata().getName()).withNamespace(namespace)
-                        .withUid(job.getMetadata().getUid()).withResourceVersion(job.getMetadata().getResourceVersion())
+        client.v1()
+                .events()
+                .inNamespace(namespace)
+                .resource(new EventBuilder()
+                        .withNewMetadata()
+                        .withNamespace(namespace)
+                        .withName(job.getMetadata().getName() + "."
+                                + UUID.randomUUID().toString().substring(0, 13))
+                        .endMetadata()
+                        .withInvolvedObject(new ObjectReferenceBuilder()
+                                .withApiVersion(job.getApiVersion())
+                                .withKind(job.getKind())
+                                .withName(job.getMetadata().getName())
+                                .withNamespace(namespace)
+                                .withUid(job.getMetadata().getUid())
+                                .withResourceVersion(job.getMetadata().getResourceVersion())
+                                .build())
+                        .withType(type)
+                        .withReason(reason)
+                        .withMessage(message)
+                        .withFirstTimestamp(now)
+                        .withLastTimestamp(now)
+                        .withCount(1)
+                        .withNewSource()
+                        .withComponent(COMPONENT)
+                        .endSource()
                         .build())
-                .withType(type).withReason(reason).withMessage(message)
-                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-                .withNewSource().withComponent(COMPONENT).endSource()
-                .build()).create();
+                .create();
     }
 }

@@ -9,8 +9,7 @@ import java.util.stream.Collectors;
 /** Label selector semantics (as in the API server), so the operator can match pods from its caches. */
 public final class LabelSelectors {
 
-    private LabelSelectors() {
-    }
+    private LabelSelectors() {}
 
     /** Throws IllegalArgumentException with a one-line message when a requirement is malformed. */
     public static void check(LabelSelector selector) {
@@ -19,16 +18,19 @@ public final class LabelSelectors {
             switch (r.getOperator() == null ? "" : r.getOperator()) {
                 case "In", "NotIn" -> {
                     if (values.isEmpty()) {
-                        throw new IllegalArgumentException("selector: " + r.getKey() + " " + r.getOperator() + " needs values");
+                        throw new IllegalArgumentException(
+                                "selector: " + r.getKey() + " " + r.getOperator() + " needs values");
                     }
                 }
                 case "Exists", "DoesNotExist" -> {
                     if (!values.isEmpty()) {
-                        throw new IllegalArgumentException("selector: " + r.getKey() + " " + r.getOperator() + " takes no values");
+                        throw new IllegalArgumentException(
+                                "selector: " + r.getKey() + " " + r.getOperator() + " takes no values");
                     }
                 }
-                default -> throw new IllegalArgumentException("selector: operator '" + r.getOperator()
-                        + "' of key " + r.getKey() + " is not In, NotIn, Exists or DoesNotExist");
+                default ->
+                    throw new IllegalArgumentException("selector: operator '" + r.getOperator() + "' of key "
+                            + r.getKey() + " is not In, NotIn, Exists or DoesNotExist");
             }
         }
     }
@@ -66,7 +68,8 @@ public final class LabelSelectors {
             selector.getMatchLabels().forEach((k, v) -> parts.add(k + "=" + v));
         }
         for (LabelSelectorRequirement r : requirements(selector)) {
-            String values = r.getValues() == null || r.getValues().isEmpty() ? ""
+            String values = r.getValues() == null || r.getValues().isEmpty()
+                    ? ""
                     : r.getValues().stream().collect(Collectors.joining(",", " (", ")"));
             parts.add(r.getKey() + " " + r.getOperator() + values);
         }

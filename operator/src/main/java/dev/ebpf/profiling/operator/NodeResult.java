@@ -21,6 +21,8 @@ public record NodeResult(String node, String configMap, String slice, NodeProfil
 
     /** Samples the node could have taken: frequency x seconds x CPUs. The denominator of CPU%. */
     public double capacitySamples() {
-        return profile.frequencyHz() * profile.durationSeconds() * profile.cpus().size();
+        return profile.frequencyHz()
+                * profile.durationSeconds()
+                * profile.cpus().size();
     }
 }

@@ -9,8 +9,7 @@ import java.util.Map;
 /** Labels and the owner reference every object the operator creates for a job carries. */
 public final class OwnedObjects {
 
-    private OwnedObjects() {
-    }
+    private OwnedObjects() {}
 
     public static Map<String, String> labels(ProfilingJob job, String component) {
         return AgentContract.jobLabels(job.getMetadata().getName(), component);
@@ -18,8 +17,11 @@ public final class OwnedObjects {
 
     /** The label selector of a job's objects of one component. */
     public static Map<String, String> selector(ProfilingJob job, String component) {
-        return Map.of(AgentContract.LABEL_JOB, AgentContract.labelValue(job.getMetadata().getName()),
-                AgentContract.LABEL_COMPONENT, component);
+        return Map.of(
+                AgentContract.LABEL_JOB,
+                AgentContract.labelValue(job.getMetadata().getName()),
+                AgentContract.LABEL_COMPONENT,
+                component);
     }
 
     /** Deleting the job deletes what carries this (the garbage collector follows it). */

@@ -26,11 +26,9 @@ import java.util.Objects;
 public final class ProfileMerger {
 
     /** The merged slice, ready for the status. */
-    public record Merged(SliceStatus slice, List<ApplicationStatus> applications, List<HotspotStatus> hotspots) {
-    }
+    public record Merged(SliceStatus slice, List<ApplicationStatus> applications, List<HotspotStatus> hotspots) {}
 
-    private ProfileMerger() {
-    }
+    private ProfileMerger() {}
 
     public static Merged merge(List<NodeResult> results, int top) {
         return new Merged(slice(results), applications(results, top), hotspots(results, top));
@@ -38,11 +36,20 @@ public final class ProfileMerger {
 
     private static SliceStatus slice(List<NodeResult> results) {
         SliceStatus slice = new SliceStatus();
-        slice.start = results.stream().map(r -> r.profile().start()).filter(Objects::nonNull)
-                .min(Comparator.naturalOrder()).map(Instant::toString).orElse(null);
-        slice.end = results.stream().map(r -> r.profile().end()).filter(Objects::nonNull)
-                .max(Comparator.naturalOrder()).map(Instant::toString).orElse(null);
-        for (NodeResult r : results.stream().sorted(Comparator.comparing(NodeResult::node)).toList()) {
+        slice.start = results.stream()
+                .map(r -> r.profile().start())
+                .filter(Objects::nonNull)
+                .min(Comparator.naturalOrder())
+                .map(Instant::toString)
+                .orElse(null);
+        slice.end = results.stream()
+                .map(r -> r.profile().end())
+                .filter(Objects::nonNull)
+                .max(Comparator.naturalOrder())
+                .map(Instant::toString)
+                .orElse(null);
+        for (NodeResult r :
+                results.stream().sorted(Comparator.comparing(NodeResult::node)).toList()) {
             NodeSliceStatus node = new NodeSliceStatus();
             node.node = r.node();
             node.event = r.profile().event();
@@ -75,9 +82,11 @@ public final class ProfileMerger {
             }
         }
         List<AppTotal> ranked = byApp.values().stream()
-                .sorted(Comparator.comparingLong((AppTotal t) -> t.samples).reversed()
+                .sorted(Comparator.comparingLong((AppTotal t) -> t.samples)
+                        .reversed()
                         .thenComparing(t -> t.status.name))
-                .limit(top).toList();
+                .limit(top)
+                .toList();
         List<ApplicationStatus> out = new ArrayList<>(ranked.size());
         for (AppTotal t : ranked) {
             t.status.rank = out.size() + 1;
@@ -114,14 +123,15 @@ public final class ProfileMerger {
     }
 
     private static List<HotspotStatus> hotspots(List<NodeResult> results, int top) {
-        long allSamples = results.stream().mapToLong(r -> r.profile().totalSamples()).sum();
+        long allSamples =
+                results.stream().mapToLong(r -> r.profile().totalSamples()).sum();
         Map<List<String>, HotspotStatus> byStack = new HashMap<>();
         for (NodeResult r : results) {
             for (Hotspot h : r.hotspots()) {
                 String leaf = leaf(h.frames());
                 String location = h.location() == null ? null : h.location().jsonName();
-                HotspotStatus merged = byStack.computeIfAbsent(
-                        Arrays.asList(h.application(), leaf, location, h.subsystem()), k -> {
+                HotspotStatus merged =
+                        byStack.computeIfAbsent(Arrays.asList(h.application(), leaf, location, h.subsystem()), k -> {
                             HotspotStatus s = new HotspotStatus();
                             s.application = h.application();
                             s.frame = leaf;
@@ -134,7 +144,8 @@ public final class ProfileMerger {
             }
         }
         return byStack.values().stream()
-                .sorted(Comparator.comparingLong((HotspotStatus s) -> s.samples).reversed()
+                .sorted(Comparator.comparingLong((HotspotStatus s) -> s.samples)
+                        .reversed()
                         .thenComparing(s -> s.application + s.frame))
                 .limit(top)
                 .map(s -> {
@@ -151,6 +162,8 @@ public final class ProfileMerger {
 
     /** The leaf frame of a stack as the status names it. */
     private static String leaf(List<Frame> frames) {
-        return frames == null || frames.isEmpty() ? "[unknown]" : frames.getFirst().function();
+        return frames == null || frames.isEmpty()
+                ? "[unknown]"
+                : frames.getFirst().function();
     }
 }

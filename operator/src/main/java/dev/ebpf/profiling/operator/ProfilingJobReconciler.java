@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
  * job's agent pods, result and trigger-state ConfigMaps (by owner reference), the pods its selector
  * matches, and the nodes (for node-wide jobs).
  */
-@ControllerConfiguration(maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+@ControllerConfiguration(
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
     private final KubernetesClient client;
@@ -60,8 +61,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
         this.credentialsSecrets = new CredentialsSecretCheck(client);
         this.resolver = new TargetResolver(client);
-        this.scheduler = new AgentScheduler(client, new AgentPodFactory(config.agent()),
-                new AgentRbac(client, config.agent()));
+        this.scheduler =
+                new AgentScheduler(client, new AgentPodFactory(config.agent()), new AgentRbac(client, config.agent()));
         this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
         this.sliceGrace = config.sliceGrace();
@@ -70,44 +71,57 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
 
     @Override
     public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
-        var agents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                .withName("agent-pods")
-                .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_AGENT)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
-                .build(), context);
-        var results = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
-                .withName("result-configmaps")
-                .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_RESULT)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
-                .build(), context);
-        var workloads = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                .withName("workload-pods")
-                .withSecondaryToPrimaryMapper((Pod pod) -> jobsSelecting(context, pod))
-                .build(), context);
-        var nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, ProfilingJob.class)
-                .withName("nodes")
-                .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
-                .build(), context);
+        var agents = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
+                        .withName("agent-pods")
+                        .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_AGENT)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                        .build(),
+                context);
+        var results = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
+                        .withName("result-configmaps")
+                        .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_RESULT)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                        .build(),
+                context);
+        var workloads = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
+                        .withName("workload-pods")
+                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsSelecting(context, pod))
+                        .build(),
+                context);
+        var nodes = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Node.class, ProfilingJob.class)
+                        .withName("nodes")
+                        .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
+                        .build(),
+                context);
         return List.of(agents, results, TriggerStateReader.eventSource(context), workloads, nodes);
     }
 
     private static Set<ResourceID> jobsSelecting(EventSourceContext<ProfilingJob> context, Pod pod) {
-        return context.getPrimaryCache().list(pod.getMetadata().getNamespace())
+        return context.getPrimaryCache()
+                .list(pod.getMetadata().getNamespace())
                 .filter(job -> job.getSpec() != null && job.getSpec().selector != null)
                 .filter(job -> {
                     try {
-                        return LabelSelectors.matches(job.getSpec().selector, pod.getMetadata().getLabels());
+                        return LabelSelectors.matches(
+                                job.getSpec().selector, pod.getMetadata().getLabels());
                     } catch (RuntimeException malformed) {
                         return true; // the reconcile reports the bad selector
                     }
                 })
-                .map(ResourceID::fromResource).collect(Collectors.toSet());
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     private static Set<ResourceID> nodeWideJobs(EventSourceContext<ProfilingJob> context) {
-        return context.getPrimaryCache().list()
+        return context.getPrimaryCache()
+                .list()
                 .filter(job -> job.getSpec() != null && job.getSpec().nodeWide())
-                .map(ResourceID::fromResource).collect(Collectors.toSet());
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     @Override
@@ -119,8 +133,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, AgentReports reports) {
         // The cache may not hold our last status write yet; the status counts slices and decides
         // which Events are new, so it must be the stored one.
-        ProfilingJob job = client.resources(ProfilingJob.class).inNamespace(cached.getMetadata().getNamespace())
-                .withName(cached.getMetadata().getName()).get();
+        ProfilingJob job = client.resources(ProfilingJob.class)
+                .inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName())
+                .get();
         if (job == null) {
             return UpdateControl.noUpdate();
         }
@@ -137,7 +153,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             // Its last slices may reach the store after it finished: the links follow them.
             UploadStatus.update(job, reports.results(), old, status, now, generation, events);
         } else {
-            Optional<Refusal> refusal = validator.validate(job.getSpec(), job.getMetadata().getNamespace());
+            Optional<Refusal> refusal =
+                    validator.validate(job.getSpec(), job.getMetadata().getNamespace());
             TargetResolver.Resolution resolution = null;
             if (refusal.isEmpty()) {
                 refusal = credentialsSecrets.check(job);
@@ -150,8 +167,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 refuse(job, refusal.get(), old, status, now, generation, events);
                 recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
-                recheck = run(job, resolution.targets(), reports, old, status, now, generation,
-                        events);
+                recheck = run(job, resolution.targets(), reports, old, status, now, generation, events);
             }
         }
 
@@ -168,17 +184,45 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     }
 
     /** The job may not run: no agents, Ready=False with the reason, and a Warning Event when the reason is new. */
-    private void refuse(ProfilingJob job, Refusal refusal, ProfilingJobStatus old, ProfilingJobStatus status,
-                        Instant now, long generation, JobEvents.Pending events) {
+    private void refuse(
+            ProfilingJob job,
+            Refusal refusal,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         scheduler.removeAll(job);
         status.phase = Phase.INVALID;
         status.targetNodes = List.of();
         status.nodes = "0/0";
-        Conditions.set(status.conditions, ProfilingJobStatus.READY, false, refusal.reason(), refusal.message(), generation, now);
-        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, false, "NotReady", "no node agents: the job is not ready", generation, now);
-        Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "NotReady", "no node agents: the job is not ready", generation, now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.READY,
+                false,
+                refusal.reason(),
+                refusal.message(),
+                generation,
+                now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.SCHEDULED,
+                false,
+                "NotReady",
+                "no node agents: the job is not ready",
+                generation,
+                now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.PROFILING,
+                false,
+                "NotReady",
+                "no node agents: the job is not ready",
+                generation,
+                now);
         boolean sameAsBefore = Conditions.find(old.conditions, ProfilingJobStatus.READY)
-                .filter(c -> refusal.reason().equals(c.getReason()) && refusal.message().equals(c.getMessage()))
+                .filter(c -> refusal.reason().equals(c.getReason())
+                        && refusal.message().equals(c.getMessage()))
                 .isPresent();
         if (!sameAsBefore) {
             events.warning(refusal.reason(), refusal.message());
@@ -186,48 +230,95 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     }
 
     /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
-    private Duration run(ProfilingJob job, Targets targets, AgentReports reports, ProfilingJobStatus old,
-                         ProfilingJobStatus status, Instant now, long generation, JobEvents.Pending events) {
+    private Duration run(
+            ProfilingJob job,
+            Targets targets,
+            AgentReports reports,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         AgentScheduler.Outcome scheduled = scheduler.apply(job, targets);
         List<String> nodes = List.copyOf(targets.nodes());
         status.targetNodes = nodes;
-        Conditions.set(status.conditions, ProfilingJobStatus.READY, true, "Accepted",
-                "the spec is valid and selects " + describeTargets(job, targets), generation, now);
-        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, true, "AgentsScheduled",
-                "node agents on " + nodes.size() + " node(s): " + String.join(", ", nodes), generation, now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.READY,
+                true,
+                "Accepted",
+                "the spec is valid and selects " + describeTargets(job, targets),
+                generation,
+                now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.SCHEDULED,
+                true,
+                "AgentsScheduled",
+                "node agents on " + nodes.size() + " node(s): " + String.join(", ", nodes),
+                generation,
+                now);
         if (!nodes.equals(old.targetNodes)) {
-            events.normal("Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
+            events.normal(
+                    "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
         TriggerReport.update(job, reports.triggerStates(), nodes, old, status, now, generation, events);
 
         ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
-        ResultAggregator.Choice choice = ResultAggregator.choose(job.getSpec().mode, collected.results(),
-                targets.nodes(), lastMerged, old.reportingNodes == null ? 0 : old.reportingNodes.size(), now, sliceGrace);
+        ResultAggregator.Choice choice = ResultAggregator.choose(
+                job.getSpec().mode,
+                collected.results(),
+                targets.nodes(),
+                lastMerged,
+                old.reportingNodes == null ? 0 : old.reportingNodes.size(),
+                now,
+                sliceGrace);
         if (choice.slice() != null) {
-            ProfileMerger.Merged merged = ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
+            ProfileMerger.Merged merged =
+                    ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
             status.lastSlice = merged.slice();
             status.lastSlice.id = choice.slice();
             status.topApplications = merged.applications();
             status.hotspots = merged.hotspots();
-            status.results = choice.results().stream().map(NodeResult::configMap).sorted().toList();
-            status.reportingNodes = choice.results().stream().map(NodeResult::node).sorted().distinct().toList();
+            status.results = choice.results().stream()
+                    .map(NodeResult::configMap)
+                    .sorted()
+                    .toList();
+            status.reportingNodes = choice.results().stream()
+                    .map(NodeResult::node)
+                    .sorted()
+                    .distinct()
+                    .toList();
             status.completedSlices = Optional.ofNullable(old.completedSlices).orElse(0) + choice.newSlices();
-            events.normal("SliceCollected", "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
-                    + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+            events.normal(
+                    "SliceCollected",
+                    "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
+                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
         }
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
         degraded(collected, choice, old, status, now, generation, events);
         UploadStatus.update(job, reports.results(), old, status, now, generation, events);
 
         if (status.lastSlice == null) {
-            Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, false, "WaitingForFirstSlice",
-                    "no slice collected yet", generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.PROFILING,
+                    false,
+                    "WaitingForFirstSlice",
+                    "no slice collected yet",
+                    generation,
+                    now);
             status.phase = Phase.SCHEDULED;
         } else {
-            Conditions.set(status.conditions, ProfilingJobStatus.PROFILING, true, "SliceCollected",
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.PROFILING,
+                    true,
+                    "SliceCollected",
                     "last slice " + SliceWindow.describe(status.lastSlice) + " from " + status.nodes + " nodes",
-                    generation, now);
+                    generation,
+                    now);
             status.phase = Phase.PROFILING;
         }
         finishIfDone(job, status, now, generation, events);
@@ -235,9 +326,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         return choice.recheckAfter();
     }
 
-    private static void degraded(ResultAggregator.Collected collected, ResultAggregator.Choice choice,
-                                 ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation,
-                                 JobEvents.Pending events) {
+    private static void degraded(
+            ResultAggregator.Collected collected,
+            ResultAggregator.Choice choice,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         String reason = null;
         String message = null;
         if (!collected.unreadable().isEmpty()) {
@@ -248,43 +344,69 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
         }
         if (reason == null) {
-            Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, false, "NothingMissing",
-                    "no node result is missing or unreadable", generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.DEGRADED,
+                    false,
+                    "NothingMissing",
+                    "no node result is missing or unreadable",
+                    generation,
+                    now);
             return;
         }
         Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, true, reason, message, generation, now);
         String newMessage = message;
         boolean known = Conditions.find(old.conditions, ProfilingJobStatus.DEGRADED)
-                .filter(c -> newMessage.equals(c.getMessage())).isPresent();
+                .filter(c -> newMessage.equals(c.getMessage()))
+                .isPresent();
         if (!known) {
             events.warning(reason, message);
         }
     }
 
     /** A job with runs is done when that many slices were merged: its agents and their config go. */
-    private void finishIfDone(ProfilingJob job, ProfilingJobStatus status, Instant now, long generation,
-                              JobEvents.Pending events) {
+    private void finishIfDone(
+            ProfilingJob job, ProfilingJobStatus status, Instant now, long generation, JobEvents.Pending events) {
         Integer runs = job.getSpec().runs;
         if (runs == null) {
             return;
         }
         int done = Optional.ofNullable(status.completedSlices).orElse(0);
         if (done < runs) {
-            Conditions.set(status.conditions, ProfilingJobStatus.SUCCEEDED, false, "Running",
-                    done + " of " + runs + " slice(s) collected", generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.SUCCEEDED,
+                    false,
+                    "Running",
+                    done + " of " + runs + " slice(s) collected",
+                    generation,
+                    now);
             return;
         }
         scheduler.removeAll(job);
         status.phase = Phase.SUCCEEDED;
-        Conditions.set(status.conditions, ProfilingJobStatus.SUCCEEDED, true, "RunsCompleted",
-                runs + " slice(s) collected; results in " + String.join(", ", status.results), generation, now);
-        Conditions.set(status.conditions, ProfilingJobStatus.SCHEDULED, false, "Finished",
-                "the node agents finished and were removed", generation, now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.SUCCEEDED,
+                true,
+                "RunsCompleted",
+                runs + " slice(s) collected; results in " + String.join(", ", status.results),
+                generation,
+                now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.SCHEDULED,
+                false,
+                "Finished",
+                "the node agents finished and were removed",
+                generation,
+                now);
         events.normal("Completed", "Collected " + runs + " slice(s); node agents removed");
     }
 
     private static String describeTargets(ProfilingJob job, Targets targets) {
-        return job.getSpec().nodeWide() ? "every process on " + targets.nodes().size() + " node(s)"
+        return job.getSpec().nodeWide()
+                ? "every process on " + targets.nodes().size() + " node(s)"
                 : targets.pods().size() + " pod(s) on " + targets.nodes().size() + " node(s)";
     }
 

@@ -30,8 +30,7 @@ import java.util.stream.Collectors;
 public final class ResultAggregator {
 
     /** The job's results: those that could be read, and one line per ConfigMap that could not. */
-    public record Collected(List<NodeResult> results, List<String> unreadable) {
-    }
+    public record Collected(List<NodeResult> results, List<String> unreadable) {}
 
     /**
      * @param slice        the chosen slice's label, or null when no slice is ready
@@ -41,9 +40,8 @@ public final class ResultAggregator {
      *                     the chosen slice is the last merged one, re-merged with a late node)
      * @param recheckAfter when a newer incomplete slice will have waited out its grace; null if none
      */
-    public record Choice(String slice, List<NodeResult> results, Set<String> missingNodes, int newSlices,
-                         Duration recheckAfter) {
-    }
+    public record Choice(
+            String slice, List<NodeResult> results, Set<String> missingNodes, int newSlices, Duration recheckAfter) {}
 
     private final KubernetesClient client;
 
@@ -66,9 +64,16 @@ public final class ResultAggregator {
     }
 
     /** {@link #chooseTriggered} in trigger mode, else {@link #choose}. */
-    public static Choice choose(Mode mode, Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
-                                int lastMergedNodes, Instant now, Duration grace) {
-        return mode == Mode.TRIGGER ? chooseTriggered(results, lastMerged, lastMergedNodes)
+    public static Choice choose(
+            Mode mode,
+            Collection<NodeResult> results,
+            Set<String> targetNodes,
+            String lastMerged,
+            int lastMergedNodes,
+            Instant now,
+            Duration grace) {
+        return mode == Mode.TRIGGER
+                ? chooseTriggered(results, lastMerged, lastMergedNodes)
                 : choose(results, targetNodes, lastMerged, lastMergedNodes, now, grace);
     }
 
@@ -84,7 +89,8 @@ public final class ResultAggregator {
         TreeMap<String, List<NodeResult>> bySlice = bySlice(results);
         int windows = 0;
         for (var entry : (lastMerged == null ? bySlice : bySlice.tailMap(lastMerged, true)).entrySet()) {
-            int nodes = (int) entry.getValue().stream().map(NodeResult::node).distinct().count();
+            int nodes = (int)
+                    entry.getValue().stream().map(NodeResult::node).distinct().count();
             windows += entry.getKey().equals(lastMerged) ? Math.max(0, nodes - lastMergedNodes) : nodes;
         }
         if (windows == 0) {
@@ -98,8 +104,13 @@ public final class ResultAggregator {
      * @param lastMerged      the slice the status shows, or null
      * @param lastMergedNodes how many nodes the status shows for it: a late node's result re-merges it
      */
-    public static Choice choose(Collection<NodeResult> results, Set<String> targetNodes, String lastMerged,
-                                int lastMergedNodes, Instant now, Duration grace) {
+    public static Choice choose(
+            Collection<NodeResult> results,
+            Set<String> targetNodes,
+            String lastMerged,
+            int lastMergedNodes,
+            Instant now,
+            Duration grace) {
         NavigableMap<String, List<NodeResult>> bySlice = bySlice(results);
         String chosen = null;
         int newSlices = 0;
@@ -110,10 +121,14 @@ public final class ResultAggregator {
             if (older < 0) {
                 break;
             }
-            Set<String> reported = entry.getValue().stream().map(NodeResult::node).collect(Collectors.toSet());
+            Set<String> reported =
+                    entry.getValue().stream().map(NodeResult::node).collect(Collectors.toSet());
             boolean complete = reported.containsAll(targetNodes);
-            Instant end = entry.getValue().stream().map(r -> r.profile().end()).filter(Objects::nonNull)
-                    .max(Comparator.naturalOrder()).orElse(now);
+            Instant end = entry.getValue().stream()
+                    .map(r -> r.profile().end())
+                    .filter(Objects::nonNull)
+                    .max(Comparator.naturalOrder())
+                    .orElse(now);
             Instant deadline = end.plus(grace);
             if (!complete && deadline.isAfter(now)) {
                 if (chosen == null) {
@@ -149,14 +164,19 @@ public final class ResultAggregator {
      */
     public int prune(ProfilingJob job, Collected collected, int retention) {
         Collection<List<NodeResult>> groups = job.getSpec().mode == Mode.TRIGGER
-                ? collected.results().stream().collect(Collectors.groupingBy(NodeResult::node)).values()
+                ? collected.results().stream()
+                        .collect(Collectors.groupingBy(NodeResult::node))
+                        .values()
                 : List.of(collected.results());
         int deleted = 0;
         for (List<NodeResult> group : groups) {
             TreeMap<String, List<NodeResult>> bySlice = bySlice(group);
             while (bySlice.size() > retention) {
                 for (NodeResult old : bySlice.pollFirstEntry().getValue()) {
-                    client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(old.configMap()).delete();
+                    client.configMaps()
+                            .inNamespace(job.getMetadata().getNamespace())
+                            .withName(old.configMap())
+                            .delete();
                     deleted++;
                 }
             }

@@ -12,11 +12,11 @@ import java.io.IOException;
 public final class ResultReader {
 
     /** Newer agents may add fields; the operator reads what it knows. */
-    private static final ObjectReader PROFILE = ProfileJson.mapper().readerFor(NodeProfile.class)
+    private static final ObjectReader PROFILE = ProfileJson.mapper()
+            .readerFor(NodeProfile.class)
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private ResultReader() {
-    }
+    private ResultReader() {}
 
     /** @throws IllegalArgumentException with a one-line message when the ConfigMap is not a readable result */
     public static NodeResult read(ConfigMap configMap) {
@@ -31,12 +31,15 @@ public final class ResultReader {
         try {
             NodeProfile profile = PROFILE.readValue(json);
             if (profile.node() == null || profile.cpus() == null || profile.topApplications() == null) {
-                throw new IllegalArgumentException("result ConfigMap " + name + ": profile.json lacks node, cpus or topApplications");
+                throw new IllegalArgumentException(
+                        "result ConfigMap " + name + ": profile.json lacks node, cpus or topApplications");
             }
             return new NodeResult(profile.node(), name, slice, profile);
         } catch (IOException e) {
-            throw new IllegalArgumentException("result ConfigMap " + name + ": profile.json is not a NodeProfile: "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new IllegalArgumentException(
+                    "result ConfigMap " + name + ": profile.json is not a NodeProfile: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
     }
 }

@@ -8,10 +8,10 @@ import java.time.format.DateTimeFormatter;
 /** A slice's window as Events and conditions show it: {@code 12:05:00-12:05:30} (UTC). */
 final class SliceWindow {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    private SliceWindow() {
-    }
+    private SliceWindow() {}
 
     static String describe(SliceStatus slice) {
         return format(slice.start) + "-" + format(slice.end);

@@ -11,8 +11,7 @@ public final class SpecDuration {
     private static final Pattern WHOLE = Pattern.compile(SpecFormats.DURATION);
     private static final Pattern PART = Pattern.compile("([0-9]+)(ms|s|m|h)");
 
-    private SpecDuration() {
-    }
+    private SpecDuration() {}
 
     /**
      * @param field the spec field, for the message
@@ -26,12 +25,13 @@ public final class SpecDuration {
         Matcher part = PART.matcher(text);
         while (part.find()) {
             long amount = Long.parseLong(part.group(1));
-            total = total.plus(switch (part.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            });
+            total = total.plus(
+                    switch (part.group(2)) {
+                        case "ms" -> Duration.ofMillis(amount);
+                        case "s" -> Duration.ofSeconds(amount);
+                        case "m" -> Duration.ofMinutes(amount);
+                        default -> Duration.ofHours(amount);
+                    });
         }
         if (total.isZero()) {
             throw new IllegalArgumentException(field + " '" + text + "' must be longer than zero");

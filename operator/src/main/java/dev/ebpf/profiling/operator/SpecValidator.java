@@ -47,7 +47,8 @@ public final class SpecValidator {
                 return null;
             });
         }
-        Duration duration = parseOrRefuse("DurationInvalid", () -> SpecDuration.parse("duration", spec.effectiveDuration()));
+        Duration duration =
+                parseOrRefuse("DurationInvalid", () -> SpecDuration.parse("duration", spec.effectiveDuration()));
         if (duration.compareTo(SHORTEST_SLICE) < 0) {
             throw refuse("DurationInvalid", "duration " + spec.effectiveDuration() + " is shorter than 1s");
         }
@@ -55,10 +56,13 @@ public final class SpecValidator {
             throw refuse("IntervalInvalid", "interval is only used in mode general");
         }
         if (spec.mode == Mode.GENERAL) {
-            Duration interval = parseOrRefuse("IntervalInvalid", () -> SpecDuration.parse("interval", spec.effectiveInterval()));
+            Duration interval =
+                    parseOrRefuse("IntervalInvalid", () -> SpecDuration.parse("interval", spec.effectiveInterval()));
             if (interval.compareTo(duration) < 0) {
-                throw refuse("IntervalInvalid", "interval " + spec.effectiveInterval()
-                        + " is shorter than duration " + spec.effectiveDuration());
+                throw refuse(
+                        "IntervalInvalid",
+                        "interval " + spec.effectiveInterval() + " is shorter than duration "
+                                + spec.effectiveDuration());
             }
         }
         if (spec.mode == Mode.FILTER && spec.selector == null && spec.cpus == null) {
@@ -67,9 +71,11 @@ public final class SpecValidator {
         checkTrigger(spec);
         checkObjectStore(spec.output == null ? null : spec.output.objectStore);
         if (spec.nodeWide() && !nodeWideNamespaces.contains(namespace)) {
-            throw refuse("NodeWideNotAllowed", "a job without selector profiles every process on its nodes; namespace "
-                    + namespace + " is not among the namespaces allowed to (Helm value nodeWideNamespaces: "
-                    + (nodeWideNamespaces.isEmpty() ? "none" : String.join(", ", nodeWideNamespaces)) + ")");
+            throw refuse(
+                    "NodeWideNotAllowed",
+                    "a job without selector profiles every process on its nodes; namespace "
+                            + namespace + " is not among the namespaces allowed to (Helm value nodeWideNamespaces: "
+                            + (nodeWideNamespaces.isEmpty() ? "none" : String.join(", ", nodeWideNamespaces)) + ")");
         }
     }
 
@@ -88,7 +94,8 @@ public final class SpecValidator {
             throw refuse("TriggerInvalid", "trigger.metric is required");
         }
         if (trigger.threshold == null || trigger.threshold < 0 || trigger.threshold > 100) {
-            throw refuse("TriggerInvalid", "trigger.threshold must be a percentage from 0 to 100, not " + trigger.threshold);
+            throw refuse(
+                    "TriggerInvalid", "trigger.threshold must be a percentage from 0 to 100, not " + trigger.threshold);
         }
         if ((trigger.metric == TriggerMetric.CPU) != (trigger.cpu != null)) {
             throw refuse("TriggerInvalid", "trigger.cpu is needed with, and only with, trigger.metric cpu");
@@ -97,12 +104,15 @@ public final class SpecValidator {
             throw refuse("TriggerInvalid", "trigger.metric pod-cpu needs a selector");
         }
         // The agent reads the metric once a second and gets these in whole seconds.
-        Duration forDuration = parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.for", trigger.effectiveFor()));
-        Duration cooldown = parseOrRefuse("TriggerInvalid",
-                () -> SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()));
+        Duration forDuration =
+                parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.for", trigger.effectiveFor()));
+        Duration cooldown = parseOrRefuse(
+                "TriggerInvalid", () -> SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()));
         if (forDuration.compareTo(SHORTEST_SLICE) < 0 || cooldown.compareTo(SHORTEST_SLICE) < 0) {
-            throw refuse("TriggerInvalid", "trigger.for " + trigger.effectiveFor() + " and trigger.cooldown "
-                    + trigger.effectiveCooldown() + " must be at least 1s: the metric is read once a second");
+            throw refuse(
+                    "TriggerInvalid",
+                    "trigger.for " + trigger.effectiveFor() + " and trigger.cooldown " + trigger.effectiveCooldown()
+                            + " must be at least 1s: the metric is read once a second");
         }
     }
 
@@ -113,16 +123,22 @@ public final class SpecValidator {
         }
         String reason = "ObjectStoreInvalid";
         if (store.endpoint == null || !store.endpoint.matches(ObjectStoreSpec.ENDPOINT)) {
-            throw refuse(reason, "objectStore.endpoint must be an http or https URL such as http://minio.storage:9000,"
-                    + " not " + store.endpoint);
+            throw refuse(
+                    reason,
+                    "objectStore.endpoint must be an http or https URL such as http://minio.storage:9000," + " not "
+                            + store.endpoint);
         }
         if (store.bucket == null || !store.bucket.matches(ObjectStoreSpec.BUCKET)) {
-            throw refuse(reason, "objectStore.bucket must be an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-'), not "
-                    + store.bucket);
+            throw refuse(
+                    reason,
+                    "objectStore.bucket must be an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-'), not "
+                            + store.bucket);
         }
         if (store.prefix != null && !store.prefix.matches(ObjectStoreSpec.PREFIX)) {
-            throw refuse(reason, "objectStore.prefix '" + store.prefix + "' is not a key prefix (no leading '/',"
-                    + " no empty segments)");
+            throw refuse(
+                    reason,
+                    "objectStore.prefix '" + store.prefix + "' is not a key prefix (no leading '/',"
+                            + " no empty segments)");
         }
         if (store.credentialsSecret == null || store.credentialsSecret.name == null) {
             throw refuse(reason, "objectStore.credentialsSecret.name is required: the Secret with the access key pair");

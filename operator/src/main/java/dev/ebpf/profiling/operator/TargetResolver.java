@@ -41,24 +41,32 @@ public final class TargetResolver {
         List<Pod> pods = List.of();
         SortedSet<String> nodes = new TreeSet<>();
         if (spec.nodeWide()) {
-            client.nodes().list().getItems().forEach(node -> nodes.add(node.getMetadata().getName()));
+            client.nodes()
+                    .list()
+                    .getItems()
+                    .forEach(node -> nodes.add(node.getMetadata().getName()));
             if (nodes.isEmpty()) {
                 return Resolution.refused("NoNodes", "the cluster has no nodes to profile");
             }
         } else {
             List<Pod> matching = client.pods().inNamespace(namespace).list().getItems().stream()
                     .filter(TargetResolver::isWorkload)
-                    .filter(pod -> LabelSelectors.matches(spec.selector, pod.getMetadata().getLabels()))
+                    .filter(pod -> LabelSelectors.matches(
+                            spec.selector, pod.getMetadata().getLabels()))
                     .toList();
             String selector = LabelSelectors.describe(spec.selector);
             if (matching.isEmpty()) {
-                return Resolution.refused("SelectorMatchesNothing",
+                return Resolution.refused(
+                        "SelectorMatchesNothing",
                         "selector " + selector + " matches no running pod in namespace " + namespace);
             }
-            pods = matching.stream().filter(pod -> pod.getSpec().getNodeName() != null).toList();
+            pods = matching.stream()
+                    .filter(pod -> pod.getSpec().getNodeName() != null)
+                    .toList();
             if (pods.isEmpty()) {
-                return Resolution.refused("PodsNotScheduled", "selector " + selector + " matches "
-                        + matching.size() + " pod(s), none of them on a node yet");
+                return Resolution.refused(
+                        "PodsNotScheduled",
+                        "selector " + selector + " matches " + matching.size() + " pod(s), none of them on a node yet");
             }
             pods.forEach(pod -> nodes.add(pod.getSpec().getNodeName()));
         }
@@ -76,21 +84,26 @@ public final class TargetResolver {
         var labels = pod.getMetadata().getLabels();
         boolean ours = labels != null && AgentContract.MANAGED_BY.equals(labels.get(AgentContract.LABEL_MANAGED_BY));
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return !ours && pod.getMetadata().getDeletionTimestamp() == null
-                && !"Succeeded".equals(phase) && !"Failed".equals(phase);
+        return !ours
+                && pod.getMetadata().getDeletionTimestamp() == null
+                && !"Succeeded".equals(phase)
+                && !"Failed".equals(phase);
     }
 
     private Refusal checkCpusExist(String cpus, SortedSet<String> nodes) {
         int highest = CpuList.parse(cpus).last();
         for (String name : nodes) {
             Node node = client.nodes().withName(name).get();
-            Quantity capacity = node == null || node.getStatus() == null || node.getStatus().getCapacity() == null
-                    ? null : node.getStatus().getCapacity().get("cpu");
+            Quantity capacity =
+                    node == null || node.getStatus() == null || node.getStatus().getCapacity() == null
+                            ? null
+                            : node.getStatus().getCapacity().get("cpu");
             if (capacity != null) {
                 int count = capacity.getNumericalAmount().intValue();
                 if (highest >= count) {
-                    return new Refusal("CpusNotOnNode", "cpus " + cpus + ": node " + name + " has " + count
-                            + " CPUs (0-" + (count - 1) + ")");
+                    return new Refusal(
+                            "CpusNotOnNode",
+                            "cpus " + cpus + ": node " + name + " has " + count + " CPUs (0-" + (count - 1) + ")");
                 }
             }
         }

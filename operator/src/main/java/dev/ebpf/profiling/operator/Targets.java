@@ -5,5 +5,4 @@ import java.util.List;
 import java.util.SortedSet;
 
 /** Where a job runs: the selected pods (empty for node-wide jobs) and the nodes that get an agent. */
-public record Targets(List<Pod> pods, SortedSet<String> nodes) {
-}
+public record Targets(List<Pod> pods, SortedSet<String> nodes) {}

@@ -38,13 +38,18 @@ public final class TriggerReport {
     static final String REASON_ARMED = "Armed";
     static final String REASON_WAITING = "WaitingForAgents";
 
-    private TriggerReport() {
-    }
+    private TriggerReport() {}
 
     /** Sets the trigger parts of {@code status}; for a job not in trigger mode, removes them. */
-    public static void update(ProfilingJob job, List<ConfigMap> triggerStates, Collection<String> targetNodes,
-                              ProfilingJobStatus old, ProfilingJobStatus status, Instant now, long generation,
-                              JobEvents.Pending events) {
+    public static void update(
+            ProfilingJob job,
+            List<ConfigMap> triggerStates,
+            Collection<String> targetNodes,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         if (job.getSpec().mode != Mode.TRIGGER) {
             status.triggers = null;
             status.armedNodes = null;
@@ -62,7 +67,8 @@ public final class TriggerReport {
     /** The firings in the reports that the status does not hold yet, oldest first. */
     static List<TriggerStatus> newFirings(List<TriggerStateReader.Report> reports, List<TriggerStatus> recorded) {
         List<TriggerStatus> kept = recorded == null ? List.of() : recorded;
-        Optional<Instant> oldestKept = kept.size() < ProfilingJobStatus.TRIGGERS_KEPT ? Optional.empty()
+        Optional<Instant> oldestKept = kept.size() < ProfilingJobStatus.TRIGGERS_KEPT
+                ? Optional.empty()
                 : kept.stream().map(t -> Instant.parse(t.time)).min(Comparator.naturalOrder());
         List<TriggerStatus> fresh = new ArrayList<>();
         for (TriggerStateReader.Report report : reports) {
@@ -70,14 +76,19 @@ public final class TriggerReport {
             if (state == null || state.recent() == null) {
                 continue;
             }
-            Optional<Instant> mark = kept.stream().filter(t -> report.node().equals(t.node))
-                    .map(t -> Instant.parse(t.time)).max(Comparator.naturalOrder()).or(() -> oldestKept);
+            Optional<Instant> mark = kept.stream()
+                    .filter(t -> report.node().equals(t.node))
+                    .map(t -> Instant.parse(t.time))
+                    .max(Comparator.naturalOrder())
+                    .or(() -> oldestKept);
             state.recent().stream()
-                    .filter(f -> f.at() != null && mark.map(m -> f.at().isAfter(m)).orElse(true))
+                    .filter(f ->
+                            f.at() != null && mark.map(m -> f.at().isAfter(m)).orElse(true))
                     .map(f -> entry(report.node(), state, f))
                     .forEach(fresh::add);
         }
-        fresh.sort(Comparator.comparing((TriggerStatus t) -> Instant.parse(t.time)).thenComparing(t -> t.node));
+        fresh.sort(
+                Comparator.comparing((TriggerStatus t) -> Instant.parse(t.time)).thenComparing(t -> t.node));
         return fresh;
     }
 
@@ -88,7 +99,8 @@ public final class TriggerReport {
             all.addAll(recorded);
         }
         return all.stream()
-                .sorted(Comparator.comparing((TriggerStatus t) -> Instant.parse(t.time)).reversed()
+                .sorted(Comparator.comparing((TriggerStatus t) -> Instant.parse(t.time))
+                        .reversed()
                         .thenComparing(t -> t.node))
                 .limit(ProfilingJobStatus.TRIGGERS_KEPT)
                 .toList();
@@ -96,49 +108,73 @@ public final class TriggerReport {
 
     /** Every target node, by name: what its agent last reported, or {@link ArmedNodeStatus#PHASE_UNKNOWN}. */
     static List<ArmedNodeStatus> armedNodes(List<TriggerStateReader.Report> reports, Collection<String> targetNodes) {
-        Map<String, TriggerStateReader.Report> byNode = reports.stream().filter(r -> r.node() != null)
+        Map<String, TriggerStateReader.Report> byNode = reports.stream()
+                .filter(r -> r.node() != null)
                 .collect(Collectors.toMap(TriggerStateReader.Report::node, Function.identity(), (a, b) -> a));
-        return targetNodes.stream().sorted().map(node -> {
-            ArmedNodeStatus armed = new ArmedNodeStatus();
-            armed.node = node;
-            armed.phase = ArmedNodeStatus.PHASE_UNKNOWN;
-            TriggerStateReader.Report report = byNode.get(node);
-            if (report == null) {
-                return armed;
-            }
-            NodeTriggerState state = report.state();
-            armed.error = report.error();
-            if (state != null) {
-                armed.phase = Objects.requireNonNullElse(state.phase(), ArmedNodeStatus.PHASE_UNKNOWN);
-                armed.metric = state.metric();
-                armed.value = state.value();
-                armed.readAt = state.readAt() == null ? null : state.readAt().toString();
-                armed.error = state.error();
-                armed.firings = state.firings();
-            }
-            return armed;
-        }).toList();
+        return targetNodes.stream()
+                .sorted()
+                .map(node -> {
+                    ArmedNodeStatus armed = new ArmedNodeStatus();
+                    armed.node = node;
+                    armed.phase = ArmedNodeStatus.PHASE_UNKNOWN;
+                    TriggerStateReader.Report report = byNode.get(node);
+                    if (report == null) {
+                        return armed;
+                    }
+                    NodeTriggerState state = report.state();
+                    armed.error = report.error();
+                    if (state != null) {
+                        armed.phase = Objects.requireNonNullElse(state.phase(), ArmedNodeStatus.PHASE_UNKNOWN);
+                        armed.metric = state.metric();
+                        armed.value = state.value();
+                        armed.readAt =
+                                state.readAt() == null ? null : state.readAt().toString();
+                        armed.error = state.error();
+                        armed.firings = state.firings();
+                    }
+                    return armed;
+                })
+                .toList();
     }
 
     private static void condition(TriggerSpec trigger, ProfilingJobStatus status, long generation, Instant now) {
         if (!status.triggers.isEmpty()) {
-            Conditions.set(status.conditions, ProfilingJobStatus.TRIGGERED, true, REASON_TRIGGERED,
-                    status.triggers.getFirst().message, generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.TRIGGERED,
+                    true,
+                    REASON_TRIGGERED,
+                    status.triggers.getFirst().message,
+                    generation,
+                    now);
             return;
         }
-        long armed = status.armedNodes.stream().filter(a -> !ArmedNodeStatus.PHASE_UNKNOWN.equals(a.phase)).count();
+        long armed = status.armedNodes.stream()
+                .filter(a -> !ArmedNodeStatus.PHASE_UNKNOWN.equals(a.phase))
+                .count();
         if (armed == 0) {
-            Conditions.set(status.conditions, ProfilingJobStatus.TRIGGERED, false, REASON_WAITING,
-                    "no node agent has reported its trigger yet", generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.TRIGGERED,
+                    false,
+                    REASON_WAITING,
+                    "no node agent has reported its trigger yet",
+                    generation,
+                    now);
             return;
         }
         // As the agent names it: cpuN for one CPU.
         String metric = ProfileJson.mapper().convertValue(trigger.metric, String.class)
                 + (trigger.cpu == null ? "" : trigger.cpu);
-        Conditions.set(status.conditions, ProfilingJobStatus.TRIGGERED, false, REASON_ARMED,
-                "armed on " + armed + "/" + status.armedNodes.size() + " node(s), none fired yet: fires when "
-                        + metric + " stays above " + percent(trigger.threshold) + "% for " + trigger.effectiveFor(),
-                generation, now);
+        Conditions.set(
+                status.conditions,
+                ProfilingJobStatus.TRIGGERED,
+                false,
+                REASON_ARMED,
+                "armed on " + armed + "/" + status.armedNodes.size() + " node(s), none fired yet: fires when " + metric
+                        + " stays above " + percent(trigger.threshold) + "% for " + trigger.effectiveFor(),
+                generation,
+                now);
     }
 
     private static TriggerStatus entry(String node, NodeTriggerState state, NodeTriggerState.TriggerFiring firing) {
@@ -150,7 +186,8 @@ public final class TriggerReport {
         t.time = firing.at().toString();
         t.result = firing.result();
         // The agent writes the message; an agent that did not still gets an Event that says what fired.
-        t.message = firing.message() != null ? firing.message()
+        t.message = firing.message() != null
+                ? firing.message()
                 : "Triggered: " + node + " " + state.metric() + " " + percent(firing.value()) + "% > "
                         + percent(state.threshold()) + "%";
         return t;

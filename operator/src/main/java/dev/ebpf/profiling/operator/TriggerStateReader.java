@@ -30,15 +30,14 @@ public final class TriggerStateReader {
      * @param state     the agent's state; null when it could not be read
      * @param error     one line on why it could not be read; null when it could
      */
-    public record Report(String node, String configMap, NodeTriggerState state, String error) {
-    }
+    public record Report(String node, String configMap, NodeTriggerState state, String error) {}
 
     /** Newer agents may add fields; the operator reads what it knows. */
-    private static final ObjectReader STATE = ProfileJson.mapper().readerFor(NodeTriggerState.class)
+    private static final ObjectReader STATE = ProfileJson.mapper()
+            .readerFor(NodeTriggerState.class)
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private TriggerStateReader() {
-    }
+    private TriggerStateReader() {}
 
     /**
      * Reconciles the owning job whenever an agent writes its trigger state: at every firing, at the
@@ -46,11 +45,13 @@ public final class TriggerStateReader {
      * value, which is what keeps the status' armed nodes fresh.
      */
     public static InformerEventSource<ConfigMap, ProfilingJob> eventSource(EventSourceContext<ProfilingJob> context) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
-                .withName("trigger-state-configmaps")
-                .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_TRIGGER_STATE)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
-                .build(), context);
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
+                        .withName("trigger-state-configmaps")
+                        .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_TRIGGER_STATE)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                        .build(),
+                context);
     }
 
     /** The job's trigger states (see {@link AgentReports}), one report per ConfigMap. */
@@ -64,17 +65,24 @@ public final class TriggerStateReader {
         String labelledNode = labels == null ? null : labels.get(AgentContract.LABEL_NODE);
         String json = configMap.getData() == null ? null : configMap.getData().get(AgentContract.TRIGGER_STATE_KEY);
         if (json == null) {
-            return new Report(labelledNode, name, null, "trigger-state ConfigMap " + name + " lacks the key "
-                    + AgentContract.TRIGGER_STATE_KEY);
+            return new Report(
+                    labelledNode,
+                    name,
+                    null,
+                    "trigger-state ConfigMap " + name + " lacks the key " + AgentContract.TRIGGER_STATE_KEY);
         }
         try {
             NodeTriggerState state = STATE.readValue(json);
             String node = state.node() != null ? state.node() : labelledNode;
             return new Report(node, name, state, null);
         } catch (IOException e) {
-            return new Report(labelledNode, name, null, "trigger-state ConfigMap " + name + ": "
-                    + AgentContract.TRIGGER_STATE_KEY + " is not a NodeTriggerState: "
-                    + e.getMessage().lines().findFirst().orElse(""));
+            return new Report(
+                    labelledNode,
+                    name,
+                    null,
+                    "trigger-state ConfigMap " + name + ": "
+                            + AgentContract.TRIGGER_STATE_KEY + " is not a NodeTriggerState: "
+                            + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 }

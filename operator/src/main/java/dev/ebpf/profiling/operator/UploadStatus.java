@@ -27,13 +27,17 @@ public final class UploadStatus {
     static final String NO_UPLOAD_YET = "NoUploadYet";
     static final String UPLOADS_DROPPED = "UploadsDropped";
 
-    private UploadStatus() {
-    }
+    private UploadStatus() {}
 
     /** Sets the upload parts of {@code status} from the job's result ConfigMaps; for a job without a store, removes them. */
-    public static void update(ProfilingJob job, List<ConfigMap> resultConfigMaps, ProfilingJobStatus old,
-                       ProfilingJobStatus status, Instant now,
-                       long generation, JobEvents.Pending events) {
+    public static void update(
+            ProfilingJob job,
+            List<ConfigMap> resultConfigMaps,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         ObjectStoreSpec store = job.getSpec().output == null ? null : job.getSpec().output.objectStore;
         if (store == null) {
             status.objectStore = null;
@@ -43,13 +47,17 @@ public final class UploadStatus {
         ObjectStoreStatus uploads = collect(resultConfigMaps, store);
         status.objectStore = uploads;
         condition(uploads, old, status, now, generation, events);
-        long droppedBefore = old.objectStore == null || old.objectStore.droppedSlices == null
-                ? 0 : old.objectStore.droppedSlices;
+        long droppedBefore =
+                old.objectStore == null || old.objectStore.droppedSlices == null ? 0 : old.objectStore.droppedSlices;
         if (uploads.droppedSlices > droppedBefore) {
-            events.warning(UPLOADS_DROPPED, (uploads.droppedSlices - droppedBefore) + " more slice(s) dropped by the"
-                    + " nodes' spool bounds before upload (" + uploads.droppedSlices + " in all): " + uploads.nodes.stream()
-                    .filter(n -> n.droppedReason != null).map(n -> n.node + ": " + n.droppedReason)
-                    .collect(Collectors.joining("; ")));
+            events.warning(
+                    UPLOADS_DROPPED,
+                    (uploads.droppedSlices - droppedBefore) + " more slice(s) dropped by the"
+                            + " nodes' spool bounds before upload (" + uploads.droppedSlices + " in all): "
+                            + uploads.nodes.stream()
+                                    .filter(n -> n.droppedReason != null)
+                                    .map(n -> n.node + ": " + n.droppedReason)
+                                    .collect(Collectors.joining("; ")));
         }
     }
 
@@ -57,15 +65,19 @@ public final class UploadStatus {
         Map<String, List<ConfigMap>> byNode = resultConfigMaps.stream()
                 .filter(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_NODE) != null
                         && cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE) != null)
-                .collect(Collectors.groupingBy(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_NODE),
-                        TreeMap::new, Collectors.toList()));
+                .collect(Collectors.groupingBy(
+                        cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_NODE),
+                        TreeMap::new,
+                        Collectors.toList()));
         ObjectStoreStatus uploads = new ObjectStoreStatus();
-        uploads.location = "s3://" + store.bucket + (store.effectivePrefix().isEmpty() ? "" : "/" + store.effectivePrefix());
+        uploads.location =
+                "s3://" + store.bucket + (store.effectivePrefix().isEmpty() ? "" : "/" + store.effectivePrefix());
         uploads.pendingSlices = 0L;
         uploads.droppedSlices = 0L;
         byNode.forEach((node, results) -> {
-            results.sort(Comparator.comparing((ConfigMap cm) -> cm.getMetadata().getLabels()
-                    .get(AgentContract.LABEL_SLICE)).reversed());
+            results.sort(Comparator.comparing(
+                            (ConfigMap cm) -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+                    .reversed());
             ObjectStoreStatus.NodeUploadStatus n = new ObjectStoreStatus.NodeUploadStatus();
             n.node = node;
             newestWith(results, AgentContract.ANNOTATION_UPLOAD_STATE).ifPresent(cm -> {
@@ -78,8 +90,12 @@ public final class UploadStatus {
             });
             newestWith(results, AgentContract.ANNOTATION_OBJECTS).ifPresent(cm -> {
                 n.slice = cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE);
-                n.objects = Arrays.stream(cm.getMetadata().getAnnotations().get(AgentContract.ANNOTATION_OBJECTS)
-                        .split(",")).filter(s -> !s.isBlank()).toList();
+                n.objects = Arrays.stream(cm.getMetadata()
+                                .getAnnotations()
+                                .get(AgentContract.ANNOTATION_OBJECTS)
+                                .split(","))
+                        .filter(s -> !s.isBlank())
+                        .toList();
             });
             uploads.pendingSlices += n.pendingSlices == null ? 0 : n.pendingSlices;
             uploads.droppedSlices += n.droppedSlices == null ? 0 : n.droppedSlices;
@@ -89,28 +105,48 @@ public final class UploadStatus {
     }
 
     /** True when every node that reported uploads fine; else the failing nodes' reason and messages. */
-    private static void condition(ObjectStoreStatus uploads, ProfilingJobStatus old, ProfilingJobStatus status,
-                                  Instant now, long generation, JobEvents.Pending events) {
+    private static void condition(
+            ObjectStoreStatus uploads,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
         List<ObjectStoreStatus.NodeUploadStatus> failing = uploads.nodes.stream()
-                .filter(n -> n.state != null && !AgentContract.UPLOAD_STATE_OK.equals(n.state)).toList();
+                .filter(n -> n.state != null && !AgentContract.UPLOAD_STATE_OK.equals(n.state))
+                .toList();
         boolean anyReported = uploads.nodes.stream().anyMatch(n -> n.state != null);
-        Optional<String> oldReason = Conditions.find(old.conditions, ProfilingJobStatus.UPLOADED)
-                .map(c -> c.getReason());
+        Optional<String> oldReason =
+                Conditions.find(old.conditions, ProfilingJobStatus.UPLOADED).map(c -> c.getReason());
         if (!failing.isEmpty()) {
             String reason = failing.getFirst().state;
-            String message = failing.stream().map(n -> n.node + ": " + n.message + " (" + n.pendingSlices
-                    + " slice(s) waiting)").collect(Collectors.joining("; "));
+            String message = failing.stream()
+                    .map(n -> n.node + ": " + n.message + " (" + n.pendingSlices + " slice(s) waiting)")
+                    .collect(Collectors.joining("; "));
             Conditions.set(status.conditions, ProfilingJobStatus.UPLOADED, false, reason, message, generation, now);
             if (!oldReason.equals(Optional.of(reason))) {
                 events.warning(reason, message);
             }
         } else if (!anyReported) {
-            Conditions.set(status.conditions, ProfilingJobStatus.UPLOADED, false, NO_UPLOAD_YET,
-                    "no node has reported an upload to " + uploads.location + " yet", generation, now);
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.UPLOADED,
+                    false,
+                    NO_UPLOAD_YET,
+                    "no node has reported an upload to " + uploads.location + " yet",
+                    generation,
+                    now);
         } else {
-            Conditions.set(status.conditions, ProfilingJobStatus.UPLOADED, true, AgentContract.UPLOAD_STATE_OK,
-                    "every node uploads its slices to " + uploads.location, generation, now);
-            if (oldReason.isPresent() && !oldReason.get().equals(AgentContract.UPLOAD_STATE_OK)
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.UPLOADED,
+                    true,
+                    AgentContract.UPLOAD_STATE_OK,
+                    "every node uploads its slices to " + uploads.location,
+                    generation,
+                    now);
+            if (oldReason.isPresent()
+                    && !oldReason.get().equals(AgentContract.UPLOAD_STATE_OK)
                     && !oldReason.get().equals(NO_UPLOAD_YET)) {
                 events.normal(AgentContract.UPLOAD_STATE_OK, "Uploads to " + uploads.location + " work again");
             }
@@ -118,8 +154,10 @@ public final class UploadStatus {
     }
 
     private static Optional<ConfigMap> newestWith(List<ConfigMap> newestFirst, String annotation) {
-        return newestFirst.stream().filter(cm -> cm.getMetadata().getAnnotations() != null
-                && cm.getMetadata().getAnnotations().get(annotation) != null).findFirst();
+        return newestFirst.stream()
+                .filter(cm -> cm.getMetadata().getAnnotations() != null
+                        && cm.getMetadata().getAnnotations().get(annotation) != null)
+                .findFirst();
     }
 
     private static Long number(String text) {

@@ -39,42 +39,64 @@ class ChartTest {
                 """);
 
         // The CRD is in the chart's crds/ (installed by helm install, not rendered; CrdDriftTest keeps it current).
-        assertThat(objects).extracting(o -> o.path("kind").asText()).contains(
-                "Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding");
-        JsonNode container = one(objects, "Deployment", "ebpf-profiler-operator").at("/spec/template/spec/containers/0");
+        assertThat(objects)
+                .extracting(o -> o.path("kind").asText())
+                .contains("Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding");
+        JsonNode container =
+                one(objects, "Deployment", "ebpf-profiler-operator").at("/spec/template/spec/containers/0");
         Map<String, String> env = new java.util.HashMap<>();
-        container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
-        assertThat(env).containsEntry("OPERATOR_NODE_WIDE_NAMESPACES", "ops,monitoring")
+        container
+                .path("env")
+                .forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        assertThat(env)
+                .containsEntry("OPERATOR_NODE_WIDE_NAMESPACES", "ops,monitoring")
                 .containsEntry("OPERATOR_AGENT_IMAGE", "ghcr.io/ebpf-profiler/node-agent:1.2.3")
                 .containsEntry("OPERATOR_AGENT_CLUSTER_ROLE", "ebpf-profiler-agent")
                 .containsEntry("OPERATOR_AGENT_SERVICE_ACCOUNT", "ebpf-profiler-agent")
-                .containsKeys("OPERATOR_AGENT_CPU_REQUEST", "OPERATOR_AGENT_CPU_LIMIT", "OPERATOR_AGENT_MEMORY_REQUEST",
-                        "OPERATOR_AGENT_MEMORY_LIMIT", "OPERATOR_SLICE_GRACE");
-        assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+                .containsKeys(
+                        "OPERATOR_AGENT_CPU_REQUEST",
+                        "OPERATOR_AGENT_CPU_LIMIT",
+                        "OPERATOR_AGENT_MEMORY_REQUEST",
+                        "OPERATOR_AGENT_MEMORY_LIMIT",
+                        "OPERATOR_SLICE_GRACE");
+        assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean())
+                .isTrue();
 
         // The agent role the operator binds per namespace exists, and grants no more than pods and ConfigMaps.
         JsonNode agentRole = one(objects, "ClusterRole", "ebpf-profiler-agent");
         assertThat(StreamSupport.stream(agentRole.path("rules").spliterator(), false)
-                .flatMap(r -> StreamSupport.stream(r.path("resources").spliterator(), false)).map(JsonNode::asText))
+                        .flatMap(r -> StreamSupport.stream(r.path("resources").spliterator(), false))
+                        .map(JsonNode::asText))
                 .containsExactlyInAnyOrder("pods", "configmaps");
         // Agents of the allowed namespaces (only those) may read pods cluster-wide.
         JsonNode nodeWide = one(objects, "ClusterRoleBinding", "ebpf-profiler-agent-node-wide");
-        assertThat(StreamSupport.stream(nodeWide.path("subjects").spliterator(), false).map(s -> s.path("namespace").asText()))
+        assertThat(StreamSupport.stream(nodeWide.path("subjects").spliterator(), false)
+                        .map(s -> s.path("namespace").asText()))
                 .containsExactly("ops", "monitoring");
         // The operator may do what it does: status, agent pods, configs and results, events, agent RBAC,
         // and get (only get) the object-store credentials Secret it checks.
         JsonNode operatorRole = one(objects, "ClusterRole", "ebpf-profiler-operator");
-        assertThat(operatorRole.path("rules").toString()).contains("profilingjobs/status", "\"create\"", "\"delete\"",
-                "\"nodes\"", "\"events\"", "\"serviceaccounts\"", "\"rolebindings\"", "\"bind\"", "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}");
+        assertThat(operatorRole.path("rules").toString())
+                .contains(
+                        "profilingjobs/status",
+                        "\"create\"",
+                        "\"delete\"",
+                        "\"nodes\"",
+                        "\"events\"",
+                        "\"serviceaccounts\"",
+                        "\"rolebindings\"",
+                        "\"bind\"",
+                        "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}");
     }
 
     @Test
     void shipsTheAgentsDashboardForGrafanasSidecar() throws IOException {
         JsonNode dashboard = one(render("{}\n"), "ConfigMap", "ebpf-profiler-dashboard");
         assertThat(dashboard.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
-        JsonNode shipped = YAML.readTree(dashboard.at("/data/ebpf-profiler-agents.json").asText());
-        JsonNode file = YAML.readTree(Files.readString(
-                RepositoryFiles.chart().resolve("dashboards/ebpf-profiler-agents.json")));
+        JsonNode shipped =
+                YAML.readTree(dashboard.at("/data/ebpf-profiler-agents.json").asText());
+        JsonNode file = YAML.readTree(
+                Files.readString(RepositoryFiles.chart().resolve("dashboards/ebpf-profiler-agents.json")));
         assertThat(shipped).isEqualTo(file);
         assertThat(render("grafana: {dashboard: {enabled: false}}\n"))
                 .noneMatch(o -> o.at("/metadata/name").asText().endsWith("-dashboard"));
@@ -92,8 +114,13 @@ class ChartTest {
         String manifests;
         try {
             Files.writeString(valuesFile, values);
-            manifests = new Helm(RepositoryFiles.chart()).template().withName("ebpf-profiler")
-                    .withNamespace("profiling-system").withKubeVersion("1.30.0").withValuesFile(valuesFile).call();
+            manifests = new Helm(RepositoryFiles.chart())
+                    .template()
+                    .withName("ebpf-profiler")
+                    .withNamespace("profiling-system")
+                    .withKubeVersion("1.30.0")
+                    .withValuesFile(valuesFile)
+                    .call();
         } finally {
             Files.delete(valuesFile);
         }
@@ -111,8 +138,10 @@ class ChartTest {
     }
 
     private static JsonNode one(List<JsonNode> objects, String kind, String name) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())
-                && name.equals(o.at("/metadata/name").asText())).findFirst()
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText())
+                        && name.equals(o.at("/metadata/name").asText()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in the rendered chart"));
     }
 }

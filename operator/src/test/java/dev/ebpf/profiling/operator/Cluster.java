@@ -21,10 +21,10 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
-import org.awaitility.Awaitility;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 
 /** Builds cluster state in the mock API server: nodes, workload pods, jobs, and agents' result ConfigMaps. */
 final class Cluster {
@@ -38,16 +38,38 @@ final class Cluster {
     }
 
     void node(String name, int cpus) {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewStatus().addToCapacity("cpu", new Quantity(Integer.toString(cpus))).endStatus().build())
+        client.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewStatus()
+                        .addToCapacity("cpu", new Quantity(Integer.toString(cpus)))
+                        .endStatus()
+                        .build())
                 .createOr(r -> r.update());
     }
 
     Pod pod(String namespace, String name, Map<String, String> labels, String node) {
-        return client.resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-                .withUid(UUID.randomUUID().toString()).withLabels(labels).endMetadata()
-                .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("nginx").endContainer()
-                .endSpec().withNewStatus().withPhase(node == null ? "Pending" : "Running").endStatus().build()).create();
+        return client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withNamespace(namespace)
+                        .withName(name)
+                        .withUid(UUID.randomUUID().toString())
+                        .withLabels(labels)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName(node)
+                        .addNewContainer()
+                        .withName("main")
+                        .withImage("nginx")
+                        .endContainer()
+                        .endSpec()
+                        .withNewStatus()
+                        .withPhase(node == null ? "Pending" : "Running")
+                        .endStatus()
+                        .build())
+                .create();
     }
 
     /** Moves a pod as a controller would: the old one goes, a new one (new uid) comes up on the other node. */
@@ -59,7 +81,9 @@ final class Cluster {
     static ProfilingJobSpec spec(Mode mode, Map<String, String> selector) {
         ProfilingJobSpec spec = new ProfilingJobSpec();
         spec.mode = mode;
-        spec.selector = selector == null ? null : new LabelSelectorBuilder().withMatchLabels(selector).build();
+        spec.selector = selector == null
+                ? null
+                : new LabelSelectorBuilder().withMatchLabels(selector).build();
         return spec;
     }
 
@@ -73,8 +97,13 @@ final class Cluster {
 
     /** Waits until the job's condition has the status; returns the job as it is then. */
     ProfilingJob awaitCondition(String namespace, String name, String type, String status) {
-        return await(namespace, name, job -> job.getStatus() != null && Conditions.find(job.getStatus().conditions, type)
-                .filter(c -> status.equals(c.getStatus())).isPresent());
+        return await(
+                namespace,
+                name,
+                job -> job.getStatus() != null
+                        && Conditions.find(job.getStatus().conditions, type)
+                                .filter(c -> status.equals(c.getStatus()))
+                                .isPresent());
     }
 
     ProfilingJob await(String namespace, String name, java.util.function.Predicate<ProfilingJob> done) {
@@ -82,20 +111,40 @@ final class Cluster {
     }
 
     ProfilingJob get(String namespace, String name) {
-        return client.resources(ProfilingJob.class).inNamespace(namespace).withName(name).get();
+        return client.resources(ProfilingJob.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     /** A profile of one node: each application gets the samples given, in order, on a 2-CPU node at 99 Hz for 30 s. */
     static NodeProfile profile(String node, Instant start, List<ApplicationUsage> apps) {
         long total = apps.stream().mapToLong(ApplicationUsage::samples).sum();
-        return new NodeProfile(node, "cpu-clock", 99, List.of(0, 1), start, start.plusSeconds(30), 30.0,
-                total, 0, LostSamples.NONE, apps);
+        return new NodeProfile(
+                node,
+                "cpu-clock",
+                99,
+                List.of(0, 1),
+                start,
+                start.plusSeconds(30),
+                30.0,
+                total,
+                0,
+                LostSamples.NONE,
+                apps);
     }
 
     static ApplicationUsage podApp(Pod pod, long samples) {
-        PodRef ref = PodRef.fromCgroup(pod.getMetadata().getUid(), "c-" + pod.getMetadata().getName())
+        PodRef ref = PodRef.fromCgroup(
+                        pod.getMetadata().getUid(), "c-" + pod.getMetadata().getName())
                 .withNames(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), "main");
-        return new ApplicationUsage(0, "main", "kubepods/" + pod.getMetadata().getUid(), ref, List.of(1), samples,
+        return new ApplicationUsage(
+                0,
+                "main",
+                "kubepods/" + pod.getMetadata().getUid(),
+                ref,
+                List.of(1),
+                samples,
                 samples * 100.0 / (99 * 30 * 2));
     }
 
@@ -106,56 +155,79 @@ final class Cluster {
 
     ConfigMap result(ProfilingJob job, String node, Instant sliceStart, String profileJson) {
         String jobName = job.getMetadata().getName();
-        return client.resource(new ConfigMapBuilder().withNewMetadata()
-                .withNamespace(job.getMetadata().getNamespace())
-                .withName(AgentContract.resultName(jobName, node, sliceStart))
-                .withLabels(Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
-                        AgentContract.LABEL_JOB, jobName,
-                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
-                        AgentContract.LABEL_NODE, node,
-                        AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart)))
-                .withOwnerReferences(OwnedObjects.ownerReference(job))
-                .endMetadata()
-                .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
-                .build()).create();
+        return client.resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(job.getMetadata().getNamespace())
+                        .withName(AgentContract.resultName(jobName, node, sliceStart))
+                        .withLabels(Map.of(
+                                AgentContract.LABEL_MANAGED_BY,
+                                AgentContract.MANAGED_BY,
+                                AgentContract.LABEL_JOB,
+                                jobName,
+                                AgentContract.LABEL_COMPONENT,
+                                AgentContract.COMPONENT_RESULT,
+                                AgentContract.LABEL_NODE,
+                                node,
+                                AgentContract.LABEL_SLICE,
+                                AgentContract.sliceLabel(sliceStart)))
+                        .withOwnerReferences(OwnedObjects.ownerReference(job))
+                        .endMetadata()
+                        .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
+                        .build())
+                .create();
     }
 
     /** Writes (or rewrites) a node's trigger-state ConfigMap as a trigger-mode agent does, owned by the job. */
     ConfigMap triggerState(ProfilingJob job, NodeTriggerState state) {
         String jobName = job.getMetadata().getName();
-        return client.resource(new ConfigMapBuilder().withNewMetadata()
-                .withNamespace(job.getMetadata().getNamespace())
-                .withName(AgentContract.triggerStateName(jobName, state.node()))
-                .withLabels(Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
-                        AgentContract.LABEL_JOB, jobName,
-                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_TRIGGER_STATE,
-                        AgentContract.LABEL_NODE, state.node()))
-                .withOwnerReferences(OwnedObjects.ownerReference(job))
-                .endMetadata()
-                .withData(Map.of(AgentContract.TRIGGER_STATE_KEY, toJson(state)))
-                .build()).createOr(r -> r.update());
+        return client.resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(job.getMetadata().getNamespace())
+                        .withName(AgentContract.triggerStateName(jobName, state.node()))
+                        .withLabels(Map.of(
+                                AgentContract.LABEL_MANAGED_BY,
+                                AgentContract.MANAGED_BY,
+                                AgentContract.LABEL_JOB,
+                                jobName,
+                                AgentContract.LABEL_COMPONENT,
+                                AgentContract.COMPONENT_TRIGGER_STATE,
+                                AgentContract.LABEL_NODE,
+                                state.node()))
+                        .withOwnerReferences(OwnedObjects.ownerReference(job))
+                        .endMetadata()
+                        .withData(Map.of(AgentContract.TRIGGER_STATE_KEY, toJson(state)))
+                        .build())
+                .createOr(r -> r.update());
     }
 
     /** A node-sys trigger's state at 80%: the given phase and value, and its firings so far (oldest first). */
-    static NodeTriggerState triggerState(String node, String phase, Double value, Instant readAt,
-                                         List<NodeTriggerState.TriggerFiring> recent) {
+    static NodeTriggerState triggerState(
+            String node, String phase, Double value, Instant readAt, List<NodeTriggerState.TriggerFiring> recent) {
         return new NodeTriggerState(node, "node-sys", 80, phase, value, readAt, null, recent.size(), recent);
     }
 
     /** A node-sys firing at 80% after 5 s above it, its window 30 s, published as the job's result for the node. */
     static NodeTriggerState.TriggerFiring firing(String job, String node, Instant at, double value) {
-        return new NodeTriggerState.TriggerFiring(at, value, at.minusSeconds(5), at.plusSeconds(30),
+        return new NodeTriggerState.TriggerFiring(
+                at,
+                value,
+                at.minusSeconds(5),
+                at.plusSeconds(30),
                 AgentContract.resultName(job, node, at),
                 "Triggered: " + node + " node-sys " + (long) value + "% > 80% for 5s");
     }
 
     AgentJobConfig jobConfig(String namespace, String job) {
-        ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(AgentContract.jobConfigName(job)).get();
+        ConfigMap configMap = client.configMaps()
+                .inNamespace(namespace)
+                .withName(AgentContract.jobConfigName(job))
+                .get();
         if (configMap == null) {
             return null;
         }
         try {
-            return ProfileJson.mapper().readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
+            return ProfileJson.mapper()
+                    .readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -171,12 +243,16 @@ final class Cluster {
 
     /** What the operator's informers would hold for the job: its result and trigger-state ConfigMaps. */
     AgentReports agentReports(ProfilingJob job) {
-        return new AgentReports(ownedConfigMaps(job, AgentContract.COMPONENT_RESULT),
+        return new AgentReports(
+                ownedConfigMaps(job, AgentContract.COMPONENT_RESULT),
                 ownedConfigMaps(job, AgentContract.COMPONENT_TRIGGER_STATE));
     }
 
     private List<ConfigMap> ownedConfigMaps(ProfilingJob job, String component) {
-        return client.configMaps().inNamespace(job.getMetadata().getNamespace())
-                .withLabels(OwnedObjects.selector(job, component)).list().getItems();
+        return client.configMaps()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withLabels(OwnedObjects.selector(job, component))
+                .list()
+                .getItems();
     }
 }

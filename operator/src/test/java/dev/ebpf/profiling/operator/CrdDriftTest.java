@@ -10,11 +10,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,14 +26,17 @@ class CrdDriftTest {
 
     @Test
     void checkedInCrdMatchesTheApiClasses(@TempDir Path out) throws IOException {
-        new CRDGenerator().inOutputDir(out.toFile()).forCRDVersions("v1")
+        new CRDGenerator()
+                .inOutputDir(out.toFile())
+                .forCRDVersions("v1")
                 .withPostProcessor(new CRDPostProcessor() {
                     @Override
                     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
                         return printerColumnsInDeclaredOrder(crd);
                     }
                 })
-                .customResourceClasses(ProfilingJob.class).generate();
+                .customResourceClasses(ProfilingJob.class)
+                .generate();
         Path generated = out.resolve(RepositoryFiles.CRD_FILE_NAME);
         String expected = Files.readString(generated);
 
@@ -41,19 +44,25 @@ class CrdDriftTest {
             Files.writeString(RepositoryFiles.crd(), expected);
             Files.writeString(RepositoryFiles.chartCrd(), expected);
         }
-        assertThat(RepositoryFiles.crd()).as("crds/ is stale: rerun this test with -Dcrds.update=true")
+        assertThat(RepositoryFiles.crd())
+                .as("crds/ is stale: rerun this test with -Dcrds.update=true")
                 .hasContent(expected);
-        assertThat(RepositoryFiles.chartCrd()).as("the chart's CRD is stale: rerun this test with -Dcrds.update=true")
+        assertThat(RepositoryFiles.chartCrd())
+                .as("the chart's CRD is stale: rerun this test with -Dcrds.update=true")
                 .hasContent(expected);
     }
 
     /** The generator sorts printer columns by JSON path; kubectl shows them in list order, so keep the class's order. */
     private static HasMetadata printerColumnsInDeclaredOrder(HasMetadata crd) {
         List<String> declared = Arrays.stream(ProfilingJob.class.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::name).toList();
-        ((CustomResourceDefinition) crd).getSpec().getVersions().forEach(version ->
-                version.getAdditionalPrinterColumns().sort(
-                        Comparator.comparingInt((CustomResourceColumnDefinition c) -> declared.indexOf(c.getName()))));
+                .map(AdditionalPrinterColumn::name)
+                .toList();
+        ((CustomResourceDefinition) crd)
+                .getSpec()
+                .getVersions()
+                .forEach(version -> version.getAdditionalPrinterColumns()
+                        .sort(Comparator.comparingInt(
+                                (CustomResourceColumnDefinition c) -> declared.indexOf(c.getName()))));
         return crd;
     }
 }

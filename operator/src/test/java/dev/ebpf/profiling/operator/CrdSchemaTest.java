@@ -63,9 +63,15 @@ class CrdSchemaTest {
             modes.add(YAML.readTree(sample.toFile()).at("/spec/mode").asText());
         }
         assertThat(modes).contains("general", "filter", "trigger");
-        assertThat(samples()).extracting(p -> p.getFileName().toString())
-                .contains("general-nginx.yaml", "filter-pods.yaml", "filter-cpus.yaml", "one-shot-diagnostic.yaml",
-                        "trigger-sys.yaml", "trigger-pod-cpu.yaml");
+        assertThat(samples())
+                .extracting(p -> p.getFileName().toString())
+                .contains(
+                        "general-nginx.yaml",
+                        "filter-pods.yaml",
+                        "filter-cpus.yaml",
+                        "one-shot-diagnostic.yaml",
+                        "trigger-sys.yaml",
+                        "trigger-pod-cpu.yaml");
     }
 
     @ParameterizedTest
@@ -75,8 +81,10 @@ class CrdSchemaTest {
         assertThat(errors(document)).as(sample.getFileName().toString()).isEmpty();
 
         ProfilingJob job = ProfileJson.mapper().convertValue(document, ProfilingJob.class);
-        assertThat(new SpecValidator(List.of("profiling-system")).validate(job.getSpec(), job.getMetadata().getNamespace()))
-                .as(sample.getFileName().toString()).isEmpty();
+        assertThat(new SpecValidator(List.of("profiling-system"))
+                        .validate(job.getSpec(), job.getMetadata().getNamespace()))
+                .as(sample.getFileName().toString())
+                .isEmpty();
     }
 
     static Stream<Arguments> badFields() {
@@ -97,11 +105,15 @@ class CrdSchemaTest {
                 bad("trigger", Map.of("threshold", 50), "required"),
                 bad("trigger", Map.of("metric", "disk", "threshold", 50), "enum"),
                 bad("selector", "app=web", "type"),
-                bad("output", Map.of("objectStore", Map.of("bucket", "b1b", "credentialsSecret", Map.of("name", "s"))),
+                bad(
+                        "output",
+                        Map.of("objectStore", Map.of("bucket", "b1b", "credentialsSecret", Map.of("name", "s"))),
                         "required"),
                 bad("output", Map.of("objectStore", store("ftp://store:21", "profiles")), "pattern"),
                 bad("output", Map.of("objectStore", store("http://minio:9000", "Profiles_Bucket")), "pattern"),
-                bad("output", Map.of("objectStore", Map.of("endpoint", "http://minio:9000", "bucket", "profiles")),
+                bad(
+                        "output",
+                        Map.of("objectStore", Map.of("endpoint", "http://minio:9000", "bucket", "profiles")),
                         "required"));
     }
 
@@ -114,26 +126,38 @@ class CrdSchemaTest {
     void schemaRefusesBadField(String field, Object value, String keyword) {
         ObjectNode document = generalJob();
         ((ObjectNode) document.get("spec")).set(field, ProfileJson.mapper().valueToTree(value));
-        assertThat(errors(document)).anySatisfy(error -> assertThat(error.getType()).isEqualTo(keyword));
+        assertThat(errors(document))
+                .anySatisfy(error -> assertThat(error.getType()).isEqualTo(keyword));
     }
 
     @Test
     void schemaRequiresMode() {
         ObjectNode document = generalJob();
         ((ObjectNode) document.get("spec")).remove("mode");
-        assertThat(errors(document)).anySatisfy(error -> assertThat(error.getType()).isEqualTo("required"));
+        assertThat(errors(document))
+                .anySatisfy(error -> assertThat(error.getType()).isEqualTo("required"));
     }
 
     static Stream<Arguments> crossFieldRules() {
         return Stream.of(
                 Arguments.of("{mode: trigger}", "mode trigger needs spec.trigger"),
-                Arguments.of("{mode: general, trigger: {metric: node-cpu, threshold: 50}}", "spec.trigger is only used in mode trigger"),
+                Arguments.of(
+                        "{mode: general, trigger: {metric: node-cpu, threshold: 50}}",
+                        "spec.trigger is only used in mode trigger"),
                 Arguments.of("{mode: filter}", "mode filter needs a selector, cpus, or both"),
                 Arguments.of("{mode: filter, cpus: '1', interval: 5m}", "spec.interval is only used in mode general"),
-                Arguments.of("{mode: general, duration: 30s, interval: 10s}", "spec.interval must not be shorter than spec.duration"),
-                Arguments.of("{mode: trigger, trigger: {metric: pod-cpu, threshold: 50}}", "trigger.metric pod-cpu needs a selector"),
-                Arguments.of("{mode: trigger, trigger: {metric: cpu, threshold: 50}}", "trigger.metric cpu needs trigger.cpu, the CPU to watch"),
-                Arguments.of("{mode: trigger, trigger: {metric: node-cpu, cpu: 1, threshold: 50}}", "trigger.cpu is only used with trigger.metric cpu"));
+                Arguments.of(
+                        "{mode: general, duration: 30s, interval: 10s}",
+                        "spec.interval must not be shorter than spec.duration"),
+                Arguments.of(
+                        "{mode: trigger, trigger: {metric: pod-cpu, threshold: 50}}",
+                        "trigger.metric pod-cpu needs a selector"),
+                Arguments.of(
+                        "{mode: trigger, trigger: {metric: cpu, threshold: 50}}",
+                        "trigger.metric cpu needs trigger.cpu, the CPU to watch"),
+                Arguments.of(
+                        "{mode: trigger, trigger: {metric: node-cpu, cpu: 1, threshold: 50}}",
+                        "trigger.cpu is only used with trigger.metric cpu"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -156,7 +180,11 @@ class CrdSchemaTest {
         ObjectNode document = ProfileJson.mapper().createObjectNode();
         document.put("apiVersion", "profiling.ebpf.dev/v1alpha1").put("kind", "ProfilingJob");
         document.putObject("metadata").put("name", "x").put("namespace", "web");
-        document.putObject("spec").put("mode", "general").putObject("selector").putObject("matchLabels").put("app", "web");
+        document.putObject("spec")
+                .put("mode", "general")
+                .putObject("selector")
+                .putObject("matchLabels")
+                .put("app", "web");
         return document;
     }
 
@@ -177,7 +205,9 @@ class CrdSchemaTest {
 
     private static List<String> failedRules(JsonNode schemaNode, JsonNode self) throws Exception {
         CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
-                .setStandardMacros(CelStandardMacro.STANDARD_MACROS).addVar("self", SimpleType.DYN).build();
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .addVar("self", SimpleType.DYN)
+                .build();
         CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
         Object value = ProfileJson.mapper().convertValue(self, Object.class);
         List<String> failed = new ArrayList<>();

@@ -61,8 +61,12 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     /** Real cgroups for an API pod (its uid), with its container named in the pod's status. */
     private PodCgroups cgroupsFor(Pod pod, PodCgroups.Builder builder) {
         PodCgroups cgroups = builder.podUid(pod.getMetadata().getUid()).build();
-        pod.setStatus(new PodStatusBuilder(pod.getStatus()).addNewContainerStatus().withName("main")
-                .withContainerID("containerd://" + cgroups.container(0).id()).endContainerStatus().build());
+        pod.setStatus(new PodStatusBuilder(pod.getStatus())
+                .addNewContainerStatus()
+                .withName("main")
+                .withContainerID("containerd://" + cgroups.container(0).id())
+                .endContainerStatus()
+                .build());
         client.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
         return cgroups;
     }
@@ -73,7 +77,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         Pod busyPod = cluster.pod(NAMESPACE, "busy", Map.of("app", "demo"), NODE);
         Pod calmPod = cluster.pod(NAMESPACE, "calm", Map.of("app", "demo"), NODE);
         try (PodCgroups busy = cgroupsFor(busyPod, PodCgroups.builder().container());
-             PodCgroups calm = cgroupsFor(calmPod, PodCgroups.builder().container(0.3))) {
+                PodCgroups calm = cgroupsFor(calmPod, PodCgroups.builder().container(0.3))) {
             // Each loop pinned to its own CPU, so task migration adds no sampling noise to the check.
             busy.container(0).start("taskset", "-c", "1", "sh", "-c", "while :; do :; done");
             calm.container(0).start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
@@ -99,14 +103,20 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
 
         Process agent = startAgent("e2e-job");
         try {
-            assertThat(agent.waitFor(90, TimeUnit.SECONDS)).as("agent finished its one slice").isTrue();
-            assertThat(agent.exitValue()).as("agent exit code; its output: %s", output(agent)).isZero();
+            assertThat(agent.waitFor(90, TimeUnit.SECONDS))
+                    .as("agent finished its one slice")
+                    .isTrue();
+            assertThat(agent.exitValue())
+                    .as("agent exit code; its output: %s", output(agent))
+                    .isZero();
         } finally {
             agent.destroyForcibly();
         }
 
-        ProfilingJob job = cluster.await(NAMESPACE, "e2e-job", j -> j.getStatus() != null
-                && !j.getStatus().topApplications.isEmpty());
+        ProfilingJob job = cluster.await(
+                NAMESPACE,
+                "e2e-job",
+                j -> j.getStatus() != null && !j.getStatus().topApplications.isEmpty());
         Instant start = Instant.parse(job.getStatus().lastSlice.start);
         Instant end = Instant.parse(job.getStatus().lastSlice.end);
         double busyTruth = busyUsage.percentOfNode(start, end, NODE_CPUS);
@@ -116,9 +126,12 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         double truth = Math.max(busyTruth, calmTruth);
         ApplicationStatus top = job.getStatus().topApplications.getFirst();
         assertThat(top.namespace).isEqualTo(NAMESPACE);
-        assertThat(top.pod).as("busy %.1f%%, calm %.1f%% by cpu.stat", busyTruth, calmTruth).isEqualTo(busiest);
-        assertThat(top.cpuPercent).as("%s pod's CPU%% vs its cpu.stat (%.1f)", busiest, truth).isCloseTo(truth,
-                within(POINTS));
+        assertThat(top.pod)
+                .as("busy %.1f%%, calm %.1f%% by cpu.stat", busyTruth, calmTruth)
+                .isEqualTo(busiest);
+        assertThat(top.cpuPercent)
+                .as("%s pod's CPU%% vs its cpu.stat (%.1f)", busiest, truth)
+                .isCloseTo(truth, within(POINTS));
         assertThat(job.getStatus().topApplications).extracting(a -> a.pod).containsOnly("busy", "calm");
     }
 
@@ -145,21 +158,31 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
             cluster.job(NAMESPACE, name, spec);
             Process agent = startAgent(name);
             try {
-                ProfilingJob armed = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.get(NAMESPACE, name),
-                        j -> j.getStatus() != null && j.getStatus().armedNodes != null
-                                && j.getStatus().armedNodes.getFirst().value != null);
+                ProfilingJob armed = Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
+                        .until(
+                                () -> cluster.get(NAMESPACE, name),
+                                j -> j.getStatus() != null
+                                        && j.getStatus().armedNodes != null
+                                        && j.getStatus().armedNodes.getFirst().value != null);
                 assertThat(armed.getStatus().armedNodes).singleElement().satisfies(node -> {
                     assertThat(node.node).isEqualTo(NODE);
                     assertThat(node.phase).isEqualTo("Armed");
                     assertThat(node.metric).isEqualTo("pod-cpu");
                     assertThat(node.value).isLessThan(spec.trigger.threshold);
                 });
-                assertThat(Conditions.find(armed.getStatus().conditions, ProfilingJobStatus.TRIGGERED).orElseThrow()
-                        .getReason()).isEqualTo(TriggerReport.REASON_ARMED);
+                assertThat(Conditions.find(armed.getStatus().conditions, ProfilingJobStatus.TRIGGERED)
+                                .orElseThrow()
+                                .getReason())
+                        .isEqualTo(TriggerReport.REASON_ARMED);
 
                 spiky.container(0).startBusyLoop();
-                assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as("agent finished its one window").isTrue();
-                assertThat(agent.exitValue()).as("agent exit code; its output: %s", output(agent)).isZero();
+                assertThat(agent.waitFor(60, TimeUnit.SECONDS))
+                        .as("agent finished its one window")
+                        .isTrue();
+                assertThat(agent.exitValue())
+                        .as("agent exit code; its output: %s", output(agent))
+                        .isZero();
             } finally {
                 agent.destroyForcibly();
             }
@@ -175,15 +198,25 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
             assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(Instant.parse(firing.time)));
             assertThat(status.topApplications.getFirst().pod).isEqualTo("spiky");
             assertThat(status.completedSlices).isEqualTo(1);
-            assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED).orElseThrow().getMessage())
+            assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED)
+                            .orElseThrow()
+                            .getMessage())
                     .isEqualTo(firing.message);
-            assertThat(Conditions.isTrue(status.conditions, ProfilingJobStatus.DEGRADED)).isFalse();
-            Agents.awaitEvents(client, NAMESPACE, name, events -> assertThat(events)
-                    .containsOnlyOnce("Normal Triggered: " + firing.message));
+            assertThat(Conditions.isTrue(status.conditions, ProfilingJobStatus.DEGRADED))
+                    .isFalse();
+            Agents.awaitEvents(
+                    client,
+                    NAMESPACE,
+                    name,
+                    events -> assertThat(events).containsOnlyOnce("Normal Triggered: " + firing.message));
 
-            HttpResponse<String> history = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    server.toURI().resolve("/ui/jobs/" + NAMESPACE + "/" + name + "/slices/" + status.lastSlice.id
-                            + "/nodes/" + NODE + "/pre-trigger")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> history = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(server.toURI()
+                                            .resolve("/ui/jobs/" + NAMESPACE + "/" + name + "/slices/"
+                                                    + status.lastSlice.id + "/nodes/" + NODE + "/pre-trigger"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
             assertThat(history.body()).contains("before the trigger");
         }
@@ -192,16 +225,24 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     /** Root, kernel BTF and the agent's jar, or the test is skipped (or fails, for the jar); a fresh folder. */
     private void requireAgent() throws IOException {
         RequiresRoot.assumeBpf();
-        assertThat(AgentProcess.AGENT_JAR).as("the agent's jar (built by the node-agent module)").exists();
+        assertThat(AgentProcess.AGENT_JAR)
+                .as("the agent's jar (built by the node-agent module)")
+                .exists();
         dir = Files.createTempDirectory("e2e-agent");
     }
 
     /** Starts the agent of a job once the operator wrote its config, handing it the config as the kubelet would. */
     private Process startAgent(String job) throws IOException {
-        ConfigMap jobConfig = Awaitility.await().atMost(Cluster.WAIT).until(() -> client.configMaps()
-                .inNamespace(NAMESPACE).withName(AgentContract.jobConfigName(job)).get(), c -> c != null);
-        return startAgent(Files.writeString(dir.resolve(AgentContract.JOB_CONFIG_KEY),
-                jobConfig.getData().get(AgentContract.JOB_CONFIG_KEY)));
+        ConfigMap jobConfig = Awaitility.await()
+                .atMost(Cluster.WAIT)
+                .until(
+                        () -> client.configMaps()
+                                .inNamespace(NAMESPACE)
+                                .withName(AgentContract.jobConfigName(job))
+                                .get(),
+                        c -> c != null);
+        return startAgent(Files.writeString(
+                dir.resolve(AgentContract.JOB_CONFIG_KEY), jobConfig.getData().get(AgentContract.JOB_CONFIG_KEY)));
     }
 
     private Process startAgent(Path configFile) throws IOException {
@@ -214,8 +255,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
 
     /** Samples a container cgroup's cpu.stat every 100 ms, to read its CPU time over any window later. */
     private static final class CpuUsageRecorder {
-        private record Reading(Instant at, long usageMicros) {
-        }
+        private record Reading(Instant at, long usageMicros) {}
 
         private final List<Reading> readings = new ArrayList<>();
         private final Thread thread;
@@ -262,8 +302,11 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
         }
 
         private Reading nearest(Instant at) {
-            return readings.stream().min((a, b) -> Long.compare(Math.abs(Duration.between(a.at(), at).toNanos()),
-                    Math.abs(Duration.between(b.at(), at).toNanos()))).orElseThrow();
+            return readings.stream()
+                    .min((a, b) -> Long.compare(
+                            Math.abs(Duration.between(a.at(), at).toNanos()),
+                            Math.abs(Duration.between(b.at(), at).toNanos())))
+                    .orElseThrow();
         }
     }
 }

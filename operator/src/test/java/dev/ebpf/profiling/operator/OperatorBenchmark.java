@@ -33,13 +33,12 @@ import java.util.Map;
  */
 public final class OperatorBenchmark {
 
-    private OperatorBenchmark() {
-    }
+    private OperatorBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         merge();
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         KubernetesClient client = server.createClient();
         Operator operator = new Operator(o -> o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(false));
@@ -65,12 +64,31 @@ public final class OperatorBenchmark {
             }
             List<Hotspot> hotspots = new ArrayList<>();
             for (int h = 0; h < 50; h++) {
-                hotspots.add(new Hotspot("main", 100 - h, 1, 1, Location.KERNEL, "network",
+                hotspots.add(new Hotspot(
+                        "main",
+                        100 - h,
+                        1,
+                        1,
+                        Location.KERNEL,
+                        "network",
                         List.of(new Frame("fn_" + h, "vmlinux", Frame.Origin.KERNEL))));
             }
             var p = Cluster.profile("node-" + n, start, apps);
-            var profile = new NodeProfile(p.node(), p.event(), p.frequencyHz(), p.cpus(), p.start(), p.end(),
-                    p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), apps, hotspots, p.locationSplit(), null);
+            var profile = new NodeProfile(
+                    p.node(),
+                    p.event(),
+                    p.frequencyHz(),
+                    p.cpus(),
+                    p.start(),
+                    p.end(),
+                    p.durationSeconds(),
+                    p.totalSamples(),
+                    p.lostSamples(),
+                    p.lost(),
+                    apps,
+                    hotspots,
+                    p.locationSplit(),
+                    null);
             results.add(new NodeResult("node-" + n, "cm-" + n, "s", profile));
         }
         for (int i = 0; i < 300; i++) {
@@ -82,7 +100,8 @@ public final class OperatorBenchmark {
             ProfileMerger.merge(results, 10);
         }
         double micros = (System.nanoTime() - began) / 1000.0 / runs;
-        System.out.printf("merge 100 nodes x 10 applications x 50 hotspots: %.0f us per slice (mean of %d)%n", micros, runs);
+        System.out.printf(
+                "merge 100 nodes x 10 applications x 50 hotspots: %.0f us per slice (mean of %d)%n", micros, runs);
     }
 
     private static void reconcileLatencyAndRss(KubernetesClient client) throws Exception {
@@ -104,27 +123,40 @@ public final class OperatorBenchmark {
             latencies[j] = System.nanoTime() - began;
         }
         Arrays.sort(latencies);
-        System.out.printf("reconcile latency apply -> Scheduled (mock server, %d jobs, one at a time): "
-                        + "median %.1f ms, p95 %.1f ms, max %.1f ms%n", jobs, latencies[jobs / 2] / 1e6,
-                latencies[jobs * 95 / 100] / 1e6, latencies[jobs - 1] / 1e6);
+        System.out.printf(
+                "reconcile latency apply -> Scheduled (mock server, %d jobs, one at a time): "
+                        + "median %.1f ms, p95 %.1f ms, max %.1f ms%n",
+                jobs, latencies[jobs / 2] / 1e6, latencies[jobs * 95 / 100] / 1e6, latencies[jobs - 1] / 1e6);
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(200);
         }
         Runtime rt = Runtime.getRuntime();
-        System.out.printf("with %d ProfilingJobs (%d agent pods): process RSS %d MiB, heap used after GC %d MiB "
+        System.out.printf(
+                "with %d ProfilingJobs (%d agent pods): process RSS %d MiB, heap used after GC %d MiB "
                         + "(one JVM holding the operator and the mock API server with all objects)%n",
-                jobs, client.pods().inNamespace("bench").withLabel("profiling.ebpf.dev/component", "node-agent").list()
-                        .getItems().size(), rssKib() / 1024, (rt.totalMemory() - rt.freeMemory()) >> 20);
+                jobs,
+                client.pods()
+                        .inNamespace("bench")
+                        .withLabel("profiling.ebpf.dev/component", "node-agent")
+                        .list()
+                        .getItems()
+                        .size(),
+                rssKib() / 1024,
+                (rt.totalMemory() - rt.freeMemory()) >> 20);
     }
 
     private static boolean scheduled(ProfilingJob job) {
-        return job != null && job.getStatus() != null
+        return job != null
+                && job.getStatus() != null
                 && Conditions.isTrue(job.getStatus().conditions, ProfilingJobStatus.SCHEDULED);
     }
 
     private static long rssKib() throws java.io.IOException {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
+        return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                .findFirst()
+                .orElse(-1L);
     }
 }

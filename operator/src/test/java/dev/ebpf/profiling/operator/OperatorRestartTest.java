@@ -71,10 +71,15 @@ class OperatorRestartTest {
         assertThat(agentUids()).isEqualTo(agentUids);
         assertThat(after.getStatus().completedSlices).isEqualTo(3);
         assertThat(after.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(T0.plusSeconds(600)));
-        Agents.awaitEvents(client, NS, "long-runner", events -> assertThat(events).containsExactlyInAnyOrder(
-                "Normal Scheduled: Scheduled node agents on 2 nodes",
-                "Normal SliceCollected: Slice 12:00:00-12:00:30 collected from 2/2 nodes",
-                "Normal SliceCollected: Slice 12:10:00-12:10:30 collected from 2/2 nodes"));
+        Agents.awaitEvents(
+                client,
+                NS,
+                "long-runner",
+                events -> assertThat(events)
+                        .containsExactlyInAnyOrder(
+                                "Normal Scheduled: Scheduled node agents on 2 nodes",
+                                "Normal SliceCollected: Slice 12:00:00-12:00:30 collected from 2/2 nodes",
+                                "Normal SliceCollected: Slice 12:10:00-12:10:30 collected from 2/2 nodes"));
         String version = reconcile(second);
         assertThat(reconcile(second)).as("an unchanged status is not written").isEqualTo(version);
     }
@@ -91,7 +96,8 @@ class OperatorRestartTest {
         List<NodeTriggerState.TriggerFiring> node1 = new ArrayList<>(firings("node-1", 0, 3));
         cluster.triggerState(job, Cluster.triggerState("node-1", "Cooldown", 10.0, T0.plusSeconds(3000), node1));
         reconcile(new ProfilingJobReconciler(client, TestConfig.defaults()), JOB);
-        assertThat(cluster.get(NS, JOB).getStatus().triggers).extracting(t -> t.node + "@" + t.time)
+        assertThat(cluster.get(NS, JOB).getStatus().triggers)
+                .extracting(t -> t.node + "@" + t.time)
                 .containsExactly("node-1@" + at(2), "node-1@" + at(1), "node-1@" + at(0));
 
         // A new operator; node-2 fired ten times since, later than node-1: node-1's firings leave the list.
@@ -100,9 +106,11 @@ class OperatorRestartTest {
         ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(second, JOB);
         reconcile(second, JOB);
-        assertThat(cluster.get(NS, JOB).getStatus().triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT)
+        assertThat(cluster.get(NS, JOB).getStatus().triggers)
+                .hasSize(ProfilingJobStatus.TRIGGERS_KEPT)
                 .allSatisfy(t -> assertThat(t.node).isEqualTo("node-2"))
-                .first().satisfies(t -> assertThat(t.time).isEqualTo(at(19).toString()));
+                .first()
+                .satisfies(t -> assertThat(t.time).isEqualTo(at(19).toString()));
 
         // Another new operator: node-1's old firings, no longer listed, are not news; its new one is.
         node1.add(Cluster.firing(JOB, "node-1", at(30), 99));
@@ -115,7 +123,9 @@ class OperatorRestartTest {
         assertThat(status.triggers).hasSize(ProfilingJobStatus.TRIGGERS_KEPT);
         assertThat(status.triggers.getFirst().time).isEqualTo(at(30).toString());
         assertThat(status.triggers).filteredOn(t -> t.node.equals("node-2")).hasSize(9);
-        assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED).orElseThrow().getMessage())
+        assertThat(Conditions.find(status.conditions, ProfilingJobStatus.TRIGGERED)
+                        .orElseThrow()
+                        .getMessage())
                 .isEqualTo("Triggered: node-1 node-sys 99% > 80% for 5s");
         List<String> expected = new ArrayList<>();
         expected.add("Normal Scheduled: Scheduled node agents on 2 nodes");
@@ -131,10 +141,17 @@ class OperatorRestartTest {
     }
 
     private String reconcile(ProfilingJobReconciler reconciler, String job) {
-        ProfilingJob current = client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get();
+        ProfilingJob current = client.resources(ProfilingJob.class)
+                .inNamespace(NS)
+                .withName(job)
+                .get();
         reconciler.reconcile(current, cluster.agentReports(current));
-        return client.resources(ProfilingJob.class).inNamespace(NS).withName(job).get()
-                .getMetadata().getResourceVersion();
+        return client.resources(ProfilingJob.class)
+                .inNamespace(NS)
+                .withName(job)
+                .get()
+                .getMetadata()
+                .getResourceVersion();
     }
 
     private void writeSlice(ProfilingJob job, Instant start) {
@@ -143,12 +160,17 @@ class OperatorRestartTest {
     }
 
     private List<String> agentUids() {
-        return Agents.of(client, NS).stream().map(p -> p.getMetadata().getUid()).sorted().toList();
+        return Agents.of(client, NS).stream()
+                .map(p -> p.getMetadata().getUid())
+                .sorted()
+                .toList();
     }
 
     /** Firings number {@code from} to {@code to - 1}: firing i at T0 + i minutes, value 81 + i. */
     private static List<NodeTriggerState.TriggerFiring> firings(String node, int from, int to) {
-        return IntStream.range(from, to).mapToObj(i -> Cluster.firing(JOB, node, at(i), 81 + i)).toList();
+        return IntStream.range(from, to)
+                .mapToObj(i -> Cluster.firing(JOB, node, at(i), 81 + i))
+                .toList();
     }
 
     private static Instant at(int i) {

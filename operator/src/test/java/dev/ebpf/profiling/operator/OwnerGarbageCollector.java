@@ -14,20 +14,23 @@ import java.util.Set;
  */
 final class OwnerGarbageCollector {
 
-    private OwnerGarbageCollector() {
-    }
+    private OwnerGarbageCollector() {}
 
     static void collect(KubernetesClient client, String namespace) {
         Set<String> liveJobs = new HashSet<>();
-        client.resources(dev.ebpf.profiling.api.job.ProfilingJob.class).inNamespace(namespace).list().getItems()
+        client.resources(dev.ebpf.profiling.api.job.ProfilingJob.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()
                 .forEach(job -> liveJobs.add(job.getMetadata().getUid()));
         List<HasMetadata> candidates = new ArrayList<>();
         candidates.addAll(client.pods().inNamespace(namespace).list().getItems());
         candidates.addAll(client.configMaps().inNamespace(namespace).list().getItems());
         for (HasMetadata object : candidates) {
             List<OwnerReference> owners = object.getMetadata().getOwnerReferences();
-            boolean orphaned = owners != null && owners.stream()
-                    .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && !liveJobs.contains(o.getUid()));
+            boolean orphaned = owners != null
+                    && owners.stream()
+                            .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && !liveJobs.contains(o.getUid()));
             if (orphaned) {
                 client.resource(object).delete();
             }

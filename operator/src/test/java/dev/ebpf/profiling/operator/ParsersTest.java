@@ -27,17 +27,30 @@ class ParsersTest {
         assertThat(SpecDuration.parse("duration", "1500ms")).isEqualTo(Duration.ofMillis(1500));
         assertThatThrownBy(() -> SpecDuration.parse("interval", "5 min"))
                 .hasMessage("interval '5 min' is not a duration such as 30s, 5m or 1h30m");
-        assertThatThrownBy(() -> SpecDuration.parse("duration", "0s")).hasMessage("duration '0s' must be longer than zero");
+        assertThatThrownBy(() -> SpecDuration.parse("duration", "0s"))
+                .hasMessage("duration '0s' must be longer than zero");
     }
 
     @Test
     void labelSelectors() {
-        var selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", "web"))
-                .addNewMatchExpression().withKey("tier").withOperator("In").withValues("a", "b").endMatchExpression()
-                .addNewMatchExpression().withKey("canary").withOperator("DoesNotExist").endMatchExpression().build();
-        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "a"))).isTrue();
-        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "c"))).isFalse();
-        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "a", "canary", "1"))).isFalse();
+        var selector = new LabelSelectorBuilder()
+                .withMatchLabels(Map.of("app", "web"))
+                .addNewMatchExpression()
+                .withKey("tier")
+                .withOperator("In")
+                .withValues("a", "b")
+                .endMatchExpression()
+                .addNewMatchExpression()
+                .withKey("canary")
+                .withOperator("DoesNotExist")
+                .endMatchExpression()
+                .build();
+        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "a")))
+                .isTrue();
+        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "c")))
+                .isFalse();
+        assertThat(LabelSelectors.matches(selector, Map.of("app", "web", "tier", "a", "canary", "1")))
+                .isFalse();
         assertThat(LabelSelectors.describe(selector)).isEqualTo("app=web,tier In (a,b),canary DoesNotExist");
     }
 
@@ -45,10 +58,13 @@ class ParsersTest {
     void clusterNames() {
         Instant slice = Instant.parse("2026-11-26T12:05:00Z");
         assertThat(AgentContract.sliceLabel(slice)).isEqualTo("20261126T120500Z");
-        assertThat(AgentContract.resultName("nginx-jitter", "node-1", slice)).isEqualTo("nginx-jitter-node-1-20261126t120500z");
+        assertThat(AgentContract.resultName("nginx-jitter", "node-1", slice))
+                .isEqualTo("nginx-jitter-node-1-20261126t120500z");
         assertThat(AgentContract.labelValue("node-1")).isEqualTo("node-1");
         String longName = "ip-10-0-0-1.eu-west-1.compute.internal.with-a-very-long-suffix-for-testing";
-        assertThat(AgentContract.labelValue(longName)).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9.-]+-[0-9a-f]{10}");
+        assertThat(AgentContract.labelValue(longName))
+                .hasSizeLessThanOrEqualTo(63)
+                .matches("[a-z0-9.-]+-[0-9a-f]{10}");
         assertThat(AgentContract.agentPodName("j", "x".repeat(300))).hasSizeLessThanOrEqualTo(253);
     }
 }

@@ -6,10 +6,10 @@ import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.Phase;
+import dev.ebpf.profiling.api.job.Profiler;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
-import dev.ebpf.profiling.api.job.Profiler;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.profile.ProfileJson;
@@ -24,9 +24,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.awaitility.Awaitility;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -57,34 +57,47 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(ready.getStatus().targetNodes).containsExactly("node-1", "node-2");
         assertThat(ready.getStatus().phase).isEqualTo(Phase.SCHEDULED);
         assertThat(ready.getStatus().nodes).isEqualTo("0/2");
-        assertThat(ready.getStatus().observedGeneration).isEqualTo(ready.getMetadata().getGeneration());
+        assertThat(ready.getStatus().observedGeneration)
+                .isEqualTo(ready.getMetadata().getGeneration());
 
         List<Pod> agents = Agents.of(client, ns);
         assertThat(agents).extracting(p -> p.getSpec().getNodeName()).containsExactlyInAnyOrder("node-1", "node-2");
         Pod agent = agents.getFirst();
         assertThat(agent.getSpec().getHostPID()).isTrue();
         assertThat(agent.getSpec().getServiceAccountName()).isEqualTo("ebpf-profiler-agent");
-        assertThat(agent.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(job.getMetadata().getUid()))
+        assertThat(agent.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(ref ->
+                        assertThat(ref.getUid()).isEqualTo(job.getMetadata().getUid()))
                 .satisfies(ref -> assertThat(ref.getController()).isTrue());
         Container container = agent.getSpec().getContainers().getFirst();
         var security = container.getSecurityContext();
         assertThat(security.getPrivileged()).isFalse();
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
-        assertThat(security.getCapabilities().getAdd()).containsExactlyInAnyOrder("BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE");
+        assertThat(security.getCapabilities().getAdd())
+                .containsExactlyInAnyOrder("BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE");
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(container.getVolumeMounts()).filteredOn(m -> m.getMountPath().startsWith("/sys"))
-                .extracting(m -> m.getMountPath()).containsExactlyInAnyOrder("/sys/fs/cgroup", "/sys/kernel/btf");
-        assertThat(container.getVolumeMounts()).filteredOn(m -> !m.getMountPath().equals("/tmp"))
+        assertThat(container.getVolumeMounts())
+                .filteredOn(m -> m.getMountPath().startsWith("/sys"))
+                .extracting(m -> m.getMountPath())
+                .containsExactlyInAnyOrder("/sys/fs/cgroup", "/sys/kernel/btf");
+        assertThat(container.getVolumeMounts())
+                .filteredOn(m -> !m.getMountPath().equals("/tmp"))
                 .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue());
         assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
 
-        ConfigMap configMap = client.configMaps().inNamespace(ns).withName(AgentContract.jobConfigName("web-jitter")).get();
-        AgentJobConfig config = ProfileJson.mapper().readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY),
-                AgentJobConfig.class);
-        assertThat(config.pods()).extracting(AgentJobConfig.SelectedPod::name).containsExactly("web-1", "web-2", "web-3");
-        assertThat(config.pods()).extracting(AgentJobConfig.SelectedPod::uid)
+        ConfigMap configMap = client.configMaps()
+                .inNamespace(ns)
+                .withName(AgentContract.jobConfigName("web-jitter"))
+                .get();
+        AgentJobConfig config = ProfileJson.mapper()
+                .readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
+        assertThat(config.pods())
+                .extracting(AgentJobConfig.SelectedPod::name)
+                .containsExactly("web-1", "web-2", "web-3");
+        assertThat(config.pods())
+                .extracting(AgentJobConfig.SelectedPod::uid)
                 .contains(web1.getMetadata().getUid(), web3.getMetadata().getUid());
         assertThat(config.job().uid()).isEqualTo(job.getMetadata().getUid());
         assertThat(config.durationSeconds()).isEqualTo(30);
@@ -92,7 +105,10 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(config.frequencyHz()).isEqualTo(99);
         assertThat(config.nodeWide()).isFalse();
 
-        Agents.awaitEvents(client, ns, "web-jitter",
+        Agents.awaitEvents(
+                client,
+                ns,
+                "web-jitter",
                 events -> assertThat(events).contains("Normal Scheduled: Scheduled node agents on 2 nodes"));
     }
 
@@ -106,7 +122,9 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         cluster.job(ns, "api-cpu1", spec);
 
         cluster.awaitCondition(ns, "api-cpu1", ProfilingJobStatus.SCHEDULED, "True");
-        assertThat(Agents.of(client, ns)).extracting(p -> p.getSpec().getNodeName()).containsExactly("node-3");
+        assertThat(Agents.of(client, ns))
+                .extracting(p -> p.getSpec().getNodeName())
+                .containsExactly("node-3");
         AgentJobConfig config = cluster.jobConfig(ns, "api-cpu1");
         assertThat(config.mode()).isEqualTo(Mode.FILTER);
         assertThat(config.cpus()).isEqualTo("1");
@@ -129,7 +147,9 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
 
         cluster.awaitCondition(ns, "sys-spike", ProfilingJobStatus.SCHEDULED, "True");
         AgentJobConfig config = cluster.jobConfig(ns, "sys-spike");
-        assertThat(config.durationSeconds()).as("the window profiled after a firing").isEqualTo(20);
+        assertThat(config.durationSeconds())
+                .as("the window profiled after a firing")
+                .isEqualTo(20);
         assertThat(config.intervalSeconds()).isNull();
         AgentJobConfig.TriggerConfig trigger = config.trigger();
         assertThat(trigger.metric()).isEqualTo(TriggerMetric.NODE_SYS);
@@ -148,10 +168,17 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
 
         ProfilingJob job = cluster.awaitCondition(ns, "whole-cluster", ProfilingJobStatus.SCHEDULED, "True");
         assertThat(job.getStatus().targetNodes).contains("node-1", "node-2", "node-3");
-        assertThat(Agents.of(client, ns)).extracting(p -> p.getSpec().getNodeName()).contains("node-1", "node-2", "node-3");
+        assertThat(Agents.of(client, ns))
+                .extracting(p -> p.getSpec().getNodeName())
+                .contains("node-1", "node-2", "node-3");
         assertThat(cluster.jobConfig(ns, "whole-cluster").nodeWide()).isTrue();
         // off-cpu attaches to a tracepoint: tracefs is mounted, read-only.
-        assertThat(Agents.of(client, ns).getFirst().getSpec().getContainers().getFirst().getVolumeMounts())
+        assertThat(Agents.of(client, ns)
+                        .getFirst()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getVolumeMounts())
                 .anySatisfy(m -> {
                     assertThat(m.getMountPath()).isEqualTo("/sys/kernel/tracing");
                     assertThat(m.getReadOnly()).isTrue();
@@ -181,10 +208,18 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(done.getStatus().topApplications).extracting(app -> app.pod).containsExactly("a", "b");
         assertThat(Agents.of(client, ns)).isEmpty();
         assertThat(cluster.jobConfig(ns, "diagnose")).isNull();
-        assertThat(done.getStatus().results).hasSize(2).allSatisfy(name ->
-                assertThat(client.configMaps().inNamespace(ns).withName(name).get()).isNotNull());
-        Agents.awaitEvents(client, ns, "diagnose", events -> assertThat(events)
-                .contains("Normal Completed: Collected 1 slice(s); node agents removed"));
+        assertThat(done.getStatus().results)
+                .hasSize(2)
+                .allSatisfy(name -> assertThat(client.configMaps()
+                                .inNamespace(ns)
+                                .withName(name)
+                                .get())
+                        .isNotNull());
+        Agents.awaitEvents(
+                client,
+                ns,
+                "diagnose",
+                events -> assertThat(events).contains("Normal Completed: Collected 1 slice(s); node agents removed"));
     }
 
     @Test
@@ -193,14 +228,20 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         Pod web = cluster.pod(ns, "web-a", Map.of("app", "web"), "node-1");
         cluster.job(ns, "follow", Cluster.spec(Mode.GENERAL, Map.of("app", "web")));
         cluster.awaitCondition(ns, "follow", ProfilingJobStatus.SCHEDULED, "True");
-        assertThat(Agents.of(client, ns)).extracting(p -> p.getSpec().getNodeName()).containsExactly("node-1");
+        assertThat(Agents.of(client, ns))
+                .extracting(p -> p.getSpec().getNodeName())
+                .containsExactly("node-1");
 
         Pod moved = cluster.move(web, "web-b", "node-3");
 
         cluster.await(ns, "follow", job -> job.getStatus().targetNodes.equals(List.of("node-3")));
-        Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() ->
-                assertThat(Agents.of(client, ns)).extracting(p -> p.getSpec().getNodeName()).containsExactly("node-3"));
-        assertThat(cluster.jobConfig(ns, "follow").pods()).extracting(AgentJobConfig.SelectedPod::uid)
+        Awaitility.await()
+                .atMost(Cluster.WAIT)
+                .untilAsserted(() -> assertThat(Agents.of(client, ns))
+                        .extracting(p -> p.getSpec().getNodeName())
+                        .containsExactly("node-3"));
+        assertThat(cluster.jobConfig(ns, "follow").pods())
+                .extracting(AgentJobConfig.SelectedPod::uid)
                 .containsExactly(moved.getMetadata().getUid());
     }
 
@@ -210,7 +251,8 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         Pod p = cluster.pod(ns, "p", Map.of("app", "p"), "node-1");
         ProfilingJob job = cluster.job(ns, "short-lived", Cluster.spec(Mode.GENERAL, Map.of("app", "p")));
         cluster.awaitCondition(ns, "short-lived", ProfilingJobStatus.SCHEDULED, "True");
-        cluster.result(job, Cluster.profile("node-1", Instant.parse("2026-01-01T00:00:00Z"), List.of(Cluster.podApp(p, 10))));
+        cluster.result(
+                job, Cluster.profile("node-1", Instant.parse("2026-01-01T00:00:00Z"), List.of(Cluster.podApp(p, 10))));
         cluster.await(ns, "short-lived", j -> j.getStatus().lastSlice != null);
 
         client.resource(job).delete();
@@ -220,9 +262,15 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
 
         Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> {
             assertThat(Agents.of(client, ns)).isEmpty();
-            assertThat(client.configMaps().inNamespace(ns).withLabel(AgentContract.LABEL_JOB, "short-lived").list().getItems())
+            assertThat(client.configMaps()
+                            .inNamespace(ns)
+                            .withLabel(AgentContract.LABEL_JOB, "short-lived")
+                            .list()
+                            .getItems())
                     .isEmpty();
         });
-        assertThat(client.pods().inNamespace(ns).withName("p").get()).as("the workload is not ours").isNotNull();
+        assertThat(client.pods().inNamespace(ns).withName("p").get())
+                .as("the workload is not ours")
+                .isNotNull();
     }
 }

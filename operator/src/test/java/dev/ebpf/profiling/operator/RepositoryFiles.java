@@ -10,8 +10,7 @@ final class RepositoryFiles {
     /** Surefire runs in operator/; the repository root is its parent. */
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
-    private RepositoryFiles() {
-    }
+    private RepositoryFiles() {}
 
     static Path crd() {
         return ROOT.resolve("crds").resolve(CRD_FILE_NAME);

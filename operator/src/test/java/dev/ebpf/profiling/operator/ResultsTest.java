@@ -39,8 +39,16 @@ class ResultsTest extends ThreeNodeClusterTest {
         var n1 = Cluster.profile("node-1", slice, List.of(Cluster.podApp(web, 2970)));
         var n2 = Cluster.profile("node-2", slice, List.of(Cluster.podApp(api, 594)));
         var n3 = withCpus(Cluster.profile("node-3", slice, List.of(Cluster.podApp(db, 3564))), List.of(0, 1, 2, 3));
-        cluster.result(job, "node-1", slice, withHotspots(n1, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 1000)));
-        cluster.result(job, "node-2", slice, withHotspots(n2, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 200)));
+        cluster.result(
+                job,
+                "node-1",
+                slice,
+                withHotspots(n1, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 1000)));
+        cluster.result(
+                job,
+                "node-2",
+                slice,
+                withHotspots(n2, hotspot("main", "ngx_epoll_wait", Location.KERNEL, "network", 200)));
         cluster.result(job, "node-3", slice, withHotspots(n3, hotspot("main", "memcpy", Location.LIBRARY, null, 900)));
         // A newer slice that only one node has reported yet, still within its grace: not merged.
         Instant newer = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -51,24 +59,40 @@ class ResultsTest extends ThreeNodeClusterTest {
         ProfilingJobStatus status = merged.getStatus();
         assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(slice));
         assertThat(status.lastSlice.start).isEqualTo("2026-01-01T12:05:00Z");
-        assertThat(status.lastSlice.nodes).extracting(n -> n.node + ":" + n.event)
+        assertThat(status.lastSlice.nodes)
+                .extracting(n -> n.node + ":" + n.event)
                 .containsExactly("node-1:cpu-clock", "node-2:cpu-clock", "node-3:cpu-clock");
         assertThat(status.reportingNodes).containsExactly("node-1", "node-2", "node-3");
         assertThat(status.nodes).isEqualTo("3/3");
         assertThat(status.phase).isEqualTo(Phase.PROFILING);
         // db: 3564 samples of 99 Hz x 30 s x 4 CPUs = 30.0%; web: 2970 of 99 x 30 x 2 = 50.0%.
-        assertThat(status.topApplications).extracting(a -> a.rank + " " + a.name + " " + a.samples + " " + a.cpuPercent)
-                .containsExactly("1 merge-three/db (main) 3564 30.0", "2 merge-three/web (main) 2970 50.0",
+        assertThat(status.topApplications)
+                .extracting(a -> a.rank + " " + a.name + " " + a.samples + " " + a.cpuPercent)
+                .containsExactly(
+                        "1 merge-three/db (main) 3564 30.0",
+                        "2 merge-three/web (main) 2970 50.0",
                         "3 merge-three/api (main) 594 10.0");
         // The same hotspot on two nodes is one line with the samples summed, over all 7128 samples.
-        assertThat(status.hotspots).extracting(h -> h.frame + " " + h.location + " " + h.samples + " " + h.percentOfTotal)
+        assertThat(status.hotspots)
+                .extracting(h -> h.frame + " " + h.location + " " + h.samples + " " + h.percentOfTotal)
                 .containsExactly("ngx_epoll_wait kernel 1200 16.8", "memcpy library 900 12.6");
-        assertThat(status.results).hasSize(3).allSatisfy(name -> assertThat(name).endsWith("20260101t120500z"));
-        var degraded = Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
-        assertThat(degraded.getStatus()).as(degraded.getReason() + ": " + degraded.getMessage()).isEqualTo("False");
-        assertThat(status.completedSlices).as("a slice merged again with a late node counts once").isEqualTo(1);
-        Agents.awaitEvents(client, ns, "nginx-jitter", events -> assertThat(events)
-                .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes"));
+        assertThat(status.results)
+                .hasSize(3)
+                .allSatisfy(name -> assertThat(name).endsWith("20260101t120500z"));
+        var degraded =
+                Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
+        assertThat(degraded.getStatus())
+                .as(degraded.getReason() + ": " + degraded.getMessage())
+                .isEqualTo("False");
+        assertThat(status.completedSlices)
+                .as("a slice merged again with a late node counts once")
+                .isEqualTo(1);
+        Agents.awaitEvents(
+                client,
+                ns,
+                "nginx-jitter",
+                events -> assertThat(events)
+                        .contains("Normal SliceCollected: Slice 12:05:00-12:05:30 collected from 3/3 nodes"));
     }
 
     @Test
@@ -84,10 +108,17 @@ class ResultsTest extends ThreeNodeClusterTest {
 
         ProfilingJob degraded = cluster.awaitCondition(ns, "half", ProfilingJobStatus.DEGRADED, "True");
         assertThat(degraded.getStatus().nodes).isEqualTo("1/2");
-        assertThat(Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED).orElseThrow().getReason())
+        assertThat(Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED)
+                        .orElseThrow()
+                        .getReason())
                 .isEqualTo("NodesMissing");
-        Agents.awaitEvents(client, ns, "half", events -> assertThat(events)
-                .anyMatch(e -> e.startsWith("Warning NodesMissing: slice ") && e.endsWith("has no result from node-2")));
+        Agents.awaitEvents(
+                client,
+                ns,
+                "half",
+                events -> assertThat(events)
+                        .anyMatch(e -> e.startsWith("Warning NodesMissing: slice ")
+                                && e.endsWith("has no result from node-2")));
     }
 
     @Test
@@ -100,9 +131,11 @@ class ResultsTest extends ThreeNodeClusterTest {
         cluster.result(job, "node-1", Instant.parse("2026-01-01T00:00:00Z"), "{\"node\": ");
 
         ProfilingJob degraded = cluster.awaitCondition(ns, "garbled", ProfilingJobStatus.DEGRADED, "True");
-        var condition = Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
+        var condition = Conditions.find(degraded.getStatus().conditions, ProfilingJobStatus.DEGRADED)
+                .orElseThrow();
         assertThat(condition.getReason()).isEqualTo("ResultsUnreadable");
-        assertThat(condition.getMessage()).startsWith("result ConfigMap garbled-node-1-20260101t000000z: profile.json is not a NodeProfile");
+        assertThat(condition.getMessage())
+                .startsWith("result ConfigMap garbled-node-1-20260101t000000z: profile.json is not a NodeProfile");
     }
 
     @Test
@@ -117,31 +150,68 @@ class ResultsTest extends ThreeNodeClusterTest {
 
         Instant first = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < 4; i++) {
-            cluster.result(job, Cluster.profile("node-1", first.plusSeconds(300L * i), List.of(Cluster.podApp(a, 10 + i))));
+            cluster.result(
+                    job, Cluster.profile("node-1", first.plusSeconds(300L * i), List.of(Cluster.podApp(a, 10 + i))));
         }
 
-        cluster.await(ns, "kept", j -> j.getStatus().lastSlice != null
-                && j.getStatus().lastSlice.id.equals(AgentContract.sliceLabel(first.plusSeconds(900))));
-        Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> assertThat(client.configMaps().inNamespace(ns)
-                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
-                .extracting(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
-                .containsExactlyInAnyOrder("20260101T001000Z", "20260101T001500Z"));
+        cluster.await(
+                ns,
+                "kept",
+                j -> j.getStatus().lastSlice != null
+                        && j.getStatus().lastSlice.id.equals(AgentContract.sliceLabel(first.plusSeconds(900))));
+        Awaitility.await()
+                .atMost(Cluster.WAIT)
+                .untilAsserted(() -> assertThat(client.configMaps()
+                                .inNamespace(ns)
+                                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                                .list()
+                                .getItems())
+                        .extracting(cm -> cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+                        .containsExactlyInAnyOrder("20260101T001000Z", "20260101T001500Z"));
         assertThat(cluster.get(ns, "kept").getStatus().completedSlices).isEqualTo(4);
     }
 
     private static NodeProfile withCpus(NodeProfile p, List<Integer> cpus) {
-        return new NodeProfile(p.node(), p.event(), p.frequencyHz(), cpus, p.start(), p.end(),
-                p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), p.topApplications());
+        return new NodeProfile(
+                p.node(),
+                p.event(),
+                p.frequencyHz(),
+                cpus,
+                p.start(),
+                p.end(),
+                p.durationSeconds(),
+                p.totalSamples(),
+                p.lostSamples(),
+                p.lost(),
+                p.topApplications());
     }
 
     private static String withHotspots(NodeProfile p, Hotspot... hotspots) {
-        return Cluster.toJson(new NodeProfile(p.node(), p.event(), p.frequencyHz(), p.cpus(), p.start(), p.end(),
-                p.durationSeconds(), p.totalSamples(), p.lostSamples(), p.lost(), p.topApplications(),
-                List.of(hotspots), p.locationSplit(), null));
+        return Cluster.toJson(new NodeProfile(
+                p.node(),
+                p.event(),
+                p.frequencyHz(),
+                p.cpus(),
+                p.start(),
+                p.end(),
+                p.durationSeconds(),
+                p.totalSamples(),
+                p.lostSamples(),
+                p.lost(),
+                p.topApplications(),
+                List.of(hotspots),
+                p.locationSplit(),
+                null));
     }
 
     private static Hotspot hotspot(String app, String leaf, Location location, String subsystem, long samples) {
-        return new Hotspot(app, samples, 0, 0, location, subsystem,
+        return new Hotspot(
+                app,
+                samples,
+                0,
+                0,
+                location,
+                subsystem,
                 List.of(new Frame(leaf, "x", Frame.Origin.KERNEL), new Frame("main", "x", Frame.Origin.EXECUTABLE)));
     }
 }

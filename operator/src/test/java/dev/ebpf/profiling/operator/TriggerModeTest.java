@@ -46,20 +46,28 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         ProfilingJob job = cluster.job(ns, name, triggerSpec(Map.of("app", "a")));
         ProfilingJob scheduled = cluster.awaitCondition(ns, name, ProfilingJobStatus.SCHEDULED, "True");
         assertThat(condition(scheduled).getReason()).isEqualTo(TriggerReport.REASON_WAITING);
-        assertThat(scheduled.getStatus().armedNodes).extracting(a -> a.node + " " + a.phase)
+        assertThat(scheduled.getStatus().armedNodes)
+                .extracting(a -> a.node + " " + a.phase)
                 .containsExactly("node-1 Unknown", "node-2 Unknown", "node-3 Unknown");
 
         // Two agents armed; the third has not reported yet.
         Instant read = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         cluster.triggerState(job, Cluster.triggerState("node-1", "Armed", 12.5, read, List.of()));
         cluster.triggerState(job, Cluster.triggerState("node-2", "AboveThreshold", 85.0, read, List.of()));
-        ProfilingJob armed = cluster.await(ns, name, j -> "Armed".equals(condition(j).getReason())
-                && j.getStatus().armedNodes.get(0).value != null && j.getStatus().armedNodes.get(1).value != null);
+        ProfilingJob armed = cluster.await(
+                ns,
+                name,
+                j -> "Armed".equals(condition(j).getReason())
+                        && j.getStatus().armedNodes.get(0).value != null
+                        && j.getStatus().armedNodes.get(1).value != null);
         assertThat(condition(armed).getStatus()).isEqualTo("False");
         assertThat(condition(armed).getMessage())
                 .isEqualTo("armed on 2/3 node(s), none fired yet: fires when node-sys stays above 80% for 5s");
-        assertThat(armed.getStatus().armedNodes).extracting(a -> a.node + " " + a.phase + " " + a.metric + " " + a.value + " " + a.readAt)
-                .containsExactly("node-1 Armed node-sys 12.5 " + read, "node-2 AboveThreshold node-sys 85.0 " + read,
+        assertThat(armed.getStatus().armedNodes)
+                .extracting(a -> a.node + " " + a.phase + " " + a.metric + " " + a.value + " " + a.readAt)
+                .containsExactly(
+                        "node-1 Armed node-sys 12.5 " + read,
+                        "node-2 AboveThreshold node-sys 85.0 " + read,
                         "node-3 Unknown null null null");
         assertThat(armed.getStatus().triggers).isEmpty();
         assertThat(armed.getStatus().phase).isEqualTo(Phase.SCHEDULED);
@@ -78,8 +86,11 @@ class TriggerModeTest extends ThreeNodeClusterTest {
             assertThat(t.time).isEqualTo(at.toString());
             assertThat(t.result).isEqualTo(AgentContract.resultName(name, "node-3", at));
         });
-        Agents.awaitEvents(client, ns, name, events -> assertThat(events)
-                .contains("Normal Triggered: Triggered: node-3 node-sys 87% > 80% for 5s"));
+        Agents.awaitEvents(
+                client,
+                ns,
+                name,
+                events -> assertThat(events).contains("Normal Triggered: Triggered: node-3 node-sys 87% > 80% for 5s"));
 
         // The window's result: one node's, complete by itself; no other node is missing from it.
         cluster.result(job, Cluster.profile("node-3", at, List.of(Cluster.podApp(c, 2970))));
@@ -87,21 +98,31 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         ProfilingJobStatus status = profiled.getStatus();
         assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(at));
         assertThat(status.reportingNodes).containsExactly("node-3");
-        assertThat(status.topApplications).extracting(a -> a.name + " " + a.cpuPercent)
+        assertThat(status.topApplications)
+                .extracting(a -> a.name + " " + a.cpuPercent)
                 .containsExactly("trigger-fire/c (main) 50.0");
         assertThat(status.completedSlices).isEqualTo(1);
         assertThat(status.phase).isEqualTo(Phase.PROFILING);
-        Condition degraded = Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
-        assertThat(degraded.getStatus()).as(degraded.getReason() + ": " + degraded.getMessage()).isEqualTo("False");
+        Condition degraded =
+                Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED).orElseThrow();
+        assertThat(degraded.getStatus())
+                .as(degraded.getReason() + ": " + degraded.getMessage())
+                .isEqualTo("False");
 
         // The agent refreshes its state (cooldown now, a new value): the status follows, the firing is not repeated.
         Instant later = read.plusSeconds(30);
         cluster.triggerState(job, Cluster.triggerState("node-3", "Cooldown", 20.0, later, List.of(fired)));
-        ProfilingJob refreshed = cluster.await(ns, name, j -> "Cooldown".equals(j.getStatus().armedNodes.get(2).phase));
+        ProfilingJob refreshed = cluster.await(
+                ns, name, j -> "Cooldown".equals(j.getStatus().armedNodes.get(2).phase));
         assertThat(refreshed.getStatus().armedNodes.get(2).readAt).isEqualTo(later.toString());
         assertThat(refreshed.getStatus().triggers).hasSize(1);
-        Agents.awaitEvents(client, ns, name, events -> assertThat(events)
-                .filteredOn(e -> e.startsWith("Normal Triggered:")).hasSize(1));
+        Agents.awaitEvents(
+                client,
+                ns,
+                name,
+                events -> assertThat(events)
+                        .filteredOn(e -> e.startsWith("Normal Triggered:"))
+                        .hasSize(1));
     }
 
     @Test
@@ -122,17 +143,23 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         cluster.result(job, Cluster.profile("node-2", second, List.of(Cluster.podApp(b, 100))));
         cluster.result(job, Cluster.profile("node-1", second, List.of(Cluster.podApp(a, 300))));
 
-        ProfilingJob merged = cluster.await(ns, name, j -> j.getStatus().completedSlices != null
-                && j.getStatus().completedSlices == 3);
+        ProfilingJob merged = cluster.await(
+                ns, name, j -> j.getStatus().completedSlices != null && j.getStatus().completedSlices == 3);
         assertThat(merged.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(second));
         assertThat(merged.getStatus().reportingNodes).containsExactly("node-1", "node-2");
         assertThat(merged.getStatus().nodes).isEqualTo("2/2");
         // Retention 1 per node: node-1's older window goes, each node keeps its newest.
-        Awaitility.await().atMost(Cluster.WAIT).untilAsserted(() -> assertThat(client.configMaps()
-                .inNamespace(ns).withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
-                .extracting(cm -> cm.getMetadata().getName())
-                .containsExactlyInAnyOrder(AgentContract.resultName(name, "node-1", second),
-                        AgentContract.resultName(name, "node-2", second)));
+        Awaitility.await()
+                .atMost(Cluster.WAIT)
+                .untilAsserted(() -> assertThat(client.configMaps()
+                                .inNamespace(ns)
+                                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                                .list()
+                                .getItems())
+                        .extracting(cm -> cm.getMetadata().getName())
+                        .containsExactlyInAnyOrder(
+                                AgentContract.resultName(name, "node-1", second),
+                                AgentContract.resultName(name, "node-2", second)));
     }
 
     @Test
@@ -149,11 +176,14 @@ class TriggerModeTest extends ThreeNodeClusterTest {
 
         ProfilingJob general = cluster.await(ns, "switch", j -> j.getStatus().armedNodes == null);
         assertThat(general.getStatus().triggers).isNull();
-        assertThat(Conditions.find(general.getStatus().conditions, ProfilingJobStatus.TRIGGERED)).isEmpty();
+        assertThat(Conditions.find(general.getStatus().conditions, ProfilingJobStatus.TRIGGERED))
+                .isEmpty();
     }
 
     private static Condition condition(ProfilingJob job) {
-        return job.getStatus() == null ? new Condition()
-                : Conditions.find(job.getStatus().conditions, ProfilingJobStatus.TRIGGERED).orElse(new Condition());
+        return job.getStatus() == null
+                ? new Condition()
+                : Conditions.find(job.getStatus().conditions, ProfilingJobStatus.TRIGGERED)
+                        .orElse(new Condition());
     }
 }

@@ -20,16 +20,19 @@ class TriggerReportTest {
     @Test
     void anUnreadableStateOrAFailedReadShowsAsTheNodesError() {
         var garbled = TriggerStateReader.parse(configMap("node-1", "{\"node\": "));
-        var failing = TriggerStateReader.parse(configMap("node-2", Cluster.toJson(new NodeTriggerState("node-2",
-                "pod-cpu", 50, "Armed", null, T0, "no cgroup for pod web-0 yet", 0, List.of()))));
+        var failing = TriggerStateReader.parse(configMap(
+                "node-2",
+                Cluster.toJson(new NodeTriggerState(
+                        "node-2", "pod-cpu", 50, "Armed", null, T0, "no cgroup for pod web-0 yet", 0, List.of()))));
 
         assertThat(garbled.node()).as("from the node label").isEqualTo("node-1");
-        assertThat(garbled.error()).startsWith("trigger-state ConfigMap job-trigger-node-1: trigger.json is not a NodeTriggerState")
+        assertThat(garbled.error())
+                .startsWith("trigger-state ConfigMap job-trigger-node-1: trigger.json is not a NodeTriggerState")
                 .doesNotContain("\n");
         assertThat(TriggerReport.armedNodes(List.of(garbled, failing), List.of("node-2", "node-1")))
                 .extracting(a -> a.node + " " + a.phase + " " + a.value + " " + a.error)
-                .containsExactly("node-1 Unknown null " + garbled.error(),
-                        "node-2 Armed null no cgroup for pod web-0 yet");
+                .containsExactly(
+                        "node-1 Unknown null " + garbled.error(), "node-2 Armed null no cgroup for pod web-0 yet");
     }
 
     @Test
@@ -43,19 +46,26 @@ class TriggerReportTest {
     void newFiringsAreOldestFirstAndAFiringWithoutMessageStillSaysWhatFired() {
         var quiet = new NodeTriggerState.TriggerFiring(T0.plusSeconds(60), 91.5, T0, T0.plusSeconds(90), "r2", null);
         var loud = Cluster.firing("job", "node-1", T0, 85);
-        var report = new TriggerStateReader.Report("node-1", "cm", Cluster.triggerState("node-1", "Cooldown", 3.0, T0,
-                List.of(loud, quiet)), null);
+        var report = new TriggerStateReader.Report(
+                "node-1", "cm", Cluster.triggerState("node-1", "Cooldown", 3.0, T0, List.of(loud, quiet)), null);
 
         List<TriggerStatus> fresh = TriggerReport.newFirings(List.of(report), null);
-        assertThat(fresh).extracting(t -> t.message)
-                .containsExactly("Triggered: node-1 node-sys 85% > 80% for 5s", "Triggered: node-1 node-sys 91.5% > 80%");
+        assertThat(fresh)
+                .extracting(t -> t.message)
+                .containsExactly(
+                        "Triggered: node-1 node-sys 85% > 80% for 5s", "Triggered: node-1 node-sys 91.5% > 80%");
         assertThat(TriggerReport.newFirings(List.of(report), TriggerReport.newestFirst(null, fresh)))
-                .as("already recorded").isEmpty();
+                .as("already recorded")
+                .isEmpty();
     }
 
     private static ConfigMap configMap(String node, String json) {
-        return new ConfigMapBuilder().withNewMetadata().withName(AgentContract.triggerStateName("job", node))
-                .withLabels(Map.of(AgentContract.LABEL_NODE, node)).endMetadata()
-                .withData(json == null ? Map.of() : Map.of(AgentContract.TRIGGER_STATE_KEY, json)).build();
+        return new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(AgentContract.triggerStateName("job", node))
+                .withLabels(Map.of(AgentContract.LABEL_NODE, node))
+                .endMetadata()
+                .withData(json == null ? Map.of() : Map.of(AgentContract.TRIGGER_STATE_KEY, json))
+                .build();
     }
 }

@@ -57,12 +57,28 @@ class ValidationTest {
                 bad("cpus backwards", "CpusInvalid", spec -> spec.cpus = "3-1"),
                 bad("cpus twice", "CpusInvalid", spec -> spec.cpus = "0,0"),
                 bad("cpus not on node", "CpusNotOnNode", spec -> spec.cpus = "0-7"),
-                bad("selector matches nothing", "SelectorMatchesNothing",
-                        spec -> spec.selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", "none")).build()),
-                bad("selector operator", "SelectorInvalid", spec -> spec.selector = new LabelSelectorBuilder()
-                        .addNewMatchExpression().withKey("app").withOperator("Like").withValues("web").endMatchExpression().build()),
-                bad("selected pods not on a node", "PodsNotScheduled",
-                        spec -> spec.selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", "queued")).build()),
+                bad(
+                        "selector matches nothing",
+                        "SelectorMatchesNothing",
+                        spec -> spec.selector = new LabelSelectorBuilder()
+                                .withMatchLabels(Map.of("app", "none"))
+                                .build()),
+                bad(
+                        "selector operator",
+                        "SelectorInvalid",
+                        spec -> spec.selector = new LabelSelectorBuilder()
+                                .addNewMatchExpression()
+                                .withKey("app")
+                                .withOperator("Like")
+                                .withValues("web")
+                                .endMatchExpression()
+                                .build()),
+                bad(
+                        "selected pods not on a node",
+                        "PodsNotScheduled",
+                        spec -> spec.selector = new LabelSelectorBuilder()
+                                .withMatchLabels(Map.of("app", "queued"))
+                                .build()),
                 bad("node-wide outside allowed namespaces", "NodeWideNotAllowed", spec -> spec.selector = null),
                 bad("duration zero", "DurationInvalid", spec -> spec.duration = "0s"),
                 bad("duration format", "DurationInvalid", spec -> spec.duration = "30 seconds"),
@@ -78,7 +94,10 @@ class ValidationTest {
                     spec.selector = null;
                 }),
                 bad("trigger mode without trigger", "TriggerMissing", spec -> spec.mode = Mode.TRIGGER),
-                bad("trigger outside trigger mode", "TriggerInvalid", spec -> spec.trigger = trigger(TriggerMetric.NODE_CPU, 50.0)),
+                bad(
+                        "trigger outside trigger mode",
+                        "TriggerInvalid",
+                        spec -> spec.trigger = trigger(TriggerMetric.NODE_CPU, 50.0)),
                 bad("trigger threshold", "TriggerInvalid", spec -> {
                     spec.mode = Mode.TRIGGER;
                     spec.trigger = trigger(TriggerMetric.NODE_CPU, 150.0);
@@ -113,12 +132,17 @@ class ValidationTest {
         cluster.job(NS, name, spec);
 
         ProfilingJob job = cluster.awaitCondition(NS, name, ProfilingJobStatus.READY, "False");
-        var ready = Conditions.find(job.getStatus().conditions, ProfilingJobStatus.READY).orElseThrow();
+        var ready = Conditions.find(job.getStatus().conditions, ProfilingJobStatus.READY)
+                .orElseThrow();
         assertThat(ready.getReason()).isEqualTo(reason);
         assertThat(ready.getMessage()).isNotBlank().doesNotContain("\n");
         assertThat(job.getStatus().phase).isEqualTo(Phase.INVALID);
-        assertThat(Agents.of(client, NS)).noneMatch(p -> p.getMetadata().getName().startsWith(name));
-        Agents.awaitEvents(client, NS, name,
+        assertThat(Agents.of(client, NS))
+                .noneMatch(p -> p.getMetadata().getName().startsWith(name));
+        Agents.awaitEvents(
+                client,
+                NS,
+                name,
                 events -> assertThat(events).containsExactly("Warning " + reason + ": " + ready.getMessage()));
     }
 
@@ -134,9 +158,12 @@ class ValidationTest {
         client.resource(job).update();
 
         ProfilingJob fixed = cluster.awaitCondition(NS, "fixed-later", ProfilingJobStatus.SCHEDULED, "True");
-        assertThat(Conditions.isTrue(fixed.getStatus().conditions, ProfilingJobStatus.READY)).isTrue();
-        assertThat(fixed.getStatus().observedGeneration).isEqualTo(fixed.getMetadata().getGeneration());
-        assertThat(Agents.of(client, NS)).anyMatch(p -> p.getMetadata().getName().startsWith("fixed-later"));
+        assertThat(Conditions.isTrue(fixed.getStatus().conditions, ProfilingJobStatus.READY))
+                .isTrue();
+        assertThat(fixed.getStatus().observedGeneration)
+                .isEqualTo(fixed.getMetadata().getGeneration());
+        assertThat(Agents.of(client, NS))
+                .anyMatch(p -> p.getMetadata().getName().startsWith("fixed-later"));
     }
 
     private static Arguments bad(String field, String reason, Consumer<ProfilingJobSpec> breakIt) {

@@ -9,5 +9,4 @@ package dev.ebpf.profiling.api.flamegraph;
  * @param start   samples to the left of the box within the whole graph
  * @param samples the box's width in samples
  */
-public record FlameFrame(String name, int depth, long start, long samples) {
-}
+public record FlameFrame(String name, int depth, long start, long samples) {}

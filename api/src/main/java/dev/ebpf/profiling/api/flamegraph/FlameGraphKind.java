@@ -37,12 +37,11 @@ public enum FlameGraphKind {
         double v3 = ((hash >>> 16) & 0xff) / 255.0;
         boolean kernel = frameName.endsWith(FoldedStacks.KERNEL_SUFFIX);
         return switch (this) {
-            case ON_CPU -> kernel
-                    ? rgb(190 + 65 * v1, 90 + 65 * v1, 0)
-                    : rgb(205 + 50 * v3, 230 * v1, 55 * v2);
-            case OFF_CPU -> kernel
-                    ? rgb(50 + 60 * v1, 165 + 55 * v1, 165 + 55 * v1)
-                    : rgb(80 + 60 * v1, 80 + 60 * v1, 190 + 55 * v2);
+            case ON_CPU -> kernel ? rgb(190 + 65 * v1, 90 + 65 * v1, 0) : rgb(205 + 50 * v3, 230 * v1, 55 * v2);
+            case OFF_CPU ->
+                kernel
+                        ? rgb(50 + 60 * v1, 165 + 55 * v1, 165 + 55 * v1)
+                        : rgb(80 + 60 * v1, 80 + 60 * v1, 190 + 55 * v2);
         };
     }
 

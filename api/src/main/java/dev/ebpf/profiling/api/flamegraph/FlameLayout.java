@@ -9,8 +9,7 @@ import java.util.List;
  */
 public final class FlameLayout {
 
-    private FlameLayout() {
-    }
+    private FlameLayout() {}
 
     /**
      * The boxes, parents before children, children left to right in name order.

@@ -17,10 +17,10 @@ public final class FoldedStacks {
     public static final String ROOT_NAME = "all";
     /** Ends a kernel frame's name (flamegraph.pl's convention), so it can be coloured apart. */
     public static final String KERNEL_SUFFIX = "_[k]";
+
     private static final String SEPARATOR = ";";
 
-    private FoldedStacks() {
-    }
+    private FoldedStacks() {}
 
     public static FlameNode parse(String text) {
         return parse(new StringReader(text));
@@ -57,8 +57,10 @@ public final class FoldedStacks {
         try {
             count = Long.parseLong(line.substring(space + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("folded stacks line " + lineNumber + ": count '"
-                    + abbreviate(line.substring(space + 1)) + "' is not a whole number", e);
+            throw new IllegalArgumentException(
+                    "folded stacks line " + lineNumber + ": count '" + abbreviate(line.substring(space + 1))
+                            + "' is not a whole number",
+                    e);
         }
         if (count < 0) {
             throw new IllegalArgumentException("folded stacks line " + lineNumber + ": negative count " + count);
@@ -66,8 +68,8 @@ public final class FoldedStacks {
         String[] frames = line.substring(0, space).strip().split(SEPARATOR, -1);
         for (String frame : frames) {
             if (frame.isEmpty()) {
-                throw new IllegalArgumentException("folded stacks line " + lineNumber + ": empty frame name in '"
-                        + abbreviate(line) + "'");
+                throw new IllegalArgumentException(
+                        "folded stacks line " + lineNumber + ": empty frame name in '" + abbreviate(line) + "'");
             }
         }
         root.add(frames, count);

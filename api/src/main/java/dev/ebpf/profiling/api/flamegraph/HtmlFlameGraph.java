@@ -26,30 +26,42 @@ public final class HtmlFlameGraph {
     private static final String SCRIPT = resource("flamegraph.js");
     private static final String STYLE = resource("flamegraph.css");
 
-    private HtmlFlameGraph() {
-    }
+    private HtmlFlameGraph() {}
 
     public static String render(FlameNode root, FlameGraphOptions options) {
         String title = Markup.xml(options.title());
         StringBuilder html = new StringBuilder(4096 + (int) Math.min(Integer.MAX_VALUE / 2, root.samples()));
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(title).append("</title>\n")
-                .append("<style>\n").append(STYLE).append("</style>\n</head>\n")
-                .append("<body data-kind=\"").append(options.kind().id()).append("\">\n")
-                .append("<header>\n<h1 id=\"title\">").append(title).append("</h1>\n")
-                .append("<p id=\"subtitle\">").append(Markup.xml(options.subtitle())).append("</p>\n")
+                .append("<title>")
+                .append(title)
+                .append("</title>\n")
+                .append("<style>\n")
+                .append(STYLE)
+                .append("</style>\n</head>\n")
+                .append("<body data-kind=\"")
+                .append(options.kind().id())
+                .append("\">\n")
+                .append("<header>\n<h1 id=\"title\">")
+                .append(title)
+                .append("</h1>\n")
+                .append("<p id=\"subtitle\">")
+                .append(Markup.xml(options.subtitle()))
+                .append("</p>\n")
                 .append("<div class=\"controls\">")
                 .append("<input id=\"search\" type=\"search\" placeholder=\"Search (regular expression)\"")
                 .append(" aria-label=\"Search frames\">")
                 .append("<button id=\"reset\" type=\"button\">Reset zoom</button>")
                 .append("<span id=\"matched\" aria-live=\"polite\"></span></div>\n</header>\n")
-                .append("<svg id=\"flame\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"title\"></svg>\n")
+                .append(
+                        "<svg id=\"flame\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"title\"></svg>\n")
                 .append("<div id=\"details\" aria-live=\"polite\">&#160;</div>\n")
                 .append("<div id=\"tooltip\" role=\"tooltip\" hidden></div>\n")
                 .append("<script type=\"application/json\" id=\"flame-data\">")
                 .append(Markup.scriptSafeJson(data(root, options)))
-                .append("</script>\n<script>\n").append(SCRIPT).append("</script>\n</body>\n</html>\n");
+                .append("</script>\n<script>\n")
+                .append(SCRIPT)
+                .append("</script>\n</body>\n</html>\n");
         return html.toString();
     }
 

@@ -7,8 +7,7 @@ package dev.ebpf.profiling.api.flamegraph;
  */
 public final class Markup {
 
-    private Markup() {
-    }
+    private Markup() {}
 
     /**
      * Text safe in XML/HTML text and in double- or single-quoted attributes. Characters XML 1.0
@@ -26,7 +25,8 @@ public final class Markup {
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
                 default -> {
-                    if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    if (Character.isHighSurrogate(c)
+                            && i + 1 < text.length()
                             && Character.isLowSurrogate(text.charAt(i + 1))) {
                         out.append(c).append(text.charAt(++i));
                     } else if (allowedInXml(c)) {
@@ -58,8 +58,6 @@ public final class Markup {
     }
 
     private static boolean allowedInXml(char c) {
-        return c == '\t' || c == '\n' || c == '\r'
-                || (c >= 0x20 && c <= 0xD7FF)
-                || (c >= 0xE000 && c <= 0xFFFD);
+        return c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD);
     }
 }

@@ -27,6 +27,7 @@ public final class AgentContract {
     public static final String LABEL_NODE = "profiling.ebpf.dev/node";
     /** The slice of a result ConfigMap: its start as {@link #sliceLabel(Instant)}. */
     public static final String LABEL_SLICE = "profiling.ebpf.dev/slice";
+
     public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY = "ebpf-profiler-operator";
 
@@ -42,14 +43,17 @@ public final class AgentContract {
     public static final String JOB_CONFIG_MOUNT_PATH = "/etc/node-agent";
     /** Environment of the agent pod: its node (downward API spec.nodeName) and namespace. */
     public static final String ENV_NODE_NAME = "NODE_NAME";
+
     public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
     /** The port the agent serves Prometheus metrics on ({@code /metrics}); 0 turns them off. */
     public static final String ENV_METRICS_PORT = "METRICS_PORT";
+
     public static final int METRICS_PORT = 9464;
     public static final String METRICS_PORT_NAME = "metrics";
 
     /** Result ConfigMap keys: the NodeProfile JSON (data) and gzipped folded stacks (binaryData). */
     public static final String RESULT_PROFILE_KEY = "profile.json";
+
     public static final String RESULT_ON_CPU_STACKS_KEY = "on-cpu.folded.gz";
     public static final String RESULT_OFF_CPU_STACKS_KEY = "off-cpu.folded.gz";
     /**
@@ -57,6 +61,7 @@ public final class AgentContract {
      * NodeProfile (data), and their merged on-CPU stacks, gzipped folded (binaryData).
      */
     public static final String RESULT_HISTORY_KEY = "history.json";
+
     public static final String RESULT_HISTORY_STACKS_KEY = "history-on-cpu.folded.gz";
     /** The trigger-state ConfigMap's key, holding {@link NodeTriggerState} as JSON. */
     public static final String TRIGGER_STATE_KEY = "trigger.json";
@@ -70,13 +75,16 @@ public final class AgentContract {
      * spool, where env would need a new pod (and a new pod starts with an empty spool).
      */
     public static final String CREDENTIALS_MOUNT_PATH = "/etc/node-agent-credentials";
+
     public static final String CREDENTIALS_ACCESS_KEY_ID_FILE = "accessKeyId";
     public static final String CREDENTIALS_SECRET_ACCESS_KEY_FILE = "secretAccessKey";
     /** Where slices wait for the object store: an emptyDir of {@link #SPOOL_VOLUME_SIZE}, so container restarts keep it. */
     public static final String SPOOL_MOUNT_PATH = "/var/spool/node-agent";
+
     public static final String SPOOL_VOLUME_SIZE = "256Mi";
     /** The spool's bounds; below the volume's size so the kubelet never evicts the pod for it. */
     public static final long SPOOL_MAX_BYTES = 192L * 1024 * 1024;
+
     public static final int SPOOL_MAX_SLICES = 1000;
 
     /**
@@ -90,6 +98,7 @@ public final class AgentContract {
      * spool, and the slices the spool bound dropped (with the last one's reason).
      */
     public static final String ANNOTATION_UPLOAD_STATE = "profiling.ebpf.dev/upload-state";
+
     public static final String ANNOTATION_UPLOAD_MESSAGE = "profiling.ebpf.dev/upload-message";
     public static final String ANNOTATION_UPLOADS_PENDING = "profiling.ebpf.dev/uploads-pending";
     public static final String ANNOTATION_UPLOADS_DROPPED = "profiling.ebpf.dev/uploads-dropped";
@@ -107,8 +116,7 @@ public final class AgentContract {
     private static final DateTimeFormatter SLICE_FORMAT =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    private AgentContract() {
-    }
+    private AgentContract() {}
 
     /**
      * The labels every object of a job carries, whoever writes it (operator or agent): managed-by,
@@ -133,7 +141,8 @@ public final class AgentContract {
             return name;
         }
         String prefix = name.substring(0, Math.min(name.length(), LABEL_VALUE_MAX - HASH_CHARS - 1))
-                .replaceAll("[^A-Za-z0-9_.-]", "-").replaceAll("^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "");
+                .replaceAll("[^A-Za-z0-9_.-]", "-")
+                .replaceAll("^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "");
         return (prefix.isEmpty() ? "x" : prefix) + "-" + hash(name);
     }
 

@@ -38,9 +38,23 @@ import java.util.List;
  *                        jobs that do not upload, and refuse (unknown field) the jobs that do rather
  *                        than silently not upload.
  */
-@JsonPropertyOrder({"schemaVersion", "job", "mode", "profilers", "frequencyHz", "cpus", "durationSeconds",
-    "intervalSeconds", "runs", "top", "retention", "nodeWide", "pods", "trigger",
-    "objectStore"})
+@JsonPropertyOrder({
+    "schemaVersion",
+    "job",
+    "mode",
+    "profilers",
+    "frequencyHz",
+    "cpus",
+    "durationSeconds",
+    "intervalSeconds",
+    "runs",
+    "top",
+    "retention",
+    "nodeWide",
+    "pods",
+    "trigger",
+    "objectStore"
+})
 public record AgentJobConfig(
         int schemaVersion,
         JobRef job,
@@ -61,17 +75,14 @@ public record AgentJobConfig(
     public static final int SCHEMA_VERSION = 1;
 
     /** The ProfilingJob an agent works for. */
-    public record JobRef(String namespace, String name, String uid) {
-    }
+    public record JobRef(String namespace, String name, String uid) {}
 
     /** A selected pod and the node it runs on. */
-    public record SelectedPod(String uid, String namespace, String name, String node) {
-    }
+    public record SelectedPod(String uid, String namespace, String name, String node) {}
 
     /** Trigger mode: fire when {@code metric} stays above {@code threshold} percent for {@code forSeconds}. */
-    public record TriggerConfig(TriggerMetric metric, Integer cpu, double threshold, long forSeconds,
-                                long cooldownSeconds) {
-    }
+    public record TriggerConfig(
+            TriggerMetric metric, Integer cpu, double threshold, long forSeconds, long cooldownSeconds) {}
 
     /**
      * The object store of {@code spec.output.objectStore}, resolved (region and prefix defaulted).
@@ -81,6 +92,5 @@ public record AgentJobConfig(
      * @param prefix   the key prefix; empty for none
      * @param region   the signing region
      */
-    public record ObjectStore(String endpoint, String bucket, String prefix, String region) {
-    }
+    public record ObjectStore(String endpoint, String bucket, String prefix, String region) {}
 }

@@ -12,6 +12,7 @@ public class ApplicationStatus {
     public Integer rank;
     /** namespace/pod (container) for pods; node: name for host processes. */
     public String name;
+
     public String namespace;
     public String pod;
     public String container;

@@ -14,16 +14,22 @@ public class ArmedNodeStatus {
 
     @JsonPropertyDescription("The target node.")
     public String node;
+
     @JsonPropertyDescription("Armed, AboveThreshold, Profiling, Cooldown; Unknown until the node's agent reports.")
     public String phase;
+
     @JsonPropertyDescription("The watched metric: node-cpu, node-sys, cpuN or pod-cpu.")
     public String metric;
+
     @JsonPropertyDescription("The metric's latest value in percent.")
     public Double value;
+
     @JsonPropertyDescription("When the value was read (ISO-8601); the agent refreshes it at least every 30 s.")
     public String readAt;
+
     @JsonPropertyDescription("Why the latest read failed, or why the trigger-state ConfigMap could not be read.")
     public String error;
+
     @JsonPropertyDescription("How often the trigger fired on this node since its agent started.")
     public Long firings;
 }

@@ -12,6 +12,7 @@ public class HotspotStatus {
     public String location;
     /** For kernel hotspots, the subsystem, such as memory-reclaim. */
     public String subsystem;
+
     public Long samples;
     /** Samples over all samples of the slice (all reporting nodes). */
     public Double percentOfTotal;

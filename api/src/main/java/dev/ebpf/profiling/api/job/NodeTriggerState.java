@@ -23,8 +23,16 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"node", "metric", "threshold", "phase", "value", "readAt", "error", "firings", "recent"})
-public record NodeTriggerState(String node, String metric, double threshold, String phase, Double value,
-                               Instant readAt, String error, long firings, List<TriggerFiring> recent) {
+public record NodeTriggerState(
+        String node,
+        String metric,
+        double threshold,
+        String phase,
+        Double value,
+        Instant readAt,
+        String error,
+        long firings,
+        List<TriggerFiring> recent) {
 
     /** The agent rewrites an unchanged state no more often than this. */
     public static final int REFRESH_SECONDS = 30;
@@ -42,7 +50,6 @@ public record NodeTriggerState(String node, String metric, double threshold, Str
      * @param message    the Event text, such as {@code Triggered: node-3 node-sys 87% > 80% for 5s}
      */
     @JsonPropertyOrder({"at", "value", "aboveSince", "windowEnds", "result", "message"})
-    public record TriggerFiring(Instant at, double value, Instant aboveSince, Instant windowEnds, String result,
-                                String message) {
-    }
+    public record TriggerFiring(
+            Instant at, double value, Instant aboveSince, Instant windowEnds, String result, String message) {}
 }

@@ -19,7 +19,8 @@ public class ObjectStoreStatus {
     @JsonPropertyDescription("Slices waiting in the nodes' local spools for the store, summed over the nodes.")
     public Long pendingSlices;
 
-    @JsonPropertyDescription("Slices the nodes' spool bounds dropped before they could be uploaded, summed over the nodes.")
+    @JsonPropertyDescription(
+            "Slices the nodes' spool bounds dropped before they could be uploaded, summed over the nodes.")
     public Long droppedSlices;
 
     @JsonPropertyDescription("Per node: the upload state and the newest slice's objects in the store.")
@@ -29,17 +30,23 @@ public class ObjectStoreStatus {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class NodeUploadStatus {
         public String node;
+
         @JsonPropertyDescription("Uploaded, or why not: ObjectStoreUnreachable, ObjectStoreCredentialsRejected,"
                 + " ObjectStoreBucketNotFound, ObjectStoreAccessDenied, ObjectStoreUploadFailed.")
         public String state;
+
         @JsonPropertyDescription("One line explaining state; absent when Uploaded.")
         public String message;
+
         public Long pendingSlices;
         public Long droppedSlices;
+
         @JsonPropertyDescription("Why the spool dropped its last slice; absent when it dropped none.")
         public String droppedReason;
+
         @JsonPropertyDescription("The newest slice of this node in the store (its label, such as 20261126T120500Z).")
         public String slice;
+
         @JsonPropertyDescription("That slice's objects: s3:// URIs of the profile JSON, folded stacks and pprof file.")
         public List<String> objects = new ArrayList<>();
     }

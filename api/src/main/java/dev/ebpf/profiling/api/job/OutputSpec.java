@@ -18,7 +18,8 @@ public class OutputSpec {
     @JsonPropertyDescription("How many slices of result ConfigMaps to keep per node; older ones are deleted.")
     public Integer retention;
 
-    @JsonPropertyDescription("Also write each node's slice (profile JSON, folded stacks, pprof) to this S3-compatible store.")
+    @JsonPropertyDescription(
+            "Also write each node's slice (profile JSON, folded stacks, pprof) to this S3-compatible store.")
     public ObjectStoreSpec objectStore;
 
     public int effectiveRetention() {

@@ -24,12 +24,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Status", jsonPath = ".status.phase")
 @AdditionalPrinterColumn(name = "Nodes", jsonPath = ".status.nodes")
 @AdditionalPrinterColumn(name = "Top Application", jsonPath = ".status.topApplications[0].name")
-@AdditionalPrinterColumn(name = "CPU%", jsonPath = ".status.topApplications[0].cpuPercent",
+@AdditionalPrinterColumn(
+        name = "CPU%",
+        jsonPath = ".status.topApplications[0].cpuPercent",
         type = AdditionalPrinterColumn.Type.NUMBER)
 // Trigger mode, shown by kubectl get -o wide: how long ago the newest firing was (status.triggers is newest first).
-@AdditionalPrinterColumn(name = "Last Trigger", jsonPath = ".status.triggers[0].time",
-        type = AdditionalPrinterColumn.Type.DATE, priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+@AdditionalPrinterColumn(
+        name = "Last Trigger",
+        jsonPath = ".status.triggers[0].time",
+        type = AdditionalPrinterColumn.Type.DATE,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
 public class ProfilingJob extends CustomResource<ProfilingJobSpec, ProfilingJobStatus> implements Namespaced {
 

@@ -18,17 +18,21 @@ import java.util.List;
  * Rules that span fields are CEL rules here and are checked again by the operator.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.mode != 'trigger' || has(self.trigger)",
-        message = "mode trigger needs spec.trigger")
-@ValidationRule(value = "self.mode == 'trigger' || !has(self.trigger)",
+@ValidationRule(value = "self.mode != 'trigger' || has(self.trigger)", message = "mode trigger needs spec.trigger")
+@ValidationRule(
+        value = "self.mode == 'trigger' || !has(self.trigger)",
         message = "spec.trigger is only used in mode trigger")
-@ValidationRule(value = "self.mode != 'filter' || has(self.selector) || has(self.cpus)",
+@ValidationRule(
+        value = "self.mode != 'filter' || has(self.selector) || has(self.cpus)",
         message = "mode filter needs a selector, cpus, or both")
-@ValidationRule(value = "!has(self.interval) || self.mode == 'general'",
+@ValidationRule(
+        value = "!has(self.interval) || self.mode == 'general'",
         message = "spec.interval is only used in mode general")
-@ValidationRule(value = "!has(self.interval) || !has(self.duration) || duration(self.interval) >= duration(self.duration)",
+@ValidationRule(
+        value = "!has(self.interval) || !has(self.duration) || duration(self.interval) >= duration(self.duration)",
         message = "spec.interval must not be shorter than spec.duration")
-@ValidationRule(value = "!has(self.trigger) || self.trigger.metric != 'pod-cpu' || has(self.selector)",
+@ValidationRule(
+        value = "!has(self.trigger) || self.trigger.metric != 'pod-cpu' || has(self.selector)",
         message = "trigger.metric pod-cpu needs a selector")
 public class ProfilingJobSpec {
 
@@ -38,10 +42,12 @@ public class ProfilingJobSpec {
     public static final int DEFAULT_TOP = 10;
 
     @Required
-    @JsonPropertyDescription("general: every interval for duration; trigger: when trigger fires; filter: continuously, only the selected pods and/or cpus.")
+    @JsonPropertyDescription(
+            "general: every interval for duration; trigger: when trigger fires; filter: continuously, only the selected pods and/or cpus.")
     public Mode mode;
 
-    @JsonPropertyDescription("The pods to profile, in the job's namespace. Absent: every process on the nodes (node-wide), allowed only in namespaces the cluster admin lists.")
+    @JsonPropertyDescription(
+            "The pods to profile, in the job's namespace. Absent: every process on the nodes (node-wide), allowed only in namespaces the cluster admin lists.")
     public LabelSelector selector;
 
     @Pattern(SpecFormats.CPU_LIST)
@@ -60,7 +66,8 @@ public class ProfilingJobSpec {
 
     @Pattern(SpecFormats.DURATION)
     @Default(DEFAULT_DURATION)
-    @JsonPropertyDescription("The profiling window (one slice; in trigger mode the window profiled after each firing), such as 30s.")
+    @JsonPropertyDescription(
+            "The profiling window (one slice; in trigger mode the window profiled after each firing), such as 30s.")
     public String duration;
 
     @Pattern(SpecFormats.DURATION)

@@ -16,6 +16,7 @@ public class ProfilingJobStatus {
 
     /** Condition types. */
     public static final String READY = "Ready";
+
     public static final String SCHEDULED = "Scheduled";
     public static final String PROFILING = "Profiling";
     public static final String SUCCEEDED = "Succeeded";
@@ -37,8 +38,9 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("Reporting nodes / target nodes, such as 3/3.")
     public String nodes;
 
-    @JsonPropertyDescription("Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded, Triggered (trigger mode)"
-            + " and Uploaded (jobs with an object store).")
+    @JsonPropertyDescription(
+            "Ready, Scheduled, Profiling, Succeeded (jobs with runs), Degraded, Triggered (trigger mode)"
+                    + " and Uploaded (jobs with an object store).")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The nodes that run a node agent for this job.")
@@ -47,7 +49,8 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("The target nodes whose result is in the last merged slice.")
     public List<String> reportingNodes = new ArrayList<>();
 
-    @JsonPropertyDescription("How many slices have been merged (trigger mode: profile windows after firings); a job with runs is done when this reaches runs.")
+    @JsonPropertyDescription(
+            "How many slices have been merged (trigger mode: profile windows after firings); a job with runs is done when this reaches runs.")
     public Integer completedSlices;
 
     @JsonPropertyDescription("The last merged slice: its window and what each node used.")
@@ -62,7 +65,8 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("The result ConfigMaps of the last slice, one per node, in this namespace.")
     public List<String> results = new ArrayList<>();
 
-    @JsonPropertyDescription("Trigger mode: the latest firings over all nodes, newest first, at most " + TRIGGERS_KEPT + ".")
+    @JsonPropertyDescription(
+            "Trigger mode: the latest firings over all nodes, newest first, at most " + TRIGGERS_KEPT + ".")
     public List<TriggerStatus> triggers;
 
     @JsonPropertyDescription("Trigger mode: each target node's trigger phase and the metric's latest value.")

@@ -9,6 +9,7 @@ import java.util.List;
 public class SliceStatus {
     /** The slice's label on its result ConfigMaps (its aligned start, such as 20261126T120500Z). */
     public String id;
+
     public String start;
     public String end;
     public List<NodeSliceStatus> nodes = new ArrayList<>();

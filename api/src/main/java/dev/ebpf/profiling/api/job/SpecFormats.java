@@ -9,6 +9,5 @@ public final class SpecFormats {
     /** A duration such as {@code 30s}, {@code 5m} or {@code 1h30m} (the CEL {@code duration()} format, whole units). */
     public static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 
-    private SpecFormats() {
-    }
+    private SpecFormats() {}
 }

@@ -12,9 +12,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** When a trigger-mode job fires. The agent's runtime behaviour is issue 5; this is the accepted spec. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.metric != 'cpu' || has(self.cpu)",
+@ValidationRule(
+        value = "self.metric != 'cpu' || has(self.cpu)",
         message = "trigger.metric cpu needs trigger.cpu, the CPU to watch")
-@ValidationRule(value = "!has(self.cpu) || self.metric == 'cpu'",
+@ValidationRule(
+        value = "!has(self.cpu) || self.metric == 'cpu'",
         message = "trigger.cpu is only used with trigger.metric cpu")
 public class TriggerSpec {
 

@@ -16,11 +16,4 @@ import java.util.List;
  */
 @JsonPropertyOrder({"rank", "name", "cgroup", "pod", "pids", "samples", "cpuPercent"})
 public record ApplicationUsage(
-        int rank,
-        String name,
-        String cgroup,
-        PodRef pod,
-        List<Integer> pids,
-        long samples,
-        double cpuPercent) {
-}
+        int rank, String name, String cgroup, PodRef pod, List<Integer> pids, long samples, double cpuPercent) {}

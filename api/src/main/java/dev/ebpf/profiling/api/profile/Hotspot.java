@@ -15,8 +15,15 @@ import java.util.List;
  *                             {@code memory-reclaim}...); null otherwise
  * @param frames               the stack, leaf first
  */
-@JsonPropertyOrder({"application", "samples", "percentOfApplication", "percentOfTotal", "location",
-    "subsystem", "frames"})
+@JsonPropertyOrder({
+    "application",
+    "samples",
+    "percentOfApplication",
+    "percentOfTotal",
+    "location",
+    "subsystem",
+    "frames"
+})
 public record Hotspot(
         String application,
         long samples,
@@ -24,5 +31,4 @@ public record Hotspot(
         double percentOfTotal,
         Location location,
         String subsystem,
-        List<Frame> frames) {
-}
+        List<Frame> frames) {}

@@ -14,7 +14,8 @@ public record LostSamples(long countMapFull, long kernelStackFailed, long userSt
     }
 
     public LostSamples plus(LostSamples other) {
-        return new LostSamples(countMapFull + other.countMapFull,
+        return new LostSamples(
+                countMapFull + other.countMapFull,
                 kernelStackFailed + other.kernelStackFailed,
                 userStackFailed + other.userStackFailed);
     }

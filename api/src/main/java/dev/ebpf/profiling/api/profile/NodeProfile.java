@@ -24,8 +24,22 @@ import java.util.List;
  * @param locationSplit  how all samples split between application, library and kernel code
  * @param offCpu         where the applications were blocked; null unless off-CPU sampling ran
  */
-@JsonPropertyOrder({"node", "event", "frequencyHz", "cpus", "start", "end", "durationSeconds",
-    "totalSamples", "lostSamples", "lost", "topApplications", "hotspots", "locationSplit", "offCpu"})
+@JsonPropertyOrder({
+    "node",
+    "event",
+    "frequencyHz",
+    "cpus",
+    "start",
+    "end",
+    "durationSeconds",
+    "totalSamples",
+    "lostSamples",
+    "lost",
+    "topApplications",
+    "hotspots",
+    "locationSplit",
+    "offCpu"
+})
 public record NodeProfile(
         String node,
         String event,
@@ -43,16 +57,51 @@ public record NodeProfile(
         OffCpuProfile offCpu) {
 
     /** A profile without stacks (no hotspots, no off-CPU part). */
-    public NodeProfile(String node, String event, int frequencyHz, List<Integer> cpus, Instant start, Instant end,
-                       double durationSeconds, long totalSamples, long lostSamples, LostSamples lost,
-                       List<ApplicationUsage> topApplications) {
-        this(node, event, frequencyHz, cpus, start, end, durationSeconds, totalSamples, lostSamples, lost,
-                topApplications, List.of(), LocationSplit.of(0, 0, 0, 0), null);
+    public NodeProfile(
+            String node,
+            String event,
+            int frequencyHz,
+            List<Integer> cpus,
+            Instant start,
+            Instant end,
+            double durationSeconds,
+            long totalSamples,
+            long lostSamples,
+            LostSamples lost,
+            List<ApplicationUsage> topApplications) {
+        this(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                List.of(),
+                LocationSplit.of(0, 0, 0, 0),
+                null);
     }
 
     /** The same profile with the off-CPU part added. */
     public NodeProfile withOffCpu(OffCpuProfile offCpuProfile) {
-        return new NodeProfile(node, event, frequencyHz, cpus, start, end, durationSeconds, totalSamples, lostSamples,
-                lost, topApplications, hotspots, locationSplit, offCpuProfile);
+        return new NodeProfile(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpuProfile);
     }
 }

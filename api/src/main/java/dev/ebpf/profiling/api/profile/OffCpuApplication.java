@@ -12,5 +12,4 @@ import java.util.List;
  * @param blockedSeconds time its tasks spent blocked, summed over tasks (may exceed the slice)
  */
 @JsonPropertyOrder({"rank", "name", "pids", "blockedSeconds"})
-public record OffCpuApplication(int rank, String name, List<Integer> pids, double blockedSeconds) {
-}
+public record OffCpuApplication(int rank, String name, List<Integer> pids, double blockedSeconds) {}

@@ -14,9 +14,4 @@ import java.util.List;
  */
 @JsonPropertyOrder({"application", "blockedSeconds", "percentOfApplication", "reason", "frames"})
 public record OffCpuHotspot(
-        String application,
-        double blockedSeconds,
-        double percentOfApplication,
-        String reason,
-        List<Frame> frames) {
-}
+        String application, double blockedSeconds, double percentOfApplication, String reason, List<Frame> frames) {}

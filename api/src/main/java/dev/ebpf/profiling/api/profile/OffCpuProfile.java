@@ -10,5 +10,4 @@ import java.util.List;
  * @param hotspots        each of those applications' longest blocked stacks, in the same order
  */
 @JsonPropertyOrder({"topApplications", "hotspots"})
-public record OffCpuProfile(List<OffCpuApplication> topApplications, List<OffCpuHotspot> hotspots) {
-}
+public record OffCpuProfile(List<OffCpuApplication> topApplications, List<OffCpuHotspot> hotspots) {}

@@ -13,8 +13,7 @@ public final class ProfileJson {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
-    private ProfileJson() {
-    }
+    private ProfileJson() {}
 
     public static ObjectMapper mapper() {
         return MAPPER;

@@ -21,6 +21,7 @@ class FlameGraphBrowserTest {
             nginx;main;ngx_http_parse_request_line 200
             redis;main;dictFind 100
             """;
+
     private static final double SIDE_PADDING = 2 * 10;
 
     @Test
@@ -29,12 +30,19 @@ class FlameGraphBrowserTest {
         Path page = HeadlessChromium.WORK.resolve("job-demo-web-node-1.html");
         Path screenshot = HeadlessChromium.WORK.resolve("zoomed-ngx_process_events.png");
         Files.deleteIfExists(screenshot);
-        Files.writeString(page, HtmlFlameGraph.render(FoldedStacks.parse(SLICE),
-                FlameGraphOptions.of(FlameGraphKind.ON_CPU)
-                        .withTitle("ProfilingJob demo/web", "node-1, slice 2026-11-26T06:20:00Z")));
+        Files.writeString(
+                page,
+                HtmlFlameGraph.render(
+                        FoldedStacks.parse(SLICE),
+                        FlameGraphOptions.of(FlameGraphKind.ON_CPU)
+                                .withTitle("ProfilingJob demo/web", "node-1, slice 2026-11-26T06:20:00Z")));
 
-        JsonNode seen = HeadlessChromium.run("check", page.toAbsolutePath().toString(),
-                screenshot.toAbsolutePath().toString(), "ngx_process_events", "_\\[k\\]$");
+        JsonNode seen = HeadlessChromium.run(
+                "check",
+                page.toAbsolutePath().toString(),
+                screenshot.toAbsolutePath().toString(),
+                "ngx_process_events",
+                "_\\[k\\]$");
 
         assertThat(seen.get("errors")).as("script errors in the page").isEmpty();
         assertThat(seen.get("external")).as("requests leaving the page").isEmpty();
@@ -56,9 +64,12 @@ class FlameGraphBrowserTest {
         assertThat(width(zoomed, "ngx_process_events")).isCloseTo(drawable, within(0.01));
         assertThat(width(zoomed, "tcp_sendmsg_[k]")).isCloseTo(drawable * 500 / 800, within(0.01));
         assertThat(width(zoomed, "tcp_recvmsg_[k]")).isCloseTo(drawable * 300 / 800, within(0.01));
-        assertThat(zoomed.get("frames").has("redis")).as("frames outside the zoom are gone").isFalse();
+        assertThat(zoomed.get("frames").has("redis"))
+                .as("frames outside the zoom are gone")
+                .isFalse();
         assertThat(zoomed.get("frames").has("ngx_http_parse_request_line")).isFalse();
-        assertThat(zoomed.get("frames").get("nginx").get("ancestor").asBoolean()).isTrue();
+        assertThat(zoomed.get("frames").get("nginx").get("ancestor").asBoolean())
+                .isTrue();
         assertThat(zoomed.get("frames").get("main").get("ancestor").asBoolean()).isTrue();
         assertThat(zoomed.get("resetDisabled").asBoolean()).isFalse();
 
@@ -67,9 +78,12 @@ class FlameGraphBrowserTest {
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
 
         JsonNode searched = seen.get("searched");
-        assertThat(searched.get("frames").get("tcp_sendmsg_[k]").get("match").asBoolean()).isTrue();
-        assertThat(searched.get("frames").get("tcp_recvmsg_[k]").get("match").asBoolean()).isTrue();
-        assertThat(searched.get("frames").get("ngx_process_events").get("match").asBoolean()).isFalse();
+        assertThat(searched.get("frames").get("tcp_sendmsg_[k]").get("match").asBoolean())
+                .isTrue();
+        assertThat(searched.get("frames").get("tcp_recvmsg_[k]").get("match").asBoolean())
+                .isTrue();
+        assertThat(searched.get("frames").get("ngx_process_events").get("match").asBoolean())
+                .isFalse();
         assertThat(searched.get("matched").asText()).isEqualTo("Matched: 72.73%");
 
         JsonNode reset = seen.get("reset");
@@ -83,17 +97,23 @@ class FlameGraphBrowserTest {
         Files.createDirectories(HeadlessChromium.WORK);
         Path page = HeadlessChromium.WORK.resolve("job-demo-web-node-1-off-cpu.html");
         Path screenshot = HeadlessChromium.WORK.resolve("zoomed-off-cpu.png");
-        Files.writeString(page, HtmlFlameGraph.render(FoldedStacks.parse("""
+        Files.writeString(
+                page, HtmlFlameGraph.render(FoldedStacks.parse("""
                 nginx;main;epoll_wait;do_epoll_wait_[k];schedule_[k] 900
                 nginx;main;write;vfs_write_[k];mutex_lock_[k];schedule_[k] 100
                 """), FlameGraphOptions.of(FlameGraphKind.OFF_CPU)));
 
-        JsonNode seen = HeadlessChromium.run("check", page.toAbsolutePath().toString(),
-                screenshot.toAbsolutePath().toString(), "write", "schedule");
+        JsonNode seen = HeadlessChromium.run(
+                "check",
+                page.toAbsolutePath().toString(),
+                screenshot.toAbsolutePath().toString(),
+                "write",
+                "schedule");
 
         assertThat(seen.get("errors")).isEmpty();
         assertSameColoursAsJava(seen.get("before"), FlameGraphKind.OFF_CPU);
-        String userFill = seen.get("before").get("frames").get("epoll_wait").get("fill").asText();
+        String userFill =
+                seen.get("before").get("frames").get("epoll_wait").get("fill").asText();
         assertThat(userFill).isEqualTo(FlameGraphKind.OFF_CPU.color("epoll_wait"));
         assertThat(seen.get("zoomed").get("zoom").asText()).isEqualTo("write");
         assertThat(seen.get("zoomed").get("frames").has("epoll_wait")).isFalse();
@@ -104,7 +124,8 @@ class FlameGraphBrowserTest {
     void aSliceWithoutSamplesLoadsCleanlyAndDrawsNothing() throws Exception {
         Files.createDirectories(HeadlessChromium.WORK);
         Path page = HeadlessChromium.WORK.resolve("empty-slice.html");
-        Files.writeString(page, HtmlFlameGraph.render(FoldedStacks.parse(""), FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
+        Files.writeString(
+                page, HtmlFlameGraph.render(FoldedStacks.parse(""), FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
 
         JsonNode seen = HeadlessChromium.run("load", page.toAbsolutePath().toString());
 
@@ -115,8 +136,11 @@ class FlameGraphBrowserTest {
 
     /** Every frame the page drew has the colour FlameGraphKind gives it, as the static SVG has. */
     private static void assertSameColoursAsJava(JsonNode snapshot, FlameGraphKind kind) {
-        snapshot.get("frames").properties().forEach(frame -> assertThat(frame.getValue().get("fill").asText())
-                .as("colour of %s", frame.getKey()).isEqualTo(kind.color(frame.getKey())));
+        snapshot.get("frames")
+                .properties()
+                .forEach(frame -> assertThat(frame.getValue().get("fill").asText())
+                        .as("colour of %s", frame.getKey())
+                        .isEqualTo(kind.color(frame.getKey())));
     }
 
     private static double width(JsonNode snapshot, String frame) {

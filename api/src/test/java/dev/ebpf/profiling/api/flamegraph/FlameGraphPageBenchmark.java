@@ -24,8 +24,7 @@ public final class FlameGraphPageBenchmark {
     private static final int CALLEES = 4;
     private static final int JAVA_ROUNDS = 5;
 
-    private FlameGraphPageBenchmark() {
-    }
+    private FlameGraphPageBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int stacks = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_STACKS;
@@ -56,13 +55,30 @@ public final class FlameGraphPageBenchmark {
         List<Double> ready = new ArrayList<>();
         result.get("readyMs").forEach(v -> ready.add(v.asDouble()));
         List<Double> sorted = ready.stream().sorted().toList();
-        System.out.printf(Locale.ROOT, "%,d stacks, %,d tree nodes, page %,d bytes; load average %s%n", stacks,
-                countNodes(root), page.length(), Files.readString(Path.of("/proc/loadavg")).strip());
-        System.out.printf(Locale.ROOT, "Java CPU time: parse %.0f ms + render %.0f ms cold; %.0f ms + %.0f ms warm%n",
-                parseMs[0], renderMs[0], parseMs[JAVA_ROUNDS - 1], renderMs[JAVA_ROUNDS - 1]);
-        System.out.printf(Locale.ROOT, "Chromium load to drawn (%d runs): median %.0f ms, min %.0f ms, max %.0f ms;"
-                + " %d frames drawn; all runs %s%n", runs, sorted.get(sorted.size() / 2), sorted.getFirst(),
-                sorted.getLast(), result.get("frames").asInt(), ready);
+        System.out.printf(
+                Locale.ROOT,
+                "%,d stacks, %,d tree nodes, page %,d bytes; load average %s%n",
+                stacks,
+                countNodes(root),
+                page.length(),
+                Files.readString(Path.of("/proc/loadavg")).strip());
+        System.out.printf(
+                Locale.ROOT,
+                "Java CPU time: parse %.0f ms + render %.0f ms cold; %.0f ms + %.0f ms warm%n",
+                parseMs[0],
+                renderMs[0],
+                parseMs[JAVA_ROUNDS - 1],
+                renderMs[JAVA_ROUNDS - 1]);
+        System.out.printf(
+                Locale.ROOT,
+                "Chromium load to drawn (%d runs): median %.0f ms, min %.0f ms, max %.0f ms;"
+                        + " %d frames drawn; all runs %s%n",
+                runs,
+                sorted.get(sorted.size() / 2),
+                sorted.getFirst(),
+                sorted.getLast(),
+                result.get("frames").asInt(),
+                ready);
     }
 
     /** Distinct stacks from random walks down a fixed call graph, as real stacks share prefixes. */

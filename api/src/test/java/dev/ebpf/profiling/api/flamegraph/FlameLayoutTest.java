@@ -18,14 +18,15 @@ class FlameLayoutTest {
     void widthsAreTheSampleCountsAndChildrenSitSideBySideInsideTheirParent() {
         List<FlameFrame> frames = FlameLayout.layout(TREE, 0);
 
-        assertThat(frames).containsExactly(
-                new FlameFrame("all", 0, 0, 200),
-                new FlameFrame("app", 1, 0, 200),
-                new FlameFrame("gc", 2, 0, 100),
-                new FlameFrame("main", 2, 100, 100),
-                new FlameFrame("parse", 3, 100, 25),
-                new FlameFrame("render", 3, 125, 60),
-                new FlameFrame("draw", 4, 125, 60));
+        assertThat(frames)
+                .containsExactly(
+                        new FlameFrame("all", 0, 0, 200),
+                        new FlameFrame("app", 1, 0, 200),
+                        new FlameFrame("gc", 2, 0, 100),
+                        new FlameFrame("main", 2, 100, 100),
+                        new FlameFrame("parse", 3, 100, 25),
+                        new FlameFrame("render", 3, 125, 60),
+                        new FlameFrame("draw", 4, 125, 60));
     }
 
     @Test

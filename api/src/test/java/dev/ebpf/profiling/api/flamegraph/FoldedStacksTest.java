@@ -39,7 +39,8 @@ class FoldedStacksTest {
     void framesMayContainSpacesTheCountIsAfterTheLastOne() {
         FlameNode root = FoldedStacks.parse("app;operator new(unsigned long) 4\n");
 
-        assertThat(child(child(root, "app"), "operator new(unsigned long)").samples()).isEqualTo(4);
+        assertThat(child(child(root, "app"), "operator new(unsigned long)").samples())
+                .isEqualTo(4);
     }
 
     @Test
@@ -51,8 +52,7 @@ class FoldedStacksTest {
                 .hasMessage("folded stacks line 1: count 'many' is not a whole number");
         assertThatThrownBy(() -> FoldedStacks.parse("a;;b 3\n"))
                 .hasMessage("folded stacks line 1: empty frame name in 'a;;b 3'");
-        assertThatThrownBy(() -> FoldedStacks.parse("a -3\n"))
-                .hasMessage("folded stacks line 1: negative count -3");
+        assertThatThrownBy(() -> FoldedStacks.parse("a -3\n")).hasMessage("folded stacks line 1: negative count -3");
     }
 
     @Test
@@ -64,7 +64,9 @@ class FoldedStacksTest {
     }
 
     static FlameNode child(FlameNode parent, String name) {
-        return parent.children().stream().filter(c -> c.name().equals(name)).findFirst()
+        return parent.children().stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(parent.name() + " has no child " + name));
     }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class HtmlFlameGraphTest {
 
-    private static final Pattern DATA = Pattern.compile(
-            "<script type=\"application/json\" id=\"flame-data\">(.*?)</script>", Pattern.DOTALL);
+    private static final Pattern DATA =
+            Pattern.compile("<script type=\"application/json\" id=\"flame-data\">(.*?)</script>", Pattern.DOTALL);
 
     @Test
     void theTreeTravelsAsJsonThatCannotCloseTheScriptElement() throws Exception {
@@ -35,8 +35,9 @@ class HtmlFlameGraphTest {
 
     @Test
     void theTreeIsNamesOnceAndNestedCounts() throws Exception {
-        JsonNode document = new ObjectMapper().readTree(HtmlFlameGraph.data(
-                FoldedStacks.parse("app;f 2\napp;g;f 3\n"), FlameGraphOptions.of(FlameGraphKind.OFF_CPU)));
+        JsonNode document = new ObjectMapper()
+                .readTree(HtmlFlameGraph.data(
+                        FoldedStacks.parse("app;f 2\napp;g;f 3\n"), FlameGraphOptions.of(FlameGraphKind.OFF_CPU)));
 
         assertThat(document.get("kind").asText()).isEqualTo("off-cpu");
         assertThat(document.get("unit").asText()).isEqualTo("samples");
@@ -45,7 +46,9 @@ class HtmlFlameGraphTest {
         assertThat(names).containsExactlyInAnyOrder("all", "app", "f", "g");
         List<String> colors = new ArrayList<>();
         document.get("colors").forEach(c -> colors.add(c.asText()));
-        assertThat(colors).containsExactlyElementsOf(names.stream().map(FlameGraphKind.OFF_CPU::color).toList());
+        assertThat(colors)
+                .containsExactlyElementsOf(
+                        names.stream().map(FlameGraphKind.OFF_CPU::color).toList());
         JsonNode root = document.get("root");
         assertThat(names.get(root.get(0).asInt())).isEqualTo("all");
         assertThat(root.get(1).asLong()).isEqualTo(5);
@@ -56,13 +59,15 @@ class HtmlFlameGraphTest {
 
     @Test
     void thePageIsSelfContained() {
-        String page = HtmlFlameGraph.render(FoldedStacks.parse("app;main 1\n"),
+        String page = HtmlFlameGraph.render(
+                FoldedStacks.parse("app;main 1\n"),
                 FlameGraphOptions.of(FlameGraphKind.ON_CPU).withTitle("Job <web> & co", "node-1"));
 
         assertThat(page).doesNotContainPattern("(?i)\\s(src|href)\\s*=");
         assertThat(page).doesNotContainPattern("(?i)@import|url\\(");
         assertThat(page.replace("http://www.w3.org/2000/svg", "")).doesNotContain("http:", "https:");
-        assertThat(page).contains("<title>Job &lt;web&gt; &amp; co</title>", "<h1 id=\"title\">Job &lt;web&gt; &amp; co</h1>");
+        assertThat(page)
+                .contains("<title>Job &lt;web&gt; &amp; co</title>", "<h1 id=\"title\">Job &lt;web&gt; &amp; co</h1>");
         assertThat(page).contains("id=\"search\"", "id=\"reset\"", "id=\"tooltip\"");
     }
 

@@ -17,13 +17,14 @@ class SvgFlameGraphTest {
 
     /** Names a binary or JIT map can really produce, and ones crafted to break out of markup. */
     static final String CPP_OPERATOR = "std::operator<<(std::ostream&, char const*)";
+
     static final String BREAKOUT = "x\"/><script>alert('svg')</script><g a='";
     static final String CONTROL = "jit\u0001stub\u0007";
 
     @Test
     void boxWidthsAreProportionalToSampleCounts() throws Exception {
-        Document svg = parse(SvgFlameGraph.render(FoldedStacks.parse("app;a 30\napp;b 10\n"),
-                FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
+        Document svg = parse(SvgFlameGraph.render(
+                FoldedStacks.parse("app;a 30\napp;b 10\n"), FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
 
         double all = width(svg, "all");
         assertThat(width(svg, "app")).isCloseTo(all, within(0.01));
@@ -34,11 +35,11 @@ class SvgFlameGraphTest {
 
     @Test
     void eachBoxHasATooltipWithSamplesAndShare() throws Exception {
-        Document svg = parse(SvgFlameGraph.render(FoldedStacks.parse("app;a 3000\napp;b 1000\n"),
-                FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
+        Document svg = parse(SvgFlameGraph.render(
+                FoldedStacks.parse("app;a 3000\napp;b 1000\n"), FlameGraphOptions.of(FlameGraphKind.ON_CPU)));
 
-        assertThat(titles(svg)).contains("a (3,000 samples, 75.00%)", "b (1,000 samples, 25.00%)",
-                "all (4,000 samples, 100.00%)");
+        assertThat(titles(svg))
+                .contains("a (3,000 samples, 75.00%)", "b (1,000 samples, 25.00%)", "all (4,000 samples, 100.00%)");
     }
 
     @Test
@@ -50,16 +51,18 @@ class SvgFlameGraphTest {
         Document svg = parse(text);
 
         assertThat(svg.getElementsByTagNameNS("*", "script").getLength()).isZero();
-        assertThat(titles(svg)).contains(
-                CPP_OPERATOR.replace(' ', '_') + " (5 samples, 33.33%)",
-                BREAKOUT + " (5 samples, 33.33%)",
-                "jit\uFFFDstub\uFFFD (5 samples, 33.33%)");
+        assertThat(titles(svg))
+                .contains(
+                        CPP_OPERATOR.replace(' ', '_') + " (5 samples, 33.33%)",
+                        BREAKOUT + " (5 samples, 33.33%)",
+                        "jit\uFFFDstub\uFFFD (5 samples, 33.33%)");
         assertThat(text).contains("&lt;b&gt;&amp;title&lt;/b&gt;", "a&quot;b");
     }
 
     @Test
     void offCpuHasItsOwnTitleAndBlueColours() throws Exception {
-        Document svg = parse(SvgFlameGraph.render(FoldedStacks.parse("app;futex_wait_[k] 5\napp;sleep 5\n"),
+        Document svg = parse(SvgFlameGraph.render(
+                FoldedStacks.parse("app;futex_wait_[k] 5\napp;sleep 5\n"),
                 FlameGraphOptions.of(FlameGraphKind.OFF_CPU)));
 
         assertThat(svg.getDocumentElement().getAttribute("data-kind")).isEqualTo("off-cpu");

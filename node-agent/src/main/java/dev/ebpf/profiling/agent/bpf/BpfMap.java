@@ -179,8 +179,8 @@ public final class BpfMap {
                 int result = (int) call.invokeExact(fd, in, outToken, keys, values, count, MemorySegment.NULL);
                 int read = count.get(JAVA_INT, 0);
                 for (int i = 0; i < read; i++) {
-                    consumer.accept(keys.asSlice((long) i * keySize, keySize),
-                            values.asSlice(i * valueBytes, valueBytes));
+                    consumer.accept(
+                            keys.asSlice((long) i * keySize, keySize), values.asSlice(i * valueBytes, valueBytes));
                 }
                 total += read;
                 if (result == -Errno.ENOENT) {

@@ -31,6 +31,7 @@ public final class BpfObject implements AutoCloseable {
     private final String name;
     /** Holds the ELF image (libbpf reads it until load) and small call buffers; freed on close. */
     private final Arena arena;
+
     private final MemorySegment object;
     private final List<MemorySegment> links = new ArrayList<>();
     private final Map<String, BpfMap> maps = new HashMap<>();
@@ -67,8 +68,8 @@ public final class BpfObject implements AutoCloseable {
             opts.set(JAVA_LONG, 0, 16);
             opts.set(ADDRESS, 8, arena.allocateFrom(name));
             MemorySegment errno = arena.allocate(Libc.callStateLayout());
-            MemorySegment object = (MemorySegment) LibBpf.OBJECT_OPEN_MEM.invokeExact(errno, elf, (long) image.length,
-                    opts);
+            MemorySegment object =
+                    (MemorySegment) LibBpf.OBJECT_OPEN_MEM.invokeExact(errno, elf, (long) image.length, opts);
             if (object.equals(MemorySegment.NULL)) {
                 int code = Libc.errno(errno);
                 throw new BpfException("opening " + resource + " failed: " + Errno.describe(code) + lastLog(), code);
@@ -120,7 +121,8 @@ public final class BpfObject implements AutoCloseable {
     public void setMaxEntries(String mapName, int maxEntries) {
         requireOpen();
         try {
-            LibBpf.check((int) LibBpf.MAP_SET_MAX_ENTRIES.invokeExact(findMap(mapName), maxEntries),
+            LibBpf.check(
+                    (int) LibBpf.MAP_SET_MAX_ENTRIES.invokeExact(findMap(mapName), maxEntries),
                     "resizing map " + mapName);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -135,9 +137,10 @@ public final class BpfObject implements AutoCloseable {
             int result = (int) LibBpf.OBJECT_LOAD.invokeExact(object);
             if (result < 0) {
                 String why = result == -Errno.EPERM || result == -Errno.EACCES
-                        ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "";
-                throw new BpfException("loading " + name + ".bpf.o failed: " + Errno.describe(-result) + why
-                        + lastLog(), -result);
+                        ? " (run as root, or with CAP_BPF and CAP_PERFMON)"
+                        : "";
+                throw new BpfException(
+                        "loading " + name + ".bpf.o failed: " + Errno.describe(-result) + why + lastLog(), -result);
             }
             loaded = true;
         } catch (Throwable t) {
@@ -170,7 +173,8 @@ public final class BpfObject implements AutoCloseable {
     private boolean isPerCpu(String mapName) {
         try {
             int type = (int) LibBpf.MAP_TYPE.invokeExact(findMap(mapName));
-            return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY
+            return type == BPF_MAP_TYPE_PERCPU_HASH
+                    || type == BPF_MAP_TYPE_PERCPU_ARRAY
                     || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -182,12 +186,12 @@ public final class BpfObject implements AutoCloseable {
         requireLoaded();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment errno = call.allocate(Libc.callStateLayout());
-            MemorySegment link = (MemorySegment) LibBpf.ATTACH_PERF_EVENT.invokeExact(errno, findProgram(program),
-                    perfEventFd);
+            MemorySegment link =
+                    (MemorySegment) LibBpf.ATTACH_PERF_EVENT.invokeExact(errno, findProgram(program), perfEventFd);
             if (link.equals(MemorySegment.NULL)) {
                 int code = Libc.errno(errno);
-                throw new BpfException("attaching " + program + " to a perf event failed: " + Errno.describe(code)
-                        + lastLog(), code);
+                throw new BpfException(
+                        "attaching " + program + " to a perf event failed: " + Errno.describe(code) + lastLog(), code);
             }
             links.add(link);
         } catch (Throwable t) {

@@ -13,8 +13,7 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int EOPNOTSUPP = 95;
 
-    private Errno() {
-    }
+    private Errno() {}
 
     /** "Operation not permitted (errno 1)", from the C library's own table. */
     public static String describe(int errno) {

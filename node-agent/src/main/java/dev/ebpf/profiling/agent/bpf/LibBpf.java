@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
@@ -25,52 +24,52 @@ final class LibBpf {
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
 
     // Object lifecycle (pointer results report errors through errno).
-    static final MethodHandle OBJECT_OPEN_MEM = errnoCall("bpf_object__open_mem",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    static final MethodHandle OBJECT_OPEN_MEM =
+            errnoCall("bpf_object__open_mem", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     static final MethodHandle OBJECT_LOAD = call("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle OBJECT_CLOSE = call("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle FIND_MAP = call("bpf_object__find_map_by_name",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle FIND_PROGRAM = call("bpf_object__find_program_by_name",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle FIND_MAP =
+            call("bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle FIND_PROGRAM =
+            call("bpf_object__find_program_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
 
     // Map metadata.
     static final MethodHandle MAP_FD = call("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_TYPE = call("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_KEY_SIZE = call("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_VALUE_SIZE = call("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_MAX_ENTRIES = call("bpf_map__max_entries",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_SET_MAX_ENTRIES = call("bpf_map__set_max_entries",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle MAP_INITIAL_VALUE = call("bpf_map__initial_value",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle MAP_MAX_ENTRIES = call("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_SET_MAX_ENTRIES =
+            call("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle MAP_INITIAL_VALUE =
+            call("bpf_map__initial_value", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
 
     // Attaching programs.
-    static final MethodHandle ATTACH_PERF_EVENT = errnoCall("bpf_program__attach_perf_event",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    static final MethodHandle ATTACH_PERF_EVENT =
+            errnoCall("bpf_program__attach_perf_event", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
     static final MethodHandle ATTACH = errnoCall("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle LINK_DESTROY = call("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     // Map element operations on a map fd.
-    static final MethodHandle MAP_UPDATE = call("bpf_map_update_elem",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    static final MethodHandle MAP_LOOKUP = call("bpf_map_lookup_elem",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle MAP_DELETE = call("bpf_map_delete_elem",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_NEXT_KEY = call("bpf_map_get_next_key",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle MAP_LOOKUP_AND_DELETE_BATCH = call("bpf_map_lookup_and_delete_batch",
+    static final MethodHandle MAP_UPDATE =
+            call("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    static final MethodHandle MAP_LOOKUP =
+            call("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle MAP_DELETE =
+            call("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_NEXT_KEY =
+            call("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle MAP_LOOKUP_AND_DELETE_BATCH = call(
+            "bpf_map_lookup_and_delete_batch",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle MAP_LOOKUP_BATCH = call("bpf_map_lookup_batch",
+    static final MethodHandle MAP_LOOKUP_BATCH = call(
+            "bpf_map_lookup_batch",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
     static final MethodHandle NUM_POSSIBLE_CPUS = call("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
     static final MethodHandle SET_PRINT = call("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
 
-    private LibBpf() {
-    }
+    private LibBpf() {}
 
     private static SymbolLookup openLibrary() {
         try {

@@ -27,23 +27,26 @@ final class LibBpfLog {
     private static final Deque<String> LINES = new ArrayDeque<>();
     private static boolean installed;
 
-    private static final MethodHandle VSNPRINTF = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().findOrThrow("vsnprintf"),
-            // va_list is an array type on x86-64, so it travels as a pointer.
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+    private static final MethodHandle VSNPRINTF = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().findOrThrow("vsnprintf"),
+                    // va_list is an array type on x86-64, so it travels as a pointer.
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
 
-    private LibBpfLog() {
-    }
+    private LibBpfLog() {}
 
     static synchronized void install() {
         if (installed) {
             return;
         }
         try {
-            MethodHandle target = MethodHandles.lookup().findStatic(LibBpfLog.class, "print",
-                    MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
-            MemorySegment stub = Linker.nativeLinker().upcallStub(target,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+            MethodHandle target = MethodHandles.lookup()
+                    .findStatic(
+                            LibBpfLog.class,
+                            "print",
+                            MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+            MemorySegment stub = Linker.nativeLinker()
+                    .upcallStub(target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
             MemorySegment previous = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
             installed = true;
         } catch (Throwable t) {

@@ -18,31 +18,31 @@ final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     /** x86-64 system call number of perf_event_open, which glibc does not wrap. */
     private static final long SYS_PERF_EVENT_OPEN = 298;
+
     private static final long PERF_FLAG_FD_CLOEXEC = 1L << 3;
 
     private static final MethodHandle SYSCALL = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("syscall"),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+            Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    private Libc() {
-    }
+    private Libc() {}
 
     /** Opens a perf event for all processes on one CPU; returns the fd or throws with the errno. */
     static int perfEventOpen(MemorySegment attr, int cpu) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            long fd = (long) SYSCALL.invokeExact(state, SYS_PERF_EVENT_OPEN, attr, -1L, (long) cpu, -1L,
-                    PERF_FLAG_FD_CLOEXEC);
+            long fd = (long)
+                    SYSCALL.invokeExact(state, SYS_PERF_EVENT_OPEN, attr, -1L, (long) cpu, -1L, PERF_FLAG_FD_CLOEXEC);
             if (fd < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new BpfException("perf_event_open on CPU " + cpu + ": " + Errno.describe(errno), errno);

@@ -27,8 +27,8 @@ public final class PerfEvents implements AutoCloseable {
     private static final long OFFSET_CONFIG = 8;
     private static final long OFFSET_SAMPLE_PERIOD_OR_FREQ = 16;
     private static final long OFFSET_FLAGS = 40;
-    private static final long FLAG_DISABLED = 1L;        // enabled by libbpf once the program is attached
-    private static final long FLAG_FREQ = 1L << 10;      // the period field holds a frequency
+    private static final long FLAG_DISABLED = 1L; // enabled by libbpf once the program is attached
+    private static final long FLAG_FREQ = 1L << 10; // the period field holds a frequency
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final SamplingEvent event;

@@ -16,5 +16,4 @@ import dev.ebpf.profiling.api.profile.PodRef;
  *     null when not in a pod
  * @param processName the process's name: {@code /proc/PID/comm}, else the kernel's comm
  */
-public record Application(String key, String name, String cgroup, PodRef pod, String processName) {
-}
+public record Application(String key, String name, String cgroup, PodRef pod, String processName) {}

@@ -41,8 +41,7 @@ public final class ApplicationResolver {
     }
 
     /** A sample's attribution inputs: one slice sees each many times (once per stack). */
-    private record SampleKey(int tgid, long cgroupId, String kernelComm) {
-    }
+    private record SampleKey(int tgid, long cgroupId, String kernelComm) {}
 
     private final CgroupPathLookup cgroups;
     private final Path procRoot;
@@ -102,9 +101,12 @@ public final class ApplicationResolver {
         }
         for (Workload workload : candidates) {
             if (workload.systemdUnit() != null) {
-                return new Application("unit:" + workload.path() + ":" + processName,
+                return new Application(
+                        "unit:" + workload.path() + ":" + processName,
                         "systemd: " + workload.systemdUnit() + " (" + processName + ")",
-                        workload.path(), null, processName);
+                        workload.path(),
+                        null,
+                        processName);
             }
         }
         String cgroup = candidates.isEmpty() ? null : candidates.getFirst().path();
@@ -150,14 +152,17 @@ public final class ApplicationResolver {
         }
         String comm;
         try {
-            comm = Files.readString(procRoot.resolve(Integer.toString(tgid)).resolve("comm")).strip();
+            comm = Files.readString(procRoot.resolve(Integer.toString(tgid)).resolve("comm"))
+                    .strip();
             if (comm.isEmpty()) {
                 comm = null;
             }
         } catch (IOException e) {
             comm = null; // exited, or not ours to read: the kernel's comm stands in
         }
-        String cgroupPath = ProcCgroupFile.read(procRoot, tgid).map(ProcCgroupFile::workloadPath).orElse(null);
+        String cgroupPath = ProcCgroupFile.read(procRoot, tgid)
+                .map(ProcCgroupFile::workloadPath)
+                .orElse(null);
         return new ProcessFacts(comm, cgroupPath);
     }
 }

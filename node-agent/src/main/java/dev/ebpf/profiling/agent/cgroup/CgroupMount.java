@@ -45,8 +45,9 @@ public record CgroupMount(Path directory, String cgroupRoot) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + mountinfo + ": " + e.getMessage(), e);
         }
-        return parseUnified(text, hostRoot).orElseThrow(() -> new IllegalStateException(
-                "no cgroup2 file system is mounted (none listed in " + mountinfo + ")"));
+        return parseUnified(text, hostRoot)
+                .orElseThrow(() -> new IllegalStateException(
+                        "no cgroup2 file system is mounted (none listed in " + mountinfo + ")"));
     }
 
     static Optional<CgroupMount> parseUnified(String mountinfo, Path hostRoot) {
@@ -66,8 +67,11 @@ public record CgroupMount(Path directory, String cgroupRoot) {
     }
 
     static Optional<CgroupMount> parseV1(String mountinfo, Path hostRoot, String controller) {
-        return parse(mountinfo, hostRoot, (fsType, superOptions) ->
-                fsType.equals(CGROUP1) && Arrays.asList(superOptions.split(",")).contains(controller));
+        return parse(
+                mountinfo,
+                hostRoot,
+                (fsType, superOptions) -> fsType.equals(CGROUP1)
+                        && Arrays.asList(superOptions.split(",")).contains(controller));
     }
 
     private static Optional<CgroupMount> parse(String mountinfo, Path hostRoot, BiPredicate<String, String> wanted) {
@@ -76,7 +80,8 @@ public record CgroupMount(Path directory, String cgroupRoot) {
             // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
             List<String> fields = Arrays.asList(line.split(" "));
             int separator = fields.indexOf(MOUNTINFO_SEPARATOR);
-            if (separator < 6 || separator + 3 >= fields.size()
+            if (separator < 6
+                    || separator + 3 >= fields.size()
                     || !wanted.test(fields.get(separator + 1), fields.get(separator + 3))) {
                 continue;
             }
@@ -91,7 +96,9 @@ public record CgroupMount(Path directory, String cgroupRoot) {
         StringBuilder out = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+            if (c == '\\'
+                    && i + 3 < field.length()
+                    && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
                 out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
                 i += 3;
             } else {

@@ -37,8 +37,8 @@ public final class CgroupPathParser {
     }
 
     /** {@code [<cgroup-root>-]kubepods[-<qos>]-pod<uid>.slice}. */
-    private static final Pattern SYSTEMD_POD = Pattern.compile(
-            "(?:.+-)?kubepods(?:-(burstable|besteffort))?-pod(" + podUid('_') + ")\\.slice");
+    private static final Pattern SYSTEMD_POD =
+            Pattern.compile("(?:.+-)?kubepods(?:-(burstable|besteffort))?-pod(" + podUid('_') + ")\\.slice");
 
     /** {@code pod<uid>}, only valid under {@code kubepods} or {@code kubepods/<qos>}. */
     private static final Pattern CGROUPFS_POD = Pattern.compile("pod(" + podUid('-') + ")");
@@ -50,8 +50,8 @@ public final class CgroupPathParser {
             Map.of("burstable", QosClass.BURSTABLE, "besteffort", QosClass.BEST_EFFORT);
 
     /** Runtime-prefixed container cgroups; ".scope" under the systemd driver, none under cgroupfs. */
-    private static final Pattern PREFIXED_CONTAINER = Pattern.compile(
-            "(cri-containerd|crio-conmon|crio|docker)-(" + HEX64 + ")(?:\\.scope)?");
+    private static final Pattern PREFIXED_CONTAINER =
+            Pattern.compile("(cri-containerd|crio-conmon|crio|docker)-(" + HEX64 + ")(?:\\.scope)?");
 
     private static final Pattern BARE_CONTAINER = Pattern.compile(HEX64);
 
@@ -61,13 +61,13 @@ public final class CgroupPathParser {
     /** Unit types whose cgroups hold processes. Slices only group other units. */
     private static final Pattern SYSTEMD_UNIT = Pattern.compile(".+\\.(service|scope|socket|mount|swap)");
 
-    private CgroupPathParser() {
-    }
+    private CgroupPathParser() {}
 
     /** Parses one cgroup path (absolute or relative to the cgroup root). */
     public static Workload parse(String path) {
         Objects.requireNonNull(path, "path");
-        List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        List<String> segments =
+                Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
 
         for (int i = segments.size() - 1; i >= 0; i--) {
             Workload pod = podAt(path, segments, i);
@@ -103,7 +103,9 @@ public final class CgroupPathParser {
             String parent = segments.get(i - 1);
             if (parent.equals(KUBEPODS)) {
                 qos = QosClass.GUARANTEED;
-            } else if (QOS_SEGMENTS.containsKey(parent) && i >= 2 && segments.get(i - 2).equals(KUBEPODS)) {
+            } else if (QOS_SEGMENTS.containsKey(parent)
+                    && i >= 2
+                    && segments.get(i - 2).equals(KUBEPODS)) {
                 qos = QOS_SEGMENTS.get(parent);
             } else {
                 return null;

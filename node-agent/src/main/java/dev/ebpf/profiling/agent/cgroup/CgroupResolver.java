@@ -144,13 +144,14 @@ public final class CgroupResolver implements CgroupPathLookup {
         String relative;
         if (path.equals(mountDir) || path.startsWith(mountDir + "/")) {
             relative = path.substring(mountDir.length());
-        } else if (!mount.cgroupRoot().equals(ROOT) && (path.equals(mount.cgroupRoot())
-                || path.startsWith(mount.cgroupRoot() + "/"))) {
+        } else if (!mount.cgroupRoot().equals(ROOT)
+                && (path.equals(mount.cgroupRoot()) || path.startsWith(mount.cgroupRoot() + "/"))) {
             relative = path.substring(mount.cgroupRoot().length());
         } else {
             relative = path;
         }
-        Path directory = mount.directory().resolve(relative.replaceFirst("^/+", "")).normalize();
+        Path directory =
+                mount.directory().resolve(relative.replaceFirst("^/+", "")).normalize();
         return directory.startsWith(mount.directory()) ? directory : null;
     }
 

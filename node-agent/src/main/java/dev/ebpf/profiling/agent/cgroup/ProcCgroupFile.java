@@ -42,7 +42,9 @@ public record ProcCgroupFile(String unifiedPath, Map<String, String> v1Paths) {
                 continue;
             }
             String[] fields = line.split(":", 3);
-            if (fields.length != 3 || !fields[0].chars().allMatch(Character::isDigit) || fields[0].isEmpty()
+            if (fields.length != 3
+                    || !fields[0].chars().allMatch(Character::isDigit)
+                    || fields[0].isEmpty()
                     || !fields[2].startsWith(ROOT)) {
                 throw new IllegalArgumentException(
                         "bad /proc/PID/cgroup line '" + line + "': expected hierarchy-id:controllers:/path");
@@ -64,7 +66,8 @@ public record ProcCgroupFile(String unifiedPath, Map<String, String> v1Paths) {
      */
     public static Optional<ProcCgroupFile> read(Path procRoot, int pid) {
         try {
-            return Optional.of(parse(Files.readString(procRoot.resolve(Integer.toString(pid)).resolve("cgroup"))));
+            return Optional.of(parse(
+                    Files.readString(procRoot.resolve(Integer.toString(pid)).resolve("cgroup"))));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -15,8 +15,7 @@ public final class Main {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         System.exit(run(Arrays.asList(args), System.out, System.err));
@@ -24,7 +23,9 @@ public final class Main {
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
         try {
-            if (args.isEmpty() || args.getFirst().equals("--help") || args.getFirst().equals("help")) {
+            if (args.isEmpty()
+                    || args.getFirst().equals("--help")
+                    || args.getFirst().equals("help")) {
                 out.println(ProfileOptions.USAGE);
                 out.println(RunCommand.USAGE);
                 return args.isEmpty() ? EXIT_USAGE : EXIT_OK;
@@ -33,8 +34,8 @@ public final class Main {
             return switch (args.getFirst()) {
                 case "profile" -> ProfileCommand.run(rest, out);
                 case "run" -> RunCommand.run(rest, out);
-                default -> throw new UsageException("unknown command '" + args.getFirst()
-                        + "': try 'profile' or 'run'");
+                default ->
+                    throw new UsageException("unknown command '" + args.getFirst() + "': try 'profile' or 'run'");
             };
         } catch (UsageException e) {
             err.println("node-agent: " + e.getMessage());

@@ -11,11 +11,9 @@ import java.util.Set;
 final class OptionTokens {
 
     /** One option as given; {@code value} is null for a flag. */
-    record Option(String name, String value) {
-    }
+    record Option(String name, String value) {}
 
-    private OptionTokens() {
-    }
+    private OptionTokens() {}
 
     /**
      * The options in order.

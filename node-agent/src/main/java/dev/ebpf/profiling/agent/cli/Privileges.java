@@ -16,8 +16,7 @@ public final class Privileges {
     private static final int CAP_BPF = 39;
     private static final int CAP_SYS_ADMIN = 21;
 
-    private Privileges() {
-    }
+    private Privileges() {}
 
     /** Throws a UsageException unless the process is root or holds CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN). */
     public static void requireBpfPrivileges(Path status) {
@@ -37,8 +36,8 @@ public final class Privileges {
                     .filter(line -> line.startsWith(name))
                     .map(line -> line.substring(name.length()).strip())
                     .findFirst()
-                    .orElseThrow(() -> new UsageException("cannot tell the process's privileges: no " + name
-                            + " in " + status));
+                    .orElseThrow(() ->
+                            new UsageException("cannot tell the process's privileges: no " + name + " in " + status));
         } catch (IOException e) {
             throw new UsageException("cannot tell the process's privileges: " + status + " is unreadable");
         }

@@ -20,22 +20,25 @@ import java.util.Set;
 /** {@code node-agent profile}: sample this machine and print the top applications per slice. */
 final class ProfileCommand {
 
-    private ProfileCommand() {
-    }
+    private ProfileCommand() {}
 
     static int run(List<String> args, PrintStream out) {
         ProfileOptions options = ProfileOptions.parse(args, OnlineCpus.read());
         Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         Set<Long> allowed = cgroupIds(options.cgroups(), cgroups);
-        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(),
-                options.hotspots());
+        SliceAnalyzer analyzer =
+                SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(), options.hotspots());
         int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
         try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
-             OnCpuSampler onCpu = OnCpuSampler.start(OnCpuSampler.Settings.of(options.cpus().cpus(),
-                     options.frequencyHz(), allowed));
-             OffCpuSampler offCpu = options.offCpu() ? OffCpuSampler.start(new OffCpuSampler.Settings(
-                     options.cpus().cpus(), allowed, options.minBlock().toNanos())) : null) {
+                OnCpuSampler onCpu = OnCpuSampler.start(
+                        OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed));
+                OffCpuSampler offCpu = options.offCpu()
+                        ? OffCpuSampler.start(new OffCpuSampler.Settings(
+                                options.cpus().cpus(),
+                                allowed,
+                                options.minBlock().toNanos()))
+                        : null) {
             // Both samplers start their first slice now, together.
             onCpu.cut();
             if (offCpu != null) {

@@ -88,8 +88,18 @@ public record ProfileOptions(
             throw new UsageException("--format " + format.name().toLowerCase(Locale.ROOT)
                     + " writes one file per slice: give --output FILE");
         }
-        return new ProfileOptions(duration, frequency, cpus, List.copyOf(cgroups),
-                slice == null ? duration : slice, top, hotspots, offCpu, minBlock, format, output);
+        return new ProfileOptions(
+                duration,
+                frequency,
+                cpus,
+                List.copyOf(cgroups),
+                slice == null ? duration : slice,
+                top,
+                hotspots,
+                offCpu,
+                minBlock,
+                format,
+                output);
     }
 
     private static CpuList cpuList(String value, CpuList online) {
@@ -105,8 +115,8 @@ public record ProfileOptions(
         try {
             number = Integer.parseInt(value.strip());
         } catch (NumberFormatException e) {
-            throw new UsageException(option + " must be a whole number from " + min + " to " + max + ", not '"
-                    + value + "'");
+            throw new UsageException(
+                    option + " must be a whole number from " + min + " to " + max + ", not '" + value + "'");
         }
         if (number < min || number > max) {
             throw new UsageException(option + " must be from " + min + " to " + max + ", not " + number);

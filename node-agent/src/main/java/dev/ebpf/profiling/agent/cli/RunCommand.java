@@ -1,7 +1,7 @@
 package dev.ebpf.profiling.agent.cli;
 
-import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.bpf.BpfException;
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cluster.ClusterRun;
 import dev.ebpf.profiling.agent.cluster.SliceUploads;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
@@ -26,8 +26,7 @@ final class RunCommand {
             + " [--spool-dir " + AgentContract.SPOOL_MOUNT_PATH + "] [--credentials-dir "
             + AgentContract.CREDENTIALS_MOUNT_PATH + "]";
 
-    private RunCommand() {
-    }
+    private RunCommand() {}
 
     static int run(List<String> args, PrintStream out) {
         Path config = defaultConfig();
@@ -37,10 +36,12 @@ final class RunCommand {
         for (OptionTokens.Option option : OptionTokens.split(args, Set.of())) {
             switch (option.name()) {
                 // Outside a pod (or in tests) the spool and the key pair files live elsewhere.
-                case "--spool-dir" -> uploads = new SliceUploads.Settings(Path.of(option.value()), uploads.bounds(),
-                        uploads.credentials(), uploads.drainInterval());
-                case "--credentials-dir" -> uploads = new SliceUploads.Settings(uploads.spoolRoot(), uploads.bounds(),
-                        Path.of(option.value()), uploads.drainInterval());
+                case "--spool-dir" ->
+                    uploads = new SliceUploads.Settings(
+                            Path.of(option.value()), uploads.bounds(), uploads.credentials(), uploads.drainInterval());
+                case "--credentials-dir" ->
+                    uploads = new SliceUploads.Settings(
+                            uploads.spoolRoot(), uploads.bounds(), Path.of(option.value()), uploads.drainInterval());
                 case "--config" -> config = Path.of(option.value());
                 case "--node" -> node = option.value();
                 case "--metrics-port" -> metricsPort = option.value();
@@ -55,7 +56,7 @@ final class RunCommand {
         AgentMetrics metrics = new AgentMetrics(node);
         // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
-             KubernetesClient client = new KubernetesClientBuilder().build()) {
+                KubernetesClient client = new KubernetesClientBuilder().build()) {
             new ClusterRun(client, node, config, CgroupMount.findUnified(), out, metrics, uploads).run();
         } catch (MetricsEndpointException e) {
             throw new BpfException(e.getMessage());

@@ -43,14 +43,25 @@ public final class ClusterRun {
     private final AgentMetrics metrics;
     private final SliceUploads.Settings uploadSettings;
 
-    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
-                      AgentMetrics metrics) {
+    public ClusterRun(
+            KubernetesClient client,
+            String node,
+            Path configFile,
+            CgroupMount mount,
+            PrintStream log,
+            AgentMetrics metrics) {
         this(client, node, configFile, mount, log, metrics, SliceUploads.Settings.DEFAULT);
     }
 
     /** @param uploadSettings spool and credentials for jobs with an object store */
-    public ClusterRun(KubernetesClient client, String node, Path configFile, CgroupMount mount, PrintStream log,
-                      AgentMetrics metrics, SliceUploads.Settings uploadSettings) {
+    public ClusterRun(
+            KubernetesClient client,
+            String node,
+            Path configFile,
+            CgroupMount mount,
+            PrintStream log,
+            AgentMetrics metrics,
+            SliceUploads.Settings uploadSettings) {
         this.uploadSettings = uploadSettings;
         this.client = client;
         this.node = node;
@@ -63,8 +74,11 @@ public final class ClusterRun {
     /** Runs until the job's {@code runs} slices (or trigger windows) are published; forever when it has none. */
     public void run() {
         AgentJobConfig config = JobConfigFile.read(configFile);
-        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(node, new CgroupResolver(mount, InstantSource.system()),
-                config.top(), HotspotAnalyzer.DEFAULT_HOTSPOTS);
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine(
+                node,
+                new CgroupResolver(mount, InstantSource.system()),
+                config.top(),
+                HotspotAnalyzer.DEFAULT_HOTSPOTS);
         SliceAnalysis analysis = new SliceAnalysis(analyzer, new PodNames(client, node), metrics);
         PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
         ResultPublisher publisher = new ResultPublisher(client, node);
@@ -79,8 +93,12 @@ public final class ClusterRun {
     }
 
     /** General and filter mode: one slice per window, windows aligned to the wall clock. */
-    private void runSlices(AgentJobConfig config, SliceAnalysis analysis, PodCgroupIndex podCgroups,
-                           ResultPublisher publisher, JobUploads uploads) {
+    private void runSlices(
+            AgentJobConfig config,
+            SliceAnalysis analysis,
+            PodCgroupIndex podCgroups,
+            ResultPublisher publisher,
+            JobUploads uploads) {
         CpuList cpus = cpus(config);
         SliceWindow window = firstWindow(config, Instant.now());
         NodeSamplers sampler = null;
@@ -90,8 +108,8 @@ public final class ClusterRun {
                 Set<Long> allowed = config.nodeWide() ? Set.of() : podCgroups.allowedCgroupIds(config, node);
                 if (sampler == null) {
                     sleepUntil(window.start().minus(START_LEAD));
-                    sampler = NodeSamplers.start(cpus.cpus(), config.frequencyHz(), offCpuRequested(config),
-                            config.nodeWide(), allowed);
+                    sampler = NodeSamplers.start(
+                            cpus.cpus(), config.frequencyHz(), offCpuRequested(config), config.nodeWide(), allowed);
                     sleepUntil(window.start());
                     sampler.cut(); // what ran before the window is not part of it
                 } else if (!config.nodeWide()) {
@@ -104,9 +122,15 @@ public final class ClusterRun {
                 uploads.submit(config, window.start(), result, name);
                 int pruned = publisher.pruneBeyondRetention(config);
                 published++;
-                log.printf("slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",
-                        window.start(), window.end(), named.topApplications().size(), named.totalSamples(),
-                        named.lostSamples(), name, pruned);
+                log.printf(
+                        "slice %s-%s: %d applications, %d samples, lost %d -> configmap %s (pruned %d)%n",
+                        window.start(),
+                        window.end(),
+                        named.topApplications().size(),
+                        named.totalSamples(),
+                        named.lostSamples(),
+                        name,
+                        pruned);
 
                 config = JobConfigFile.reread(configFile, config, log);
                 SliceWindow next = nextWindow(config, window, Instant.now());

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 /** Reads the job config the operator mounts for the agent, refusing what this agent cannot run. */
 public final class JobConfigFile {
 
-    private JobConfigFile() {
-    }
+    private JobConfigFile() {}
 
     /** @throws IllegalArgumentException with one line when the file is missing, unreadable or of another schema */
     public static AgentJobConfig read(Path file) {
@@ -22,18 +21,21 @@ public final class JobConfigFile {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("job config " + file + " does not exist");
         } catch (IOException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst()
-                    .orElse("");
+            String reason = e.getMessage() == null
+                    ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
             throw new IllegalArgumentException("job config " + file + " is not valid: " + reason);
         }
         if (config.schemaVersion() != AgentJobConfig.SCHEMA_VERSION) {
             throw new IllegalArgumentException("job config " + file + " has schemaVersion " + config.schemaVersion()
                     + " but this agent reads version " + AgentJobConfig.SCHEMA_VERSION + ": upgrade the agent image");
         }
-        if (config.job() == null || config.job().name() == null || config.job().namespace() == null
+        if (config.job() == null
+                || config.job().name() == null
+                || config.job().namespace() == null
                 || config.job().uid() == null) {
-            throw new IllegalArgumentException("job config " + file + " does not name its ProfilingJob (job.namespace,"
-                    + " job.name, job.uid)");
+            throw new IllegalArgumentException(
+                    "job config " + file + " does not name its ProfilingJob (job.namespace," + " job.name, job.uid)");
         }
         if (config.durationSeconds() <= 0) {
             throw new IllegalArgumentException("job config " + file + " has durationSeconds " + config.durationSeconds()

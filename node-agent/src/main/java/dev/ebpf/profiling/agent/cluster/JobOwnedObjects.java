@@ -13,8 +13,7 @@ import java.util.Map;
  */
 final class JobOwnedObjects {
 
-    private JobOwnedObjects() {
-    }
+    private JobOwnedObjects() {}
 
     /** managed-by, job, component and node labels. */
     static Map<String, String> labels(AgentJobConfig config, String component, String node) {
@@ -26,8 +25,11 @@ final class JobOwnedObjects {
     /** The ProfilingJob as controller owner. */
     static OwnerReference owner(AgentJobConfig config) {
         return new OwnerReferenceBuilder()
-                .withApiVersion(ProfilingJob.GROUP + "/" + ProfilingJob.VERSION).withKind(ProfilingJob.KIND)
-                .withName(config.job().name()).withUid(config.job().uid())
-                .withController(true).build();
+                .withApiVersion(ProfilingJob.GROUP + "/" + ProfilingJob.VERSION)
+                .withKind(ProfilingJob.KIND)
+                .withName(config.job().name())
+                .withUid(config.job().uid())
+                .withController(true)
+                .build();
     }
 }

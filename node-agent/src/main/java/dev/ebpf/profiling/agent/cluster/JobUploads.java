@@ -20,8 +20,13 @@ final class JobUploads implements AutoCloseable {
     private final PrintStream log;
     private SliceUploads current;
 
-    JobUploads(KubernetesClient client, String node, AgentJobConfig config, SliceUploads.Settings settings,
-               AgentMetrics metrics, PrintStream log) {
+    JobUploads(
+            KubernetesClient client,
+            String node,
+            AgentJobConfig config,
+            SliceUploads.Settings settings,
+            AgentMetrics metrics,
+            PrintStream log) {
         this.client = client;
         this.node = node;
         this.settings = settings;
@@ -34,8 +39,12 @@ final class JobUploads implements AutoCloseable {
     void submit(AgentJobConfig config, Instant sliceStart, SliceResult slice, String resultName) {
         if (!current.sameStoreAs(config)) {
             current.close();
-            log.println("object store settings changed: uploading to " + (config.objectStore() == null ? "none"
-                    : config.objectStore().endpoint() + " bucket " + config.objectStore().bucket()) + " from now on");
+            log.println("object store settings changed: uploading to "
+                    + (config.objectStore() == null
+                            ? "none"
+                            : config.objectStore().endpoint() + " bucket "
+                                    + config.objectStore().bucket())
+                    + " from now on");
             current = SliceUploads.open(client, node, config, settings, metrics, log);
         }
         current.submit(config, sliceStart, slice, resultName);

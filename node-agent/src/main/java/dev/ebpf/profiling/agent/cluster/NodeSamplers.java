@@ -18,8 +18,7 @@ final class NodeSamplers implements AutoCloseable {
     static final Duration MIN_BLOCK = Duration.ofMillis(1);
 
     /** What one cut of both samplers gave. */
-    record Cut(RawSlice onCpu, RawOffCpuSlice offCpu) {
-    }
+    record Cut(RawSlice onCpu, RawOffCpuSlice offCpu) {}
 
     private final OnCpuSampler onCpu;
     private final OffCpuSampler offCpu;
@@ -32,18 +31,20 @@ final class NodeSamplers implements AutoCloseable {
     /**
      * @param nodeWide true: every process; false: only {@code allowed} cgroups (none while it is empty)
      */
-    static NodeSamplers start(List<Integer> cpus, int frequencyHz, boolean offCpu, boolean nodeWide,
-                              Set<Long> allowed) {
-        OnCpuSampler on = OnCpuSampler.start(nodeWide
-                ? OnCpuSampler.Settings.of(cpus, frequencyHz, Set.of())
-                : OnCpuSampler.Settings.onlyCgroups(cpus, frequencyHz, allowed));
+    static NodeSamplers start(
+            List<Integer> cpus, int frequencyHz, boolean offCpu, boolean nodeWide, Set<Long> allowed) {
+        OnCpuSampler on = OnCpuSampler.start(
+                nodeWide
+                        ? OnCpuSampler.Settings.of(cpus, frequencyHz, Set.of())
+                        : OnCpuSampler.Settings.onlyCgroups(cpus, frequencyHz, allowed));
         if (!offCpu) {
             return new NodeSamplers(on, null);
         }
         try {
-            OffCpuSampler off = OffCpuSampler.start(nodeWide
-                    ? new OffCpuSampler.Settings(cpus, Set.of(), MIN_BLOCK.toNanos())
-                    : OffCpuSampler.Settings.onlyCgroups(cpus, allowed, MIN_BLOCK.toNanos()));
+            OffCpuSampler off = OffCpuSampler.start(
+                    nodeWide
+                            ? new OffCpuSampler.Settings(cpus, Set.of(), MIN_BLOCK.toNanos())
+                            : OffCpuSampler.Settings.onlyCgroups(cpus, allowed, MIN_BLOCK.toNanos()));
             return new NodeSamplers(on, off);
         } catch (RuntimeException e) {
             on.close();

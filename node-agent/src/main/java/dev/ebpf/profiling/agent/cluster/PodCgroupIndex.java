@@ -55,10 +55,12 @@ public final class PodCgroupIndex {
     }
 
     private static Set<String> selectedPodUids(AgentJobConfig config, String node) {
-        return config.pods() == null ? Set.of() : config.pods().stream()
-                .filter(pod -> node.equals(pod.node()))
-                .map(AgentJobConfig.SelectedPod::uid)
-                .collect(Collectors.toSet());
+        return config.pods() == null
+                ? Set.of()
+                : config.pods().stream()
+                        .filter(pod -> node.equals(pod.node()))
+                        .map(AgentJobConfig.SelectedPod::uid)
+                        .collect(Collectors.toSet());
     }
 
     /** The pod-level cgroup directory of each of these pod UIDs that has one here. */
@@ -72,7 +74,8 @@ public final class PodCgroupIndex {
                 @Override
                 public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes)
                         throws IOException {
-                    Workload workload = CgroupPathParser.parse("/" + mount.directory().relativize(directory));
+                    Workload workload =
+                            CgroupPathParser.parse("/" + mount.directory().relativize(directory));
                     if (workload.isPod() && !workload.isContainer() && podUids.contains(workload.podUid())) {
                         directories.putIfAbsent(workload.podUid(), directory);
                         // Its children are the pod's containers: nothing more to find below.

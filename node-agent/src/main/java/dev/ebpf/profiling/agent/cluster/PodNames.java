@@ -39,7 +39,11 @@ public final class PodNames {
         List<Pod> pods = null;
         if (allNamespaces) {
             try {
-                pods = client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems();
+                pods = client.pods()
+                        .inAnyNamespace()
+                        .withField("spec.nodeName", node)
+                        .list()
+                        .getItems();
             } catch (KubernetesClientException e) {
                 // Forbidden across namespaces: fall back to what the agent's Role grants.
             }
@@ -51,7 +55,8 @@ public final class PodNames {
         }
         Map<String, Pod> byUid = new HashMap<>();
         pods.stream()
-                .filter(pod -> pod.getSpec() != null && node.equals(pod.getSpec().getNodeName()))
+                .filter(pod ->
+                        pod.getSpec() != null && node.equals(pod.getSpec().getNodeName()))
                 .forEach(pod -> byUid.put(pod.getMetadata().getUid(), pod));
         return byUid;
     }
@@ -60,14 +65,24 @@ public final class PodNames {
     public static SliceResult named(SliceResult slice, Map<String, Pod> podsByUid) {
         Map<String, String> renamed = new HashMap<>();
         NodeProfile profile = named(slice.profile(), podsByUid, renamed);
-        List<SymbolizedStack> stacks = slice.stacks().stream().map(stack -> new SymbolizedStack(stack.tgid(),
-                renamed.getOrDefault(stack.application(), stack.application()), stack.frames(), stack.count()))
+        List<SymbolizedStack> stacks = slice.stacks().stream()
+                .map(stack -> new SymbolizedStack(
+                        stack.tgid(),
+                        renamed.getOrDefault(stack.application(), stack.application()),
+                        stack.frames(),
+                        stack.count()))
                 .toList();
-        List<BlockedStack> blocked = slice.blocked().stream().map(b -> new BlockedStack(b.tgid(),
-                renamed.getOrDefault(b.application(), b.application()), b.frames(), b.blockedNanos(), b.state()))
+        List<BlockedStack> blocked = slice.blocked().stream()
+                .map(b -> new BlockedStack(
+                        b.tgid(),
+                        renamed.getOrDefault(b.application(), b.application()),
+                        b.frames(),
+                        b.blockedNanos(),
+                        b.state()))
                 .toList();
         Map<String, PodRef> pods = new HashMap<>();
-        profile.topApplications().stream().filter(app -> app.pod() != null)
+        profile.topApplications().stream()
+                .filter(app -> app.pod() != null)
                 .forEach(app -> pods.put(app.name(), app.pod()));
         slice.pods().forEach((name, pod) -> pods.putIfAbsent(renamed.getOrDefault(name, name), pod));
         return new SliceResult(profile, stacks, blocked, pods);
@@ -83,33 +98,61 @@ public final class PodNames {
                 continue;
             }
             String container = containerName(pod, app.pod().containerId());
-            PodRef named = app.pod().withNames(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
-                    container);
-            String name = "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container
-                    + ")");
+            PodRef named = app.pod()
+                    .withNames(
+                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container);
+            String name =
+                    "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container + ")");
             renamed.put(app.name(), name);
-            apps.add(new ApplicationUsage(app.rank(), name, app.cgroup(), named, app.pids(), app.samples(),
-                    app.cpuPercent()));
+            apps.add(new ApplicationUsage(
+                    app.rank(), name, app.cgroup(), named, app.pids(), app.samples(), app.cpuPercent()));
         }
-        List<Hotspot> hotspots = profile.hotspots().stream().map(h -> new Hotspot(
-                renamed.getOrDefault(h.application(), h.application()), h.samples(), h.percentOfApplication(),
-                h.percentOfTotal(), h.location(), h.subsystem(), h.frames())).toList();
-        return new NodeProfile(profile.node(), profile.event(), profile.frequencyHz(), profile.cpus(), profile.start(),
-                profile.end(), profile.durationSeconds(), profile.totalSamples(), profile.lostSamples(), profile.lost(),
-                apps, hotspots, profile.locationSplit(), renamedOffCpu(profile.offCpu(), podsByUid, renamed));
+        List<Hotspot> hotspots = profile.hotspots().stream()
+                .map(h -> new Hotspot(
+                        renamed.getOrDefault(h.application(), h.application()),
+                        h.samples(),
+                        h.percentOfApplication(),
+                        h.percentOfTotal(),
+                        h.location(),
+                        h.subsystem(),
+                        h.frames()))
+                .toList();
+        return new NodeProfile(
+                profile.node(),
+                profile.event(),
+                profile.frequencyHz(),
+                profile.cpus(),
+                profile.start(),
+                profile.end(),
+                profile.durationSeconds(),
+                profile.totalSamples(),
+                profile.lostSamples(),
+                profile.lost(),
+                apps,
+                hotspots,
+                profile.locationSplit(),
+                renamedOffCpu(profile.offCpu(), podsByUid, renamed));
     }
 
     /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */
-    private static OffCpuProfile renamedOffCpu(OffCpuProfile offCpu, Map<String, Pod> podsByUid,
-                                               Map<String, String> renamed) {
+    private static OffCpuProfile renamedOffCpu(
+            OffCpuProfile offCpu, Map<String, Pod> podsByUid, Map<String, String> renamed) {
         if (offCpu == null) {
             return null;
         }
         return new OffCpuProfile(
-                offCpu.topApplications().stream().map(a -> new OffCpuApplication(a.rank(),
-                        renamed.getOrDefault(a.name(), a.name()), a.pids(), a.blockedSeconds())).toList(),
-                offCpu.hotspots().stream().map(h -> new OffCpuHotspot(renamed.getOrDefault(h.application(),
-                        h.application()), h.blockedSeconds(), h.percentOfApplication(), h.reason(), h.frames())).toList());
+                offCpu.topApplications().stream()
+                        .map(a -> new OffCpuApplication(
+                                a.rank(), renamed.getOrDefault(a.name(), a.name()), a.pids(), a.blockedSeconds()))
+                        .toList(),
+                offCpu.hotspots().stream()
+                        .map(h -> new OffCpuHotspot(
+                                renamed.getOrDefault(h.application(), h.application()),
+                                h.blockedSeconds(),
+                                h.percentOfApplication(),
+                                h.reason(),
+                                h.frames()))
+                        .toList());
     }
 
     /** The container whose runtime id (e.g. {@code containerd://<id>}) ends with the cgroup's container id. */
@@ -125,7 +168,8 @@ public final class PodNames {
             statuses.addAll(pod.getStatus().getInitContainerStatuses());
         }
         return statuses.stream()
-                .filter(status -> status.getContainerID() != null && status.getContainerID().endsWith(containerId))
+                .filter(status -> status.getContainerID() != null
+                        && status.getContainerID().endsWith(containerId))
                 .map(ContainerStatus::getName)
                 .findFirst()
                 .orElse(null);

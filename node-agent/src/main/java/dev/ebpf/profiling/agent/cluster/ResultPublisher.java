@@ -55,7 +55,9 @@ public final class ResultPublisher {
      */
     public String publish(AgentJobConfig config, Instant sliceStart, SliceResult slice, List<SliceResult> history) {
         String json = json(slice.profile());
-        String historyJson = history.isEmpty() ? "" : json(history.stream().map(SliceResult::profile).toList());
+        String historyJson = history.isEmpty()
+                ? ""
+                : json(history.stream().map(SliceResult::profile).toList());
         int budget = AgentContract.RESULT_MAX_BYTES - METADATA_ALLOWANCE - utf8Length(json) - utf8Length(historyJson);
         boolean offCpu = slice.profile().offCpu() != null;
         // The window's on-CPU stacks are what the status is about: they get twice the room of the
@@ -64,21 +66,25 @@ public final class ResultPublisher {
         int onCpuBudget = budget * 2 / (2 + others);
         int otherBudget = others == 0 ? 0 : (budget - onCpuBudget) / others;
         FoldedWithinBudget onCpuStacks = FoldedWithinBudget.of(slice.stacks(), onCpuBudget);
-        FoldedWithinBudget offCpuStacks = offCpu ? FoldedWithinBudget.of(slice.blockedMicroseconds(), otherBudget) : null;
-        FoldedWithinBudget historyStacks = history.isEmpty() ? null
-                : FoldedWithinBudget.of(history.stream().flatMap(h -> h.stacks().stream()).toList(), otherBudget);
-        int truncated = onCpuStacks.dropped() + (offCpuStacks == null ? 0 : offCpuStacks.dropped())
+        FoldedWithinBudget offCpuStacks =
+                offCpu ? FoldedWithinBudget.of(slice.blockedMicroseconds(), otherBudget) : null;
+        FoldedWithinBudget historyStacks = history.isEmpty()
+                ? null
+                : FoldedWithinBudget.of(
+                        history.stream().flatMap(h -> h.stacks().stream()).toList(), otherBudget);
+        int truncated = onCpuStacks.dropped()
+                + (offCpuStacks == null ? 0 : offCpuStacks.dropped())
                 + (historyStacks == null ? 0 : historyStacks.dropped());
         String name = AgentContract.resultName(config.job().name(), node, sliceStart);
         Map<String, String> labels = JobOwnedObjects.labels(config, AgentContract.COMPONENT_RESULT, node);
         labels.put(AgentContract.LABEL_SLICE, AgentContract.sliceLabel(sliceStart));
         ConfigMap result = new ConfigMapBuilder()
                 .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(config.job().namespace())
-                    .addToLabels(labels)
-                    .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated))
-                    .addToOwnerReferences(JobOwnedObjects.owner(config))
+                .withName(name)
+                .withNamespace(config.job().namespace())
+                .addToLabels(labels)
+                .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated))
+                .addToOwnerReferences(JobOwnedObjects.owner(config))
                 .endMetadata()
                 .addToData(AgentContract.RESULT_PROFILE_KEY, json)
                 .addToBinaryData(AgentContract.RESULT_ON_CPU_STACKS_KEY, onCpuStacks.base64())
@@ -90,22 +96,34 @@ public final class ResultPublisher {
             result.getData().put(AgentContract.RESULT_HISTORY_KEY, historyJson);
             result.getBinaryData().put(AgentContract.RESULT_HISTORY_STACKS_KEY, historyStacks.base64());
         }
-        client.configMaps().inNamespace(config.job().namespace()).resource(result).createOr(existing -> existing.update());
+        client.configMaps()
+                .inNamespace(config.job().namespace())
+                .resource(result)
+                .createOr(existing -> existing.update());
         return name;
     }
 
     /** Deletes this node's result ConfigMaps of the job beyond the newest {@code retention} slices. */
     public int pruneBeyondRetention(AgentJobConfig config) {
-        List<ConfigMap> results = new ArrayList<>(client.configMaps().inNamespace(config.job().namespace())
-                .withLabels(Map.of(AgentContract.LABEL_JOB, AgentContract.labelValue(config.job().name()),
-                        AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
-                        AgentContract.LABEL_NODE, AgentContract.labelValue(node)))
-                .list().getItems());
+        List<ConfigMap> results = new ArrayList<>(client.configMaps()
+                .inNamespace(config.job().namespace())
+                .withLabels(Map.of(
+                        AgentContract.LABEL_JOB,
+                        AgentContract.labelValue(config.job().name()),
+                        AgentContract.LABEL_COMPONENT,
+                        AgentContract.COMPONENT_RESULT,
+                        AgentContract.LABEL_NODE,
+                        AgentContract.labelValue(node)))
+                .list()
+                .getItems());
         // The slice label (yyyyMMdd'T'HHmmss'Z') sorts in time order.
-        results.sort(Comparator.comparing((ConfigMap c) -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+        results.sort(Comparator.comparing(
+                        (ConfigMap c) -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
                 .reversed());
         List<ConfigMap> old = results.subList(Math.min(config.retention(), results.size()), results.size());
-        old.forEach(c -> client.configMaps().inNamespace(config.job().namespace()).withName(c.getMetadata().getName())
+        old.forEach(c -> client.configMaps()
+                .inNamespace(config.job().namespace())
+                .withName(c.getMetadata().getName())
                 .delete());
         return old.size();
     }

@@ -27,9 +27,12 @@ final class SliceAnalysis {
         long cutStarted = System.nanoTime();
         NodeSamplers.Cut cut = samplers.cut();
         long analysisStarted = System.nanoTime();
-        SliceResult result = PodNames.named(analyzer.analyze(cut.onCpu(), cut.offCpu()),
+        SliceResult result = PodNames.named(
+                analyzer.analyze(cut.onCpu(), cut.offCpu()),
                 podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
-        metrics.sliceCollected(result.profile(), Duration.ofNanos(analysisStarted - cutStarted),
+        metrics.sliceCollected(
+                result.profile(),
+                Duration.ofNanos(analysisStarted - cutStarted),
                 Duration.ofNanos(System.nanoTime() - analysisStarted));
         return result;
     }

@@ -85,9 +85,11 @@ public final class SliceUploads implements AutoCloseable {
     public record Settings(Path spoolRoot, SpoolBounds bounds, Path credentials, Duration drainInterval) {
 
         /** The agent pod's layout (see {@link AgentContract#SPOOL_MOUNT_PATH}), retrying every 5 s. */
-        public static final Settings DEFAULT = new Settings(Path.of(AgentContract.SPOOL_MOUNT_PATH),
+        public static final Settings DEFAULT = new Settings(
+                Path.of(AgentContract.SPOOL_MOUNT_PATH),
                 new SpoolBounds(AgentContract.SPOOL_MAX_BYTES, AgentContract.SPOOL_MAX_SLICES),
-                Path.of(AgentContract.CREDENTIALS_MOUNT_PATH), Duration.ofSeconds(5));
+                Path.of(AgentContract.CREDENTIALS_MOUNT_PATH),
+                Duration.ofSeconds(5));
     }
 
     private final KubernetesClient client;
@@ -100,6 +102,7 @@ public final class SliceUploads implements AutoCloseable {
     private final ObjectStoreSink sink;
     /** Annotations to write, per result ConfigMap name; touched only on the upload thread. */
     private final Map<String, Map<String, String>> toAnnotate = new LinkedHashMap<>();
+
     private final String namespace;
     private volatile String newestResult;
     private Map<String, String> lastReported = Map.of();
@@ -108,6 +111,7 @@ public final class SliceUploads implements AutoCloseable {
     private long droppedCounted;
     /** One line while the key files cannot be read; null when they can. Reported instead of the store's answer. */
     private volatile String credentialsProblem;
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook = Thread.ofPlatform().unstarted(this::finish);
 
@@ -123,8 +127,13 @@ public final class SliceUploads implements AutoCloseable {
         namespace = null;
     }
 
-    private SliceUploads(KubernetesClient client, String node, AgentJobConfig config, Settings settings,
-                         AgentMetrics metrics, PrintStream log) {
+    private SliceUploads(
+            KubernetesClient client,
+            String node,
+            AgentJobConfig config,
+            Settings settings,
+            AgentMetrics metrics,
+            PrintStream log) {
         this.client = client;
         this.node = node;
         this.metrics = metrics;
@@ -132,15 +141,18 @@ public final class SliceUploads implements AutoCloseable {
         this.store = config.objectStore();
         this.namespace = config.job().namespace();
         this.credentialFiles = new CredentialFiles(settings.credentials());
-        ObjectStoreConfig storeConfig = new ObjectStoreConfig(URI.create(store.endpoint()), store.bucket(),
-                store.prefix(), store.region(), readCredentials().orElse(UNREADABLE));
-        SliceSpool spool = new SliceSpool(settings.spoolRoot().resolve(namespace).resolve(config.job().name()),
-                settings.bounds());
-        this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("object-store-upload").factory());
+        ObjectStoreConfig storeConfig = new ObjectStoreConfig(
+                URI.create(store.endpoint()),
+                store.bucket(),
+                store.prefix(),
+                store.region(),
+                readCredentials().orElse(UNREADABLE));
+        SliceSpool spool = new SliceSpool(
+                settings.spoolRoot().resolve(namespace).resolve(config.job().name()), settings.bounds());
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("object-store-upload").factory());
         // Each drain the sink queues runs here, with the credentials re-read before and the report after.
-        this.sink = new ObjectStoreSink(storeConfig, spool,
-                task -> thread.execute(() -> round(task)), this::uploaded);
+        this.sink = new ObjectStoreSink(storeConfig, spool, task -> thread.execute(() -> round(task)), this::uploaded);
         long every = settings.drainInterval().toMillis();
         thread.scheduleWithFixedDelay(sink::requestDrain, every, every, TimeUnit.MILLISECONDS);
         // A spool left by a previous run (container restart) goes up without waiting for a slice.
@@ -154,8 +166,13 @@ public final class SliceUploads implements AutoCloseable {
      *
      * @throws IllegalArgumentException with one line when the store settings or credentials are unusable
      */
-    public static SliceUploads open(KubernetesClient client, String node, AgentJobConfig config, Settings settings,
-                                    AgentMetrics metrics, PrintStream log) {
+    public static SliceUploads open(
+            KubernetesClient client,
+            String node,
+            AgentJobConfig config,
+            Settings settings,
+            AgentMetrics metrics,
+            PrintStream log) {
         if (config.objectStore() == null) {
             return NONE;
         }
@@ -197,8 +214,8 @@ public final class SliceUploads implements AutoCloseable {
     private void refreshCredentials() {
         readCredentials().ifPresent(credentials -> {
             if (sink.useCredentials(credentials)) {
-                log.println("object store credentials changed: uploading with access key '"
-                        + credentials.accessKeyId() + "' from now on");
+                log.println("object store credentials changed: uploading with access key '" + credentials.accessKeyId()
+                        + "' from now on");
             }
         });
     }
@@ -219,7 +236,8 @@ public final class SliceUploads implements AutoCloseable {
     private void uploaded(String slicePath, List<String> uris) {
         String name = resultNameOf(slicePath);
         if (name != null) {
-            toAnnotate.computeIfAbsent(name, n -> new HashMap<>())
+            toAnnotate
+                    .computeIfAbsent(name, n -> new HashMap<>())
                     .put(AgentContract.ANNOTATION_OBJECTS, String.join(",", uris));
         }
     }
@@ -234,7 +252,9 @@ public final class SliceUploads implements AutoCloseable {
         state.put(AgentContract.ANNOTATION_UPLOAD_MESSAGE, oneLine(message));
         state.put(AgentContract.ANNOTATION_UPLOADS_PENDING, Integer.toString(status.pendingSlices()));
         state.put(AgentContract.ANNOTATION_UPLOADS_DROPPED, Long.toString(dropped));
-        state.put(AgentContract.ANNOTATION_UPLOADS_DROPPED_REASON, oneLine(status.dropped().lastReason()));
+        state.put(
+                AgentContract.ANNOTATION_UPLOADS_DROPPED_REASON,
+                oneLine(status.dropped().lastReason()));
         String newest = newestResult;
         // Written when it changed, or onto a newer result (the operator reads each node's newest).
         if (newest != null && !(state.equals(lastReported) && newest.equals(lastReportedOn))) {
@@ -243,8 +263,8 @@ public final class SliceUploads implements AutoCloseable {
             lastReportedOn = newest;
         }
         if (!message.isEmpty()) {
-            logOnce("object store: " + sinkState.reason() + ": " + message + " ("
-                    + status.pendingSlices() + " slice(s) waiting)");
+            logOnce("object store: " + sinkState.reason() + ": " + message + " (" + status.pendingSlices()
+                    + " slice(s) waiting)");
         } else {
             lastLoggedProblem = "";
         }
@@ -266,9 +286,11 @@ public final class SliceUploads implements AutoCloseable {
     private boolean annotate(String name, Map<String, String> annotations) {
         try {
             // A merge patch of the annotations alone: no read first, and nothing else of the result is touched.
-            String patch = ProfileJson.mapper().writeValueAsString(
-                    Map.of("metadata", Map.of("annotations", annotations)));
-            client.configMaps().inNamespace(namespace).withName(name)
+            String patch =
+                    ProfileJson.mapper().writeValueAsString(Map.of("metadata", Map.of("annotations", annotations)));
+            client.configMaps()
+                    .inNamespace(namespace)
+                    .withName(name)
                     .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             return true;
         } catch (KubernetesClientException e) {

@@ -15,16 +15,15 @@ final class TriggerMetricSources {
     /** The name the selected pods' CPU % goes by in Events and the status, as in the spec. */
     static final String POD_CPU = "pod-cpu";
 
-    private TriggerMetricSources() {
-    }
+    private TriggerMetricSources() {}
 
     /**
      * @param podCgroups the selected pods' cgroup directories on this node, asked at every read
      * @param nodeCpus   the node's online CPUs: the pods' CPU % is of the whole node, as node CPU % is
      * @throws IllegalArgumentException with one line when the config names no usable metric
      */
-    static MetricSource of(AgentJobConfig.TriggerConfig trigger, Supplier<? extends Collection<Path>> podCgroups,
-                           int nodeCpus) {
+    static MetricSource of(
+            AgentJobConfig.TriggerConfig trigger, Supplier<? extends Collection<Path>> podCgroups, int nodeCpus) {
         if (trigger == null || trigger.metric() == null) {
             throw new IllegalArgumentException("a trigger-mode job config needs trigger.metric");
         }

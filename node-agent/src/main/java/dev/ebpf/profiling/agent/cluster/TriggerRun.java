@@ -53,8 +53,7 @@ final class TriggerRun {
     static final Duration POLL_PERIOD = Duration.ofSeconds(1);
 
     /** A firing as the watcher hands it over, with the ring's slices it took. */
-    private record Fired(String metric, Firing firing, List<SliceResult> before) {
-    }
+    private record Fired(String metric, Firing firing, List<SliceResult> before) {}
 
     private final KubernetesClient client;
     private final String node;
@@ -67,13 +66,21 @@ final class TriggerRun {
     private final JobUploads uploads;
     private final InstantSource clock = InstantSource.system();
     private final BlockingQueue<Fired> firings = new LinkedBlockingQueue<>();
-    private final SliceRing<SliceResult> ring = new SliceRing<>(
-            (int) (HISTORY_LENGTH.toSeconds() / HISTORY_SLICE.toSeconds()) + 1, HISTORY_LENGTH, clock);
+    private final SliceRing<SliceResult> ring =
+            new SliceRing<>((int) (HISTORY_LENGTH.toSeconds() / HISTORY_SLICE.toSeconds()) + 1, HISTORY_LENGTH, clock);
     /** The selected pods' cgroup directories, refreshed by the slice loop and read by the pod-cpu metric. */
     private volatile List<Path> selectedPodCgroups = List.of();
 
-    TriggerRun(KubernetesClient client, String node, Path configFile, PrintStream log, AgentMetrics metrics,
-               SliceAnalysis analysis, PodCgroupIndex podCgroups, ResultPublisher publisher, JobUploads uploads) {
+    TriggerRun(
+            KubernetesClient client,
+            String node,
+            Path configFile,
+            PrintStream log,
+            AgentMetrics metrics,
+            SliceAnalysis analysis,
+            PodCgroupIndex podCgroups,
+            ResultPublisher publisher,
+            JobUploads uploads) {
         this.client = client;
         this.node = node;
         this.configFile = configFile;
@@ -139,9 +146,16 @@ final class TriggerRun {
                 int pruned = publisher.pruneBeyondRetention(config);
                 windows++;
                 NodeProfile profile = window.profile();
-                log.printf("window %s-%s: %d applications, %d samples, %d history slices -> configmap %s"
-                                + " (pruned %d)%n", profile.start(), profile.end(), profile.topApplications().size(),
-                        profile.totalSamples(), before.size(), result, pruned);
+                log.printf(
+                        "window %s-%s: %d applications, %d samples, %d history slices -> configmap %s"
+                                + " (pruned %d)%n",
+                        profile.start(),
+                        profile.end(),
+                        profile.topApplications().size(),
+                        profile.totalSamples(),
+                        before.size(),
+                        result,
+                        pruned);
                 reporter.write(watcher.status());
                 if (config.runs() == null || windows < config.runs()) {
                     history = startHistory(config, cpus);
@@ -170,11 +184,18 @@ final class TriggerRun {
     /** Arms a watcher for the config's trigger; it hands firings to the slice loop through the queue. */
     private TriggerWatcher<SliceResult> watch(AgentJobConfig config, CpuList cpus) {
         AgentJobConfig.TriggerConfig trigger = config.trigger();
-        MetricSource metric = TriggerMetricSources.of(trigger, () -> selectedPodCgroups, cpus.cpus().size());
-        TriggerSettings settings = new TriggerSettings(trigger.threshold(), Duration.ofSeconds(trigger.forSeconds()),
-                Duration.ofSeconds(config.durationSeconds()), Duration.ofSeconds(trigger.cooldownSeconds()));
-        TriggerWatcher<SliceResult> watcher = new TriggerWatcher<>(metric, new TriggerStateMachine(settings, clock),
-                ring, new TriggerListener<>() {
+        MetricSource metric = TriggerMetricSources.of(
+                trigger, () -> selectedPodCgroups, cpus.cpus().size());
+        TriggerSettings settings = new TriggerSettings(
+                trigger.threshold(),
+                Duration.ofSeconds(trigger.forSeconds()),
+                Duration.ofSeconds(config.durationSeconds()),
+                Duration.ofSeconds(trigger.cooldownSeconds()));
+        TriggerWatcher<SliceResult> watcher = new TriggerWatcher<>(
+                metric,
+                new TriggerStateMachine(settings, clock),
+                ring,
+                new TriggerListener<>() {
                     @Override
                     public void fired(String name, Firing firing, List<SliceResult> before) {
                         firings.add(new Fired(name, firing, before));
@@ -184,23 +205,37 @@ final class TriggerRun {
                     public void profilingEnded(String name, Firing firing) {
                         // The slice loop ends the window itself, at firing.profilingEnds().
                     }
-                }, clock);
+                },
+                clock);
         watcher.start(POLL_PERIOD);
-        log.printf("trigger armed on %s: %s > %.0f%% for %ds, then profile %ds, cooldown %ds%n", node, metric.name(),
-                trigger.threshold(), trigger.forSeconds(), config.durationSeconds(), trigger.cooldownSeconds());
+        log.printf(
+                "trigger armed on %s: %s > %.0f%% for %ds, then profile %ds, cooldown %ds%n",
+                node,
+                metric.name(),
+                trigger.threshold(),
+                trigger.forSeconds(),
+                config.durationSeconds(),
+                trigger.cooldownSeconds());
         return watcher;
     }
 
     /** The low-rate on-CPU sampler that feeds the ring. */
     private NodeSamplers startHistory(AgentJobConfig config, CpuList cpus) {
-        return NodeSamplers.start(cpus.cpus(), HISTORY_FREQUENCY_HZ, false, config.nodeWide(),
+        return NodeSamplers.start(
+                cpus.cpus(),
+                HISTORY_FREQUENCY_HZ,
+                false,
+                config.nodeWide(),
                 config.nodeWide() ? Set.of() : refreshSelectedPods(config));
     }
 
     /** Profiles at the job's rate (and off-CPU if asked) until the firing's window ends. */
     private SliceResult profileWindow(AgentJobConfig config, CpuList cpus, Firing firing) throws InterruptedException {
-        try (NodeSamplers window = NodeSamplers.start(cpus.cpus(), config.frequencyHz(),
-                ClusterRun.offCpuRequested(config), config.nodeWide(),
+        try (NodeSamplers window = NodeSamplers.start(
+                cpus.cpus(),
+                config.frequencyHz(),
+                ClusterRun.offCpuRequested(config),
+                config.nodeWide(),
                 config.nodeWide() ? Set.of() : refreshSelectedPods(config))) {
             Deadlines.sleepUntil(firing.profilingEnds());
             if (Thread.currentThread().isInterrupted()) {

@@ -40,8 +40,8 @@ final class TriggerStateReporter {
     private Instant lastWrite;
     private TriggerPhase lastPhase;
 
-    TriggerStateReporter(KubernetesClient client, String node, AgentJobConfig config, InstantSource clock,
-                         PrintStream log) {
+    TriggerStateReporter(
+            KubernetesClient client, String node, AgentJobConfig config, InstantSource clock, PrintStream log) {
         this.client = client;
         this.log = log;
         this.node = node;
@@ -60,8 +60,12 @@ final class TriggerStateReporter {
      * @return the firing as reported, with its Event message
      */
     NodeTriggerState.TriggerFiring fired(TriggerStatus status, Firing firing, String result) {
-        NodeTriggerState.TriggerFiring reported = new NodeTriggerState.TriggerFiring(firing.at(), firing.value(),
-                firing.aboveSince(), firing.profilingEnds(), result,
+        NodeTriggerState.TriggerFiring reported = new NodeTriggerState.TriggerFiring(
+                firing.at(),
+                firing.value(),
+                firing.aboveSince(),
+                firing.profilingEnds(),
+                result,
                 firing.eventMessage(node, status.metric(), status.threshold()));
         recent.addLast(reported);
         while (recent.size() > NodeTriggerState.RECENT_FIRINGS) {
@@ -73,7 +77,8 @@ final class TriggerStateReporter {
 
     /** Writes the state if the phase changed or the last write is old enough. */
     void maybeReport(TriggerStatus status) {
-        boolean due = lastWrite == null || status.phase() != lastPhase
+        boolean due = lastWrite == null
+                || status.phase() != lastPhase
                 || !clock.instant().isBefore(lastWrite.plus(REFRESH));
         if (due && status.readAt() != null) {
             write(status);
@@ -85,22 +90,32 @@ final class TriggerStateReporter {
      * its windows matter more than the report, and the next {@link #maybeReport} tries again.
      */
     void write(TriggerStatus status) {
-        String error = !status.readError().isEmpty() ? status.readError()
+        String error = !status.readError().isEmpty()
+                ? status.readError()
                 : status.listenerError().isEmpty() ? null : status.listenerError();
-        NodeTriggerState state = new NodeTriggerState(node, status.metric(), status.threshold(),
-                status.phase().label(), status.value().isPresent() ? status.value().getAsDouble() : null,
-                status.readAt(), error, status.firings(), List.copyOf(recent));
+        NodeTriggerState state = new NodeTriggerState(
+                node,
+                status.metric(),
+                status.threshold(),
+                status.phase().label(),
+                status.value().isPresent() ? status.value().getAsDouble() : null,
+                status.readAt(),
+                error,
+                status.firings(),
+                List.copyOf(recent));
         ConfigMap map = new ConfigMapBuilder()
                 .withNewMetadata()
-                    .withName(AgentContract.triggerStateName(config.job().name(), node))
-                    .withNamespace(config.job().namespace())
-                    .addToLabels(JobOwnedObjects.labels(config, AgentContract.COMPONENT_TRIGGER_STATE, node))
-                    .addToOwnerReferences(JobOwnedObjects.owner(config))
+                .withName(AgentContract.triggerStateName(config.job().name(), node))
+                .withNamespace(config.job().namespace())
+                .addToLabels(JobOwnedObjects.labels(config, AgentContract.COMPONENT_TRIGGER_STATE, node))
+                .addToOwnerReferences(JobOwnedObjects.owner(config))
                 .endMetadata()
                 .addToData(AgentContract.TRIGGER_STATE_KEY, json(state))
                 .build();
         try {
-            client.configMaps().inNamespace(config.job().namespace()).resource(map)
+            client.configMaps()
+                    .inNamespace(config.job().namespace())
+                    .resource(map)
                     .createOr(existing -> existing.update());
         } catch (KubernetesClientException e) {
             log.println("cannot write the trigger state " + map.getMetadata().getName() + " (retried): "

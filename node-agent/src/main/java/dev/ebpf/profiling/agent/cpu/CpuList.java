@@ -57,8 +57,7 @@ public final class CpuList {
         CpuList selected = parse(text);
         for (int cpu : selected.cpus) {
             if (!online.contains(cpu)) {
-                throw new IllegalArgumentException(
-                        "unknown CPU " + cpu + ": this node's online CPUs are " + online);
+                throw new IllegalArgumentException("unknown CPU " + cpu + ": this node's online CPUs are " + online);
             }
         }
         return selected;
@@ -76,8 +75,7 @@ public final class CpuList {
         int first = number(item.substring(0, dash), whole);
         int last = number(item.substring(dash + 1), whole);
         if (last < first) {
-            throw new IllegalArgumentException(
-                    "bad CPU list '" + whole + "': range " + item + " is reversed");
+            throw new IllegalArgumentException("bad CPU list '" + whole + "': range " + item + " is reversed");
         }
         for (int cpu = first; cpu <= last; cpu++) {
             cpus.add(cpu);

@@ -10,8 +10,7 @@ public final class OnlineCpus {
 
     public static final Path SYSFS_ONLINE = Path.of("/sys/devices/system/cpu/online");
 
-    private OnlineCpus() {
-    }
+    private OnlineCpus() {}
 
     /** The online CPUs of this machine. */
     public static CpuList read() {

@@ -21,6 +21,7 @@ public final class FrameRules {
 
     /** The tag of a kernel stack that no rule matches. */
     public static final String OTHER = "other";
+
     static final String KERNEL_SUBSYSTEMS = "kernel-subsystems.rules";
     static final String BLOCK_REASONS = "block-reasons.rules";
     private static final String CONTEXT_ENTRY = "context-entry";
@@ -28,6 +29,7 @@ public final class FrameRules {
 
     /** Tags in priority order, each with one pattern that is the union of its globs. */
     private final List<String> tags;
+
     private final List<Pattern> tagPatterns;
     private final Pattern contextEntry;
     /** The best (lowest) tag index of each function name seen: names repeat across stacks. */
@@ -54,7 +56,11 @@ public final class FrameRules {
             if (in == null) {
                 throw new IllegalStateException("resource " + resource + " is missing from the agent");
             }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList(), resource);
+            return parse(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                            .lines()
+                            .toList(),
+                    resource);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + resource + ": " + e.getMessage(), e);
         }
@@ -71,7 +77,8 @@ public final class FrameRules {
             }
             String[] fields = line.split("\\s+");
             if (fields.length != 2) {
-                throw new IllegalArgumentException(source + " line " + (i + 1) + ": expected 'TAG PATTERN', got: " + line);
+                throw new IllegalArgumentException(
+                        source + " line " + (i + 1) + ": expected 'TAG PATTERN', got: " + line);
             }
             String tag = fields[0];
             if (tag.equals(CONTEXT_ENTRY)) {
@@ -83,13 +90,14 @@ public final class FrameRules {
                         + "' appears again after other tags; keep each tag's rules together, in priority order");
             }
             if (tag.equals(OTHER)) {
-                throw new IllegalArgumentException(source + " line " + (i + 1) + ": '" + OTHER
-                        + "' is what matches nothing; it takes no rules");
+                throw new IllegalArgumentException(
+                        source + " line " + (i + 1) + ": '" + OTHER + "' is what matches nothing; it takes no rules");
             }
             globsByTag.computeIfAbsent(tag, t -> new ArrayList<>()).add(fields[1]);
             previousTag = tag;
         }
-        List<Pattern> patterns = globsByTag.values().stream().map(FrameRules::union).toList();
+        List<Pattern> patterns =
+                globsByTag.values().stream().map(FrameRules::union).toList();
         return new FrameRules(List.copyOf(globsByTag.keySet()), patterns, union(contextEntryGlobs));
     }
 

@@ -39,13 +39,13 @@ public final class HotspotAnalyzer {
         Map<String, Map<List<Frame>, Long>> samplesByStackByApplication = new HashMap<>();
         long total = 0;
         for (SymbolizedStack stack : stacks) {
-            samplesByStackByApplication.computeIfAbsent(stack.application(), a -> new HashMap<>())
+            samplesByStackByApplication
+                    .computeIfAbsent(stack.application(), a -> new HashMap<>())
                     .merge(stack.frames(), stack.count(), Long::sum);
             total += stack.count();
         }
 
-        Map<Location, Long> samplesByLocation =
-                new EnumMap<>(Location.class);
+        Map<Location, Long> samplesByLocation = new EnumMap<>(Location.class);
         Map<List<Frame>, Verdict> verdictByStack = new HashMap<>();
         for (Map<List<Frame>, Long> samplesByStack : samplesByStackByApplication.values()) {
             samplesByStack.forEach((frames, samples) -> samplesByLocation.merge(
@@ -55,18 +55,24 @@ public final class HotspotAnalyzer {
         List<Hotspot> hotspots = new ArrayList<>();
         for (String application : applications) {
             Map<List<Frame>, Long> samplesByStack = samplesByStackByApplication.getOrDefault(application, Map.of());
-            long applicationSamples = samplesByStack.values().stream().mapToLong(Long::longValue).sum();
+            long applicationSamples =
+                    samplesByStack.values().stream().mapToLong(Long::longValue).sum();
             long sliceSamples = total;
             samplesByStack.entrySet().stream()
-                    .sorted(Map.Entry.<List<Frame>, Long>comparingByValue().reversed()
+                    .sorted(Map.Entry.<List<Frame>, Long>comparingByValue()
+                            .reversed()
                             .thenComparing(entry -> entry.getKey().toString()))
                     .limit(perApplication)
                     .map(entry -> {
                         Verdict verdict = verdictByStack.get(entry.getKey());
-                        return new Hotspot(application, entry.getValue(),
+                        return new Hotspot(
+                                application,
+                                entry.getValue(),
                                 Percent.of(entry.getValue(), applicationSamples),
                                 Percent.of(entry.getValue(), sliceSamples),
-                                verdict.location(), verdict.subsystem(), entry.getKey());
+                                verdict.location(),
+                                verdict.subsystem(),
+                                entry.getKey());
                     })
                     .forEach(hotspots::add);
         }

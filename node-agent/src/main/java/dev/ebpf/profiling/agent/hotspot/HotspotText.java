@@ -20,12 +20,15 @@ public final class HotspotText {
     private static final int KERNEL_FRAMES_SHOWN = 3;
     private static final int USER_FRAMES_SHOWN = 2;
 
-    private HotspotText() {
-    }
+    private HotspotText() {}
 
     public static String line(Hotspot hotspot) {
-        return String.format(Locale.ROOT, "%5.1f%% of app  %-22s %s",
-                hotspot.percentOfApplication(), verdict(hotspot), frames(hotspot.frames()));
+        return String.format(
+                Locale.ROOT,
+                "%5.1f%% of app  %-22s %s",
+                hotspot.percentOfApplication(),
+                verdict(hotspot),
+                frames(hotspot.frames()));
     }
 
     /** {@code application}, {@code library} or {@code kernel/SUBSYSTEM}. */

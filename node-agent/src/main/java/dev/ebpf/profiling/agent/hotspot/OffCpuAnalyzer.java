@@ -33,8 +33,7 @@ public final class OffCpuAnalyzer {
         long nanos;
     }
 
-    private record Wait(List<Frame> frames, String reason) {
-    }
+    private record Wait(List<Frame> frames, String reason) {}
 
     /**
      * @param stacks          every blocked stack of the slice
@@ -43,8 +42,8 @@ public final class OffCpuAnalyzer {
      */
     public OffCpuProfile analyze(List<BlockedStack> stacks, int applications, int perApplication) {
         if (applications < 0 || perApplication < 0) {
-            throw new IllegalArgumentException("application and hotspot counts must be 0 or more, got "
-                    + applications + " and " + perApplication);
+            throw new IllegalArgumentException(
+                    "application and hotspot counts must be 0 or more, got " + applications + " and " + perApplication);
         }
         Map<String, Blocked> byApplication = new HashMap<>();
         for (BlockedStack stack : stacks) {
@@ -55,7 +54,8 @@ public final class OffCpuAnalyzer {
             blocked.nanosByWait.merge(wait, stack.blockedNanos(), Long::sum);
         }
         List<Map.Entry<String, Blocked>> ranked = byApplication.entrySet().stream()
-                .sorted(Comparator.comparingLong((Map.Entry<String, Blocked> e) -> e.getValue().nanos).reversed()
+                .sorted(Comparator.comparingLong((Map.Entry<String, Blocked> e) -> e.getValue().nanos)
+                        .reversed()
                         .thenComparing(Map.Entry::getKey))
                 .limit(applications)
                 .toList();
@@ -64,15 +64,19 @@ public final class OffCpuAnalyzer {
         for (Map.Entry<String, Blocked> entry : ranked) {
             String application = entry.getKey();
             Blocked blocked = entry.getValue();
-            top.add(new OffCpuApplication(top.size() + 1, application, List.copyOf(blocked.pids),
-                    blocked.nanos / NANOS_PER_SECOND));
+            top.add(new OffCpuApplication(
+                    top.size() + 1, application, List.copyOf(blocked.pids), blocked.nanos / NANOS_PER_SECOND));
             blocked.nanosByWait.entrySet().stream()
-                    .sorted(Comparator.comparingLong((Map.Entry<Wait, Long> e) -> e.getValue()).reversed()
+                    .sorted(Comparator.comparingLong((Map.Entry<Wait, Long> e) -> e.getValue())
+                            .reversed()
                             .thenComparing(e -> e.getKey().toString()))
                     .limit(perApplication)
-                    .map(e -> new OffCpuHotspot(application, e.getValue() / NANOS_PER_SECOND,
+                    .map(e -> new OffCpuHotspot(
+                            application,
+                            e.getValue() / NANOS_PER_SECOND,
                             Percent.of(e.getValue(), blocked.nanos),
-                            e.getKey().reason(), e.getKey().frames()))
+                            e.getKey().reason(),
+                            e.getKey().frames()))
                     .forEach(hotspots::add);
         }
         return new OffCpuProfile(top, hotspots);

@@ -3,8 +3,7 @@ package dev.ebpf.profiling.agent.hotspot;
 /** Shares as percentages, one way for every report. */
 final class Percent {
 
-    private Percent() {
-    }
+    private Percent() {}
 
     /** part / whole x 100, or 0 for an empty whole. */
     static double of(long part, long whole) {

@@ -19,6 +19,8 @@ public record SliceHotspots(List<Hotspot> hotspots, LocationSplit locationSplit)
 
     /** One application's hotspots, hottest first. */
     public List<Hotspot> of(String application) {
-        return hotspots.stream().filter(hotspot -> hotspot.application().equals(application)).toList();
+        return hotspots.stream()
+                .filter(hotspot -> hotspot.application().equals(application))
+                .toList();
     }
 }

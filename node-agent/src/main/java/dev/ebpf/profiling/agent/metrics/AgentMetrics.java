@@ -32,8 +32,9 @@ public final class AgentMetrics {
     static final String METRIC = "metric";
 
     /** Bounds in seconds: draining takes milliseconds, the first symbolization of a big node tens of seconds. */
-    private static final double[] SECONDS_BUCKETS =
-            {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    private static final double[] SECONDS_BUCKETS = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+    };
 
     private final String node;
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -50,30 +51,47 @@ public final class AgentMetrics {
     /** @param node this agent's node, the {@code node} label of what is not read from a slice */
     public AgentMetrics(String node) {
         this.node = node;
-        samples = Counter.builder().name(PREFIX + "samples")
+        samples = Counter.builder()
+                .name(PREFIX + "samples")
                 .help("On-CPU samples counted in the kernel (idle excluded)")
-                .labelNames(NODE, EVENT).withoutExemplars().register(registry);
-        lostSamples = Counter.builder().name(PREFIX + "lost_samples")
+                .labelNames(NODE, EVENT)
+                .withoutExemplars()
+                .register(registry);
+        lostSamples = Counter.builder()
+                .name(PREFIX + "lost_samples")
                 .help("Samples the kernel could not record in full, by cause (count_map_full: gone;"
                         + " *_stack_failed: counted without that stack)")
-                .labelNames(NODE, EVENT, CAUSE).withoutExemplars().register(registry);
-        drainSeconds = secondsHistogram(PREFIX + "slice_drain_seconds",
+                .labelNames(NODE, EVENT, CAUSE)
+                .withoutExemplars()
+                .register(registry);
+        drainSeconds = secondsHistogram(
+                PREFIX + "slice_drain_seconds",
                 "Time to cut a slice and read its counts and stacks out of the kernel maps");
-        symbolizeSeconds = secondsHistogram(PREFIX + "symbolize_seconds",
-                "Time to attribute, symbolize and analyse one slice");
-        triggersFired = Counter.builder().name(PREFIX + "triggers_fired")
+        symbolizeSeconds =
+                secondsHistogram(PREFIX + "symbolize_seconds", "Time to attribute, symbolize and analyse one slice");
+        triggersFired = Counter.builder()
+                .name(PREFIX + "triggers_fired")
                 .help("Times the trigger fired, by watched metric (node-cpu, node-sys, cpuN or the pods' metric)")
-                .labelNames(NODE, METRIC).withoutExemplars().register(registry);
-        uploadsPending = Gauge.builder().name(PREFIX + "uploads_pending")
+                .labelNames(NODE, METRIC)
+                .withoutExemplars()
+                .register(registry);
+        uploadsPending = Gauge.builder()
+                .name(PREFIX + "uploads_pending")
                 .help("Slices spooled locally and not yet in the object store")
-                .labelNames(NODE).register(registry);
-        uploadsDropped = Counter.builder().name(PREFIX + "uploads_dropped")
+                .labelNames(NODE)
+                .register(registry);
+        uploadsDropped = Counter.builder()
+                .name(PREFIX + "uploads_dropped")
                 .help("Slices the local spool's bound dropped before the object store took them")
-                .labelNames(NODE).withoutExemplars().register(registry);
-        applicationCpu = new ApplicationCpu(Gauge.builder().name(PREFIX + "application_cpu_percent")
+                .labelNames(NODE)
+                .withoutExemplars()
+                .register(registry);
+        applicationCpu = new ApplicationCpu(Gauge.builder()
+                .name(PREFIX + "application_cpu_percent")
                 .help("CPU% of each top application in the newest slice:"
                         + " samples / (frequency x seconds x selected CPUs) x 100")
-                .labelNames(ApplicationCpu.LABELS.toArray(String[]::new)).register(registry));
+                .labelNames(ApplicationCpu.LABELS.toArray(String[]::new))
+                .register(registry));
     }
 
     /**
@@ -132,8 +150,15 @@ public final class AgentMetrics {
     }
 
     private Histogram secondsHistogram(String name, String help) {
-        return Histogram.builder().name(name).help(help).unit(Unit.SECONDS).labelNames(NODE)
-                .classicOnly().classicUpperBounds(SECONDS_BUCKETS).withoutExemplars().register(registry);
+        return Histogram.builder()
+                .name(name)
+                .help(help)
+                .unit(Unit.SECONDS)
+                .labelNames(NODE)
+                .classicOnly()
+                .classicUpperBounds(SECONDS_BUCKETS)
+                .withoutExemplars()
+                .register(registry);
     }
 
     private static double seconds(Duration duration) {

@@ -36,8 +36,10 @@ final class ApplicationCpu {
             next.merge(labelValues(node, application), application.cpuPercent(), Double::sum);
         }
         // Set the new values before removing the old series, so a scrape in between sees no gap.
-        next.forEach((labels, percent) -> gauge.labelValues(labels.toArray(String[]::new)).set(percent));
-        shown.getOrDefault(node, Set.of()).stream().filter(labels -> !next.containsKey(labels))
+        next.forEach((labels, percent) ->
+                gauge.labelValues(labels.toArray(String[]::new)).set(percent));
+        shown.getOrDefault(node, Set.of()).stream()
+                .filter(labels -> !next.containsKey(labels))
                 .forEach(labels -> gauge.remove(labels.toArray(String[]::new)));
         shown.put(node, Set.copyOf(next.keySet()));
     }
@@ -47,8 +49,8 @@ final class ApplicationCpu {
         if (pod == null) {
             return List.of(node, application.name(), "", "", "");
         }
-        return List.of(node, application.name(), orEmpty(pod.namespace()), orEmpty(pod.name()),
-                orEmpty(pod.container()));
+        return List.of(
+                node, application.name(), orEmpty(pod.namespace()), orEmpty(pod.name()), orEmpty(pod.container()));
     }
 
     private static String orEmpty(String value) {

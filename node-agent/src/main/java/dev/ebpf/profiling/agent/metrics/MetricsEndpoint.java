@@ -47,8 +47,8 @@ public final class MetricsEndpoint implements AutoCloseable {
      */
     public static Optional<MetricsEndpoint> serve(int port, AgentMetrics metrics) {
         if (port < OFF || port > MAX_PORT) {
-            throw new IllegalArgumentException("metrics port " + port + " is not between 1 and " + MAX_PORT
-                    + " (0 turns /metrics off)");
+            throw new IllegalArgumentException(
+                    "metrics port " + port + " is not between 1 and " + MAX_PORT + " (0 turns /metrics off)");
         }
         if (port == OFF) {
             return Optional.empty();
@@ -62,8 +62,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             server = HttpServer.create(address, BACKLOG);
         } catch (BindException e) {
-            throw new MetricsEndpointException("cannot serve " + PATH + " on port " + address.getPort() + ": "
-                    + e.getMessage(), e);
+            throw new MetricsEndpointException(
+                    "cannot serve " + PATH + " on port " + address.getPort() + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new MetricsEndpointException("cannot serve " + PATH + " on " + address + ": " + e.getMessage(), e);
         }

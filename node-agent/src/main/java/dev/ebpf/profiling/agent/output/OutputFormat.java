@@ -33,8 +33,10 @@ public enum OutputFormat {
         try {
             return valueOf(text.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--format must be one of " + Arrays.stream(values())
-                    .map(f -> f.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("|"))
+            throw new UsageException("--format must be one of "
+                    + Arrays.stream(values())
+                            .map(f -> f.name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining("|"))
                     + ", not '" + text + "'");
         }
     }

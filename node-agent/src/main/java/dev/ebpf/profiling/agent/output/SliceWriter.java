@@ -69,23 +69,25 @@ public final class SliceWriter implements AutoCloseable {
                 case PPROF -> {
                     NodeProfile p = slice.profile();
                     try (OutputStream out = Files.newOutputStream(sliceFile())) {
-                        PprofWriter.write(new PprofSlice(slice.stacks(), slice.pods(), p.frequencyHz(), p.start(),
-                                p.end()), out);
+                        PprofWriter.write(
+                                new PprofSlice(slice.stacks(), slice.pods(), p.frequencyHz(), p.start(), p.end()), out);
                     }
                 }
                 case SVG -> {
                     NodeProfile p = slice.profile();
                     String title = "On-CPU " + p.node() + " " + p.start() + " - " + p.end();
                     // The renderer reads the folded text this writer produces (api's FoldedStacks is the reader).
-                    Files.writeString(sliceFile(), SvgFlameGraph.render(
-                            dev.ebpf.profiling.api.flamegraph.FoldedStacks.parse(folded(slice)),
-                            FlameGraphOptions.of(FlameGraphKind.ON_CPU).withTitle(title, p.event() + ", "
-                                    + p.frequencyHz() + " Hz")));
+                    Files.writeString(
+                            sliceFile(),
+                            SvgFlameGraph.render(
+                                    dev.ebpf.profiling.api.flamegraph.FoldedStacks.parse(folded(slice)),
+                                    FlameGraphOptions.of(FlameGraphKind.ON_CPU)
+                                            .withTitle(title, p.event() + ", " + p.frequencyHz() + " Hz")));
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + (output == null ? "stdout" : output) + ": "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write " + (output == null ? "stdout" : output) + ": " + e.getMessage(), e);
         }
         if (target != null) {
             target.flush();

@@ -19,19 +19,28 @@ public final class TableFormatter {
     private static final int NAME_WIDTH = 40;
     private static final int WHERE_WIDTH = 60;
     private static final String ROW = "%-5s %-" + NAME_WIDTH + "s %6s %8s  %s%n";
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    private TableFormatter() {
-    }
+    private TableFormatter() {}
 
     public static String format(NodeProfile profile) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "slice %s-%s UTC on %s%n", CLOCK.format(profile.start()),
-                CLOCK.format(profile.end()), profile.node()));
+        out.append(String.format(
+                Locale.ROOT,
+                "slice %s-%s UTC on %s%n",
+                CLOCK.format(profile.start()),
+                CLOCK.format(profile.end()),
+                profile.node()));
         out.append(String.format(Locale.ROOT, ROW, "RANK", "APPLICATION", "CPU%", "SAMPLES", "WHERE"));
         for (ApplicationUsage app : profile.topApplications()) {
-            out.append(String.format(Locale.ROOT, ROW, app.rank(), elide(app.name(), NAME_WIDTH),
-                    String.format(Locale.ROOT, "%.1f", app.cpuPercent()), app.samples(),
+            out.append(String.format(
+                    Locale.ROOT,
+                    ROW,
+                    app.rank(),
+                    elide(app.name(), NAME_WIDTH),
+                    String.format(Locale.ROOT, "%.1f", app.cpuPercent()),
+                    app.samples(),
                     app.cgroup() == null ? "-" : elide(app.cgroup(), WHERE_WIDTH)));
         }
         if (profile.topApplications().isEmpty()) {
@@ -39,9 +48,14 @@ public final class TableFormatter {
         }
         appendHotspots(profile, out);
         appendOffCpu(profile, out);
-        out.append(String.format(Locale.ROOT, "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
-                eventLabel(profile.event()), profile.frequencyHz(), CpuList.of(profile.cpus()),
-                profile.durationSeconds(), profile.lostSamples()));
+        out.append(String.format(
+                Locale.ROOT,
+                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
+                eventLabel(profile.event()),
+                profile.frequencyHz(),
+                CpuList.of(profile.cpus()),
+                profile.durationSeconds(),
+                profile.lostSamples()));
         return out.toString();
     }
 
@@ -52,7 +66,9 @@ public final class TableFormatter {
         }
         out.append(System.lineSeparator());
         for (ApplicationUsage app : profile.topApplications()) {
-            List<Hotspot> hot = profile.hotspots().stream().filter(h -> h.application().equals(app.name())).toList();
+            List<Hotspot> hot = profile.hotspots().stream()
+                    .filter(h -> h.application().equals(app.name()))
+                    .toList();
             if (hot.isEmpty()) {
                 continue;
             }
@@ -60,8 +76,12 @@ public final class TableFormatter {
             hot.forEach(h -> out.append("  ").append(HotspotText.line(h)).append(System.lineSeparator()));
         }
         LocationSplit split = profile.locationSplit();
-        out.append(String.format(Locale.ROOT, "where the time went: application %.1f%%  library %.1f%%  kernel %.1f%%"
-                        + "  unknown %.1f%%%n", split.applicationPercent(), split.libraryPercent(), split.kernelPercent(),
+        out.append(String.format(
+                Locale.ROOT,
+                "where the time went: application %.1f%%  library %.1f%%  kernel %.1f%%" + "  unknown %.1f%%%n",
+                split.applicationPercent(),
+                split.libraryPercent(),
+                split.kernelPercent(),
                 split.unknownPercent()));
     }
 
@@ -71,14 +91,24 @@ public final class TableFormatter {
         if (offCpu == null) {
             return;
         }
-        out.append(String.format(Locale.ROOT, "%nOFF-CPU%n%-5s %-" + NAME_WIDTH + "s %10s%n", "RANK", "APPLICATION",
-                "BLOCKED s"));
+        out.append(String.format(
+                Locale.ROOT, "%nOFF-CPU%n%-5s %-" + NAME_WIDTH + "s %10s%n", "RANK", "APPLICATION", "BLOCKED s"));
         for (OffCpuApplication app : offCpu.topApplications()) {
-            out.append(String.format(Locale.ROOT, "%-5s %-" + NAME_WIDTH + "s %10.2f%n", app.rank(),
-                    elide(app.name(), NAME_WIDTH), app.blockedSeconds()));
-            offCpu.hotspots().stream().filter(h -> h.application().equals(app.name())).forEach(h -> out.append(
-                    String.format(Locale.ROOT, "  %8.2f s %5.1f%% of app  %-6s %s%n", h.blockedSeconds(),
-                            h.percentOfApplication(), h.reason(), HotspotText.frames(h.frames()))));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-5s %-" + NAME_WIDTH + "s %10.2f%n",
+                    app.rank(),
+                    elide(app.name(), NAME_WIDTH),
+                    app.blockedSeconds()));
+            offCpu.hotspots().stream()
+                    .filter(h -> h.application().equals(app.name()))
+                    .forEach(h -> out.append(String.format(
+                            Locale.ROOT,
+                            "  %8.2f s %5.1f%% of app  %-6s %s%n",
+                            h.blockedSeconds(),
+                            h.percentOfApplication(),
+                            h.reason(),
+                            HotspotText.frames(h.frames()))));
         }
         if (offCpu.topApplications().isEmpty()) {
             out.append("(no task blocked longer than the minimum block)\n");

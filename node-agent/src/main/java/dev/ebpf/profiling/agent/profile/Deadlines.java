@@ -7,8 +7,7 @@ import java.util.concurrent.locks.LockSupport;
 /** Sleeping until a slice boundary. */
 public final class Deadlines {
 
-    private Deadlines() {
-    }
+    private Deadlines() {}
 
     /** Parks until {@code deadline} (wall clock); returns early only when the thread is interrupted. */
     public static void sleepUntil(Instant deadline) {

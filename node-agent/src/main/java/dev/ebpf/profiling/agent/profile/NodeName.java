@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** The node's name: NODE_NAME (set from the downward API in a cluster), else the host name. */
 public final class NodeName {
 
-    private NodeName() {
-    }
+    private NodeName() {}
 
     public static String current() {
         String fromEnvironment = System.getenv(AgentContract.ENV_NODE_NAME);

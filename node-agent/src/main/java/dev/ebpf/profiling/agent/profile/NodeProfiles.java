@@ -9,11 +9,10 @@ import java.util.List;
 /** Assembles the result document of one slice. */
 public final class NodeProfiles {
 
-    private NodeProfiles() {
-    }
+    private NodeProfiles() {}
 
-    public static NodeProfile of(String node, RawSlice slice, List<ApplicationUsage> topApplications,
-                                 SliceHotspots hotspots) {
+    public static NodeProfile of(
+            String node, RawSlice slice, List<ApplicationUsage> topApplications, SliceHotspots hotspots) {
         return new NodeProfile(
                 node,
                 slice.event().label(),

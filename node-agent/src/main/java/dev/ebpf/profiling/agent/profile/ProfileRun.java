@@ -9,8 +9,7 @@ import java.time.Instant;
  */
 public final class ProfileRun {
 
-    private ProfileRun() {
-    }
+    private ProfileRun() {}
 
     public static void run(Duration duration, Duration slice, Runnable cut) {
         Instant start = Instant.now();

@@ -46,8 +46,14 @@ public final class SliceAnalyzer {
     private final int top;
     private final int hotspotsPerApplication;
 
-    public SliceAnalyzer(String node, ApplicationResolver applications, Symbolizer symbolizer,
-                         HotspotAnalyzer hotspots, OffCpuAnalyzer offCpu, int top, int hotspotsPerApplication) {
+    public SliceAnalyzer(
+            String node,
+            ApplicationResolver applications,
+            Symbolizer symbolizer,
+            HotspotAnalyzer hotspots,
+            OffCpuAnalyzer offCpu,
+            int top,
+            int hotspotsPerApplication) {
         this.node = node;
         this.applications = applications;
         this.symbolizer = symbolizer;
@@ -58,11 +64,16 @@ public final class SliceAnalyzer {
     }
 
     /** The analyzer with this machine's /proc, kernel symbols and the built-in verdict rules. */
-    public static SliceAnalyzer forThisMachine(String node, CgroupResolver cgroups, int top,
-                                               int hotspotsPerApplication) {
-        return new SliceAnalyzer(node, new ApplicationResolver(cgroups), new Symbolizer(KernelSymbols.load()),
+    public static SliceAnalyzer forThisMachine(
+            String node, CgroupResolver cgroups, int top, int hotspotsPerApplication) {
+        return new SliceAnalyzer(
+                node,
+                new ApplicationResolver(cgroups),
+                new Symbolizer(KernelSymbols.load()),
                 new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems())),
-                new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons())), top, hotspotsPerApplication);
+                new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons())),
+                top,
+                hotspotsPerApplication);
     }
 
     /** The on-CPU slice alone. */
@@ -76,7 +87,8 @@ public final class SliceAnalyzer {
      * @param offCpuSlice null without off-CPU sampling
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
-        Set<Integer> tgids = slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
+        Set<Integer> tgids =
+                slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
         if (offCpuSlice != null) {
             offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
         }
@@ -86,13 +98,14 @@ public final class SliceAnalyzer {
         SliceSymbols symbols = symbolizer.snapshot(tgids);
 
         Map<SampleKey, Application> attributed = new HashMap<>();
-        slice.counts().keySet().forEach(key ->
-                attributed.put(key, applications.resolve(key.tgid(), key.cgroupId(), key.comm())));
+        slice.counts()
+                .keySet()
+                .forEach(key -> attributed.put(key, applications.resolve(key.tgid(), key.cgroupId(), key.comm())));
         List<ApplicationUsage> top = TopApplications.compute(slice, attributed::get, this.top);
 
         List<SymbolizedStack> stacks = symbols.symbolize(stackSamples(slice, attributed));
-        SliceHotspots hot = hotspots.analyze(stacks, top.stream().map(ApplicationUsage::name).toList(),
-                hotspotsPerApplication);
+        SliceHotspots hot = hotspots.analyze(
+                stacks, top.stream().map(ApplicationUsage::name).toList(), hotspotsPerApplication);
         NodeProfile profile = NodeProfiles.of(node, slice, top, hot);
         List<BlockedStack> blocked = List.of();
         if (offCpuSlice != null) {
@@ -108,27 +121,35 @@ public final class SliceAnalyzer {
             if (time.nanos() == 0) {
                 return;
             }
-            String application = applications.resolve(key.tgid(), key.cgroupId(), key.comm()).name();
-            List<Frame> frames = symbols.frames(key.tgid(), slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),
+            String application =
+                    applications.resolve(key.tgid(), key.cgroupId(), key.comm()).name();
+            List<Frame> frames = symbols.frames(
+                    key.tgid(),
+                    slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),
                     slice.stacks().getOrDefault(key.kernelStackId(), NO_FRAMES));
-            blocked.add(new BlockedStack(key.tgid(), application, frames, time.nanos(),
-                    TaskState.fromKernel(key.prevState())));
+            blocked.add(new BlockedStack(
+                    key.tgid(), application, frames, time.nanos(), TaskState.fromKernel(key.prevState())));
         });
         return blocked;
     }
 
     private static List<StackSample> stackSamples(RawSlice slice, Map<SampleKey, Application> attributed) {
         List<StackSample> samples = new ArrayList<>(slice.counts().size());
-        slice.counts().forEach((key, count) -> samples.add(new StackSample(key.tgid(), attributed.get(key).name(),
-                slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),
-                slice.stacks().getOrDefault(key.kernelStackId(), NO_FRAMES), count)));
+        slice.counts()
+                .forEach((key, count) -> samples.add(new StackSample(
+                        key.tgid(),
+                        attributed.get(key).name(),
+                        slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),
+                        slice.stacks().getOrDefault(key.kernelStackId(), NO_FRAMES),
+                        count)));
         return samples;
     }
 
     /** Pods by application name, for output formats that label samples with them. */
     private static Map<String, PodRef> pods(Map<SampleKey, Application> attributed) {
         Map<String, PodRef> pods = new HashMap<>();
-        attributed.values().stream().filter(app -> app.pod() != null)
+        attributed.values().stream()
+                .filter(app -> app.pod() != null)
                 .forEach(app -> pods.putIfAbsent(app.name(), app.pod()));
         return pods;
     }

@@ -7,8 +7,7 @@ import java.util.List;
 /** Where a run of {@code duration} is cut into slices of {@code slice}: the last slice may be shorter. */
 public final class SliceClock {
 
-    private SliceClock() {
-    }
+    private SliceClock() {}
 
     /** Offsets from the start, in nanoseconds, at which each slice ends. */
     public static List<Long> cutOffsets(Duration duration, Duration slice) {

@@ -16,12 +16,13 @@ import java.util.Map;
  * @param blocked every off-CPU stack of the slice, named (empty without off-CPU sampling)
  * @param pods    the pod of each application name that runs in one
  */
-public record SliceResult(NodeProfile profile, List<SymbolizedStack> stacks, List<BlockedStack> blocked,
-                          Map<String, PodRef> pods) {
+public record SliceResult(
+        NodeProfile profile, List<SymbolizedStack> stacks, List<BlockedStack> blocked, Map<String, PodRef> pods) {
 
     /** Off-CPU stacks as folded-stack input: one count per microsecond blocked. */
     public List<SymbolizedStack> blockedMicroseconds() {
-        return blocked.stream().filter(b -> b.blockedNanos() >= 1_000)
+        return blocked.stream()
+                .filter(b -> b.blockedNanos() >= 1_000)
                 .map(b -> new SymbolizedStack(b.tgid(), b.application(), b.frames(), b.blockedNanos() / 1_000))
                 .toList();
     }

@@ -15,15 +15,14 @@ import java.util.function.Function;
 /** Groups a slice's samples by application and ranks the busiest. */
 public final class TopApplications {
 
-    private TopApplications() {
-    }
+    private TopApplications() {}
 
     /**
      * @param attribution who the application of a sample key is
      * @param top         how many applications to keep
      */
-    public static List<ApplicationUsage> compute(RawSlice slice, Function<SampleKey, Application> attribution,
-                                                 int top) {
+    public static List<ApplicationUsage> compute(
+            RawSlice slice, Function<SampleKey, Application> attribution, int top) {
         Map<String, Tally> byApplication = new LinkedHashMap<>();
         slice.counts().forEach((key, samples) -> {
             Application app = attribution.apply(key);
@@ -34,8 +33,14 @@ public final class TopApplications {
         ranked.sort(Comparator.comparingLong(Tally::samples).reversed().thenComparing(t -> t.app.name()));
         List<ApplicationUsage> result = new ArrayList<>();
         for (Tally tally : ranked.subList(0, Math.min(top, ranked.size()))) {
-            result.add(new ApplicationUsage(result.size() + 1, tally.app.name(), tally.app.cgroup(), tally.app.pod(),
-                    List.copyOf(tally.pids), tally.samples, cpuPercent(tally.samples, possible)));
+            result.add(new ApplicationUsage(
+                    result.size() + 1,
+                    tally.app.name(),
+                    tally.app.cgroup(),
+                    tally.app.pod(),
+                    List.copyOf(tally.pids),
+                    tally.samples,
+                    cpuPercent(tally.samples, possible)));
         }
         return result;
     }

@@ -27,8 +27,8 @@ final class AllowedCgroups {
      */
     void replace(Set<Long> cgroupIds) {
         if (cgroupIds.size() > map.maxEntries()) {
-            throw new IllegalArgumentException("too many cgroups to filter on: " + cgroupIds.size()
-                    + " (at most " + map.maxEntries() + ")");
+            throw new IllegalArgumentException(
+                    "too many cgroups to filter on: " + cgroupIds.size() + " (at most " + map.maxEntries() + ")");
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_LONG);

@@ -11,8 +11,8 @@ public record BlockedTime(long nanos, long ended, long ongoing) {
 
     public BlockedTime {
         if (nanos < 0 || ended < 0 || ongoing < 0) {
-            throw new IllegalArgumentException("blocked time and counts cannot be negative: " + nanos + " ns, "
-                    + ended + " ended, " + ongoing + " ongoing");
+            throw new IllegalArgumentException("blocked time and counts cannot be negative: " + nanos + " ns, " + ended
+                    + " ended, " + ongoing + " ongoing");
         }
     }
 

@@ -10,8 +10,8 @@ import java.lang.foreign.ValueLayout;
  * A key of the off-CPU count maps as the kernel wrote it (struct offcpu_key of bpf/profiler.h):
  * its stack ids still point into the stack map named by {@code stackSlot}.
  */
-record KernelOffCpuKey(int tgid, long cgroupId, int kernelStackId, int userStackId, int stackSlot, long prevState,
-                       String comm) {
+record KernelOffCpuKey(
+        int tgid, long cgroupId, int kernelStackId, int userStackId, int stackSlot, long prevState, String comm) {
 
     static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("tgid"),
@@ -20,12 +20,12 @@ record KernelOffCpuKey(int tgid, long cgroupId, int kernelStackId, int userStack
             ValueLayout.JAVA_INT.withName("user_stack_id"),
             ValueLayout.JAVA_INT.withName("stack_slot"),
             ValueLayout.JAVA_LONG.withName("prev_state"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
+                    .withName("comm"));
 
     /** struct offcpu_value: blocked nanoseconds, then ended blocks. */
     static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("blocked_ns"),
-            ValueLayout.JAVA_LONG.withName("blocks"));
+            ValueLayout.JAVA_LONG.withName("blocked_ns"), ValueLayout.JAVA_LONG.withName("blocks"));
 
     private static final long TGID = offset("tgid");
     private static final long KERNEL_STACK = offset("kernel_stack_id");
@@ -52,7 +52,9 @@ record KernelOffCpuKey(int tgid, long cgroupId, int kernelStackId, int userStack
 
     /** The value that goes with a key: blocked time, with every block in it ended. */
     static BlockedTime readValue(MemorySegment value) {
-        return new BlockedTime(value.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, Long.BYTES), 0);
+        return new BlockedTime(
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, Long.BYTES),
+                0);
     }
 }

@@ -68,11 +68,13 @@ public final class OffCpuSampler implements AutoCloseable {
     private static final String PROGRAM = "off_cpu_switch";
     /** A BPF program runs for microseconds; this is ample for one that read the old slot to finish. */
     private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
+
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
     /** CPUs the .rodata bitmap can select. */
     public static final int MAX_CPUS = OFFCPU_CPU_MASK_WORDS * Long.SIZE;
     /** Where libbpf finds the tracepoint's id; the agent pod mounts the host's tracefs here. */
     static final Path TRACEFS = Path.of("/sys/kernel/tracing");
+
     private static final String SCHED_SWITCH_EVENT = "events/sched/sched_switch";
     private static final long MOUNT_TIMEOUT_SECONDS = 10;
     // struct offcpu_slice { __u32 active_slot; __u32 reserved; __u64 cut_ns; } is all of .bss.
@@ -87,8 +89,12 @@ public final class OffCpuSampler implements AutoCloseable {
      * @param minBlockNanos    blocks shorter than this are dropped in the kernel
      * @param countMapEntries  capacity of each slot's count map; 0 keeps the header's default
      */
-    public record Settings(List<Integer> cpus, boolean filterCgroups, Set<Long> allowedCgroupIds, long minBlockNanos,
-                           int countMapEntries) {
+    public record Settings(
+            List<Integer> cpus,
+            boolean filterCgroups,
+            Set<Long> allowedCgroupIds,
+            long minBlockNanos,
+            int countMapEntries) {
 
         public Settings {
             cpus = List.copyOf(cpus);
@@ -98,12 +104,13 @@ public final class OffCpuSampler implements AutoCloseable {
             }
             for (int cpu : cpus) {
                 if (cpu < 0 || cpu >= MAX_CPUS) {
-                    throw new IllegalArgumentException("CPU " + cpu + " is outside what the off-CPU filter can select (0-"
-                            + (MAX_CPUS - 1) + ")");
+                    throw new IllegalArgumentException(
+                            "CPU " + cpu + " is outside what the off-CPU filter can select (0-" + (MAX_CPUS - 1) + ")");
                 }
             }
             if (minBlockNanos < 0) {
-                throw new IllegalArgumentException("the minimum block cannot be negative, got " + minBlockNanos + " ns");
+                throw new IllegalArgumentException(
+                        "the minimum block cannot be negative, got " + minBlockNanos + " ns");
             }
             if (countMapEntries < 0) {
                 throw new IllegalArgumentException("count map entries cannot be negative, got " + countMapEntries);
@@ -139,6 +146,7 @@ public final class OffCpuSampler implements AutoCloseable {
     private final StackIds carried = new StackIds();
     /** Carried ids written at the previous cut: tasks may still end with them until this cut's drain. */
     private Set<Integer> carriedAtPreviousCut = Set.of();
+
     private int activeSlot;
     private Instant sliceStart;
     private long sliceStartNanos;
@@ -148,8 +156,8 @@ public final class OffCpuSampler implements AutoCloseable {
         this.object = object;
         this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, SLICE_STATE_BYTES);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
-            counts[slot] = object.map("counts_" + slot).requireSizes(KernelOffCpuKey.LAYOUT.byteSize(),
-                    KernelOffCpuKey.VALUE_LAYOUT.byteSize());
+            counts[slot] = object.map("counts_" + slot)
+                    .requireSizes(KernelOffCpuKey.LAYOUT.byteSize(), KernelOffCpuKey.VALUE_LAYOUT.byteSize());
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
             slotStacksAtCut[slot] = Map.of();
         }
@@ -187,7 +195,9 @@ public final class OffCpuSampler implements AutoCloseable {
         String mount = "mount -t tracefs nodev " + tracefs;
         try {
             Process process = new ProcessBuilder("mount", "-t", "tracefs", "nodev", tracefs.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!process.waitFor(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
@@ -197,8 +207,9 @@ public final class OffCpuSampler implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (!Files.isDirectory(tracefs.resolve(SCHED_SWITCH_EVENT))) {
-            throw new BpfException("the sched_switch tracepoint is not visible at " + tracefs.resolve(SCHED_SWITCH_EVENT)
-                    + ": tracefs is not mounted and mounting it failed (as root: " + mount + ")");
+            throw new BpfException(
+                    "the sched_switch tracepoint is not visible at " + tracefs.resolve(SCHED_SWITCH_EVENT)
+                            + ": tracefs is not mounted and mounting it failed (as root: " + mount + ")");
         }
     }
 
@@ -276,8 +287,13 @@ public final class OffCpuSampler implements AutoCloseable {
             long[] userFrames = frames(kernelKey.userStackId(), kernelKey.stackSlot());
             unresolved[0] += kernelKey.kernelStackId() != NO_STACK_ID && kernelFrames == null ? 1 : 0;
             unresolved[1] += kernelKey.userStackId() != NO_STACK_ID && userFrames == null ? 1 : 0;
-            OffCpuKey sliceKey = new OffCpuKey(kernelKey.tgid(), kernelKey.cgroupId(), sliceStacks.idOf(kernelFrames),
-                    sliceStacks.idOf(userFrames), kernelKey.comm(), kernelKey.prevState());
+            OffCpuKey sliceKey = new OffCpuKey(
+                    kernelKey.tgid(),
+                    kernelKey.cgroupId(),
+                    sliceStacks.idOf(kernelFrames),
+                    sliceStacks.idOf(userFrames),
+                    kernelKey.comm(),
+                    kernelKey.prevState());
             blocked.merge(sliceKey, KernelOffCpuKey.readValue(value), BlockedTime::plus);
         });
         // Later keys can use only the stacks copied by now (a block split at this cut has its
@@ -290,8 +306,13 @@ public final class OffCpuSampler implements AutoCloseable {
         carried.retainOnly(live);
         carriedAtPreviousCut = carriedNow;
         OffCpuCounters sliceCounters = drainCounters(finished, unresolved);
-        RawOffCpuSlice slice = new RawOffCpuSlice(sliceStart, end, cutNanos - sliceStartNanos, Map.copyOf(blocked),
-                Map.copyOf(sliceStacks.stacks()), sliceCounters);
+        RawOffCpuSlice slice = new RawOffCpuSlice(
+                sliceStart,
+                end,
+                cutNanos - sliceStartNanos,
+                Map.copyOf(blocked),
+                Map.copyOf(sliceStacks.stacks()),
+                sliceCounters);
         beginSlice(end, cutNanos);
         return slice;
     }
@@ -308,8 +329,8 @@ public final class OffCpuSampler implements AutoCloseable {
      * Reports the part up to the cut of every block still going on, and rewrites each such task so
      * the kernel counts only the rest, with stacks the agent now holds. Returns the carried ids used.
      */
-    private Set<Integer> carryOngoingBlocks(int finished, long cutNanos, StackIds sliceStacks,
-                                            Map<OffCpuKey, BlockedTime> blocked) {
+    private Set<Integer> carryOngoingBlocks(
+            int finished, long cutNanos, StackIds sliceStacks, Map<OffCpuKey, BlockedTime> blocked) {
         List<Integer> offCpu = new ArrayList<>();
         tasks.readAll((key, value) -> offCpu.add(key.get(JAVA_INT, 0)));
         Set<Integer> carriedIds = new HashSet<>();
@@ -329,8 +350,8 @@ public final class OffCpuSampler implements AutoCloseable {
                 }
                 long[] kernelFrames = frames(task.kernelStackId(), task.stackSlot());
                 long[] userFrames = frames(task.userStackId(), task.stackSlot());
-                boolean longEnough = cutNanos - task.startNanos() >= settings.minBlockNanos()
-                        && task.startNanos() < cutNanos;
+                boolean longEnough =
+                        cutNanos - task.startNanos() >= settings.minBlockNanos() && task.startNanos() < cutNanos;
                 long reported = longEnough ? Math.max(0, cutNanos - task.accountedNanos()) : 0;
                 int kernelId = carried.idOf(kernelFrames);
                 int userId = carried.idOf(userFrames);
@@ -345,8 +366,12 @@ public final class OffCpuSampler implements AutoCloseable {
                 carriedIds.add(kernelId);
                 carriedIds.add(userId);
                 if (reported > 0) {
-                    OffCpuKey sliceKey = new OffCpuKey(task.tgid(), task.cgroupId(), sliceStacks.idOf(kernelFrames),
-                            sliceStacks.idOf(userFrames), SampleKey.comm(MemorySegment.ofArray(task.comm())),
+                    OffCpuKey sliceKey = new OffCpuKey(
+                            task.tgid(),
+                            task.cgroupId(),
+                            sliceStacks.idOf(kernelFrames),
+                            sliceStacks.idOf(userFrames),
+                            SampleKey.comm(MemorySegment.ofArray(task.comm())),
                             task.prevState());
                     blocked.merge(sliceKey, new BlockedTime(reported, 0, 1), BlockedTime::plus);
                 }
@@ -404,11 +429,16 @@ public final class OffCpuSampler implements AutoCloseable {
                 counters.update(index, zeros, 0);
             }
         }
-        LostSamples lost = new LostSamples(totals[OFFCPU_COUNTER_LOST_MAP_FULL],
+        LostSamples lost = new LostSamples(
+                totals[OFFCPU_COUNTER_LOST_MAP_FULL],
                 totals[OFFCPU_COUNTER_LOST_KERNEL_STACK] + unresolvedStacks[0],
                 totals[OFFCPU_COUNTER_LOST_USER_STACK] + unresolvedStacks[1]);
-        return new OffCpuCounters(totals[OFFCPU_COUNTER_BLOCKS], totals[OFFCPU_COUNTER_SHORT_BLOCKS],
-                totals[OFFCPU_COUNTER_FILTERED_OUT], totals[OFFCPU_COUNTER_LOST_TASK_MAP_FULL], lost);
+        return new OffCpuCounters(
+                totals[OFFCPU_COUNTER_BLOCKS],
+                totals[OFFCPU_COUNTER_SHORT_BLOCKS],
+                totals[OFFCPU_COUNTER_FILTERED_OUT],
+                totals[OFFCPU_COUNTER_LOST_TASK_MAP_FULL],
+                lost);
     }
 
     /** Detaches the program and frees its maps. */

@@ -11,8 +11,16 @@ import java.lang.foreign.ValueLayout;
  * bpf/profiler.h. The agent reads these at a cut and writes them back with the reported part
  * moved into {@code accountedNanos}.
  */
-record OffCpuTask(long startNanos, long accountedNanos, long cgroupId, long prevState, int tgid,
-                  int kernelStackId, int userStackId, int stackSlot, byte[] comm) {
+record OffCpuTask(
+        long startNanos,
+        long accountedNanos,
+        long cgroupId,
+        long prevState,
+        int tgid,
+        int kernelStackId,
+        int userStackId,
+        int stackSlot,
+        byte[] comm) {
 
     static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("start_ns"),
@@ -23,7 +31,8 @@ record OffCpuTask(long startNanos, long accountedNanos, long cgroupId, long prev
             ValueLayout.JAVA_INT.withName("kernel_stack_id"),
             ValueLayout.JAVA_INT.withName("user_stack_id"),
             ValueLayout.JAVA_INT.withName("stack_slot"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
+                    .withName("comm"));
 
     private static final long START = offset("start_ns");
     private static final long ACCOUNTED = offset("accounted_ns");
@@ -66,7 +75,15 @@ record OffCpuTask(long startNanos, long accountedNanos, long cgroupId, long prev
 
     /** The same task with its stacks now held by the agent under ids of its own. */
     OffCpuTask carried(long accountedUpTo, int carriedKernelStackId, int carriedUserStackId) {
-        return new OffCpuTask(startNanos, accountedUpTo, cgroupId, prevState, tgid, carriedKernelStackId,
-                carriedUserStackId, BpfContract.OFFCPU_STACKS_CARRIED, comm);
+        return new OffCpuTask(
+                startNanos,
+                accountedUpTo,
+                cgroupId,
+                prevState,
+                tgid,
+                carriedKernelStackId,
+                carriedUserStackId,
+                BpfContract.OFFCPU_STACKS_CARRIED,
+                comm);
     }
 }

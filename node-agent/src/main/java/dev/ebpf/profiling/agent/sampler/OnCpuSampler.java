@@ -41,6 +41,7 @@ public final class OnCpuSampler implements AutoCloseable {
     private static final String PROGRAM = "on_cpu_sample";
     /** A BPF program runs for microseconds; this is ample for one that read the old slot to finish. */
     private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
+
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
 
     /**
@@ -52,8 +53,13 @@ public final class OnCpuSampler implements AutoCloseable {
      * @param preferredEvent    {@link SamplingEvent#CPU_CYCLES} to try the PMU first
      * @param countMapEntries   capacity of each slot's count map; 0 keeps the header's default
      */
-    public record Settings(List<Integer> cpus, int frequencyHz, boolean filterCgroups, Set<Long> allowedCgroupIds,
-                           SamplingEvent preferredEvent, int countMapEntries) {
+    public record Settings(
+            List<Integer> cpus,
+            int frequencyHz,
+            boolean filterCgroups,
+            Set<Long> allowedCgroupIds,
+            SamplingEvent preferredEvent,
+            int countMapEntries) {
 
         public Settings {
             cpus = List.copyOf(cpus);
@@ -62,8 +68,8 @@ public final class OnCpuSampler implements AutoCloseable {
 
         /** Everything on these CPUs when {@code allowedCgroupIds} is empty, else only those cgroups. */
         public static Settings of(List<Integer> cpus, int frequencyHz, Set<Long> allowedCgroupIds) {
-            return new Settings(cpus, frequencyHz, !allowedCgroupIds.isEmpty(), allowedCgroupIds,
-                    SamplingEvent.CPU_CYCLES, 0);
+            return new Settings(
+                    cpus, frequencyHz, !allowedCgroupIds.isEmpty(), allowedCgroupIds, SamplingEvent.CPU_CYCLES, 0);
         }
 
         /** Only these cgroups, and nothing at all while the set is empty (a job whose pods are not here yet). */
@@ -108,8 +114,8 @@ public final class OnCpuSampler implements AutoCloseable {
             configure(object, settings);
             object.load();
             SamplingEvent event;
-            try (PerfEvents events = PerfEvents.open(settings.cpus(), settings.frequencyHz(),
-                    settings.preferredEvent())) {
+            try (PerfEvents events =
+                    PerfEvents.open(settings.cpus(), settings.frequencyHz(), settings.preferredEvent())) {
                 event = events.event();
                 OnCpuSampler sampler = new OnCpuSampler(settings, object, event);
                 events.attach(object, PROGRAM);
@@ -180,8 +186,16 @@ public final class OnCpuSampler implements AutoCloseable {
         Map<SampleKey, Long> sampleCounts = drainCounts(finished);
         Map<Integer, long[]> stackTraces = readStacks(finished, sampleCounts);
         SliceCounters sliceCounters = drainCounters(finished);
-        RawSlice slice = new RawSlice(event, settings.frequencyHz(), settings.cpus(), sliceStart, end,
-                endNanos - sliceStartNanos, sampleCounts, stackTraces, sliceCounters);
+        RawSlice slice = new RawSlice(
+                event,
+                settings.frequencyHz(),
+                settings.cpus(),
+                sliceStart,
+                end,
+                endNanos - sliceStartNanos,
+                sampleCounts,
+                stackTraces,
+                sliceCounters);
         beginSlice(end, endNanos);
         return slice;
     }
@@ -237,10 +251,12 @@ public final class OnCpuSampler implements AutoCloseable {
                 counters.update(index, zeros, 0);
             }
         }
-        LostSamples lost = new LostSamples(sum(perCpu[COUNTER_LOST_MAP_FULL]),
-                sum(perCpu[COUNTER_LOST_KERNEL_STACK]), sum(perCpu[COUNTER_LOST_USER_STACK]));
-        return new SliceCounters(perCpu[COUNTER_SAMPLES], sum(perCpu[COUNTER_IDLE]),
-                sum(perCpu[COUNTER_FILTERED_OUT]), lost);
+        LostSamples lost = new LostSamples(
+                sum(perCpu[COUNTER_LOST_MAP_FULL]),
+                sum(perCpu[COUNTER_LOST_KERNEL_STACK]),
+                sum(perCpu[COUNTER_LOST_USER_STACK]));
+        return new SliceCounters(
+                perCpu[COUNTER_SAMPLES], sum(perCpu[COUNTER_IDLE]), sum(perCpu[COUNTER_FILTERED_OUT]), lost);
     }
 
     private static long sum(long[] values) {

@@ -31,7 +31,9 @@ public record RawOffCpuSlice(
 
     /** All off-CPU time of one process in this slice. */
     public long blockedNanosOf(long tgid) {
-        return blocked.entrySet().stream().filter(e -> e.getKey().tgid() == tgid)
-                .mapToLong(e -> e.getValue().nanos()).sum();
+        return blocked.entrySet().stream()
+                .filter(e -> e.getKey().tgid() == tgid)
+                .mapToLong(e -> e.getValue().nanos())
+                .sum();
     }
 }

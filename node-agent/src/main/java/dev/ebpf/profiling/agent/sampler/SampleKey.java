@@ -25,10 +25,12 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
             ValueLayout.JAVA_LONG.withName("cgroup_id"),
             ValueLayout.JAVA_INT.withName("user_stack_id"),
             ValueLayout.JAVA_INT.withName("reserved"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
+                    .withName("comm"));
 
     private static final long TGID = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("tgid"));
-    private static final long KERNEL_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kernel_stack_id"));
+    private static final long KERNEL_STACK =
+            LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kernel_stack_id"));
     private static final long CGROUP = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cgroup_id"));
     private static final long USER_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("user_stack_id"));
     private static final long COMM = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("comm"));

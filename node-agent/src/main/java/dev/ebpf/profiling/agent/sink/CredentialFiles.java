@@ -24,7 +24,8 @@ public final class CredentialFiles {
      * @throws IllegalArgumentException with one line when a file is missing, unreadable or empty
      */
     public StoreCredentials read() {
-        return new StoreCredentials(readFile(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE),
+        return new StoreCredentials(
+                readFile(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE),
                 readFile(AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE));
     }
 

@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param region      the signing region (S3-compatible stores mostly accept {@code us-east-1})
  * @param credentials the access key pair
  */
-public record ObjectStoreConfig(URI endpoint, String bucket, String prefix, String region,
-                                StoreCredentials credentials) {
+public record ObjectStoreConfig(
+        URI endpoint, String bucket, String prefix, String region, StoreCredentials credentials) {
 
     public ObjectStoreConfig {
         Objects.requireNonNull(endpoint, "objectStore.endpoint is missing");

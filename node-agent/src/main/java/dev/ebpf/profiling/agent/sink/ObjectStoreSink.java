@@ -20,13 +20,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ObjectStoreSink implements AutoCloseable {
 
-    private record Outcome(SinkState state, String message, long uploadedSlices, List<String> lastUploadedUris) {
-    }
+    private record Outcome(SinkState state, String message, long uploadedSlices, List<String> lastUploadedUris) {}
 
     /** Told about each slice once all its objects are in the store (on the uploader's thread). */
     @FunctionalInterface
     public interface UploadListener {
-        UploadListener NONE = (slicePath, uris) -> { };
+        UploadListener NONE = (slicePath, uris) -> {};
 
         void uploaded(String slicePath, List<String> uris);
     }
@@ -36,6 +35,7 @@ public final class ObjectStoreSink implements AutoCloseable {
     private final UploadListener listener;
     /** Replaced together with {@link #store} under {@link #drainLock} when the credentials change. */
     private volatile ObjectStoreConfig config;
+
     private S3ObjectStore store;
     private final AtomicBoolean drainQueued = new AtomicBoolean();
     private final Object drainLock = new Object();
@@ -109,8 +109,8 @@ public final class ObjectStoreSink implements AutoCloseable {
                     // The slice stays in the spool whole; objects already put are put again later,
                     // which is harmless (same key, same bytes).
                     spool.uploadFailed(slice);
-                    outcome = new Outcome(e.state(), e.getMessage(), outcome.uploadedSlices(),
-                            outcome.lastUploadedUris());
+                    outcome = new Outcome(
+                            e.state(), e.getMessage(), outcome.uploadedSlices(), outcome.lastUploadedUris());
                     return status();
                 }
                 spool.uploaded(slice);
@@ -123,8 +123,14 @@ public final class ObjectStoreSink implements AutoCloseable {
 
     public SinkStatus status() {
         Outcome now = outcome;
-        return new SinkStatus(now.state(), now.message(), spool.pendingSlices(), spool.pendingBytes(),
-                now.uploadedSlices(), spool.dropped(), now.lastUploadedUris());
+        return new SinkStatus(
+                now.state(),
+                now.message(),
+                spool.pendingSlices(),
+                spool.pendingBytes(),
+                now.uploadedSlices(),
+                spool.dropped(),
+                now.lastUploadedUris());
     }
 
     @Override

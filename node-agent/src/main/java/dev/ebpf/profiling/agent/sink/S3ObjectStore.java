@@ -45,8 +45,8 @@ public final class S3ObjectStore implements AutoCloseable {
                         .socketTimeout(SOCKET_TIMEOUT))
                 // The spool is the retry: a failed put leaves the slice queued, so the SDK must not
                 // sit in its own back-off while newer slices pile up.
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(API_CALL_TIMEOUT))
+                .overrideConfiguration(
+                        o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(API_CALL_TIMEOUT))
                 // Flexible checksums only where S3 requires them: many S3-compatible stores reject
                 // the streaming trailer the SDK would otherwise add to every put.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -78,14 +78,17 @@ public final class S3ObjectStore implements AutoCloseable {
      */
     private StoreException diagnose(SdkClientException failure, String key) {
         try {
-            client.headBucket(HeadBucketRequest.builder().bucket(config.bucket()).build());
+            client.headBucket(
+                    HeadBucketRequest.builder().bucket(config.bucket()).build());
         } catch (S3Exception e) {
             return classify(e, key);
         } catch (SdkClientException e) {
             // unreachable for the HEAD as well: fall through
         }
-        return new StoreException(SinkState.STORE_UNREACHABLE, "object store " + config.endpoint()
-                + " is unreachable: " + rootMessage(failure), failure);
+        return new StoreException(
+                SinkState.STORE_UNREACHABLE,
+                "object store " + config.endpoint() + " is unreachable: " + rootMessage(failure),
+                failure);
     }
 
     /** {@code s3://bucket/key}, the form the status links with. */
@@ -94,27 +97,42 @@ public final class S3ObjectStore implements AutoCloseable {
     }
 
     private StoreException classify(S3Exception e, String key) {
-        String code = e.awsErrorDetails() == null ? "" : nullToEmpty(e.awsErrorDetails().errorCode());
+        String code = e.awsErrorDetails() == null
+                ? ""
+                : nullToEmpty(e.awsErrorDetails().errorCode());
         String where = "object store " + config.endpoint() + " bucket '" + config.bucket() + "'";
         return switch (code) {
             case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken" ->
-                    new StoreException(SinkState.BAD_CREDENTIALS, where + " rejected the credentials of access key '"
-                            + config.credentials().accessKeyId() + "' (" + code + ")", e);
-            case "NoSuchBucket" -> new StoreException(SinkState.BUCKET_MISSING,
-                    where + " does not exist (NoSuchBucket)", e);
-            case "AccessDenied" -> new StoreException(SinkState.ACCESS_DENIED, where
-                    + " denied writing " + key + " to access key '" + config.credentials().accessKeyId()
-                    + "' (AccessDenied)", e);
+                new StoreException(
+                        SinkState.BAD_CREDENTIALS,
+                        where + " rejected the credentials of access key '"
+                                + config.credentials().accessKeyId() + "' (" + code + ")",
+                        e);
+            case "NoSuchBucket" ->
+                new StoreException(SinkState.BUCKET_MISSING, where + " does not exist (NoSuchBucket)", e);
+            case "AccessDenied" ->
+                new StoreException(
+                        SinkState.ACCESS_DENIED,
+                        where
+                                + " denied writing " + key + " to access key '"
+                                + config.credentials().accessKeyId()
+                                + "' (AccessDenied)",
+                        e);
             default -> {
                 if (code.isEmpty() && e.statusCode() == HTTP_NOT_FOUND) {
                     yield new StoreException(SinkState.BUCKET_MISSING, where + " does not exist (HTTP 404)", e);
                 }
                 if (code.isEmpty() && e.statusCode() == HTTP_FORBIDDEN) {
-                    yield new StoreException(SinkState.BAD_CREDENTIALS, where
-                            + " refused access key '" + config.credentials().accessKeyId() + "' (HTTP 403)", e);
+                    yield new StoreException(
+                            SinkState.BAD_CREDENTIALS,
+                            where + " refused access key '"
+                                    + config.credentials().accessKeyId() + "' (HTTP 403)",
+                            e);
                 }
-                yield new StoreException(SinkState.UPLOAD_FAILED, where + " refused " + key + ": HTTP "
-                        + e.statusCode() + (code.isEmpty() ? "" : " " + code), e);
+                yield new StoreException(
+                        SinkState.UPLOAD_FAILED,
+                        where + " refused " + key + ": HTTP " + e.statusCode() + (code.isEmpty() ? "" : " " + code),
+                        e);
             }
         };
     }

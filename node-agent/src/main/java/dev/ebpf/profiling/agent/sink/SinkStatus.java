@@ -14,8 +14,14 @@ import java.util.List;
  * @param lastUploadedUris {@code s3://bucket/key} of the objects of the newest uploaded slice,
  *                        for the status to link to
  */
-public record SinkStatus(SinkState state, String message, int pendingSlices, long pendingBytes,
-                         long uploadedSlices, DroppedSlices dropped, List<String> lastUploadedUris) {
+public record SinkStatus(
+        SinkState state,
+        String message,
+        int pendingSlices,
+        long pendingBytes,
+        long uploadedSlices,
+        DroppedSlices dropped,
+        List<String> lastUploadedUris) {
 
     public SinkStatus {
         lastUploadedUris = List.copyOf(lastUploadedUris);

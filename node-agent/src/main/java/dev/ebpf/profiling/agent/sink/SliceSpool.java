@@ -31,6 +31,7 @@ public final class SliceSpool {
     private final SpoolBounds bounds;
     /** sequence -> file size, oldest first: mirrors the directory so bounds need no listing. */
     private final TreeMap<Long, Long> sizes = new TreeMap<>();
+
     private long totalBytes;
     private long nextSequence;
     private DroppedSlices dropped = DroppedSlices.NONE;
@@ -70,8 +71,10 @@ public final class SliceSpool {
         SpooledSlice slice = new SpooledSlice(nextSequence, slicePath, objects);
         byte[] data = slice.encode();
         if (data.length > bounds.maxBytes()) {
-            dropped = dropped.plus(data.length, "slice " + slicePath + " (" + data.length
-                    + " bytes) is larger than the spool bound of " + bounds.maxBytes() + " bytes");
+            dropped = dropped.plus(
+                    data.length,
+                    "slice " + slicePath + " (" + data.length + " bytes) is larger than the spool bound of "
+                            + bounds.maxBytes() + " bytes");
             return;
         }
         while (sizes.size() + 1 > bounds.maxSlices() || totalBytes + data.length > bounds.maxBytes()) {
@@ -85,8 +88,8 @@ public final class SliceSpool {
             Files.write(partial, data);
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write slice " + slicePath + " to spool " + directory
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write slice " + slicePath + " to spool " + directory + ": " + e.getMessage(), e);
         }
         sizes.put(nextSequence, (long) data.length);
         totalBytes += data.length;
@@ -165,8 +168,10 @@ public final class SliceSpool {
         Path file = directory.resolve(fileName(sequence));
         String slicePath = readSlicePath(file);
         deleteFile(file);
-        dropped = dropped.plus(size, "slice " + slicePath + " dropped: spool full (bounds "
-                + bounds.maxSlices() + " slices, " + bounds.maxBytes() + " bytes)");
+        dropped = dropped.plus(
+                size,
+                "slice " + slicePath + " dropped: spool full (bounds " + bounds.maxSlices() + " slices, "
+                        + bounds.maxBytes() + " bytes)");
         return true;
     }
 
@@ -188,13 +193,17 @@ public final class SliceSpool {
         long size = sizes.remove(sequence);
         totalBytes -= size;
         try {
-            Files.move(file, file.resolveSibling(file.getFileName() + CORRUPT_SUFFIX),
+            Files.move(
+                    file,
+                    file.resolveSibling(file.getFileName() + CORRUPT_SUFFIX),
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set aside corrupt spool file " + file + ": " + e.getMessage(), e);
         }
-        dropped = dropped.plus(size, "spool file " + file.getFileName() + " is unreadable (" + reason
-                + "); kept as " + file.getFileName() + CORRUPT_SUFFIX);
+        dropped = dropped.plus(
+                size,
+                "spool file " + file.getFileName() + " is unreadable (" + reason + "); kept as " + file.getFileName()
+                        + CORRUPT_SUFFIX);
     }
 
     private static void deleteFile(Path file) {

@@ -3,8 +3,7 @@ package dev.ebpf.profiling.agent.symbolize;
 /** Search over address tables sorted as unsigned numbers (kernel addresses have the top bit set). */
 final class Addresses {
 
-    private Addresses() {
-    }
+    private Addresses() {}
 
     /** The index of the last element <= address, or -1 when every element is greater. */
     static int floorIndex(long[] sorted, long address) {

@@ -11,6 +11,4 @@ import java.util.List;
  * @param hasSymtab whether the file has a .symtab (a stripped file keeps only .dynsym, the
  *                  exported functions, and finds the others in its debug file)
  */
-record ElfContents(List<SymbolTable.Symbol> functions, List<LoadSegment> segments, String buildId,
-                   boolean hasSymtab) {
-}
+record ElfContents(List<SymbolTable.Symbol> functions, List<LoadSegment> segments, String buildId, boolean hasSymtab) {}

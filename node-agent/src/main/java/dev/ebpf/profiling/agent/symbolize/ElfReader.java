@@ -41,8 +41,7 @@ final class ElfReader {
     /** A symbol or string table larger than this is not a real one: refuse rather than exhaust memory. */
     private static final long MAX_TABLE_BYTES = 512L << 20;
 
-    private ElfReader() {
-    }
+    private ElfReader() {}
 
     /**
      * @throws ElfFormatException when the file is not a 64-bit little-endian ELF, or is truncated
@@ -116,7 +115,8 @@ final class ElfReader {
             if (nameSize < 0 || descriptorSize < 0 || descriptor + descriptorSize > notes.limit()) {
                 return null;
             }
-            if (type == NT_GNU_BUILD_ID && nameSize == GNU_NOTE_NAME.length() + 1
+            if (type == NT_GNU_BUILD_ID
+                    && nameSize == GNU_NOTE_NAME.length() + 1
                     && cString(notes, name).equals(GNU_NOTE_NAME)) {
                 return HexFormat.of().formatHex(bytes(notes, descriptor, descriptorSize));
             }
@@ -147,8 +147,9 @@ final class ElfReader {
         }
     }
 
-    private static List<LoadSegment> readLoadSegments(FileChannel channel, long phoff, int phentsize, int phnum,
-                                                      Path file) throws IOException, ElfFormatException {
+    private static List<LoadSegment> readLoadSegments(
+            FileChannel channel, long phoff, int phentsize, int phnum, Path file)
+            throws IOException, ElfFormatException {
         List<LoadSegment> segments = new ArrayList<>();
         if (phoff == 0 || phnum == 0) {
             return segments;
@@ -157,8 +158,8 @@ final class ElfReader {
         for (int i = 0; i < phnum; i++) {
             int base = i * phentsize;
             if (headers.getInt(base) == PT_LOAD) {
-                segments.add(new LoadSegment(headers.getLong(base + 8), headers.getLong(base + 16),
-                        headers.getLong(base + 32)));
+                segments.add(new LoadSegment(
+                        headers.getLong(base + 8), headers.getLong(base + 16), headers.getLong(base + 32)));
             }
         }
         return segments;
@@ -211,8 +212,8 @@ final class ElfReader {
     private static ByteBuffer readAt(FileChannel channel, long offset, long length, Path file)
             throws IOException, ElfFormatException {
         if (offset < 0 || length < 0 || length > MAX_TABLE_BYTES || offset + length > channel.size()) {
-            throw new ElfFormatException(file + ": truncated or corrupt (wants " + length + " bytes at offset "
-                    + offset + " of a " + channel.size() + "-byte file)");
+            throw new ElfFormatException(file + ": truncated or corrupt (wants " + length + " bytes at offset " + offset
+                    + " of a " + channel.size() + "-byte file)");
         }
         ByteBuffer buffer = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
         while (buffer.hasRemaining()) {

@@ -5,5 +5,4 @@ package dev.ebpf.profiling.agent.symbolize;
  * The same binary in a thousand processes (or containers sharing an image layer) has one
  * identity, so its symbols are read once.
  */
-public record FileIdentity(String device, long inode) {
-}
+public record FileIdentity(String device, long inode) {}

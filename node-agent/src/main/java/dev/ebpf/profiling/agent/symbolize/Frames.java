@@ -8,8 +8,7 @@ public final class Frames {
     public static final String UNKNOWN = "[unknown]";
     public static final String EXITED = "[exited]";
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /** An address no mapping or symbol covers. */
     public static Frame unknown(Frame.Origin origin) {

@@ -53,8 +53,7 @@ public final class KernelSymbols {
      * @throws KernelSymbolsHiddenException when every address reads 0 (kptr_restrict)
      */
     static KernelSymbols parse(BufferedReader reader, String source) throws IOException {
-        record Entry(long address, String name, String module) {
-        }
+        record Entry(long address, String name, String module) {}
         List<Entry> entries = new ArrayList<>();
         Map<String, String> moduleNames = new HashMap<>();
         boolean anyNonZero = false;
@@ -81,7 +80,8 @@ public final class KernelSymbols {
                 continue;
             }
             // One string per module, not one per symbol.
-            String module = fields.length > 3 ? moduleNames.computeIfAbsent(fields[3], KernelSymbols::stripBrackets)
+            String module = fields.length > 3
+                    ? moduleNames.computeIfAbsent(fields[3], KernelSymbols::stripBrackets)
                     : KERNEL_IMAGE;
             entries.add(new Entry(address, fields[2], module));
         }

@@ -10,8 +10,7 @@ package dev.ebpf.profiling.agent.symbolize;
  * @param file       the mapped file's identity; inode 0 for anonymous memory
  * @param path       the path as the process sees it, {@code [heap]}-style names, or "" for none
  */
-public record MemoryMapping(long start, long end, boolean executable, long fileOffset, FileIdentity file,
-                            String path) {
+public record MemoryMapping(long start, long end, boolean executable, long fileOffset, FileIdentity file, String path) {
 
     private static final String DELETED_SUFFIX = " (deleted)";
 

@@ -16,6 +16,7 @@ final class PerfMap {
 
     /** The module name of JIT frames. */
     static final String MODULE = "[jit]";
+
     static final PerfMap NONE = new PerfMap(SymbolTable.EMPTY, 0);
 
     private final SymbolTable symbols;

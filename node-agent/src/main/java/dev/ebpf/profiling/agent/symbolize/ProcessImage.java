@@ -29,7 +29,8 @@ record ProcessImage(int tgid, ProcessMaps maps, String executable, Path director
      * file was deleted or replaced since (an upgraded binary of a process still running).
      */
     Path mappedFile(MemoryMapping mapping) {
-        return directory.resolve("map_files")
+        return directory
+                .resolve("map_files")
                 .resolve(Long.toHexString(mapping.start()) + "-" + Long.toHexString(mapping.end()));
     }
 

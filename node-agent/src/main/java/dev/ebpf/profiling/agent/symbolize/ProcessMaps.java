@@ -55,8 +55,10 @@ public final class ProcessMaps {
         char write = line.charAt(space + 2);
         char execute = line.charAt(space + 3);
         char share = line.charAt(space + 4);
-        boolean looksLikePermissions = (read == 'r' || read == '-') && (write == 'w' || write == '-')
-                && (execute == 'x' || execute == '-') && (share == 'p' || share == 's');
+        boolean looksLikePermissions = (read == 'r' || read == '-')
+                && (write == 'w' || write == '-')
+                && (execute == 'x' || execute == '-')
+                && (share == 'p' || share == 's');
         return !looksLikePermissions || execute == 'x';
     }
 

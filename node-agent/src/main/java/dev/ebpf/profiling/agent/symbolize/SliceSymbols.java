@@ -15,6 +15,7 @@ public final class SliceSymbols {
 
     /** The maps name of the code the kernel maps into every process (clock_gettime and co). */
     private static final String VDSO_PATH = "[vdso]";
+
     private static final String VDSO_MODULE = "vdso";
 
     private final KernelSymbols kernel;
@@ -22,16 +23,22 @@ public final class SliceSymbols {
     private final List<String> problems;
 
     /** A captured process with its executable mappings' regions, in the order of its maps. */
-    private record ProcessCode(ProcessImage image, CodeRegion[] regions) {
-    }
+    private record ProcessCode(ProcessImage image, CodeRegion[] regions) {}
 
-    SliceSymbols(KernelSymbols kernel, Map<Integer, ProcessImage> images, Map<FileIdentity, ElfSymbols> files,
-                 List<String> problems) {
+    SliceSymbols(
+            KernelSymbols kernel,
+            Map<Integer, ProcessImage> images,
+            Map<FileIdentity, ElfSymbols> files,
+            List<String> problems) {
         this.kernel = kernel;
         this.problems = List.copyOf(problems);
-        images.forEach((tgid, image) -> processes.put(tgid, new ProcessCode(image, image.maps().mappings().stream()
-                .map(mapping -> CodeRegion.of(mapping, image, files.get(mapping.file())))
-                .toArray(CodeRegion[]::new))));
+        images.forEach((tgid, image) -> processes.put(
+                tgid,
+                new ProcessCode(
+                        image,
+                        image.maps().mappings().stream()
+                                .map(mapping -> CodeRegion.of(mapping, image, files.get(mapping.file())))
+                                .toArray(CodeRegion[]::new))));
     }
 
     public List<SymbolizedStack> symbolize(List<StackSample> samples) {
@@ -49,8 +56,11 @@ public final class SliceSymbols {
      * names the caller, as perf and pprof do.
      */
     public SymbolizedStack symbolize(StackSample sample) {
-        return new SymbolizedStack(sample.tgid(), sample.application(),
-                frames(sample.tgid(), sample.userIps(), sample.kernelIps()), sample.count());
+        return new SymbolizedStack(
+                sample.tgid(),
+                sample.application(),
+                frames(sample.tgid(), sample.userIps(), sample.kernelIps()),
+                sample.count());
     }
 
     /**

@@ -8,8 +8,7 @@ import java.util.List;
 final class SymbolTable {
 
     /** One function; {@code rank} orders aliases at one address, lowest first. */
-    record Symbol(long address, long size, String name, int rank) {
-    }
+    record Symbol(long address, long size, String name, int rank) {}
 
     static final SymbolTable EMPTY = new SymbolTable(List.of());
 

@@ -37,8 +37,7 @@ final class SymbolTableCache {
      * of its .symtab gets the functions of its separate debug file (distributions ship them as
      * {@code /usr/lib/debug/.build-id/xx/yyyy.debug}), found by build id among debugFiles.
      */
-    synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates,
-                                Function<String, List<Path>> debugFiles) {
+    synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates, Function<String, List<Path>> debugFiles) {
         ElfSymbols cached = entries.get(identity);
         if (cached != null) {
             return cached;
@@ -49,7 +48,8 @@ final class SymbolTableCache {
             try {
                 ElfContents file = ElfReader.read(candidate);
                 List<SymbolTable.Symbol> debugFunctions = file.hasSymtab() || file.buildId() == null
-                        ? List.of() : debugFunctions(debugFiles.apply(file.buildId()));
+                        ? List.of()
+                        : debugFunctions(debugFiles.apply(file.buildId()));
                 ElfSymbols symbols = ElfSymbols.of(file, debugFunctions);
                 entries.put(identity, symbols);
                 return symbols;
@@ -89,7 +89,11 @@ final class SymbolTableCache {
 
     /** Why each cached file that is not readable ELF gave no symbols (it names the file). */
     synchronized List<String> problems() {
-        return entries.values().stream().map(ElfSymbols::problem).filter(Objects::nonNull).sorted().toList();
+        return entries.values().stream()
+                .map(ElfSymbols::problem)
+                .filter(Objects::nonNull)
+                .sorted()
+                .toList();
     }
 
     /** How many times a file was opened to read symbols: the measure of the cache's worth. */

@@ -22,9 +22,11 @@ public final class Symbolizer {
 
     /** Files whose symbols stay cached; a node rarely maps more distinct binaries and libraries. */
     public static final int DEFAULT_CACHED_FILES = 4096;
+
     private static final String PERF_MAP_DIRECTORY = "tmp";
     /** Where Debian, Ubuntu and Fedora debug packages put separate debug files. */
     static final String DEBUG_DIRECTORY = "/usr/lib/debug";
+
     private static final String DEBUG_FILE_SUFFIX = ".debug";
     /** The init process: its root is the host's file system. */
     private static final String HOST_PID = "1";
@@ -36,8 +38,7 @@ public final class Symbolizer {
     private final Map<Integer, CachedPerfMap> perfMaps = new HashMap<>();
 
     /** A JIT map as read, with what it looked like on disk, to read it again only when it grew. */
-    private record CachedPerfMap(long size, long modified, PerfMap map) {
-    }
+    private record CachedPerfMap(long size, long modified, PerfMap map) {}
 
     public Symbolizer(KernelSymbols kernel) {
         this(kernel, Path.of("/proc"), DEFAULT_CACHED_FILES, DEBUG_DIRECTORY);
@@ -111,7 +112,8 @@ public final class Symbolizer {
      */
     private PerfMap perfMap(int tgid, Path processDirectory) throws IOException {
         String name = "perf-" + namespacePid(tgid, processDirectory) + ".map";
-        Path file = ProcessImage.root(processDirectory).resolve(PERF_MAP_DIRECTORY).resolve(name);
+        Path file =
+                ProcessImage.root(processDirectory).resolve(PERF_MAP_DIRECTORY).resolve(name);
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
@@ -161,7 +163,8 @@ public final class Symbolizer {
             }
         }
         Map<FileIdentity, ElfSymbols> files = new HashMap<>();
-        paths.forEach((identity, candidates) -> files.put(identity,
+        paths.forEach((identity, candidates) -> files.put(
+                identity,
                 symbolCache.get(identity, candidates, buildId -> debugFiles(firstMapper.get(identity), buildId))));
         return files;
     }
@@ -173,7 +176,9 @@ public final class Symbolizer {
     private List<Path> debugFiles(ProcessImage process, String buildId) {
         String relative = debugDirectory + "/.build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2)
                 + DEBUG_FILE_SUFFIX;
-        return List.of(process.throughRoot(relative), ProcessImage.root(proc.resolve(HOST_PID)).resolve(relative));
+        return List.of(
+                process.throughRoot(relative),
+                ProcessImage.root(proc.resolve(HOST_PID)).resolve(relative));
     }
 
     /**

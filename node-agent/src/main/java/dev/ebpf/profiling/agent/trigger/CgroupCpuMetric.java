@@ -32,8 +32,8 @@ public final class CgroupCpuMetric implements MetricSource {
      * @param nodeCpus       the node's online CPU count, the 100 % mark
      * @param monotonicNanos the wall clock ({@code System::nanoTime} in production)
      */
-    public CgroupCpuMetric(String name, Supplier<? extends Collection<Path>> cgroups, int nodeCpus,
-                           LongSupplier monotonicNanos) {
+    public CgroupCpuMetric(
+            String name, Supplier<? extends Collection<Path>> cgroups, int nodeCpus, LongSupplier monotonicNanos) {
         if (nodeCpus <= 0) {
             throw new IllegalArgumentException("node CPU count must be positive, got " + nodeCpus);
         }

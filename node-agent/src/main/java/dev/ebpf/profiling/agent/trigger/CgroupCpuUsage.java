@@ -18,8 +18,7 @@ public final class CgroupCpuUsage {
     private static final String V2_USAGE_KEY = "usage_usec";
     private static final long NANOS_PER_MICRO = 1_000;
 
-    private CgroupCpuUsage() {
-    }
+    private CgroupCpuUsage() {}
 
     /**
      * The cgroup's CPU time so far, in nanoseconds.
@@ -46,8 +45,8 @@ public final class CgroupCpuUsage {
         if (!Files.isDirectory(cgroup)) {
             return OptionalLong.empty();
         }
-        throw new IllegalStateException("cgroup " + cgroup + " has neither " + V2_FILE + " (v2) nor "
-                + V1_FILE + " (v1 cpuacct)");
+        throw new IllegalStateException(
+                "cgroup " + cgroup + " has neither " + V2_FILE + " (v2) nor " + V1_FILE + " (v1 cpuacct)");
     }
 
     private static long usageMicros(String cpuStat, Path file) {

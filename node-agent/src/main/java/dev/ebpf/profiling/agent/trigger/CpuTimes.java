@@ -4,8 +4,7 @@ package dev.ebpf.profiling.agent.trigger;
  * One {@code cpu} line of /proc/stat: cumulative time per mode, in clock ticks (USER_HZ). The
  * guest columns are left out because the kernel already counts guest time in {@code user}.
  */
-public record CpuTimes(long user, long nice, long system, long idle, long iowait, long irq, long softirq,
-                       long steal) {
+public record CpuTimes(long user, long nice, long system, long idle, long iowait, long irq, long softirq, long steal) {
 
     /** All time that passed on this CPU (or on all CPUs, for the node line). */
     public long total() {

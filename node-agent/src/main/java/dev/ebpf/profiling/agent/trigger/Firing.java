@@ -22,7 +22,7 @@ public record Firing(Instant at, double value, Instant aboveSince, Instant profi
      */
     public String eventMessage(String node, String metric, double threshold) {
         long seconds = Duration.between(aboveSince, at).toSeconds();
-        return String.format(Locale.ROOT, "Triggered: %s %s %.0f%% > %.0f%% for %ds", node, metric, value, threshold,
-                seconds);
+        return String.format(
+                Locale.ROOT, "Triggered: %s %s %.0f%% > %.0f%% for %ds", node, metric, value, threshold, seconds);
     }
 }

@@ -70,16 +70,18 @@ public record ProcStat(CpuTimes node, Map<Integer, CpuTimes> perCpu) {
     private static CpuTimes times(String[] fields, String source, int lineNumber) {
         int columns = fields.length - 1;
         if (columns < MIN_COLUMNS) {
-            throw new IllegalArgumentException(source + " line " + lineNumber + ": '" + fields[0] + "' has "
-                    + columns + " columns, expected at least " + MIN_COLUMNS);
+            throw new IllegalArgumentException(source + " line " + lineNumber + ": '" + fields[0] + "' has " + columns
+                    + " columns, expected at least " + MIN_COLUMNS);
         }
         long[] values = new long[8];
         for (int i = 0; i < values.length && i < columns; i++) {
             try {
                 values[i] = Long.parseLong(fields[i + 1]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(source + " line " + lineNumber + ": column " + (i + 1)
-                        + " of '" + fields[0] + "' is not a number: '" + fields[i + 1] + "'", e);
+                throw new IllegalArgumentException(
+                        source + " line " + lineNumber + ": column " + (i + 1) + " of '" + fields[0]
+                                + "' is not a number: '" + fields[i + 1] + "'",
+                        e);
             }
         }
         return new CpuTimes(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7]);
@@ -89,8 +91,7 @@ public record ProcStat(CpuTimes node, Map<Integer, CpuTimes> perCpu) {
         try {
             return Integer.parseInt(label.substring("cpu".length()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + " line " + lineNumber + ": '" + label
-                    + "' is not cpu<N>", e);
+            throw new IllegalArgumentException(source + " line " + lineNumber + ": '" + label + "' is not cpu<N>", e);
         }
     }
 }

@@ -60,15 +60,16 @@ public final class ProcStatMetric implements MetricSource {
         if (before == null) {
             return OptionalDouble.empty();
         }
-        return MetricSource.percent(numerator.applyAsLong(now) - numerator.applyAsLong(before),
-                now.total() - before.total());
+        return MetricSource.percent(
+                numerator.applyAsLong(now) - numerator.applyAsLong(before), now.total() - before.total());
     }
 
     private CpuTimes select(ProcStat stat) {
         if (cpu == null) {
             return stat.node();
         }
-        return stat.cpu(cpu).orElseThrow(() -> new IllegalStateException(
-                "CPU " + cpu + " is not in " + procStat + " (offline or absent); online: " + stat.perCpu().keySet()));
+        return stat.cpu(cpu)
+                .orElseThrow(() -> new IllegalStateException("CPU " + cpu + " is not in " + procStat
+                        + " (offline or absent); online: " + stat.perCpu().keySet()));
     }
 }

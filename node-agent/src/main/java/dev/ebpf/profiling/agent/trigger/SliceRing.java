@@ -18,8 +18,7 @@ import java.util.List;
  */
 public final class SliceRing<T> {
 
-    private record Entry<T>(Instant at, T slice) {
-    }
+    private record Entry<T>(Instant at, T slice) {}
 
     private final int maxSlices;
     private final Duration maxAge;

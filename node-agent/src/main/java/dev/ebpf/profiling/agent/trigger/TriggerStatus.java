@@ -19,7 +19,13 @@ import java.util.OptionalDouble;
  * @param firings    how often the trigger fired since it was armed first
  * @param lastFiring the latest firing
  */
-public record TriggerStatus(String metric, double threshold, TriggerPhase phase, OptionalDouble value,
-                            Instant readAt, String readError, String listenerError, long firings,
-                            Optional<Firing> lastFiring) {
-}
+public record TriggerStatus(
+        String metric,
+        double threshold,
+        TriggerPhase phase,
+        OptionalDouble value,
+        Instant readAt,
+        String readError,
+        String listenerError,
+        long firings,
+        Optional<Firing> lastFiring) {}

@@ -31,8 +31,12 @@ public final class TriggerWatcher<T> implements AutoCloseable {
     private String listenerError = "";
     private long firings;
 
-    public TriggerWatcher(MetricSource metric, TriggerStateMachine trigger, SliceRing<T> ring,
-                          TriggerListener<T> listener, InstantSource clock) {
+    public TriggerWatcher(
+            MetricSource metric,
+            TriggerStateMachine trigger,
+            SliceRing<T> ring,
+            TriggerListener<T> listener,
+            InstantSource clock) {
         this.metric = metric;
         this.trigger = trigger;
         this.ring = ring;
@@ -66,9 +70,9 @@ public final class TriggerWatcher<T> implements AutoCloseable {
                     listener.fired(metric.name(), trigger.lastFiring().orElseThrow(), before);
                     listenerError = "";
                 }
-                case PROFILING_ENDED -> listener.profilingEnded(metric.name(), trigger.lastFiring().orElseThrow());
-                case NONE, REARMED -> {
-                }
+                case PROFILING_ENDED ->
+                    listener.profilingEnded(metric.name(), trigger.lastFiring().orElseThrow());
+                case NONE, REARMED -> {}
             }
         } catch (RuntimeException e) {
             listenerError = "trigger listener failed on " + step + ": " + oneLine(e);
@@ -76,8 +80,16 @@ public final class TriggerWatcher<T> implements AutoCloseable {
     }
 
     public synchronized TriggerStatus status() {
-        return new TriggerStatus(metric.name(), trigger.settings().threshold(), trigger.phase(), value, readAt,
-                readError, listenerError, firings, trigger.lastFiring());
+        return new TriggerStatus(
+                metric.name(),
+                trigger.settings().threshold(),
+                trigger.phase(),
+                value,
+                readAt,
+                readError,
+                listenerError,
+                firings,
+                trigger.lastFiring());
     }
 
     @Override

@@ -29,6 +29,7 @@ public final class OffCpuBenchmark {
     private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
     /** The program's name as the kernel keeps it (at most 15 characters). */
     private static final String PROGRAM = "off_cpu_switch";
+
     private static final Pattern RUN_TIME = Pattern.compile("\"run_time_ns\":(\\d+)");
     private static final Pattern RUN_COUNT = Pattern.compile("\"run_cnt\":(\\d+)");
     private static final long MIN_BLOCK_NANOS = 1_000_000;
@@ -45,8 +46,8 @@ public final class OffCpuBenchmark {
             Thread.sleep(WARM_UP_MILLIS);
             double idleCpu = cpuShareWhile(() -> Thread.sleep(sliceSeconds * 1000L));
             System.out.printf("JVM alone (no sampler) for %d s: %.2f%% of one CPU%n", sliceSeconds, idleCpu);
-            try (OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(
-                    List.of(0, 1), Set.of(), MIN_BLOCK_NANOS))) {
+            try (OffCpuSampler sampler =
+                    OffCpuSampler.start(new OffCpuSampler.Settings(List.of(0, 1), Set.of(), MIN_BLOCK_NANOS))) {
                 sampler.cut(); // the first, partial slice warms up the cut path
                 long[] bpfBefore = bpfStats();
                 long switchesBefore = contextSwitches();
@@ -57,11 +58,17 @@ public final class OffCpuBenchmark {
                     long cutCpu = THREADS.getCurrentThreadCpuTime();
                     long cutStarted = System.nanoTime();
                     RawOffCpuSlice raw = sampler.cut();
-                    System.out.printf("slice %d: %d keys, %d stacks, %d blocks, %d short blocks dropped, lost %d;"
+                    System.out.printf(
+                            "slice %d: %d keys, %d stacks, %d blocks, %d short blocks dropped, lost %d;"
                                     + " cut %.1f ms CPU, %.1f ms wall (20 ms of it the two fixed quiesce waits)%n",
-                            slice, raw.blocked().size(), raw.stacks().size(), raw.counters().blocks(),
-                            raw.counters().shortBlocks(), raw.counters().lostTotal(),
-                            (THREADS.getCurrentThreadCpuTime() - cutCpu) / 1e6, (System.nanoTime() - cutStarted) / 1e6);
+                            slice,
+                            raw.blocked().size(),
+                            raw.stacks().size(),
+                            raw.counters().blocks(),
+                            raw.counters().shortBlocks(),
+                            raw.counters().lostTotal(),
+                            (THREADS.getCurrentThreadCpuTime() - cutCpu) / 1e6,
+                            (System.nanoTime() - cutStarted) / 1e6);
                 }
                 double wall = (System.nanoTime() - started) / 1e9;
                 double agentCpu = (OS.getProcessCpuTime() - cpuStarted) / 1e9;
@@ -71,8 +78,9 @@ public final class OffCpuBenchmark {
                 long runs = bpfAfter[1] - bpfBefore[1];
                 System.out.printf("context switches: %.0f/s over %.1f s%n", switches / wall, wall);
                 System.out.printf("agent (whole JVM) CPU with off-CPU on: %.2f%% of one CPU%n", agentCpu / wall * 100);
-                System.out.printf("BPF program %s: %d runs, %.0f ns per run, %.2f%% of one CPU%n", PROGRAM, runs,
-                        runs == 0 ? 0.0 : (double) runNanos / runs, runNanos / 1e9 / wall * 100);
+                System.out.printf(
+                        "BPF program %s: %d runs, %.0f ns per run, %.2f%% of one CPU%n",
+                        PROGRAM, runs, runs == 0 ? 0.0 : (double) runNanos / runs, runNanos / 1e9 / wall * 100);
             }
         } finally {
             Files.writeString(BPF_STATS, statsBefore);
@@ -106,7 +114,8 @@ public final class OffCpuBenchmark {
     /** run_time_ns and run_cnt of the program, summed over every loaded program of that name. */
     private static long[] bpfStats() throws IOException, InterruptedException {
         Process bpftool = new ProcessBuilder("bpftool", "-j", "prog", "show", "name", PROGRAM)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String json = new String(bpftool.getInputStream().readAllBytes());
         if (bpftool.waitFor() != 0) {
             throw new IllegalStateException("bpftool prog show failed: " + json.strip());
@@ -129,7 +138,9 @@ public final class OffCpuBenchmark {
             Files.copy(in, source);
         }
         Path binary = dir.resolve(resource.replace(".c", ""));
-        Process gcc = new ProcessBuilder("gcc", "-O2", "-o", binary.toString(), source.toString()).inheritIO().start();
+        Process gcc = new ProcessBuilder("gcc", "-O2", "-o", binary.toString(), source.toString())
+                .inheritIO()
+                .start();
         if (gcc.waitFor() != 0) {
             throw new IllegalStateException("gcc failed on " + source);
         }

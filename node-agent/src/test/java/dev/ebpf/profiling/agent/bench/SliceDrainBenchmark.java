@@ -3,9 +3,9 @@ package dev.ebpf.profiling.agent.bench;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +29,8 @@ public final class SliceDrainBenchmark {
         for (int i = 0; i < 2; i++) {
             load.add(new ProcessBuilder(binary.toString()).start());
         }
-        try (OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), FREQUENCY_HZ,
-                Set.of()))) {
+        try (OnCpuSampler sampler =
+                OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), FREQUENCY_HZ, Set.of()))) {
             sampler.cut(); // start a clean slice
             for (int round = 1; round <= ROUNDS; round++) {
                 Thread.sleep(SLICE_MILLIS);
@@ -39,10 +39,16 @@ public final class SliceDrainBenchmark {
                 RawSlice slice = sampler.cut();
                 double cpuMillis = (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1e6;
                 double millis = (System.nanoTime() - started) / 1e6;
-                System.out.printf("round %d: drained %d keys, %d distinct stacks, %d samples: %.1f ms CPU,"
+                System.out.printf(
+                        "round %d: drained %d keys, %d distinct stacks, %d samples: %.1f ms CPU,"
                                 + " %.1f ms wall (10 ms of it the fixed slot quiesce wait); lost %s%n",
-                        round, slice.counts().size(), slice.stacks().size(), slice.counters().samples(), cpuMillis,
-                        millis, slice.counters().lost());
+                        round,
+                        slice.counts().size(),
+                        slice.stacks().size(),
+                        slice.counters().samples(),
+                        cpuMillis,
+                        millis,
+                        slice.counters().lost());
             }
         } finally {
             load.forEach(Process::destroy);
@@ -56,8 +62,16 @@ public final class SliceDrainBenchmark {
             Files.copy(in, source);
         }
         Path binary = dir.resolve("many_stacks");
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-fno-omit-frame-pointer", "-fno-optimize-sibling-calls",
-                "-o", binary.toString(), source.toString()).inheritIO().start();
+        Process gcc = new ProcessBuilder(
+                        "gcc",
+                        "-O1",
+                        "-fno-omit-frame-pointer",
+                        "-fno-optimize-sibling-calls",
+                        "-o",
+                        binary.toString(),
+                        source.toString())
+                .inheritIO()
+                .start();
         if (gcc.waitFor() != 0) {
             throw new IllegalStateException("gcc failed on " + source);
         }

@@ -27,6 +27,7 @@ class ApplicationResolverTest {
 
     @TempDir
     Path proc;
+
     final Map<Long, String> paths = new HashMap<>();
     ApplicationResolver resolver;
 
@@ -48,8 +49,13 @@ class ApplicationResolverTest {
     void podContainerFromTheV2PathOfTheCgroupId() throws IOException {
         process(100, "nginx", "v2-pod");
         Application app = resolver.resolve(100, POD_ID, "nginx: worker");
-        assertThat(app).isEqualTo(new Application("pod:" + UID + "/" + CONTAINER,
-                "pod " + UID + " (ca978112ca1b)", POD_PATH, PodRef.fromCgroup(UID, CONTAINER), "nginx"));
+        assertThat(app)
+                .isEqualTo(new Application(
+                        "pod:" + UID + "/" + CONTAINER,
+                        "pod " + UID + " (ca978112ca1b)",
+                        POD_PATH,
+                        PodRef.fromCgroup(UID, CONTAINER),
+                        "nginx"));
         assertThat(app.pod().namespace()).isNull();
     }
 
@@ -66,8 +72,13 @@ class ApplicationResolverTest {
     void systemdUnitWithTheProcessName() throws IOException {
         process(102, "cachestat", "v2-service");
         Application app = resolver.resolve(102, CRON_ID, "cachestat");
-        assertThat(app).isEqualTo(new Application("unit:/system.slice/cron.service:cachestat",
-                "systemd: cron.service (cachestat)", "/system.slice/cron.service", null, "cachestat"));
+        assertThat(app)
+                .isEqualTo(new Application(
+                        "unit:/system.slice/cron.service:cachestat",
+                        "systemd: cron.service (cachestat)",
+                        "/system.slice/cron.service",
+                        null,
+                        "cachestat"));
     }
 
     @Test
@@ -163,16 +174,23 @@ class ApplicationResolverTest {
     void containerOutsideKubernetes() {
         paths.put(8L, "/system.slice/docker-" + CONTAINER + ".scope");
         Application app = resolver.resolve(800, 8, "redis-server");
-        assertThat(app).isEqualTo(new Application("container:" + CONTAINER, "docker ca978112ca1b",
-                "/system.slice/docker-" + CONTAINER + ".scope", null, "redis-server"));
+        assertThat(app)
+                .isEqualTo(new Application(
+                        "container:" + CONTAINER,
+                        "docker ca978112ca1b",
+                        "/system.slice/docker-" + CONTAINER + ".scope",
+                        null,
+                        "redis-server"));
     }
 
     @Test
     void containersOfOnePodAreSeparateAndProcessesOfOneContainerShareAKey() throws IOException {
         String other = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d";
         paths.put(9L, POD_PATH.replace(CONTAINER, other));
-        assertThat(resolver.resolve(900, POD_ID, "a").key()).isEqualTo(resolver.resolve(901, POD_ID, "b").key());
-        assertThat(resolver.resolve(902, 9, "a").key()).isNotEqualTo(resolver.resolve(900, POD_ID, "a").key());
+        assertThat(resolver.resolve(900, POD_ID, "a").key())
+                .isEqualTo(resolver.resolve(901, POD_ID, "b").key());
+        assertThat(resolver.resolve(902, 9, "a").key())
+                .isNotEqualTo(resolver.resolve(900, POD_ID, "a").key());
     }
 
     private void deleteProcess(int pid) throws IOException {

@@ -35,9 +35,14 @@ public final class AttributionBenchmark {
                 }
                 pods.add(builder.build());
             }
-            List<Long> ids = pods.stream().flatMap(p -> p.containers().stream()).map(PodCgroups.Container::cgroupId).toList();
-            List<Integer> livePids = ProcessHandle.allProcesses().map(p -> (int) p.pid()).toList();
-            System.out.printf("cgroup2 at %s; %d test containers; %d live processes%n",
+            List<Long> ids = pods.stream()
+                    .flatMap(p -> p.containers().stream())
+                    .map(PodCgroups.Container::cgroupId)
+                    .toList();
+            List<Integer> livePids =
+                    ProcessHandle.allProcesses().map(p -> (int) p.pid()).toList();
+            System.out.printf(
+                    "cgroup2 at %s; %d test containers; %d live processes%n",
                     CgroupMount.findUnified().directory(), ids.size(), livePids.size());
 
             for (int round = 1; round <= ROUNDS; round++) {
@@ -57,10 +62,18 @@ public final class AttributionBenchmark {
                 applications.snapshot(livePids);
                 // Worst: every key a different process, nearly all exited before the slice ended.
                 double worstCpu = resolveCpuMillis(threads, applications, ids, livePids, SAMPLE_KEYS);
-                System.out.printf("round %d: walk cpu %.1f ms; snapshot of %d processes cpu %.1f ms;"
+                System.out.printf(
+                        "round %d: walk cpu %.1f ms; snapshot of %d processes cpu %.1f ms;"
                                 + " resolve %d keys cpu %.1f ms over %d processes, %.1f ms over %d processes%n",
-                        round, walkCpu, livePids.size(), snapshotCpu, SAMPLE_KEYS,
-                        typicalCpu, TYPICAL_PROCESSES, worstCpu, SAMPLE_KEYS);
+                        round,
+                        walkCpu,
+                        livePids.size(),
+                        snapshotCpu,
+                        SAMPLE_KEYS,
+                        typicalCpu,
+                        TYPICAL_PROCESSES,
+                        worstCpu,
+                        SAMPLE_KEYS);
             }
         } finally {
             for (PodCgroups pod : pods) {
@@ -70,8 +83,12 @@ public final class AttributionBenchmark {
     }
 
     /** CPU time to resolve SAMPLE_KEYS keys spread over {@code processes} tgids (live ones first). */
-    private static double resolveCpuMillis(ThreadMXBean threads, ApplicationResolver applications, List<Long> ids,
-            List<Integer> livePids, int processes) {
+    private static double resolveCpuMillis(
+            ThreadMXBean threads,
+            ApplicationResolver applications,
+            List<Long> ids,
+            List<Integer> livePids,
+            int processes) {
         long cpu0 = threads.getCurrentThreadCpuTime();
         int inPods = 0;
         for (int k = 0; k < SAMPLE_KEYS; k++) {

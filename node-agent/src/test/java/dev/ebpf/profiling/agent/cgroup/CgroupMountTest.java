@@ -13,7 +13,8 @@ class CgroupMountTest {
     private static final Path HOST = Path.of("/");
 
     private static Path fixture(String name) throws URISyntaxException {
-        return Path.of(CgroupMountTest.class.getResource("/cgroup/mountinfo/" + name).toURI());
+        return Path.of(
+                CgroupMountTest.class.getResource("/cgroup/mountinfo/" + name).toURI());
     }
 
     @Test
@@ -61,9 +62,11 @@ class CgroupMountTest {
                 .contains(new CgroupMount(Path.of("/sys/fs/cgroup/cpu"), "/"));
         assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpu"))
                 .contains(new CgroupMount(Path.of("/sys/fs/cgroup/cpu,cpuacct"), "/"));
-        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpuacct")).map(CgroupMount::directory)
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpuacct"))
+                .map(CgroupMount::directory)
                 .contains(Path.of("/sys/fs/cgroup/cpu,cpuacct"));
-        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "name=systemd")).map(CgroupMount::directory)
+        assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "name=systemd"))
+                .map(CgroupMount::directory)
                 .contains(Path.of("/sys/fs/cgroup/systemd"));
         assertThat(CgroupMount.findV1(fixture("v1-only"), HOST, "cpuset")).isEmpty();
         assertThat(CgroupMount.findV1(fixture("v2"), HOST, "cpu")).isEmpty();
@@ -73,6 +76,7 @@ class CgroupMountTest {
     void thisMachineHasAMountedDirectory() {
         CgroupMount mount = CgroupMount.findUnified();
         assertThat(mount.directory()).isDirectory();
-        assertThat(Files.isRegularFile(mount.directory().resolve("cgroup.procs"))).isTrue();
+        assertThat(Files.isRegularFile(mount.directory().resolve("cgroup.procs")))
+                .isTrue();
     }
 }

@@ -11,8 +11,14 @@ class CgroupPathParserTest {
     /** One row per runtime, driver and nesting shape; see the comments in paths.tsv. */
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvFileSource(resources = "/cgroup/paths.tsv", delimiter = '\t', nullValues = "-", maxCharsPerColumn = 1024)
-    void readsWorkloadFromPath(String path, String podUid, QosClass qos, String containerId,
-            ContainerRuntime runtime, boolean containerMonitor, String systemdUnit) {
+    void readsWorkloadFromPath(
+            String path,
+            String podUid,
+            QosClass qos,
+            String containerId,
+            ContainerRuntime runtime,
+            boolean containerMonitor,
+            String systemdUnit) {
         assertThat(CgroupPathParser.parse(path))
                 .isEqualTo(new Workload(path, podUid, qos, containerId, runtime, containerMonitor, systemdUnit));
     }

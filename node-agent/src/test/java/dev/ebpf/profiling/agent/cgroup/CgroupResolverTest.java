@@ -32,6 +32,7 @@ class CgroupResolverTest {
 
     @TempDir
     Path mountDir;
+
     final ManualClock clock = new ManualClock();
     CgroupResolver resolver;
 
@@ -124,8 +125,7 @@ class CgroupResolverTest {
                 .hasMessage("cgroup /foo does not exist under " + mountDir);
         assertThatThrownBy(() -> resolver.idOf("/system.slice/cron.service/cgroup.procs"))
                 .hasMessage("cgroup /system.slice/cron.service/cgroup.procs does not exist under " + mountDir);
-        assertThatThrownBy(() -> resolver.idOf("/../.."))
-                .hasMessage("cgroup /../.. does not exist under " + mountDir);
+        assertThatThrownBy(() -> resolver.idOf("/../..")).hasMessage("cgroup /../.. does not exist under " + mountDir);
     }
 
     @Test
@@ -145,8 +145,10 @@ class CgroupResolverTest {
         long rootId = real.idOf("/");
         assertThat(rootId).isEqualTo(inode(real.mount().directory()));
         assertThat(real.pathOf(rootId)).contains("/");
-        long selfId = real.idOf(ProcCgroupFile.read(Path.of("/proc"), (int) ProcessHandle.current().pid())
-                .orElseThrow().unifiedPath());
+        long selfId = real.idOf(ProcCgroupFile.read(
+                        Path.of("/proc"), (int) ProcessHandle.current().pid())
+                .orElseThrow()
+                .unifiedPath());
         assertThat(real.pathOf(selfId)).isPresent();
     }
 }

@@ -16,7 +16,8 @@ class ProcCgroupFileTest {
     private static final String CONTAINER = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb";
     private static final String POD_SYSTEMD = "/kubepods.slice/kubepods-burstable.slice/"
             + "kubepods-burstable-pod0f5b7f3c_8d2a_4a56_9e1b_2c3d4e5f6a7b.slice/cri-containerd-" + CONTAINER + ".scope";
-    private static final String POD_CGROUPFS = "/kubepods/besteffort/pod0f5b7f3c-8d2a-4a56-9e1b-2c3d4e5f6a7b/" + CONTAINER;
+    private static final String POD_CGROUPFS =
+            "/kubepods/besteffort/pod0f5b7f3c-8d2a-4a56-9e1b-2c3d4e5f6a7b/" + CONTAINER;
 
     static String fixture(String name) throws IOException {
         try (var in = ProcCgroupFileTest.class.getResourceAsStream("/cgroup/proc/" + name)) {
@@ -68,11 +69,10 @@ class ProcCgroupFileTest {
         String text = fixture("garbage");
         assertThatThrownBy(() -> ProcCgroupFile.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("bad /proc/PID/cgroup line 'this is not a cgroup file': expected hierarchy-id:controllers:/path");
-        assertThatThrownBy(() -> ProcCgroupFile.parse("x:cpu:/"))
-                .hasMessageContaining("'x:cpu:/'");
-        assertThatThrownBy(() -> ProcCgroupFile.parse("0::relative"))
-                .hasMessageContaining("'0::relative'");
+                .hasMessage(
+                        "bad /proc/PID/cgroup line 'this is not a cgroup file': expected hierarchy-id:controllers:/path");
+        assertThatThrownBy(() -> ProcCgroupFile.parse("x:cpu:/")).hasMessageContaining("'x:cpu:/'");
+        assertThatThrownBy(() -> ProcCgroupFile.parse("0::relative")).hasMessageContaining("'0::relative'");
     }
 
     @Test
@@ -82,7 +82,9 @@ class ProcCgroupFileTest {
         Files.createDirectories(proc.resolve("43"));
         Files.writeString(proc.resolve("43/cgroup"), fixture("garbage"));
 
-        assertThat(ProcCgroupFile.read(proc, 42)).map(ProcCgroupFile::workloadPath).contains(POD_SYSTEMD);
+        assertThat(ProcCgroupFile.read(proc, 42))
+                .map(ProcCgroupFile::workloadPath)
+                .contains(POD_SYSTEMD);
         assertThat(ProcCgroupFile.read(proc, 43)).isEmpty();
         assertThat(ProcCgroupFile.read(proc, 44)).isEmpty();
     }

@@ -26,7 +26,11 @@ class RealCgroupAttributionTest {
 
     @Test
     void cgroupIdAndPidOfAPodProcessResolveToItsPod() throws IOException {
-        try (PodCgroups pod = PodCgroups.builder().qos(QosClass.BURSTABLE).container().container().build()) {
+        try (PodCgroups pod = PodCgroups.builder()
+                .qos(QosClass.BURSTABLE)
+                .container()
+                .container()
+                .build()) {
             PodCgroups.Container container = pod.container(1);
             Process sleep = container.start("sleep", "300");
             long id = (Long) Files.getAttribute(container.v2Directory(), "unix:ino", LinkOption.NOFOLLOW_LINKS);
@@ -36,7 +40,8 @@ class RealCgroupAttributionTest {
             assertThat(cgroups.idOf(container.path())).isEqualTo(id);
             assertThat(cgroups.idOf(container.v2Directory().toString())).isEqualTo(id);
 
-            ProcCgroupFile procFile = ProcCgroupFile.read(PROC, (int) sleep.pid()).orElseThrow();
+            ProcCgroupFile procFile =
+                    ProcCgroupFile.read(PROC, (int) sleep.pid()).orElseThrow();
             assertThat(procFile.unifiedPath()).isEqualTo(container.path());
 
             ApplicationResolver applications = new ApplicationResolver(cgroups);
@@ -52,13 +57,16 @@ class RealCgroupAttributionTest {
     /** Hybrid machines: the v2 id is the root, and only /proc/PID/cgroup's v1 path shows the pod. */
     @Test
     void podFoundThroughV1WhenTheV2IdIsTheRoot() {
-        Assumptions.assumeTrue(CgroupMount.findV1(CgroupMount.PROC_SELF_MOUNTINFO, Path.of("/"), "cpu").isPresent(),
+        Assumptions.assumeTrue(
+                CgroupMount.findV1(CgroupMount.PROC_SELF_MOUNTINFO, Path.of("/"), "cpu")
+                        .isPresent(),
                 "no v1 cpu hierarchy on this machine: the hybrid case does not arise");
         try (PodCgroups pod = PodCgroups.builder().container().mirrorInV1Cpu().build()) {
             PodCgroups.Container container = pod.container(0);
             Process sleep = container.start("sleep", "300");
             // Back to the v2 root, as on a hybrid machine whose runtime only uses v1.
-            Files.writeString(CgroupMount.findUnified().directory().resolve("cgroup.procs"), Long.toString(sleep.pid()));
+            Files.writeString(
+                    CgroupMount.findUnified().directory().resolve("cgroup.procs"), Long.toString(sleep.pid()));
 
             CgroupResolver cgroups = CgroupResolver.forThisMachine();
             long rootId = cgroups.idOf("/");
@@ -92,8 +100,8 @@ class RealCgroupAttributionTest {
     void hostProcessIsNotAPod() {
         ApplicationResolver applications = new ApplicationResolver(CgroupResolver.forThisMachine());
         int self = (int) ProcessHandle.current().pid();
-        long id = CgroupResolver.forThisMachine().idOf(
-                ProcCgroupFile.read(PROC, self).orElseThrow().unifiedPath());
+        long id = CgroupResolver.forThisMachine()
+                .idOf(ProcCgroupFile.read(PROC, self).orElseThrow().unifiedPath());
         Application app = applications.resolve(self, id, "main");
         assertThat(app.pod()).isNull();
         assertThat(app.processName()).isEqualTo("java");

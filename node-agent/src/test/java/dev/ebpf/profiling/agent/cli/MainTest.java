@@ -25,7 +25,9 @@ class MainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                List.of(args),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -34,12 +36,15 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '#', value = {
-            "--cpus 4096#node-agent: --cpus: unknown CPU 4096: this node's online CPUs are",
-            "--frequency 0#node-agent: --frequency must be from 1 to 1000, not 0",
-            "--duration -3s#node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
-            "--cgroup /no/such/cgroup#node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
-            "--format yaml#node-agent: --format must be one of table|json|folded|pprof|svg, not 'yaml'"})
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "--cpus 4096#node-agent: --cpus: unknown CPU 4096: this node's online CPUs are",
+                "--frequency 0#node-agent: --frequency must be from 1 to 1000, not 0",
+                "--duration -3s#node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
+                "--cgroup /no/such/cgroup#node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
+                "--format yaml#node-agent: --format must be one of table|json|folded|pprof|svg, not 'yaml'"
+            })
     void badInputExitsWith2AndOneLineOnStderr(String arguments, String message) {
         String[] args = ("profile " + arguments).split(" ");
         assertThat(run(args)).isEqualTo(Main.EXIT_USAGE);
@@ -60,14 +65,24 @@ class MainTest {
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             pod.container(0).startBusyLoop();
             Path file = dir.resolve("profile.json");
-            int exit = run("profile", "--duration", "3s", "--slice", "1s", "--format", "json", "--cgroup",
-                    pod.podPath(), "--output", file.toString());
+            int exit = run(
+                    "profile",
+                    "--duration",
+                    "3s",
+                    "--slice",
+                    "1s",
+                    "--format",
+                    "json",
+                    "--cgroup",
+                    pod.podPath(),
+                    "--output",
+                    file.toString());
 
             assertThat(stderr()).isEmpty();
             assertThat(exit).isEqualTo(Main.EXIT_OK);
             List<NodeProfile> slices;
-            try (MappingIterator<NodeProfile> documents = ProfileJson.mapper().readerFor(NodeProfile.class)
-                    .readValues(file.toFile())) {
+            try (MappingIterator<NodeProfile> documents =
+                    ProfileJson.mapper().readerFor(NodeProfile.class).readValues(file.toFile())) {
                 slices = documents.readAll();
             }
             assertThat(slices).hasSize(3);
@@ -76,7 +91,8 @@ class MainTest {
                 assertThat(slice.frequencyHz()).isEqualTo(99);
                 assertThat(slice.topApplications()).isNotEmpty().allSatisfy(app -> {
                     assertThat(app.pod().uid()).isEqualTo(pod.podUid());
-                    assertThat(app.pod().containerId()).isEqualTo(pod.container(0).id());
+                    assertThat(app.pod().containerId())
+                            .isEqualTo(pod.container(0).id());
                 });
             });
             assertThat(slices.get(1).start()).isEqualTo(slices.get(0).end());
@@ -88,16 +104,30 @@ class MainTest {
         RequiresRoot.assumeBpf();
         // A task already asleep when sampling starts is seen only once it wakes, so the sleeper
         // naps 100 ms at a time: blocked nearly all the time, waking often.
-        Path source = Files.writeString(dir.resolve("nap.c"),
-                "#include <unistd.h>\nint main(void) { for (;;) usleep(100000); }\n");
+        Path source = Files.writeString(
+                dir.resolve("nap.c"), "#include <unistd.h>\nint main(void) { for (;;) usleep(100000); }\n");
         Path nap = dir.resolve("nap");
-        assertThat(new ProcessBuilder("gcc", "-O1", "-o", nap.toString(), source.toString()).inheritIO().start()
-                .waitFor()).isZero();
+        assertThat(new ProcessBuilder("gcc", "-O1", "-o", nap.toString(), source.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor())
+                .isZero();
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             pod.container(0).start(nap.toString());
             Path file = dir.resolve("profile.json");
-            int exit = run("profile", "--duration", "3s", "--off-cpu", "--min-block", "500us", "--format", "json",
-                    "--cgroup", pod.podPath(), "--output", file.toString());
+            int exit = run(
+                    "profile",
+                    "--duration",
+                    "3s",
+                    "--off-cpu",
+                    "--min-block",
+                    "500us",
+                    "--format",
+                    "json",
+                    "--cgroup",
+                    pod.podPath(),
+                    "--output",
+                    file.toString());
 
             assertThat(stderr()).isEmpty();
             assertThat(exit).isEqualTo(Main.EXIT_OK);
@@ -106,17 +136,20 @@ class MainTest {
             var sleeper = profile.offCpu().topApplications().getFirst();
             assertThat(sleeper.name()).contains(pod.podUid());
             // Blocked for the whole slice: within 10% of its length.
-            assertThat(sleeper.blockedSeconds()).isCloseTo(profile.durationSeconds(),
-                    org.assertj.core.data.Percentage.withPercentage(10));
-            assertThat(profile.offCpu().hotspots()).filteredOn(h -> h.application().equals(sleeper.name()))
-                    .first().satisfies(h -> assertThat(h.reason()).isEqualTo("sleep"));
+            assertThat(sleeper.blockedSeconds())
+                    .isCloseTo(profile.durationSeconds(), org.assertj.core.data.Percentage.withPercentage(10));
+            assertThat(profile.offCpu().hotspots())
+                    .filteredOn(h -> h.application().equals(sleeper.name()))
+                    .first()
+                    .satisfies(h -> assertThat(h.reason()).isEqualTo("sleep"));
         }
     }
 
     @Test
     void offCpuHasItsOwnSectionInTheTable() throws Exception {
         RequiresRoot.assumeBpf();
-        assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu")).isEqualTo(Main.EXIT_OK);
+        assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu"))
+                .isEqualTo(Main.EXIT_OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("OFF-CPU").contains("BLOCKED s");
     }
 

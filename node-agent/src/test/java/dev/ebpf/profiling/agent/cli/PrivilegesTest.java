@@ -15,13 +15,15 @@ class PrivilegesTest {
     Path dir;
 
     private Path status(String uid, String capEff) throws IOException {
-        return Files.writeString(dir.resolve("status"), "Name:\tjava\nUid:\t" + uid + "\t" + uid + "\t" + uid
-                + "\t" + uid + "\nCapEff:\t" + capEff + "\n");
+        return Files.writeString(
+                dir.resolve("status"),
+                "Name:\tjava\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\nCapEff:\t" + capEff + "\n");
     }
 
     @Test
     void rootMayProfile() throws IOException {
-        assertThatCode(() -> Privileges.requireBpfPrivileges(status("0", "000001ffffffffff"))).doesNotThrowAnyException();
+        assertThatCode(() -> Privileges.requireBpfPrivileges(status("0", "000001ffffffffff")))
+                .doesNotThrowAnyException();
     }
 
     @Test

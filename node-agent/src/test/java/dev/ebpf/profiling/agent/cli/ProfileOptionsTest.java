@@ -33,8 +33,23 @@ class ProfileOptionsTest {
 
     @Test
     void readsEveryOptionInBothSpellings() {
-        ProfileOptions options = parse("--duration", "2m", "--frequency=250", "--cpus", "0,2-3", "--cgroup", "/a",
-                "--cgroup=/b", "--slice", "500ms", "--top", "3", "--format", "json", "--output", "/tmp/x.json");
+        ProfileOptions options = parse(
+                "--duration",
+                "2m",
+                "--frequency=250",
+                "--cpus",
+                "0,2-3",
+                "--cgroup",
+                "/a",
+                "--cgroup=/b",
+                "--slice",
+                "500ms",
+                "--top",
+                "3",
+                "--format",
+                "json",
+                "--output",
+                "/tmp/x.json");
         assertThat(options.duration()).isEqualTo(Duration.ofMinutes(2));
         assertThat(options.frequencyHz()).isEqualTo(250);
         assertThat(options.cpus().cpus()).containsExactly(0, 2, 3);
@@ -49,7 +64,8 @@ class ProfileOptionsTest {
     void frequencyMustBeFrom1To1000() {
         assertThat(parse("--frequency", "1").frequencyHz()).isEqualTo(1);
         assertThat(parse("--frequency", "1000").frequencyHz()).isEqualTo(1000);
-        assertThatThrownBy(() -> parse("--frequency", "0")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> parse("--frequency", "0"))
+                .isInstanceOf(UsageException.class)
                 .hasMessage("--frequency must be from 1 to 1000, not 0");
         assertThatThrownBy(() -> parse("--frequency", "1001")).hasMessageContaining("not 1001");
         assertThatThrownBy(() -> parse("--frequency", "fast")).hasMessageContaining("whole number");
@@ -57,14 +73,16 @@ class ProfileOptionsTest {
 
     @Test
     void unknownCpusAreRefusedWithTheOnlineList() {
-        assertThatThrownBy(() -> parse("--cpus", "7")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> parse("--cpus", "7"))
+                .isInstanceOf(UsageException.class)
                 .hasMessage("--cpus: unknown CPU 7: this node's online CPUs are 0-3");
         assertThatThrownBy(() -> parse("--cpus", "3-1")).hasMessageContaining("reversed");
     }
 
     @Test
     void durationsMustBePositive() {
-        assertThatThrownBy(() -> parse("--duration", "-5s")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> parse("--duration", "-5s"))
+                .isInstanceOf(UsageException.class)
                 .hasMessageContaining("--duration must be a positive duration");
         assertThatThrownBy(() -> parse("--duration", "0")).hasMessageContaining("at least 1ms");
         assertThatThrownBy(() -> parse("--slice", "soon")).hasMessageContaining("--slice");
@@ -73,7 +91,8 @@ class ProfileOptionsTest {
     @Test
     void unknownOptionsFormatsAndMissingValuesAreNamed() {
         assertThatThrownBy(() -> parse("--speed", "3")).hasMessage("unknown option '--speed'");
-        assertThatThrownBy(() -> parse("--format", "xml")).hasMessage("--format must be one of table|json|folded|pprof|svg, not 'xml'");
+        assertThatThrownBy(() -> parse("--format", "xml"))
+                .hasMessage("--format must be one of table|json|folded|pprof|svg, not 'xml'");
         assertThatThrownBy(() -> parse("--top")).hasMessage("--top needs a value");
         assertThatThrownBy(() -> parse("stray")).hasMessage("unexpected argument 'stray'");
     }

@@ -20,8 +20,16 @@ final class ApiPods {
     /** A pod in the API; the mock server assigns its uid, which the pod's cgroups then take. */
     Pod create(String namespace, String name, String node) {
         Pod pod = new PodBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("busybox").endContainer()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .addNewContainer()
+                .withName("main")
+                .withImage("busybox")
+                .endContainer()
                 .endSpec()
                 .build();
         // createOr: a retried POST (slow CI machine) must not fail on the pod its first try created.
@@ -30,16 +38,29 @@ final class ApiPods {
 
     /** Real cgroups for an API pod, and the pod's status naming its container by the cgroup's container id. */
     PodCgroups cgroupsFor(Pod pod) {
-        PodCgroups cgroups = PodCgroups.builder().podUid(pod.getMetadata().getUid()).container().build();
-        pod.setStatus(new PodStatusBuilder().addNewContainerStatus().withName("main")
-                .withContainerID("containerd://" + cgroups.container(0).id()).endContainerStatus().build());
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+        PodCgroups cgroups = PodCgroups.builder()
+                .podUid(pod.getMetadata().getUid())
+                .container()
+                .build();
+        pod.setStatus(new PodStatusBuilder()
+                .addNewContainerStatus()
+                .withName("main")
+                .withContainerID("containerd://" + cgroups.container(0).id())
+                .endContainerStatus()
+                .build());
+        client.pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .resource(pod)
+                .updateStatus();
         return cgroups;
     }
 
     /** The pod as the job config lists it. */
     static AgentJobConfig.SelectedPod selected(Pod pod, String node) {
-        return new AgentJobConfig.SelectedPod(pod.getMetadata().getUid(), pod.getMetadata().getNamespace(),
-                pod.getMetadata().getName(), node);
+        return new AgentJobConfig.SelectedPod(
+                pod.getMetadata().getUid(),
+                pod.getMetadata().getNamespace(),
+                pod.getMetadata().getName(),
+                node);
     }
 }

@@ -42,14 +42,13 @@ public final class ArmedTriggerBenchmark {
     private static final Path LAUNCHER = Path.of("bin", "node-agent");
     /** JVM start, program loading and the JIT compiling the slice path (about a minute) are not the steady state. */
     private static final Duration WARMUP = Duration.ofSeconds(60);
+
     private static final int DEFAULT_SECONDS = 60;
     private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-    private ArmedTriggerBenchmark() {
-    }
+    private ArmedTriggerBenchmark() {}
 
-    private record Cost(String what, double cpuPercent, long rssKib, long peakRssKib, String busiestThreads) {
-    }
+    private record Cost(String what, double cpuPercent, long rssKib, long peakRssKib, String busiestThreads) {}
 
     public static void main(String[] args) throws Exception {
         Logger.getLogger("io.fabric8.mockwebserver").setLevel(Level.WARNING);
@@ -59,8 +58,8 @@ public final class ArmedTriggerBenchmark {
         }
         int cpus = Runtime.getRuntime().availableProcessors();
         List<Process> spinners = new ArrayList<>();
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         Path dir = Files.createTempDirectory("armed-trigger-bench");
         try {
@@ -69,22 +68,44 @@ public final class ArmedTriggerBenchmark {
             }
             String api = server.createClient().getMasterUrl().toString();
             List<Cost> costs = List.of(
-                    measure("trigger mode, armed (node-cpu > 100%: never fires)", api, dir,
-                            config("armed", Mode.TRIGGER, 10, null,
+                    measure(
+                            "trigger mode, armed (node-cpu > 100%: never fires)",
+                            api,
+                            dir,
+                            config(
+                                    "armed",
+                                    Mode.TRIGGER,
+                                    10,
+                                    null,
                                     new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_CPU, null, 100, 5, 300)),
                             measured),
-                    measure("always on: 99 Hz, back-to-back 10 s slices", api, dir,
-                            config("always-on", Mode.FILTER, 10, null, null), measured));
-            System.out.printf(Locale.ROOT, "node: %d CPUs, all busy; steady state measured for %d s after %d s%n",
-                    cpus, measured.toSeconds(), WARMUP.toSeconds());
-            System.out.printf(Locale.ROOT, "%-52s %12s %10s %14s%n", "agent", "CPU % (1 core)", "RSS MiB",
-                    "peak RSS MiB");
+                    measure(
+                            "always on: 99 Hz, back-to-back 10 s slices",
+                            api,
+                            dir,
+                            config("always-on", Mode.FILTER, 10, null, null),
+                            measured));
+            System.out.printf(
+                    Locale.ROOT,
+                    "node: %d CPUs, all busy; steady state measured for %d s after %d s%n",
+                    cpus,
+                    measured.toSeconds(),
+                    WARMUP.toSeconds());
+            System.out.printf(
+                    Locale.ROOT, "%-52s %12s %10s %14s%n", "agent", "CPU % (1 core)", "RSS MiB", "peak RSS MiB");
             for (Cost cost : costs) {
-                System.out.printf(Locale.ROOT, "%-52s %12.2f %10.1f %14.1f%n", cost.what(), cost.cpuPercent(),
-                        cost.rssKib() / 1024.0, cost.peakRssKib() / 1024.0);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-52s %12.2f %10.1f %14.1f%n",
+                        cost.what(),
+                        cost.cpuPercent(),
+                        cost.rssKib() / 1024.0,
+                        cost.peakRssKib() / 1024.0);
                 System.out.println("    busiest threads: " + cost.busiestThreads());
             }
-            System.out.printf(Locale.ROOT, "armed / always-on CPU ratio: %.2f%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "armed / always-on CPU ratio: %.2f%n",
                     costs.get(0).cpuPercent() / costs.get(1).cpuPercent());
         } finally {
             spinners.forEach(Process::destroyForcibly);
@@ -92,20 +113,34 @@ public final class ArmedTriggerBenchmark {
         }
     }
 
-    private static AgentJobConfig config(String job, Mode mode, long durationSeconds, Long intervalSeconds,
-                                         AgentJobConfig.TriggerConfig trigger) {
-        return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef("bench", job, job + "-uid"),
-                mode, List.of(Profiler.ON_CPU), 99, null, durationSeconds, intervalSeconds, null, 10, 3, true,
-                List.of(), trigger, null);
+    private static AgentJobConfig config(
+            String job, Mode mode, long durationSeconds, Long intervalSeconds, AgentJobConfig.TriggerConfig trigger) {
+        return new AgentJobConfig(
+                AgentJobConfig.SCHEMA_VERSION,
+                new AgentJobConfig.JobRef("bench", job, job + "-uid"),
+                mode,
+                List.of(Profiler.ON_CPU),
+                99,
+                null,
+                durationSeconds,
+                intervalSeconds,
+                null,
+                10,
+                3,
+                true,
+                List.of(),
+                trigger,
+                null);
     }
 
     private static Cost measure(String what, String api, Path dir, AgentJobConfig config, Duration measured)
             throws IOException, InterruptedException {
         Path configFile = dir.resolve(config.job().name() + ".json");
         Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
-        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "run", "--config", configFile.toString(),
-                "--node", "bench-node")
-                .redirectErrorStream(true).redirectOutput(dir.resolve(config.job().name() + ".log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        LAUNCHER.toString(), "run", "--config", configFile.toString(), "--node", "bench-node")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(config.job().name() + ".log").toFile());
         Map<String, String> env = builder.environment();
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("KUBERNETES_MASTER", api);
@@ -125,14 +160,20 @@ public final class ArmedTriggerBenchmark {
             double seconds = (System.nanoTime() - before) / 1e9;
             Map<String, Long> threads = threadTicks(agent.pid());
             threadsBefore.forEach((thread, t) -> threads.merge(thread, -t, Long::sum));
-            String busiest = threads.entrySet().stream().filter(e -> e.getValue() > 0)
-                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
-                    .map(e -> String.format(Locale.ROOT, "%s %.2f%%", e.getKey(),
-                            100.0 * e.getValue() / TICKS_PER_SECOND / seconds))
+            String busiest = threads.entrySet().stream()
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(5)
+                    .map(e -> String.format(
+                            Locale.ROOT, "%s %.2f%%", e.getKey(), 100.0 * e.getValue() / TICKS_PER_SECOND / seconds))
                     .collect(Collectors.joining(", "));
             Map<String, Long> status = status(agent.pid());
-            return new Cost(what, 100.0 * ticks / TICKS_PER_SECOND / seconds, status.get("VmRSS"),
-                    status.get("VmHWM"), busiest);
+            return new Cost(
+                    what,
+                    100.0 * ticks / TICKS_PER_SECOND / seconds,
+                    status.get("VmRSS"),
+                    status.get("VmHWM"),
+                    busiest);
         } finally {
             agent.destroy();
             agent.waitFor();
@@ -141,8 +182,8 @@ public final class ArmedTriggerBenchmark {
 
     private static void requireAlive(Process agent, Path dir, AgentJobConfig config) throws IOException {
         if (!agent.isAlive()) {
-            throw new IllegalStateException("the agent exited: " + Files.readString(
-                    dir.resolve(config.job().name() + ".log")));
+            throw new IllegalStateException("the agent exited: "
+                    + Files.readString(dir.resolve(config.job().name() + ".log")));
         }
     }
 

@@ -51,24 +51,42 @@ class ClusterRunTest {
     void publishesFilteredNamedSlicesAndKeepsOnlyTheRetention() throws Exception {
         Pod webPod = apiPods.create("web", "nginx-7d9f-x2", NODE);
         try (PodCgroups web = apiPods.cgroupsFor(webPod);
-             PodCgroups other = apiPods.cgroupsFor(apiPods.create("other", "intruder", NODE));
-             PodCgroups notSelected = apiPods.cgroupsFor(apiPods.create("web", "bystander", NODE))) {
+                PodCgroups other = apiPods.cgroupsFor(apiPods.create("other", "intruder", NODE));
+                PodCgroups notSelected = apiPods.cgroupsFor(apiPods.create("web", "bystander", NODE))) {
             web.container(0).startBusyLoop();
             other.container(0).startBusyLoop();
             notSelected.container(0).startBusyLoop();
-            AgentJobConfig config = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-                    new AgentJobConfig.JobRef("web", "nginx-jitter", "6f1c-uid"), Mode.FILTER,
+            AgentJobConfig config = new AgentJobConfig(
+                    AgentJobConfig.SCHEMA_VERSION,
+                    new AgentJobConfig.JobRef("web", "nginx-jitter", "6f1c-uid"),
+                    Mode.FILTER,
                     List.of(Profiler.ON_CPU, Profiler.OFF_CPU),
-                    99, null, 2, null, 3, 10, 2, false,
-                    List.of(ApiPods.selected(webPod, NODE), new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far",
-                            "another-node")), null, null);
+                    99,
+                    null,
+                    2,
+                    null,
+                    3,
+                    10,
+                    2,
+                    false,
+                    List.of(
+                            ApiPods.selected(webPod, NODE),
+                            new AgentJobConfig.SelectedPod("elsewhere-uid", "web", "far", "another-node")),
+                    null,
+                    null);
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             AgentMetrics metrics = new AgentMetrics(NODE);
 
-            new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(),
-                    new PrintStream(log, true, StandardCharsets.UTF_8), metrics).run();
+            new ClusterRun(
+                            client,
+                            NODE,
+                            configFile,
+                            CgroupMount.findUnified(),
+                            new PrintStream(log, true, StandardCharsets.UTF_8),
+                            metrics)
+                    .run();
 
             ByteArrayOutputStream scrape = new ByteArrayOutputStream();
             metrics.writeText(scrape);
@@ -77,10 +95,14 @@ class ClusterRunTest {
                     .containsPattern("ebpf_profiler_samples_total\\{[^}]*node=\"node-under-test\"[^}]*} [1-9]")
                     .containsPattern("ebpf_profiler_application_cpu_percent\\{[^}]*pod=\"nginx-7d9f-x2\"");
 
-            assertThat(log.toString(StandardCharsets.UTF_8).lines()).hasSize(3)
+            assertThat(log.toString(StandardCharsets.UTF_8).lines())
+                    .hasSize(3)
                     .allSatisfy(line -> assertThat(line).contains("-> configmap nginx-jitter-node-under-test-"));
-            List<ConfigMap> results = client.configMaps().inNamespace("web")
-                    .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems();
+            List<ConfigMap> results = client.configMaps()
+                    .inNamespace("web")
+                    .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                    .list()
+                    .getItems();
             // Three slices were published; the retention keeps the newest two.
             assertThat(results).hasSize(2);
             for (ConfigMap result : results) {
@@ -88,32 +110,37 @@ class ClusterRunTest {
                         .containsEntry(AgentContract.LABEL_JOB, "nginx-jitter")
                         .containsEntry(AgentContract.LABEL_NODE, NODE)
                         .containsKey(AgentContract.LABEL_SLICE);
-                assertThat(result.getMetadata().getOwnerReferences()).singleElement()
+                assertThat(result.getMetadata().getOwnerReferences())
+                        .singleElement()
                         .satisfies(owner -> assertThat(owner.getUid()).isEqualTo("6f1c-uid"));
-                NodeProfile profile = ProfileJson.mapper().readValue(
-                        result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
+                NodeProfile profile = ProfileJson.mapper()
+                        .readValue(result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
                 assertThat(profile.node()).isEqualTo(NODE);
-                assertThat(profile.topApplications()).as("slice %s of %s", profile.start(), log).isNotEmpty()
+                assertThat(profile.topApplications())
+                        .as("slice %s of %s", profile.start(), log)
+                        .isNotEmpty()
                         .allSatisfy(app -> {
-                    assertThat(app.pod().uid()).isEqualTo(web.podUid());
-                    assertThat(app.pod().namespace()).isEqualTo("web");
-                    assertThat(app.pod().name()).isEqualTo("nginx-7d9f-x2");
-                    assertThat(app.pod().container()).isEqualTo("main");
-                    assertThat(app.name()).isEqualTo("pod web/nginx-7d9f-x2 (main)");
-                });
+                            assertThat(app.pod().uid()).isEqualTo(web.podUid());
+                            assertThat(app.pod().namespace()).isEqualTo("web");
+                            assertThat(app.pod().name()).isEqualTo("nginx-7d9f-x2");
+                            assertThat(app.pod().container()).isEqualTo("main");
+                            assertThat(app.name()).isEqualTo("pod web/nginx-7d9f-x2 (main)");
+                        });
                 assertThat(profile.start().getEpochSecond() % 2).isZero();
                 // Off-CPU ran too, under the same filter: only the selected pod's waits.
                 assertThat(profile.offCpu()).isNotNull();
                 assertThat(profile.offCpu().topApplications())
                         .allSatisfy(app -> assertThat(app.name()).isEqualTo("pod web/nginx-7d9f-x2 (main)"));
                 assertThat(result.getBinaryData()).containsKey(AgentContract.RESULT_OFF_CPU_STACKS_KEY);
-                String folded = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(Base64.getDecoder()
-                        .decode(result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY)))).readAllBytes(),
+                String folded = new String(
+                        new GZIPInputStream(new java.io.ByteArrayInputStream(Base64.getDecoder()
+                                        .decode(result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY))))
+                                .readAllBytes(),
                         StandardCharsets.UTF_8);
                 assertThat(folded).isNotBlank().doesNotContain(other.podUid()).doesNotContain(notSelected.podUid());
                 // Folded lines start with the application, spaces written as '_'.
-                assertThat(folded.lines()).allSatisfy(line -> assertThat(line)
-                        .startsWith("pod_web/nginx-7d9f-x2_(main);"));
+                assertThat(folded.lines())
+                        .allSatisfy(line -> assertThat(line).startsWith("pod_web/nginx-7d9f-x2_(main);"));
             }
         }
     }
@@ -122,20 +149,42 @@ class ClusterRunTest {
     void aJobWhosePodsAreNotHereCountsNothing() throws Exception {
         try (PodCgroups busy = PodCgroups.builder().container().build()) {
             busy.container(0).startBusyLoop();
-            AgentJobConfig config = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-                    new AgentJobConfig.JobRef("web", "empty-job", "e-uid"), Mode.FILTER, List.of(Profiler.ON_CPU),
-                    99, null, 1, null, 1, 10, 5, false,
-                    List.of(new AgentJobConfig.SelectedPod("not-on-this-node", "web", "far", "another-node")), null, null);
+            AgentJobConfig config = new AgentJobConfig(
+                    AgentJobConfig.SCHEMA_VERSION,
+                    new AgentJobConfig.JobRef("web", "empty-job", "e-uid"),
+                    Mode.FILTER,
+                    List.of(Profiler.ON_CPU),
+                    99,
+                    null,
+                    1,
+                    null,
+                    1,
+                    10,
+                    5,
+                    false,
+                    List.of(new AgentJobConfig.SelectedPod("not-on-this-node", "web", "far", "another-node")),
+                    null,
+                    null);
             Path configFile = dir.resolve("job.json");
             Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
 
-            new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(), new PrintStream(
-                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new AgentMetrics(NODE)).run();
+            new ClusterRun(
+                            client,
+                            NODE,
+                            configFile,
+                            CgroupMount.findUnified(),
+                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                            new AgentMetrics(NODE))
+                    .run();
 
-            ConfigMap result = client.configMaps().inNamespace("web")
-                    .withLabel(AgentContract.LABEL_JOB, "empty-job").list().getItems().getFirst();
-            NodeProfile profile = ProfileJson.mapper().readValue(
-                    result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
+            ConfigMap result = client.configMaps()
+                    .inNamespace("web")
+                    .withLabel(AgentContract.LABEL_JOB, "empty-job")
+                    .list()
+                    .getItems()
+                    .getFirst();
+            NodeProfile profile = ProfileJson.mapper()
+                    .readValue(result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
             assertThat(profile.topApplications()).isEmpty();
             assertThat(profile.totalSamples()).isZero();
         }

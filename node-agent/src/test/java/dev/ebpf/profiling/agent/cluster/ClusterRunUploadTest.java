@@ -92,27 +92,36 @@ class ClusterRunUploadTest {
         assertThat(results).hasSize(2);
         for (ConfigMap result : results) {
             String slice = result.getMetadata().getLabels().get(AgentContract.LABEL_SLICE);
-            NodeProfile published = ProfileJson.mapper().readValue(
-                    result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
-            String base = PREFIX + "/" + NAMESPACE + "/" + JOB + "/" + published.start().truncatedTo(ChronoUnit.SECONDS)
-                    + "/" + NODE;
-            assertThat(result.getMetadata().getAnnotations()).as("slice %s, log %s", slice, log)
-                    .containsEntry(AgentContract.ANNOTATION_OBJECTS, "s3://" + BUCKET + "/" + base + ".json,"
-                            + "s3://" + BUCKET + "/" + base + ".folded.gz," + "s3://" + BUCKET + "/" + base + ".pprof");
+            NodeProfile published = ProfileJson.mapper()
+                    .readValue(result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
+            String base = PREFIX + "/" + NAMESPACE + "/" + JOB + "/"
+                    + published.start().truncatedTo(ChronoUnit.SECONDS) + "/" + NODE;
+            assertThat(result.getMetadata().getAnnotations())
+                    .as("slice %s, log %s", slice, log)
+                    .containsEntry(
+                            AgentContract.ANNOTATION_OBJECTS,
+                            "s3://" + BUCKET + "/" + base + ".json," + "s3://" + BUCKET + "/" + base + ".folded.gz,"
+                                    + "s3://" + BUCKET + "/" + base + ".pprof");
 
             NodeProfile stored = ProfileJson.mapper().readValue(server.read(BUCKET, base + ".json"), NodeProfile.class);
             assertThat(stored.start()).isEqualTo(published.start());
-            assertThat(stored.totalSamples()).isEqualTo(published.totalSamples()).isPositive();
+            assertThat(stored.totalSamples())
+                    .isEqualTo(published.totalSamples())
+                    .isPositive();
             String folded = new String(gunzip(server.read(BUCKET, base + ".folded.gz")), StandardCharsets.UTF_8);
-            assertThat(folded.lines()).isNotEmpty().allSatisfy(line -> assertThat(line).matches("\\S.*;.* [0-9]+"));
-            long foldedSamples = folded.lines().mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)))
+            assertThat(folded.lines())
+                    .isNotEmpty()
+                    .allSatisfy(line -> assertThat(line).matches("\\S.*;.* [0-9]+"));
+            long foldedSamples = folded.lines()
+                    .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)))
                     .sum();
             assertThat(foldedSamples).isEqualTo(published.totalSamples());
-            DecodedProfile pprof = DecodedProfile.readGzipped(new ByteArrayInputStream(server.read(BUCKET,
-                    base + ".pprof")));
+            DecodedProfile pprof =
+                    DecodedProfile.readGzipped(new ByteArrayInputStream(server.read(BUCKET, base + ".pprof")));
             assertThat(pprof.sampleCount()).isPositive();
-            assertThat(pprof.startNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(published.start().getEpochSecond())
-                    + published.start().getNano());
+            assertThat(pprof.startNanos())
+                    .isEqualTo(TimeUnit.SECONDS.toNanos(published.start().getEpochSecond())
+                            + published.start().getNano());
         }
         // The newest result carries the sink's state for the operator.
         assertThat(newest(results()).getMetadata().getAnnotations())
@@ -130,20 +139,25 @@ class ClusterRunUploadTest {
 
         CompletableFuture<Void> run = inBackground(clusterRun(8, new SpoolBounds(50_000_000, 100)));
         // (Before its first try the sink may say Uploaded with a slice pending: nothing failed yet.)
-        Map<String, String> rejected = awaitNewest(a -> SinkState.BAD_CREDENTIALS.reason()
-                .equals(a.get(AgentContract.ANNOTATION_UPLOAD_STATE)), "the credentials rejected");
-        assertThat(rejected).as("log %s", log)
+        Map<String, String> rejected = awaitNewest(
+                a -> SinkState.BAD_CREDENTIALS.reason().equals(a.get(AgentContract.ANNOTATION_UPLOAD_STATE)),
+                "the credentials rejected");
+        assertThat(rejected)
+                .as("log %s", log)
                 .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.BAD_CREDENTIALS.reason());
         assertThat(rejected.get(AgentContract.ANNOTATION_UPLOAD_MESSAGE))
-                .contains("rejected the credentials of access key 'test-access-key'").doesNotContain("not-the-secret");
-        assertThat(Integer.parseInt(rejected.get(AgentContract.ANNOTATION_UPLOADS_PENDING))).isPositive();
+                .contains("rejected the credentials of access key 'test-access-key'")
+                .doesNotContain("not-the-secret");
+        assertThat(Integer.parseInt(rejected.get(AgentContract.ANNOTATION_UPLOADS_PENDING)))
+                .isPositive();
         assertThat(server.putOrder()).isEmpty();
 
         writeCredentials(LocalS3Server.SECRET_KEY); // what the kubelet does when the Secret is fixed
         run.get(60, TimeUnit.SECONDS);
 
         // Nothing lost: every slice is in the store, oldest first.
-        List<String> jsonKeys = server.putOrder().stream().filter(k -> k.endsWith(".json")).toList();
+        List<String> jsonKeys =
+                server.putOrder().stream().filter(k -> k.endsWith(".json")).toList();
         assertThat(jsonKeys).as("log %s", log).hasSize(8).isSortedAccordingTo(Comparator.naturalOrder());
         assertThat(newestAnnotations())
                 .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, AgentContract.UPLOAD_STATE_OK)
@@ -161,17 +175,22 @@ class ClusterRunUploadTest {
         CompletableFuture<Void> run = inBackground(clusterRun(5, new SpoolBounds(50_000_000, 2)));
         awaitScrape("ebpf_profiler_uploads_dropped_total{node=\"node-under-test\"} 1.0");
         Map<String, String> down = newestAnnotations();
-        assertThat(down).containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.STORE_UNREACHABLE.reason())
+        assertThat(down)
+                .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.STORE_UNREACHABLE.reason())
                 .containsEntry(AgentContract.ANNOTATION_UPLOADS_PENDING, "2")
                 .containsEntry(AgentContract.ANNOTATION_UPLOADS_DROPPED, "1");
         assertThat(down.get(AgentContract.ANNOTATION_UPLOADS_DROPPED_REASON)).contains("spool full");
-        String firstSlice = results().stream().map(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
-                .sorted().findFirst().orElseThrow();
+        String firstSlice = results().stream()
+                .map(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
+                .sorted()
+                .findFirst()
+                .orElseThrow();
 
         server.restart();
         run.get(60, TimeUnit.SECONDS);
 
-        List<String> jsonKeys = server.putOrder().stream().filter(k -> k.endsWith(".json")).toList();
+        List<String> jsonKeys =
+                server.putOrder().stream().filter(k -> k.endsWith(".json")).toList();
         assertThat(jsonKeys).as("log %s", log).hasSize(4).isSortedAccordingTo(Comparator.naturalOrder());
         assertThat(jsonKeys).noneMatch(k -> k.contains(isoOf(firstSlice)));
         assertThat(newestAnnotations())
@@ -189,11 +208,13 @@ class ClusterRunUploadTest {
         clusterRun(1, new SpoolBounds(50_000_000, 100)).run();
 
         assertThat(results()).hasSize(1);
-        assertThat(newestAnnotations()).as("log %s", log)
+        assertThat(newestAnnotations())
+                .as("log %s", log)
                 .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.BUCKET_MISSING.reason())
                 .containsEntry(AgentContract.ANNOTATION_UPLOADS_PENDING, "1")
                 .doesNotContainKey(AgentContract.ANNOTATION_OBJECTS);
-        assertThat(newestAnnotations().get(AgentContract.ANNOTATION_UPLOAD_MESSAGE)).contains("'profiles' does not exist");
+        assertThat(newestAnnotations().get(AgentContract.ANNOTATION_UPLOAD_MESSAGE))
+                .contains("'profiles' does not exist");
         assertThat(scrape()).contains("ebpf_profiler_uploads_pending{node=\"node-under-test\"} 1.0");
     }
 
@@ -204,24 +225,43 @@ class ClusterRunUploadTest {
         clusterRun(1, new SpoolBounds(50_000_000, 100)).run();
 
         assertThat(results()).hasSize(1); // the ConfigMap does not wait for the store
-        assertThat(newestAnnotations()).as("log %s", log)
+        assertThat(newestAnnotations())
+                .as("log %s", log)
                 .containsEntry(AgentContract.ANNOTATION_UPLOAD_STATE, SinkState.BAD_CREDENTIALS.reason())
                 .containsEntry(AgentContract.ANNOTATION_UPLOADS_PENDING, "1");
         assertThat(newestAnnotations().get(AgentContract.ANNOTATION_UPLOAD_MESSAGE))
-                .isEqualTo("object store credentials: " + dir.resolve("credentials")
-                        .resolve(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE) + " does not exist");
+                .isEqualTo("object store credentials: "
+                        + dir.resolve("credentials").resolve(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE)
+                        + " does not exist");
         assertThat(server.putOrder()).isEmpty();
     }
 
     private ClusterRun clusterRun(int runs, SpoolBounds bounds) throws IOException {
-        AgentJobConfig config = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-                new AgentJobConfig.JobRef(NAMESPACE, JOB, "u-uid"), Mode.FILTER, List.of(Profiler.ON_CPU),
-                99, null, 1, null, runs, 10, 10, true, List.of(), null,
+        AgentJobConfig config = new AgentJobConfig(
+                AgentJobConfig.SCHEMA_VERSION,
+                new AgentJobConfig.JobRef(NAMESPACE, JOB, "u-uid"),
+                Mode.FILTER,
+                List.of(Profiler.ON_CPU),
+                99,
+                null,
+                1,
+                null,
+                runs,
+                10,
+                10,
+                true,
+                List.of(),
+                null,
                 new AgentJobConfig.ObjectStore(server.endpoint().toString(), BUCKET, PREFIX, LocalS3Server.REGION));
         Path configFile = dir.resolve("job.json");
         Files.writeString(configFile, ProfileJson.mapper().writeValueAsString(config));
-        return new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(),
-                new PrintStream(log, true, StandardCharsets.UTF_8), metrics,
+        return new ClusterRun(
+                client,
+                NODE,
+                configFile,
+                CgroupMount.findUnified(),
+                new PrintStream(log, true, StandardCharsets.UTF_8),
+                metrics,
                 new SliceUploads.Settings(dir.resolve("spool"), bounds, dir.resolve("credentials"), QUICK_RETRY));
     }
 
@@ -249,13 +289,17 @@ class ClusterRunUploadTest {
     }
 
     private List<ConfigMap> results() {
-        return client.configMaps().inNamespace(NAMESPACE)
-                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems();
+        return client.configMaps()
+                .inNamespace(NAMESPACE)
+                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                .list()
+                .getItems();
     }
 
     private static ConfigMap newest(List<ConfigMap> results) {
-        return results.stream().max(Comparator.comparing(c -> c.getMetadata().getLabels()
-                .get(AgentContract.LABEL_SLICE))).orElseThrow();
+        return results.stream()
+                .max(Comparator.comparing(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE)))
+                .orElseThrow();
     }
 
     /**
@@ -267,13 +311,14 @@ class ClusterRunUploadTest {
                 .filter(c -> c.getMetadata().getAnnotations() != null
                         && c.getMetadata().getAnnotations().containsKey(AgentContract.ANNOTATION_UPLOAD_STATE))
                 .max(Comparator.comparing(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE)))
-                .map(c -> c.getMetadata().getAnnotations()).orElse(Map.of());
+                .map(c -> c.getMetadata().getAnnotations())
+                .orElse(Map.of());
     }
 
     /** The slice label 20261126T062000Z as the ISO instant in object keys. */
     private static String isoOf(String sliceLabel) {
-        return sliceLabel.substring(0, 4) + "-" + sliceLabel.substring(4, 6) + "-" + sliceLabel.substring(6, 11)
-                + ":" + sliceLabel.substring(11, 13) + ":" + sliceLabel.substring(13);
+        return sliceLabel.substring(0, 4) + "-" + sliceLabel.substring(4, 6) + "-" + sliceLabel.substring(6, 11) + ":"
+                + sliceLabel.substring(11, 13) + ":" + sliceLabel.substring(13);
     }
 
     private String scrape() throws IOException {

@@ -28,14 +28,17 @@ class JobConfigFileTest {
         Path file = Files.writeString(dir.resolve("job.json"), config(1, 30));
         var config = JobConfigFile.read(file);
         assertThat(config.mode()).isEqualTo(Mode.FILTER);
-        assertThat(config.pods()).singleElement().satisfies(pod -> assertThat(pod.node()).isEqualTo("n1"));
+        assertThat(config.pods())
+                .singleElement()
+                .satisfies(pod -> assertThat(pod.node()).isEqualTo("n1"));
         assertThat(config.runs()).isEqualTo(2);
     }
 
     @Test
     void anotherSchemaVersionIsRefusedWithOneLine() throws Exception {
         Path file = Files.writeString(dir.resolve("job.json"), config(2, 30));
-        assertThatThrownBy(() -> JobConfigFile.read(file)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> JobConfigFile.read(file))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("job config " + file + " has schemaVersion 2 but this agent reads version 1:"
                         + " upgrade the agent image");
     }
@@ -45,8 +48,9 @@ class JobConfigFileTest {
         assertThatThrownBy(() -> JobConfigFile.read(dir.resolve("absent.json")))
                 .hasMessage("job config " + dir.resolve("absent.json") + " does not exist");
         Path garbage = Files.writeString(dir.resolve("garbage.json"), "{not json");
-        assertThatThrownBy(() -> JobConfigFile.read(garbage)).hasMessageStartingWith("job config " + garbage
-                + " is not valid: ").satisfies(e -> assertThat(e.getMessage().lines()).hasSize(1));
+        assertThatThrownBy(() -> JobConfigFile.read(garbage))
+                .hasMessageStartingWith("job config " + garbage + " is not valid: ")
+                .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(1));
         Path zero = Files.writeString(dir.resolve("zero.json"), config(1, 0));
         assertThatThrownBy(() -> JobConfigFile.read(zero)).hasMessageContaining("durationSeconds 0");
     }

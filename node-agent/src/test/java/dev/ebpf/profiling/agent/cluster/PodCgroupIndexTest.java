@@ -16,11 +16,12 @@ class PodCgroupIndexTest {
     void findsThePodLevelCgroupOfEachSelectedPodAndNoOther() throws Exception {
         RequiresRoot.assumeRoot();
         try (PodCgroups selected = PodCgroups.builder().container().build();
-             PodCgroups other = PodCgroups.builder().container().build()) {
+                PodCgroups other = PodCgroups.builder().container().build()) {
             var ids = new PodCgroupIndex(CgroupMount.findUnified())
                     .podCgroupIds(Set.of(selected.podUid(), "0b7e0000-0000-0000-0000-000000000000"));
             long podDirectoryInode = ((Number) Files.getAttribute(
-                    selected.container(0).v2Directory().getParent(), "unix:ino")).longValue();
+                            selected.container(0).v2Directory().getParent(), "unix:ino"))
+                    .longValue();
             assertThat(ids).containsOnlyKeys(selected.podUid()).containsEntry(selected.podUid(), podDirectoryInode);
             assertThat(ids).doesNotContainKey(other.podUid());
         }
@@ -28,6 +29,7 @@ class PodCgroupIndexTest {
 
     @Test
     void noPodsMeansNoWalk() {
-        assertThat(new PodCgroupIndex(CgroupMount.findUnified()).podCgroupIds(Set.of())).isEmpty();
+        assertThat(new PodCgroupIndex(CgroupMount.findUnified()).podCgroupIds(Set.of()))
+                .isEmpty();
     }
 }

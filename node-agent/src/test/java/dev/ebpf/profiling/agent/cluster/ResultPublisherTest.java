@@ -34,13 +34,37 @@ class ResultPublisherTest {
     KubernetesClient client;
 
     private static AgentJobConfig config(int retention) {
-        return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef("web", "big", "uid-1"),
-                Mode.FILTER, List.of(Profiler.ON_CPU), 99, null, 10, null, null, 10, retention, false, List.of(), null, null);
+        return new AgentJobConfig(
+                AgentJobConfig.SCHEMA_VERSION,
+                new AgentJobConfig.JobRef("web", "big", "uid-1"),
+                Mode.FILTER,
+                List.of(Profiler.ON_CPU),
+                99,
+                null,
+                10,
+                null,
+                null,
+                10,
+                retention,
+                false,
+                List.of(),
+                null,
+                null);
     }
 
     private static NodeProfile profile(Instant start) {
-        return new NodeProfile("n1", "cpu-clock", 99, List.of(0, 1), start, start.plusSeconds(10), 10, 0, 0,
-                LostSamples.NONE, List.of());
+        return new NodeProfile(
+                "n1",
+                "cpu-clock",
+                99,
+                List.of(0, 1),
+                start,
+                start.plusSeconds(10),
+                10,
+                0,
+                0,
+                LostSamples.NONE,
+                List.of());
     }
 
     /** Stacks of random (incompressible) function names; stack i has i + 1 samples. */
@@ -67,20 +91,24 @@ class ResultPublisherTest {
         Instant start = Instant.parse("2026-11-26T12:00:00Z");
         ResultPublisher publisher = new ResultPublisher(client, "n1");
 
-        String name = publisher.publish(config(5), start,
-                new SliceResult(profile(start), randomStacks(count), List.of(), Map.of()));
+        String name = publisher.publish(
+                config(5), start, new SliceResult(profile(start), randomStacks(count), List.of(), Map.of()));
 
         ConfigMap result = client.configMaps().inNamespace("web").withName(name).get();
-        int truncated = Integer.parseInt(result.getMetadata().getAnnotations()
-                .get(AgentContract.ANNOTATION_TRUNCATED_STACKS));
+        int truncated =
+                Integer.parseInt(result.getMetadata().getAnnotations().get(AgentContract.ANNOTATION_TRUNCATED_STACKS));
         assertThat(truncated).isPositive().isLessThan(count);
         assertThat(ProfileJson.mapper().writeValueAsBytes(result).length).isLessThan(AgentContract.RESULT_MAX_BYTES);
-        String folded = new String(new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(
-                result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY)))).readAllBytes(),
+        String folded = new String(
+                new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder()
+                                .decode(result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY))))
+                        .readAllBytes(),
                 StandardCharsets.UTF_8);
         assertThat(folded.lines()).hasSize(count - truncated);
         // The hottest stack stays, the coldest goes.
-        assertThat(folded).contains("leaf_of_stack_" + (count - 1) + " " + count).doesNotContain("leaf_of_stack_0 1\n");
+        assertThat(folded)
+                .contains("leaf_of_stack_" + (count - 1) + " " + count)
+                .doesNotContain("leaf_of_stack_0 1\n");
     }
 
     @Test
@@ -89,13 +117,22 @@ class ResultPublisherTest {
         AgentJobConfig config = config(2);
         for (int i = 0; i < 4; i++) {
             Instant start = Instant.parse("2026-11-26T13:00:00Z").plusSeconds(10L * i);
-            String name = publisher.publish(config, start,
-                    new SliceResult(profile(start), randomStacks(10), List.of(), Map.of()));
-            assertThat(client.configMaps().inNamespace("web").withName(name).get().getMetadata().getAnnotations())
+            String name = publisher.publish(
+                    config, start, new SliceResult(profile(start), randomStacks(10), List.of(), Map.of()));
+            assertThat(client.configMaps()
+                            .inNamespace("web")
+                            .withName(name)
+                            .get()
+                            .getMetadata()
+                            .getAnnotations())
                     .containsEntry(AgentContract.ANNOTATION_TRUNCATED_STACKS, "0");
             publisher.pruneBeyondRetention(config);
         }
-        assertThat(client.configMaps().inNamespace("web").withLabel(AgentContract.LABEL_NODE, "n2").list().getItems())
+        assertThat(client.configMaps()
+                        .inNamespace("web")
+                        .withLabel(AgentContract.LABEL_NODE, "n2")
+                        .list()
+                        .getItems())
                 .extracting(c -> c.getMetadata().getLabels().get(AgentContract.LABEL_SLICE))
                 .containsExactlyInAnyOrder("20261126T130020Z", "20261126T130030Z");
     }
@@ -110,24 +147,35 @@ class ResultPublisherTest {
         }
         ResultPublisher publisher = new ResultPublisher(client, "n3");
 
-        String name = publisher.publish(config(5), firing,
-                new SliceResult(profile(firing), randomStacks(20_000), List.of(), Map.of()), history);
+        String name = publisher.publish(
+                config(5),
+                firing,
+                new SliceResult(profile(firing), randomStacks(20_000), List.of(), Map.of()),
+                history);
 
         ConfigMap result = client.configMaps().inNamespace("web").withName(name).get();
         assertThat(ProfileJson.mapper().writeValueAsBytes(result).length).isLessThan(AgentContract.RESULT_MAX_BYTES);
-        List<NodeProfile> kept = ProfileJson.mapper().readValue(result.getData().get(AgentContract.RESULT_HISTORY_KEY),
-                new com.fasterxml.jackson.core.type.TypeReference<>() { });
-        assertThat(kept).extracting(NodeProfile::start).containsExactlyElementsOf(
-                history.stream().map(h -> h.profile().start()).toList());
-        String folded = new String(new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(
-                result.getBinaryData().get(AgentContract.RESULT_HISTORY_STACKS_KEY)))).readAllBytes(),
+        List<NodeProfile> kept = ProfileJson.mapper()
+                .readValue(
+                        result.getData().get(AgentContract.RESULT_HISTORY_KEY),
+                        new com.fasterxml.jackson.core.type.TypeReference<>() {});
+        assertThat(kept)
+                .extracting(NodeProfile::start)
+                .containsExactlyElementsOf(
+                        history.stream().map(h -> h.profile().start()).toList());
+        String folded = new String(
+                new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder()
+                                .decode(result.getBinaryData().get(AgentContract.RESULT_HISTORY_STACKS_KEY))))
+                        .readAllBytes(),
                 StandardCharsets.UTF_8);
         // The same 3,000 stacks in every history slice: merged, seven times the count each.
         assertThat(folded).contains("leaf_of_stack_2999 " + 7 * 3_000);
         assertThat(folded.lines().count()).isLessThanOrEqualTo(3_000);
         // The window's own stacks keep the larger share of the room.
-        String window = new String(new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(
-                result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY)))).readAllBytes(),
+        String window = new String(
+                new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder()
+                                .decode(result.getBinaryData().get(AgentContract.RESULT_ON_CPU_STACKS_KEY))))
+                        .readAllBytes(),
                 StandardCharsets.UTF_8);
         assertThat(window.lines().count()).isGreaterThan(folded.lines().count());
     }
@@ -135,8 +183,8 @@ class ResultPublisherTest {
     @Test
     void anOrdinarySliceHasNoHistoryKeys() {
         Instant start = Instant.parse("2026-11-26T15:00:00Z");
-        String name = new ResultPublisher(client, "n4").publish(config(5), start,
-                new SliceResult(profile(start), randomStacks(5), List.of(), Map.of()));
+        String name = new ResultPublisher(client, "n4")
+                .publish(config(5), start, new SliceResult(profile(start), randomStacks(5), List.of(), Map.of()));
         ConfigMap result = client.configMaps().inNamespace("web").withName(name).get();
         assertThat(result.getData()).doesNotContainKey(AgentContract.RESULT_HISTORY_KEY);
         assertThat(result.getBinaryData()).doesNotContainKey(AgentContract.RESULT_HISTORY_STACKS_KEY);

@@ -49,7 +49,8 @@ class TriggerRunTest {
      * A quarter of one CPU, as a share of the node: one busy loop reads four times this, and
      * still crosses it when other work on a shared machine takes part of its CPU.
      */
-    private static final double QUARTER_OF_A_CPU = 25.0 / OnlineCpus.read().cpus().size();
+    private static final double QUARTER_OF_A_CPU =
+            25.0 / OnlineCpus.read().cpus().size();
 
     KubernetesClient client;
 
@@ -70,8 +71,15 @@ class TriggerRunTest {
         try (PodCgroups pod = apiPods.cgroupsFor(checkout)) {
             long forSeconds = 2;
             AgentMetrics metrics = new AgentMetrics(NODE);
-            Running agent = start(config("checkout-spike", 3, 1, List.of(ApiPods.selected(checkout, NODE)),
-                    new AgentJobConfig.TriggerConfig(TriggerMetric.POD_CPU, null, QUARTER_OF_A_CPU, forSeconds, 60)), metrics);
+            Running agent = start(
+                    config(
+                            "checkout-spike",
+                            3,
+                            1,
+                            List.of(ApiPods.selected(checkout, NODE)),
+                            new AgentJobConfig.TriggerConfig(
+                                    TriggerMetric.POD_CPU, null, QUARTER_OF_A_CPU, forSeconds, 60)),
+                    metrics);
 
             NodeTriggerState armed = awaitState("checkout-spike", s -> s.value() != null, Duration.ofSeconds(15));
             assertThat(armed.phase()).isEqualTo("Armed");
@@ -80,7 +88,8 @@ class TriggerRunTest {
 
             Instant busySince = Instant.now();
             pod.container(0).startBusyLoop();
-            NodeTriggerState fired = awaitState("checkout-spike", s -> !s.recent().isEmpty(), Duration.ofSeconds(15));
+            NodeTriggerState fired =
+                    awaitState("checkout-spike", s -> !s.recent().isEmpty(), Duration.ofSeconds(15));
             NodeTriggerState.TriggerFiring firing = fired.recent().getFirst();
             assertThat(Duration.between(busySince, firing.at()))
                     .as("fired at %s, busy since %s", firing.at(), busySince)
@@ -90,15 +99,20 @@ class TriggerRunTest {
             assertThat(firing.result()).isEqualTo(AgentContract.resultName("checkout-spike", NODE, firing.at()));
 
             agent.awaitEnd(Duration.ofSeconds(30));
-            ConfigMap result = client.configMaps().inNamespace(NAMESPACE).withName(firing.result()).get();
+            ConfigMap result = client.configMaps()
+                    .inNamespace(NAMESPACE)
+                    .withName(firing.result())
+                    .get();
             assertThat(result).as("the window's result %s", firing.result()).isNotNull();
-            NodeProfile window = ProfileJson.mapper().readValue(
-                    result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
+            NodeProfile window = ProfileJson.mapper()
+                    .readValue(result.getData().get(AgentContract.RESULT_PROFILE_KEY), NodeProfile.class);
             assertThat(window.topApplications()).isNotEmpty();
             assertThat(window.topApplications().getFirst().name()).isEqualTo("pod shop/checkout-1 (main)");
-            List<NodeProfile> history = ProfileJson.mapper().readValue(
-                    result.getData().get(AgentContract.RESULT_HISTORY_KEY), new TypeReference<>() { });
-            assertThat(history).as("the pre-trigger history").isNotEmpty()
+            List<NodeProfile> history = ProfileJson.mapper()
+                    .readValue(result.getData().get(AgentContract.RESULT_HISTORY_KEY), new TypeReference<>() {});
+            assertThat(history)
+                    .as("the pre-trigger history")
+                    .isNotEmpty()
                     .allSatisfy(slice -> assertThat(slice.end()).isBeforeOrEqualTo(window.start()))
                     .anySatisfy(slice -> assertThat(slice.topApplications())
                             .anySatisfy(app -> assertThat(app.name()).isEqualTo("pod shop/checkout-1 (main)")));
@@ -120,23 +134,35 @@ class TriggerRunTest {
         try (PodCgroups pod = apiPods.cgroupsFor(batch)) {
             pod.container(0).startBusyLoop();
             long cooldownSeconds = 4;
-            Running agent = start(config("batch-spike", 2, 2, List.of(ApiPods.selected(batch, NODE)),
-                    new AgentJobConfig.TriggerConfig(TriggerMetric.POD_CPU, null, QUARTER_OF_A_CPU, 0, cooldownSeconds)),
+            Running agent = start(
+                    config(
+                            "batch-spike",
+                            2,
+                            2,
+                            List.of(ApiPods.selected(batch, NODE)),
+                            new AgentJobConfig.TriggerConfig(
+                                    TriggerMetric.POD_CPU, null, QUARTER_OF_A_CPU, 0, cooldownSeconds)),
                     new AgentMetrics(NODE));
 
             agent.awaitEnd(Duration.ofSeconds(40));
-            List<NodeTriggerState.TriggerFiring> firings = readState("batch-spike").orElseThrow().recent();
+            List<NodeTriggerState.TriggerFiring> firings =
+                    readState("batch-spike").orElseThrow().recent();
             assertThat(firings).hasSize(2);
             Instant firstWindowEnds = firings.get(0).windowEnds();
             Instant secondFiring = firings.get(1).at();
             // The metric stayed above all along: only the cooldown held the second firing off.
             assertThat(Duration.between(firstWindowEnds, secondFiring))
                     .isGreaterThanOrEqualTo(Duration.ofSeconds(cooldownSeconds))
-                    .isLessThanOrEqualTo(Duration.ofSeconds(cooldownSeconds + 3)); // re-armed at a poll, fired at the next
-            assertThat(client.configMaps().inNamespace(NAMESPACE)
-                    .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
+                    .isLessThanOrEqualTo(
+                            Duration.ofSeconds(cooldownSeconds + 3)); // re-armed at a poll, fired at the next
+            assertThat(client.configMaps()
+                            .inNamespace(NAMESPACE)
+                            .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                            .list()
+                            .getItems())
                     .extracting(c -> c.getMetadata().getName())
-                    .containsExactlyInAnyOrder(firings.get(0).result(), firings.get(1).result());
+                    .containsExactlyInAnyOrder(
+                            firings.get(0).result(), firings.get(1).result());
         }
     }
 
@@ -144,11 +170,18 @@ class TriggerRunTest {
     void aThresholdThatIsNeverCrossedNeverFiresAndShowsTheCurrentValue() throws Exception {
         Pod quiet = apiPods.create(NAMESPACE, "quiet-1", NODE);
         Pod noisy = apiPods.create(NAMESPACE, "noisy-neighbour", NODE);
-        try (PodCgroups selected = apiPods.cgroupsFor(quiet); PodCgroups other = apiPods.cgroupsFor(noisy)) {
+        try (PodCgroups selected = apiPods.cgroupsFor(quiet);
+                PodCgroups other = apiPods.cgroupsFor(noisy)) {
             selected.container(0).start("sleep", "600");
             other.container(0).startBusyLoop(); // busy, but not a selected pod: it must not count
-            Running agent = start(config("quiet-spike", 2, null, List.of(ApiPods.selected(quiet, NODE)),
-                    new AgentJobConfig.TriggerConfig(TriggerMetric.POD_CPU, null, 10, 1, 0)), new AgentMetrics(NODE));
+            Running agent = start(
+                    config(
+                            "quiet-spike",
+                            2,
+                            null,
+                            List.of(ApiPods.selected(quiet, NODE)),
+                            new AgentJobConfig.TriggerConfig(TriggerMetric.POD_CPU, null, 10, 1, 0)),
+                    new AgentMetrics(NODE));
 
             NodeTriggerState state = awaitState("quiet-spike", s -> s.value() != null, Duration.ofSeconds(15));
             Thread.sleep(Duration.ofSeconds(6));
@@ -160,18 +193,38 @@ class TriggerRunTest {
             assertThat(state.readAt()).isAfter(Instant.now().minusSeconds(NodeTriggerState.REFRESH_SECONDS + 5));
             assertThat(state.firings()).isZero();
             assertThat(state.recent()).isEmpty();
-            assertThat(client.configMaps().inNamespace(NAMESPACE)
-                    .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT).list().getItems())
+            assertThat(client.configMaps()
+                            .inNamespace(NAMESPACE)
+                            .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
+                            .list()
+                            .getItems())
                     .isEmpty();
             assertThat(agent.log()).contains("trigger armed on " + NODE + ": pod-cpu > 10% for 1s");
         }
     }
 
-    private static AgentJobConfig config(String job, long durationSeconds, Integer runs,
-                                         List<AgentJobConfig.SelectedPod> pods, AgentJobConfig.TriggerConfig trigger) {
-        return new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION, new AgentJobConfig.JobRef(NAMESPACE, job, job + "-uid"),
-                Mode.TRIGGER, List.of(Profiler.ON_CPU), 99, null, durationSeconds, null, runs, 10, 5, false, pods,
-                trigger, null);
+    private static AgentJobConfig config(
+            String job,
+            long durationSeconds,
+            Integer runs,
+            List<AgentJobConfig.SelectedPod> pods,
+            AgentJobConfig.TriggerConfig trigger) {
+        return new AgentJobConfig(
+                AgentJobConfig.SCHEMA_VERSION,
+                new AgentJobConfig.JobRef(NAMESPACE, job, job + "-uid"),
+                Mode.TRIGGER,
+                List.of(Profiler.ON_CPU),
+                99,
+                null,
+                durationSeconds,
+                null,
+                runs,
+                10,
+                5,
+                false,
+                pods,
+                trigger,
+                null);
     }
 
     /** The agent's run on a thread of its own, as {@code node-agent run} would do it. */
@@ -182,8 +235,14 @@ class TriggerRunTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread thread = Thread.ofPlatform().name("agent-" + config.job().name()).start(() -> {
             try {
-                new ClusterRun(client, NODE, configFile, CgroupMount.findUnified(),
-                        new PrintStream(log, true, StandardCharsets.UTF_8), metrics).run();
+                new ClusterRun(
+                                client,
+                                NODE,
+                                configFile,
+                                CgroupMount.findUnified(),
+                                new PrintStream(log, true, StandardCharsets.UTF_8),
+                                metrics)
+                        .run();
             } catch (Throwable t) {
                 failure.set(t);
             }
@@ -195,7 +254,9 @@ class TriggerRunTest {
 
         void awaitEnd(Duration timeout) throws InterruptedException {
             thread.join(timeout);
-            assertThat(thread.isAlive()).as("the agent still runs after %s; log:%n%s", timeout, log()).isFalse();
+            assertThat(thread.isAlive())
+                    .as("the agent still runs after %s; log:%n%s", timeout, log())
+                    .isFalse();
             assertThat(failure.get()).as("the agent failed; log:%n%s", log()).isNull();
         }
 
@@ -210,7 +271,9 @@ class TriggerRunTest {
     }
 
     private Optional<NodeTriggerState> readState(String job) throws IOException {
-        ConfigMap map = client.configMaps().inNamespace(NAMESPACE).withName(AgentContract.triggerStateName(job, NODE))
+        ConfigMap map = client.configMaps()
+                .inNamespace(NAMESPACE)
+                .withName(AgentContract.triggerStateName(job, NODE))
                 .get();
         if (map == null) {
             return Optional.empty();
@@ -218,10 +281,11 @@ class TriggerRunTest {
         assertThat(map.getMetadata().getLabels())
                 .containsEntry(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_TRIGGER_STATE)
                 .containsEntry(AgentContract.LABEL_NODE, NODE);
-        assertThat(map.getMetadata().getOwnerReferences()).singleElement()
+        assertThat(map.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(job + "-uid"));
-        return Optional.of(ProfileJson.mapper().readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY),
-                NodeTriggerState.class));
+        return Optional.of(ProfileJson.mapper()
+                .readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY), NodeTriggerState.class));
     }
 
     private NodeTriggerState awaitState(String job, Predicate<NodeTriggerState> wanted, Duration timeout)

@@ -32,10 +32,22 @@ import org.junit.jupiter.api.Test;
 class TriggerStateReporterTest {
 
     private static final String NODE = "node-7";
-    private static final AgentJobConfig CONFIG = new AgentJobConfig(AgentJobConfig.SCHEMA_VERSION,
-            new AgentJobConfig.JobRef("ops", "sys-spike", "spike-uid"), Mode.TRIGGER, List.of(Profiler.ON_CPU), 99,
-            null, 10, null, null, 10, 5, true, List.of(),
-            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300), null);
+    private static final AgentJobConfig CONFIG = new AgentJobConfig(
+            AgentJobConfig.SCHEMA_VERSION,
+            new AgentJobConfig.JobRef("ops", "sys-spike", "spike-uid"),
+            Mode.TRIGGER,
+            List.of(Profiler.ON_CPU),
+            99,
+            null,
+            10,
+            null,
+            null,
+            10,
+            5,
+            true,
+            List.of(),
+            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300),
+            null);
 
     KubernetesClient client;
 
@@ -43,23 +55,27 @@ class TriggerStateReporterTest {
     private final InstantSource clock = () -> now;
 
     private static TriggerStatus status(TriggerPhase phase, double value, Instant readAt, long firings) {
-        return new TriggerStatus("node-sys", 80, phase, OptionalDouble.of(value), readAt, "", "", firings,
-                Optional.empty());
+        return new TriggerStatus(
+                "node-sys", 80, phase, OptionalDouble.of(value), readAt, "", "", firings, Optional.empty());
     }
 
     private NodeTriggerState stored() throws Exception {
-        ConfigMap map = client.configMaps().inNamespace("ops")
-                .withName(AgentContract.triggerStateName("sys-spike", NODE)).get();
-        return ProfileJson.mapper().readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY),
-                NodeTriggerState.class);
+        ConfigMap map = client.configMaps()
+                .inNamespace("ops")
+                .withName(AgentContract.triggerStateName("sys-spike", NODE))
+                .get();
+        return ProfileJson.mapper()
+                .readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY), NodeTriggerState.class);
     }
 
     @Test
     void anUnchangedStateIsRewrittenOnlyAfterTheRefreshPeriod() throws Exception {
         TriggerStateReporter reporter = new TriggerStateReporter(client, NODE, CONFIG, clock, System.out);
-        reporter.maybeReport(new TriggerStatus("node-sys", 80, TriggerPhase.ARMED, OptionalDouble.empty(), null,
-                "", "", 0, Optional.empty()));
-        assertThat(client.configMaps().inNamespace("ops").list().getItems()).as("nothing read yet").isEmpty();
+        reporter.maybeReport(new TriggerStatus(
+                "node-sys", 80, TriggerPhase.ARMED, OptionalDouble.empty(), null, "", "", 0, Optional.empty()));
+        assertThat(client.configMaps().inNamespace("ops").list().getItems())
+                .as("nothing read yet")
+                .isEmpty();
 
         reporter.maybeReport(status(TriggerPhase.ARMED, 12, now, 0));
         assertThat(stored().value()).isEqualTo(12.0);
@@ -85,8 +101,10 @@ class TriggerStateReporterTest {
         for (int i = 0; i < firings; i++) {
             now = now.plus(Duration.ofMinutes(10));
             Firing firing = new Firing(now, 87, now.minusSeconds(5), now.plusSeconds(10), now.plusSeconds(310));
-            NodeTriggerState.TriggerFiring reported = reporter.fired(status(TriggerPhase.PROFILING, 87, now, i + 1),
-                    firing, AgentContract.resultName("sys-spike", NODE, now));
+            NodeTriggerState.TriggerFiring reported = reporter.fired(
+                    status(TriggerPhase.PROFILING, 87, now, i + 1),
+                    firing,
+                    AgentContract.resultName("sys-spike", NODE, now));
             assertThat(reported.message()).isEqualTo("Triggered: node-7 node-sys 87% > 80% for 5s");
         }
         NodeTriggerState state = stored();
@@ -101,16 +119,21 @@ class TriggerStateReporterTest {
     @Test
     void anUnreachableApiServerIsLoggedInOneLineAndRetried() {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (KubernetesClient down = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client
-                .ConfigBuilder().withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build()) {
-            TriggerStateReporter reporter = new TriggerStateReporter(down, NODE, CONFIG, clock,
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (KubernetesClient down = new KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:1")
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build()) {
+            TriggerStateReporter reporter = new TriggerStateReporter(
+                    down, NODE, CONFIG, clock, new PrintStream(log, true, StandardCharsets.UTF_8));
             reporter.maybeReport(status(TriggerPhase.ARMED, 3, now, 0));
             reporter.maybeReport(status(TriggerPhase.ARMED, 4, now, 0));
         }
         assertThat(log.toString(StandardCharsets.UTF_8).lines())
-                .as("not written, so still due: tried twice").hasSize(2)
-                .allSatisfy(line -> assertThat(line).startsWith("cannot write the trigger state sys-spike-trigger-node-7"
-                        + " (retried): "));
+                .as("not written, so still due: tried twice")
+                .hasSize(2)
+                .allSatisfy(line -> assertThat(line)
+                        .startsWith("cannot write the trigger state sys-spike-trigger-node-7" + " (retried): "));
     }
 }

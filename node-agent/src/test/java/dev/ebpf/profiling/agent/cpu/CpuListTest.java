@@ -11,18 +11,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CpuListTest {
 
     @ParameterizedTest(name = "''{0}'' -> {1}")
-    @CsvSource(delimiter = ';', value = {
-        "0,2-3; 0,2-3",
-        "0-1; 0-1",
-        "1; 1",
-        "3,1,2; 1-3",
-        "0-2,1-3; 0-3",
-        "5,5,5; 5",
-        "' 0, 2 '; 0,2",
-        "0-0; 0",
-        "0,1,2,4,6,7; 0-2,4,6-7",
-        "'0-1\n'; 0-1",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "0,2-3; 0,2-3",
+                "0-1; 0-1",
+                "1; 1",
+                "3,1,2; 1-3",
+                "0-2,1-3; 0-3",
+                "5,5,5; 5",
+                "' 0, 2 '; 0,2",
+                "0-0; 0",
+                "0,1,2,4,6,7; 0-2,4,6-7",
+                "'0-1\n'; 0-1",
+            })
     void parsesAndFormatsCanonically(String text, String canonical) {
         assertThat(CpuList.parse(text).toString()).isEqualTo(canonical);
     }
@@ -38,22 +40,24 @@ class CpuListTest {
     }
 
     @ParameterizedTest(name = "''{0}'' is rejected: {1}")
-    @CsvSource(delimiter = ';', value = {
-        "''; empty CPU list",
-        "'  '; empty CPU list",
-        "0,,1; empty item",
-        "0,; empty item",
-        "a; 'a' is not a CPU number",
-        "1-; '' is not a CPU number",
-        "1-2-3; '2-3' is not a CPU number",
-        "0x1; '0x1' is not a CPU number",
-        "+1; '+1' is not a CPU number",
-        "-1; cannot be negative (-1)",
-        "0--1; cannot be negative (-1)",
-        "3-2; range 3-2 is reversed",
-        "0-99999; CPU 99999 is outside 0-8191",
-        "99999999999; '99999999999' is not a CPU number",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "''; empty CPU list",
+                "'  '; empty CPU list",
+                "0,,1; empty item",
+                "0,; empty item",
+                "a; 'a' is not a CPU number",
+                "1-; '' is not a CPU number",
+                "1-2-3; '2-3' is not a CPU number",
+                "0x1; '0x1' is not a CPU number",
+                "+1; '+1' is not a CPU number",
+                "-1; cannot be negative (-1)",
+                "0--1; cannot be negative (-1)",
+                "3-2; range 3-2 is reversed",
+                "0-99999; CPU 99999 is outside 0-8191",
+                "99999999999; '99999999999' is not a CPU number",
+            })
     void rejectsGarbageWithOneLine(String text, String message) {
         assertThatThrownBy(() -> CpuList.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -3,11 +3,11 @@ package dev.ebpf.profiling.agent.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.junit.jupiter.api.Test;
 
 class OnlineCpusTest {
@@ -42,7 +42,8 @@ class OnlineCpusTest {
     @Test
     void readsThisMachine() throws IOException {
         CpuList online = OnlineCpus.read();
-        assertThat(online.toString()).isEqualTo(Files.readString(OnlineCpus.SYSFS_ONLINE).strip());
+        assertThat(online.toString())
+                .isEqualTo(Files.readString(OnlineCpus.SYSFS_ONLINE).strip());
         assertThat(online.size()).isGreaterThanOrEqualTo(Runtime.getRuntime().availableProcessors());
     }
 }

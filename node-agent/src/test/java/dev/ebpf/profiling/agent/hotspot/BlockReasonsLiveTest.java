@@ -19,8 +19,7 @@ class BlockReasonsLiveTest {
     private static final BlockReasons REASONS = new BlockReasons(FrameRules.blockReasons());
     private static final long WAIT_MILLIS = 10_000;
 
-    private record Blocked(List<Frame> frames, TaskState state) {
-    }
+    private record Blocked(List<Frame> frames, TaskState state) {}
 
     /** The process's kernel stack once it is blocked in a system call. */
     private static Blocked blocked(Process process) throws IOException, InterruptedException {
@@ -35,7 +34,8 @@ class BlockReasonsLiveTest {
             if ((state == 'S' || state == 'D') && inSyscall && !exec) {
                 List<Frame> frames = stack.stream()
                         .map(line -> line.substring(line.indexOf(']') + 1).strip())
-                        .map(symbol -> symbol.substring(0, symbol.indexOf('+') < 0 ? symbol.length() : symbol.indexOf('+')))
+                        .map(symbol ->
+                                symbol.substring(0, symbol.indexOf('+') < 0 ? symbol.length() : symbol.indexOf('+')))
                         .map(name -> new Frame(name, "vmlinux", Frame.Origin.KERNEL))
                         .toList();
                 return new Blocked(frames, state == 'D' ? TaskState.UNINTERRUPTIBLE : TaskState.INTERRUPTIBLE);

@@ -14,12 +14,12 @@ class BlockReasonsTest {
 
     private static final BlockReasons REASONS = new BlockReasons(FrameRules.blockReasons());
 
-    record Case(String reason, TaskState state, String stack) {
-    }
+    record Case(String reason, TaskState state, String stack) {}
 
     static List<Case> cases() throws IOException {
         return CaseFile.read("/hotspot/block-reason-cases.txt", 3).stream()
-                .map(f -> new Case(f[0], TaskState.valueOf(f[1]), f[2])).toList();
+                .map(f -> new Case(f[0], TaskState.valueOf(f[1]), f[2]))
+                .toList();
     }
 
     static Stream<Arguments> stacks() throws IOException {
@@ -36,7 +36,8 @@ class BlockReasonsTest {
     void everyReasonHasACase() throws IOException {
         List<String> tested = cases().stream().map(Case::reason).distinct().toList();
 
-        assertThat(tested).containsExactlyInAnyOrderElementsOf(FrameRules.blockReasons().tags());
+        assertThat(tested)
+                .containsExactlyInAnyOrderElementsOf(FrameRules.blockReasons().tags());
         assertThat(FrameRules.blockReasons().tags()).containsExactlyInAnyOrder("lock", "net", "sleep", "io", "other");
     }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class HotspotAnalyzerTest {
 
-    private static final HotspotAnalyzer ANALYZER = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
+    private static final HotspotAnalyzer ANALYZER =
+            new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
     private static final Frame MAIN = new Frame("main", "nginx", Frame.Origin.EXECUTABLE);
     private static final Frame PARSE = new Frame("ngx_parse", "nginx", Frame.Origin.EXECUTABLE);
     private static final Frame MEMCPY = new Frame("memcpy", "libc.so.6", Frame.Origin.LIBRARY);
@@ -38,7 +39,8 @@ class HotspotAnalyzerTest {
 
     @Test
     void mergesProcessesOfOneApplicationAndRanksItsStacks() {
-        List<Hotspot> nginx = ANALYZER.analyze(STACKS, List.of("nginx", "cron"), 5).of("nginx");
+        List<Hotspot> nginx =
+                ANALYZER.analyze(STACKS, List.of("nginx", "cron"), 5).of("nginx");
 
         assertThat(nginx).extracting(Hotspot::samples).containsExactly(60L, 30L, 10L);
         Hotspot top = nginx.getFirst();
@@ -56,7 +58,8 @@ class HotspotAnalyzerTest {
     void keepsTheTopNPerApplicationInTheOrderAsked() {
         SliceHotspots result = ANALYZER.analyze(STACKS, List.of("cron", "nginx"), 2);
 
-        assertThat(result.hotspots()).extracting(Hotspot::application, Hotspot::samples)
+        assertThat(result.hotspots())
+                .extracting(Hotspot::application, Hotspot::samples)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("cron", 100L),
                         org.assertj.core.groups.Tuple.tuple("nginx", 60L),
@@ -74,13 +77,14 @@ class HotspotAnalyzerTest {
 
         assertThat(split).isEqualTo(LocationSplit.of(130, 10, 60, 50));
         assertThat(split.kernelPercent()).isCloseTo(24.0, within(1e-9));
-        assertThat(split.applicationPercent() + split.libraryPercent() + split.kernelPercent()
-                + split.unknownPercent()).isCloseTo(100.0, within(1e-9));
+        assertThat(split.applicationPercent() + split.libraryPercent() + split.kernelPercent() + split.unknownPercent())
+                .isCloseTo(100.0, within(1e-9));
     }
 
     @Test
     void anApplicationWithoutStacksHasNoHotspots() {
         assertThat(ANALYZER.analyze(STACKS, List.of("absent"), 5).hotspots()).isEmpty();
-        assertThat(ANALYZER.analyze(List.of(), List.of("absent"), 5).locationSplit()).isEqualTo(LocationSplit.of(0, 0, 0, 0));
+        assertThat(ANALYZER.analyze(List.of(), List.of("absent"), 5).locationSplit())
+                .isEqualTo(LocationSplit.of(0, 0, 0, 0));
     }
 }

@@ -35,7 +35,9 @@ class HotspotPipelineLiveTest {
         return Files.readAllLines(KernelSymbols.PROC_KALLSYMS).stream()
                 .map(line -> line.split("\\s+"))
                 .filter(fields -> fields.length == 3 && names.contains(fields[2]))
-                .collect(Collectors.toMap(fields -> fields[2], fields -> Long.parseUnsignedLong(fields[0], 16),
+                .collect(Collectors.toMap(
+                        fields -> fields[2],
+                        fields -> Long.parseUnsignedLong(fields[0], 16),
                         (first, second) -> first));
     }
 
@@ -48,12 +50,14 @@ class HotspotPipelineLiveTest {
             int pid = running.pid();
             long hot = running.hotFunctionAddress();
             SliceSymbols slice = new Symbolizer(KernelSymbols.load()).snapshot(List.of(pid));
-            long[] kernelIps = kernelPath.stream().mapToLong(name -> kernel.get(name) + 4).toArray();
+            long[] kernelIps =
+                    kernelPath.stream().mapToLong(name -> kernel.get(name) + 4).toArray();
 
             List<SymbolizedStack> stacks = slice.symbolize(List.of(
                     new StackSample(pid, "hot_loop", new long[] {hot + 4}, new long[0], 90),
                     new StackSample(pid, "hot_loop", new long[] {hot + 8}, kernelIps, 10)));
-            List<Hotspot> hotspots = analyzer.analyze(stacks, List.of("hot_loop"), 5).of("hot_loop");
+            List<Hotspot> hotspots =
+                    analyzer.analyze(stacks, List.of("hot_loop"), 5).of("hot_loop");
 
             assertThat(hotspots).hasSize(2);
             Hotspot top = hotspots.getFirst();
@@ -63,7 +67,8 @@ class HotspotPipelineLiveTest {
             Hotspot write = hotspots.get(1);
             assertThat(write.location()).isEqualTo(Location.KERNEL);
             assertThat(write.subsystem()).isEqualTo("filesystem");
-            assertThat(write.frames()).extracting(Frame::function)
+            assertThat(write.frames())
+                    .extracting(Frame::function)
                     .containsExactly("vfs_write", "ksys_write", "do_syscall_64", HotLoopProgram.HOT_FUNCTION);
         }
     }

@@ -7,8 +7,7 @@ import java.util.List;
 /** Test stacks written the way people read them: {@code leaf <- caller <- ...}. */
 final class KernelStacks {
 
-    private KernelStacks() {
-    }
+    private KernelStacks() {}
 
     static List<Frame> kernel(String leafFirst) {
         return Arrays.stream(leafFirst.split("<-"))

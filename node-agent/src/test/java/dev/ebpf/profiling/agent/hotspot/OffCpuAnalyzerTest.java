@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 class OffCpuAnalyzerTest {
 
     private static final OffCpuAnalyzer ANALYZER = new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons()));
-    private static final List<Frame> SLEEP = KernelStacks.kernel("__schedule <- schedule <- do_nanosleep <- hrtimer_nanosleep");
+    private static final List<Frame> SLEEP =
+            KernelStacks.kernel("__schedule <- schedule <- do_nanosleep <- hrtimer_nanosleep");
     private static final List<Frame> PIPE = KernelStacks.kernel("__schedule <- schedule <- anon_pipe_read <- vfs_read");
-    private static final List<Frame> FUTEX = KernelStacks.kernel("__schedule <- schedule <- futex_wait_queue <- futex_wait");
+    private static final List<Frame> FUTEX =
+            KernelStacks.kernel("__schedule <- schedule <- futex_wait_queue <- futex_wait");
     private static final long SECOND = 1_000_000_000L;
 
     private static final List<BlockedStack> STACKS = List.of(
@@ -29,17 +31,18 @@ class OffCpuAnalyzerTest {
     void ranksApplicationsByBlockedTimeAcrossTheirProcesses() {
         OffCpuProfile profile = ANALYZER.analyze(STACKS, 2, 5);
 
-        assertThat(profile.topApplications()).containsExactly(
-                new OffCpuApplication(1, "batch", List.of(10, 11), 10.0),
-                new OffCpuApplication(2, "db", List.of(20), 3.0));
+        assertThat(profile.topApplications())
+                .containsExactly(
+                        new OffCpuApplication(1, "batch", List.of(10, 11), 10.0),
+                        new OffCpuApplication(2, "db", List.of(20), 3.0));
     }
 
     @Test
     void givesEachApplicationsLongestWaitsWithTheirReasons() {
         OffCpuProfile profile = ANALYZER.analyze(STACKS, 2, 5);
 
-        assertThat(profile.hotspots()).extracting(OffCpuHotspot::application, OffCpuHotspot::blockedSeconds,
-                        OffCpuHotspot::reason)
+        assertThat(profile.hotspots())
+                .extracting(OffCpuHotspot::application, OffCpuHotspot::blockedSeconds, OffCpuHotspot::reason)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("batch", 8.0, "sleep"),
                         org.assertj.core.groups.Tuple.tuple("batch", 2.0, "io"),
@@ -50,7 +53,9 @@ class OffCpuAnalyzerTest {
 
     @Test
     void keepsOnlyTheTopStacksPerApplication() {
-        assertThat(ANALYZER.analyze(STACKS, 1, 1).hotspots()).extracting(OffCpuHotspot::reason).containsExactly("sleep");
+        assertThat(ANALYZER.analyze(STACKS, 1, 1).hotspots())
+                .extracting(OffCpuHotspot::reason)
+                .containsExactly("sleep");
         assertThat(ANALYZER.analyze(List.of(), 5, 5)).isEqualTo(new OffCpuProfile(List.of(), List.of()));
     }
 }

@@ -17,11 +17,12 @@ class SubsystemRulesTest {
 
     private static final FrameRules RULES = FrameRules.kernelSubsystems();
 
-    record Case(String tag, String stack) {
-    }
+    record Case(String tag, String stack) {}
 
     static List<Case> cases() throws IOException {
-        return CaseFile.read("/hotspot/subsystem-cases.txt", 2).stream().map(f -> new Case(f[0], f[1])).toList();
+        return CaseFile.read("/hotspot/subsystem-cases.txt", 2).stream()
+                .map(f -> new Case(f[0], f[1]))
+                .toList();
     }
 
     static Stream<Arguments> stacks() throws IOException {
@@ -39,8 +40,20 @@ class SubsystemRulesTest {
         List<String> tested = cases().stream().map(Case::tag).distinct().toList();
 
         assertThat(tested).containsExactlyInAnyOrderElementsOf(RULES.tags());
-        assertThat(RULES.tags()).contains("memory-reclaim", "page-fault", "scheduler", "network", "filesystem",
-                "block-io", "tracing", "cross-cpu-call", "irq", "softirq", "syscall", "other");
+        assertThat(RULES.tags())
+                .contains(
+                        "memory-reclaim",
+                        "page-fault",
+                        "scheduler",
+                        "network",
+                        "filesystem",
+                        "block-io",
+                        "tracing",
+                        "cross-cpu-call",
+                        "irq",
+                        "softirq",
+                        "syscall",
+                        "other");
     }
 
     @Test

@@ -50,6 +50,7 @@ class VerdictRulesTest {
     @Test
     void anEmptyOrUnnamedStackIsUnknown() {
         assertThat(VERDICTS.decide(List.of())).isEqualTo(Verdict.UNKNOWN);
-        assertThat(VERDICTS.decide(List.of(new Frame("[exited]", null, Frame.Origin.UNKNOWN)))).isEqualTo(Verdict.UNKNOWN);
+        assertThat(VERDICTS.decide(List.of(new Frame("[exited]", null, Frame.Origin.UNKNOWN))))
+                .isEqualTo(Verdict.UNKNOWN);
     }
 }

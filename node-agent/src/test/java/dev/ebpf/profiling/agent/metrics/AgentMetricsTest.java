@@ -47,20 +47,24 @@ class AgentMetricsTest {
         PrometheusText scrape = Scrapes.scrape(endpoint);
         assertThat(scrape.named(SAMPLES)).hasSize(1);
         assertThat(scrape.value(SAMPLES, Map.of("node", NODE, "event", EVENT))).isEqualTo(1980 + 1500);
-        assertThat(scrape.value(LOST, Map.of("node", NODE, "event", EVENT, "cause", "count_map_full"))).isEqualTo(1);
+        assertThat(scrape.value(LOST, Map.of("node", NODE, "event", EVENT, "cause", "count_map_full")))
+                .isEqualTo(1);
         assertThat(scrape.value(LOST, Map.of("node", NODE, "event", EVENT, "cause", "kernel_stack_failed")))
                 .isEqualTo(4);
         assertThat(scrape.value(LOST, Map.of("node", NODE, "event", EVENT, "cause", "user_stack_failed")))
                 .isEqualTo(2 + 5);
-        double lostTotal = scrape.named(LOST).stream().mapToDouble(ScrapedSample::value).sum();
-        assertThat(lostTotal).isEqualTo(MetricsSlices.first().lostSamples() + MetricsSlices.second().lostSamples());
+        double lostTotal =
+                scrape.named(LOST).stream().mapToDouble(ScrapedSample::value).sum();
+        assertThat(lostTotal)
+                .isEqualTo(MetricsSlices.first().lostSamples()
+                        + MetricsSlices.second().lostSamples());
     }
 
     @Test
     void aProfileWithoutTheLossBreakdownCountsItsTotalAsUnknown() throws Exception {
         NodeProfile first = MetricsSlices.first();
-        NodeProfile withoutBreakdown = new NodeProfile(NODE, EVENT, 99, first.cpus(), first.start(), first.end(),
-                10.0, 100, 6, null, List.of());
+        NodeProfile withoutBreakdown = new NodeProfile(
+                NODE, EVENT, 99, first.cpus(), first.start(), first.end(), 10.0, 100, 6, null, List.of());
         metrics.sliceCollected(withoutBreakdown, Duration.ZERO, Duration.ZERO);
 
         PrometheusText scrape = Scrapes.scrape(endpoint);
@@ -77,35 +81,55 @@ class AgentMetricsTest {
         Map<String, String> node = Map.of("node", NODE);
         assertThat(scrape.value(DRAIN + "_count", node)).isEqualTo(2);
         assertThat(scrape.value(DRAIN + "_sum", node)).isCloseTo(0.010, within(PRECISION));
-        assertThat(scrape.value(DRAIN + "_bucket", Map.of("node", NODE, "le", "0.005"))).isEqualTo(1);
-        assertThat(scrape.value(DRAIN + "_bucket", Map.of("node", NODE, "le", "0.01"))).isEqualTo(2);
+        assertThat(scrape.value(DRAIN + "_bucket", Map.of("node", NODE, "le", "0.005")))
+                .isEqualTo(1);
+        assertThat(scrape.value(DRAIN + "_bucket", Map.of("node", NODE, "le", "0.01")))
+                .isEqualTo(2);
         assertThat(scrape.value(SYMBOLIZE + "_count", node)).isEqualTo(2);
         assertThat(scrape.value(SYMBOLIZE + "_sum", node)).isCloseTo(40.12, within(PRECISION));
-        assertThat(scrape.value(SYMBOLIZE + "_bucket", Map.of("node", NODE, "le", "30.0"))).isEqualTo(1);
-        assertThat(scrape.value(SYMBOLIZE + "_bucket", Map.of("node", NODE, "le", "+Inf"))).isEqualTo(2);
+        assertThat(scrape.value(SYMBOLIZE + "_bucket", Map.of("node", NODE, "le", "30.0")))
+                .isEqualTo(1);
+        assertThat(scrape.value(SYMBOLIZE + "_bucket", Map.of("node", NODE, "le", "+Inf")))
+                .isEqualTo(2);
     }
 
     @Test
     void applicationCpuShowsTheNewestTopListWithPodLabelsAndDropsApplicationsThatLeftIt() throws Exception {
         metrics.sliceCollected(MetricsSlices.first(), Duration.ZERO, Duration.ZERO);
         PrometheusText afterFirst = Scrapes.scrape(endpoint);
-        assertThat(afterFirst.named(CPU)).extracting(sample -> sample.labels().get("application"))
+        assertThat(afterFirst.named(CPU))
+                .extracting(sample -> sample.labels().get("application"))
                 .containsExactlyInAnyOrder(MetricsSlices.NGINX_APP, MetricsSlices.UNNAMED_APP, MetricsSlices.CRON_APP);
-        assertThat(afterFirst.value(CPU, Map.of("application", MetricsSlices.CRON_APP,
-                "namespace", "", "pod", "", "container", ""))).isEqualTo(12.12);
-        assertThat(afterFirst.value(CPU, Map.of("application", MetricsSlices.UNNAMED_APP, "pod", ""))).isEqualTo(20.2);
+        assertThat(afterFirst.value(
+                        CPU,
+                        Map.of("application", MetricsSlices.CRON_APP, "namespace", "", "pod", "", "container", "")))
+                .isEqualTo(12.12);
+        assertThat(afterFirst.value(CPU, Map.of("application", MetricsSlices.UNNAMED_APP, "pod", "")))
+                .isEqualTo(20.2);
 
         metrics.sliceCollected(MetricsSlices.second(), Duration.ZERO, Duration.ZERO);
         PrometheusText afterSecond = Scrapes.scrape(endpoint);
-        assertThat(afterSecond.named(CPU)).extracting(sample -> sample.labels().get("application"))
-                .containsExactlyInAnyOrder(MetricsSlices.REDIS_APP, MetricsSlices.NGINX_APP,
-                        MetricsSlices.UNNAMED_APP);
-        assertThat(afterSecond.value(CPU, Map.of("node", NODE, "application", MetricsSlices.NGINX_APP,
-                "namespace", "web", "pod", "nginx-7d9f-x2", "container", "nginx"))).isEqualTo(25.25);
+        assertThat(afterSecond.named(CPU))
+                .extracting(sample -> sample.labels().get("application"))
+                .containsExactlyInAnyOrder(MetricsSlices.REDIS_APP, MetricsSlices.NGINX_APP, MetricsSlices.UNNAMED_APP);
+        assertThat(afterSecond.value(
+                        CPU,
+                        Map.of(
+                                "node",
+                                NODE,
+                                "application",
+                                MetricsSlices.NGINX_APP,
+                                "namespace",
+                                "web",
+                                "pod",
+                                "nginx-7d9f-x2",
+                                "container",
+                                "nginx")))
+                .isEqualTo(25.25);
         assertThat(afterSecond.value(CPU, Map.of("namespace", "cache", "pod", "redis-0", "container", "redis")))
                 .isEqualTo(35.35);
-        assertThat(afterSecond.named(CPU)).allSatisfy(sample ->
-                assertThat(sample.labels()).containsOnlyKeys(ApplicationCpu.LABELS));
+        assertThat(afterSecond.named(CPU))
+                .allSatisfy(sample -> assertThat(sample.labels()).containsOnlyKeys(ApplicationCpu.LABELS));
     }
 
     @Test
@@ -116,23 +140,29 @@ class AgentMetricsTest {
             for (int rank = 1; rank <= top; rank++) {
                 apps.add(new ApplicationUsage(rank, "worker-" + (slice + rank), null, null, List.of(rank), 10, 5.0));
             }
-            metrics.sliceCollected(MetricsSlices.profile(NODE, slice, 30, LostSamples.NONE, apps),
-                    Duration.ZERO, Duration.ZERO);
+            metrics.sliceCollected(
+                    MetricsSlices.profile(NODE, slice, 30, LostSamples.NONE, apps), Duration.ZERO, Duration.ZERO);
         }
         PrometheusText scrape = Scrapes.scrape(endpoint);
-        assertThat(scrape.named(CPU)).extracting(sample -> sample.labels().get("application"))
+        assertThat(scrape.named(CPU))
+                .extracting(sample -> sample.labels().get("application"))
                 .containsExactlyInAnyOrder("worker-20", "worker-21", "worker-22");
     }
 
     @Test
     void aNodesSliceReplacesOnlyThatNodesApplications() throws Exception {
         metrics.sliceCollected(MetricsSlices.first(), Duration.ZERO, Duration.ZERO);
-        NodeProfile otherNode = MetricsSlices.profile("node-2", 0, 99, LostSamples.NONE,
+        NodeProfile otherNode = MetricsSlices.profile(
+                "node-2",
+                0,
+                99,
+                LostSamples.NONE,
                 List.of(MetricsSlices.app(1, MetricsSlices.REDIS_APP, MetricsSlices.REDIS, 99, 5.0)));
         metrics.sliceCollected(otherNode, Duration.ZERO, Duration.ZERO);
 
         PrometheusText scrape = Scrapes.scrape(endpoint);
-        assertThat(scrape.named(CPU).stream().filter(s -> s.labels().get("node").equals(NODE))).hasSize(3);
+        assertThat(scrape.named(CPU).stream().filter(s -> s.labels().get("node").equals(NODE)))
+                .hasSize(3);
         assertThat(scrape.value(CPU, Map.of("node", "node-2"))).isEqualTo(5.0);
         assertThat(scrape.value(SAMPLES, Map.of("node", "node-2"))).isEqualTo(99);
     }
@@ -150,7 +180,8 @@ class AgentMetricsTest {
                 .isEqualTo(2);
         assertThat(scrape.value("ebpf_profiler_triggers_fired_total", Map.of("node", NODE, "metric", "cpu3")))
                 .isEqualTo(1);
-        assertThat(scrape.value("ebpf_profiler_uploads_pending", Map.of("node", NODE))).isEqualTo(2);
+        assertThat(scrape.value("ebpf_profiler_uploads_pending", Map.of("node", NODE)))
+                .isEqualTo(2);
     }
 
     @Test
@@ -158,7 +189,8 @@ class AgentMetricsTest {
         metrics.sliceCollected(MetricsSlices.first(), Duration.ofMillis(1), Duration.ofMillis(1));
         metrics.triggerFired("node-cpu");
         metrics.uploadsPending(0);
-        assertThat(Scrapes.scrape(endpoint).names()).isNotEmpty()
+        assertThat(Scrapes.scrape(endpoint).names())
+                .isNotEmpty()
                 .allSatisfy(name -> assertThat(name).startsWith(AgentMetrics.PREFIX));
     }
 }

@@ -24,9 +24,13 @@ import org.junit.jupiter.api.Test;
 class DashboardMetricsTest {
 
     /** Tests run in node-agent/; the chart is beside it. */
-    static final Path DASHBOARD = Path.of("").toAbsolutePath().getParent()
+    static final Path DASHBOARD = Path.of("")
+            .toAbsolutePath()
+            .getParent()
             .resolve("charts/ebpf-profiler/dashboards/ebpf-profiler-agents.json");
-    private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][\\w:]*)[^,]*,\\s*(\\w+)\\s*\\)");
+
+    private static final Pattern LABEL_VALUES =
+            Pattern.compile("label_values\\(\\s*([a-zA-Z_:][\\w:]*)[^,]*,\\s*(\\w+)\\s*\\)");
 
     private static Set<String> exported;
     private static JsonNode dashboard;
@@ -50,7 +54,10 @@ class DashboardMetricsTest {
         assertThat(targets).isNotEmpty();
         for (JsonNode target : targets) {
             String expr = target.path("expr").asText();
-            assertThat(PromQlNames.of(expr)).as("metrics in %s", expr).isNotEmpty().isSubsetOf(exported);
+            assertThat(PromQlNames.of(expr))
+                    .as("metrics in %s", expr)
+                    .isNotEmpty()
+                    .isSubsetOf(exported);
         }
     }
 
@@ -58,7 +65,9 @@ class DashboardMetricsTest {
     void theNodeVariableReadsAnExportedMetricsNodeLabel() {
         JsonNode node = variable("node");
         Matcher query = LABEL_VALUES.matcher(node.path("query").path("query").asText());
-        assertThat(query.matches()).as("node variable query %s", node.path("query")).isTrue();
+        assertThat(query.matches())
+                .as("node variable query %s", node.path("query"))
+                .isTrue();
         assertThat(exported).contains(query.group(1));
         assertThat(query.group(2)).isEqualTo(AgentMetrics.NODE);
     }
@@ -66,7 +75,9 @@ class DashboardMetricsTest {
     @Test
     void everyExportedMetricIsShown() {
         Set<String> used = new TreeSet<>();
-        targets().forEach(target -> used.addAll(PromQlNames.of(target.path("expr").asText())));
+        targets()
+                .forEach(
+                        target -> used.addAll(PromQlNames.of(target.path("expr").asText())));
         // A histogram is shown through its buckets, sum and count; _created is not exported here.
         Set<String> families = new TreeSet<>();
         exported.forEach(name -> families.add(name.replaceAll("_(bucket|sum|count)$", "")));
@@ -81,12 +92,19 @@ class DashboardMetricsTest {
         dashboard.path("panels").forEach(panel -> {
             boolean cpu = panel.path("targets").findValuesAsText("expr").stream()
                     .anyMatch(expr -> expr.contains(AgentMetrics.PREFIX + "application_cpu_percent{node=\"$node\"}"));
-            if (cpu && panel.path("repeat").asText().equals("node") && panel.path("type").asText().equals("timeseries")) {
+            if (cpu
+                    && panel.path("repeat").asText().equals("node")
+                    && panel.path("type").asText().equals("timeseries")) {
                 perNode.add(panel);
             }
         });
         assertThat(perNode).hasSize(1);
-        assertThat(perNode.getFirst().path("fieldConfig").path("defaults").path("unit").asText()).isEqualTo("percent");
+        assertThat(perNode.getFirst()
+                        .path("fieldConfig")
+                        .path("defaults")
+                        .path("unit")
+                        .asText())
+                .isEqualTo("percent");
     }
 
     @Test
@@ -99,10 +117,12 @@ class DashboardMetricsTest {
 
     @Test
     void theNameReaderFindsMetricsAndNothingElse() {
-        assertThat(PromQlNames.of("histogram_quantile(0.95, sum by (node, le) (rate(a_bucket{node=~\"$node\"}"
-                + "[$window])))")).containsExactly("a_bucket");
+        assertThat(PromQlNames.of(
+                        "histogram_quantile(0.95, sum by (node, le) (rate(a_bucket{node=~\"$node\"}" + "[$window])))"))
+                .containsExactly("a_bucket");
         assertThat(PromQlNames.of("sum without (cause) (rate(x_total[5m] offset 1h)) / on (node) group_left"
-                + " y_gauge > bool 1e-3")).containsExactly("x_total", "y_gauge");
+                        + " y_gauge > bool 1e-3"))
+                .containsExactly("x_total", "y_gauge");
         assertThat(PromQlNames.of("sort_desc(z{pod=\"a{b}\"})")).containsExactly("z");
     }
 

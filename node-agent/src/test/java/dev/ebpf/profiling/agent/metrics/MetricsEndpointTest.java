@@ -23,10 +23,13 @@ class MetricsEndpointTest {
             HttpResponse<String> response = Scrapes.request(endpoint, "GET", MetricsEndpoint.PATH);
 
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-            assertThat(response.body()).contains("# TYPE ebpf_profiler_samples_total counter\n",
-                    "# TYPE ebpf_profiler_application_cpu_percent gauge\n",
-                    "# TYPE ebpf_profiler_slice_drain_seconds histogram\n");
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(response.body())
+                    .contains(
+                            "# TYPE ebpf_profiler_samples_total counter\n",
+                            "# TYPE ebpf_profiler_application_cpu_percent gauge\n",
+                            "# TYPE ebpf_profiler_slice_drain_seconds histogram\n");
         }
     }
 
@@ -46,7 +49,8 @@ class MetricsEndpointTest {
     void otherPathsAreNotFoundAndOtherMethodsNotAllowed() throws Exception {
         try (MetricsEndpoint endpoint = Scrapes.start(metrics)) {
             assertThat(Scrapes.request(endpoint, "GET", "/").statusCode()).isEqualTo(404);
-            assertThat(Scrapes.request(endpoint, "GET", "/metrics/extra").statusCode()).isEqualTo(404);
+            assertThat(Scrapes.request(endpoint, "GET", "/metrics/extra").statusCode())
+                    .isEqualTo(404);
             HttpResponse<String> post = Scrapes.request(endpoint, "POST", MetricsEndpoint.PATH);
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
@@ -64,7 +68,9 @@ class MetricsEndpointTest {
             assertThatThrownBy(() -> MetricsEndpoint.bind(address, metrics))
                     .isInstanceOf(MetricsEndpointException.class)
                     .hasMessageStartingWith("cannot serve /metrics on port " + taken.getLocalPort() + ": ")
-                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("in use").doesNotContain("\n"));
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .containsIgnoringCase("in use")
+                            .doesNotContain("\n"));
         }
     }
 

@@ -27,29 +27,38 @@ final class MetricsSlices {
             .withNames("cache", "redis-0", "redis");
     static final String REDIS_APP = "pod cache/redis-0 (redis)";
 
-    private MetricsSlices() {
-    }
+    private MetricsSlices() {}
 
     /** Slice 1: nginx 48.69%, the unnamed pod 20.2%, cron 12.12%; 1980 samples, lost 1 + 0 + 2. */
     static NodeProfile first() {
-        return profile(NODE, 0, 1980, new LostSamples(1, 0, 2), List.of(
-                app(1, NGINX_APP, NGINX, 964, 48.69),
-                app(2, UNNAMED_APP, UNNAMED, 400, 20.2),
-                new ApplicationUsage(3, CRON_APP, "/system.slice/cron.service", null, List.of(7), 240, 12.12)));
+        return profile(
+                NODE,
+                0,
+                1980,
+                new LostSamples(1, 0, 2),
+                List.of(
+                        app(1, NGINX_APP, NGINX, 964, 48.69),
+                        app(2, UNNAMED_APP, UNNAMED, 400, 20.2),
+                        new ApplicationUsage(3, CRON_APP, "/system.slice/cron.service", null, List.of(7), 240, 12.12)));
     }
 
     /** Slice 2: cron left the top list and redis came in; 1500 samples, lost 0 + 4 + 5. */
     static NodeProfile second() {
-        return profile(NODE, 1, 1500, new LostSamples(0, 4, 5), List.of(
-                app(1, REDIS_APP, REDIS, 700, 35.35),
-                app(2, NGINX_APP, NGINX, 500, 25.25),
-                app(3, UNNAMED_APP, UNNAMED, 300, 15.15)));
+        return profile(
+                NODE,
+                1,
+                1500,
+                new LostSamples(0, 4, 5),
+                List.of(
+                        app(1, REDIS_APP, REDIS, 700, 35.35),
+                        app(2, NGINX_APP, NGINX, 500, 25.25),
+                        app(3, UNNAMED_APP, UNNAMED, 300, 15.15)));
     }
 
     static NodeProfile profile(String node, int index, long samples, LostSamples lost, List<ApplicationUsage> top) {
         Instant start = FIRST_START.plusSeconds(10L * index);
-        return new NodeProfile(node, EVENT, 99, List.of(0, 1), start, start.plusSeconds(10), 10.0, samples,
-                lost.total(), lost, top);
+        return new NodeProfile(
+                node, EVENT, 99, List.of(0, 1), start, start.plusSeconds(10), 10.0, samples, lost.total(), lost, top);
     }
 
     static ApplicationUsage app(int rank, String name, PodRef pod, long samples, double cpuPercent) {

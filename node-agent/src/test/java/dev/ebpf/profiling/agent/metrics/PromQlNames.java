@@ -21,11 +21,23 @@ final class PromQlNames {
             Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)");
     private static final Pattern NUMBER = Pattern.compile("(?<![\\w:$])\\d[\\w.+-]*");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w:$])[a-zA-Z_:][\\w:]*+(?!\\s*\\()");
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-            "bool", "and", "or", "unless", "offset", "inf", "nan", "atan2");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "inf",
+            "nan",
+            "atan2");
 
-    private PromQlNames() {
-    }
+    private PromQlNames() {}
 
     static Set<String> of(String expression) {
         String rest = STRING.matcher(expression).replaceAll(" ");

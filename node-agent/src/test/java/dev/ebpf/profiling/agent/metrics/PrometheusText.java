@@ -49,10 +49,11 @@ final class PrometheusText {
     /** The value of the one sample called {@code name} whose labels include {@code labels}. */
     double value(String name, Map<String, String> labels) {
         List<ScrapedSample> matching = named(name).stream()
-                .filter(sample -> sample.labels().entrySet().containsAll(labels.entrySet())).toList();
+                .filter(sample -> sample.labels().entrySet().containsAll(labels.entrySet()))
+                .toList();
         if (matching.size() != 1) {
-            throw new AssertionError(matching.size() + " samples " + name + labels + " in the scrape, not 1: "
-                    + named(name));
+            throw new AssertionError(
+                    matching.size() + " samples " + name + labels + " in the scrape, not 1: " + named(name));
         }
         return matching.getFirst().value();
     }

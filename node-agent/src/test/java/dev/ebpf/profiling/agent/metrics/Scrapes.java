@@ -13,10 +13,10 @@ import java.time.Duration;
 final class Scrapes {
 
     static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    private Scrapes() {
-    }
+    private Scrapes() {}
 
     /** An endpoint on a free loopback port. */
     static MetricsEndpoint start(AgentMetrics metrics) {
@@ -25,8 +25,10 @@ final class Scrapes {
 
     static HttpResponse<String> request(MetricsEndpoint endpoint, String method, String path)
             throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri(endpoint, path)).timeout(TIMEOUT)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest request = HttpRequest.newBuilder(uri(endpoint, path))
+                .timeout(TIMEOUT)
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build();
         return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     }
 

@@ -36,8 +36,8 @@ class HotspotProfilingTest {
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             pod.container(0).start(command);
             long podId = cgroups.idOf(pod.podPath());
-            try (OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), 99,
-                    Set.of(podId)))) {
+            try (OnCpuSampler sampler = OnCpuSampler.start(
+                    OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), 99, Set.of(podId)))) {
                 sampler.cut();
                 Thread.sleep(3000);
                 return analyzer.analyze(sampler.cut()).profile();
@@ -52,7 +52,8 @@ class HotspotProfilingTest {
         NodeProfile profile = profilePodRunning(program.binary().toString());
 
         Hotspot top = profile.hotspots().getFirst();
-        assertThat(top.application()).isEqualTo(profile.topApplications().getFirst().name());
+        assertThat(top.application())
+                .isEqualTo(profile.topApplications().getFirst().name());
         assertThat(top.location()).isEqualTo(Location.APPLICATION);
         assertThat(top.frames().getFirst().function()).isEqualTo(HotLoopProgram.HOT_FUNCTION);
         assertThat(top.percentOfApplication()).isGreaterThan(50.0);
@@ -69,7 +70,8 @@ class HotspotProfilingTest {
         assertThat(top.frames().getFirst().isKernel()).isTrue();
         // dd's own code is a thin loop around read and write: most of the time is the kernel's.
         assertThat(profile.locationSplit().kernelPercent()).isGreaterThan(40.0);
-        assertThat(profile.hotspots()).extracting(Hotspot::application)
+        assertThat(profile.hotspots())
+                .extracting(Hotspot::application)
                 .containsOnly(profile.topApplications().getFirst().name());
     }
 
@@ -77,10 +79,12 @@ class HotspotProfilingTest {
     void hotspotsAreListedPerApplicationInRankOrder() throws Exception {
         HotLoopProgram program = HotLoopProgram.compile(dir);
         NodeProfile profile = profilePodRunning(program.binary().toString());
-        List<String> ranked = profile.topApplications().stream().map(a -> a.name()).toList();
-        List<String> hotspotApps = profile.hotspots().stream().map(Hotspot::application).distinct().toList();
+        List<String> ranked =
+                profile.topApplications().stream().map(a -> a.name()).toList();
+        List<String> hotspotApps =
+                profile.hotspots().stream().map(Hotspot::application).distinct().toList();
         assertThat(ranked).containsSubsequence(hotspotApps);
-        assertThat(profile.hotspots()).allSatisfy(h -> assertThat(h.percentOfTotal())
-                .isLessThanOrEqualTo(h.percentOfApplication()));
+        assertThat(profile.hotspots())
+                .allSatisfy(h -> assertThat(h.percentOfTotal()).isLessThanOrEqualTo(h.percentOfApplication()));
     }
 }

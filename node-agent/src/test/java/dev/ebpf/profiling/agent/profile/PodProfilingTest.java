@@ -35,7 +35,8 @@ class PodProfilingTest {
 
     private static Optional<ApplicationUsage> appOf(NodeProfile profile, PodCgroups.Container container) {
         return profile.topApplications().stream()
-                .filter(app -> app.pod() != null && container.id().equals(app.pod().containerId()))
+                .filter(app ->
+                        app.pod() != null && container.id().equals(app.pod().containerId()))
                 .findFirst();
     }
 
@@ -51,8 +52,8 @@ class PodProfilingTest {
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
         // This JVM stays off the busy loop's CPU (see CpuAffinity).
         try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
-             PodCgroups busyPod = PodCgroups.builder().container().build();
-             PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
+                PodCgroups busyPod = PodCgroups.builder().container().build();
+                PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
             PodCgroups.Container busy = busyPod.container(0);
             PodCgroups.Container throttled = throttledPod.container(0);
             // Each loop pinned to its own CPU: a task migrating between CPUs can be sampled twice
@@ -74,22 +75,26 @@ class PodProfilingTest {
                 RawSlice slice = sampler.cut();
                 NodeProfile profile = analyzer.analyze(slice).profile();
 
-                ApplicationUsage busyApp = appOf(profile, busy).orElseThrow(() -> new AssertionError(
-                        "busy pod missing from " + profile.topApplications()));
-                ApplicationUsage throttledApp = appOf(profile, throttled).orElseThrow(() -> new AssertionError(
-                        "throttled pod missing from " + profile.topApplications()));
+                ApplicationUsage busyApp = appOf(profile, busy)
+                        .orElseThrow(() -> new AssertionError("busy pod missing from " + profile.topApplications()));
+                ApplicationUsage throttledApp = appOf(profile, throttled)
+                        .orElseThrow(
+                                () -> new AssertionError("throttled pod missing from " + profile.topApplications()));
                 assertThat(busyApp.pod().uid()).isEqualTo(busyPod.podUid());
                 assertThat(throttledApp.pod().uid()).isEqualTo(throttledPod.podUid());
                 assertThat(busyApp.cgroup()).isEqualTo(busy.path());
                 double busyTruth = cgroupPercent(busyUsed, wall, cpus.size());
                 double throttledTruth = cgroupPercent(throttledUsed, wall, cpus.size());
                 assertThat(busyApp.cpuPercent()).as("busy pod vs its cpu.stat").isCloseTo(busyTruth, within(POINTS));
-                assertThat(throttledApp.cpuPercent()).as("throttled pod vs its cpu.stat")
+                assertThat(throttledApp.cpuPercent())
+                        .as("throttled pod vs its cpu.stat")
                         .isCloseTo(throttledTruth, within(POINTS));
                 // Ranks follow the cgroups' own CPU time (on a loaded machine the unthrottled
                 // loop may get less than its share, so the truth decides, not the intent).
-                assertThat(busyApp.rank() < throttledApp.rank()).as("ranks %s (%.1f%%) vs %s (%.1f%%)",
-                        busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
+                assertThat(busyApp.rank() < throttledApp.rank())
+                        .as(
+                                "ranks %s (%.1f%%) vs %s (%.1f%%)",
+                                busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
                         .isEqualTo(busyTruth > throttledTruth);
                 // The quota holds it near 30% of one CPU.
                 assertThat(throttledApp.cpuPercent()).isLessThan(30.0 / cpus.size() + POINTS);
@@ -105,7 +110,7 @@ class PodProfilingTest {
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
         try (PodCgroups wanted = PodCgroups.builder().container().container().build();
-             PodCgroups other = PodCgroups.builder().container().build()) {
+                PodCgroups other = PodCgroups.builder().container().build()) {
             wanted.container(0).startBusyLoop();
             wanted.container(1).start("sh", "-c", "while :; do :; done");
             other.container(0).startBusyLoop();
@@ -117,9 +122,14 @@ class PodProfilingTest {
                 RawSlice slice = sampler.cut();
                 NodeProfile profile = analyzer.analyze(slice).profile();
 
-                assertThat(slice.counts().keySet()).isNotEmpty().allSatisfy(key -> assertThat(key.cgroupId())
-                        .isIn(wanted.container(0).cgroupId(), wanted.container(1).cgroupId()));
-                assertThat(profile.topApplications()).extracting(app -> app.pod().uid())
+                assertThat(slice.counts().keySet())
+                        .isNotEmpty()
+                        .allSatisfy(key -> assertThat(key.cgroupId())
+                                .isIn(
+                                        wanted.container(0).cgroupId(),
+                                        wanted.container(1).cgroupId()));
+                assertThat(profile.topApplications())
+                        .extracting(app -> app.pod().uid())
                         .containsOnly(wanted.podUid());
                 assertThat(profile.topApplications()).hasSize(2);
                 assertThat(slice.counters().filteredOut()).isPositive();

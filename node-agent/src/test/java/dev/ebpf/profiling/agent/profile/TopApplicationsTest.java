@@ -21,8 +21,16 @@ class TopApplicationsTest {
 
     /** 10 s at 100 Hz on 2 CPUs: 2,000 possible samples. */
     private static RawSlice slice(Map<SampleKey, Long> counts) {
-        return new RawSlice(SamplingEvent.CPU_CLOCK, 100, List.of(0, 1), Instant.EPOCH, Instant.EPOCH.plusSeconds(10),
-                10_000_000_000L, counts, Map.of(), new SliceCounters(new long[] {0, 0}, 0, 0, LostSamples.NONE));
+        return new RawSlice(
+                SamplingEvent.CPU_CLOCK,
+                100,
+                List.of(0, 1),
+                Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(10),
+                10_000_000_000L,
+                counts,
+                Map.of(),
+                new SliceCounters(new long[] {0, 0}, 0, 0, LostSamples.NONE));
     }
 
     private static Application attribute(SampleKey key) {
@@ -51,7 +59,8 @@ class TopApplicationsTest {
         assertThat(first.samples()).isEqualTo(1000);
         // One fully busy CPU of two reads 50.
         assertThat(first.cpuPercent()).isEqualTo(50.0);
-        assertThat(top.get(1)).extracting(ApplicationUsage::rank, ApplicationUsage::name, ApplicationUsage::cpuPercent)
+        assertThat(top.get(1))
+                .extracting(ApplicationUsage::rank, ApplicationUsage::name, ApplicationUsage::cpuPercent)
                 .containsExactly(2, "cron", 10.0);
     }
 
@@ -64,6 +73,7 @@ class TopApplicationsTest {
 
     @Test
     void anEmptySliceHasNoApplications() {
-        assertThat(TopApplications.compute(slice(Map.of()), TopApplicationsTest::attribute, 10)).isEmpty();
+        assertThat(TopApplications.compute(slice(Map.of()), TopApplicationsTest::attribute, 10))
+                .isEmpty();
     }
 }

@@ -32,7 +32,8 @@ final class BusyLoops implements AutoCloseable {
                 ? List.of("taskset", "-c", Integer.toString(cpu), binary.toString())
                 : List.of(binary.toString());
         // taskset execs the program, so the pid stays the busy loop's.
-        return processes.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+        return processes.add(
+                new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
     private static synchronized Path binary() throws IOException, InterruptedException {
@@ -43,8 +44,16 @@ final class BusyLoops implements AutoCloseable {
                 Files.copy(in, source);
             }
             Path binary = dir.resolve("burn");
-            Process gcc = new ProcessBuilder("gcc", "-O1", "-fno-omit-frame-pointer", "-fno-optimize-sibling-calls",
-                    "-o", binary.toString(), source.toString()).inheritIO().start();
+            Process gcc = new ProcessBuilder(
+                            "gcc",
+                            "-O1",
+                            "-fno-omit-frame-pointer",
+                            "-fno-optimize-sibling-calls",
+                            "-o",
+                            binary.toString(),
+                            source.toString())
+                    .inheritIO()
+                    .start();
             if (gcc.waitFor() != 0) {
                 throw new IllegalStateException("gcc could not build the busy loop");
             }

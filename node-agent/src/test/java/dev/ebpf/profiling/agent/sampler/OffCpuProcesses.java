@@ -28,8 +28,10 @@ final class OffCpuProcesses implements AutoCloseable {
 
     Process start(String... command) throws IOException {
         // stdin stays an open pipe that is never written, so a reader of it blocks for good.
-        return processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        return processes.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start());
     }
 
     @Override

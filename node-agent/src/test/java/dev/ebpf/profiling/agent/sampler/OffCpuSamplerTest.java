@@ -22,6 +22,7 @@ class OffCpuSamplerTest {
     private static final long MILLIS = 1_000_000;
     /** prev_state of a task in interruptible sleep (S). */
     private static final long STATE_S = 0x1;
+
     private static final List<Integer> ALL_CPUS = List.of(0, 1);
 
     @BeforeEach
@@ -30,14 +31,15 @@ class OffCpuSamplerTest {
     }
 
     private static Map<OffCpuKey, BlockedTime> of(RawOffCpuSlice slice, long pid) {
-        return slice.blocked().entrySet().stream().filter(e -> e.getKey().tgid() == pid)
+        return slice.blocked().entrySet().stream()
+                .filter(e -> e.getKey().tgid() == pid)
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     @Test
     void aPipeReaderAndASleeperAreBlockedForTheWholeSliceInStateS() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+                OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
             Process reader = processes.pipeReader();
             Process sleeper = processes.sleeper(-1);
             Thread.sleep(300);
@@ -47,7 +49,8 @@ class OffCpuSamplerTest {
 
             for (Process process : List.of(reader, sleeper)) {
                 Map<OffCpuKey, BlockedTime> blocked = of(slice, process.pid());
-                assertThat((double) slice.blockedNanosOf(process.pid())).as("blocked time of %s", process.info().command())
+                assertThat((double) slice.blockedNanosOf(process.pid()))
+                        .as("blocked time of %s", process.info().command())
                         .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
                 assertThat(blocked.keySet()).allSatisfy(key -> {
                     assertThat(key.prevState()).isEqualTo(STATE_S);
@@ -55,10 +58,13 @@ class OffCpuSamplerTest {
                     assertThat(slice.stacks()).containsKey(key.kernelStackId());
                 });
                 // Still blocked at the cut: reported as going on, not as ended.
-                assertThat(blocked.values()).allSatisfy(time -> assertThat(time.ongoing()).isEqualTo(1));
+                assertThat(blocked.values())
+                        .allSatisfy(time -> assertThat(time.ongoing()).isEqualTo(1));
             }
-            assertThat(of(slice, reader.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sh"));
-            assertThat(of(slice, sleeper.pid()).keySet()).allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
+            assertThat(of(slice, reader.pid()).keySet())
+                    .allSatisfy(key -> assertThat(key.comm()).isEqualTo("sh"));
+            assertThat(of(slice, sleeper.pid()).keySet())
+                    .allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
             // The stacks are the ones taken as each went off the CPU: where it waits.
             KernelSymbols kernel = KernelSymbols.load();
             // pipe_read, or anon_pipe_read since Linux 6.15.
@@ -69,7 +75,8 @@ class OffCpuSamplerTest {
 
     private static List<String> kernelFunctions(RawOffCpuSlice slice, long pid, KernelSymbols kernel) {
         return of(slice, pid).keySet().stream()
-                .flatMap(key -> java.util.Arrays.stream(slice.stacks().get(key.kernelStackId())).boxed())
+                .flatMap(key -> java.util.Arrays.stream(slice.stacks().get(key.kernelStackId()))
+                        .boxed())
                 .map(ip -> kernel.resolve(ip).function())
                 .toList();
     }
@@ -77,8 +84,8 @@ class OffCpuSamplerTest {
     @Test
     void theMinimumBlockDropsShortBlocksInTheKernel() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler strict = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
-             OffCpuSampler loose = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), 10_000))) {
+                OffCpuSampler strict = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
+                OffCpuSampler loose = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), 10_000))) {
             Process napper = processes.shortSleeper(100);
             Thread.sleep(300);
             strict.cut();
@@ -90,7 +97,8 @@ class OffCpuSamplerTest {
             long seen = ended(looseSlice, napper.pid());
             // About 100 us asleep plus timer slack per round: thousands of blocks in 2 s.
             assertThat(seen).isGreaterThan(1000);
-            assertThat((double) looseSlice.blockedNanosOf(napper.pid())).isGreaterThan(0.3 * looseSlice.durationNanos());
+            assertThat((double) looseSlice.blockedNanosOf(napper.pid()))
+                    .isGreaterThan(0.3 * looseSlice.durationNanos());
             // With 1 ms only the odd late wake-up on a busy machine gets through, and only as a block of 1 ms or more.
             long kept = ended(strictSlice, napper.pid());
             assertThat(kept).isLessThan(seen / 10);
@@ -106,11 +114,11 @@ class OffCpuSamplerTest {
     @Test
     void aCpuFilterTracksOnlyTasksThatLeaveThoseCpus() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(List.of(1), Set.of(), MILLIS))) {
+                OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(List.of(1), Set.of(), MILLIS))) {
             Process onCpu0 = processes.sleeper(0);
             Process onCpu1 = processes.sleeper(1);
-            Process napperOnCpu0 = processes.start("taskset", "-c", "0", "perl", "-e",
-                    "select(undef, undef, undef, 0.005) while 1");
+            Process napperOnCpu0 =
+                    processes.start("taskset", "-c", "0", "perl", "-e", "select(undef, undef, undef, 0.005) while 1");
             Thread.sleep(300);
             sampler.cut();
             Thread.sleep(1500);
@@ -118,17 +126,19 @@ class OffCpuSamplerTest {
 
             assertThat(slice.blockedNanosOf(onCpu0.pid())).isZero();
             assertThat(slice.blockedNanosOf(napperOnCpu0.pid())).isZero();
-            assertThat((double) slice.blockedNanosOf(onCpu1.pid())).isCloseTo(slice.durationNanos(),
-                    Percentage.withPercentage(10));
+            assertThat((double) slice.blockedNanosOf(onCpu1.pid()))
+                    .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
         }
     }
 
     @Test
     void aCgroupFilterTracksOnlyThatPod() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             PodCgroups pod = PodCgroups.builder().container().build()) {
-            long podId = (Long) Files.getAttribute(pod.container(0).v2Directory().getParent(), "unix:ino");
-            try (OffCpuSampler sampler = OffCpuSampler.start(OffCpuSampler.Settings.onlyCgroups(ALL_CPUS, Set.of(), MILLIS))) {
+                PodCgroups pod = PodCgroups.builder().container().build()) {
+            long podId =
+                    (Long) Files.getAttribute(pod.container(0).v2Directory().getParent(), "unix:ino");
+            try (OffCpuSampler sampler =
+                    OffCpuSampler.start(OffCpuSampler.Settings.onlyCgroups(ALL_CPUS, Set.of(), MILLIS))) {
                 // A filter that admits nothing yet (a job whose pods are not on this node yet) tracks nothing.
                 Thread.sleep(300);
                 assertThat(sampler.cut().blocked()).isEmpty();
@@ -145,10 +155,11 @@ class OffCpuSamplerTest {
                 RawOffCpuSlice slice = sampler.cut();
 
                 assertThat(slice.blockedNanosOf(outside.pid())).isZero();
-                assertThat((double) slice.blockedNanosOf(inPod.pid())).isCloseTo(slice.durationNanos(),
-                        Percentage.withPercentage(10));
-                assertThat(slice.blocked().keySet()).allSatisfy(key ->
-                        assertThat(key.cgroupId()).isEqualTo(pod.container(0).cgroupId()));
+                assertThat((double) slice.blockedNanosOf(inPod.pid()))
+                        .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
+                assertThat(slice.blocked().keySet())
+                        .allSatisfy(key -> assertThat(key.cgroupId())
+                                .isEqualTo(pod.container(0).cgroupId()));
                 assertThat(slice.counters().filteredOut()).isPositive();
             }
         }
@@ -157,8 +168,8 @@ class OffCpuSamplerTest {
     @Test
     void slicesAddUpToTheWhole() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler once = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
-             OffCpuSampler often = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+                OffCpuSampler once = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS));
+                OffCpuSampler often = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
             // One blocked through every slice, one whose 70 ms blocks end in various slices.
             Process sleeper = processes.sleeper(-1);
             Process napper = processes.shortSleeper(70_000);
@@ -175,23 +186,28 @@ class OffCpuSamplerTest {
             for (int i = 1; i < slices.size(); i++) {
                 assertThat(slices.get(i).start()).isEqualTo(slices.get(i - 1).end());
             }
-            long slicedNanos = slices.stream().mapToLong(RawOffCpuSlice::durationNanos).sum();
+            long slicedNanos =
+                    slices.stream().mapToLong(RawOffCpuSlice::durationNanos).sum();
             for (RawOffCpuSlice slice : slices) {
                 // Blocked through every slice: each one shows all of it (both clocks are CLOCK_MONOTONIC).
-                assertThat((double) slice.blockedNanosOf(sleeper.pid())).isCloseTo(slice.durationNanos(),
-                        Percentage.withPercentage(1));
+                assertThat((double) slice.blockedNanosOf(sleeper.pid()))
+                        .isCloseTo(slice.durationNanos(), Percentage.withPercentage(1));
                 // One thread cannot be blocked longer than the slice: nothing is counted twice.
-                assertThat((double) slice.blockedNanosOf(napper.pid())).isLessThanOrEqualTo(slice.durationNanos() * 1.01);
+                assertThat((double) slice.blockedNanosOf(napper.pid()))
+                        .isLessThanOrEqualTo(slice.durationNanos() * 1.01);
             }
             for (Process process : List.of(sleeper, napper)) {
                 // The two samplers' windows are not the same (each cut takes a while), so compare
                 // the share of the window each saw the process blocked.
-                double slicedShare = slices.stream().mapToLong(s -> s.blockedNanosOf(process.pid())).sum()
+                double slicedShare = slices.stream()
+                                .mapToLong(s -> s.blockedNanosOf(process.pid()))
+                                .sum()
                         / (double) slicedNanos;
                 double wholeShare = whole.blockedNanosOf(process.pid()) / (double) whole.durationNanos();
                 assertThat(slicedShare).isCloseTo(wholeShare, org.assertj.core.data.Offset.offset(0.03));
             }
-            long napperBlocks = slices.stream().mapToLong(s -> ended(s, napper.pid())).sum();
+            long napperBlocks =
+                    slices.stream().mapToLong(s -> ended(s, napper.pid())).sum();
             long naps = slicedNanos / (70 * MILLIS);
             assertThat(napperBlocks).isBetween(naps * 8 / 10, naps * 11 / 10 + 1);
         }
@@ -200,7 +216,8 @@ class OffCpuSamplerTest {
     @Test
     void aFullCountMapLosesBlocksAndSaysHowMany() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, false, Set.of(), MILLIS, 16))) {
+                OffCpuSampler sampler =
+                        OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, false, Set.of(), MILLIS, 16))) {
             // 40 processes each ending 2 ms blocks: 40 keys at least, in a map of 16.
             for (int i = 0; i < 40; i++) {
                 processes.shortSleeper(2_000);
@@ -213,16 +230,19 @@ class OffCpuSamplerTest {
             assertThat(slice.counters().lost().countMapFull()).isPositive();
             // Every block that ended is either under a key or lost; a lost entry can also be the
             // part before the cut of a block that ended just after it.
-            long keyedBlocks = slice.blocked().values().stream().mapToLong(BlockedTime::ended).sum();
+            long keyedBlocks = slice.blocked().values().stream()
+                    .mapToLong(BlockedTime::ended)
+                    .sum();
             assertThat(keyedBlocks).isLessThan(slice.counters().blocks());
-            assertThat(keyedBlocks + slice.counters().lost().countMapFull()).isGreaterThanOrEqualTo(slice.counters().blocks());
+            assertThat(keyedBlocks + slice.counters().lost().countMapFull())
+                    .isGreaterThanOrEqualTo(slice.counters().blocks());
         }
     }
 
     @Test
     void aProcessKilledWhileBlockedKeepsItsTimeUpToTheKillUnderItsName() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
-             OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+                OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
             Process sleeper = processes.sleeper(-1);
             Thread.sleep(300);
             sampler.cut();
@@ -233,8 +253,10 @@ class OffCpuSamplerTest {
             Thread.sleep(500);
             RawOffCpuSlice slice = sampler.cut();
 
-            assertThat((double) slice.blockedNanosOf(sleeper.pid())).isCloseTo(killedAfter, Percentage.withPercentage(10));
-            assertThat(of(slice, sleeper.pid()).keySet()).isNotEmpty()
+            assertThat((double) slice.blockedNanosOf(sleeper.pid()))
+                    .isCloseTo(killedAfter, Percentage.withPercentage(10));
+            assertThat(of(slice, sleeper.pid()).keySet())
+                    .isNotEmpty()
                     .allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));
             // The kill woke it: its block ended in this slice.
             assertThat(ended(slice, sleeper.pid())).isPositive();
@@ -245,7 +267,8 @@ class OffCpuSamplerTest {
     void aTracefsThatCannotBeMountedIsOneClearLine() {
         assertThatThrownBy(() -> OffCpuSampler.requireTracefs(Path.of("/nonexistent/tracing")))
                 .isInstanceOf(BpfException.class)
-                .hasMessage("the sched_switch tracepoint is not visible at /nonexistent/tracing/events/sched/sched_switch:"
-                        + " tracefs is not mounted and mounting it failed (as root: mount -t tracefs nodev /nonexistent/tracing)");
+                .hasMessage(
+                        "the sched_switch tracepoint is not visible at /nonexistent/tracing/events/sched/sched_switch:"
+                                + " tracefs is not mounted and mounting it failed (as root: mount -t tracefs nodev /nonexistent/tracing)");
     }
 }

@@ -28,14 +28,16 @@ class OnCpuSamplerTest {
     }
 
     private static long samplesOf(RawSlice slice, long pid) {
-        return slice.counts().entrySet().stream().filter(e -> e.getKey().tgid() == pid)
-                .mapToLong(Map.Entry::getValue).sum();
+        return slice.counts().entrySet().stream()
+                .filter(e -> e.getKey().tgid() == pid)
+                .mapToLong(Map.Entry::getValue)
+                .sum();
     }
 
     @Test
     void reportsTheEventThatRanAndCountsABusyProcessAtTheSamplingRate() throws Exception {
         try (BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+                OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
             Process busy = loops.start("rate-burner", 1);
             sampler.cut();
             Thread.sleep(3000);
@@ -47,7 +49,8 @@ class OnCpuSamplerTest {
             long busySamples = samplesOf(slice, busy.pid());
             // At most one sample per tick on its CPU; how many it gets depends on what else runs there.
             assertThat(busySamples).isBetween(1L, (long) (HZ * slice.durationSeconds() * 1.03) + 1);
-            assertThat(slice.counts().keySet()).filteredOn(k -> k.tgid() == busy.pid())
+            assertThat(slice.counts().keySet())
+                    .filteredOn(k -> k.tgid() == busy.pid())
                     .allSatisfy(k -> assertThat(k.comm()).isEqualTo("rate-burner"))
                     .anySatisfy(k -> assertThat(slice.stacks()).containsKey(k.userStackId()));
         }
@@ -56,7 +59,7 @@ class OnCpuSamplerTest {
     @Test
     void aCpuFilterSeesOnlyThatCpu() throws Exception {
         try (BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(1), HZ, Set.of()))) {
+                OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(1), HZ, Set.of()))) {
             Process onCpu0 = loops.start("cpu0-burner", 0);
             Process onCpu1 = loops.start("cpu1-burner", 1);
             sampler.cut();
@@ -78,8 +81,8 @@ class OnCpuSamplerTest {
         // This JVM stays on CPU 0, the loop alone on CPU 1 (see CpuAffinity); pinned, because a task
         // migrating between CPUs can be sampled twice (or never) in one period.
         try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
-             BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+                BusyLoops loops = new BusyLoops();
+                OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
             Process busy = loops.start("charged-burner", 1);
             Thread.sleep(200);
             // A slice starts when cut() flips the slot, at the very beginning of the call: read the
@@ -105,7 +108,7 @@ class OnCpuSamplerTest {
             RawSlice whole;
             // Two samplers on the same CPU at once: one cut every 250 ms, one cut once.
             try (OnCpuSampler once = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0), HZ, Set.of()));
-                 OnCpuSampler often = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0), HZ, Set.of()))) {
+                    OnCpuSampler often = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0), HZ, Set.of()))) {
                 // Start both windows together; each cut costs a 10 ms quiesce wait.
                 often.cut();
                 once.cut();
@@ -120,34 +123,47 @@ class OnCpuSamplerTest {
             }
             // The busy loop keeps CPU 0 busy, so every tick of either sampler is a sample: the
             // slices together must have as many as the one whole window, give or take the edges.
-            long slicedTicks = slices.stream().mapToLong(OnCpuSamplerTest::ticks).sum();
-            double slicedSeconds = slices.stream().mapToDouble(RawSlice::durationSeconds).sum();
-            assertThat(slicedTicks / slicedSeconds).isCloseTo(ticks(whole) / whole.durationSeconds(),
-                    org.assertj.core.data.Percentage.withPercentage(3));
-            assertThat((double) slicedTicks).isCloseTo(HZ * slicedSeconds, org.assertj.core.data.Percentage.withPercentage(3));
+            long slicedTicks =
+                    slices.stream().mapToLong(OnCpuSamplerTest::ticks).sum();
+            double slicedSeconds =
+                    slices.stream().mapToDouble(RawSlice::durationSeconds).sum();
+            assertThat(slicedTicks / slicedSeconds)
+                    .isCloseTo(
+                            ticks(whole) / whole.durationSeconds(), org.assertj.core.data.Percentage.withPercentage(3));
+            assertThat((double) slicedTicks)
+                    .isCloseTo(HZ * slicedSeconds, org.assertj.core.data.Percentage.withPercentage(3));
             // Per process the two samplers tick at different phases, so agree only statistically.
             // The two windows differ by the time the cuts themselves take, so compare rates.
-            double sliced = slices.stream().mapToLong(s -> samplesOf(s, busy.pid())).sum() / slicedSeconds;
+            double sliced =
+                    slices.stream().mapToLong(s -> samplesOf(s, busy.pid())).sum() / slicedSeconds;
             double unsliced = samplesOf(whole, busy.pid()) / whole.durationSeconds();
             assertThat(sliced).isCloseTo(unsliced, org.assertj.core.data.Offset.offset(unsliced * 0.2 + 2));
-            long keyed = slices.stream().flatMap(s -> s.counts().values().stream()).mapToLong(Long::longValue).sum();
-            long mapFull = slices.stream().mapToLong(s -> s.counters().lost().countMapFull()).sum();
-            long counted = slices.stream().mapToLong(s -> s.counters().samples()).sum();
+            long keyed = slices.stream()
+                    .flatMap(s -> s.counts().values().stream())
+                    .mapToLong(Long::longValue)
+                    .sum();
+            long mapFull = slices.stream()
+                    .mapToLong(s -> s.counters().lost().countMapFull())
+                    .sum();
+            long counted =
+                    slices.stream().mapToLong(s -> s.counters().samples()).sum();
             assertThat(keyed + mapFull).isEqualTo(counted);
         }
     }
 
     /** Every timer tick of a slice: samples of tasks plus samples that found the CPU idle. */
     private static long ticks(RawSlice slice) {
-        return slice.counters().samples() + slice.counters().idle() + slice.counters().filteredOut();
+        return slice.counters().samples()
+                + slice.counters().idle()
+                + slice.counters().filteredOut();
     }
 
     @Test
     void aFullCountMapLosesSamplesAndSaysHowMany() throws Exception {
         // 16 keys cannot hold the distinct stacks of a random call-chain walker.
         try (BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(new OnCpuSampler.Settings(List.of(0, 1), 999, false, Set.of(),
-                     SamplingEvent.CPU_CYCLES, 16))) {
+                OnCpuSampler sampler = OnCpuSampler.start(
+                        new OnCpuSampler.Settings(List.of(0, 1), 999, false, Set.of(), SamplingEvent.CPU_CYCLES, 16))) {
             loops.start("full-map-burner", -1);
             sampler.cut();
             Thread.sleep(1000);
@@ -155,15 +171,17 @@ class OnCpuSamplerTest {
 
             assertThat(slice.counts()).hasSizeLessThanOrEqualTo(16);
             assertThat(slice.counters().lost().countMapFull()).isPositive();
-            long keyed = slice.counts().values().stream().mapToLong(Long::longValue).sum();
-            assertThat(keyed + slice.counters().lost().countMapFull()).isEqualTo(slice.counters().samples());
+            long keyed =
+                    slice.counts().values().stream().mapToLong(Long::longValue).sum();
+            assertThat(keyed + slice.counters().lost().countMapFull())
+                    .isEqualTo(slice.counters().samples());
         }
     }
 
     @Test
     void aProcessThatExitsBeforeTheCutIsStillCountedUnderItsName() throws Exception {
         try (BusyLoops loops = new BusyLoops();
-             OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
+                OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
             Process shortLived = loops.start("short-burner", -1);
             sampler.cut();
             Thread.sleep(1000);
@@ -172,7 +190,9 @@ class OnCpuSamplerTest {
             RawSlice slice = sampler.cut();
 
             assertThat(Files.exists(Path.of("/proc/" + shortLived.pid()))).isFalse();
-            assertThat(slice.counts().keySet()).filteredOn(k -> k.tgid() == shortLived.pid()).isNotEmpty()
+            assertThat(slice.counts().keySet())
+                    .filteredOn(k -> k.tgid() == shortLived.pid())
+                    .isNotEmpty()
                     .allSatisfy(k -> assertThat(k.comm()).isEqualTo("short-burner"));
         }
     }

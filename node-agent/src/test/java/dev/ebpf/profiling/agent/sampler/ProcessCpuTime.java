@@ -10,8 +10,7 @@ final class ProcessCpuTime {
     /** USER_HZ, the unit of /proc/PID/stat times, is 100 on Linux. */
     private static final double TICKS_PER_SECOND = 100.0;
 
-    private ProcessCpuTime() {
-    }
+    private ProcessCpuTime() {}
 
     static double seconds(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

@@ -39,7 +39,8 @@ public final class LocalS3Server implements AutoCloseable {
     private LocalS3Server(Path dataDirectory) {
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", dataDirectory.toString());
-        this.context = ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class);
+        this.context =
+                ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class);
         this.backend = new RecordingBlobStore(context.getBlobStore(), putOrder);
     }
 

@@ -52,10 +52,11 @@ class ObjectStoreSinkTest {
             assertThat(status.message()).isEmpty();
             assertThat(status.pendingSlices()).isZero();
             assertThat(status.uploadedSlices()).isEqualTo(1);
-            assertThat(status.lastUploadedUris()).containsExactly(
-                    "s3://profiles/" + base + ".json",
-                    "s3://profiles/" + base + ".folded.gz",
-                    "s3://profiles/" + base + ".pprof");
+            assertThat(status.lastUploadedUris())
+                    .containsExactly(
+                            "s3://profiles/" + base + ".json",
+                            "s3://profiles/" + base + ".folded.gz",
+                            "s3://profiles/" + base + ".pprof");
             assertThat(server.read(BUCKET, base + ".json")).isEqualTo(slice.profileJson());
             assertThat(gunzip(server.read(BUCKET, base + ".folded.gz"))).isEqualTo(slice.foldedStacks());
             assertThat(server.read(BUCKET, base + ".pprof")).isEqualTo(slice.pprof());
@@ -66,16 +67,18 @@ class ObjectStoreSinkTest {
     void wrongSecretGivesACredentialsStateAndKeepsTheSliceUntilTheSecretIsFixed() {
         Path spoolDir = temp.resolve("spool");
         ObjectStoreConfig good = server.config(BUCKET, PREFIX);
-        ObjectStoreConfig wrongSecret = good.withCredentials(
-                new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
+        ObjectStoreConfig wrongSecret =
+                good.withCredentials(new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
 
         try (ObjectStoreSink sink = new ObjectStoreSink(wrongSecret, new SliceSpool(spoolDir, ROOMY), ON_THIS_THREAD)) {
             SinkStatus status = sink.submit(Slices.slice(0));
 
             assertThat(status.state()).isEqualTo(SinkState.BAD_CREDENTIALS);
             assertThat(status.state().reason()).isEqualTo("ObjectStoreCredentialsRejected");
-            assertThat(status.message()).contains(LocalS3Server.ACCESS_KEY, BUCKET, "SignatureDoesNotMatch")
-                    .doesNotContain("not-the-secret").doesNotContain("\n");
+            assertThat(status.message())
+                    .contains(LocalS3Server.ACCESS_KEY, BUCKET, "SignatureDoesNotMatch")
+                    .doesNotContain("not-the-secret")
+                    .doesNotContain("\n");
             assertThat(status.pendingSlices()).isEqualTo(1);
         }
         assertThat(server.putOrder()).isEmpty();
@@ -86,16 +89,17 @@ class ObjectStoreSinkTest {
             assertThat(status.state()).isEqualTo(SinkState.READY);
             assertThat(status.pendingSlices()).isZero();
         }
-        assertThat(server.exists(BUCKET, PREFIX + "/demo/web/2026-11-26T06:20:00Z/node-1.json")).isTrue();
+        assertThat(server.exists(BUCKET, PREFIX + "/demo/web/2026-11-26T06:20:00Z/node-1.json"))
+                .isTrue();
     }
 
     @Test
     void fixedCredentialsTakeEffectInTheRunningSink() {
         ObjectStoreConfig good = server.config(BUCKET, PREFIX);
-        ObjectStoreConfig wrongSecret = good.withCredentials(
-                new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
-        try (ObjectStoreSink sink = new ObjectStoreSink(wrongSecret, new SliceSpool(temp.resolve("spool"), ROOMY),
-                ON_THIS_THREAD)) {
+        ObjectStoreConfig wrongSecret =
+                good.withCredentials(new StoreCredentials(LocalS3Server.ACCESS_KEY, "not-the-secret"));
+        try (ObjectStoreSink sink =
+                new ObjectStoreSink(wrongSecret, new SliceSpool(temp.resolve("spool"), ROOMY), ON_THIS_THREAD)) {
             assertThat(sink.submit(Slices.slice(0)).state()).isEqualTo(SinkState.BAD_CREDENTIALS);
 
             // What the agent does when the kubelet rewrites the mounted Secret.
@@ -105,13 +109,14 @@ class ObjectStoreSinkTest {
             assertThat(status.state()).as(status.message()).isEqualTo(SinkState.READY);
             assertThat(status.pendingSlices()).isZero();
         }
-        assertThat(server.exists(BUCKET, PREFIX + "/demo/web/2026-11-26T06:20:00Z/node-1.json")).isTrue();
+        assertThat(server.exists(BUCKET, PREFIX + "/demo/web/2026-11-26T06:20:00Z/node-1.json"))
+                .isTrue();
     }
 
     @Test
     void unknownAccessKeyGivesACredentialsState() {
-        ObjectStoreConfig unknownKey = server.config(BUCKET, PREFIX)
-                .withCredentials(new StoreCredentials("nobody", LocalS3Server.SECRET_KEY));
+        ObjectStoreConfig unknownKey =
+                server.config(BUCKET, PREFIX).withCredentials(new StoreCredentials("nobody", LocalS3Server.SECRET_KEY));
         try (ObjectStoreSink sink = sink(unknownKey, ROOMY)) {
             SinkStatus status = sink.submit(Slices.slice(0));
 
@@ -127,8 +132,9 @@ class ObjectStoreSinkTest {
             SinkStatus status = sink.submit(Slices.slice(0));
 
             assertThat(status.state()).isEqualTo(SinkState.BUCKET_MISSING);
-            assertThat(status.message()).isEqualTo("object store " + server.endpoint()
-                    + " bucket 'no-such-bucket' does not exist (NoSuchBucket)");
+            assertThat(status.message())
+                    .isEqualTo("object store " + server.endpoint()
+                            + " bucket 'no-such-bucket' does not exist (NoSuchBucket)");
             assertThat(status.pendingSlices()).isEqualTo(1);
 
             server.createBucket("no-such-bucket");
@@ -152,7 +158,8 @@ class ObjectStoreSinkTest {
                 status = sink.submit(Slices.slice(n));
             }
             assertThat(status.state()).isEqualTo(SinkState.STORE_UNREACHABLE);
-            assertThat(status.message()).startsWith("object store " + server.endpoint() + " is unreachable: ")
+            assertThat(status.message())
+                    .startsWith("object store " + server.endpoint() + " is unreachable: ")
                     .doesNotContain("\n");
             assertThat(status.pendingSlices()).isEqualTo(3);
             assertThat(sink.drain().state()).isEqualTo(SinkState.STORE_UNREACHABLE);
@@ -195,14 +202,18 @@ class ObjectStoreSinkTest {
     @Test
     void submitOnlySpoolsAndQueuesOneDrainTheUploaderRunsLater() {
         Deque<Runnable> uploader = new ArrayDeque<>();
-        try (ObjectStoreSink sink = new ObjectStoreSink(server.config(BUCKET, PREFIX),
-                new SliceSpool(temp.resolve("spool"), ROOMY), uploader::add)) {
+        try (ObjectStoreSink sink = new ObjectStoreSink(
+                server.config(BUCKET, PREFIX), new SliceSpool(temp.resolve("spool"), ROOMY), uploader::add)) {
             for (int n = 0; n < 3; n++) {
                 SinkStatus status = sink.submit(Slices.slice(n));
                 assertThat(status.pendingSlices()).isEqualTo(n + 1);
             }
-            assertThat(uploader).as("drain requests while one is queued are merged").hasSize(1);
-            assertThat(server.putOrder()).as("nothing uploaded on the submitting thread").isEmpty();
+            assertThat(uploader)
+                    .as("drain requests while one is queued are merged")
+                    .hasSize(1);
+            assertThat(server.putOrder())
+                    .as("nothing uploaded on the submitting thread")
+                    .isEmpty();
 
             uploader.removeFirst().run();
 
@@ -219,7 +230,8 @@ class ObjectStoreSinkTest {
     }
 
     private static List<String> keysOf(int... slices) {
-        return IntStream.of(slices).boxed()
+        return IntStream.of(slices)
+                .boxed()
                 .flatMap(n -> Slices.slice(n).toObjects(PREFIX).stream().map(StoredObject::key))
                 .toList();
     }

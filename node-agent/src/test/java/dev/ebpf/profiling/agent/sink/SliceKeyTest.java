@@ -31,17 +31,18 @@ class SliceKeyTest {
     void theObjectsSitBesideEachOtherUnderThePrefix() {
         SliceObjects slice = Slices.slice(0);
 
-        assertThat(slice.toObjects("").stream().map(StoredObject::key)).containsExactly(
-                "demo/web/2026-11-26T06:20:00Z/node-1.json",
-                "demo/web/2026-11-26T06:20:00Z/node-1.folded.gz",
-                "demo/web/2026-11-26T06:20:00Z/node-1.pprof");
+        assertThat(slice.toObjects("").stream().map(StoredObject::key))
+                .containsExactly(
+                        "demo/web/2026-11-26T06:20:00Z/node-1.json",
+                        "demo/web/2026-11-26T06:20:00Z/node-1.folded.gz",
+                        "demo/web/2026-11-26T06:20:00Z/node-1.pprof");
         assertThat(slice.toObjects("a/b").getFirst().key()).isEqualTo("a/b/demo/web/2026-11-26T06:20:00Z/node-1.json");
     }
 
     @Test
     void theConfigStripsSlashesFromThePrefixAndChecksTheEndpoint() {
-        ObjectStoreConfig config = new ObjectStoreConfig(URI.create("http://s3:9000"), "b", "//x/y/", "us-east-1",
-                CREDENTIALS);
+        ObjectStoreConfig config =
+                new ObjectStoreConfig(URI.create("http://s3:9000"), "b", "//x/y/", "us-east-1", CREDENTIALS);
         assertThat(config.prefix()).isEqualTo("x/y");
 
         assertThatThrownBy(() -> new ObjectStoreConfig(URI.create("ftp://s3"), "b", "", "r", CREDENTIALS))
@@ -53,6 +54,7 @@ class SliceKeyTest {
     @Test
     void credentialsNeverPrintTheSecret() {
         assertThat(new StoreCredentials("AKIAEXAMPLE", "wJalrXUtnFEMI").toString())
-                .contains("AKIAEXAMPLE").doesNotContain("wJalrXUtnFEMI");
+                .contains("AKIAEXAMPLE")
+                .doesNotContain("wJalrXUtnFEMI");
     }
 }

@@ -26,7 +26,9 @@ class SliceSpoolTest {
 
         SpooledSlice oldest = spool.nextToUpload().orElseThrow();
         assertThat(oldest.slicePath()).isEqualTo("s0");
-        assertThat(oldest.objects()).usingRecursiveFieldByFieldElementComparator().isEqualTo(objects(0));
+        assertThat(oldest.objects())
+                .usingRecursiveFieldByFieldElementComparator()
+                .isEqualTo(objects(0));
         spool.uploaded(oldest);
         assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s1");
     }
@@ -85,7 +87,8 @@ class SliceSpoolTest {
 
         assertThat(spool.nextToUpload().orElseThrow().slicePath()).isEqualTo("s1");
         assertThat(spool.dropped().slices()).isEqualTo(1);
-        assertThat(spool.dropped().lastReason()).contains("is unreadable", "kept as " + first.getFileName() + ".corrupt");
+        assertThat(spool.dropped().lastReason())
+                .contains("is unreadable", "kept as " + first.getFileName() + ".corrupt");
         assertThat(first.resolveSibling(first.getFileName() + ".corrupt")).exists();
         assertThat(spool.pendingSlices()).isEqualTo(1);
     }
@@ -97,7 +100,9 @@ class SliceSpoolTest {
         SpooledSlice inFlight = spool.nextToUpload().orElseThrow();
 
         spool.add("s1", objects(1));
-        assertThat(spool.pendingSlices()).as("one over the bound while s0 uploads").isEqualTo(2);
+        assertThat(spool.pendingSlices())
+                .as("one over the bound while s0 uploads")
+                .isEqualTo(2);
         assertThat(spool.dropped().slices()).isZero();
 
         spool.add("s2", objects(2));

@@ -24,25 +24,26 @@ public final class UploadThroughputBenchmark {
     private static final int WARMUP_SLICES = 100;
     /** Sizes of a busy node's slice: the NodeProfile, folded stacks before gzip, the gzipped pprof. */
     private static final int JSON_BYTES = 20_000;
+
     private static final int FOLDED_STACKS = 5_000;
     private static final int PPROF_BYTES = 150_000;
     private static final int FUNCTIONS = 2_000;
     private static final int CALLEES = 3;
 
-    private UploadThroughputBenchmark() {
-    }
+    private UploadThroughputBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int slices = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_SLICES;
-        System.out.println("load average " + Files.readString(Path.of("/proc/loadavg")).strip());
+        System.out.println(
+                "load average " + Files.readString(Path.of("/proc/loadavg")).strip());
         Path temp = Files.createTempDirectory("upload-benchmark");
         Random random = new Random(42);
         byte[] json = ascii(random, JSON_BYTES);
         byte[] folded = folded(random);
         byte[] pprof = new byte[PPROF_BYTES];
         random.nextBytes(pprof);
-        long sliceBytes = new SliceObjects(key(0), json, folded, pprof).toObjects("bench").stream()
-                .mapToLong(o -> o.content().length).sum();
+        long sliceBytes = new SliceObjects(key(0), json, folded, pprof)
+                .toObjects("bench").stream().mapToLong(o -> o.content().length).sum();
 
         try (LocalS3Server server = LocalS3Server.start(temp.resolve("s3"))) {
             server.createBucket("bench");
@@ -50,8 +51,8 @@ public final class UploadThroughputBenchmark {
             // s3proxy is slower, so the pair shows how much of a difference is order alone.
             rawPuts(server, "raw S3ObjectStore.put", slices, json, folded, pprof, sliceBytes);
             SpoolBounds bounds = new SpoolBounds(10L * 1024 * 1024 * 1024, 100_000);
-            try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "bench"),
-                    new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
+            try (ObjectStoreSink sink = new ObjectStoreSink(
+                    server.config("bench", "bench"), new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
                 for (int i = 0; i < WARMUP_SLICES; i++) {
                     sink.submit(new SliceObjects(key(-1 - i), json, folded, pprof));
                 }
@@ -65,15 +66,16 @@ public final class UploadThroughputBenchmark {
                 report("live", slices, sliceBytes, System.nanoTime() - start);
             }
             ExecutorService uploader = Executors.newSingleThreadExecutor();
-            try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "agent"),
-                    new SliceSpool(temp.resolve("agent-spool"), bounds), uploader)) {
+            try (ObjectStoreSink sink = new ObjectStoreSink(
+                    server.config("bench", "agent"), new SliceSpool(temp.resolve("agent-spool"), bounds), uploader)) {
                 long start = System.nanoTime();
                 for (int i = 0; i < slices; i++) {
                     sink.submit(new SliceObjects(key(i), json, folded, pprof));
                 }
                 while (sink.status().pendingSlices() > 0 || sink.status().uploadedSlices() < slices) {
                     if (sink.status().state() != SinkState.READY) {
-                        throw new IllegalStateException("upload failed: " + sink.status().message());
+                        throw new IllegalStateException(
+                                "upload failed: " + sink.status().message());
                     }
                     Thread.sleep(1);
                 }
@@ -81,8 +83,8 @@ public final class UploadThroughputBenchmark {
             } finally {
                 uploader.shutdown();
             }
-            try (ObjectStoreSink sink = new ObjectStoreSink(server.config("bench", "bench"),
-                    new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
+            try (ObjectStoreSink sink = new ObjectStoreSink(
+                    server.config("bench", "bench"), new SliceSpool(temp.resolve("spool"), bounds), Runnable::run)) {
                 server.stop();
                 for (int i = 0; i < slices; i++) {
                     sink.submit(new SliceObjects(key(slices + i), json, folded, pprof));
@@ -100,8 +102,9 @@ public final class UploadThroughputBenchmark {
         }
     }
 
-    private static void rawPuts(LocalS3Server server, String what, int slices, byte[] json, byte[] folded,
-                                byte[] pprof, long sliceBytes) throws StoreException {
+    private static void rawPuts(
+            LocalS3Server server, String what, int slices, byte[] json, byte[] folded, byte[] pprof, long sliceBytes)
+            throws StoreException {
         try (S3ObjectStore store = new S3ObjectStore(server.config("bench", "raw"))) {
             for (int i = 0; i < WARMUP_SLICES; i++) {
                 putAll(store, new SliceObjects(key(-1 - i), json, folded, pprof));
@@ -122,13 +125,21 @@ public final class UploadThroughputBenchmark {
 
     private static void report(String what, int slices, long sliceBytes, long nanos) {
         double seconds = nanos / 1e9;
-        System.out.printf(Locale.ROOT, "%-22s %5d slices x %,d bytes (3 objects): %.2f s, %.1f slices/s, %.1f MB/s, %.1f ms/slice%n",
-                what, slices, sliceBytes, seconds, slices / seconds, slices * sliceBytes / seconds / 1e6,
+        System.out.printf(
+                Locale.ROOT,
+                "%-22s %5d slices x %,d bytes (3 objects): %.2f s, %.1f slices/s, %.1f MB/s, %.1f ms/slice%n",
+                what,
+                slices,
+                sliceBytes,
+                seconds,
+                slices / seconds,
+                slices * sliceBytes / seconds / 1e6,
                 seconds * 1000 / slices);
     }
 
     private static SliceKey key(int n) {
-        return new SliceKey("bench", "web", Instant.parse("2026-11-26T00:00:00Z").plusSeconds(30L * n), "node-1");
+        return new SliceKey(
+                "bench", "web", Instant.parse("2026-11-26T00:00:00Z").plusSeconds(30L * n), "node-1");
     }
 
     private static byte[] ascii(Random random, int size) {

@@ -55,8 +55,10 @@ class ElfReaderTest {
         assertThat(symbols.symbols().lookup(address)).isNull();
         // In gcc's PIE layout the text segment's file offset equals its virtual address.
         assertThat(symbols.resolve(address, "hot_loop_stripped", Frame.Origin.EXECUTABLE))
-                .isEqualTo(new Frame("[hot_loop_stripped+0x" + Long.toHexString(address) + "]",
-                        "hot_loop_stripped", Frame.Origin.EXECUTABLE));
+                .isEqualTo(new Frame(
+                        "[hot_loop_stripped+0x" + Long.toHexString(address) + "]",
+                        "hot_loop_stripped",
+                        Frame.Origin.EXECUTABLE));
     }
 
     @Test
@@ -72,10 +74,13 @@ class ElfReaderTest {
 
     @Test
     void aFileThatIsNotElfIsRefused() throws IOException {
-        Path file = Files.writeString(directory.resolve("script.sh"), "#!/bin/sh\necho this is not an ELF file at all\n"
-                + "padding padding padding padding padding padding\n");
+        Path file = Files.writeString(
+                directory.resolve("script.sh"),
+                "#!/bin/sh\necho this is not an ELF file at all\n"
+                        + "padding padding padding padding padding padding\n");
 
-        assertThatThrownBy(() -> ElfReader.read(file)).isInstanceOf(ElfFormatException.class)
+        assertThatThrownBy(() -> ElfReader.read(file))
+                .isInstanceOf(ElfFormatException.class)
                 .hasMessageEndingWith("not an ELF file");
     }
 
@@ -85,7 +90,8 @@ class ElfReaderTest {
         byte[] whole = Files.readAllBytes(program.binary());
         Path truncated = Files.write(directory.resolve("truncated"), Arrays.copyOf(whole, 4096));
 
-        assertThatThrownBy(() -> ElfReader.read(truncated)).isInstanceOf(ElfFormatException.class)
+        assertThatThrownBy(() -> ElfReader.read(truncated))
+                .isInstanceOf(ElfFormatException.class)
                 .hasMessageContaining("truncated or corrupt");
     }
 
@@ -105,9 +111,11 @@ class ElfReaderTest {
         }
 
         assertThatThrownBy(() -> ElfReader.read(Files.write(directory.resolve("zero"), zeroEntrySize)))
-                .isInstanceOf(ElfFormatException.class).hasMessageContaining("corrupt");
+                .isInstanceOf(ElfFormatException.class)
+                .hasMessageContaining("corrupt");
         assertThatThrownBy(() -> ElfReader.read(Files.write(directory.resolve("huge"), badLink)))
-                .isInstanceOf(ElfFormatException.class).hasMessageContaining("corrupt");
+                .isInstanceOf(ElfFormatException.class)
+                .hasMessageContaining("corrupt");
     }
 
     @Test

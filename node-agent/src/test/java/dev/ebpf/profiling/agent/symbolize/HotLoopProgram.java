@@ -59,8 +59,16 @@ public final class HotLoopProgram {
             }
         }
         Path binary = directory.resolve(name);
-        run(List.of("gcc", "-O0", "-fno-omit-frame-pointer", "-g", linkage.compileFlag, linkage.linkFlag,
-                "-o", binary.toString(), source.toString()));
+        run(List.of(
+                "gcc",
+                "-O0",
+                "-fno-omit-frame-pointer",
+                "-g",
+                linkage.compileFlag,
+                linkage.linkFlag,
+                "-o",
+                binary.toString(),
+                source.toString()));
         return new HotLoopProgram(binary);
     }
 
@@ -109,7 +117,8 @@ public final class HotLoopProgram {
             command.add("idle");
         }
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader output =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String first = output.readLine();
         String prefix = HOT_FUNCTION + "=0x";
         if (first == null || !first.startsWith(prefix)) {

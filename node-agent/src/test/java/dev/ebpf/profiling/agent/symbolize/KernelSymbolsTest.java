@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +33,8 @@ class KernelSymbolsTest {
     void resolvesAnAddressToTheFunctionAtOrBelowIt() throws IOException {
         KernelSymbols symbols = parse(KALLSYMS);
 
-        assertThat(symbols.resolve(0xffffffff81003010L)).isEqualTo(new Frame("vfs_read", "vmlinux", Frame.Origin.KERNEL));
+        assertThat(symbols.resolve(0xffffffff81003010L))
+                .isEqualTo(new Frame("vfs_read", "vmlinux", Frame.Origin.KERNEL));
         assertThat(symbols.resolve(0xffffffff81001fffL).function()).isEqualTo("native_write_cr0");
         assertThat(symbols.resolve(0xffffffff81004001L).function()).isEqualTo("weak_function");
     }
@@ -90,7 +90,10 @@ class KernelSymbolsTest {
                 .map(line -> line.split("\\s+"))
                 .filter(fields -> fields.length == 3 && fields[1].equals("T"))
                 .toList();
-        String[] vfsRead = text.stream().filter(fields -> fields[2].equals("vfs_read")).findFirst().orElseThrow();
+        String[] vfsRead = text.stream()
+                .filter(fields -> fields[2].equals("vfs_read"))
+                .findFirst()
+                .orElseThrow();
         long address = Long.parseUnsignedLong(vfsRead[0], 16);
         assumeTrue(address != 0, "kptr_restrict hides kernel addresses (not root?)");
 

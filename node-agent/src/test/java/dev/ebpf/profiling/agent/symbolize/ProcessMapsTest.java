@@ -20,7 +20,8 @@ class ProcessMapsTest {
     void keepsOnlyExecutableMappingsSortedByAddress() {
         ProcessMaps maps = ProcessMaps.parse(MAPS, "test");
 
-        assertThat(maps.mappings()).extracting(MemoryMapping::start)
+        assertThat(maps.mappings())
+                .extracting(MemoryMapping::start)
                 .containsExactly(0x55d4c7a8e000L, 0x7f3a1c428000L, 0x7f3a1d000000L, 0x7ffc5b1f4000L);
     }
 

@@ -32,8 +32,7 @@ public final class SymbolizeBenchmark {
     private static final int WARM_ROUNDS = 20;
     private static final long SEED = 42;
 
-    private SymbolizeBenchmark() {
-    }
+    private SymbolizeBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path directory = Files.createTempDirectory("symbolize-benchmark");
@@ -82,22 +81,30 @@ public final class SymbolizeBenchmark {
             Arrays.sort(warm);
             Arrays.sort(warmCpu);
             Arrays.sort(symbolizeOnly);
-            long named = stacks.stream().flatMap(s -> s.frames().stream())
-                    .filter(f -> !f.function().startsWith("[")).count();
+            long named = stacks.stream()
+                    .flatMap(s -> s.frames().stream())
+                    .filter(f -> !f.function().startsWith("["))
+                    .count();
             long frames = stacks.stream().mapToLong(s -> s.frames().size()).sum();
 
-            System.out.printf("stacks=%d processes=%d binaries=%d frames=%d named=%.1f%% fileReads=%d%n",
+            System.out.printf(
+                    "stacks=%d processes=%d binaries=%d frames=%d named=%.1f%% fileReads=%d%n",
                     samples.size(), pids.size(), BINARIES, frames, named * 100.0 / frames, reads);
-            System.out.printf("loading /proc/kallsyms (%d text symbols, once per agent): %.1f ms%n",
+            System.out.printf(
+                    "loading /proc/kallsyms (%d text symbols, once per agent): %.1f ms%n",
                     kernelSymbols.size(), kallsymsMs);
             System.out.printf("cold slice (snapshot + symbolize, files read): %.1f ms%n", coldMs);
-            System.out.printf("warm slice (snapshot + symbolize): median %.1f ms, min %.1f ms, max %.1f ms over %d rounds%n",
+            System.out.printf(
+                    "warm slice (snapshot + symbolize): median %.1f ms, min %.1f ms, max %.1f ms over %d rounds%n",
                     warm[WARM_ROUNDS / 2], warm[0], warm[WARM_ROUNDS - 1], WARM_ROUNDS);
-            System.out.printf("warm slice CPU time of the symbolizing thread: median %.1f ms, min %.1f ms%n",
+            System.out.printf(
+                    "warm slice CPU time of the symbolizing thread: median %.1f ms, min %.1f ms%n",
                     warmCpu[WARM_ROUNDS / 2], warmCpu[0]);
-            System.out.printf("warm symbolize only (no /proc reads): median %.1f ms, min %.1f ms%n",
+            System.out.printf(
+                    "warm symbolize only (no /proc reads): median %.1f ms, min %.1f ms%n",
                     symbolizeOnly[WARM_ROUNDS / 2], symbolizeOnly[0]);
-            System.out.printf("load average while measuring: %.2f (2 CPUs shared)%n",
+            System.out.printf(
+                    "load average while measuring: %.2f (2 CPUs shared)%n",
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         } finally {
             for (Process process : processes) {
@@ -117,8 +124,11 @@ public final class SymbolizeBenchmark {
     private static List<Path> buildBinaries(Path directory) throws IOException, InterruptedException {
         StringBuilder source = new StringBuilder("#include <unistd.h>\n");
         for (int i = 0; i < FUNCTIONS_PER_BINARY; i++) {
-            source.append("__attribute__((noinline)) int bench_function_").append(i)
-                    .append("(int x) { return x * ").append(i + 1).append(" + 7; }\n");
+            source.append("__attribute__((noinline)) int bench_function_")
+                    .append(i)
+                    .append("(int x) { return x * ")
+                    .append(i + 1)
+                    .append(" + 7; }\n");
         }
         source.append("int main(void) { for (;;) pause(); }\n");
         Path c = Files.writeString(directory.resolve("bench.c"), source);
@@ -154,8 +164,8 @@ public final class SymbolizeBenchmark {
      * Distinct stacks of 4 to 16 user frames (bench functions, a libc frame now and then) and 0 to
      * 12 kernel frames, spread over all processes.
      */
-    private static List<StackSample> stacks(List<Integer> pids, List<Path> binaries, long[] functions,
-                                            List<Long> kernel) throws IOException {
+    private static List<StackSample> stacks(
+            List<Integer> pids, List<Path> binaries, long[] functions, List<Long> kernel) throws IOException {
         Random random = new Random(SEED);
         long[] loadBias = new long[pids.size()];
         long[][] libc = new long[pids.size()][];
@@ -186,8 +196,8 @@ public final class SymbolizeBenchmark {
                 kernelIps[i] = kernel.get(random.nextInt(kernel.size())) + 1 + random.nextInt(16);
             }
             if (seen.add(pids.get(p) + Arrays.toString(user) + Arrays.toString(kernelIps))) {
-                samples.add(new StackSample(pids.get(p), "app" + p / PROCESSES_PER_BINARY, user, kernelIps,
-                        1 + random.nextInt(20)));
+                samples.add(new StackSample(
+                        pids.get(p), "app" + p / PROCESSES_PER_BINARY, user, kernelIps, 1 + random.nextInt(20)));
             }
         }
         return samples;

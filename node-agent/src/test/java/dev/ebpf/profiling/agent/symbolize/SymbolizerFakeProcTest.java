@@ -19,7 +19,8 @@ class SymbolizerFakeProcTest {
     Path proc;
 
     private Symbolizer symbolizer() throws IOException {
-        KernelSymbols kernel = KernelSymbols.parse(new BufferedReader(new StringReader("ffffffff81000000 T f\n")), "test");
+        KernelSymbols kernel =
+                KernelSymbols.parse(new BufferedReader(new StringReader("ffffffff81000000 T f\n")), "test");
         return new Symbolizer(kernel, proc, Symbolizer.DEFAULT_CACHED_FILES, Symbolizer.DEBUG_DIRECTORY);
     }
 
@@ -33,7 +34,9 @@ class SymbolizerFakeProcTest {
         SymbolizedStack stack = slice.symbolize(new StackSample(123, "app", new long[] {0x401000L}, new long[0], 1));
 
         assertThat(stack.frames()).containsExactly(Frames.unknown(Frame.Origin.UNKNOWN));
-        assertThat(slice.problems()).singleElement().asString()
+        assertThat(slice.problems())
+                .singleElement()
+                .asString()
                 .startsWith("process 123: cannot read its maps or executable: ")
                 .contains("line 1");
         assertThat(slice.captured(123)).isTrue();
@@ -45,7 +48,8 @@ class SymbolizerFakeProcTest {
 
         assertThat(slice.captured(999)).isFalse();
         assertThat(slice.problems()).isEmpty();
-        assertThat(slice.symbolize(new StackSample(999, "app", new long[] {0x401000L}, new long[0], 1)).frames())
+        assertThat(slice.symbolize(new StackSample(999, "app", new long[] {0x401000L}, new long[0], 1))
+                        .frames())
                 .containsExactly(Frames.exited());
     }
 }

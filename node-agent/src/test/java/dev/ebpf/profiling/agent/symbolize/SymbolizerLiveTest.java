@@ -65,7 +65,8 @@ class SymbolizerLiveTest {
     void aStrippedExecutableGivesModulePlusOffset() throws Exception {
         HotLoopProgram stripped = HotLoopProgram.compile(directory).stripped(directory.resolve("hot_loop_stripped"));
         try (HotLoopProgram.Running running = stripped.start(true)) {
-            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress()).leaf();
+            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress())
+                    .leaf();
 
             assertThat(leaf.function()).matches("\\[hot_loop_stripped\\+0x[0-9a-f]+]");
             assertThat(leaf.origin()).isEqualTo(Frame.Origin.EXECUTABLE);
@@ -78,21 +79,28 @@ class SymbolizerLiveTest {
         HotLoopProgram stripped = program.stripped(directory.resolve("hot_loop_stripped"));
         String buildId = program.buildId();
         Path debugDirectory = directory.resolve("debug");
-        Path debugFile = debugDirectory.resolve(".build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2) + ".debug");
+        Path debugFile =
+                debugDirectory.resolve(".build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2) + ".debug");
         program.keepOnlyDebug(debugFile);
-        Symbolizer symbolizer = new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES,
-                debugDirectory.toString());
+        Symbolizer symbolizer =
+                new Symbolizer(kernelSymbols(), PROC, Symbolizer.DEFAULT_CACHED_FILES, debugDirectory.toString());
         try (HotLoopProgram.Running running = stripped.start(true)) {
-            Frame leaf = symbolize(symbolizer, running.pid(), running.hotFunctionAddress()).leaf();
+            Frame leaf = symbolize(symbolizer, running.pid(), running.hotFunctionAddress())
+                    .leaf();
 
             assertThat(symbolizer.debugFileReads()).isPositive();
-            assertThat(leaf).isEqualTo(new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop_stripped", Frame.Origin.EXECUTABLE));
+            assertThat(leaf)
+                    .isEqualTo(new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop_stripped", Frame.Origin.EXECUTABLE));
         }
     }
 
     @Test
     void namesLibcFunctionsOfThisJvmAsLibraryFrames() throws IOException {
-        long getpid = Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow().address();
+        long getpid = Linker.nativeLinker()
+                .defaultLookup()
+                .find("getpid")
+                .orElseThrow()
+                .address();
         int self = Math.toIntExact(ProcessHandle.current().pid());
 
         Frame frame = symbolize(symbolizer(), self, getpid).leaf();
@@ -106,10 +114,17 @@ class SymbolizerLiveTest {
     void putsKernelFramesBeforeUserFramesLeafFirst() throws Exception {
         try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
             int pid = running.pid();
-            SymbolizedStack stack = symbolizer().snapshot(List.of(pid)).symbolize(new StackSample(pid, "app",
-                    new long[] {running.hotFunctionAddress()}, new long[] {0xffffffff81100010L, 0xffffffff81000010L}, 3));
+            SymbolizedStack stack = symbolizer()
+                    .snapshot(List.of(pid))
+                    .symbolize(new StackSample(
+                            pid,
+                            "app",
+                            new long[] {running.hotFunctionAddress()},
+                            new long[] {0xffffffff81100010L, 0xffffffff81000010L},
+                            3));
 
-            assertThat(stack.frames()).extracting(Frame::function)
+            assertThat(stack.frames())
+                    .extracting(Frame::function)
                     .containsExactly("vfs_read", "entry_SYSCALL_64", HotLoopProgram.HOT_FUNCTION);
             assertThat(stack.count()).isEqualTo(3);
         }
@@ -139,7 +154,8 @@ class SymbolizerLiveTest {
         }
         assertThat(PROC.resolve(Integer.toString(pid))).doesNotExist();
 
-        Frame leaf = slice.symbolize(new StackSample(pid, "app", new long[] {address}, NO_IPS, 1)).leaf();
+        Frame leaf = slice.symbolize(new StackSample(pid, "app", new long[] {address}, NO_IPS, 1))
+                .leaf();
 
         assertThat(leaf.function()).isEqualTo(HotLoopProgram.HOT_FUNCTION);
     }
@@ -150,7 +166,8 @@ class SymbolizerLiveTest {
         try (HotLoopProgram.Running running = program.start(true)) {
             Files.delete(program.binary());
 
-            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress()).leaf();
+            Frame leaf = symbolize(symbolizer(), running.pid(), running.hotFunctionAddress())
+                    .leaf();
 
             assertThat(leaf).isEqualTo(new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop", Frame.Origin.EXECUTABLE));
         }
@@ -164,11 +181,13 @@ class SymbolizerLiveTest {
             for (int i = 0; i < 20; i++) {
                 processes.add(program.start(true));
             }
-            List<Integer> pids = processes.stream().map(HotLoopProgram.Running::pid).toList();
+            List<Integer> pids =
+                    processes.stream().map(HotLoopProgram.Running::pid).toList();
             Set<FileIdentity> distinctFiles = new HashSet<>();
             for (int pid : pids) {
                 ProcessMaps.read(PROC.resolve(pid + "/maps")).mappings().stream()
-                        .filter(MemoryMapping::isFileBacked).forEach(mapping -> distinctFiles.add(mapping.file()));
+                        .filter(MemoryMapping::isFileBacked)
+                        .forEach(mapping -> distinctFiles.add(mapping.file()));
             }
             Symbolizer symbolizer = symbolizer();
 
@@ -183,8 +202,10 @@ class SymbolizerLiveTest {
             // Debug files (libc6-dbg, where installed) are read once too, with their file.
             assertThat(symbolizer.debugFileReads()).isLessThanOrEqualTo(distinctFiles.size());
             for (HotLoopProgram.Running running : processes) {
-                assertThat(first.symbolize(new StackSample(running.pid(), "app",
-                        new long[] {running.hotFunctionAddress()}, NO_IPS, 1)).leaf().function())
+                assertThat(first.symbolize(new StackSample(
+                                        running.pid(), "app", new long[] {running.hotFunctionAddress()}, NO_IPS, 1))
+                                .leaf()
+                                .function())
                         .isEqualTo(HotLoopProgram.HOT_FUNCTION);
             }
         } finally {
@@ -199,17 +220,20 @@ class SymbolizerLiveTest {
         // This JVM is a real JIT: its code cache is anonymous executable memory.
         int self = Math.toIntExact(ProcessHandle.current().pid());
         MemoryMapping codeCache = ProcessMaps.read(PROC.resolve(self + "/maps")).mappings().stream()
-                .filter(MemoryMapping::isAnonymous).findFirst().orElseThrow();
+                .filter(MemoryMapping::isAnonymous)
+                .findFirst()
+                .orElseThrow();
         long jitted = codeCache.start() + 0x100;
         Path perfMap = PROC.resolve(self + "/root/tmp/perf-" + self + ".map");
         Files.writeString(perfMap, Long.toHexString(jitted) + " 80 Lcom/example/Handler;::handle\n");
         try {
             SymbolizedStack stack = symbolize(symbolizer(), self, jitted + 0x10, jitted + 0x81);
 
-            assertThat(stack.frames()).containsExactly(
-                    new Frame("Lcom/example/Handler;::handle", PerfMap.MODULE, Frame.Origin.JIT),
-                    // Generated code the map does not name is still the application's JIT code.
-                    Frames.unknown(Frame.Origin.JIT));
+            assertThat(stack.frames())
+                    .containsExactly(
+                            new Frame("Lcom/example/Handler;::handle", PerfMap.MODULE, Frame.Origin.JIT),
+                            // Generated code the map does not name is still the application's JIT code.
+                            Frames.unknown(Frame.Origin.JIT));
         } finally {
             Files.delete(perfMap);
         }
@@ -218,7 +242,8 @@ class SymbolizerLiveTest {
     @Test
     void anAddressOutsideEveryMappingIsUnknown() throws Exception {
         try (HotLoopProgram.Running running = HotLoopProgram.compile(directory).start(true)) {
-            assertThat(symbolize(symbolizer(), running.pid(), 0x1000L).leaf()).isEqualTo(Frames.unknown(Frame.Origin.UNKNOWN));
+            assertThat(symbolize(symbolizer(), running.pid(), 0x1000L).leaf())
+                    .isEqualTo(Frames.unknown(Frame.Origin.UNKNOWN));
         }
     }
 }

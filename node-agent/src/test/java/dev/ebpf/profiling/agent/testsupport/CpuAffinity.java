@@ -33,7 +33,9 @@ public final class CpuAffinity implements AutoCloseable {
         long pid = ProcessHandle.current().pid();
         try {
             Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (taskset.waitFor() != 0) {
                 throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed");
             }

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -52,18 +52,19 @@ public final class PodCgroups implements AutoCloseable {
 
     /** The CFS period used for v1 quotas and cpu.max, the kernel's default. */
     static final long CFS_PERIOD_MICROS = 100_000;
+
     private static final long CLEANUP_TIMEOUT_MILLIS = 5_000;
     private static final String CPU_CONTROLLER = "cpu";
 
     private final CgroupMount v2;
-    private final CgroupMount v1Cpu;          // null when nothing is mirrored into v1
+    private final CgroupMount v1Cpu; // null when nothing is mirrored into v1
     private final boolean v2HasCpu;
     private final String podUid;
     private final QosClass qos;
     private final String podPath;
     private final List<Container> containers = new ArrayList<>();
     private final List<Path> createdDirectories = new ArrayList<>(); // own pod and containers, in creation order
-    private final List<Path> sharedParents = new ArrayList<>();      // kubepods.slice and QoS slices, deepest last
+    private final List<Path> sharedParents = new ArrayList<>(); // kubepods.slice and QoS slices, deepest last
 
     /**
      * Shared parents (kubepods.slice, kubepods-burstable.slice) that some fixture of this JVM
@@ -72,6 +73,7 @@ public final class PodCgroups implements AutoCloseable {
      * shared parents between fixtures.
      */
     private static final Set<Path> SHARED_PARENTS_CREATED = new HashSet<>();
+
     private final StartedProcesses startedProcesses = new StartedProcesses();
 
     /** Starts a fixture description; nothing is created until {@link Builder#build()}. */
@@ -86,8 +88,7 @@ public final class PodCgroups implements AutoCloseable {
         private boolean mirrorInV1;
         private String podUid = UUID.randomUUID().toString();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Uses this pod uid instead of a random one (to match a pod that an API server created). */
         public Builder podUid(String uid) {
@@ -228,7 +229,8 @@ public final class PodCgroups implements AutoCloseable {
             Path stat = v2Directory().resolve("cpu.stat");
             try (Stream<String> lines = Files.lines(stat)) {
                 return lines.filter(line -> line.startsWith("usage_usec "))
-                        .mapToLong(line -> Long.parseLong(line.substring("usage_usec ".length()).strip()))
+                        .mapToLong(line -> Long.parseLong(
+                                line.substring("usage_usec ".length()).strip()))
                         .findFirst()
                         .orElseThrow(() -> new IllegalStateException(stat + " has no usage_usec line"));
             } catch (IOException e) {
@@ -239,12 +241,13 @@ public final class PodCgroups implements AutoCloseable {
 
     private PodCgroups(String podUid, QosClass qos, List<OptionalDouble> limits, boolean mirrorInV1) {
         this.v2 = CgroupMount.findUnified();
-        this.v2HasCpu = readControl(v2.directory().resolve("cgroup.controllers")).contains(CPU_CONTROLLER);
+        this.v2HasCpu =
+                readControl(v2.directory().resolve("cgroup.controllers")).contains(CPU_CONTROLLER);
         boolean limited = limits.stream().anyMatch(OptionalDouble::isPresent);
         if (mirrorInV1 || (limited && !v2HasCpu)) {
             this.v1Cpu = CgroupMount.findV1(CgroupMount.PROC_SELF_MOUNTINFO, Path.of("/"), CPU_CONTROLLER)
-                    .orElseThrow(() -> new IllegalStateException(
-                            "cannot place the pod in a v1 cpu hierarchy: none is mounted"
+                    .orElseThrow(() ->
+                            new IllegalStateException("cannot place the pod in a v1 cpu hierarchy: none is mounted"
                                     + (v2HasCpu ? "" : ", and cgroup v2 has no cpu controller")));
         } else {
             this.v1Cpu = null;
@@ -255,7 +258,8 @@ public final class PodCgroups implements AutoCloseable {
         this.podPath = switch (qos) {
             case GUARANTEED -> "kubepods.slice/kubepods-pod" + systemdUid + ".slice";
             case BURSTABLE -> "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemdUid + ".slice";
-            case BEST_EFFORT -> "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + systemdUid + ".slice";
+            case BEST_EFFORT ->
+                "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + systemdUid + ".slice";
         };
     }
 
@@ -284,7 +288,8 @@ public final class PodCgroups implements AutoCloseable {
         Path dir = mountDir;
         synchronized (SHARED_PARENTS_CREATED) {
             for (Path name : Path.of(relativePath)) {
-                if (enableCpu && !readControl(dir.resolve("cgroup.subtree_control")).contains(CPU_CONTROLLER)) {
+                if (enableCpu
+                        && !readControl(dir.resolve("cgroup.subtree_control")).contains(CPU_CONTROLLER)) {
                     writeControl(dir.resolve("cgroup.subtree_control"), "+" + CPU_CONTROLLER);
                 }
                 dir = dir.resolve(name);

@@ -26,18 +26,33 @@ class PodCgroupsTest {
     void createsKubeletShapedCgroupsAndRemovesThemEvenAfterAFailure() throws Exception {
         Process busy = null;
         List<Path> directories = List.of();
-        try (PodCgroups pod = PodCgroups.builder().qos(QosClass.BEST_EFFORT).container().container().build()) {
+        try (PodCgroups pod = PodCgroups.builder()
+                .qos(QosClass.BEST_EFFORT)
+                .container()
+                .container()
+                .build()) {
             for (PodCgroups.Container container : pod.containers()) {
                 assertThat(container.v2Directory()).isDirectory();
-                assertThat(CgroupPathParser.parse(container.path())).isEqualTo(new Workload(container.path(),
-                        pod.podUid(), QosClass.BEST_EFFORT, container.id(), ContainerRuntime.CONTAINERD, false, null));
+                assertThat(CgroupPathParser.parse(container.path()))
+                        .isEqualTo(new Workload(
+                                container.path(),
+                                pod.podUid(),
+                                QosClass.BEST_EFFORT,
+                                container.id(),
+                                ContainerRuntime.CONTAINERD,
+                                false,
+                                null));
             }
             assertThat(pod.container(0).path()).startsWith(pod.podPath() + "/");
-            assertThat(pod.container(0).id()).isNotEqualTo(pod.container(1).id()).hasSize(64);
+            assertThat(pod.container(0).id())
+                    .isNotEqualTo(pod.container(1).id())
+                    .hasSize(64);
             busy = pod.container(0).startBusyLoop();
             assertThat(Files.readString(Path.of("/proc/" + busy.pid() + "/cgroup")))
                     .contains("0::" + pod.container(0).path() + "\n");
-            directories = List.of(pod.container(0).v2Directory(), pod.container(1).v2Directory(),
+            directories = List.of(
+                    pod.container(0).v2Directory(),
+                    pod.container(1).v2Directory(),
                     pod.container(0).v2Directory().getParent());
             throw new IllegalStateException("the test failed");
         } catch (IllegalStateException expected) {
@@ -57,7 +72,9 @@ class PodCgroupsTest {
             PodCgroups.Container throttled = pod.container(1);
             assertThat(throttled.cpuLimit()).hasValue(limit);
             if (pod.limitsInV1()) {
-                assertThat(Files.readString(throttled.v1CpuDirectory().orElseThrow().resolve("cpu.cfs_quota_us")).strip())
+                assertThat(Files.readString(
+                                        throttled.v1CpuDirectory().orElseThrow().resolve("cpu.cfs_quota_us"))
+                                .strip())
                         .isEqualTo("20000");
             }
             long before = throttled.cpuUsageMicros();
@@ -78,11 +95,13 @@ class PodCgroupsTest {
     void podsShareTheirQosSliceAndTheLastOneOutRemovesIt() throws Exception {
         Path kubepods = CgroupMount.findUnified().directory().resolve("kubepods.slice");
         boolean existedBefore = Files.exists(kubepods); // a real kubelet's: never ours to remove
-        try (PodCgroups second = PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
+        try (PodCgroups second =
+                PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
             Path qosSlice = second.container(0).v2Directory().getParent().getParent();
             assertThat(qosSlice).isEqualTo(kubepods.resolve("kubepods-burstable.slice"));
             Path firstPod;
-            try (PodCgroups first = PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
+            try (PodCgroups first =
+                    PodCgroups.builder().qos(QosClass.BURSTABLE).container().build()) {
                 firstPod = first.container(0).v2Directory().getParent();
                 assertThat(firstPod.getParent()).isEqualTo(qosSlice);
             }
@@ -92,7 +111,8 @@ class PodCgroupsTest {
         if (!existedBefore) {
             // Gone, unless another test JVM put its own pods there meanwhile.
             assertThat(!Files.exists(kubepods) || hasSubdirectory(kubepods))
-                    .as("empty kubepods.slice left behind").isTrue();
+                    .as("empty kubepods.slice left behind")
+                    .isTrue();
         }
     }
 

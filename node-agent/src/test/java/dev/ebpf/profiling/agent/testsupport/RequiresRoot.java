@@ -23,8 +23,7 @@ public final class RequiresRoot {
     /** System property that turns skips into failures. */
     public static final String REQUIRE_BPF_PROPERTY = "profiler.requireBpf";
 
-    private RequiresRoot() {
-    }
+    private RequiresRoot() {}
 
     /** Skips (or fails, see class doc) unless the effective uid is 0. */
     public static void assumeRoot() {

@@ -55,7 +55,9 @@ class RequiresRootTest {
     @Test
     void isRootReadsTheEffectiveUid() throws IOException {
         String uidLine = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+                .filter(l -> l.startsWith("Uid:"))
+                .findFirst()
+                .orElseThrow();
         assertThat(RequiresRoot.isRoot()).isEqualTo(uidLine.split("\\s+")[2].equals("0"));
     }
 }

@@ -22,14 +22,14 @@ class CgroupCpuMetricLiveTest {
         assumeTrue(TestCgroup.runningAsRoot(), "moving processes between cgroups needs root");
         int cpus = ProcStat.read(ProcStat.PROC_STAT).perCpu().size();
         try (TestCgroup v2 = TestCgroup.create(TestCgroup.V2_ROOT, "ebpf-profiler-metric-test");
-             TestCgroup v1 = TestCgroup.create(TestCgroup.V1_CPUACCT_ROOT, "ebpf-profiler-metric-test")) {
+                TestCgroup v1 = TestCgroup.create(TestCgroup.V1_CPUACCT_ROOT, "ebpf-profiler-metric-test")) {
             Process busy = v2.startBusyLoop();
             try {
                 v1.add(busy);
-                CgroupCpuMetric v2Metric = new CgroupCpuMetric("pod-cpu", () -> List.of(v2.directory()), cpus,
-                        System::nanoTime);
-                CgroupCpuMetric v1Metric = new CgroupCpuMetric("pod-cpu", () -> List.of(v1.directory()), cpus,
-                        System::nanoTime);
+                CgroupCpuMetric v2Metric =
+                        new CgroupCpuMetric("pod-cpu", () -> List.of(v2.directory()), cpus, System::nanoTime);
+                CgroupCpuMetric v1Metric =
+                        new CgroupCpuMetric("pod-cpu", () -> List.of(v1.directory()), cpus, System::nanoTime);
 
                 long cpuBefore = cpuNanos(busy);
                 long wallBefore = System.nanoTime();

@@ -90,8 +90,7 @@ class CgroupCpuMetricTest {
         Files.writeString(pod.resolve("cpu.stat"), "user_usec 5\n");
         selected.add(pod);
 
-        assertThatThrownBy(() -> metric(2).read())
-                .hasMessage(pod.resolve("cpu.stat") + " has no usage_usec line");
+        assertThatThrownBy(() -> metric(2).read()).hasMessage(pod.resolve("cpu.stat") + " has no usage_usec line");
     }
 
     private CgroupCpuMetric metric(int nodeCpus) {
@@ -110,8 +109,10 @@ class CgroupCpuMetricTest {
 
     private static void writeV2(Path cgroup, long usageMicros) {
         try {
-            Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec " + usageMicros + "\nuser_usec "
-                    + usageMicros / 2 + "\nsystem_usec " + usageMicros / 2 + "\nnr_periods 0\n");
+            Files.writeString(
+                    cgroup.resolve("cpu.stat"),
+                    "usage_usec " + usageMicros + "\nuser_usec " + usageMicros / 2 + "\nsystem_usec " + usageMicros / 2
+                            + "\nnr_periods 0\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

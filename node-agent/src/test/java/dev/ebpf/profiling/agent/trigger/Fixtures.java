@@ -11,8 +11,7 @@ import java.nio.file.StandardCopyOption;
 /** Copies /proc/stat fixtures over a file the metric under test reads, as the kernel would. */
 final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static void install(String fixture, Path target) {
         try (InputStream in = Fixtures.class.getResourceAsStream(fixture)) {

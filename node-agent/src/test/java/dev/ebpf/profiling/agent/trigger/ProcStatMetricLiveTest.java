@@ -42,7 +42,8 @@ class ProcStatMetricLiveTest {
             assertThat(ownShare).as("share of the node this JVM burned").isGreaterThan(2);
             assertThat(node).isPresent();
             // /proc/stat counts in 10 ms ticks: allow a few points of rounding between the two sources.
-            assertThat(node.getAsDouble()).as("node CPU %% while this JVM burned %.1f %%", ownShare)
+            assertThat(node.getAsDouble())
+                    .as("node CPU %% while this JVM burned %.1f %%", ownShare)
                     .isGreaterThanOrEqualTo(ownShare - 5);
         } finally {
             running.set(false);

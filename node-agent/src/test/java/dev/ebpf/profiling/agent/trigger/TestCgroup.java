@@ -20,7 +20,8 @@ final class TestCgroup implements AutoCloseable {
 
     /** Creates {@code root/name}. */
     static TestCgroup create(Path root, String name) throws IOException {
-        return new TestCgroup(Files.createDirectories(root.resolve(name + "-" + ProcessHandle.current().pid())));
+        return new TestCgroup(Files.createDirectories(
+                root.resolve(name + "-" + ProcessHandle.current().pid())));
     }
 
     static boolean runningAsRoot() {

@@ -26,11 +26,11 @@ public final class TriggerCostBenchmark {
     private static final int PODS = 10;
     private static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup/unified");
 
-    private TriggerCostBenchmark() {
-    }
+    private TriggerCostBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        System.out.println("load average " + Files.readString(Path.of("/proc/loadavg")).strip());
+        System.out.println(
+                "load average " + Files.readString(Path.of("/proc/loadavg")).strip());
         int cpus = ProcStat.read(ProcStat.PROC_STAT).perCpu().size();
         measure("node-cpu (/proc/stat)", ProcStatMetric.nodeCpu(ProcStat.PROC_STAT));
         measure("cpu0 (/proc/stat)", ProcStatMetric.cpu(ProcStat.PROC_STAT, 0));
@@ -38,10 +38,12 @@ public final class TriggerCostBenchmark {
         List<Path> cgroups = new ArrayList<>();
         try {
             for (int i = 0; i < PODS; i++) {
-                cgroups.add(Files.createDirectory(CGROUP_V2.resolve("ebpf-profiler-bench-" + ProcessHandle.current().pid() + "-" + i)));
+                cgroups.add(Files.createDirectory(CGROUP_V2.resolve(
+                        "ebpf-profiler-bench-" + ProcessHandle.current().pid() + "-" + i)));
             }
             Supplier<List<Path>> selected = () -> cgroups;
-            measure("pod-cpu (" + PODS + " cgroups' cpu.stat)",
+            measure(
+                    "pod-cpu (" + PODS + " cgroups' cpu.stat)",
                     new CgroupCpuMetric("pod-cpu", selected, cpus, System::nanoTime));
         } finally {
             for (Path cgroup : cgroups) {
@@ -51,8 +53,9 @@ public final class TriggerCostBenchmark {
     }
 
     private static void measure(String what, MetricSource metric) {
-        TriggerStateMachine trigger = new TriggerStateMachine(new TriggerSettings(
-                100, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(5)), Clock.systemUTC());
+        TriggerStateMachine trigger = new TriggerStateMachine(
+                new TriggerSettings(100, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(5)),
+                Clock.systemUTC());
         SliceRing<Object> ring = new SliceRing<>(30, Duration.ofSeconds(30), Clock.systemUTC());
         Object slice = new Object();
         for (int i = 0; i < WARMUP_POLLS; i++) {
@@ -64,8 +67,12 @@ public final class TriggerCostBenchmark {
             poll(metric, trigger, ring, slice);
         }
         double micros = (threads.getCurrentThreadCpuTime() - start) / 1e3 / POLLS;
-        System.out.printf(Locale.ROOT, "%-32s %7.1f us CPU per poll = %.4f %% of one CPU at 1 poll/s%n",
-                what, micros, 100 * micros / MICROS_PER_SECOND);
+        System.out.printf(
+                Locale.ROOT,
+                "%-32s %7.1f us CPU per poll = %.4f %% of one CPU at 1 poll/s%n",
+                what,
+                micros,
+                100 * micros / MICROS_PER_SECOND);
     }
 
     private static void poll(MetricSource metric, TriggerStateMachine trigger, SliceRing<Object> ring, Object slice) {

@@ -36,8 +36,8 @@ class TriggerStateMachineTest {
         assertThat(feed(91)).isEqualTo(TriggerStep.FIRED);
         Instant firedAt = firstAbove.plusSeconds(5);
         assertThat(trigger.phase()).isEqualTo(TriggerPhase.PROFILING);
-        assertThat(trigger.lastFiring()).contains(new Firing(firedAt, 91, firstAbove,
-                firedAt.plusSeconds(30), firedAt.plusSeconds(90)));
+        assertThat(trigger.lastFiring())
+                .contains(new Firing(firedAt, 91, firstAbove, firedAt.plusSeconds(30), firedAt.plusSeconds(90)));
     }
 
     @Test

@@ -28,8 +28,7 @@ class TriggerWatcherLiveTest {
     /** How late the poller thread may run on a loaded machine. */
     private static final Duration SLACK = Duration.ofMillis(1500);
 
-    private record Heard(String what, Firing firing, Instant when) {
-    }
+    private record Heard(String what, Firing firing, Instant when) {}
 
     private final BlockingQueue<Heard> heard = new LinkedBlockingQueue<>();
 
@@ -47,15 +46,20 @@ class TriggerWatcherLiveTest {
                 Thread.sleep(2500);
                 assertThat(heard).as("an idle pod does not fire").isEmpty();
                 assertThat(watcher.status().phase()).isEqualTo(TriggerPhase.ARMED);
-                assertThat(watcher.status().value()).as("the armed trigger shows its metric").isPresent();
+                assertThat(watcher.status().value())
+                        .as("the armed trigger shows its metric")
+                        .isPresent();
 
                 busy = pod.startBusyLoop();
                 Instant busyStarted = Instant.now();
                 Heard fired = heard.poll(FIRE_DEADLINE.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
-                assertThat(fired).as("fired within for + 2 s of the busy loop's start").isNotNull();
+                assertThat(fired)
+                        .as("fired within for + 2 s of the busy loop's start")
+                        .isNotNull();
                 assertThat(fired.what()).isEqualTo("fired");
                 assertThat(Duration.between(busyStarted, fired.firing().at())).isLessThanOrEqualTo(FIRE_DEADLINE);
-                assertThat(Duration.between(fired.firing().aboveSince(), fired.firing().at()))
+                assertThat(Duration.between(
+                                fired.firing().aboveSince(), fired.firing().at()))
                         .isGreaterThanOrEqualTo(FOR);
 
                 Heard ended = heard.poll(WINDOW.plus(POLL).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
@@ -64,10 +68,12 @@ class TriggerWatcherLiveTest {
                 assertThat(ended.when()).isAfterOrEqualTo(fired.firing().profilingEnds());
 
                 // The loop keeps the pod busy: the next firing waits for the cooldown, then for 'for'.
-                Heard again = heard.poll(COOLDOWN.plus(FOR).plus(POLL).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+                Heard again =
+                        heard.poll(COOLDOWN.plus(FOR).plus(POLL).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
                 assertThat(again).as("fires again once the cooldown is over").isNotNull();
                 assertThat(again.what()).isEqualTo("fired");
-                assertThat(again.firing().at()).isAfterOrEqualTo(fired.firing().cooldownEnds().plus(FOR));
+                assertThat(again.firing().at())
+                        .isAfterOrEqualTo(fired.firing().cooldownEnds().plus(FOR));
                 assertThat(watcher.status().firings()).isEqualTo(2);
             } finally {
                 idle.destroyForcibly().waitFor();
@@ -87,8 +93,8 @@ class TriggerWatcherLiveTest {
         double unreachable = 100.0 / cpus + 10;
         try (TestCgroup pod = TestCgroup.create(TestCgroup.V2_ROOT, "ebpf-profiler-trigger-never")) {
             Process busy = pod.startBusyLoop();
-            try (TriggerWatcher<String> watcher = watcher(pod, cpus,
-                    new TriggerSettings(unreachable, Duration.ZERO, WINDOW, COOLDOWN))) {
+            try (TriggerWatcher<String> watcher =
+                    watcher(pod, cpus, new TriggerSettings(unreachable, Duration.ZERO, WINDOW, COOLDOWN))) {
                 watcher.start(POLL);
                 Thread.sleep(4500);
 
@@ -96,7 +102,9 @@ class TriggerWatcherLiveTest {
                 TriggerStatus status = watcher.status();
                 assertThat(status.phase()).isEqualTo(TriggerPhase.ARMED);
                 assertThat(status.firings()).isZero();
-                assertThat(status.value()).as("the metric is read and shows the busy pod").isPresent();
+                assertThat(status.value())
+                        .as("the metric is read and shows the busy pod")
+                        .isPresent();
                 assertThat(status.value().getAsDouble()).isPositive().isLessThan(unreachable);
             } finally {
                 busy.destroyForcibly().waitFor();
@@ -107,8 +115,11 @@ class TriggerWatcherLiveTest {
     private TriggerWatcher<String> watcher(TestCgroup pod, int cpus, TriggerSettings settings) {
         CgroupCpuMetric metric = new CgroupCpuMetric("pod-cpu", () -> List.of(pod.directory()), cpus, System::nanoTime);
         Clock clock = Clock.systemUTC();
-        return new TriggerWatcher<>(metric, new TriggerStateMachine(settings, clock),
-                new SliceRing<>(30, Duration.ofSeconds(30), clock), new TriggerListener<>() {
+        return new TriggerWatcher<>(
+                metric,
+                new TriggerStateMachine(settings, clock),
+                new SliceRing<>(30, Duration.ofSeconds(30), clock),
+                new TriggerListener<>() {
                     @Override
                     public void fired(String name, Firing firing, List<String> before) {
                         heard.add(new Heard("fired", firing, Instant.now()));
@@ -118,6 +129,7 @@ class TriggerWatcherLiveTest {
                     public void profilingEnded(String name, Firing firing) {
                         heard.add(new Heard("ended", firing, Instant.now()));
                     }
-                }, clock);
+                },
+                clock);
     }
 }

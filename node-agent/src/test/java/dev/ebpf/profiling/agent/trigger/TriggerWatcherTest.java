@@ -31,9 +31,10 @@ class TriggerWatcherTest {
             pollAfterASecond(watcher);
         }
 
-        assertThat(heard).containsExactly(
-                "fired node-sys 90.0 at 2026-11-26T03:00:03Z with [slice-before-1, slice-before-2]",
-                "ended node-sys at 2026-11-26T03:00:05Z");
+        assertThat(heard)
+                .containsExactly(
+                        "fired node-sys 90.0 at 2026-11-26T03:00:03Z with [slice-before-1, slice-before-2]",
+                        "ended node-sys at 2026-11-26T03:00:05Z");
         assertThat(ring.size()).isZero();
         TriggerStatus status = watcher.status();
         assertThat(status.phase()).isEqualTo(TriggerPhase.COOLDOWN);
@@ -85,8 +86,8 @@ class TriggerWatcherTest {
     }
 
     private TriggerWatcher<String> watcher(TriggerListener<String> listener) {
-        TriggerSettings settings = new TriggerSettings(80, Duration.ofSeconds(2), Duration.ofSeconds(2),
-                Duration.ofSeconds(60));
+        TriggerSettings settings =
+                new TriggerSettings(80, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(60));
         return new TriggerWatcher<>(metric, new TriggerStateMachine(settings, clock), ring, listener, clock);
     }
 

@@ -76,16 +76,21 @@ public class JobPhaseGauges implements MeterBinder {
 
     private double count(Phase phase) {
         return jobs().map(all -> (double) all.filter(job -> job.getStatus() != null && job.getStatus().phase == phase)
-                .count()).orElse(Double.NaN);
+                        .count())
+                .orElse(Double.NaN);
     }
 
     @SuppressWarnings("unchecked")
     private Optional<Stream<ProfilingJob>> jobs() {
         for (RegisteredController<?> candidate : operator.get().getRegisteredControllers()) {
             if (candidate.getConfiguration().getResourceClass() == ProfilingJob.class
-                    && candidate instanceof Controller<?> controller && controller.eventSourceContext() != null) {
+                    && candidate instanceof Controller<?> controller
+                    && controller.eventSourceContext() != null) {
                 try {
-                    return Optional.of(((Controller<ProfilingJob>) controller).eventSourceContext().getPrimaryCache().list());
+                    return Optional.of(((Controller<ProfilingJob>) controller)
+                            .eventSourceContext()
+                            .getPrimaryCache()
+                            .list());
                 } catch (RuntimeException notStarted) {
                     return Optional.empty();
                 }

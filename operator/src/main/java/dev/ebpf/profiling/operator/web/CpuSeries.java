@@ -27,13 +27,17 @@ record CpuSeries(String application, List<Double> cpuPercent) {
         }
         List<String> busiest = samples.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .limit(CHART_APPLICATIONS).map(Map.Entry::getKey).toList();
+                .limit(CHART_APPLICATIONS)
+                .map(Map.Entry::getKey)
+                .toList();
         List<CpuSeries> series = new ArrayList<>(busiest.size());
         for (String application : busiest) {
             List<Double> values = new ArrayList<>(slices.size());
             for (SliceRow slice : slices) {
-                values.add(slice.applications().stream().filter(a -> label(a).equals(application))
-                        .mapToDouble(a -> a.cpuPercent == null ? 0 : a.cpuPercent).sum());
+                values.add(slice.applications().stream()
+                        .filter(a -> label(a).equals(application))
+                        .mapToDouble(a -> a.cpuPercent == null ? 0 : a.cpuPercent)
+                        .sum());
             }
             series.add(new CpuSeries(application, values));
         }
@@ -47,5 +51,4 @@ record CpuSeries(String application, List<Double> cpuPercent) {
     static String label(ApplicationStatus app) {
         return app.pod != null ? app.name : app.node + ": " + app.name;
     }
-
 }

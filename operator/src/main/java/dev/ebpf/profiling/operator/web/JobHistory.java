@@ -27,8 +27,7 @@ import java.util.zip.GZIPInputStream;
 final class JobHistory {
 
     /** The jobs' result ConfigMaps: those read, and one line per ConfigMap that could not be. */
-    record Results(List<NodeSlice> slices, List<String> unreadable) {
-    }
+    record Results(List<NodeSlice> slices, List<String> unreadable) {}
 
     /** Namespace and job names are DNS names; anything else cannot name a job, and is not sent on. */
     private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -43,7 +42,8 @@ final class JobHistory {
 
     /** Every ProfilingJob the operator can see, by namespace then name. */
     List<ProfilingJob> jobs() {
-        List<ProfilingJob> jobs = new ArrayList<>(client.resources(ProfilingJob.class).inAnyNamespace().list().getItems());
+        List<ProfilingJob> jobs = new ArrayList<>(
+                client.resources(ProfilingJob.class).inAnyNamespace().list().getItems());
         jobs.sort(Comparator.comparing((ProfilingJob j) -> j.getMetadata().getNamespace())
                 .thenComparing(j -> j.getMetadata().getName()));
         return jobs;
@@ -51,9 +51,13 @@ final class JobHistory {
 
     /** @throws PageError 404 when there is no such job */
     ProfilingJob job(String namespace, String name) {
-        ProfilingJob job = DNS_NAME.matcher(namespace).matches() && DNS_NAME.matcher(name).matches()
-                ? client.resources(ProfilingJob.class).inNamespace(namespace).withName(name).get()
-                : null;
+        ProfilingJob job =
+                DNS_NAME.matcher(namespace).matches() && DNS_NAME.matcher(name).matches()
+                        ? client.resources(ProfilingJob.class)
+                                .inNamespace(namespace)
+                                .withName(name)
+                                .get()
+                        : null;
         if (job == null) {
             throw new PageError(PageError.NOT_FOUND, "There is no ProfilingJob " + namespace + "/" + name + ".");
         }
@@ -88,35 +92,50 @@ final class JobHistory {
      *                   500 when the stacks are not gzip
      */
     String foldedStacks(ProfilingJob job, String slice, String node, StackSet stacks) {
-        String where = "job " + job.getMetadata().getNamespace() + "/" + job.getMetadata().getName()
-                + ", slice " + slice + ", node " + node;
+        String where = "job " + job.getMetadata().getNamespace() + "/"
+                + job.getMetadata().getName() + ", slice " + slice + ", node " + node;
         List<ConfigMap> found = SLICE.matcher(slice).matches()
-                ? resultConfigMaps(job, Map.of(AgentContract.LABEL_SLICE, slice,
-                        AgentContract.LABEL_NODE, AgentContract.labelValue(node)))
+                ? resultConfigMaps(
+                        job,
+                        Map.of(
+                                AgentContract.LABEL_SLICE,
+                                slice,
+                                AgentContract.LABEL_NODE,
+                                AgentContract.labelValue(node)))
                 : List.of();
         if (found.isEmpty()) {
-            throw new PageError(PageError.NOT_FOUND, "No result ConfigMap for " + where
-                    + " (never written, or pruned beyond the job's retention).");
+            throw new PageError(
+                    PageError.NOT_FOUND,
+                    "No result ConfigMap for " + where + " (never written, or pruned beyond the job's retention).");
         }
         ConfigMap configMap = found.getFirst();
         String key = stacks.key();
         String base64 = binaryData(configMap).get(key);
         if (base64 == null) {
-            throw new PageError(PageError.NOT_FOUND, "Result ConfigMap " + configMap.getMetadata().getName()
-                    + " has no " + stacks.id() + " stacks (" + key + ") for " + where + ".");
+            throw new PageError(
+                    PageError.NOT_FOUND,
+                    "Result ConfigMap " + configMap.getMetadata().getName() + " has no " + stacks.id() + " stacks ("
+                            + key + ") for " + where + ".");
         }
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(base64)))) {
+        try (GZIPInputStream in =
+                new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(base64)))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException | IllegalArgumentException e) {
-            throw new PageError(PageError.UNREADABLE, "Result ConfigMap " + configMap.getMetadata().getName()
-                    + ": " + key + " is not gzipped base64: " + e.getMessage());
+            throw new PageError(
+                    PageError.UNREADABLE,
+                    "Result ConfigMap " + configMap.getMetadata().getName() + ": " + key + " is not gzipped base64: "
+                            + e.getMessage());
         }
     }
 
     private List<ConfigMap> resultConfigMaps(ProfilingJob job, Map<String, String> moreLabels) {
         Map<String, String> labels = new HashMap<>(OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT));
         labels.putAll(moreLabels);
-        return client.configMaps().inNamespace(job.getMetadata().getNamespace()).withLabels(labels).list().getItems();
+        return client.configMaps()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withLabels(labels)
+                .list()
+                .getItems();
     }
 
     private static Map<String, String> binaryData(ConfigMap configMap) {

@@ -13,8 +13,7 @@ import java.util.TreeSet;
  */
 final class JobPage {
 
-    private JobPage() {
-    }
+    private JobPage() {}
 
     static String render(ProfilingJob job, JobHistory.Results results) {
         String namespace = job.getMetadata().getNamespace();
@@ -24,20 +23,37 @@ final class JobPage {
         results.slices().forEach(s -> nodes.add(s.result().node()));
 
         StringBuilder body = new StringBuilder(8192);
-        body.append("<nav><a href=\"").append(Html.text(Links.jobList())).append("\">All jobs</a></nav>\n")
-                .append("<h1>ProfilingJob ").append(Html.text(namespace)).append('/').append(Html.text(name)).append("</h1>\n")
+        body.append("<nav><a href=\"")
+                .append(Html.text(Links.jobList()))
+                .append("\">All jobs</a></nav>\n")
+                .append("<h1>ProfilingJob ")
+                .append(Html.text(namespace))
+                .append('/')
+                .append(Html.text(name))
+                .append("</h1>\n")
                 .append("<p id=\"summary\">Mode ")
-                .append(job.getSpec() == null || job.getSpec().mode == null ? JobListPage.NONE : job.getSpec().mode.wireName())
-                .append(", ").append(slices.size()).append(slices.size() == 1 ? " slice" : " slices")
-                .append(" kept, from ").append(nodes.size()).append(nodes.size() == 1 ? " node" : " nodes").append(".</p>\n");
+                .append(
+                        job.getSpec() == null || job.getSpec().mode == null
+                                ? JobListPage.NONE
+                                : job.getSpec().mode.wireName())
+                .append(", ")
+                .append(slices.size())
+                .append(slices.size() == 1 ? " slice" : " slices")
+                .append(" kept, from ")
+                .append(nodes.size())
+                .append(nodes.size() == 1 ? " node" : " nodes")
+                .append(".</p>\n");
         for (String problem : results.unreadable()) {
-            body.append("<p class=\"warn unreadable\">").append(Html.text(problem)).append("</p>\n");
+            body.append("<p class=\"warn unreadable\">")
+                    .append(Html.text(problem))
+                    .append("</p>\n");
         }
         body.append("<h2>CPU% of the busiest applications, slice by slice</h2>\n")
                 .append(CpuChart.render(slices, CpuSeries.busiest(slices)));
         body.append("<h2>Slices</h2>\n");
         if (slices.isEmpty()) {
-            body.append("<p class=\"muted\" id=\"no-slices\">No result ConfigMaps yet: the node agents write one per node")
+            body.append(
+                            "<p class=\"muted\" id=\"no-slices\">No result ConfigMaps yet: the node agents write one per node")
                     .append(" at the end of each slice.</p>\n");
             return Html.page("ProfilingJob " + namespace + "/" + name, body.toString());
         }
@@ -48,12 +64,21 @@ final class JobPage {
         body.append("</tr></thead>\n<tbody>\n");
         for (SliceRow slice : slices.reversed()) {
             ApplicationStatus top = slice.topApplication();
-            body.append("<tr id=\"slice-").append(Html.text(slice.id())).append("\"><td>").append(window(slice))
-                    .append("</td><td>").append(top == null ? JobListPage.NONE : Html.text(CpuSeries.label(top)) + " "
-                            + JobListPage.percent(top.cpuPercent == null ? 0 : top.cpuPercent) + "%")
+            body.append("<tr id=\"slice-")
+                    .append(Html.text(slice.id()))
+                    .append("\"><td>")
+                    .append(window(slice))
+                    .append("</td><td>")
+                    .append(
+                            top == null
+                                    ? JobListPage.NONE
+                                    : Html.text(CpuSeries.label(top)) + " "
+                                            + JobListPage.percent(top.cpuPercent == null ? 0 : top.cpuPercent) + "%")
                     .append("</td>");
             for (String node : nodes) {
-                body.append("<td>").append(cell(namespace, name, slice, slice.node(node))).append("</td>");
+                body.append("<td>")
+                        .append(cell(namespace, name, slice, slice.node(node)))
+                        .append("</td>");
             }
             body.append("</tr>\n");
         }
@@ -77,16 +102,23 @@ final class JobPage {
         }
         StringBuilder cell = new StringBuilder(256);
         String nodeName = node.result().node();
-        cell.append(String.format(Locale.ROOT, "%,d samples", node.result().profile().totalSamples()));
+        cell.append(String.format(
+                Locale.ROOT, "%,d samples", node.result().profile().totalSamples()));
         String separator = "<br>";
         for (StackSet stacks : node.stacks()) {
-            cell.append(separator).append("<a class=\"").append(stacks.id()).append("\" href=\"")
+            cell.append(separator)
+                    .append("<a class=\"")
+                    .append(stacks.id())
+                    .append("\" href=\"")
                     .append(Html.text(Links.flameGraph(namespace, name, slice.id(), nodeName, stacks)))
-                    .append("\">").append(stacks.linkText()).append("</a>");
+                    .append("\">")
+                    .append(stacks.linkText())
+                    .append("</a>");
             separator = " \u00b7 ";
         }
         if (node.truncatedStacks() > 0) {
-            cell.append("<br><span class=\"warn\">").append(node.truncatedStacks())
+            cell.append("<br><span class=\"warn\">")
+                    .append(node.truncatedStacks())
                     .append(" coldest stacks dropped (1 MiB limit)</span>");
         }
         return cell.toString();

@@ -5,11 +5,11 @@ final class Links {
 
     /** Where the web view lives on the operator's HTTP port. */
     static final String ROOT = "/ui";
+
     static final String JOB = "/jobs/{namespace}/{name}";
     static final String FLAME_GRAPH = JOB + "/slices/{slice}/nodes/{node}/{kind}";
 
-    private Links() {
-    }
+    private Links() {}
 
     static String jobList() {
         return ROOT + "/";
@@ -20,6 +20,7 @@ final class Links {
     }
 
     static String flameGraph(String namespace, String name, String slice, String node, StackSet stacks) {
-        return job(namespace, name) + "/slices/" + Html.segment(slice) + "/nodes/" + Html.segment(node) + "/" + stacks.id();
+        return job(namespace, name) + "/slices/" + Html.segment(slice) + "/nodes/" + Html.segment(node) + "/"
+                + stacks.id();
     }
 }

@@ -10,5 +10,4 @@ import java.util.Set;
  * @param stacks          the folded stacks the ConfigMap holds
  * @param truncatedStacks how many of the coldest stacks the agent dropped to stay under 1 MiB
  */
-record NodeSlice(NodeResult result, Set<StackSet> stacks, int truncatedStacks) {
-}
+record NodeSlice(NodeResult result, Set<StackSet> stacks, int truncatedStacks) {}

@@ -30,13 +30,25 @@ record SliceRow(String id, Instant start, Instant end, List<NodeSlice> nodes, Li
                 .collect(Collectors.groupingBy(r -> r.result().slice(), TreeMap::new, Collectors.toList()));
         List<SliceRow> rows = new ArrayList<>(bySlice.size());
         bySlice.forEach((id, nodes) -> {
-            List<NodeSlice> sorted = nodes.stream().sorted(Comparator.comparing(n -> n.result().node())).toList();
+            List<NodeSlice> sorted = nodes.stream()
+                    .sorted(Comparator.comparing(n -> n.result().node()))
+                    .toList();
             List<NodeResult> merged = sorted.stream().map(NodeSlice::result).toList();
-            Instant start = merged.stream().map(r -> r.profile().start()).filter(Objects::nonNull)
-                    .min(Comparator.naturalOrder()).orElse(null);
-            Instant end = merged.stream().map(r -> r.profile().end()).filter(Objects::nonNull)
-                    .max(Comparator.naturalOrder()).orElse(null);
-            rows.add(new SliceRow(id, start, end, sorted,
+            Instant start = merged.stream()
+                    .map(r -> r.profile().start())
+                    .filter(Objects::nonNull)
+                    .min(Comparator.naturalOrder())
+                    .orElse(null);
+            Instant end = merged.stream()
+                    .map(r -> r.profile().end())
+                    .filter(Objects::nonNull)
+                    .max(Comparator.naturalOrder())
+                    .orElse(null);
+            rows.add(new SliceRow(
+                    id,
+                    start,
+                    end,
+                    sorted,
                     ProfileMerger.merge(merged, Integer.MAX_VALUE).applications()));
         });
         return rows;
@@ -49,6 +61,9 @@ record SliceRow(String id, Instant start, Instant end, List<NodeSlice> nodes, Li
 
     /** The node's result in this slice, or null when the node did not report it. */
     NodeSlice node(String node) {
-        return nodes.stream().filter(n -> n.result().node().equals(node)).findFirst().orElse(null);
+        return nodes.stream()
+                .filter(n -> n.result().node().equals(node))
+                .findFirst()
+                .orElse(null);
     }
 }

@@ -12,12 +12,24 @@ import java.util.stream.Collectors;
  * from before the firing (drawn like on-CPU, since that is what they are).
  */
 enum StackSet {
-    ON_CPU(FlameGraphKind.ON_CPU.id(), FlameGraphKind.ON_CPU, AgentContract.RESULT_ON_CPU_STACKS_KEY,
-            FlameGraphKind.ON_CPU.defaultTitle(), "on-CPU"),
-    OFF_CPU(FlameGraphKind.OFF_CPU.id(), FlameGraphKind.OFF_CPU, AgentContract.RESULT_OFF_CPU_STACKS_KEY,
-            FlameGraphKind.OFF_CPU.defaultTitle(), "off-CPU"),
-    PRE_TRIGGER("pre-trigger", FlameGraphKind.ON_CPU, AgentContract.RESULT_HISTORY_STACKS_KEY,
-            FlameGraphKind.ON_CPU.defaultTitle() + " before the trigger", "before trigger");
+    ON_CPU(
+            FlameGraphKind.ON_CPU.id(),
+            FlameGraphKind.ON_CPU,
+            AgentContract.RESULT_ON_CPU_STACKS_KEY,
+            FlameGraphKind.ON_CPU.defaultTitle(),
+            "on-CPU"),
+    OFF_CPU(
+            FlameGraphKind.OFF_CPU.id(),
+            FlameGraphKind.OFF_CPU,
+            AgentContract.RESULT_OFF_CPU_STACKS_KEY,
+            FlameGraphKind.OFF_CPU.defaultTitle(),
+            "off-CPU"),
+    PRE_TRIGGER(
+            "pre-trigger",
+            FlameGraphKind.ON_CPU,
+            AgentContract.RESULT_HISTORY_STACKS_KEY,
+            FlameGraphKind.ON_CPU.defaultTitle() + " before the trigger",
+            "before trigger");
 
     private final String id;
     private final FlameGraphKind kind;

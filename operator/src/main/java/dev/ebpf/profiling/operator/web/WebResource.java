@@ -26,6 +26,7 @@ public class WebResource {
      */
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
             + "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     static final String HTML = "text/html;charset=UTF-8";
     /** Off-CPU folded stacks count microseconds blocked, not samples. */
     static final String OFF_CPU_UNIT = "\u00b5s blocked";
@@ -50,35 +51,52 @@ public class WebResource {
 
     @GET
     @Path(Links.FLAME_GRAPH)
-    public Response flameGraph(@PathParam("namespace") String namespace, @PathParam("name") String name,
-                               @PathParam("slice") String slice, @PathParam("node") String node,
-                               @PathParam("kind") String kindId) {
-        StackSet stacks = StackSet.byId(kindId).orElseThrow(() -> new PageError(PageError.NOT_FOUND,
-                "There is no flame graph '" + kindId + "': the kinds are " + StackSet.ids() + "."));
+    public Response flameGraph(
+            @PathParam("namespace") String namespace,
+            @PathParam("name") String name,
+            @PathParam("slice") String slice,
+            @PathParam("node") String node,
+            @PathParam("kind") String kindId) {
+        StackSet stacks = StackSet.byId(kindId)
+                .orElseThrow(() -> new PageError(
+                        PageError.NOT_FOUND,
+                        "There is no flame graph '" + kindId + "': the kinds are " + StackSet.ids() + "."));
         ProfilingJob job = history.job(namespace, name);
         String folded = history.foldedStacks(job, slice, node, stacks);
         FlameGraphKind kind = stacks.kind();
-        FlameGraphOptions options = new FlameGraphOptions(kind, stacks.title() + ": ProfilingJob " + namespace + "/" + name,
-                "node " + node + ", slice " + slice, kind == FlameGraphKind.OFF_CPU ? OFF_CPU_UNIT : null,
+        FlameGraphOptions options = new FlameGraphOptions(
+                kind,
+                stacks.title() + ": ProfilingJob " + namespace + "/" + name,
+                "node " + node + ", slice " + slice,
+                kind == FlameGraphKind.OFF_CPU ? OFF_CPU_UNIT : null,
                 FlameGraphOptions.DEFAULT_WIDTH);
         try {
             return page(Response.Status.OK.getStatusCode(), HtmlFlameGraph.render(FoldedStacks.parse(folded), options));
         } catch (IllegalArgumentException e) {
-            throw new PageError(PageError.UNREADABLE, "The " + stacks.id() + " stacks of job " + namespace + "/" + name
-                    + ", slice " + slice + ", node " + node + " are not folded stacks: " + e.getMessage());
+            throw new PageError(
+                    PageError.UNREADABLE,
+                    "The " + stacks.id() + " stacks of job " + namespace + "/" + name + ", slice " + slice + ", node "
+                            + node + " are not folded stacks: " + e.getMessage());
         }
     }
 
     /** A missing job, slice, node or stack kind is a page that says which, with its status code. */
     @ServerExceptionMapper
     public Response explain(PageError error) {
-        return page(error.status(), Html.page("Not available", "<nav><a href=\"" + Html.text(Links.jobList())
-                + "\">All jobs</a></nav>\n<h1>Not available</h1>\n<p id=\"error\">" + Html.text(error.getMessage())
-                + "</p>\n"));
+        return page(
+                error.status(),
+                Html.page(
+                        "Not available",
+                        "<nav><a href=\"" + Html.text(Links.jobList())
+                                + "\">All jobs</a></nav>\n<h1>Not available</h1>\n<p id=\"error\">"
+                                + Html.text(error.getMessage())
+                                + "</p>\n"));
     }
 
     private static Response page(int status, String html) {
-        return Response.status(status).type(HTML).entity(html)
+        return Response.status(status)
+                .type(HTML)
+                .entity(html)
                 .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 .header("X-Content-Type-Options", "nosniff")
                 .build();

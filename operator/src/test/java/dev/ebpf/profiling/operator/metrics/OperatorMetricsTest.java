@@ -48,12 +48,35 @@ class OperatorMetricsTest {
 
     @Test
     void countsReconcilesAndJobsByPhase() throws Exception {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-1").endMetadata()
-                .withNewStatus().addToCapacity("cpu", new Quantity("2")).endStatus().build()).create();
-        client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("web-1")
-                .withUid(UUID.randomUUID().toString()).withLabels(Map.of("app", "web")).endMetadata()
-                .withNewSpec().withNodeName("node-1").addNewContainer().withName("main").withImage("nginx").endContainer()
-                .endSpec().withNewStatus().withPhase("Running").endStatus().build()).create();
+        client.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName("node-1")
+                        .endMetadata()
+                        .withNewStatus()
+                        .addToCapacity("cpu", new Quantity("2"))
+                        .endStatus()
+                        .build())
+                .create();
+        client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withNamespace(NS)
+                        .withName("web-1")
+                        .withUid(UUID.randomUUID().toString())
+                        .withLabels(Map.of("app", "web"))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("node-1")
+                        .addNewContainer()
+                        .withName("main")
+                        .withImage("nginx")
+                        .endContainer()
+                        .endSpec()
+                        .withNewStatus()
+                        .withPhase("Running")
+                        .endStatus()
+                        .build())
+                .create();
 
         job("valid", Mode.GENERAL);
         job("invalid", null); // no mode: refused
@@ -67,17 +90,24 @@ class OperatorMetricsTest {
             assertThat(value(body, "ebpf_profiler_jobs", "phase=\"Pending\"")).contains(0.0);
             assertThat(value(body, "ebpf_profiler_jobs", "phase=\"Profiling\"")).contains(0.0);
             assertThat(value(body, "ebpf_profiler_jobs", "phase=\"Succeeded\"")).contains(0.0);
-            assertThat(value(body, "operator_sdk_controllers_execution_reconcile_success_total",
-                    "controller=\"profilingjobreconciler\"")).hasValueSatisfying(v -> assertThat(v).isPositive());
+            assertThat(value(
+                            body,
+                            "operator_sdk_controllers_execution_reconcile_success_total",
+                            "controller=\"profilingjobreconciler\""))
+                    .hasValueSatisfying(v -> assertThat(v).isPositive());
             assertThat(body).contains("# TYPE operator_sdk_controllers_execution_reconcile_success counter");
-            assertThat(body).as("no series per job").doesNotContain("name=\"valid\"").doesNotContain("name=\"invalid\"");
+            assertThat(body)
+                    .as("no series per job")
+                    .doesNotContain("name=\"valid\"")
+                    .doesNotContain("name=\"invalid\"");
         });
     }
 
     private void job(String name, Mode mode) {
         ProfilingJobSpec spec = new ProfilingJobSpec();
         spec.mode = mode;
-        spec.selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", "web")).build();
+        spec.selector =
+                new LabelSelectorBuilder().withMatchLabels(Map.of("app", "web")).build();
         ProfilingJob job = new ProfilingJob();
         job.getMetadata().setNamespace(NS);
         job.getMetadata().setName(name);
@@ -86,9 +116,14 @@ class OperatorMetricsTest {
     }
 
     private void awaitPhase(String name, Phase phase) {
-        Awaitility.await().atMost(WAIT).until(
-                () -> client.resources(ProfilingJob.class).inNamespace(NS).withName(name).get(),
-                job -> job != null && job.getStatus() != null && job.getStatus().phase == phase);
+        Awaitility.await()
+                .atMost(WAIT)
+                .until(
+                        () -> client.resources(ProfilingJob.class)
+                                .inNamespace(NS)
+                                .withName(name)
+                                .get(),
+                        job -> job != null && job.getStatus() != null && job.getStatus().phase == phase);
     }
 
     private String scrape() throws Exception {
@@ -100,7 +135,8 @@ class OperatorMetricsTest {
 
     /** The value of the first sample of the metric whose labels contain the label given. */
     private static Optional<Double> value(String body, String metric, String label) {
-        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)} (\\S+)$").matcher(body);
+        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)} (\\S+)$")
+                .matcher(body);
         while (sample.find()) {
             if (sample.group(1).contains(label)) {
                 return Optional.of(Double.parseDouble(sample.group(2)));

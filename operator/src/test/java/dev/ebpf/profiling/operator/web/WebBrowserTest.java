@@ -47,24 +47,39 @@ class WebBrowserTest {
         Instant first = Instant.parse("2026-11-26T12:00:00Z");
         for (int slice = 0; slice < 3; slice++) {
             Instant start = first.plusSeconds(300L * slice);
-            cluster.result(job, WebCluster.profile("node-1", start,
-                    List.of(WebCluster.app("browser-ns", "nginx-0", 30 + 10 * slice))), ON_CPU, null, 0);
-            cluster.result(job, WebCluster.profile("node-2", start,
-                    List.of(WebCluster.app("browser-ns", "redis-0", 15))), "redis;main;dictFind 100\n", null, 0);
+            cluster.result(
+                    job,
+                    WebCluster.profile(
+                            "node-1", start, List.of(WebCluster.app("browser-ns", "nginx-0", 30 + 10 * slice))),
+                    ON_CPU,
+                    null,
+                    0);
+            cluster.result(
+                    job,
+                    WebCluster.profile("node-2", start, List.of(WebCluster.app("browser-ns", "redis-0", 15))),
+                    "redis;main;dictFind 100\n",
+                    null,
+                    0);
         }
         Path screenshots = Files.createDirectories(WebChromium.WORK);
         Files.deleteIfExists(screenshots.resolve("zoomed-flame-graph.png"));
 
-        JsonNode seen = WebChromium.run("check", jobPage.toString(), "on-CPU", "ngx_process_events", screenshots.toString());
+        JsonNode seen =
+                WebChromium.run("check", jobPage.toString(), "on-CPU", "ngx_process_events", screenshots.toString());
 
-        assertThat(seen.get("errors")).as("script errors or blocked loads in the pages").isEmpty();
+        assertThat(seen.get("errors"))
+                .as("script errors or blocked loads in the pages")
+                .isEmpty();
         assertThat(seen.get("external")).as("requests leaving the operator").isEmpty();
         JsonNode jobSeen = seen.get("job");
         assertThat(jobSeen.get("status").asInt()).isEqualTo(200);
         assertThat(jobSeen.get("heading").asText()).isEqualTo("ProfilingJob browser-ns/nginx-jitter");
         assertThat(jobSeen.get("rows").asInt()).isEqualTo(3);
-        assertThat(jobSeen.get("points").asInt()).as("3 slices x 2 applications").isEqualTo(6);
-        assertThat(jobSeen.get("legend")).extracting(JsonNode::asText)
+        assertThat(jobSeen.get("points").asInt())
+                .as("3 slices x 2 applications")
+                .isEqualTo(6);
+        assertThat(jobSeen.get("legend"))
+                .extracting(JsonNode::asText)
                 .containsExactly("browser-ns/nginx-0 (main)", "browser-ns/redis-0 (main)");
 
         // The newest slice's first node is node-1 at 12:10:00.
@@ -81,8 +96,11 @@ class WebBrowserTest {
         assertThat(zoomed.get("zoom").asText()).isEqualTo("ngx_process_events");
         assertThat(width(zoomed, "ngx_process_events")).isCloseTo(drawable, within(0.01));
         assertThat(width(zoomed, "tcp_sendmsg_[k]")).isCloseTo(drawable * 500 / 800, within(0.01));
-        assertThat(zoomed.get("frames").has("ngx_http_parse_request_line")).as("a sibling outside the zoom").isFalse();
-        assertThat(zoomed.get("frames").get("nginx").get("ancestor").asBoolean()).isTrue();
+        assertThat(zoomed.get("frames").has("ngx_http_parse_request_line"))
+                .as("a sibling outside the zoom")
+                .isFalse();
+        assertThat(zoomed.get("frames").get("nginx").get("ancestor").asBoolean())
+                .isTrue();
 
         byte[] png = Files.readAllBytes(screenshots.resolve("zoomed-flame-graph.png"));
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');

@@ -22,6 +22,7 @@ final class WebChromium {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     /** The operator module: surefire's working directory. */
     static final Path WORK = Path.of("target", "web-browser").toAbsolutePath();
+
     private static final Path SOURCES = Path.of("src", "test", "browser");
     private static final Path RUNNER = WORK.resolve("runner");
     private static final String SCRIPT = "web-check.mjs";
@@ -30,14 +31,13 @@ final class WebChromium {
     private static final long NPM_TIMEOUT_SECONDS = 300;
     private static final long RUN_TIMEOUT_SECONDS = 300;
 
-    private WebChromium() {
-    }
+    private WebChromium() {}
 
     /** Runs the script with {@code arguments}; fails with the script's one-line error if it fails. */
     static JsonNode run(String... arguments) throws IOException, InterruptedException {
         if (!Files.isExecutable(CHROMIUM)) {
-            throw new IllegalStateException("Chromium is not installed at " + CHROMIUM
-                    + ": apt-get install chromium (the Debian package)");
+            throw new IllegalStateException(
+                    "Chromium is not installed at " + CHROMIUM + ": apt-get install chromium (the Debian package)");
         }
         prepareRunner();
         List<String> command = new ArrayList<>(List.of("node", SCRIPT));
@@ -47,7 +47,8 @@ final class WebChromium {
         try {
             int exit = exec(command, RUN_TIMEOUT_SECONDS, out, err);
             if (exit != 0) {
-                throw new IllegalStateException("browser check failed: " + Files.readString(err).strip());
+                throw new IllegalStateException(
+                        "browser check failed: " + Files.readString(err).strip());
             }
             return new ObjectMapper().readTree(Files.readString(out, StandardCharsets.UTF_8));
         } finally {
@@ -75,7 +76,8 @@ final class WebChromium {
 
     private static int exec(List<String> command, long timeoutSeconds, Path out, Path err)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(RUNNER.toFile()).redirectOutput(out.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(RUNNER.toFile()).redirectOutput(out.toFile());
         if (out.equals(err)) {
             builder.redirectErrorStream(true);
         } else {

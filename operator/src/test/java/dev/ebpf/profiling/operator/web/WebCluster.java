@@ -37,6 +37,7 @@ final class WebCluster {
 
     /** The profiles are of 2-CPU nodes sampled at 99 Hz for 30 s: 5,940 samples make 100%. */
     static final int HZ = 99;
+
     static final int SECONDS = 30;
     static final List<Integer> CPUS = List.of(0, 1);
 
@@ -49,17 +50,40 @@ final class WebCluster {
     /** A job selecting {@code app=<name>} pods, with one running pod per node given. */
     ProfilingJob job(String namespace, String name, String... nodes) {
         for (String node : nodes) {
-            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata()
-                    .withNewStatus().addToCapacity("cpu", new Quantity(Integer.toString(CPUS.size()))).endStatus()
-                    .build()).createOr(existing -> existing.update());
-            client.resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name + "-" + node)
-                    .withUid(UUID.randomUUID().toString()).withLabels(Map.of("app", name)).endMetadata()
-                    .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("nginx").endContainer()
-                    .endSpec().withNewStatus().withPhase("Running").endStatus().build()).create();
+            client.nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName(node)
+                            .endMetadata()
+                            .withNewStatus()
+                            .addToCapacity("cpu", new Quantity(Integer.toString(CPUS.size())))
+                            .endStatus()
+                            .build())
+                    .createOr(existing -> existing.update());
+            client.resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withNamespace(namespace)
+                            .withName(name + "-" + node)
+                            .withUid(UUID.randomUUID().toString())
+                            .withLabels(Map.of("app", name))
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName(node)
+                            .addNewContainer()
+                            .withName("main")
+                            .withImage("nginx")
+                            .endContainer()
+                            .endSpec()
+                            .withNewStatus()
+                            .withPhase("Running")
+                            .endStatus()
+                            .build())
+                    .create();
         }
         ProfilingJobSpec spec = new ProfilingJobSpec();
         spec.mode = Mode.GENERAL;
-        spec.selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", name)).build();
+        spec.selector =
+                new LabelSelectorBuilder().withMatchLabels(Map.of("app", name)).build();
         ProfilingJob job = new ProfilingJob();
         job.getMetadata().setNamespace(namespace);
         job.getMetadata().setName(name);
@@ -82,8 +106,18 @@ final class WebCluster {
 
     static NodeProfile profile(String node, Instant start, List<ApplicationUsage> apps) {
         long total = apps.stream().mapToLong(ApplicationUsage::samples).sum();
-        return new NodeProfile(node, "cpu-clock", HZ, CPUS, start, start.plusSeconds(SECONDS), SECONDS,
-                total, 0, LostSamples.NONE, apps);
+        return new NodeProfile(
+                node,
+                "cpu-clock",
+                HZ,
+                CPUS,
+                start,
+                start.plusSeconds(SECONDS),
+                SECONDS,
+                total,
+                0,
+                LostSamples.NONE,
+                apps);
     }
 
     /**
@@ -104,22 +138,37 @@ final class WebCluster {
     ConfigMap write(ProfilingJob job, NodeProfile profile, Map<String, String> binaryData, int truncated) {
         String jobName = job.getMetadata().getName();
         try {
-            return client.resource(new ConfigMapBuilder().withNewMetadata()
-                    .withNamespace(job.getMetadata().getNamespace())
-                    .withName(AgentContract.resultName(jobName, profile.node(), profile.start()))
-                    .withLabels(Map.of(AgentContract.LABEL_MANAGED_BY, AgentContract.MANAGED_BY,
-                            AgentContract.LABEL_JOB, AgentContract.labelValue(jobName),
-                            AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT,
-                            AgentContract.LABEL_NODE, AgentContract.labelValue(profile.node()),
-                            AgentContract.LABEL_SLICE, AgentContract.sliceLabel(profile.start())))
-                    .withAnnotations(Map.of(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated)))
-                    .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(job.getApiVersion())
-                            .withKind(job.getKind()).withName(jobName).withUid(job.getMetadata().getUid())
-                            .withController(true).build())
-                    .endMetadata()
-                    .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, ProfileJson.mapper().writeValueAsString(profile)))
-                    .withBinaryData(binaryData)
-                    .build()).create();
+            return client.resource(new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withNamespace(job.getMetadata().getNamespace())
+                            .withName(AgentContract.resultName(jobName, profile.node(), profile.start()))
+                            .withLabels(Map.of(
+                                    AgentContract.LABEL_MANAGED_BY,
+                                    AgentContract.MANAGED_BY,
+                                    AgentContract.LABEL_JOB,
+                                    AgentContract.labelValue(jobName),
+                                    AgentContract.LABEL_COMPONENT,
+                                    AgentContract.COMPONENT_RESULT,
+                                    AgentContract.LABEL_NODE,
+                                    AgentContract.labelValue(profile.node()),
+                                    AgentContract.LABEL_SLICE,
+                                    AgentContract.sliceLabel(profile.start())))
+                            .withAnnotations(
+                                    Map.of(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated)))
+                            .withOwnerReferences(new OwnerReferenceBuilder()
+                                    .withApiVersion(job.getApiVersion())
+                                    .withKind(job.getKind())
+                                    .withName(jobName)
+                                    .withUid(job.getMetadata().getUid())
+                                    .withController(true)
+                                    .build())
+                            .endMetadata()
+                            .withData(Map.of(
+                                    AgentContract.RESULT_PROFILE_KEY,
+                                    ProfileJson.mapper().writeValueAsString(profile)))
+                            .withBinaryData(binaryData)
+                            .build())
+                    .create();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -34,6 +34,7 @@ class WebFlameGraphBenchmark {
     private static final int RUNS = 7;
     /** Real stacks share prefixes: frames come from a fixed pool, deeper frames from a larger one. */
     private static final int FUNCTIONS = 4_000;
+
     private static final int APPLICATIONS = 25;
     private static final Instant SLICE = Instant.parse("2026-11-26T12:00:00Z");
 
@@ -49,21 +50,35 @@ class WebFlameGraphBenchmark {
         WebCluster cluster = new WebCluster(client);
         ProfilingJob job = cluster.job("bench-ns", "big", "node-1");
         String gzipped = WebCluster.gzipBase64(folded);
-        cluster.result(job, WebCluster.profile("node-1", SLICE, List.of(WebCluster.app("bench-ns", "big-0", 50))),
-                folded, null, 0);
-        String url = server.toURI().resolve("/ui/jobs/bench-ns/big/slices/" + AgentContract.sliceLabel(SLICE)
-                + "/nodes/node-1/on-cpu").toString();
+        cluster.result(
+                job,
+                WebCluster.profile("node-1", SLICE, List.of(WebCluster.app("bench-ns", "big-0", 50))),
+                folded,
+                null,
+                0);
+        String url = server.toURI()
+                .resolve("/ui/jobs/bench-ns/big/slices/" + AgentContract.sliceLabel(SLICE) + "/nodes/node-1/on-cpu")
+                .toString();
 
         JsonNode result = WebChromium.run("bench", url, Integer.toString(RUNS));
 
-        String report = String.format(Locale.ROOT,
+        String report = String.format(
+                Locale.ROOT,
                 "%,d stacks, %,d bytes folded, %,d bytes gzipped+base64 in the ConfigMap; page %,d bytes; %d frames drawn%n"
                         + "Chromium navigation start to graph drawn (data-ready-ms), %d loads: %s (median %.0f ms)%n"
                         + "operator time to first byte (read ConfigMap, gunzip, parse, render): %s (median %.0f ms)%n"
                         + "external requests: %s; load average %s%n",
-                STACKS, folded.length(), gzipped.length(), result.get("bytes").get(RUNS - 1).asLong(),
-                result.get("frames").asInt(), RUNS, list(result.get("readyMs")), median(result.get("readyMs")),
-                list(result.get("serverMs")), median(result.get("serverMs")), result.get("external"),
+                STACKS,
+                folded.length(),
+                gzipped.length(),
+                result.get("bytes").get(RUNS - 1).asLong(),
+                result.get("frames").asInt(),
+                RUNS,
+                list(result.get("readyMs")),
+                median(result.get("readyMs")),
+                list(result.get("serverMs")),
+                median(result.get("serverMs")),
+                result.get("external"),
                 Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip());
         System.out.print(report);
         Files.createDirectories(WebChromium.WORK);
@@ -75,7 +90,9 @@ class WebFlameGraphBenchmark {
         Set<String> distinct = new LinkedHashSet<>();
         StringBuilder folded = new StringBuilder();
         while (distinct.size() < STACKS) {
-            StringBuilder stack = new StringBuilder("svc").append(random.nextInt(APPLICATIONS)).append(";main");
+            StringBuilder stack = new StringBuilder("svc")
+                    .append(random.nextInt(APPLICATIONS))
+                    .append(";main");
             int depth = 4 + random.nextInt(37);
             for (int level = 0; level < depth; level++) {
                 int pool = Math.min(FUNCTIONS, 8 << Math.min(level, 9));

@@ -47,7 +47,8 @@ class WebPagesTest {
     URL server;
 
     private WebCluster cluster;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeEach
     void fixture() {
@@ -57,8 +58,12 @@ class WebPagesTest {
     @Test
     void theJobListShowsEachJobWithItsStatusFigures() throws Exception {
         ProfilingJob job = cluster.job("list-ns", "nginx-jitter", "node-1");
-        cluster.result(job, WebCluster.profile("node-1", SLICE_1,
-                List.of(WebCluster.app("list-ns", "nginx-0", 48.7))), ON_CPU, null, 0);
+        cluster.result(
+                job,
+                WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("list-ns", "nginx-0", 48.7))),
+                ON_CPU,
+                null,
+                0);
         // The operator merges the slice into the status; the list shows what the status says.
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             ProfilingJob seen = client.resource(job).get();
@@ -68,11 +73,20 @@ class WebPagesTest {
         HttpResponse<String> page = get("/ui/");
 
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
         assertThat(page.headers().firstValue("Content-Security-Policy")).contains(WebResource.CONTENT_SECURITY_POLICY);
         String row = row(page.body(), "nginx-jitter");
-        assertThat(cells(row)).containsExactly("list-ns", "nginx-jitter", "general", "Profiling", "1/1",
-                "2026-11-26T12:00:00Z", "list-ns/nginx-0 (main)", "48.7");
+        assertThat(cells(row))
+                .containsExactly(
+                        "list-ns",
+                        "nginx-jitter",
+                        "general",
+                        "Profiling",
+                        "1/1",
+                        "2026-11-26T12:00:00Z",
+                        "list-ns/nginx-0 (main)",
+                        "48.7");
         assertThat(row).contains("href=\"/ui/jobs/list-ns/nginx-jitter\"");
         assertThat(get("/ui").statusCode()).as("without the trailing slash too").isEqualTo(200);
     }
@@ -81,7 +95,15 @@ class WebPagesTest {
     void theJobPageChartsTheBusiestApplicationsPerSliceAndLinksEveryNodesFlameGraphs() throws Exception {
         ProfilingJob job = cluster.job("chart-ns", "web", "node-a", "node-b");
         // web is busy on both nodes; its CPU% is merged by samples over both nodes' capacity.
-        put(job, "node-a", SLICE_1, ON_CPU, OFF_CPU, 0, WebCluster.app("chart-ns", "web-0", 20), WebCluster.hostProcess("sshd", 5));
+        put(
+                job,
+                "node-a",
+                SLICE_1,
+                ON_CPU,
+                OFF_CPU,
+                0,
+                WebCluster.app("chart-ns", "web-0", 20),
+                WebCluster.hostProcess("sshd", 5));
         put(job, "node-b", SLICE_1, ON_CPU, null, 0, WebCluster.app("chart-ns", "api-0", 10));
         put(job, "node-a", SLICE_2, ON_CPU, OFF_CPU, 0, WebCluster.app("chart-ns", "web-0", 60));
         put(job, "node-b", SLICE_2, ON_CPU, null, 42, WebCluster.app("chart-ns", "api-0", 30));
@@ -93,22 +115,30 @@ class WebPagesTest {
         assertThat(page.statusCode()).isEqualTo(200);
         String html = page.body();
         assertThat(html).contains("<h1>ProfilingJob chart-ns/web</h1>", "3 slices kept, from 2 nodes");
-        assertThat(series(html, "chart-ns/web-0 (main)")).containsExactly("20261126T120000Z=20", "20261126T120500Z=60",
-                "20261126T121000Z=40");
-        assertThat(series(html, "chart-ns/api-0 (main)")).containsExactly("20261126T120000Z=10", "20261126T120500Z=30",
-                "20261126T121000Z=0");
-        assertThat(series(html, "node-a: sshd")).containsExactly("20261126T120000Z=5", "20261126T120500Z=0",
-                "20261126T121000Z=0");
-        assertThat(html).contains("<li><span class=\"swatch\" style=\"background:#4e79a7\"></span>chart-ns/web-0 (main)</li>");
+        assertThat(series(html, "chart-ns/web-0 (main)"))
+                .containsExactly("20261126T120000Z=20", "20261126T120500Z=60", "20261126T121000Z=40");
+        assertThat(series(html, "chart-ns/api-0 (main)"))
+                .containsExactly("20261126T120000Z=10", "20261126T120500Z=30", "20261126T121000Z=0");
+        assertThat(series(html, "node-a: sshd"))
+                .containsExactly("20261126T120000Z=5", "20261126T120500Z=0", "20261126T121000Z=0");
+        assertThat(html)
+                .contains("<li><span class=\"swatch\" style=\"background:#4e79a7\"></span>chart-ns/web-0 (main)</li>");
 
         // Newest slice first; every node that reported has its flame graph links.
         String newest = row(html, "12:10:00");
-        assertThat(cells(newest)).containsExactly("2026-11-26 12:10:00 \u2013 2026-11-26 12:10:30",
-                "chart-ns/web-0 (main) 40.0%", "2,376 sampleson-CPU \u00b7 off-CPU", "no result");
-        assertThat(newest).contains("href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/on-cpu\"",
-                "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/off-cpu\"");
+        assertThat(cells(newest))
+                .containsExactly(
+                        "2026-11-26 12:10:00 \u2013 2026-11-26 12:10:30",
+                        "chart-ns/web-0 (main) 40.0%",
+                        "2,376 sampleson-CPU \u00b7 off-CPU",
+                        "no result");
+        assertThat(newest)
+                .contains(
+                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/on-cpu\"",
+                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/off-cpu\"");
         String middle = row(html, "12:05:00");
-        assertThat(middle).contains("/nodes/node-b/on-cpu\"", "42 coldest stacks dropped")
+        assertThat(middle)
+                .contains("/nodes/node-b/on-cpu\"", "42 coldest stacks dropped")
                 .doesNotContain("/nodes/node-b/off-cpu");
         assertThat(html.indexOf("12:10:00")).isLessThan(html.indexOf("id=\"slice-20261126T120500Z\""));
     }
@@ -116,20 +146,37 @@ class WebPagesTest {
     @Test
     void everyRequestReadsTheApiServerSoAnotherWritersChangesShowAtOnce() throws Exception {
         ProfilingJob job = cluster.job("live-ns", "worker", "node-1");
-        var first = cluster.result(job, WebCluster.profile("node-1", SLICE_1,
-                List.of(WebCluster.app("live-ns", "worker-0", 10))), ON_CPU, null, 0);
+        var first = cluster.result(
+                job,
+                WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("live-ns", "worker-0", 10))),
+                ON_CPU,
+                null,
+                0);
         assertThat(get("/ui/jobs/live-ns/worker").body()).contains("1 slice kept", "id=\"slice-20261126T120000Z\"");
 
         // An agent adds a slice and prunes the old one, behind the operator's back.
-        cluster.result(job, WebCluster.profile("node-1", SLICE_2, List.of(WebCluster.app("live-ns", "worker-0", 20))),
-                ON_CPU, null, 0);
+        cluster.result(
+                job,
+                WebCluster.profile("node-1", SLICE_2, List.of(WebCluster.app("live-ns", "worker-0", 20))),
+                ON_CPU,
+                null,
+                0);
         client.resource(first).delete();
-        Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> client.configMaps().inNamespace("live-ns").withName(first.getMetadata().getName()).get() == null);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> client.configMaps()
+                                .inNamespace("live-ns")
+                                .withName(first.getMetadata().getName())
+                                .get()
+                        == null);
 
         String html = get("/ui/jobs/live-ns/worker").body();
-        assertThat(html).contains("1 slice kept", "id=\"slice-20261126T120500Z\"").doesNotContain("slice-20261126T120000Z");
-        assertThat(get("/ui/jobs/live-ns/worker/slices/20261126T120000Z/nodes/node-1/on-cpu").statusCode()).isEqualTo(404);
+        assertThat(html)
+                .contains("1 slice kept", "id=\"slice-20261126T120500Z\"")
+                .doesNotContain("slice-20261126T120000Z");
+        assertThat(get("/ui/jobs/live-ns/worker/slices/20261126T120000Z/nodes/node-1/on-cpu")
+                        .statusCode())
+                .isEqualTo(404);
     }
 
     @Test
@@ -140,22 +187,36 @@ class WebPagesTest {
 
         HttpResponse<String> onCpu = get(base + "on-cpu");
         assertThat(onCpu.statusCode()).isEqualTo(200);
-        assertThat(onCpu.body()).contains("<body data-kind=\"on-cpu\">", "ProfilingJob flame-ns/db",
-                "node node-1, slice 20261126T120000Z", "ngx_process_events", "tcp_sendmsg_[k]");
+        assertThat(onCpu.body())
+                .contains(
+                        "<body data-kind=\"on-cpu\">",
+                        "ProfilingJob flame-ns/db",
+                        "node node-1, slice 20261126T120000Z",
+                        "ngx_process_events",
+                        "tcp_sendmsg_[k]");
         assertThat(onCpu.headers().firstValue("Content-Security-Policy")).contains(WebResource.CONTENT_SECURITY_POLICY);
 
         HttpResponse<String> offCpu = get(base + "off-cpu");
         assertThat(offCpu.statusCode()).isEqualTo(200);
-        assertThat(offCpu.body()).contains("<body data-kind=\"off-cpu\">", "epoll_wait", WebResource.OFF_CPU_UNIT)
+        assertThat(offCpu.body())
+                .contains("<body data-kind=\"off-cpu\">", "epoll_wait", WebResource.OFF_CPU_UNIT)
                 .doesNotContain("ngx_process_events");
     }
 
     @Test
     void aTriggeredWindowLinksTheFlameGraphOfTheMomentsBeforeTheTrigger() throws Exception {
         ProfilingJob job = cluster.job("history-ns", "spike", "node-1");
-        NodeProfile window = WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("history-ns", "batch-0", 90)));
-        cluster.write(job, window, Map.of(AgentContract.RESULT_ON_CPU_STACKS_KEY, WebCluster.gzipBase64(ON_CPU),
-                AgentContract.RESULT_HISTORY_STACKS_KEY, WebCluster.gzipBase64("batch;spin_before_spike 40\n")), 0);
+        NodeProfile window =
+                WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("history-ns", "batch-0", 90)));
+        cluster.write(
+                job,
+                window,
+                Map.of(
+                        AgentContract.RESULT_ON_CPU_STACKS_KEY,
+                        WebCluster.gzipBase64(ON_CPU),
+                        AgentContract.RESULT_HISTORY_STACKS_KEY,
+                        WebCluster.gzipBase64("batch;spin_before_spike 40\n")),
+                0);
         String slice = AgentContract.sliceLabel(SLICE_1);
 
         String row = row(get("/ui/jobs/history-ns/spike").body(), "12:00:00");
@@ -165,11 +226,13 @@ class WebPagesTest {
 
         HttpResponse<String> before = get(href);
         assertThat(before.statusCode()).isEqualTo(200);
-        assertThat(before.body()).contains("On-CPU flame graph before the trigger: ProfilingJob history-ns/spike",
-                "spin_before_spike").doesNotContain("ngx_process_events");
+        assertThat(before.body())
+                .contains("On-CPU flame graph before the trigger: ProfilingJob history-ns/spike", "spin_before_spike")
+                .doesNotContain("ngx_process_events");
         // A window without history (general mode, or nothing kept yet) says so.
         put(job, "node-1", SLICE_2, ON_CPU, null, 0, WebCluster.app("history-ns", "batch-0", 10));
-        assertNotFound("/ui/jobs/history-ns/spike/slices/" + AgentContract.sliceLabel(SLICE_2) + "/nodes/node-1/pre-trigger",
+        assertNotFound(
+                "/ui/jobs/history-ns/spike/slices/" + AgentContract.sliceLabel(SLICE_2) + "/nodes/node-1/pre-trigger",
                 "has no pre-trigger stacks (history-on-cpu.folded.gz)");
     }
 
@@ -180,13 +243,17 @@ class WebPagesTest {
         String slice = AgentContract.sliceLabel(SLICE_1);
 
         assertNotFound("/ui/jobs/missing-ns/nope", "There is no ProfilingJob missing-ns/nope.");
-        assertNotFound("/ui/jobs/missing-ns/cache/slices/20300101T000000Z/nodes/node-1/on-cpu",
+        assertNotFound(
+                "/ui/jobs/missing-ns/cache/slices/20300101T000000Z/nodes/node-1/on-cpu",
                 "No result ConfigMap for job missing-ns/cache, slice 20300101T000000Z, node node-1");
-        assertNotFound("/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-9/on-cpu",
+        assertNotFound(
+                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-9/on-cpu",
                 "No result ConfigMap for job missing-ns/cache, slice " + slice + ", node node-9");
-        assertNotFound("/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/off-cpu",
+        assertNotFound(
+                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/off-cpu",
                 "has no off-cpu stacks (off-cpu.folded.gz)");
-        assertNotFound("/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/heap",
+        assertNotFound(
+                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/heap",
                 "There is no flame graph &#39;heap&#39;: the kinds are on-cpu, off-cpu and pre-trigger.");
         assertNotFound("/ui/jobs/missing-ns/cache/slices/not-a-slice/nodes/node-1/on-cpu", "slice not-a-slice");
         assertNotFound("/ui/jobs/Bad_Namespace/cache", "There is no ProfilingJob Bad_Namespace/cache.");
@@ -196,15 +263,21 @@ class WebPagesTest {
     void stacksThatAreNotGzipAre500WithTheConfigMapNamed() throws Exception {
         ProfilingJob job = cluster.job("broken-ns", "app", "node-1");
         NodeProfile profile = WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("broken-ns", "app-0", 10)));
-        cluster.write(job, profile, Map.of(AgentContract.RESULT_ON_CPU_STACKS_KEY,
-                java.util.Base64.getEncoder().encodeToString("plain text".getBytes())), 0);
+        cluster.write(
+                job,
+                profile,
+                Map.of(
+                        AgentContract.RESULT_ON_CPU_STACKS_KEY,
+                        java.util.Base64.getEncoder().encodeToString("plain text".getBytes())),
+                0);
 
-        HttpResponse<String> page = get("/ui/jobs/broken-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1)
-                + "/nodes/node-1/on-cpu");
+        HttpResponse<String> page =
+                get("/ui/jobs/broken-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/node-1/on-cpu");
 
         assertThat(page.statusCode()).isEqualTo(500);
-        assertThat(page.body()).contains("Result ConfigMap " + AgentContract.resultName("app", "node-1", SLICE_1)
-                + ": on-cpu.folded.gz is not gzipped base64");
+        assertThat(page.body())
+                .contains("Result ConfigMap " + AgentContract.resultName("app", "node-1", SLICE_1)
+                        + ": on-cpu.folded.gz is not gzipped base64");
     }
 
     @Test
@@ -215,7 +288,8 @@ class WebPagesTest {
 
         String html = get("/ui/jobs/hostile-ns/evil").body();
 
-        assertThat(html).doesNotContain("<script>", "</script>\"", "<b>")
+        assertThat(html)
+                .doesNotContain("<script>", "</script>\"", "<b>")
                 .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;");
         Matcher link = Pattern.compile("href=\"([^\"]*/on-cpu)\"").matcher(html);
         assertThat(link.find()).as("an on-CPU link for the hostile node").isTrue();
@@ -227,8 +301,14 @@ class WebPagesTest {
         assertThat(flame.body()).contains("node node/&lt;script&gt;").doesNotContain("<b>frame");
     }
 
-    private void put(ProfilingJob job, String node, Instant slice, String onCpu, String offCpu, int truncated,
-                     dev.ebpf.profiling.api.profile.ApplicationUsage... apps) {
+    private void put(
+            ProfilingJob job,
+            String node,
+            Instant slice,
+            String onCpu,
+            String offCpu,
+            int truncated,
+            dev.ebpf.profiling.api.profile.ApplicationUsage... apps) {
         cluster.result(job, WebCluster.profile(node, slice, List.of(apps)), onCpu, offCpu, truncated);
     }
 
@@ -240,7 +320,11 @@ class WebPagesTest {
 
     private HttpResponse<String> get(String path) throws Exception {
         URI uri = server.toURI().resolve(path);
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -270,7 +354,8 @@ class WebPagesTest {
         int group = html.indexOf("<g class=\"series\" data-application=\"" + application + "\">");
         assertThat(group).as("a chart line for %s", application).isGreaterThanOrEqualTo(0);
         String body = html.substring(group, html.indexOf("</g>", group));
-        Matcher points = Pattern.compile("data-slice=\"([^\"]+)\" data-cpu=\"([^\"]+)\"").matcher(body);
+        Matcher points =
+                Pattern.compile("data-slice=\"([^\"]+)\" data-cpu=\"([^\"]+)\"").matcher(body);
         List<String> out = new java.util.ArrayList<>();
         while (points.find()) {
             out.add(points.group(1) + "=" + points.group(2));

@@ -26,8 +26,7 @@ public final class FoldedStacks {
     private static final String KERNEL_MARK = "_[k]";
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
-    private FoldedStacks() {
-    }
+    private FoldedStacks() {}
 
     /** Writes the stacks, identical ones merged, in line order so equal input gives equal output. */
     public static void write(List<SymbolizedStack> stacks, Writer out) throws IOException {

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * @param start       when the slice began
  * @param end         when it ended
  */
-public record PprofSlice(List<SymbolizedStack> stacks, Map<String, PodRef> pods, int frequencyHz, Instant start,
-                         Instant end) {
+public record PprofSlice(
+        List<SymbolizedStack> stacks, Map<String, PodRef> pods, int frequencyHz, Instant start, Instant end) {
 
     public PprofSlice {
         if (frequencyHz <= 0) {

@@ -28,8 +28,7 @@ public final class PprofWriter {
     static final String POD_LABEL = "pod";
     static final String CONTAINER_LABEL = "container";
 
-    private PprofWriter() {
-    }
+    private PprofWriter() {}
 
     public static void write(PprofSlice slice, OutputStream out) throws IOException {
         GZIPOutputStream gzip = new GZIPOutputStream(out);
@@ -60,13 +59,14 @@ public final class PprofWriter {
             // Stacks of one application with the same frames (several processes) are one sample.
             Map<String, Map<List<Frame>, Long>> countsByApplication = new LinkedHashMap<>();
             for (SymbolizedStack stack : slice.stacks()) {
-                countsByApplication.computeIfAbsent(stack.application(), a -> new LinkedHashMap<>())
+                countsByApplication
+                        .computeIfAbsent(stack.application(), a -> new LinkedHashMap<>())
                         .merge(stack.frames(), stack.count(), Long::sum);
             }
             long cpuType = intern("cpu");
             long nanoseconds = intern("nanoseconds");
-            List<byte[]> sampleTypes = List.of(valueType(intern("samples"), intern("count")),
-                    valueType(cpuType, nanoseconds));
+            List<byte[]> sampleTypes =
+                    List.of(valueType(intern("samples"), intern("count")), valueType(cpuType, nanoseconds));
             List<byte[]> samples = new ArrayList<>();
             for (var application : countsByApplication.entrySet()) {
                 List<byte[]> labels = labels(application.getKey());
@@ -85,7 +85,9 @@ public final class PprofWriter {
                 out.writeString(ProfileProto.Profile.STRING_TABLE, string);
             }
             out.writeInt64(ProfileProto.Profile.TIME_NANOS, nanosSinceEpoch());
-            out.writeInt64(ProfileProto.Profile.DURATION_NANOS, Duration.between(slice.start(), slice.end()).toNanos());
+            out.writeInt64(
+                    ProfileProto.Profile.DURATION_NANOS,
+                    Duration.between(slice.start(), slice.end()).toNanos());
             out.writeByteArray(ProfileProto.Profile.PERIOD_TYPE, valueType(cpuType, nanoseconds));
             out.writeInt64(ProfileProto.Profile.PERIOD, slice.periodNanos());
             out.writeInt64(ProfileProto.Profile.DEFAULT_SAMPLE_TYPE, cpuType);
@@ -170,7 +172,10 @@ public final class PprofWriter {
             List<byte[]> messages = new ArrayList<>();
             for (var function : functionIds.entrySet()) {
                 long name = intern(function.getKey().function());
-                long file = intern(function.getKey().module() == null ? "" : function.getKey().module());
+                long file = intern(
+                        function.getKey().module() == null
+                                ? ""
+                                : function.getKey().module());
                 messages.add(message(out -> {
                     out.writeUInt64(ProfileProto.Function.ID, function.getValue());
                     out.writeInt64(ProfileProto.Function.NAME, name);

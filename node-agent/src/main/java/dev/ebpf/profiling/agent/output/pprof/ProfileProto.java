@@ -6,8 +6,7 @@ package dev.ebpf.profiling.agent.output.pprof;
  */
 final class ProfileProto {
 
-    private ProfileProto() {
-    }
+    private ProfileProto() {}
 
     static final class Profile {
         static final int SAMPLE_TYPE = 1;
@@ -22,16 +21,14 @@ final class ProfileProto {
         static final int PERIOD = 12;
         static final int DEFAULT_SAMPLE_TYPE = 14;
 
-        private Profile() {
-        }
+        private Profile() {}
     }
 
     static final class ValueType {
         static final int TYPE = 1;
         static final int UNIT = 2;
 
-        private ValueType() {
-        }
+        private ValueType() {}
     }
 
     static final class Sample {
@@ -39,16 +36,14 @@ final class ProfileProto {
         static final int VALUE = 2;
         static final int LABEL = 3;
 
-        private Sample() {
-        }
+        private Sample() {}
     }
 
     static final class Label {
         static final int KEY = 1;
         static final int STR = 2;
 
-        private Label() {
-        }
+        private Label() {}
     }
 
     static final class Mapping {
@@ -56,8 +51,7 @@ final class ProfileProto {
         static final int FILENAME = 5;
         static final int HAS_FUNCTIONS = 7;
 
-        private Mapping() {
-        }
+        private Mapping() {}
     }
 
     static final class Location {
@@ -65,15 +59,13 @@ final class ProfileProto {
         static final int MAPPING_ID = 2;
         static final int LINE = 4;
 
-        private Location() {
-        }
+        private Location() {}
     }
 
     static final class Line {
         static final int FUNCTION_ID = 1;
 
-        private Line() {
-        }
+        private Line() {}
     }
 
     static final class Function {
@@ -82,7 +74,6 @@ final class ProfileProto {
         static final int SYSTEM_NAME = 3;
         static final int FILENAME = 4;
 
-        private Function() {
-        }
+        private Function() {}
     }
 }

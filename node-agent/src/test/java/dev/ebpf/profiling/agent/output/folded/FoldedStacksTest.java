@@ -46,8 +46,8 @@ class FoldedStacksTest {
 
         String folded = write(List.of(new SymbolizedStack(1, "my app", List.of(jvm, cpp), 4)));
 
-        assertThat(folded).isEqualTo(
-                "my_app;std::vector<int,_std::allocator<int>_>::push_back;Ljava/lang/String:::hashCode 4\n");
+        assertThat(folded)
+                .isEqualTo("my_app;std::vector<int,_std::allocator<int>_>::push_back;Ljava/lang/String:::hashCode 4\n");
         String line = folded.strip();
         String[] frames = line.substring(0, line.lastIndexOf(' ')).split(";");
         assertThat(frames).hasSize(3);
@@ -69,6 +69,7 @@ class FoldedStacksTest {
 
     @Test
     void aStackWithoutFramesIsKeptAsUnknown() throws IOException {
-        assertThat(write(List.of(new SymbolizedStack(1, "nginx", List.of(), 9)))).isEqualTo("nginx;[unknown] 9\n");
+        assertThat(write(List.of(new SymbolizedStack(1, "nginx", List.of(), 9))))
+                .isEqualTo("nginx;[unknown] 9\n");
     }
 }

@@ -16,27 +16,24 @@ import java.util.zip.GZIPInputStream;
  */
 public final class DecodedProfile {
 
-    record ValueType(String type, String unit) {
-    }
+    record ValueType(String type, String unit) {}
 
     /** A sample with its frames as function names (leaf first), values and labels resolved. */
-    record Sample(List<String> functions, List<String> modules, List<Long> values, Map<String, String> labels) {
-    }
+    record Sample(List<String> functions, List<String> modules, List<Long> values, Map<String, String> labels) {}
 
     final List<String> strings = new ArrayList<>();
     final List<long[]> rawSampleTypes = new ArrayList<>();
     final List<RawSample> rawSamples = new ArrayList<>();
-    final Map<Long, long[]> locations = new HashMap<>();   // id -> {mappingId, functionId}
-    final Map<Long, long[]> functions = new HashMap<>();   // id -> {name, systemName, filename}
-    final Map<Long, Long> mappings = new HashMap<>();      // id -> filename
+    final Map<Long, long[]> locations = new HashMap<>(); // id -> {mappingId, functionId}
+    final Map<Long, long[]> functions = new HashMap<>(); // id -> {name, systemName, filename}
+    final Map<Long, Long> mappings = new HashMap<>(); // id -> filename
     long[] periodType;
     long period;
     long timeNanos;
     long durationNanos;
     long defaultSampleType;
 
-    record RawSample(List<Long> locationIds, List<Long> values, List<long[]> labels) {
-    }
+    record RawSample(List<Long> locationIds, List<Long> values, List<long[]> labels) {}
 
     /** How many samples the profile holds (for tests outside this package). */
     public int sampleCount() {
@@ -61,7 +58,8 @@ public final class DecodedProfile {
                 case ProfileProto.Profile.SAMPLE -> profile.rawSamples.add(sample(in.readByteArray()));
                 case ProfileProto.Profile.MAPPING -> {
                     Map<Integer, List<Long>> fields = fields(in.readByteArray());
-                    profile.mappings.put(one(fields, ProfileProto.Mapping.ID), one(fields, ProfileProto.Mapping.FILENAME));
+                    profile.mappings.put(
+                            one(fields, ProfileProto.Mapping.ID), one(fields, ProfileProto.Mapping.FILENAME));
                 }
                 case ProfileProto.Profile.LOCATION -> {
                     CodedInputStream location = CodedInputStream.newInstance(in.readByteArray());
@@ -73,7 +71,7 @@ public final class DecodedProfile {
                             case ProfileProto.Location.ID -> id = location.readUInt64();
                             case ProfileProto.Location.MAPPING_ID -> mapping = location.readUInt64();
                             case ProfileProto.Location.LINE ->
-                                    function = one(fields(location.readByteArray()), ProfileProto.Line.FUNCTION_ID);
+                                function = one(fields(location.readByteArray()), ProfileProto.Line.FUNCTION_ID);
                             default -> location.skipField(t);
                         }
                     }
@@ -82,8 +80,10 @@ public final class DecodedProfile {
                 case ProfileProto.Profile.FUNCTION -> {
                     Map<Integer, List<Long>> fields = fields(in.readByteArray());
                     profile.functions.put(one(fields, ProfileProto.Function.ID), new long[] {
-                        one(fields, ProfileProto.Function.NAME), one(fields, ProfileProto.Function.SYSTEM_NAME),
-                        one(fields, ProfileProto.Function.FILENAME)});
+                        one(fields, ProfileProto.Function.NAME),
+                        one(fields, ProfileProto.Function.SYSTEM_NAME),
+                        one(fields, ProfileProto.Function.FILENAME)
+                    });
                 }
                 case ProfileProto.Profile.STRING_TABLE -> profile.strings.add(in.readString());
                 case ProfileProto.Profile.TIME_NANOS -> profile.timeNanos = in.readInt64();
@@ -102,7 +102,8 @@ public final class DecodedProfile {
         Map<Integer, List<Long>> fields = new HashMap<>();
         CodedInputStream in = CodedInputStream.newInstance(message);
         for (int tag; (tag = in.readTag()) != 0; ) {
-            fields.computeIfAbsent(WireFormat.getTagFieldNumber(tag), f -> new ArrayList<>()).addAll(varints(in, tag));
+            fields.computeIfAbsent(WireFormat.getTagFieldNumber(tag), f -> new ArrayList<>())
+                    .addAll(varints(in, tag));
         }
         return fields;
     }
@@ -158,7 +159,9 @@ public final class DecodedProfile {
     }
 
     List<ValueType> sampleTypes() {
-        return rawSampleTypes.stream().map(t -> new ValueType(string(t[0]), string(t[1]))).toList();
+        return rawSampleTypes.stream()
+                .map(t -> new ValueType(string(t[0]), string(t[1])))
+                .toList();
     }
 
     ValueType periodType() {

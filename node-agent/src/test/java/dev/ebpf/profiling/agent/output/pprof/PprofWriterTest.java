@@ -25,17 +25,22 @@ class PprofWriterTest {
     private static final Frame CRON = new Frame("cron_main", "cron", Frame.Origin.EXECUTABLE);
     private static final Instant START = Instant.parse("2026-11-26T03:00:00.250Z");
     private static final Instant END = Instant.parse("2026-11-26T03:00:10.250Z");
-    private static final PodRef NGINX_POD = PodRef.fromCgroup("5f1c-uid", "ab12cd")
-            .withNames("default", "nginx-7d9", "nginx");
+    private static final PodRef NGINX_POD =
+            PodRef.fromCgroup("5f1c-uid", "ab12cd").withNames("default", "nginx-7d9", "nginx");
 
     private static PprofSlice slice() {
-        return new PprofSlice(List.of(
-                new SymbolizedStack(10, "nginx", List.of(TCP, RECV, MAIN), 40),
-                new SymbolizedStack(11, "nginx", List.of(TCP, RECV, MAIN), 20),
-                new SymbolizedStack(10, "nginx", List.of(PARSE, MAIN), 30),
-                new SymbolizedStack(20, "cron", List.of(CRON), 7),
-                new SymbolizedStack(21, "batch", List.of(new Frame("[exited]", null, Frame.Origin.UNKNOWN)), 2)),
-                Map.of("nginx", NGINX_POD, "batch", PodRef.fromCgroup("9a9a-uid", "ffee01")), 99, START, END);
+        return new PprofSlice(
+                List.of(
+                        new SymbolizedStack(10, "nginx", List.of(TCP, RECV, MAIN), 40),
+                        new SymbolizedStack(11, "nginx", List.of(TCP, RECV, MAIN), 20),
+                        new SymbolizedStack(10, "nginx", List.of(PARSE, MAIN), 30),
+                        new SymbolizedStack(20, "cron", List.of(CRON), 7),
+                        new SymbolizedStack(
+                                21, "batch", List.of(new Frame("[exited]", null, Frame.Origin.UNKNOWN)), 2)),
+                Map.of("nginx", NGINX_POD, "batch", PodRef.fromCgroup("9a9a-uid", "ffee01")),
+                99,
+                START,
+                END);
     }
 
     private static DecodedProfile roundTrip(PprofSlice slice) throws IOException {
@@ -49,25 +54,38 @@ class PprofWriterTest {
         DecodedProfile profile = roundTrip(slice());
         long period = 1_000_000_000L / 99;
 
-        assertThat(profile.samples()).containsExactlyInAnyOrder(
-                new DecodedProfile.Sample(List.of("tcp_recvmsg", "recv", "main"), List.of("vmlinux", "libc.so.6", "nginx"),
-                        List.of(60L, 60 * period),
-                        Map.of("application", "nginx", "pod", "default/nginx-7d9", "container", "nginx")),
-                new DecodedProfile.Sample(List.of("ngx_parse", "main"), List.of("nginx", "nginx"),
-                        List.of(30L, 30 * period),
-                        Map.of("application", "nginx", "pod", "default/nginx-7d9", "container", "nginx")),
-                new DecodedProfile.Sample(List.of("cron_main"), List.of("cron"), List.of(7L, 7 * period),
-                        Map.of("application", "cron")),
-                new DecodedProfile.Sample(List.of("[exited]"), Arrays.asList((String) null), List.of(2L, 2 * period),
-                        Map.of("application", "batch", "pod", "9a9a-uid", "container", "ffee01")));
+        assertThat(profile.samples())
+                .containsExactlyInAnyOrder(
+                        new DecodedProfile.Sample(
+                                List.of("tcp_recvmsg", "recv", "main"),
+                                List.of("vmlinux", "libc.so.6", "nginx"),
+                                List.of(60L, 60 * period),
+                                Map.of("application", "nginx", "pod", "default/nginx-7d9", "container", "nginx")),
+                        new DecodedProfile.Sample(
+                                List.of("ngx_parse", "main"),
+                                List.of("nginx", "nginx"),
+                                List.of(30L, 30 * period),
+                                Map.of("application", "nginx", "pod", "default/nginx-7d9", "container", "nginx")),
+                        new DecodedProfile.Sample(
+                                List.of("cron_main"),
+                                List.of("cron"),
+                                List.of(7L, 7 * period),
+                                Map.of("application", "cron")),
+                        new DecodedProfile.Sample(
+                                List.of("[exited]"),
+                                Arrays.asList((String) null),
+                                List.of(2L, 2 * period),
+                                Map.of("application", "batch", "pod", "9a9a-uid", "container", "ffee01")));
     }
 
     @Test
     void declaresSampleTypesPeriodAndTime() throws IOException {
         DecodedProfile profile = roundTrip(slice());
 
-        assertThat(profile.sampleTypes()).containsExactly(
-                new DecodedProfile.ValueType("samples", "count"), new DecodedProfile.ValueType("cpu", "nanoseconds"));
+        assertThat(profile.sampleTypes())
+                .containsExactly(
+                        new DecodedProfile.ValueType("samples", "count"),
+                        new DecodedProfile.ValueType("cpu", "nanoseconds"));
         assertThat(profile.periodType()).isEqualTo(new DecodedProfile.ValueType("cpu", "nanoseconds"));
         assertThat(profile.period).isEqualTo(1_000_000_000L / 99);
         assertThat(profile.timeNanos).isEqualTo(START.getEpochSecond() * 1_000_000_000L + 250_000_000L);
@@ -84,7 +102,8 @@ class PprofWriterTest {
         // tcp_recvmsg, recv, main, ngx_parse, cron_main, [exited]
         assertThat(profile.functions).hasSize(6);
         assertThat(profile.locations).hasSize(6);
-        assertThat(profile.mappings.values()).extracting(profile::string)
+        assertThat(profile.mappings.values())
+                .extracting(profile::string)
                 .containsExactlyInAnyOrder("vmlinux", "libc.so.6", "nginx", "cron");
     }
 
