@@ -32,8 +32,33 @@ final class BusyLoops implements AutoCloseable {
                 ? List.of("taskset", "-c", Integer.toString(cpu), binary.toString())
                 : List.of(binary.toString());
         // taskset execs the program, so the pid stays the busy loop's.
-        return processes.add(
+        Process process = processes.add(
                 new ProcessBuilder(command).redirectErrorStream(true).start());
+        awaitExec(process, name);
+        return process;
+    }
+
+    /**
+     * Returns once the process runs the loop itself: before taskset's exec its comm is "taskset",
+     * and on a busy machine a test's first cut can come before the exec.
+     */
+    private static void awaitExec(Process process, String name) throws IOException, InterruptedException {
+        Path comm = Path.of("/proc", Long.toString(process.pid()), "comm");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                // comm holds at most 15 characters.
+                if (Files.readString(comm).strip().equals(name.substring(0, Math.min(15, name.length())))) {
+                    return;
+                }
+            } catch (IOException e) {
+                if (!process.isAlive()) {
+                    throw new IOException("busy loop " + name + " exited at start: " + e.getMessage(), e);
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new IOException("busy loop " + name + " did not start within 10 s");
     }
 
     private static synchronized Path binary() throws IOException, InterruptedException {
