@@ -29,6 +29,8 @@ final class ProfileCommand {
         Set<Long> allowed = cgroupIds(options.cgroups(), cgroups);
         SliceAnalyzer analyzer =
                 SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(), options.hotspots());
+        analyzer.limitations()
+                .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
         int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
         try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
                 OnCpuSampler onCpu = OnCpuSampler.start(

@@ -79,6 +79,11 @@ public final class ClusterRun {
                 new CgroupResolver(mount, InstantSource.system()),
                 config.top(),
                 HotspotAnalyzer.DEFAULT_HOTSPOTS);
+        // Said once at start: each slice's report carries it to the job's status.
+        analyzer.limitations().forEach(limitation -> {
+            log.println("warning: " + limitation.message());
+            metrics.limitation(limitation.reason());
+        });
         SliceAnalysis analysis = new SliceAnalysis(analyzer, new PodNames(client, node), metrics);
         PodCgroupIndex podCgroups = new PodCgroupIndex(mount);
         ResultPublisher publisher = new ResultPublisher(client, node);

@@ -30,6 +30,7 @@ public final class AgentMetrics {
     static final String EVENT = "event";
     static final String CAUSE = "cause";
     static final String METRIC = "metric";
+    static final String REASON = "reason";
 
     /** Bounds in seconds: draining takes milliseconds, the first symbolization of a big node tens of seconds. */
     private static final double[] SECONDS_BUCKETS = {
@@ -47,6 +48,7 @@ public final class AgentMetrics {
     private final Gauge uploadsPending;
     private final Counter uploadsDropped;
     private final ApplicationCpu applicationCpu;
+    private final Gauge limitations;
 
     /** @param node this agent's node, the {@code node} label of what is not read from a slice */
     public AgentMetrics(String node) {
@@ -92,6 +94,17 @@ public final class AgentMetrics {
                         + " samples / (frequency x seconds x selected CPUs) x 100")
                 .labelNames(ApplicationCpu.LABELS.toArray(String[]::new))
                 .register(registry));
+        limitations = Gauge.builder()
+                .name(PREFIX + "agent_limitation")
+                .help("1 while the agent runs without something optional, by reason (e.g. KernelSymbolsHidden:"
+                        + " kernel frames named by region only); the log and the job's status say why")
+                .labelNames(NODE, REASON)
+                .register(registry);
+    }
+
+    /** The agent runs without something optional from now on; {@code reason} is an AgentLimitation reason. */
+    public void limitation(String reason) {
+        limitations.labelValues(node, reason).set(1);
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.ebpf.profiling.agent.symbolize.SliceSymbols;
 import dev.ebpf.profiling.agent.symbolize.StackSample;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -74,6 +75,18 @@ public final class SliceAnalyzer {
                 new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons())),
                 top,
                 hotspotsPerApplication);
+    }
+
+    /**
+     * What this analyzer runs without on this machine, and why (today: kernel symbols the kernel
+     * hides); empty when nothing is missing. Each slice's report carries it to the job's status.
+     */
+    public List<AgentLimitation> limitations() {
+        return symbolizer
+                .kernelSymbols()
+                .hiddenReason()
+                .map(reason -> List.of(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)))
+                .orElse(List.of());
     }
 
     /** The on-CPU slice alone. */

@@ -12,35 +12,59 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The kernel's text symbols from {@code /proc/kallsyms}, sorted by address, so that a kernel
  * instruction pointer resolves to the function that contains it by binary search.
+ *
+ * <p>Where the kernel hides its addresses from the agent (every address reads 0), the symbols are
+ * {@linkplain #hidden() hidden}: profiling goes on, and kernel frames are named by region only, so
+ * that a node with a stock {@code perf_event_paranoid} still gets its slices.
  */
 public final class KernelSymbols {
 
     public static final Path PROC_KALLSYMS = Path.of("/proc/kallsyms");
     /** The module name of symbols built into the kernel image. */
     public static final String KERNEL_IMAGE = "vmlinux";
+    /** Hidden symbols: the frame of an address in the kernel image. */
+    public static final String HIDDEN_KERNEL_FRAME = "[kernel]";
+    /** Hidden symbols: the frame of an address in a module (or BPF) on x86-64, where the module area is known. */
+    public static final String HIDDEN_MODULE_FRAME = "[kernel module]";
+
+    private static final String MODULES = "modules";
+    /** x86-64: modules (and JIT-ed BPF) live from here up; the kernel image lies below (the kernel's MODULES_VADDR). */
+    private static final long X86_64_MODULES_START = 0xffffffffc0000000L;
+
+    private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"));
 
     private final long[] addresses;
     private final String[] names;
     private final String[] modules;
+    /** Why the kernel hides its addresses, or null when the symbols are real. */
+    private final String hiddenReason;
 
-    private KernelSymbols(long[] addresses, String[] names, String[] modules) {
+    private KernelSymbols(long[] addresses, String[] names, String[] modules, String hiddenReason) {
         this.addresses = addresses;
         this.names = names;
         this.modules = modules;
+        this.hiddenReason = hiddenReason;
     }
 
-    /** Reads this machine's {@code /proc/kallsyms}. */
+    /** Symbols the kernel hides, for the reason given (see {@link KernelAddressVisibility#explain()}). */
+    static KernelSymbols hidden(String reason) {
+        return new KernelSymbols(new long[0], new String[0], new String[0], reason);
+    }
+
+    /** Reads this machine's {@code /proc/kallsyms}; hidden addresses give {@linkplain #hidden() hidden} symbols. */
     public static KernelSymbols load() {
-        return load(PROC_KALLSYMS);
+        return load(PROC_KALLSYMS, KernelAddressVisibility.ofThisProcess());
     }
 
-    public static KernelSymbols load(Path kallsyms) {
+    static KernelSymbols load(Path kallsyms, KernelAddressVisibility visibility) {
         try (BufferedReader reader = Files.newBufferedReader(kallsyms)) {
-            return parse(reader, kallsyms.toString());
+            KernelSymbols symbols = parse(reader, kallsyms.toString());
+            return symbols == null ? hidden(visibility.explain()) : symbols;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + kallsyms + ": " + e.getMessage(), e);
         }
@@ -50,7 +74,7 @@ public final class KernelSymbols {
      * Parses kallsyms text: {@code address type name [module]} per line. Only text (code)
      * symbols are kept: instruction pointers can only land in code.
      *
-     * @throws KernelSymbolsHiddenException when every address reads 0 (kptr_restrict)
+     * @return the symbols, or null when every address reads 0 (the kernel hides them)
      */
     static KernelSymbols parse(BufferedReader reader, String source) throws IOException {
         record Entry(long address, String name, String module) {}
@@ -86,7 +110,7 @@ public final class KernelSymbols {
             entries.add(new Entry(address, fields[2], module));
         }
         if (lineNumber > 0 && !anyNonZero) {
-            throw new KernelSymbolsHiddenException(source);
+            return null;
         }
         entries.sort(Comparator.comparing(Entry::address, Long::compareUnsigned)
                 .thenComparing(e -> e.name().startsWith("_") ? 1 : 0));
@@ -98,7 +122,7 @@ public final class KernelSymbols {
             names[i] = entries.get(i).name();
             modules[i] = entries.get(i).module();
         }
-        return new KernelSymbols(addresses, names, modules);
+        return new KernelSymbols(addresses, names, modules, null);
     }
 
     /**
@@ -140,11 +164,24 @@ public final class KernelSymbols {
         return addresses.length;
     }
 
+    /** Whether the kernel hides its addresses from the agent, so that frames are named by region only. */
+    public boolean hidden() {
+        return hiddenReason != null;
+    }
+
+    /** One line on why the symbols are hidden and how to show them; empty when they are not. */
+    public Optional<String> hiddenReason() {
+        return Optional.ofNullable(hiddenReason);
+    }
+
     /**
      * The frame of a kernel instruction pointer: the nearest symbol at or below it. An address
      * below the first symbol names no function and prints as {@code [unknown]}.
      */
     public Frame resolve(long ip) {
+        if (hiddenReason != null) {
+            return hiddenFrame(ip);
+        }
         int index = Addresses.floorIndex(addresses, ip);
         if (index < 0) {
             return Frames.unknown(Frame.Origin.KERNEL);
@@ -157,8 +194,19 @@ public final class KernelSymbols {
         return new Frame(names[index], modules[index], Frame.Origin.KERNEL);
     }
 
+    /** Without symbols the address still says whether it is the kernel image or a module (x86-64). */
+    private static Frame hiddenFrame(long ip) {
+        if (X86_64 && Long.compareUnsigned(ip, X86_64_MODULES_START) >= 0) {
+            return new Frame(HIDDEN_MODULE_FRAME, MODULES, Frame.Origin.KERNEL);
+        }
+        return new Frame(HIDDEN_KERNEL_FRAME, KERNEL_IMAGE, Frame.Origin.KERNEL);
+    }
+
     @Override
     public String toString() {
+        if (hiddenReason != null) {
+            return "KernelSymbols[hidden]";
+        }
         return "KernelSymbols[" + addresses.length + " text symbols, "
                 + Arrays.stream(modules).distinct().count() + " modules]";
     }

@@ -51,6 +51,11 @@ public final class Symbolizer {
         this.symbolCache = new SymbolTableCache(cachedFiles);
     }
 
+    /** The kernel's symbols this symbolizer names kernel frames with. */
+    public KernelSymbols kernelSymbols() {
+        return kernel;
+    }
+
     /**
      * Captures, at slice end, the maps, executable and JIT map of these processes and makes sure
      * the symbols of every file they run code from are loaded, so their frames still resolve when

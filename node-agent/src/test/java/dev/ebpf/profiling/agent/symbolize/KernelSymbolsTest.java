@@ -9,8 +9,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KernelSymbolsTest {
 
@@ -64,15 +66,28 @@ class KernelSymbolsTest {
     }
 
     @Test
-    void hiddenAddressesGiveAClearError() {
-        String hidden = """
+    void hiddenAddressesKeepProfilingWithFramesNamedByRegion(@TempDir Path dir) throws IOException {
+        Path kallsyms = Files.writeString(dir.resolve("kallsyms"), """
                 0000000000000000 T _stext
                 0000000000000000 T vfs_read
-                """;
+                """);
+        KernelAddressVisibility stock = new KernelAddressVisibility(0, 2, false);
 
-        assertThatThrownBy(() -> parse(hidden))
-                .isInstanceOf(KernelSymbolsHiddenException.class)
-                .hasMessageContaining("kptr_restrict");
+        KernelSymbols symbols = KernelSymbols.load(kallsyms, stock);
+
+        assertThat(symbols.hidden()).isTrue();
+        assertThat(symbols.hiddenReason()).hasValue(stock.explain());
+        assertThat(symbols.resolve(0xffffffff81003010L))
+                .isEqualTo(new Frame(KernelSymbols.HIDDEN_KERNEL_FRAME, "vmlinux", Frame.Origin.KERNEL));
+        if ("amd64".equals(System.getProperty("os.arch"))) {
+            assertThat(symbols.resolve(0xffffffffc0a01100L).function()).isEqualTo(KernelSymbols.HIDDEN_MODULE_FRAME);
+        }
+    }
+
+    @Test
+    void realAddressesAreNotHidden() throws IOException {
+        assertThat(parse(KALLSYMS).hidden()).isFalse();
+        assertThat(parse(KALLSYMS).hiddenReason()).isEmpty();
     }
 
     @Test
