@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,9 +13,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.NoSuchFileException;
 
-/** The few C library calls the agent needs beyond libbpf: perf_event_open, close, strerror. */
-final class Libc {
+/**
+ * The few C library calls the agent needs beyond libbpf: perf_event_open, close, strerror, and
+ * the openat/openat2 calls that open files a container controls without following its links.
+ */
+public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -24,6 +29,32 @@ final class Libc {
     private static final long SYS_PERF_EVENT_OPEN = 298;
 
     private static final long PERF_FLAG_FD_CLOEXEC = 1L << 3;
+
+    /** x86-64 system call numbers of openat and openat2 (Linux 5.6+; glibc 2.36 wraps neither the same way). */
+    private static final long SYS_OPENAT = 257;
+
+    private static final long SYS_OPENAT2 = 437;
+    private static final long AT_FDCWD = -100;
+    private static final int ENOSYS = 38;
+
+    public static final long O_RDONLY = 0;
+    public static final long O_NONBLOCK = 0x800;
+    public static final long O_DIRECTORY = 0x10000;
+    public static final long O_NOFOLLOW = 0x20000;
+    public static final long O_CLOEXEC = 0x80000;
+    public static final long O_PATH = 0x200000;
+    /** openat2 resolve flags: never follow /proc magic links; resolve the path as if the directory were "/". */
+    public static final long RESOLVE_NO_MAGICLINKS = 0x02;
+
+    public static final long RESOLVE_IN_ROOT = 0x10;
+    /** struct open_how { u64 flags; u64 mode; u64 resolve; } */
+    private static final long OPEN_HOW_SIZE = 24;
+
+    private static final MethodHandle SYSCALL_OPEN = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("syscall"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
 
     private static final MethodHandle SYSCALL = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("syscall"),
@@ -55,7 +86,56 @@ final class Libc {
         }
     }
 
-    static void close(int fd) {
+    /** openat(AT_FDCWD, path, flags): the fd, or an IOException naming the path and the errno. */
+    public static int open(String path, long flags) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long fd = (long) SYSCALL_OPEN.invokeExact(state, SYS_OPENAT, AT_FDCWD, arena.allocateFrom(path), flags, 0L);
+            return checkFd(fd, state, path);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openat call failed", t);
+        }
+    }
+
+    /**
+     * openat2(directory, path, {flags, 0, resolve}): the fd, or an IOException naming {@code shownAs}
+     * and the errno. ENOSYS (kernels before 5.6) is an IOException too: the caller decides the fallback.
+     */
+    public static int openAt2(int directory, String path, long flags, long resolve, String shownAs) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment how = arena.allocate(OPEN_HOW_SIZE, 8);
+            how.set(JAVA_LONG, 0, flags);
+            how.set(JAVA_LONG, 16, resolve);
+            long fd = (long) SYSCALL_OPEN.invokeExact(
+                    state, SYS_OPENAT2, (long) directory, arena.allocateFrom(path), how.address(), OPEN_HOW_SIZE);
+            return checkFd(fd, state, shownAs);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openat2 call failed", t);
+        }
+    }
+
+    /** Whether an IOException of {@link #openAt2} means the kernel has no openat2. */
+    public static boolean isMissingSyscall(IOException e) {
+        return e.getMessage() != null && e.getMessage().endsWith("(errno " + ENOSYS + ")");
+    }
+
+    private static int checkFd(long fd, MemorySegment state, String path) throws IOException {
+        if (fd < 0) {
+            int errno = (int) ERRNO.get(state, 0L);
+            if (errno == Errno.ENOENT) {
+                throw new NoSuchFileException(path);
+            }
+            throw new IOException(path + ": " + Errno.describe(errno));
+        }
+        return (int) fd;
+    }
+
+    public static void close(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
         } catch (Throwable t) {

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,6 +39,8 @@ final class ElfReader {
     private static final int STB_WEAK = 2;
     /** A symbol or string table larger than this is not a real one: refuse rather than exhaust memory. */
     private static final long MAX_TABLE_BYTES = 512L << 20;
+    /** Larger files are not read at all; the biggest shared objects and debug files stay well below. */
+    static final long MAX_FILE_BYTES = 8L << 30;
 
     private ElfReader() {}
 
@@ -57,7 +58,9 @@ final class ElfReader {
     }
 
     private static ElfContents readChecked(Path file) throws IOException, ElfFormatException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        // Binaries come from containers: opened confined to their root, never a FIFO, a device or too big.
+        try (ConfinedFile opened = ConfinedFile.open(file, MAX_FILE_BYTES)) {
+            FileChannel channel = opened.channel();
             ByteBuffer header = readAt(channel, 0, ELF64_HEADER_SIZE, file);
             checkIdent(header, file);
             long phoff = header.getLong(32);

@@ -2,9 +2,8 @@ package dev.ebpf.profiling.agent.symbolize;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,12 +26,13 @@ final class PerfMap {
         this.skippedLines = skippedLines;
     }
 
-    /** Reads the map file, or returns {@link #NONE} when the process writes none. */
-    static PerfMap read(Path file) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(file)) {
+    /** A JIT map bigger than this is not read: a JVM's rarely passes tens of MB, and a container could write any size. */
+    static final long MAX_BYTES = 256L << 20;
+
+    /** Reads an opened map file (see {@link ConfinedFile}). */
+    static PerfMap read(ConfinedFile file) throws IOException {
+        try (BufferedReader reader = new BufferedReader(Channels.newReader(file.channel(), StandardCharsets.UTF_8))) {
             return parse(reader);
-        } catch (NoSuchFileException e) {
-            return NONE;
         }
     }
 

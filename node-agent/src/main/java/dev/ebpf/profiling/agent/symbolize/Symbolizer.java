@@ -119,21 +119,21 @@ public final class Symbolizer {
         String name = "perf-" + namespacePid(tgid, processDirectory) + ".map";
         Path file =
                 ProcessImage.root(processDirectory).resolve(PERF_MAP_DIRECTORY).resolve(name);
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        // The container writes this file: opened confined to its root, never a FIFO, a device or too big.
+        try (ConfinedFile opened = ConfinedFile.open(file, PerfMap.MAX_BYTES)) {
+            BasicFileAttributes attributes = opened.attributes();
+            CachedPerfMap cached = perfMaps.get(tgid);
+            long modified = attributes.lastModifiedTime().toMillis();
+            if (cached != null && cached.size() == attributes.size() && cached.modified() == modified) {
+                return cached.map();
+            }
+            PerfMap map = PerfMap.read(opened);
+            perfMaps.put(tgid, new CachedPerfMap(attributes.size(), modified, map));
+            return map;
         } catch (NoSuchFileException e) {
             perfMaps.remove(tgid);
             return PerfMap.NONE;
         }
-        CachedPerfMap cached = perfMaps.get(tgid);
-        long modified = attributes.lastModifiedTime().toMillis();
-        if (cached != null && cached.size() == attributes.size() && cached.modified() == modified) {
-            return cached.map();
-        }
-        PerfMap map = PerfMap.read(file);
-        perfMaps.put(tgid, new CachedPerfMap(attributes.size(), modified, map));
-        return map;
     }
 
     /** The innermost id of the NSpid line of /proc/PID/status; the tgid itself on old kernels. */

@@ -216,6 +216,27 @@ class SymbolizerLiveTest {
     }
 
     @Test
+    void aPerfMapThatIsAFifoCostsTheJitNamesOnlyAndNeverHangs() throws Exception {
+        // A container can put anything at /tmp/perf-PID.map; a FIFO without a writer blocked the read.
+        int self = Math.toIntExact(ProcessHandle.current().pid());
+        Path perfMap = PROC.resolve(self + "/root/tmp/perf-" + self + ".map");
+        assertThat(new ProcessBuilder("mkfifo", perfMap.toString()).start().waitFor())
+                .isZero();
+        try {
+            SliceSymbols slice = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(30), () -> symbolizer().snapshot(List.of(self)));
+
+            assertThat(slice.captured(self)).isTrue();
+            assertThat(slice.problems())
+                    .anySatisfy(problem -> assertThat(problem)
+                            .contains("cannot read its JIT map")
+                            .contains("not a regular file"));
+        } finally {
+            Files.delete(perfMap);
+        }
+    }
+
+    @Test
     void namesJitCodeFromThePerfMapInTheProcessRoot() throws Exception {
         // This JVM is a real JIT: its code cache is anonymous executable memory.
         int self = Math.toIntExact(ProcessHandle.current().pid());
