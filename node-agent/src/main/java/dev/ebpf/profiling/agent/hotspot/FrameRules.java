@@ -101,7 +101,8 @@ public final class FrameRules {
         return new FrameRules(List.copyOf(globsByTag.keySet()), patterns, union(contextEntryGlobs));
     }
 
-    private static Pattern union(List<String> globs) {
+    /** One pattern matching any of the globs ("*" matches any run of characters). */
+    static Pattern union(List<String> globs) {
         if (globs.isEmpty()) {
             return Pattern.compile("(?!)");
         }

@@ -35,13 +35,14 @@ public final class HotspotAnalyzer {
         if (perApplication < 0) {
             throw new IllegalArgumentException("hotspots per application must be 0 or more, got " + perApplication);
         }
-        // Processes of one application, and distinct ips that name the same functions, merge.
+        // Processes of one application, distinct ips that name the same functions, and code without
+        // symbols in one file merge.
         Map<String, Map<List<Frame>, Long>> samplesByStackByApplication = new HashMap<>();
         long total = 0;
         for (SymbolizedStack stack : stacks) {
             samplesByStackByApplication
                     .computeIfAbsent(stack.application(), a -> new HashMap<>())
-                    .merge(stack.frames(), stack.count(), Long::sum);
+                    .merge(grouped(stack.frames()), stack.count(), Long::sum);
             total += stack.count();
         }
 
@@ -77,6 +78,11 @@ public final class HotspotAnalyzer {
                     .forEach(hotspots::add);
         }
         return new SliceHotspots(hotspots, split(samplesByLocation));
+    }
+
+    /** The stack as hotspots group it (see {@link Frame#grouped()}). */
+    static List<Frame> grouped(List<Frame> frames) {
+        return frames.stream().map(Frame::grouped).toList();
     }
 
     private static LocationSplit split(Map<Location, Long> samples) {

@@ -50,7 +50,8 @@ public final class OffCpuAnalyzer {
             Blocked blocked = byApplication.computeIfAbsent(stack.application(), a -> new Blocked());
             blocked.pids.add(stack.tgid());
             blocked.nanos += stack.blockedNanos();
-            Wait wait = new Wait(stack.frames(), reasons.decide(stack.frames(), stack.state()));
+            List<Frame> frames = HotspotAnalyzer.grouped(stack.frames());
+            Wait wait = new Wait(frames, reasons.decide(frames, stack.state()));
             blocked.nanosByWait.merge(wait, stack.blockedNanos(), Long::sum);
         }
         List<Map.Entry<String, Blocked>> ranked = byApplication.entrySet().stream()

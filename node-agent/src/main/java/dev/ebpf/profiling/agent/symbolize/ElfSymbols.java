@@ -35,7 +35,9 @@ record ElfSymbols(SymbolTable symbols, List<LoadSegment> segments, String proble
         for (LoadSegment segment : segments) {
             if (segment.containsFileOffset(fileOffset)) {
                 String name = symbols.lookup(segment.virtualAddressOf(fileOffset));
-                return name == null ? Frames.unnamed(module, fileOffset, origin) : new Frame(name, module, origin);
+                return name == null
+                        ? Frames.unnamed(module, fileOffset, origin)
+                        : Demangler.frame(name, module, origin);
             }
         }
         return Frames.unnamed(module, fileOffset, origin);

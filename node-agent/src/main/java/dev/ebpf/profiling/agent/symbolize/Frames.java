@@ -20,8 +20,12 @@ public final class Frames {
         return new Frame(EXITED, null, Frame.Origin.UNKNOWN);
     }
 
-    /** An address in a known file without a symbol for it: {@code [module+0xoffset]}. */
+    /**
+     * An address in a known file without a symbol for it: named {@code [module]}, so that code
+     * without symbols groups per file in hotspots and tables, with {@code [module+0xoffset]} kept as
+     * the system name for pprof.
+     */
     public static Frame unnamed(String module, long fileOffset, Frame.Origin origin) {
-        return new Frame("[" + module + "+0x" + Long.toHexString(fileOffset) + "]", module, origin);
+        return new Frame("[" + module + "]", module, origin, "[" + module + "+0x" + Long.toHexString(fileOffset) + "]");
     }
 }

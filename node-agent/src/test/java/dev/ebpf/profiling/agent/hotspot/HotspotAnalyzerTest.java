@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.hotspot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.ebpf.profiling.agent.symbolize.Frames;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
@@ -79,6 +80,29 @@ class HotspotAnalyzerTest {
         assertThat(split.kernelPercent()).isCloseTo(24.0, within(1e-9));
         assertThat(split.applicationPercent() + split.libraryPercent() + split.kernelPercent() + split.unknownPercent())
                 .isCloseTo(100.0, within(1e-9));
+    }
+
+    @Test
+    void codeWithoutSymbolsGroupsPerFile() {
+        // openssl: the hot code is spread over many addresses of libcrypto without symbols.
+        Frame openssl = new Frame("main", "openssl", Frame.Origin.EXECUTABLE);
+        List<SymbolizedStack> stacks = new ArrayList<>();
+        for (int offset = 0; offset < 50; offset++) {
+            stacks.add(new SymbolizedStack(
+                    7,
+                    "openssl",
+                    List.of(Frames.unnamed("libcrypto.so.3", 0x1000 + offset * 0x40, Frame.Origin.LIBRARY), openssl),
+                    2));
+        }
+        stacks.add(new SymbolizedStack(7, "openssl", List.of(openssl), 10));
+
+        SliceHotspots result = ANALYZER.analyze(stacks, List.of("openssl"), 5);
+
+        Hotspot hottest = result.hotspots().getFirst();
+        assertThat(hottest.frames())
+                .containsExactly(new Frame("[libcrypto.so.3]", "libcrypto.so.3", Frame.Origin.LIBRARY), openssl);
+        assertThat(hottest.samples()).isEqualTo(100);
+        assertThat(hottest.percentOfApplication()).isCloseTo(90.9, org.assertj.core.data.Offset.offset(0.1));
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.ebpf.profiling.api.profile.Location;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class VerdictRulesTest {
 
@@ -33,6 +35,24 @@ class VerdictRulesTest {
         Frame memcpy = new Frame("__memmove_avx_unaligned_erms", "libc.so.6", Frame.Origin.LIBRARY);
 
         assertThat(VERDICTS.decide(List.of(memcpy, MAIN))).isEqualTo(Verdict.LIBRARY);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"libpython3.12.so.1.0", "libjvm.so", "libnode.so.109", "libruby-3.1.so.3.1"})
+    void aLeafInALanguageRuntimeIsTheApplication(String runtime) {
+        Frame eval = new Frame("_PyEval_EvalFrameDefault", runtime, Frame.Origin.LIBRARY);
+
+        assertThat(VERDICTS.decide(List.of(eval, MAIN))).isEqualTo(Verdict.APPLICATION);
+    }
+
+    @Test
+    void runtimeLibrariesAreDataNotCode() {
+        RuntimeLibraries runtimes = RuntimeLibraries.parse(List.of("# comment", "", "libmine*.so"));
+
+        assertThat(runtimes.contains("libmine-2.so")).isTrue();
+        assertThat(runtimes.contains("libc.so.6")).isFalse();
+        assertThat(runtimes.contains(null)).isFalse();
+        assertThat(RuntimeLibraries.shipped().contains("libc.so.6")).isFalse();
     }
 
     @Test

@@ -56,9 +56,10 @@ class ElfReaderTest {
         // In gcc's PIE layout the text segment's file offset equals its virtual address.
         assertThat(symbols.resolve(address, "hot_loop_stripped", Frame.Origin.EXECUTABLE))
                 .isEqualTo(new Frame(
-                        "[hot_loop_stripped+0x" + Long.toHexString(address) + "]",
+                        "[hot_loop_stripped]",
                         "hot_loop_stripped",
-                        Frame.Origin.EXECUTABLE));
+                        Frame.Origin.EXECUTABLE,
+                        "[hot_loop_stripped+0x" + Long.toHexString(address) + "]"));
     }
 
     @Test
@@ -123,6 +124,6 @@ class ElfReaderTest {
         ElfSymbols unreadable = ElfSymbols.unreadable("32-bit ELF is not supported");
 
         assertThat(unreadable.resolve(0x1a2b, "old32", Frame.Origin.LIBRARY))
-                .isEqualTo(new Frame("[old32+0x1a2b]", "old32", Frame.Origin.LIBRARY));
+                .isEqualTo(new Frame("[old32]", "old32", Frame.Origin.LIBRARY, "[old32+0x1a2b]"));
     }
 }

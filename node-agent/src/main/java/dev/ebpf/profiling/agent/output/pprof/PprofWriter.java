@@ -172,6 +172,9 @@ public final class PprofWriter {
             List<byte[]> messages = new ArrayList<>();
             for (var function : functionIds.entrySet()) {
                 long name = intern(function.getKey().function());
+                long systemName = function.getKey().systemName() == null
+                        ? name
+                        : intern(function.getKey().systemName());
                 long file = intern(
                         function.getKey().module() == null
                                 ? ""
@@ -179,7 +182,7 @@ public final class PprofWriter {
                 messages.add(message(out -> {
                     out.writeUInt64(ProfileProto.Function.ID, function.getValue());
                     out.writeInt64(ProfileProto.Function.NAME, name);
-                    out.writeInt64(ProfileProto.Function.SYSTEM_NAME, name);
+                    out.writeInt64(ProfileProto.Function.SYSTEM_NAME, systemName);
                     out.writeInt64(ProfileProto.Function.FILENAME, file);
                 }));
             }

@@ -187,4 +187,14 @@ public final class DecodedProfile {
         }
         return samples;
     }
+
+    /** The system names of every function, by name (test helper: a name's system names, sorted). */
+    public Map<String, java.util.SortedSet<String>> systemNamesByName() {
+        Map<String, java.util.SortedSet<String>> byName = new java.util.TreeMap<>();
+        for (long[] function : functions.values()) {
+            byName.computeIfAbsent(strings.get((int) function[0]), n -> new java.util.TreeSet<>())
+                    .add(strings.get((int) function[1]));
+        }
+        return byName;
+    }
 }

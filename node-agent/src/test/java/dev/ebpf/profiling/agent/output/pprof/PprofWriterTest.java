@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.output.pprof;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ebpf.profiling.agent.symbolize.Frames;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.PodRef;
@@ -105,6 +106,37 @@ class PprofWriterTest {
         assertThat(profile.mappings.values())
                 .extracting(profile::string)
                 .containsExactlyInAnyOrder("vmlinux", "libc.so.6", "nginx", "cron");
+    }
+
+    @Test
+    void keepsMangledNamesAndTheAddressesOfUnnamedCodeAsSystemNames() throws IOException {
+        Frame cxx = new Frame("Foo::Foo()", "app", Frame.Origin.EXECUTABLE, "_ZN3FooC2Ev");
+        PprofSlice slice = new PprofSlice(
+                List.of(
+                        new SymbolizedStack(5, "app", List.of(cxx, MAIN), 3),
+                        new SymbolizedStack(
+                                5,
+                                "app",
+                                List.of(Frames.unnamed("libcrypto.so.3", 0x10, Frame.Origin.LIBRARY), MAIN),
+                                2),
+                        new SymbolizedStack(
+                                5,
+                                "app",
+                                List.of(Frames.unnamed("libcrypto.so.3", 0x80, Frame.Origin.LIBRARY), MAIN),
+                                1)),
+                Map.of(),
+                99,
+                START,
+                END);
+
+        DecodedProfile profile = roundTrip(slice);
+
+        assertThat(profile.systemNamesByName())
+                .containsEntry("Foo::Foo()", new java.util.TreeSet<>(List.of("_ZN3FooC2Ev")))
+                .containsEntry(
+                        "[libcrypto.so.3]",
+                        new java.util.TreeSet<>(List.of("[libcrypto.so.3+0x10]", "[libcrypto.so.3+0x80]")))
+                .containsEntry(MAIN.function(), new java.util.TreeSet<>(List.of(MAIN.function())));
     }
 
     @Test
