@@ -17,6 +17,8 @@ public final class BpfMap {
     /** Keys and values drained per batch system call. */
     private static final int DRAIN_BATCH = 4096;
     /** Update flag of bpf_map_update_elem: only replace an existing element. */
+    private static final long BPF_NOEXIST = 1;
+
     private static final long BPF_EXIST = 2;
 
     /** The callback of {@link #drain}: each segment is valid only during the call. */
@@ -97,6 +99,23 @@ public final class BpfMap {
                 return false;
             }
             LibBpf.check(result, "updating map " + name);
+            return true;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /**
+     * Adds a key that is absent (BPF_NOEXIST); false, and nothing written, when it exists already
+     * (a program added it first) or the map is full.
+     */
+    public boolean insert(MemorySegment key, MemorySegment value) {
+        try {
+            int result = (int) LibBpf.MAP_UPDATE.invokeExact(fd, key, value, BPF_NOEXIST);
+            if (result == -Errno.EEXIST || result == -Errno.E2BIG) {
+                return false;
+            }
+            LibBpf.check(result, "adding to map " + name);
             return true;
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);

@@ -1,8 +1,10 @@
 package dev.ebpf.profiling.agent.cli;
 
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.output.SliceWriter;
+import dev.ebpf.profiling.agent.profile.BlockedThreads;
 import dev.ebpf.profiling.agent.profile.NodeName;
 import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
@@ -13,6 +15,7 @@ import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,10 +39,14 @@ final class ProfileCommand {
                 OnCpuSampler onCpu = OnCpuSampler.start(
                         OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed));
                 OffCpuSampler offCpu = options.offCpu()
-                        ? OffCpuSampler.start(new OffCpuSampler.Settings(
-                                options.cpus().cpus(),
-                                allowed,
-                                options.minBlock().toNanos()))
+                        ? OffCpuSampler.start(
+                                new OffCpuSampler.Settings(
+                                        options.cpus().cpus(),
+                                        allowed,
+                                        options.minBlock().toNanos()),
+                                // Waits already under way when sampling starts count too.
+                                new BlockedThreads(
+                                        Path.of("/proc"), CgroupMount.findUnified(), analyzer.kernelSymbols())::scan)
                         : null) {
             // Both samplers start their first slice now, together.
             onCpu.cut();

@@ -89,6 +89,11 @@ public final class SliceAnalyzer {
                 .orElse(List.of());
     }
 
+    /** The kernel symbols this analyzer names kernel frames with (also what wait sites resolve against). */
+    public KernelSymbols kernelSymbols() {
+        return symbolizer.kernelSymbols();
+    }
+
     /** The on-CPU slice alone. */
     public SliceResult analyze(RawSlice slice) {
         return analyze(slice, null);

@@ -13,6 +13,7 @@ import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_COUNTER_SHORT_BLOCKS;
 import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_CPU_MASK_WORDS;
 import static dev.ebpf.profiling.bpf.BpfContract.OFFCPU_STACKS_CARRIED;
 import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
+import static dev.ebpf.profiling.bpf.BpfContract.TASK_COMM_LEN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The off-CPU sampler: bpf/offcpu.bpf.c on the sched_switch tracepoint, measuring in the kernel how
@@ -59,10 +61,22 @@ import java.util.concurrent.TimeUnit;
  * after that. What remains inexact: a task that comes back and leaves again within the
  * microseconds between the agent's re-read and rewrite of it, or between the program's read and
  * delete; and a block shorter than the minimum at the cut that later grows past it, which is
- * counted whole in the slice where it ends. Tasks that went off the CPU before {@link #start}
- * are not known until they come back.
+ * counted whole in the slice where it ends.
+ *
+ * <p>Threads that went off the CPU before the program was attached (a sleeper, a reader blocked
+ * on a socket or a FIFO, a hung process: what off-CPU profiling is for) are found in /proc right
+ * after attaching ({@link BlockedThread}) and put in the task map as if they had left the CPU at
+ * the start, with their kernel wait site as the kernel stack and {@link #USER_STACK_BEFORE_START}
+ * as the user stack (the kernel never walked it). The program counts them when they come back, and
+ * the cuts carry them like any other block.
  */
 public final class OffCpuSampler implements AutoCloseable {
+
+    /**
+     * The one "instruction pointer" of the user stack of a thread that was blocked before sampling
+     * began: no mapping holds it, and symbolization names it as such (Frames#BEFORE_START).
+     */
+    public static final long USER_STACK_BEFORE_START = -1L;
 
     private static final String OBJECT = "offcpu";
     private static final String PROGRAM = "off_cpu_switch";
@@ -167,21 +181,87 @@ public final class OffCpuSampler implements AutoCloseable {
         allowedCgroups.replace(settings.allowedCgroupIds()); // before the program is attached
     }
 
-    /** Loads the program, attaches it to sched_switch and starts the first slice. */
+    /** Loads the program, attaches it to sched_switch and starts the first slice; blocked threads are not sought. */
     public static OffCpuSampler start(Settings settings) {
+        return start(settings, List::of);
+    }
+
+    /**
+     * Loads the program, attaches it to sched_switch, starts the first slice, and then tracks the
+     * threads {@code blockedNow} finds off the CPU (those the settings' CPU and cgroup filters admit).
+     */
+    public static OffCpuSampler start(Settings settings, Supplier<List<BlockedThread>> blockedNow) {
         requireTracefs(TRACEFS);
         BpfObject object = BpfObject.open(OBJECT);
         try {
             configure(object, settings);
             object.load();
             OffCpuSampler sampler = new OffCpuSampler(settings, object);
-            sampler.beginSlice(Instant.now(), System.nanoTime());
+            long startNanos = System.nanoTime();
+            sampler.beginSlice(Instant.now(), startNanos);
             object.attach(PROGRAM);
+            // Only after attaching: a thread that switches out from now on is the program's, and
+            // the program's entry wins over ours (BPF_NOEXIST).
+            sampler.trackBlockedAtStart(blockedNow.get(), startNanos);
             return sampler;
         } catch (RuntimeException e) {
             object.close();
             throw e;
         }
+    }
+
+    /** Puts the threads already off the CPU in the task map, blocked since {@code startNanos}. */
+    private synchronized void trackBlockedAtStart(List<BlockedThread> threads, long startNanos) {
+        Set<Integer> carriedIds = new HashSet<>();
+        long[] unknownUser = {USER_STACK_BEFORE_START};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment value = arena.allocate(OffCpuTask.LAYOUT);
+            for (BlockedThread thread : threads) {
+                if (!admits(thread)) {
+                    continue;
+                }
+                int kernelId = carried.idOf(thread.kernelStack());
+                int userId = carried.idOf(unknownUser);
+                new OffCpuTask(
+                                startNanos,
+                                startNanos,
+                                thread.cgroupId(),
+                                thread.prevState(),
+                                thread.tgid(),
+                                kernelId,
+                                userId,
+                                OFFCPU_STACKS_CARRIED,
+                                comm(thread.comm()))
+                        .write(value);
+                key.set(JAVA_INT, 0, thread.tid());
+                if (tasks.insert(key, value)) {
+                    carriedIds.add(kernelId);
+                    carriedIds.add(userId);
+                }
+            }
+        }
+        carriedIds.remove(NO_STACK_ID);
+        carriedAtPreviousCut = carriedIds;
+        carried.retainOnly(carriedIds);
+    }
+
+    /** The program's filters, applied to a thread found in /proc. */
+    private boolean admits(BlockedThread thread) {
+        if (!settings.cpus().contains(thread.lastCpu())) {
+            return false;
+        }
+        if (!settings.filterCgroups()) {
+            return true;
+        }
+        return thread.cgroupAncestry().stream().anyMatch(settings.allowedCgroupIds()::contains);
+    }
+
+    private static byte[] comm(String name) {
+        byte[] comm = new byte[TASK_COMM_LEN];
+        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(bytes, 0, comm, 0, Math.min(bytes.length, TASK_COMM_LEN - 1));
+        return comm;
     }
 
     /**

@@ -7,12 +7,19 @@ public final class Frames {
 
     public static final String UNKNOWN = "[unknown]";
     public static final String EXITED = "[exited]";
+    /** The user stack of a thread that was already blocked when sampling began: the kernel never walked it. */
+    public static final String BEFORE_START = "[blocked before profiling started]";
 
     private Frames() {}
 
     /** An address no mapping or symbol covers. */
     public static Frame unknown(Frame.Origin origin) {
         return new Frame(UNKNOWN, null, origin);
+    }
+
+    /** The user part of a block that began before sampling did. */
+    public static Frame beforeStart() {
+        return new Frame(BEFORE_START, null, Frame.Origin.UNKNOWN);
     }
 
     /** A user address of a process that exited before its maps were captured. */

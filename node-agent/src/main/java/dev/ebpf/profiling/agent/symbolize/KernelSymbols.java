@@ -41,6 +41,8 @@ public final class KernelSymbols {
     private final long[] addresses;
     private final String[] names;
     private final String[] modules;
+    /** Function name to index, built on first use of {@link #addressOf}. */
+    private volatile Map<String, Integer> nameIndex;
     /** Why the kernel hides its addresses, or null when the symbols are real. */
     private final String hiddenReason;
 
@@ -162,6 +164,23 @@ public final class KernelSymbols {
 
     public int size() {
         return addresses.length;
+    }
+
+    /**
+     * The address of a kernel function by name (the first of equal names), or 0 when there is none
+     * or the addresses are hidden: the reverse of {@link #resolve}, for wait sites /proc names.
+     */
+    public long addressOf(String function) {
+        Map<String, Integer> index = nameIndex;
+        if (index == null) {
+            index = new HashMap<>(names.length * 2);
+            for (int i = 0; i < names.length; i++) {
+                index.putIfAbsent(names[i], i);
+            }
+            nameIndex = index;
+        }
+        Integer at = index.get(function);
+        return at == null ? 0 : addresses[at];
     }
 
     /** Whether the kernel hides its addresses from the agent, so that frames are named by region only. */

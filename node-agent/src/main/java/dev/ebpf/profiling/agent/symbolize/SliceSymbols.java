@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.symbolize;
 
+import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,6 +72,10 @@ public final class SliceSymbols {
         List<Frame> frames = new ArrayList<>(kernelIps.length + userIps.length);
         for (int i = 0; i < kernelIps.length; i++) {
             frames.add(kernel.resolve(callSite(kernelIps, i)));
+        }
+        if (userIps.length == 1 && userIps[0] == OffCpuSampler.USER_STACK_BEFORE_START) {
+            frames.add(Frames.beforeStart());
+            return frames;
         }
         ProcessCode process = processes.get(tgid);
         for (int i = 0; i < userIps.length; i++) {
