@@ -1,14 +1,12 @@
 package dev.ebpf.profiling.agent.cli;
 
 import dev.ebpf.profiling.agent.cpu.CpuList;
-import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
 import dev.ebpf.profiling.agent.output.OutputFormat;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import picocli.CommandLine;
 
 /**
  * The options of {@code node-agent profile}, parsed and checked. Every problem is a
@@ -39,65 +37,59 @@ public record ProfileOptions(
         OutputFormat format,
         Path output) {
 
-    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(10);
+    /** Defaults as typed on the command line (picocli shows them in --help). */
+    static final String DEFAULT_DURATION = "10s";
+
+    static final String DEFAULT_MIN_BLOCK = "1ms";
     public static final int DEFAULT_FREQUENCY_HZ = 99;
     public static final int MAX_FREQUENCY_HZ = 1000;
     public static final int DEFAULT_TOP = 10;
     public static final int MAX_HOTSPOTS = 100;
-    public static final Duration DEFAULT_MIN_BLOCK = Duration.ofMillis(1);
-    private static final String OFF_CPU_FLAG = "--off-cpu";
 
-    public static final String USAGE = """
-            usage: node-agent profile [--duration 10s] [--frequency 99] [--cpus 0,2-3] [--cgroup PATH]...
-                                      [--slice 10s] [--top 10] [--hotspots 5]
-                                      [--off-cpu] [--min-block 1ms]
-                                      [--format table|json|folded|pprof|svg] [--output FILE]""";
-
-    /** Parses the arguments after {@code profile}; {@code online} is this machine's online CPU list. */
+    /**
+     * Parses the arguments after {@code profile} (as the CLI does, with picocli); {@code online} is
+     * this machine's online CPU list.
+     */
     public static ProfileOptions parse(List<String> args, CpuList online) {
-        Duration duration = DEFAULT_DURATION;
-        int frequency = DEFAULT_FREQUENCY_HZ;
-        CpuList cpus = online;
-        List<String> cgroups = new ArrayList<>();
-        Duration slice = null;
-        int top = DEFAULT_TOP;
-        int hotspots = HotspotAnalyzer.DEFAULT_HOTSPOTS;
-        boolean offCpu = false;
-        Duration minBlock = DEFAULT_MIN_BLOCK;
-        OutputFormat format = OutputFormat.TABLE;
-        Path output = null;
-        for (OptionTokens.Option token : OptionTokens.split(args, Set.of(OFF_CPU_FLAG))) {
-            String option = token.name();
-            String value = token.value();
-            switch (option) {
-                case OFF_CPU_FLAG -> offCpu = true;
-                case "--duration" -> duration = DurationArgument.parse(option, value);
-                case "--frequency" -> frequency = intInRange(option, value, 1, MAX_FREQUENCY_HZ);
-                case "--cpus" -> cpus = cpuList(value, online);
-                case "--cgroup" -> cgroups.add(value);
-                case "--slice" -> slice = DurationArgument.parse(option, value);
-                case "--top" -> top = intInRange(option, value, 1, 1000);
-                case "--hotspots" -> hotspots = intInRange(option, value, 0, MAX_HOTSPOTS);
-                case "--min-block" -> minBlock = DurationArgument.parseAtLeast(option, value, Duration.ZERO);
-                case "--format" -> format = OutputFormat.parse(value);
-                case "--output" -> output = Path.of(value);
-                default -> throw new UsageException("unknown option '" + option + "'");
-            }
+        ProfileCommand command = new ProfileCommand(null);
+        try {
+            new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(ParameterErrors.oneLine(e));
         }
+        return command.options(online);
+    }
+
+    /** Checks the options as given; every problem is a UsageException with one line naming the option. */
+    static ProfileOptions of(
+            String durationText,
+            String frequencyText,
+            String cpusText,
+            List<String> cgroups,
+            String sliceText,
+            String topText,
+            String hotspotsText,
+            boolean offCpu,
+            String minBlockText,
+            String formatText,
+            Path output,
+            CpuList online) {
+        Duration duration = DurationArgument.parse("--duration", durationText);
+        OutputFormat format = OutputFormat.parse(formatText);
         if (format.filePerSlice() && output == null) {
             throw new UsageException("--format " + format.name().toLowerCase(Locale.ROOT)
                     + " writes one file per slice: give --output FILE");
         }
         return new ProfileOptions(
                 duration,
-                frequency,
-                cpus,
+                intInRange("--frequency", frequencyText, 1, MAX_FREQUENCY_HZ),
+                cpusText == null ? online : cpuList(cpusText, online),
                 List.copyOf(cgroups),
-                slice == null ? duration : slice,
-                top,
-                hotspots,
+                sliceText == null ? duration : DurationArgument.parse("--slice", sliceText),
+                intInRange("--top", topText, 1, 1000),
+                intInRange("--hotspots", hotspotsText, 0, MAX_HOTSPOTS),
                 offCpu,
-                minBlock,
+                DurationArgument.parseAtLeast("--min-block", minBlockText, Duration.ZERO),
                 format,
                 output);
     }

@@ -12,46 +12,67 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code node-agent run [--config FILE] [--node NAME]}: the agent's cluster mode, as the operator
- * starts it on each target node (config and node name come from the pod by default).
+ * {@code node-agent run}: the agent's cluster mode, as the operator starts it on each target node
+ * (config and node name come from the pod by default).
  */
-final class RunCommand {
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentVersion.class,
+        showDefaultValues = true,
+        description = {
+            "Runs as the cluster's node agent: profiles this node for the ProfilingJobs the operator accepted"
+                    + " and reports each slice. The operator's Helm chart starts it; run it by hand only to debug.",
+            "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYSLOG)."
+        })
+final class RunCommand implements Callable<Integer> {
 
-    static final String USAGE = "usage: node-agent run [--config " + defaultConfig() + "] [--node $"
-            + AgentContract.ENV_NODE_NAME + "] [--metrics-port $" + AgentContract.ENV_METRICS_PORT + " (0 = off)]"
-            + " [--spool-dir " + AgentContract.SPOOL_MOUNT_PATH + "] [--credentials-dir "
-            + AgentContract.CREDENTIALS_MOUNT_PATH + "]";
+    @Option(names = "--config", paramLabel = "FILE", description = "The job config the operator mounts.")
+    Path config = Path.of(AgentContract.JOB_CONFIG_MOUNT_PATH, AgentContract.JOB_CONFIG_KEY);
 
-    private RunCommand() {}
+    @Option(
+            names = "--node",
+            paramLabel = "NAME",
+            description = "This node's name (default: $" + AgentContract.ENV_NODE_NAME + ").")
+    String node = System.getenv(AgentContract.ENV_NODE_NAME);
 
-    static int run(List<String> args, PrintStream out) {
-        Path config = defaultConfig();
-        String node = System.getenv(AgentContract.ENV_NODE_NAME);
-        String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
-        SliceUploads.Settings uploads = SliceUploads.Settings.DEFAULT;
-        for (OptionTokens.Option option : OptionTokens.split(args, Set.of())) {
-            switch (option.name()) {
-                // Outside a pod (or in tests) the spool and the key pair files live elsewhere.
-                case "--spool-dir" ->
-                    uploads = new SliceUploads.Settings(
-                            Path.of(option.value()), uploads.bounds(), uploads.credentials(), uploads.drainInterval());
-                case "--credentials-dir" ->
-                    uploads = new SliceUploads.Settings(
-                            uploads.spoolRoot(), uploads.bounds(), Path.of(option.value()), uploads.drainInterval());
-                case "--config" -> config = Path.of(option.value());
-                case "--node" -> node = option.value();
-                case "--metrics-port" -> metricsPort = option.value();
-                default -> throw new UsageException("unknown option '" + option.name() + "'");
-            }
-        }
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description = "Port of the Prometheus /metrics endpoint, 0 for none (default: $"
+                    + AgentContract.ENV_METRICS_PORT + ", else 0).")
+    String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where slices wait for the object store.")
+    Path spoolDir = SliceUploads.Settings.DEFAULT.spoolRoot();
+
+    @Option(
+            names = "--credentials-dir",
+            paramLabel = "DIR",
+            description = "Where the object store's key pair files are mounted.")
+    Path credentialsDir = SliceUploads.Settings.DEFAULT.credentials();
+
+    private final PrintStream out;
+
+    /** @param out where the agent logs, one line per slice */
+    RunCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() {
         if (node == null || node.isBlank()) {
             throw new UsageException("the node's name is unknown: set " + AgentContract.ENV_NODE_NAME + " or --node");
         }
         int port = port(metricsPort);
+        SliceUploads.Settings defaults = SliceUploads.Settings.DEFAULT;
+        SliceUploads.Settings uploads =
+                new SliceUploads.Settings(spoolDir, defaults.bounds(), credentialsDir, defaults.drainInterval());
         Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
         AgentMetrics metrics = new AgentMetrics(node);
         // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
@@ -76,9 +97,5 @@ final class RunCommand {
         } catch (NumberFormatException e) {
             throw new UsageException("--metrics-port must be a port from 0 (off) to 65535, not '" + text + "'");
         }
-    }
-
-    private static Path defaultConfig() {
-        return Path.of(AgentContract.JOB_CONFIG_MOUNT_PATH, AgentContract.JOB_CONFIG_KEY);
     }
 }

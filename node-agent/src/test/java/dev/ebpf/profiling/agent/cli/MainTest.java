@@ -56,7 +56,73 @@ class MainTest {
     @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("flame")).isEqualTo(Main.EXIT_USAGE);
-        assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile' or 'run'\n");
+        assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile', 'run'\n");
+    }
+
+    @Test
+    void aMistypedCommandGetsAHint() {
+        assertThat(run("profil")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).contains("unknown command 'profil'").contains("did you mean profile?");
+    }
+
+    @Test
+    void aMistypedOptionGetsTheNearestOne() {
+        assertThat(run("profile", "--frequncy", "99")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr().strip().lines())
+                .singleElement()
+                .asString()
+                .startsWith("node-agent: unknown option '--frequncy' for 'profile'")
+                .contains("did you mean --frequency?");
+    }
+
+    @Test
+    void aStrayArgumentSaysWhatItIs() {
+        assertThat(run("profile", "--off-cpu", "/kubepods.slice")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr().strip())
+                .isEqualTo("node-agent: unexpected argument '/kubepods.slice' for 'profile' (options start with --)");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"profile", "run"})
+    void eachCommandDescribesItsOptionsWithDefaults(String command) {
+        assertThat(run(command, "--help")).isEqualTo(Main.EXIT_OK);
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertThat(help).startsWith("Usage: node-agent " + command);
+        assertThat(stderr()).isEmpty();
+        if (command.equals("profile")) {
+            assertThat(help)
+                    .contains("--frequency=HZ", "On-CPU samples per second per CPU", "Default: 99")
+                    .contains("--off-cpu", "--format=FORMAT", "Default: table");
+        } else {
+            assertThat(help).contains("--node=NAME", "--metrics-port=PORT");
+        }
+    }
+
+    @Test
+    void theTopLevelHelpListsTheCommands() {
+        assertThat(run("--help")).isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("profile", "run", "generate-completion", "--version");
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        assertThat(run()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: node-agent");
+    }
+
+    @Test
+    void versionIsTheBuildsVersion() {
+        assertThat(run("--version")).isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).matches("node-agent \\d+\\.\\d+\\.\\d+.*");
+    }
+
+    @Test
+    void writesABashCompletionScript() {
+        assertThat(run("generate-completion")).isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("complete -F")
+                .contains("node-agent")
+                .contains("--frequency");
     }
 
     @Test

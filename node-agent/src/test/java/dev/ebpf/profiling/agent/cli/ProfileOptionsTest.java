@@ -90,10 +90,12 @@ class ProfileOptionsTest {
 
     @Test
     void unknownOptionsFormatsAndMissingValuesAreNamed() {
-        assertThatThrownBy(() -> parse("--speed", "3")).hasMessage("unknown option '--speed'");
+        assertThatThrownBy(() -> parse("--speed", "3"))
+                .hasMessageStartingWith("unknown option '--speed' for 'profile'");
         assertThatThrownBy(() -> parse("--format", "xml"))
                 .hasMessage("--format must be one of table|json|folded|pprof|svg, not 'xml'");
         assertThatThrownBy(() -> parse("--top")).hasMessage("--top needs a value");
-        assertThatThrownBy(() -> parse("stray")).hasMessage("unexpected argument 'stray'");
+        assertThatThrownBy(() -> parse("stray"))
+                .hasMessage("unexpected argument 'stray' for 'profile' (options start with --)");
     }
 }
