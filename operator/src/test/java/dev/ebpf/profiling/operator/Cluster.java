@@ -11,6 +11,7 @@ import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;

@@ -16,6 +16,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;

@@ -13,6 +13,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;

@@ -11,6 +11,7 @@ import dev.ebpf.profiling.api.job.OutputSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

@@ -9,6 +9,7 @@ import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;

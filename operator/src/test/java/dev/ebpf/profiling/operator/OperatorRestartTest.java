@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

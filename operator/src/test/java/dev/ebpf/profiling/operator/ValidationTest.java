@@ -9,6 +9,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
