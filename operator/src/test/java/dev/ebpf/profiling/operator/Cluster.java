@@ -1,7 +1,6 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -216,22 +215,6 @@ final class Cluster {
                 at.plusSeconds(30),
                 AgentContract.resultName(job, node, at),
                 "Triggered: " + node + " node-sys " + (long) value + "% > 80% for 5s");
-    }
-
-    AgentJobConfig jobConfig(String namespace, String job) {
-        ConfigMap configMap = client.configMaps()
-                .inNamespace(namespace)
-                .withName(AgentContract.jobConfigName(job))
-                .get();
-        if (configMap == null) {
-            return null;
-        }
-        try {
-            return ProfileJson.mapper()
-                    .readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String toJson(Object document) {
