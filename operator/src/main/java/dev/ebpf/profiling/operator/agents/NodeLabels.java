@@ -1,11 +1,14 @@
 package dev.ebpf.profiling.operator.agents;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,6 +39,8 @@ import java.util.TreeSet;
 public final class NodeLabels {
 
     public static final String ANNOTATION_SINCE = "profiling.ebpf.dev/agent-since";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -111,53 +116,44 @@ public final class NodeLabels {
             if (union.contains(name)) {
                 since.put(name, since(node));
             } else {
-                edit(name, n -> {
-                    if (n.getMetadata().getLabels() != null) {
-                        n.getMetadata().getLabels().remove(IngestContract.NODE_LABEL_AGENT);
-                    }
-                    if (n.getMetadata().getAnnotations() != null) {
-                        n.getMetadata().getAnnotations().remove(ANNOTATION_SINCE);
-                    }
-                });
+                patch(name, null, null);
             }
         }
         Instant now = clock.instant();
         for (String name : union) {
-            if (!since.containsKey(name)) {
-                boolean exists = edit(name, n -> {
-                    n.getMetadata()
-                            .getLabels()
-                            .put(IngestContract.NODE_LABEL_AGENT, IngestContract.NODE_LABEL_AGENT_VALUE);
-                    n.getMetadata().getAnnotations().put(ANNOTATION_SINCE, now.toString());
-                });
-                if (exists) {
-                    since.put(name, now);
-                }
+            if (!since.containsKey(name) && patch(name, IngestContract.NODE_LABEL_AGENT_VALUE, now.toString())) {
+                since.put(name, now);
             }
         }
         labelledSince = Map.copyOf(since);
         return labelledSince;
     }
 
-    /** False when the node no longer exists. */
-    private boolean edit(String name, java.util.function.Consumer<Node> change) {
+    /**
+     * Sets (or with nulls removes) the label and its annotation with a JSON merge patch: it touches
+     * those two keys only and needs no resourceVersion, so the kubelet's frequent node updates
+     * cannot make it conflict. False when the node no longer exists.
+     */
+    private boolean patch(String name, String label, String since) {
+        Map<String, Object> labels = new HashMap<>();
+        labels.put(IngestContract.NODE_LABEL_AGENT, label);
+        Map<String, Object> annotations = new HashMap<>();
+        annotations.put(ANNOTATION_SINCE, since);
+        Map<String, Object> metadata = Map.of("labels", labels, "annotations", annotations);
         try {
-            client.nodes().withName(name).edit(node -> {
-                if (node.getMetadata().getLabels() == null) {
-                    node.getMetadata().setLabels(new HashMap<>());
-                }
-                if (node.getMetadata().getAnnotations() == null) {
-                    node.getMetadata().setAnnotations(new HashMap<>());
-                }
-                change.accept(node);
-                return node;
-            });
+            client.nodes()
+                    .withName(name)
+                    .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            JSON.writeValueAsString(Map.of("metadata", metadata)));
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                 return false;
             }
             throw e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
