@@ -442,6 +442,41 @@ class AgentsTest {
                 .containsExactly("Warning AgentNotRunning", "Warning AgentRefused");
     }
 
+    /**
+     * An error the reconcile does not handle itself (here: what updateErrorStatus gets from the
+     * framework) lands in Degraded with one Warning, and the next reconcile that works clears it.
+     */
+    @Test
+    void anUnhandledErrorIsInTheStatusUntilAReconcileSucceeds() {
+        cluster.pod("errors", "web", Map.of("app", "web"), "node-1");
+        ProfilingJob job = cluster.job("errors", "a", Cluster.spec(Mode.GENERAL, Map.of("app", "web")));
+        ProfilingJobReconciler reconciler = reconciler(TestConfig.defaults());
+        var error = new io.fabric8.kubernetes.client.KubernetesClientException(new StatusBuilder()
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage("pods is forbidden: User \"system:serviceaccount:profiling-system:ebpf-profiler-operator\""
+                        + " cannot list resource \"pods\" in namespace \"errors\"")
+                .build());
+
+        reconciler.updateErrorStatus(cluster.get("errors", "a"), null, error);
+        reconciler.updateErrorStatus(cluster.get("errors", "a"), null, error);
+        Condition degraded = Conditions.find(
+                        cluster.get("errors", "a").getStatus().conditions, ProfilingJobStatus.DEGRADED)
+                .orElseThrow();
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(ProfilingJobReconciler.RECONCILE_FAILED);
+        assertThat(degraded.getMessage()).startsWith("403 Forbidden: pods is forbidden: ");
+        assertThat(Agents.events(client, "errors", "a"))
+                .filteredOn(e -> e.startsWith("Warning"))
+                .hasSize(1);
+
+        reconcile(reconciler, job);
+        assertThat(Conditions.find(cluster.get("errors", "a").getStatus().conditions, ProfilingJobStatus.DEGRADED)
+                        .orElseThrow()
+                        .getReason())
+                .isNotEqualTo(ProfilingJobReconciler.RECONCILE_FAILED);
+    }
+
     private ProfilingJobReconciler reconciler(TestConfig config) {
         return new ProfilingJobReconciler(client, config, clock);
     }
