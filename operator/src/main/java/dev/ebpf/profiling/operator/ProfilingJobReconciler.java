@@ -41,6 +41,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import jakarta.inject.Inject;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -246,6 +247,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         Duration recheck = null;
         if (Conditions.isTrue(status.old().conditions, ProfilingJobStatus.SUCCEEDED)) {
             release(job); // a finished job keeps its results, never its nodes' agents
+            status.removeCondition(ProfilingJobStatus.AGENTS_READY);
             // Its last slices may reach the store after it finished: the links follow them.
             UploadStatus.update(
                     job, reports.results(), status.old(), status.status(), status.now(), status.generation(), events);
@@ -289,6 +291,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     @Override
     public ErrorStatusUpdateControl<ProfilingJob> updateErrorStatus(
             ProfilingJob cached, Context<ProfilingJob> context, Exception error) {
+        if (error instanceof KubernetesClientException api && api.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+            // The job changed since the reconcile read it (a spec edit, the finalizer): the retry
+            // reads it again. Routine, not a failure to show.
+            return ErrorStatusUpdateControl.defaultErrorProcessing();
+        }
         try {
             ProfilingJob job = client.resources(ProfilingJob.class)
                     .inNamespace(cached.getMetadata().getNamespace())
@@ -616,6 +623,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             return;
         }
         release(job);
+        Conditions.remove(status.conditions, ProfilingJobStatus.AGENTS_READY);
         status.phase = Phase.SUCCEEDED;
         Conditions.set(
                 status.conditions,

@@ -37,7 +37,14 @@ final class Cluster {
         this.client = client;
     }
 
+    /**
+     * Creates the node unless it exists: rewriting an existing one would race the operator's label
+     * patches (409) and drop the agent label it set for other tests' jobs.
+     */
     void node(String name, int cpus) {
+        if (client.nodes().withName(name).get() != null) {
+            return;
+        }
         client.nodes()
                 .resource(new NodeBuilder()
                         .withNewMetadata()
@@ -47,7 +54,7 @@ final class Cluster {
                         .addToCapacity("cpu", new Quantity(Integer.toString(cpus)))
                         .endStatus()
                         .build())
-                .createOr(r -> r.update());
+                .create();
     }
 
     Pod pod(String namespace, String name, Map<String, String> labels, String node) {

@@ -24,13 +24,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class FakeDaemonSetController {
 
-    private static final Set<KubernetesClient> RUNNING = ConcurrentHashMap.newKeySet();
+    /** By API server URL: test classes may get different client instances for the same server. */
+    private static final Set<String> RUNNING = ConcurrentHashMap.newKeySet();
 
     private FakeDaemonSetController() {}
 
     /** Starts one fake per API server (client), for the rest of the JVM. */
     static void ensureRunning(KubernetesClient client) {
-        if (!RUNNING.add(client)) {
+        if (!RUNNING.add(client.getMasterUrl().toString())) {
             return;
         }
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
