@@ -114,7 +114,14 @@ public final class NodeLabels {
         for (Node node : labelled) {
             String name = node.getMetadata().getName();
             if (union.contains(name)) {
-                since.put(name, since(node));
+                Instant from = since(node);
+                if (from == null) {
+                    // Labelled without a readable annotation (by hand, or by an older operator):
+                    // count from now, and store it, or the grace would start over at every sync.
+                    from = clock.instant();
+                    patch(name, IngestContract.NODE_LABEL_AGENT_VALUE, from.toString());
+                }
+                since.put(name, from);
             } else {
                 patch(name, null, null);
             }
@@ -157,7 +164,8 @@ public final class NodeLabels {
         }
     }
 
-    private Instant since(Node node) {
+    /** The annotation's time, or null when it is missing or unreadable. */
+    private static Instant since(Node node) {
         String value = node.getMetadata().getAnnotations() == null
                 ? null
                 : node.getMetadata().getAnnotations().get(ANNOTATION_SINCE);
@@ -165,10 +173,10 @@ public final class NodeLabels {
             try {
                 return Instant.parse(value);
             } catch (DateTimeParseException ignored) {
-                // someone else's value: count from now
+                // someone else's value: replaced
             }
         }
-        return clock.instant();
+        return null;
     }
 
     /** The nodes a job not reconciled yet by this operator stored as its targets, if it is still running. */
