@@ -180,6 +180,15 @@ public final class AgentHealth {
         if ("Pending".equals(phase) && waiting == null) {
             why = "Pending" + detail(pending(pod));
         }
+        ContainerStateTerminated ended = container == null || container.getState() == null
+                ? null
+                : container.getState().getTerminated();
+        if (ended != null) {
+            String last = ended.getMessage() != null && !ended.getMessage().isBlank()
+                    ? ended.getMessage()
+                    : ended.getReason();
+            why = "Terminated (exit " + ended.getExitCode() + (last == null ? "" : ": " + oneLine(last)) + ")";
+        }
         return new NodeState(node, NOT_RUNNING, why + restarts(container));
     }
 

@@ -162,6 +162,25 @@ class AgentHealthTest {
                 .endsWith("node-1: CrashLoopBackOff (exit 137: OOMKilled), 1 restart");
     }
 
+    @Test
+    void anAgentThatExitedPastTheGraceSaysHowItEnded() {
+        Pod ended = pod("node-1", "Running", NOW.minusSeconds(600));
+        ended.getStatus()
+                .setContainerStatuses(List.of(new ContainerStatusBuilder()
+                        .withName(AgentDaemonSet.CONTAINER)
+                        .withNewState()
+                        .withNewTerminated()
+                        .withExitCode(2)
+                        .withMessage("BpfLoadException: perf_event_open: Permission denied")
+                        .endTerminated()
+                        .endState()
+                        .build()));
+        AgentHealth.Verdict verdict = verdict(List.of("node-1"), List.of(ended), List.of());
+        assertThat(verdict.reason()).isEqualTo(AgentHealth.NOT_RUNNING);
+        assertThat(verdict.message())
+                .endsWith("node-1: Terminated (exit 2: BpfLoadException: perf_event_open: Permission denied)");
+    }
+
     private static AgentHealth.Verdict verdict(List<String> targets, List<Pod> pods, List<Event> events) {
         return AgentHealth.of(new TreeSet<>(targets), pods, LABELLED_LONG_AGO, () -> events, NOW, GRACE);
     }
