@@ -13,3 +13,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "ebpf-profiler.agentClusterRole" -}}
 {{ include "ebpf-profiler.name" . }}-agent
 {{- end -}}
+
+{{- define "ebpf-profiler.agentServiceAccount" -}}
+{{ include "ebpf-profiler.name" . }}-agent
+{{- end -}}
+
+{{- define "ebpf-profiler.ingestService" -}}
+{{ include "ebpf-profiler.name" . }}-ingest
+{{- end -}}
+
+{{- define "ebpf-profiler.ingestTlsSecret" -}}
+{{ include "ebpf-profiler.name" . }}-ingest-tls
+{{- end -}}

@@ -10,20 +10,32 @@ import java.util.Optional;
 @ConfigMapping(prefix = "operator")
 public interface OperatorConfig {
 
+    /**
+     * The namespace the operator runs in (the chart passes its pod's namespace): the agent
+     * DaemonSet, its ServiceAccount and the ingest endpoint live there, and nowhere else. Unset
+     * (tests, running outside a cluster): the client's namespace.
+     */
+    Optional<String> namespace();
+
     /** Namespaces where node-wide jobs (no selector: every process on the node) are allowed. */
     Optional<List<String>> nodeWideNamespaces();
 
     /**
      * How long after a slice's end the operator waits for the missing nodes before it merges the
-     * slice from the nodes that did report (and says so in the Degraded condition).
+     * slice from the nodes that did report (and says so in the Degraded condition). Also how long
+     * a target node may go without a running agent before the job says so (AgentsReady).
      */
     @WithDefault("60s")
     Duration sliceGrace();
 
     AgentSettings agent();
 
-    /** The node agent pods the operator creates. */
+    /** The one agent DaemonSet the operator keeps in its own namespace. */
     interface AgentSettings {
+
+        /** The DaemonSet's name (the chart: {@code <fullname>-agent}). */
+        @WithDefault("ebpf-profiler-agent")
+        String name();
 
         @WithDefault("ghcr.io/ebpf-profiler/node-agent:0.1.0")
         String image();
@@ -31,13 +43,9 @@ public interface OperatorConfig {
         @WithDefault("IfNotPresent")
         String imagePullPolicy();
 
-        /** The ServiceAccount the agents run as, created by the operator in each job's namespace. */
+        /** The agents' ServiceAccount in the operator's namespace, created by the chart with its ClusterRole. */
         @WithDefault("ebpf-profiler-agent")
         String serviceAccount();
-
-        /** The ClusterRole (from the chart) bound to that ServiceAccount in the job's namespace only. */
-        @WithDefault("ebpf-profiler-agent")
-        String clusterRole();
 
         @WithDefault("100m")
         String cpuRequest();
@@ -50,5 +58,37 @@ public interface OperatorConfig {
 
         @WithDefault("512Mi")
         String memoryLimit();
+
+        /** The agents' PriorityClass; none by default. */
+        Optional<String> priorityClassName();
+
+        /**
+         * Tolerations of the agent pods, as the chart renders them (a JSON array). Default: tolerate
+         * every taint, as the agent must run wherever a job's pods run.
+         */
+        @WithDefault("[{\"operator\":\"Exists\"}]")
+        String tolerationsJson();
+
+        /** The highest on-CPU sampling rate an agent uses, whatever its jobs ask. */
+        @WithDefault("999")
+        int maxFrequencyHz();
+
+        /**
+         * Adds CAP_SYS_RESOURCE: only kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK, and
+         * some hosts refuse a pod that asks for it.
+         */
+        @WithDefault("false")
+        boolean sysResource();
+
+        /** The operator's ingest Service the agents push to, in the operator's namespace. */
+        @WithDefault("ebpf-profiler-ingest")
+        String ingestService();
+
+        @WithDefault("8443")
+        int ingestPort();
+
+        /** The Secret (chart-generated) whose {@code ca.crt} the agents trust for the ingest endpoint. */
+        @WithDefault("ebpf-profiler-ingest-tls")
+        String ingestTlsSecret();
     }
 }

@@ -1,19 +1,38 @@
 package dev.ebpf.profiling.operator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
-import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
+import dev.ebpf.profiling.operator.agents.AgentDaemonSetWriter;
+import dev.ebpf.profiling.operator.agents.AgentHealth;
+import dev.ebpf.profiling.operator.agents.NodeLabels;
+import dev.ebpf.profiling.operator.status.Conditions;
+import dev.ebpf.profiling.operator.status.JobEvents;
+import dev.ebpf.profiling.operator.status.JobStatusBuilder;
+import dev.ebpf.profiling.operator.status.JobStatusWriter;
+import dev.ebpf.profiling.operator.validate.CredentialsSecretCheck;
+import dev.ebpf.profiling.operator.validate.LabelSelectors;
+import dev.ebpf.profiling.operator.validate.Refusal;
+import dev.ebpf.profiling.operator.validate.SpecValidator;
+import dev.ebpf.profiling.operator.validate.TargetResolver;
+import dev.ebpf.profiling.operator.validate.Targets;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -21,61 +40,121 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import jakarta.inject.Inject;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles a ProfilingJob: observe (the job and its last status) -> validate (the spec, then the
- * cluster: pods, nodes, CPUs) -> reconcile (agents on the target nodes, results merged, old results
- * pruned) -> status. The status is the operator's alone, and it is written only when it changed.
+ * Reconciles a ProfilingJob: observe (the job and its stored status) -> validate (the spec, then the
+ * cluster: pods, nodes, CPUs) -> agents (the one agent DaemonSet in the operator's namespace, the
+ * agent label on the job's target nodes, and whether an agent runs on each) -> results merged, old
+ * results pruned -> status, through its one writer ({@link JobStatusWriter}), only when it changed.
  *
- * <p>What the operator itself writes (the job's status above all, agent pods, config) is read from
- * the API server, so a reconcile sees its own writes. What the agents write (result and
- * trigger-state ConfigMaps, big and frequent) is read from the informer caches of the event sources
- * that start a reconcile on every such write (see {@link AgentReports}). The event sources: the
- * job's agent pods, result and trigger-state ConfigMaps (by owner reference), the pods its selector
- * matches, and the nodes (for node-wide jobs).
+ * <p>Nothing is created in the job's namespace for the agents: the DaemonSet, its pods and their
+ * identity live in the operator's namespace, where tenants cannot write. The operator tells the
+ * DaemonSet where to run by labelling nodes ({@link NodeLabels}); the DaemonSet controller places,
+ * evicts and restarts the pods.
+ *
+ * <p>What the operator itself writes (the job's status) is read from the API server, so a reconcile
+ * sees its own writes. What others write is read from informer caches whose changes start a
+ * reconcile: result and trigger-state ConfigMaps (by owner reference, see {@link AgentReports}),
+ * the pods a job's selector matches, the nodes (node-wide jobs), the agent pods (label-selected, in
+ * the operator's namespace only: a pod's change concerns the jobs that target its node) and the
+ * agent DaemonSet (every job). A failure to write the DaemonSet or a node label, or any other error,
+ * is recorded in the status with the API's message and retried with back-off; the job recovers
+ * when the cause goes away.
  */
 @ControllerConfiguration(
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
-public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
+public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner<ProfilingJob> {
+
+    /** The DaemonSet or a node label could not be written (RBAC, quota, admission): the API's message follows. */
+    public static final String AGENT_DAEMON_SET_FAILED = "AgentDaemonSetFailed";
+
+    public static final String NODE_LABEL_FAILED = "NodeLabelFailed";
+    /** Any other error of a reconcile (Degraded=True with the message); retried with back-off. */
+    public static final String RECONCILE_FAILED = "ReconcileFailed";
+
+    static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+    static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
+    private static final int NODES_LISTED = 10;
 
     private final KubernetesClient client;
     private final SpecValidator validator;
     private final CredentialsSecretCheck credentialsSecrets;
     private final TargetResolver resolver;
-    private final AgentScheduler scheduler;
     private final ResultAggregator aggregator;
     private final JobEvents jobEvents;
+    private final JobStatusWriter statusWriter;
+    private final AgentDaemonSetWriter daemonSetWriter;
+    private final NodeLabels nodeLabels;
     private final Duration sliceGrace;
     private final Clock clock;
 
+    // The informers' caches, once the framework prepared the event sources (tests that call
+    // reconcile directly have none: the API server is read instead).
+    private volatile IndexedResourceCache<ProfilingJob> jobs;
+    private volatile InformerEventSource<Pod, ProfilingJob> agentPods;
+    private volatile InformerEventSource<DaemonSet, ProfilingJob> daemonSets;
+
+    @Inject
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
+        this(client, config, Clock.systemUTC());
+    }
+
+    ProfilingJobReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
         this.client = client;
-        this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
+        List<String> nodeWide = config.nodeWideNamespaces().orElse(List.of());
+        this.validator = new SpecValidator(nodeWide);
         this.credentialsSecrets = new CredentialsSecretCheck(client);
         this.resolver = new TargetResolver(client);
-        this.scheduler =
-                new AgentScheduler(client, new AgentPodFactory(config.agent()), new AgentRbac(client, config.agent()));
         this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
+        this.statusWriter = new JobStatusWriter(client);
+        String namespace = config.namespace()
+                .filter(ns -> !ns.isBlank())
+                .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
+        this.daemonSetWriter =
+                new AgentDaemonSetWriter(client, new AgentDaemonSet(config.agent(), namespace, nodeWide));
+        this.nodeLabels = new NodeLabels(client, clock);
         this.sliceGrace = config.sliceGrace();
-        this.clock = Clock.systemUTC();
+        this.clock = clock;
+    }
+
+    /** The DaemonSet this operator keeps (its namespace and name). */
+    public AgentDaemonSet agentDaemonSet() {
+        return daemonSetWriter.daemonSet();
     }
 
     @Override
     public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
+        this.jobs = context.getPrimaryCache();
+        AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
         var agents = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
                         .withName("agent-pods")
-                        .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_AGENT)
-                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
+                        .withNamespaces(Set.of(daemonSet.namespace()))
+                        .withFollowControllerNamespacesChanges(false)
+                        .withLabelSelector(AgentDaemonSet.podSelector())
+                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsOn(AgentHealth.nodeOf(pod)))
+                        .build(),
+                context);
+        var daemonSets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(DaemonSet.class, ProfilingJob.class)
+                        .withName("agent-daemonset")
+                        .withNamespaces(Set.of(daemonSet.namespace()))
+                        .withFollowControllerNamespacesChanges(false)
+                        .withLabelSelector(AgentDaemonSet.podSelector())
+                        .withSecondaryToPrimaryMapper((DaemonSet ds) -> runningJobs(context))
                         .build(),
                 context);
         var results = new InformerEventSource<>(
@@ -97,7 +176,30 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                         .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
                         .build(),
                 context);
-        return List.of(agents, results, TriggerStateReader.eventSource(context), workloads, nodes);
+        this.agentPods = agents;
+        this.daemonSets = daemonSets;
+        return List.of(agents, daemonSets, results, TriggerStateReader.eventSource(context), workloads, nodes);
+    }
+
+    private Set<ResourceID> jobsOn(String node) {
+        if (node == null) {
+            return Set.of();
+        }
+        return nodeLabels.jobsOn(node).stream()
+                .map(key -> {
+                    int slash = key.indexOf('/');
+                    return new ResourceID(key.substring(slash + 1), key.substring(0, slash));
+                })
+                .collect(Collectors.toSet());
+    }
+
+    private static Set<ResourceID> runningJobs(EventSourceContext<ProfilingJob> context) {
+        return context.getPrimaryCache()
+                .list()
+                .filter(job -> job.getStatus() == null
+                        || (job.getStatus().phase != Phase.SUCCEEDED && job.getStatus().phase != Phase.INVALID))
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     private static Set<ResourceID> jobsSelecting(EventSourceContext<ProfilingJob> context, Pod pod) {
@@ -140,18 +242,15 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         if (job == null) {
             return UpdateControl.noUpdate();
         }
-        ProfilingJobStatus old = job.getStatus() == null ? new ProfilingJobStatus() : job.getStatus();
-        ProfilingJobStatus status = copy(old);
-        Instant now = clock.instant();
-        long generation = Optional.ofNullable(job.getMetadata().getGeneration()).orElse(0L);
-        status.observedGeneration = generation;
-
+        JobStatusBuilder status = JobStatusBuilder.of(job, clock.instant());
         JobEvents.Pending events = jobEvents.pending(job);
         Duration recheck = null;
-        if (Conditions.isTrue(old.conditions, ProfilingJobStatus.SUCCEEDED)) {
-            scheduler.removeAll(job); // a finished job keeps its results, never its agents
+        if (Conditions.isTrue(status.old().conditions, ProfilingJobStatus.SUCCEEDED)) {
+            release(job); // a finished job keeps its results, never its nodes' agents
+            status.removeCondition(ProfilingJobStatus.AGENTS_READY);
             // Its last slices may reach the store after it finished: the links follow them.
-            UploadStatus.update(job, reports.results(), old, status, now, generation, events);
+            UploadStatus.update(
+                    job, reports.results(), status.old(), status.status(), status.now(), status.generation(), events);
         } else {
             Optional<Refusal> refusal =
                     validator.validate(job.getSpec(), job.getMetadata().getNamespace());
@@ -164,63 +263,83 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 refusal = Optional.ofNullable(resolution.refusal());
             }
             if (refusal.isPresent()) {
-                refuse(job, refusal.get(), old, status, now, generation, events);
+                refuse(job, refusal.get(), status, events);
                 recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
-                recheck = run(job, resolution.targets(), reports, old, status, now, generation, events);
+                recheck = run(job, resolution.targets(), reports, status, events);
             }
         }
-
-        if (!tree(status).equals(tree(old))) {
-            // Written here, not through UpdateControl.patchStatus: the framework would diff against
-            // its cached copy, which can lag behind our last write. A replace at the resourceVersion
-            // read above fails on any change since (the reconcile is then retried), so no write is lost.
-            job.setStatus(status);
-            client.resource(job).updateStatus();
+        boolean stillFailed = Conditions.find(status.status().conditions, ProfilingJobStatus.DEGRADED)
+                .filter(c -> RECONCILE_FAILED.equals(c.getReason()))
+                .isPresent();
+        if (stillFailed) {
+            // An earlier error that this reconcile (refused or finished job) did not overwrite.
+            status.condition(ProfilingJobStatus.DEGRADED, false, "Recovered", "the last reconcile succeeded");
         }
+        statusWriter.write(job, status);
         events.record();
         UpdateControl<ProfilingJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck.toMillis());
     }
 
+    /**
+     * An error the reconcile did not handle (the API server refused a read or a write, a bug): the
+     * job says so in Degraded (reason {@link #RECONCILE_FAILED}, the error in one line), with a
+     * Warning when it starts, and the framework retries with its back-off. The next reconcile that
+     * succeeds sets Degraded from what it sees. The job's status is never lost to the error.
+     */
+    @Override
+    public ErrorStatusUpdateControl<ProfilingJob> updateErrorStatus(
+            ProfilingJob cached, Context<ProfilingJob> context, Exception error) {
+        if (error instanceof KubernetesClientException api && api.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+            // The job changed since the reconcile read it (a spec edit, the finalizer): the retry
+            // reads it again. Routine, not a failure to show.
+            return ErrorStatusUpdateControl.defaultErrorProcessing();
+        }
+        try {
+            ProfilingJob job = client.resources(ProfilingJob.class)
+                    .inNamespace(cached.getMetadata().getNamespace())
+                    .withName(cached.getMetadata().getName())
+                    .get();
+            if (job != null) {
+                recordFailure(job, error);
+            }
+        } catch (RuntimeException secondError) {
+            error.addSuppressed(secondError);
+        }
+        return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+
+    void recordFailure(ProfilingJob job, Exception error) {
+        JobStatusBuilder status = JobStatusBuilder.of(job, clock.instant());
+        JobEvents.Pending events = jobEvents.pending(job);
+        String message = describe(error);
+        status.condition(ProfilingJobStatus.DEGRADED, true, RECONCILE_FAILED, message);
+        if (status.isNewCondition(ProfilingJobStatus.DEGRADED, true, RECONCILE_FAILED)) {
+            events.warning(RECONCILE_FAILED, message);
+        }
+        statusWriter.write(job, status);
+        events.record();
+    }
+
+    /** The job is deleted: its nodes lose the agent label unless another job needs them. */
+    @Override
+    public DeleteControl cleanup(ProfilingJob job, Context<ProfilingJob> context) {
+        nodeLabels.forget(job, allJobs());
+        return DeleteControl.defaultDelete();
+    }
+
     /** The job may not run: no agents, Ready=False with the reason, and a Warning Event when the reason is new. */
-    private void refuse(
-            ProfilingJob job,
-            Refusal refusal,
-            ProfilingJobStatus old,
-            ProfilingJobStatus status,
-            Instant now,
-            long generation,
-            JobEvents.Pending events) {
-        scheduler.removeAll(job);
-        status.phase = Phase.INVALID;
-        status.targetNodes = List.of();
-        status.nodes = "0/0";
-        Conditions.set(
-                status.conditions,
-                ProfilingJobStatus.READY,
-                false,
-                refusal.reason(),
-                refusal.message(),
-                generation,
-                now);
-        Conditions.set(
-                status.conditions,
-                ProfilingJobStatus.SCHEDULED,
-                false,
-                "NotReady",
-                "no node agents: the job is not ready",
-                generation,
-                now);
-        Conditions.set(
-                status.conditions,
-                ProfilingJobStatus.PROFILING,
-                false,
-                "NotReady",
-                "no node agents: the job is not ready",
-                generation,
-                now);
-        boolean sameAsBefore = Conditions.find(old.conditions, ProfilingJobStatus.READY)
+    private void refuse(ProfilingJob job, Refusal refusal, JobStatusBuilder status, JobEvents.Pending events) {
+        release(job);
+        status.status().phase = Phase.INVALID;
+        status.status().targetNodes = List.of();
+        status.status().nodes = "0/0";
+        status.condition(ProfilingJobStatus.READY, false, refusal.reason(), refusal.message())
+                .condition(ProfilingJobStatus.SCHEDULED, false, "NotReady", "no node agents: the job is not ready")
+                .condition(ProfilingJobStatus.PROFILING, false, "NotReady", "no node agents: the job is not ready")
+                .removeCondition(ProfilingJobStatus.AGENTS_READY);
+        boolean sameAsBefore = status.oldCondition(ProfilingJobStatus.READY)
                 .filter(c -> refusal.reason().equals(c.getReason())
                         && refusal.message().equals(c.getMessage()))
                 .isPresent();
@@ -229,41 +348,161 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
     }
 
+    /** The job needs no agent any more (refused, finished): its nodes keep the label only for other jobs. */
+    private void release(ProfilingJob job) {
+        nodeLabels.sync(job, List.of(), allJobs());
+    }
+
+    /**
+     * The agents of a job: the DaemonSet current, the job's target nodes labelled, and whether an
+     * agent runs on each (AgentsReady). Returns when to look again, if a node's grace runs out or a
+     * write is to be retried.
+     */
+    private Duration agents(ProfilingJob job, Targets targets, JobStatusBuilder status, JobEvents.Pending events) {
+        AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
+        Map<String, java.time.Instant> since;
+        try {
+            daemonSetWriter.ensure(cachedDaemonSet());
+        } catch (KubernetesClientException e) {
+            return writeFailed(
+                    status,
+                    events,
+                    AGENT_DAEMON_SET_FAILED,
+                    "DaemonSet " + daemonSet.namespace() + "/" + daemonSet.name() + " could not be written: "
+                            + describe(e));
+        }
+        try {
+            since = nodeLabels.sync(job, targets.nodes(), allJobs());
+        } catch (KubernetesClientException e) {
+            return writeFailed(
+                    status,
+                    events,
+                    NODE_LABEL_FAILED,
+                    "the agent label could not be set on the target nodes: " + describe(e));
+        }
+        AgentHealth.Verdict verdict =
+                AgentHealth.of(targets.nodes(), agentPods(), since, this::daemonSetEvents, status.now(), sliceGrace);
+        boolean wasFailing = status.oldCondition(ProfilingJobStatus.AGENTS_READY)
+                .filter(c -> "False".equals(c.getStatus()) && !AgentHealth.STARTING.equals(c.getReason()))
+                .isPresent();
+        status.condition(ProfilingJobStatus.AGENTS_READY, verdict.ready(), verdict.reason(), verdict.message());
+        if (verdict.failing() && status.isNewCondition(ProfilingJobStatus.AGENTS_READY, false, verdict.reason())) {
+            events.warning(verdict.reason(), verdict.message());
+        } else if (verdict.ready() && wasFailing) {
+            events.normal(verdict.reason(), verdict.message());
+        }
+        return verdict.recheckAfter();
+    }
+
+    private Duration writeFailed(JobStatusBuilder status, JobEvents.Pending events, String reason, String message) {
+        status.condition(ProfilingJobStatus.AGENTS_READY, false, reason, message)
+                .condition(ProfilingJobStatus.SCHEDULED, false, reason, message);
+        if (status.isNewCondition(ProfilingJobStatus.AGENTS_READY, false, reason)) {
+            events.warning(reason, message);
+        }
+        return backOff(status, ProfilingJobStatus.AGENTS_READY, reason);
+    }
+
+    /**
+     * How long to wait before retrying a failed write: as long as it has failed so far (so the
+     * waits double), from {@link #FIRST_RETRY} up to {@link #LONGEST_RETRY}. Stateless: the
+     * condition's lastTransitionTime says since when it fails.
+     */
+    static Duration backOff(JobStatusBuilder status, String type, String reason) {
+        Duration failingFor = status.oldCondition(type)
+                .filter(c -> "False".equals(c.getStatus()) && reason.equals(c.getReason()))
+                .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), status.now()))
+                .orElse(Duration.ZERO);
+        if (failingFor.compareTo(FIRST_RETRY) < 0) {
+            return FIRST_RETRY;
+        }
+        return failingFor.compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : failingFor;
+    }
+
+    /** An error as one line: the API's status code, reason and message when it came from the API server. */
+    static String describe(Exception error) {
+        String text;
+        if (error instanceof KubernetesClientException api && api.getStatus() != null) {
+            var s = api.getStatus();
+            text = api.getCode() + " " + (s.getReason() == null ? "" : s.getReason() + ": ")
+                    + (s.getMessage() == null ? api.getMessage() : s.getMessage());
+        } else {
+            text = error.getClass().getSimpleName() + ": " + error.getMessage();
+        }
+        String line = text.strip().replaceAll("\\s*\\R\\s*", " ");
+        return line.length() <= 500 ? line : line.substring(0, 497) + "...";
+    }
+
+    private DaemonSet cachedDaemonSet() {
+        var source = daemonSets;
+        if (source == null) {
+            return null;
+        }
+        AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
+        return source.get(new ResourceID(daemonSet.name(), daemonSet.namespace()))
+                .orElse(null);
+    }
+
+    private Collection<ProfilingJob> allJobs() {
+        var cache = jobs;
+        if (cache != null) {
+            return cache.list().toList();
+        }
+        return client.resources(ProfilingJob.class).inAnyNamespace().list().getItems();
+    }
+
+    private List<Pod> agentPods() {
+        AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
+        var source = agentPods;
+        if (source != null) {
+            return source.list(daemonSet.namespace(), pod -> true).toList();
+        }
+        return client.pods()
+                .inNamespace(daemonSet.namespace())
+                .withLabels(AgentDaemonSet.podLabels())
+                .list()
+                .getItems();
+    }
+
+    /** The DaemonSet's Events (FailedCreate says why the controller could not create a pod). */
+    private List<Event> daemonSetEvents() {
+        AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
+        return client.v1().events().inNamespace(daemonSet.namespace()).list().getItems().stream()
+                .filter(e -> e.getInvolvedObject() != null
+                        && "DaemonSet".equals(e.getInvolvedObject().getKind())
+                        && daemonSet.name().equals(e.getInvolvedObject().getName()))
+                .toList();
+    }
+
     /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
     private Duration run(
             ProfilingJob job,
             Targets targets,
             AgentReports reports,
-            ProfilingJobStatus old,
-            ProfilingJobStatus status,
-            Instant now,
-            long generation,
+            JobStatusBuilder builder,
             JobEvents.Pending events) {
-        AgentScheduler.Outcome scheduled = scheduler.apply(job, targets);
+        ProfilingJobStatus old = builder.old();
+        ProfilingJobStatus status = builder.status();
+        Instant now = builder.now();
+        long generation = builder.generation();
         List<String> nodes = List.copyOf(targets.nodes());
         status.targetNodes = nodes;
-        Conditions.set(
-                status.conditions,
+        builder.condition(
                 ProfilingJobStatus.READY,
                 true,
                 "Accepted",
-                "the spec is valid and selects " + describeTargets(job, targets),
-                generation,
-                now);
-        Conditions.set(
-                status.conditions,
+                "the spec is valid and selects " + describeTargets(job, targets));
+        builder.condition(
                 ProfilingJobStatus.SCHEDULED,
                 true,
-                "AgentsScheduled",
-                "node agents on " + nodes.size() + " node(s): " + String.join(", ", nodes),
-                generation,
-                now);
+                "NodesLabelled",
+                "the agent DaemonSet runs on the job's " + nodes.size() + " node(s): " + listNodes(nodes));
+        Duration agentsRecheck = agents(job, targets, builder, events);
         if (!nodes.equals(old.targetNodes)) {
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
         TriggerReport.update(job, reports.triggerStates(), nodes, old, status, now, generation, events);
-
         ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
         ResultAggregator.Choice choice = ResultAggregator.choose(
@@ -323,7 +562,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
         finishIfDone(job, status, now, generation, events);
         aggregator.prune(job, collected, job.getSpec().effectiveRetention());
-        return choice.recheckAfter();
+        return sooner(choice.recheckAfter(), agentsRecheck);
     }
 
     private static void degraded(
@@ -364,7 +603,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
     }
 
-    /** A job with runs is done when that many slices were merged: its agents and their config go. */
+    /** A job with runs is done when that many slices were merged: its nodes no longer need an agent for it. */
     private void finishIfDone(
             ProfilingJob job, ProfilingJobStatus status, Instant now, long generation, JobEvents.Pending events) {
         Integer runs = job.getSpec().runs;
@@ -383,7 +622,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                     now);
             return;
         }
-        scheduler.removeAll(job);
+        release(job);
+        Conditions.remove(status.conditions, ProfilingJobStatus.AGENTS_READY);
         status.phase = Phase.SUCCEEDED;
         Conditions.set(
                 status.conditions,
@@ -398,23 +638,30 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                 ProfilingJobStatus.SCHEDULED,
                 false,
                 "Finished",
-                "the node agents finished and were removed",
+                "the job finished: its nodes no longer need an agent for it",
                 generation,
                 now);
         events.normal("Completed", "Collected " + runs + " slice(s); node agents removed");
+    }
+
+    private static Duration sooner(Duration a, Duration b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The first nodes by name, and how many more: a condition message stays short at any node count. */
+    private static String listNodes(List<String> nodes) {
+        if (nodes.size() <= NODES_LISTED) {
+            return String.join(", ", nodes);
+        }
+        return String.join(", ", nodes.subList(0, NODES_LISTED)) + " and " + (nodes.size() - NODES_LISTED) + " more";
     }
 
     private static String describeTargets(ProfilingJob job, Targets targets) {
         return job.getSpec().nodeWide()
                 ? "every process on " + targets.nodes().size() + " node(s)"
                 : targets.pods().size() + " pod(s) on " + targets.nodes().size() + " node(s)";
-    }
-
-    private static ProfilingJobStatus copy(ProfilingJobStatus status) {
-        return ProfileJson.mapper().convertValue(status, ProfilingJobStatus.class);
-    }
-
-    private static JsonNode tree(ProfilingJobStatus status) {
-        return ProfileJson.mapper().valueToTree(status);
     }
 }

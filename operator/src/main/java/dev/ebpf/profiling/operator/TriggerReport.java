@@ -8,6 +8,8 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
+import dev.ebpf.profiling.operator.status.JobEvents;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,6 +5,8 @@ import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ObjectStoreStatus;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
+import dev.ebpf.profiling.operator.status.JobEvents;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,21 +1,43 @@
 package dev.ebpf.profiling.operator;
 
-import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.ingest.IngestContract;
+import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 
-/** What the tests look at: agent pods and a job's Events. */
+/** What the tests look at: the agent DaemonSet, its pods, the labelled nodes, and a job's Events. */
 final class Agents {
 
     private Agents() {}
 
+    /** The agent pods in a namespace (the operator's; a job's namespace must have none). */
     static List<Pod> of(KubernetesClient client, String namespace) {
         return client.pods()
                 .inNamespace(namespace)
-                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_AGENT)
+                .withLabels(AgentDaemonSet.podLabels())
                 .list()
                 .getItems();
+    }
+
+    static List<DaemonSet> daemonSets(KubernetesClient client) {
+        return client.apps().daemonSets().inAnyNamespace().list().getItems();
+    }
+
+    /** The nodes that carry the agent label, by name. */
+    static List<String> labelledNodes(KubernetesClient client) {
+        return client
+                .nodes()
+                .withLabel(IngestContract.NODE_LABEL_AGENT, IngestContract.NODE_LABEL_AGENT_VALUE)
+                .list()
+                .getItems()
+                .stream()
+                .map(Node::getMetadata)
+                .map(m -> m.getName())
+                .sorted()
+                .toList();
     }
 
     /** Events of a job as "Type Reason: message", oldest first. */

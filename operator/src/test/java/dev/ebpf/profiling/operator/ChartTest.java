@@ -36,12 +36,16 @@ class ChartTest {
                 agent:
                   image:
                     tag: 1.2.3
+                  priorityClassName: system-node-critical
+                  sysResource: true
                 """);
 
         // The CRD is in the chart's crds/ (installed by helm install, not rendered; CrdDriftTest keeps it current).
         assertThat(objects)
                 .extracting(o -> o.path("kind").asText())
-                .contains("Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding");
+                .contains("Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+                .as("the operator keeps the DaemonSet itself")
+                .doesNotContain("DaemonSet");
         JsonNode container =
                 one(objects, "Deployment", "ebpf-profiler-operator").at("/spec/template/spec/containers/0");
         Map<String, String> env = new java.util.HashMap<>();
@@ -50,10 +54,18 @@ class ChartTest {
                 .forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
         assertThat(env)
                 .containsEntry("OPERATOR_NODE_WIDE_NAMESPACES", "ops,monitoring")
+                .containsEntry("OPERATOR_AGENT_NAME", "ebpf-profiler-agent")
                 .containsEntry("OPERATOR_AGENT_IMAGE", "ghcr.io/ebpf-profiler/node-agent:1.2.3")
-                .containsEntry("OPERATOR_AGENT_CLUSTER_ROLE", "ebpf-profiler-agent")
                 .containsEntry("OPERATOR_AGENT_SERVICE_ACCOUNT", "ebpf-profiler-agent")
+                .containsEntry("OPERATOR_AGENT_PRIORITY_CLASS_NAME", "system-node-critical")
+                .containsEntry("OPERATOR_AGENT_SYS_RESOURCE", "true")
+                .containsEntry("OPERATOR_AGENT_MAX_FREQUENCY_HZ", "999")
+                .containsEntry("OPERATOR_AGENT_TOLERATIONS_JSON", "[{\"operator\":\"Exists\"}]")
+                .containsEntry("OPERATOR_AGENT_INGEST_SERVICE", "ebpf-profiler-ingest")
+                .containsEntry("OPERATOR_AGENT_INGEST_PORT", "8443")
+                .containsEntry("OPERATOR_AGENT_INGEST_TLS_SECRET", "ebpf-profiler-ingest-tls")
                 .containsKeys(
+                        "OPERATOR_NAMESPACE",
                         "OPERATOR_AGENT_CPU_REQUEST",
                         "OPERATOR_AGENT_CPU_LIMIT",
                         "OPERATOR_AGENT_MEMORY_REQUEST",
@@ -62,31 +74,126 @@ class ChartTest {
         assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean())
                 .isTrue();
 
-        // The agent role the operator binds per namespace exists, and grants no more than pods and ConfigMaps.
+        // The agents' identity lives in the release namespace; it reads jobs and pods, nothing else.
+        JsonNode agentAccount = one(objects, "ServiceAccount", "ebpf-profiler-agent");
+        assertThat(agentAccount.at("/metadata/namespace").asText()).isEqualTo("profiling-system");
         JsonNode agentRole = one(objects, "ClusterRole", "ebpf-profiler-agent");
-        assertThat(StreamSupport.stream(agentRole.path("rules").spliterator(), false)
-                        .flatMap(r -> StreamSupport.stream(r.path("resources").spliterator(), false))
-                        .map(JsonNode::asText))
-                .containsExactlyInAnyOrder("pods", "configmaps");
-        // Agents of the allowed namespaces (only those) may read pods cluster-wide.
-        JsonNode nodeWide = one(objects, "ClusterRoleBinding", "ebpf-profiler-agent-node-wide");
-        assertThat(StreamSupport.stream(nodeWide.path("subjects").spliterator(), false)
-                        .map(s -> s.path("namespace").asText()))
-                .containsExactly("ops", "monitoring");
-        // The operator may do what it does: status, agent pods, configs and results, events, agent RBAC,
-        // and get (only get) the object-store credentials Secret it checks.
+        assertThat(rules(agentRole))
+                .containsExactlyInAnyOrder("profiling.ebpf.dev/profilingjobs:get,list,watch", "/pods:get,list,watch");
+        JsonNode agentBinding = one(objects, "ClusterRoleBinding", "ebpf-profiler-agent");
+        assertThat(agentBinding.path("subjects").toString())
+                .isEqualTo("[{\"kind\":\"ServiceAccount\",\"name\":\"ebpf-profiler-agent\","
+                        + "\"namespace\":\"profiling-system\"}]");
+        // No agent identity anywhere else: nothing binds in the tenants' namespaces any more.
+        assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-node-wide"));
+
+        // The operator: status, finalizers, node labels, the DaemonSet in its own namespace only;
+        // it creates no pods, ServiceAccounts or RoleBindings, and gets (only gets) the Secret it checks.
         JsonNode operatorRole = one(objects, "ClusterRole", "ebpf-profiler-operator");
-        assertThat(operatorRole.path("rules").toString())
+        assertThat(rules(operatorRole))
                 .contains(
-                        "profilingjobs/status",
-                        "\"create\"",
-                        "\"delete\"",
-                        "\"nodes\"",
-                        "\"events\"",
-                        "\"serviceaccounts\"",
-                        "\"rolebindings\"",
-                        "\"bind\"",
-                        "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}");
+                        "profiling.ebpf.dev/profilingjobs/status:get,patch,update",
+                        "/pods:get,list,watch",
+                        "/nodes:get,list,watch,patch",
+                        "/secrets:get",
+                        "/events:create,patch")
+                .noneMatch(
+                        r -> r.contains("serviceaccounts") || r.contains("rolebindings") || r.contains("daemonsets"));
+        JsonNode operatorNamespaced = one(objects, "Role", "ebpf-profiler-operator");
+        assertThat(operatorNamespaced.at("/metadata/namespace").asText()).isEqualTo("profiling-system");
+        assertThat(rules(operatorNamespaced))
+                .containsExactlyInAnyOrder("apps/daemonsets:get,list,watch,create,update,patch", "/events:list");
+
+        // The ingest endpoint's TLS: a CA and a serving certificate, the agents trust ca.crt.
+        JsonNode tls = one(objects, "Secret", "ebpf-profiler-ingest-tls");
+        assertThat(tls.at("/metadata/namespace").asText()).isEqualTo("profiling-system");
+        assertThat(tls.path("data").fieldNames())
+                .toIterable()
+                .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
+        String ca = new String(
+                java.util.Base64.getDecoder().decode(tls.at("/data/ca.crt").asText()));
+        assertThat(ca).startsWith("-----BEGIN CERTIFICATE-----");
+    }
+
+    /**
+     * Tenants get ProfilingJobs through the built-in edit/admin (and view) roles, by aggregation:
+     * create and change jobs, read their status, and no write on profilingjobs/status anywhere
+     * (the status is the operator's; a tenant writing it could fake results or hide failures).
+     */
+    @Test
+    void tenantsMayEditJobsButNeverWriteTheirStatus() throws IOException {
+        List<JsonNode> objects = render("{}\n");
+        List<JsonNode> aggregated = objects.stream()
+                .filter(o -> "ClusterRole".equals(o.path("kind").asText()))
+                .filter(o -> o.at("/metadata/labels").toString().contains("rbac.authorization.k8s.io/aggregate-to-"))
+                .toList();
+        JsonNode edit = one(objects, "ClusterRole", "ebpf-profiler-edit");
+        assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-edit")
+                        .asText())
+                .isEqualTo("true");
+        assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-admin")
+                        .asText())
+                .isEqualTo("true");
+        assertThat(rules(edit))
+                .containsExactly(
+                        "profiling.ebpf.dev/profilingjobs:get,list,watch,create,update,patch,delete,deletecollection");
+        JsonNode view = one(objects, "ClusterRole", "ebpf-profiler-view");
+        assertThat(view.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-view")
+                        .asText())
+                .isEqualTo("true");
+        assertThat(aggregated)
+                .extracting(o -> o.at("/metadata/name").asText())
+                .containsExactlyInAnyOrder("ebpf-profiler-edit", "ebpf-profiler-view");
+
+        List<String> writes = List.of("create", "update", "patch", "delete", "deletecollection", "*");
+        for (JsonNode role : aggregated) {
+            for (JsonNode rule : role.path("rules")) {
+                List<String> resources = texts(rule.path("resources"));
+                List<String> verbs = texts(rule.path("verbs"));
+                assertThat(texts(rule.path("apiGroups"))).doesNotContain("*");
+                if (resources.contains("profilingjobs/status") || resources.contains("*")) {
+                    assertThat(verbs)
+                            .as(
+                                    "%s may not write profilingjobs/status",
+                                    role.at("/metadata/name").asText())
+                            .doesNotContainAnyElementsOf(writes);
+                }
+            }
+        }
+        assertThat(render("tenantRoles: {aggregate: false}\n"))
+                .noneMatch(o -> o.at("/metadata/labels").toString().contains("aggregate-to-"));
+    }
+
+    /** Only the release namespace needs Pod Security "privileged" (the agents' hostPID and capabilities). */
+    @Test
+    void theNamespaceItCreatesIsLabelledPrivileged() throws IOException {
+        assertThat(render("{}\n"))
+                .noneMatch(o -> "Namespace".equals(o.path("kind").asText()));
+        JsonNode namespace = one(render("namespace: {create: true}\n"), "Namespace", "profiling-system");
+        assertThat(namespace
+                        .at("/metadata/labels/pod-security.kubernetes.io~1enforce")
+                        .asText())
+                .isEqualTo("privileged");
+    }
+
+    /** Each rule as "group/resource:verb,verb", one string per resource. */
+    private static List<String> rules(JsonNode role) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode rule : role.path("rules")) {
+            String verbs = String.join(",", texts(rule.path("verbs")));
+            for (String group : texts(rule.path("apiGroups"))) {
+                for (String resource : texts(rule.path("resources"))) {
+                    out.add(group + "/" + resource + ":" + verbs);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false)
+                .map(JsonNode::asText)
+                .toList();
     }
 
     @Test
@@ -102,12 +209,6 @@ class ChartTest {
                 .noneMatch(o -> o.at("/metadata/name").asText().endsWith("-dashboard"));
     }
 
-    @Test
-    void noNodeWideNamespacesMeansNoClusterWidePodAccessForAgents() throws IOException {
-        List<JsonNode> objects = render("nodeWideNamespaces: []\n");
-        assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-node-wide"));
-    }
-
     /** Renders the chart with these values (YAML) over the defaults. */
     private static List<JsonNode> render(String values) throws IOException {
         Path valuesFile = Files.createTempFile("values", ".yaml");
@@ -120,6 +221,9 @@ class ChartTest {
                     .withNamespace("profiling-system")
                     .withKubeVersion("1.30.0")
                     .withValuesFile(valuesFile)
+                    // helm-java's template resolves lookup against a cluster (there is none here):
+                    // render the ingest certificate fresh instead of looking for the installed one.
+                    .set("ingest.keepExistingCertificate", false)
                     .call();
         } finally {
             Files.delete(valuesFile);

@@ -1,7 +1,6 @@
 package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -11,6 +10,7 @@ import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -37,7 +37,14 @@ final class Cluster {
         this.client = client;
     }
 
+    /**
+     * Creates the node unless it exists: rewriting an existing one would race the operator's label
+     * patches (409) and drop the agent label it set for other tests' jobs.
+     */
     void node(String name, int cpus) {
+        if (client.nodes().withName(name).get() != null) {
+            return;
+        }
         client.nodes()
                 .resource(new NodeBuilder()
                         .withNewMetadata()
@@ -47,7 +54,7 @@ final class Cluster {
                         .addToCapacity("cpu", new Quantity(Integer.toString(cpus)))
                         .endStatus()
                         .build())
-                .createOr(r -> r.update());
+                .create();
     }
 
     Pod pod(String namespace, String name, Map<String, String> labels, String node) {
@@ -215,22 +222,6 @@ final class Cluster {
                 at.plusSeconds(30),
                 AgentContract.resultName(job, node, at),
                 "Triggered: " + node + " node-sys " + (long) value + "% > 80% for 5s");
-    }
-
-    AgentJobConfig jobConfig(String namespace, String job) {
-        ConfigMap configMap = client.configMaps()
-                .inNamespace(namespace)
-                .withName(AgentContract.jobConfigName(job))
-                .get();
-        if (configMap == null) {
-            return null;
-        }
-        try {
-            return ProfileJson.mapper()
-                    .readValue(configMap.getData().get(AgentContract.JOB_CONFIG_KEY), AgentJobConfig.class);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String toJson(Object document) {

@@ -18,6 +18,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.validate.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -16,6 +16,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -43,6 +44,11 @@ import org.junit.jupiter.api.Test;
  * made on this machine with real busy processes in them. The test plays the kubelet: it hands the
  * agent the job config the operator wrote, as a mounted ConfigMap would.
  */
+// Disabled (issue 9): this test hands the real agent the job-config ConfigMap the operator no
+// longer writes. It comes back when `node-agent run` watches ProfilingJobs itself and pushes to
+// the operator's ingest endpoint (the agent and ingest branches).
+@org.junit.jupiter.api.Disabled(
+        "issue 9: the agent no longer gets a job-config ConfigMap; back with the new agent and ingest")
 @QuarkusTest
 class EndToEndAgentTest extends ThreeNodeClusterTest {
 

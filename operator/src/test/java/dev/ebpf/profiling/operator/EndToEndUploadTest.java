@@ -13,6 +13,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -31,6 +32,11 @@ import org.junit.jupiter.api.Test;
  * process as node-1's agent profiling a real pod cgroup, and a real S3 server (s3proxy). The test
  * plays the kubelet: it hands the agent the job config and the Secret's keys as mounted files.
  */
+// Disabled (issue 9): this test hands the real agent the job-config ConfigMap the operator no
+// longer writes. It comes back when `node-agent run` watches ProfilingJobs itself and pushes to
+// the operator's ingest endpoint (the agent and ingest branches).
+@org.junit.jupiter.api.Disabled(
+        "issue 9: the agent no longer gets a job-config ConfigMap; back with the new agent and ingest")
 @QuarkusTest
 class EndToEndUploadTest extends ThreeNodeClusterTest {
 

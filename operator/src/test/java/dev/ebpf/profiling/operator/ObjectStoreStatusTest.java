@@ -3,7 +3,6 @@ package dev.ebpf.profiling.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ObjectStoreStatus;
@@ -11,10 +10,9 @@ import dev.ebpf.profiling.api.job.OutputSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
-import io.fabric8.kubernetes.api.model.Container;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Instant;
 import java.util.HashMap;
@@ -23,9 +21,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * spec.output.objectStore on the operator's side: the credentials Secret checked before any agent
- * runs, the agent pod's Secret volume and spool, and the agents' upload annotations turned into
- * status links, the Uploaded condition and Events.
+ * spec.output.objectStore on the operator's side: the credentials Secret checked before the job
+ * is accepted, and the agents' upload annotations turned into status links, the Uploaded
+ * condition and Events. (How the one agent DaemonSet reaches a store is not settled yet: it no
+ * longer mounts a tenant's Secret.)
  */
 @QuarkusTest
 class ObjectStoreStatusTest extends ThreeNodeClusterTest {
@@ -90,43 +89,6 @@ class ObjectStoreStatusTest extends ThreeNodeClusterTest {
                         + "/profiles-s3 has no key 'secretAccessKey'");
         assertThat(Agents.of(client, ns)).isEmpty();
         assertThat(Agents.of(client, other)).isEmpty();
-    }
-
-    @Test
-    void theAgentPodMountsTheSecretAndASpoolAndItsConfigNamesTheStoreWithoutSecrets() {
-        String ns = "store-pod";
-        cluster.pod(ns, "web", Map.of("app", "web"), "node-1");
-        secret(ns, Map.of("accessKeyId", "AKIA-TEST", "secretAccessKey", "s3cr3t"));
-        cluster.job(ns, "archive", specWithStore(SECRET));
-        cluster.awaitCondition(ns, "archive", ProfilingJobStatus.SCHEDULED, "True");
-
-        Pod agent = Agents.of(client, ns).getFirst();
-        Volume credentials = agent.getSpec().getVolumes().stream()
-                .filter(v -> v.getSecret() != null)
-                .findFirst()
-                .orElseThrow();
-        assertThat(credentials.getSecret().getSecretName()).isEqualTo(SECRET);
-        assertThat(credentials.getSecret().getItems())
-                .extracting(i -> i.getKey() + "->" + i.getPath())
-                .containsExactly(
-                        "accessKeyId->" + AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE,
-                        "secretAccessKey->" + AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE);
-        Container container = agent.getSpec().getContainers().getFirst();
-        assertThat(container.getVolumeMounts())
-                .anySatisfy(m -> {
-                    assertThat(m.getName()).isEqualTo(credentials.getName());
-                    assertThat(m.getMountPath()).isEqualTo(AgentContract.CREDENTIALS_MOUNT_PATH);
-                    assertThat(m.getReadOnly()).isTrue();
-                })
-                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo(AgentContract.SPOOL_MOUNT_PATH));
-        // No key material in the environment or in the job config.
-        assertThat(container.getEnv())
-                .noneMatch(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null);
-        AgentJobConfig config = cluster.jobConfig(ns, "archive");
-        assertThat(config.objectStore())
-                .isEqualTo(new AgentJobConfig.ObjectStore(
-                        "http://minio.storage:9000", "profiles", "clusters/test", "us-east-1"));
-        assertThat(Cluster.toJson(config)).doesNotContain("s3cr3t").doesNotContain("AKIA-TEST");
     }
 
     @Test

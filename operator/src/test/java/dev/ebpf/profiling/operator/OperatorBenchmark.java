@@ -9,6 +9,7 @@ import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -133,17 +134,9 @@ public final class OperatorBenchmark {
         }
         Runtime rt = Runtime.getRuntime();
         System.out.printf(
-                "with %d ProfilingJobs (%d agent pods): process RSS %d MiB, heap used after GC %d MiB "
+                "with %d ProfilingJobs (%d labelled nodes): process RSS %d MiB, heap used after GC %d MiB "
                         + "(one JVM holding the operator and the mock API server with all objects)%n",
-                jobs,
-                client.pods()
-                        .inNamespace("bench")
-                        .withLabel("profiling.ebpf.dev/component", "node-agent")
-                        .list()
-                        .getItems()
-                        .size(),
-                rssKib() / 1024,
-                (rt.totalMemory() - rt.freeMemory()) >> 20);
+                jobs, Agents.labelledNodes(client).size(), rssKib() / 1024, (rt.totalMemory() - rt.freeMemory()) >> 20);
     }
 
     private static boolean scheduled(ProfilingJob job) {

@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An operator that stops mid-job and a new one that takes over: the new one must find what the
- * first created (no second agent, no repeated Event, no trigger firing recorded twice) and count the
+ * first created (no second DaemonSet, the same labelled nodes, no repeated Event, no trigger firing recorded twice) and count the
  * slices written while no operator ran (none lost). Each operator is a fresh reconciler on the same
  * mock API server.
  */
@@ -56,7 +57,7 @@ class OperatorRestartTest {
         writeSlice(job, T0);
         reconcile(first);
         List<String> agentUids = agentUids();
-        assertThat(agentUids).hasSize(2);
+        assertThat(agentUids).hasSize(3); // one DaemonSet, two labelled nodes
         assertThat(cluster.get(NS, "long-runner").getStatus().completedSlices).isEqualTo(1);
 
         // The first operator is gone; two slices arrive while none runs.
@@ -159,11 +160,12 @@ class OperatorRestartTest {
         cluster.result(job, Cluster.profile("node-2", start, List.of(Cluster.podApp(b, 50))));
     }
 
+    /** The agent DaemonSet's uid and the labelled nodes: a new operator must keep both. */
     private List<String> agentUids() {
-        return Agents.of(client, NS).stream()
-                .map(p -> p.getMetadata().getUid())
-                .sorted()
-                .toList();
+        List<String> state = new ArrayList<>();
+        Agents.daemonSets(client).forEach(ds -> state.add(ds.getMetadata().getUid()));
+        state.addAll(Agents.labelledNodes(client));
+        return state;
     }
 
     /** Firings number {@code from} to {@code to - 1}: firing i at T0 + i minutes, value 81 + i. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.operator.validate.CpuList;
+import dev.ebpf.profiling.operator.validate.LabelSelectors;
+import dev.ebpf.profiling.operator.validate.SpecDuration;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
 import java.time.Instant;

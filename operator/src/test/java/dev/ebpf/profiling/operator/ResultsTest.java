@@ -12,6 +12,7 @@ import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Instant;

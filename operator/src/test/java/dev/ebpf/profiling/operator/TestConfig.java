@@ -5,14 +5,32 @@ import java.util.List;
 import java.util.Optional;
 
 /** The operator's defaults (as in OperatorConfig) for tests that build a reconciler themselves. */
-record TestConfig(Optional<List<String>> nodeWideNamespaces, Duration sliceGrace, AgentSettings agent)
+record TestConfig(
+        Optional<String> namespace, Optional<List<String>> nodeWideNamespaces, Duration sliceGrace, AgentSettings agent)
         implements OperatorConfig {
 
+    /** The operator's namespace in these tests: the agent DaemonSet and its pods live there. */
+    static final String OPERATOR_NAMESPACE = "profiling-system";
+
     static TestConfig defaults() {
-        return new TestConfig(Optional.of(List.of("ops")), Duration.ofSeconds(60), new Agent());
+        return new TestConfig(
+                Optional.of(OPERATOR_NAMESPACE), Optional.of(List.of("ops")), Duration.ofSeconds(60), new Agent(false));
     }
 
-    record Agent() implements OperatorConfig.AgentSettings {
+    TestConfig withSliceGrace(Duration grace) {
+        return new TestConfig(namespace, nodeWideNamespaces, grace, agent);
+    }
+
+    TestConfig withSysResource() {
+        return new TestConfig(namespace, nodeWideNamespaces, sliceGrace, new Agent(true));
+    }
+
+    record Agent(boolean sysResource) implements OperatorConfig.AgentSettings {
+        @Override
+        public String name() {
+            return "ebpf-profiler-agent";
+        }
+
         @Override
         public String image() {
             return "node-agent:test";
@@ -25,11 +43,6 @@ record TestConfig(Optional<List<String>> nodeWideNamespaces, Duration sliceGrace
 
         @Override
         public String serviceAccount() {
-            return "ebpf-profiler-agent";
-        }
-
-        @Override
-        public String clusterRole() {
             return "ebpf-profiler-agent";
         }
 
@@ -51,6 +64,36 @@ record TestConfig(Optional<List<String>> nodeWideNamespaces, Duration sliceGrace
         @Override
         public String memoryLimit() {
             return "512Mi";
+        }
+
+        @Override
+        public Optional<String> priorityClassName() {
+            return Optional.of("system-node-critical");
+        }
+
+        @Override
+        public String tolerationsJson() {
+            return "[{\"operator\":\"Exists\"}]";
+        }
+
+        @Override
+        public int maxFrequencyHz() {
+            return 999;
+        }
+
+        @Override
+        public String ingestService() {
+            return "ebpf-profiler-ingest";
+        }
+
+        @Override
+        public int ingestPort() {
+            return 8443;
+        }
+
+        @Override
+        public String ingestTlsSecret() {
+            return "ebpf-profiler-ingest-tls";
         }
     }
 }

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.BeforeEach;
 
 /**
  * Tests against the running operator on the Fabric8 mock API server (CRUD mode), in a cluster of
- * three 2-CPU nodes. Each test works in a namespace of its own.
+ * three 2-CPU nodes, with a fake DaemonSet controller that runs an agent pod on every labelled
+ * node. Each test works in a namespace of its own.
  */
 @WithKubernetesTestServer(crud = true)
 abstract class ThreeNodeClusterTest {
@@ -23,5 +24,6 @@ abstract class ThreeNodeClusterTest {
         cluster.node("node-1", 2);
         cluster.node("node-2", 2);
         cluster.node("node-3", 2);
+        FakeDaemonSetController.ensureRunning(client);
     }
 }

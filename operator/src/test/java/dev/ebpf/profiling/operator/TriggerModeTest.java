@@ -11,6 +11,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
+import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.junit.QuarkusTest;

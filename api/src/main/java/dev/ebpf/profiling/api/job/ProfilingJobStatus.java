@@ -25,6 +25,12 @@ public class ProfilingJobStatus {
     public static final String TRIGGERED = "Triggered";
     /** Jobs with spec.output.objectStore: True while every node's uploads work. */
     public static final String UPLOADED = "Uploaded";
+    /**
+     * True while an agent runs on every target node; False with the number of nodes without one and
+     * one example node's reason (AgentRefused, AgentNotStarted, AgentCrashLooping, AgentNotRunning,
+     * AgentDaemonSetFailed, NodeLabelFailed), or AgentsStarting within the grace.
+     */
+    public static final String AGENTS_READY = "AgentsReady";
 
     /** Firings kept in {@link #triggers}. */
     public static final int TRIGGERS_KEPT = 10;

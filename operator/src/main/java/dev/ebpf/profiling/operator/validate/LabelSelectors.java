@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.operator;
+package dev.ebpf.profiling.operator.validate;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;

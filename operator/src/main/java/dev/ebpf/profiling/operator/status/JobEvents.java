@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.operator;
+package dev.ebpf.profiling.operator.status;
 
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import io.fabric8.kubernetes.api.model.EventBuilder;

@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.operator;
+package dev.ebpf.profiling.operator.validate;
 
 import java.util.Collections;
 import java.util.SortedSet;

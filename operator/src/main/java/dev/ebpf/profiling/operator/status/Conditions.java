@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.operator;
+package dev.ebpf.profiling.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;

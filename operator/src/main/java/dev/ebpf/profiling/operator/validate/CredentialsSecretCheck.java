@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.operator;
+package dev.ebpf.profiling.operator.validate;
 
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
