@@ -6,6 +6,8 @@ import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.ingest.MergedSlice;
+import dev.ebpf.profiling.operator.ingest.SliceStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -19,14 +21,19 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -55,9 +62,17 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
     private final JobEvents jobEvents;
     private final Duration sliceGrace;
     private final Clock clock;
+    private final SliceStore ingested;
 
+    /** A reconciler with a store of its own (tests that build one: each is a fresh operator). */
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
+        this(client, config, new SliceStore(client));
+    }
+
+    @Inject
+    public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config, SliceStore ingested) {
         this.client = client;
+        this.ingested = ingested;
         this.validator = new SpecValidator(config.nodeWideNamespaces().orElse(List.of()));
         this.credentialsSecrets = new CredentialsSecretCheck(client);
         this.resolver = new TargetResolver(client);
@@ -97,7 +112,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                         .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
                         .build(),
                 context);
-        return List.of(agents, results, TriggerStateReader.eventSource(context), workloads, nodes);
+        // The ingest endpoint starts a reconcile when a slice's first report arrives (its grace
+        // starts) and when every target node reported it; grace ends come from recheckAfter.
+        var pushed = new SimpleInboundEventSource<ProfilingJob>("ingested-slices");
+        ingested.onSliceReady(pushed::propagateEvent);
+        return List.of(agents, results, TriggerStateReader.eventSource(context), workloads, nodes, pushed);
     }
 
     private static Set<ResourceID> jobsSelecting(EventSourceContext<ProfilingJob> context, Pod pod) {
@@ -262,7 +281,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
-        TriggerReport.update(job, reports.triggerStates(), nodes, old, status, now, generation, events);
+        List<TriggerStateReader.Report> triggerStates =
+                new ArrayList<>(TriggerStateReader.read(reports.triggerStates()));
+        triggerStates.addAll(ingested.triggerStates(job));
+        TriggerReport.update(job, triggerStates, nodes, old, status, now, generation, events);
 
         ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
@@ -296,8 +318,33 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                     "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
                             + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
         }
+        SliceStore.Ingested pushed = ingested.collect(
+                job,
+                targets.nodes(),
+                sliceGrace,
+                job.getSpec().effectiveTop(),
+                job.getSpec().effectiveRetention());
+        List<MergedSlice> newer = pushed.newestFirst().stream()
+                .takeWhile(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
+                .toList();
+        MergedSlice pushedSlice = null;
+        if (!newer.isEmpty()) {
+            pushedSlice = newer.getFirst();
+            status.lastSlice = pushedSlice.window();
+            status.topApplications = pushedSlice.topApplications();
+            status.hotspots = pushedSlice.hotspots();
+            status.results = List.of(pushedSlice.configMap());
+            status.reportingNodes = pushedSlice.reportingNodes();
+            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0)
+                    + newer.stream().mapToInt(MergedSlice::windows).sum();
+            events.normal(
+                    "SliceCollected",
+                    "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
+                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+        }
+        limited(pushed, old, status, now, generation, events);
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
-        degraded(collected, choice, old, status, now, generation, events);
+        degraded(collected, choice, pushedSlice, old, status, now, generation, events);
         UploadStatus.update(job, reports.results(), old, status, now, generation, events);
 
         if (status.lastSlice == null) {
@@ -323,12 +370,64 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         }
         finishIfDone(job, status, now, generation, events);
         aggregator.prune(job, collected, job.getSpec().effectiveRetention());
-        return choice.recheckAfter();
+        return earliest(choice.recheckAfter(), pushed.recheckAfter());
+    }
+
+    private static Duration earliest(Duration a, Duration b) {
+        return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /**
+     * The Limited condition from the agents' limitations in the newest pushed slice: True with the
+     * first reason, how many nodes have it and one example; False when no node reports one.
+     */
+    private static void limited(
+            SliceStore.Ingested pushed,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
+        if (pushed.newestFirst().isEmpty()) {
+            return; // nothing pushed yet: nothing to say
+        }
+        Map<String, List<String>> nodesByReason = new TreeMap<>();
+        Map<String, String> example = new TreeMap<>();
+        pushed.limitations()
+                .forEach((node, limitations) -> limitations.forEach(l -> {
+                    nodesByReason
+                            .computeIfAbsent(l.reason(), r -> new ArrayList<>())
+                            .add(node);
+                    example.putIfAbsent(l.reason(), node + ": " + l.message());
+                }));
+        if (nodesByReason.isEmpty()) {
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.LIMITED,
+                    false,
+                    "NothingLimited",
+                    "every node profiles with everything it needs",
+                    generation,
+                    now);
+            return;
+        }
+        var first = nodesByReason.entrySet().iterator().next();
+        String message = first.getValue().size() + " node(s) report " + first.getKey() + ", e.g. "
+                + example.get(first.getKey())
+                + (nodesByReason.size() > 1 ? " (also: " + String.join(", ", nodesByReason.keySet()) + ")" : "");
+        boolean known = Conditions.find(old.conditions, ProfilingJobStatus.LIMITED)
+                .filter(c -> first.getKey().equals(c.getReason()))
+                .isPresent();
+        Conditions.set(status.conditions, ProfilingJobStatus.LIMITED, true, first.getKey(), message, generation, now);
+        if (!known) {
+            events.warning(first.getKey(), message);
+        }
     }
 
     private static void degraded(
             ResultAggregator.Collected collected,
             ResultAggregator.Choice choice,
+            MergedSlice pushed,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
             Instant now,
@@ -342,6 +441,12 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         } else if (choice.slice() != null && !choice.missingNodes().isEmpty()) {
             reason = "NodesMissing";
             message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
+        } else if (pushed != null && !pushed.missingNodes().isEmpty()) {
+            List<String> missing = pushed.missingNodes();
+            reason = "NodesMissing";
+            message = "slice " + pushed.id() + " has no report from " + missing.size() + " node(s): "
+                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
+                    + (missing.size() > 5 ? ", ..." : "");
         }
         if (reason == null) {
             Conditions.set(

@@ -8,7 +8,6 @@ import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
 import dev.ebpf.profiling.api.profile.ProfileJson;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -43,7 +42,7 @@ public final class TriggerReport {
     /** Sets the trigger parts of {@code status}; for a job not in trigger mode, removes them. */
     public static void update(
             ProfilingJob job,
-            List<ConfigMap> triggerStates,
+            List<TriggerStateReader.Report> reports,
             Collection<String> targetNodes,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
@@ -56,7 +55,6 @@ public final class TriggerReport {
             Conditions.remove(status.conditions, ProfilingJobStatus.TRIGGERED);
             return;
         }
-        List<TriggerStateReader.Report> reports = TriggerStateReader.read(triggerStates);
         List<TriggerStatus> fired = newFirings(reports, old.triggers);
         fired.forEach(f -> events.normal(REASON_TRIGGERED, f.message));
         status.triggers = newestFirst(old.triggers, fired);

@@ -26,6 +26,12 @@ public class ProfilingJobStatus {
     /** Jobs with spec.output.objectStore: True while every node's uploads work. */
     public static final String UPLOADED = "Uploaded";
 
+    /**
+     * True when some node runs without something optional (reason such as KernelSymbolsHidden, from
+     * the agents' reports), naming how many nodes and one example.
+     */
+    public static final String LIMITED = "Limited";
+
     /** Firings kept in {@link #triggers}. */
     public static final int TRIGGERS_KEPT = 10;
 
