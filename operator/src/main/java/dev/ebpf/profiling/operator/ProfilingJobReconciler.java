@@ -327,9 +327,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
         List<MergedSlice> newer = pushed.newestFirst().stream()
                 .takeWhile(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
                 .toList();
-        MergedSlice pushedSlice = null;
         if (!newer.isEmpty()) {
-            pushedSlice = newer.getFirst();
+            MergedSlice pushedSlice = newer.getFirst();
             status.lastSlice = pushedSlice.window();
             status.topApplications = pushedSlice.topApplications();
             status.hotspots = pushedSlice.hotspots();
@@ -342,9 +341,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob> {
                     "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
                             + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
         }
+        // The pushed slice the status shows (new now, or from an earlier reconcile) says who is missing.
+        MergedSlice shown = pushed.newestFirst().stream()
+                .filter(s -> status.lastSlice != null && s.id().equals(status.lastSlice.id))
+                .findFirst()
+                .orElse(null);
         limited(pushed, old, status, now, generation, events);
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
-        degraded(collected, choice, pushedSlice, old, status, now, generation, events);
+        degraded(collected, choice, shown, old, status, now, generation, events);
         UploadStatus.update(job, reports.results(), old, status, now, generation, events);
 
         if (status.lastSlice == null) {
