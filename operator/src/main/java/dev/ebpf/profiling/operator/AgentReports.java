@@ -26,8 +26,11 @@ public record AgentReports(List<ConfigMap> results, List<ConfigMap> triggerState
 
     /** The job's ConfigMaps from the caches of the reconcile's event sources. */
     public static AgentReports of(Context<ProfilingJob> context) {
-        List<ConfigMap> owned =
-                context.getSecondaryResourcesAsStream(ConfigMap.class).toList();
+        return of(context.getSecondaryResourcesAsStream(ConfigMap.class).toList());
+    }
+
+    /** Sorts the job's ConfigMaps: the agents' per-node results and their trigger states. */
+    public static AgentReports of(List<ConfigMap> owned) {
         return new AgentReports(
                 component(owned, AgentContract.COMPONENT_RESULT).stream()
                         .filter(cm -> !ResultConfigMaps.isJobLevel(cm))
