@@ -25,7 +25,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -119,19 +118,17 @@ public class SliceStore {
         }
     }
 
-    /** Keeps a node's latest trigger state; a change of phase or a new firing starts a reconcile. */
+    /**
+     * Keeps a node's latest trigger state and starts a reconcile: at a firing, a phase change, and
+     * the agent's refresh (at most every 30 s), which keeps the status' armed values fresh, as the
+     * trigger-state ConfigMap's writes did. Reconciles of one job coalesce while one runs.
+     */
     public void accept(ProfilingJob job, NodeTriggerReport report) {
         JobSlices slices = slices(job);
-        boolean changed;
         synchronized (slices) {
-            NodeTriggerState before = slices.triggers.put(report.node(), report.state());
-            changed = before == null
-                    || !Objects.equals(before.phase(), report.state().phase())
-                    || !Objects.equals(before.recent(), report.state().recent());
+            slices.triggers.put(report.node(), report.state());
         }
-        if (changed) {
-            onSliceReady.accept(ResourceID.fromResource(job));
-        }
+        onSliceReady.accept(ResourceID.fromResource(job));
     }
 
     /** The job's nodes' latest trigger states, as the reconciler read them from ConfigMaps before. */
