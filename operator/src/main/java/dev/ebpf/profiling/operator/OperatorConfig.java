@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -16,6 +17,13 @@ public interface OperatorConfig {
      * (tests, running outside a cluster): the client's namespace.
      */
     Optional<String> namespace();
+
+    /** {@link #namespace()}, or else the client's namespace, or else {@code default}. */
+    default String namespaceOr(KubernetesClient client) {
+        return namespace()
+                .filter(ns -> !ns.isBlank())
+                .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
+    }
 
     /** Namespaces where node-wide jobs (no selector: every process on the node) are allowed. */
     Optional<List<String>> nodeWideNamespaces();

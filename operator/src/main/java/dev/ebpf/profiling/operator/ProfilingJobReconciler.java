@@ -8,6 +8,8 @@ import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
 import dev.ebpf.profiling.operator.agents.AgentDaemonSetWriter;
 import dev.ebpf.profiling.operator.agents.AgentHealth;
 import dev.ebpf.profiling.operator.agents.NodeLabels;
+import dev.ebpf.profiling.operator.ingest.MergedSlice;
+import dev.ebpf.profiling.operator.ingest.SliceStore;
 import dev.ebpf.profiling.operator.status.Conditions;
 import dev.ebpf.profiling.operator.status.JobEvents;
 import dev.ebpf.profiling.operator.status.JobStatusBuilder;
@@ -38,6 +40,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import jakarta.inject.Inject;
@@ -45,11 +48,13 @@ import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -99,6 +104,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     private final NodeLabels nodeLabels;
     private final Duration sliceGrace;
     private final Clock clock;
+    private final SliceStore ingested;
 
     // The informers' caches, once the framework prepared the event sources (tests that call
     // reconcile directly have none: the API server is read instead).
@@ -106,13 +112,23 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     private volatile InformerEventSource<Pod, ProfilingJob> agentPods;
     private volatile InformerEventSource<DaemonSet, ProfilingJob> daemonSets;
 
-    @Inject
+    /** A reconciler with a store of its own (tests that build one: each is a fresh operator). */
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
-        this(client, config, Clock.systemUTC());
+        this(client, config, new SliceStore(client), Clock.systemUTC());
+    }
+
+    @Inject
+    public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config, SliceStore ingested) {
+        this(client, config, ingested, Clock.systemUTC());
     }
 
     ProfilingJobReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
+        this(client, config, new SliceStore(client), clock);
+    }
+
+    ProfilingJobReconciler(KubernetesClient client, OperatorConfig config, SliceStore ingested, Clock clock) {
         this.client = client;
+        this.ingested = ingested;
         List<String> nodeWide = config.nodeWideNamespaces().orElse(List.of());
         this.validator = new SpecValidator(nodeWide);
         this.credentialsSecrets = new CredentialsSecretCheck(client);
@@ -120,9 +136,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
-        String namespace = config.namespace()
-                .filter(ns -> !ns.isBlank())
-                .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
+        String namespace = config.namespaceOr(client);
         this.daemonSetWriter =
                 new AgentDaemonSetWriter(client, new AgentDaemonSet(config.agent(), namespace, nodeWide));
         this.nodeLabels = new NodeLabels(client, clock);
@@ -178,7 +192,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 context);
         this.agentPods = agents;
         this.daemonSets = daemonSets;
-        return List.of(agents, daemonSets, results, TriggerStateReader.eventSource(context), workloads, nodes);
+        // The ingest endpoint starts a reconcile when a slice's first report arrives (its grace
+        // starts) and when every target node reported it; grace ends come from recheckAfter.
+        var pushed = new SimpleInboundEventSource<ProfilingJob>("ingested-slices");
+        ingested.onSliceReady(pushed::propagateEvent);
+        return List.of(agents, daemonSets, results, TriggerStateReader.eventSource(context), workloads, nodes, pushed);
     }
 
     private Set<ResourceID> jobsOn(String node) {
@@ -502,7 +520,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
-        TriggerReport.update(job, reports.triggerStates(), nodes, old, status, now, generation, events);
+        List<TriggerStateReader.Report> triggerStates =
+                new ArrayList<>(TriggerStateReader.read(reports.triggerStates()));
+        triggerStates.addAll(ingested.triggerStates(job));
+        TriggerReport.update(job, triggerStates, nodes, old, status, now, generation, events);
+
         ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
         String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
         ResultAggregator.Choice choice = ResultAggregator.choose(
@@ -535,8 +557,37 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                     "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
                             + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
         }
+        SliceStore.Ingested pushed = ingested.collect(
+                job,
+                targets.nodes(),
+                sliceGrace,
+                job.getSpec().effectiveTop(),
+                job.getSpec().effectiveRetention());
+        List<MergedSlice> newer = pushed.newestFirst().stream()
+                .takeWhile(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
+                .toList();
+        if (!newer.isEmpty()) {
+            MergedSlice pushedSlice = newer.getFirst();
+            status.lastSlice = pushedSlice.window();
+            status.topApplications = pushedSlice.topApplications();
+            status.hotspots = pushedSlice.hotspots();
+            status.results = List.of(pushedSlice.configMap());
+            status.reportingNodes = pushedSlice.reportingNodes();
+            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0)
+                    + newer.stream().mapToInt(MergedSlice::windows).sum();
+            events.normal(
+                    "SliceCollected",
+                    "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
+                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+        }
+        // The pushed slice the status shows (new now, or from an earlier reconcile) says who is missing.
+        MergedSlice shown = pushed.newestFirst().stream()
+                .filter(s -> status.lastSlice != null && s.id().equals(status.lastSlice.id))
+                .findFirst()
+                .orElse(null);
+        limited(pushed, old, status, now, generation, events);
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
-        degraded(collected, choice, old, status, now, generation, events);
+        degraded(collected, choice, shown, old, status, now, generation, events);
         UploadStatus.update(job, reports.results(), old, status, now, generation, events);
 
         if (status.lastSlice == null) {
@@ -562,12 +613,60 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         }
         finishIfDone(job, status, now, generation, events);
         aggregator.prune(job, collected, job.getSpec().effectiveRetention());
-        return sooner(choice.recheckAfter(), agentsRecheck);
+        return sooner(sooner(choice.recheckAfter(), pushed.recheckAfter()), agentsRecheck);
+    }
+
+    /**
+     * The Limited condition from the agents' limitations in the newest pushed slice: True with the
+     * first reason, how many nodes have it and one example; False when no node reports one.
+     */
+    private static void limited(
+            SliceStore.Ingested pushed,
+            ProfilingJobStatus old,
+            ProfilingJobStatus status,
+            Instant now,
+            long generation,
+            JobEvents.Pending events) {
+        if (pushed.newestFirst().isEmpty()) {
+            return; // nothing pushed yet: nothing to say
+        }
+        Map<String, List<String>> nodesByReason = new TreeMap<>();
+        Map<String, String> example = new TreeMap<>();
+        pushed.limitations()
+                .forEach((node, limitations) -> limitations.forEach(l -> {
+                    nodesByReason
+                            .computeIfAbsent(l.reason(), r -> new ArrayList<>())
+                            .add(node);
+                    example.putIfAbsent(l.reason(), node + ": " + l.message());
+                }));
+        if (nodesByReason.isEmpty()) {
+            Conditions.set(
+                    status.conditions,
+                    ProfilingJobStatus.LIMITED,
+                    false,
+                    "NothingLimited",
+                    "every node profiles with everything it needs",
+                    generation,
+                    now);
+            return;
+        }
+        var first = nodesByReason.entrySet().iterator().next();
+        String message = first.getValue().size() + " node(s) report " + first.getKey() + ", e.g. "
+                + example.get(first.getKey())
+                + (nodesByReason.size() > 1 ? " (also: " + String.join(", ", nodesByReason.keySet()) + ")" : "");
+        boolean known = Conditions.find(old.conditions, ProfilingJobStatus.LIMITED)
+                .filter(c -> first.getKey().equals(c.getReason()))
+                .isPresent();
+        Conditions.set(status.conditions, ProfilingJobStatus.LIMITED, true, first.getKey(), message, generation, now);
+        if (!known) {
+            events.warning(first.getKey(), message);
+        }
     }
 
     private static void degraded(
             ResultAggregator.Collected collected,
             ResultAggregator.Choice choice,
+            MergedSlice pushed,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
             Instant now,
@@ -581,6 +680,12 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         } else if (choice.slice() != null && !choice.missingNodes().isEmpty()) {
             reason = "NodesMissing";
             message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
+        } else if (pushed != null && !pushed.missingNodes().isEmpty()) {
+            List<String> missing = pushed.missingNodes();
+            reason = "NodesMissing";
+            message = "slice " + pushed.id() + " has no report from " + missing.size() + " node(s): "
+                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
+                    + (missing.size() > 5 ? ", ..." : "");
         }
         if (reason == null) {
             Conditions.set(

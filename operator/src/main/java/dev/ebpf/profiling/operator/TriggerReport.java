@@ -10,7 +10,6 @@ import dev.ebpf.profiling.api.job.TriggerStatus;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import dev.ebpf.profiling.operator.status.Conditions;
 import dev.ebpf.profiling.operator.status.JobEvents;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,7 +44,7 @@ public final class TriggerReport {
     /** Sets the trigger parts of {@code status}; for a job not in trigger mode, removes them. */
     public static void update(
             ProfilingJob job,
-            List<ConfigMap> triggerStates,
+            List<TriggerStateReader.Report> reports,
             Collection<String> targetNodes,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
@@ -58,7 +57,6 @@ public final class TriggerReport {
             Conditions.remove(status.conditions, ProfilingJobStatus.TRIGGERED);
             return;
         }
-        List<TriggerStateReader.Report> reports = TriggerStateReader.read(triggerStates);
         List<TriggerStatus> fired = newFirings(reports, old.triggers);
         fired.forEach(f -> events.normal(REASON_TRIGGERED, f.message));
         status.triggers = newestFirst(old.triggers, fired);

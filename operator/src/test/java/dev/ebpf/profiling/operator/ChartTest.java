@@ -197,6 +197,45 @@ class ChartTest {
     }
 
     @Test
+    void servesIngestOverHttpsWithACertificateForTheServiceNames() throws Exception {
+        List<JsonNode> objects = render("{}\n");
+        JsonNode service = one(objects, "Service", "ebpf-profiler-ingest");
+        assertThat(service.at("/spec/ports/0/port").asInt()).isEqualTo(8443);
+        assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("ingest");
+        JsonNode pod = one(objects, "Deployment", "ebpf-profiler-operator").at("/spec/template/spec");
+        assertThat(pod.at("/containers/0/ports").toString()).contains("\"containerPort\":8443");
+        assertThat(pod.at("/volumes").toString()).contains("\"secretName\":\"ebpf-profiler-ingest-tls\"");
+        assertThat(pod.at("/containers/0/env").toString())
+                .contains("OPERATOR_NAMESPACE", "\"fieldPath\":\"metadata.namespace\"");
+        assertThat(one(objects, "ClusterRole", "ebpf-profiler-operator")
+                        .path("rules")
+                        .toString())
+                .contains(
+                        "{\"apiGroups\":[\"authentication.k8s.io\"],\"resources\":[\"tokenreviews\"],\"verbs\":[\"create\"]}");
+
+        // The generated certificate is signed by the generated CA and names the Service.
+        JsonNode secret = one(objects, "Secret", "ebpf-profiler-ingest-tls");
+        var x509 = java.security.cert.CertificateFactory.getInstance("X.509");
+        var cert = (java.security.cert.X509Certificate) x509.generateCertificate(new java.io.ByteArrayInputStream(
+                java.util.Base64.getDecoder().decode(secret.at("/data/tls.crt").asText())));
+        var ca = (java.security.cert.X509Certificate) x509.generateCertificate(new java.io.ByteArrayInputStream(
+                java.util.Base64.getDecoder().decode(secret.at("/data/ca.crt").asText())));
+        cert.verify(ca.getPublicKey());
+        assertThat(cert.getSubjectAlternativeNames())
+                .extracting(n -> n.get(1).toString())
+                .contains("ebpf-profiler-ingest.profiling-system.svc", "ebpf-profiler-ingest.profiling-system");
+        assertThat(secret.at("/data/tls.key").asText()).isNotEmpty();
+
+        // With cert-manager: a Certificate fills the same Secret, and the chart makes none.
+        List<JsonNode> managed =
+                render("ingest: {tls: {certManager: {enabled: true, issuerRef: {name: ca-issuer}}}}\n");
+        JsonNode certificate = one(managed, "Certificate", "ebpf-profiler-ingest");
+        assertThat(certificate.at("/spec/secretName").asText()).isEqualTo("ebpf-profiler-ingest-tls");
+        assertThat(certificate.at("/spec/issuerRef/name").asText()).isEqualTo("ca-issuer");
+        assertThat(managed).noneMatch(o -> "Secret".equals(o.path("kind").asText()));
+    }
+
+    @Test
     void shipsTheAgentsDashboardForGrafanasSidecar() throws IOException {
         JsonNode dashboard = one(render("{}\n"), "ConfigMap", "ebpf-profiler-dashboard");
         assertThat(dashboard.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
@@ -221,9 +260,6 @@ class ChartTest {
                     .withNamespace("profiling-system")
                     .withKubeVersion("1.30.0")
                     .withValuesFile(valuesFile)
-                    // helm-java's template resolves lookup against a cluster (there is none here):
-                    // render the ingest certificate fresh instead of looking for the installed one.
-                    .set("ingest.keepExistingCertificate", false)
                     .call();
         } finally {
             Files.delete(valuesFile);

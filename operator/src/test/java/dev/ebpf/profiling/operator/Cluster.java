@@ -234,9 +234,9 @@ final class Cluster {
 
     /** What the operator's informers would hold for the job: its result and trigger-state ConfigMaps. */
     AgentReports agentReports(ProfilingJob job) {
-        return new AgentReports(
-                ownedConfigMaps(job, AgentContract.COMPONENT_RESULT),
-                ownedConfigMaps(job, AgentContract.COMPONENT_TRIGGER_STATE));
+        List<ConfigMap> owned = new java.util.ArrayList<>(ownedConfigMaps(job, AgentContract.COMPONENT_RESULT));
+        owned.addAll(ownedConfigMaps(job, AgentContract.COMPONENT_TRIGGER_STATE));
+        return AgentReports.of(owned);
     }
 
     private List<ConfigMap> ownedConfigMaps(ProfilingJob job, String component) {

@@ -63,6 +63,12 @@ public final class AgentContract {
     public static final String RESULT_HISTORY_KEY = "history.json";
 
     public static final String RESULT_HISTORY_STACKS_KEY = "history-on-cpu.folded.gz";
+    /**
+     * A job-level result ConfigMap (written by the operator from the agents' pushed reports, one per
+     * job and slice, no node label): the nodes' small summaries as a JSON array, beside the merged
+     * {@link #RESULT_PROFILE_KEY} and the merged folded stacks.
+     */
+    public static final String RESULT_NODES_KEY = "nodes.json";
     /** The trigger-state ConfigMap's key, holding {@link NodeTriggerState} as JSON. */
     public static final String TRIGGER_STATE_KEY = "trigger.json";
     /** Set on a result ConfigMap when the agent dropped its coldest stacks to stay under 1 MiB: how many. */
@@ -159,6 +165,11 @@ public final class AgentContract {
     /** The result ConfigMap of a job, node and slice, such as {@code nginx-jitter-node-1-20261126t120500z}. */
     public static String resultName(String job, String node, Instant sliceStart) {
         return objectName(job + "-" + node + "-" + sliceLabel(sliceStart));
+    }
+
+    /** The job-level result ConfigMap of a job and slice (all nodes merged), such as {@code nginx-jitter-20261126t120500z}. */
+    public static String jobResultName(String job, Instant sliceStart) {
+        return objectName(job + "-" + sliceLabel(sliceStart));
     }
 
     /** The trigger-state ConfigMap of a job on a node, such as {@code web-spike-trigger-node-1}. */

@@ -32,6 +32,12 @@ public class ProfilingJobStatus {
      */
     public static final String AGENTS_READY = "AgentsReady";
 
+    /**
+     * True when some node runs without something optional (reason such as KernelSymbolsHidden, from
+     * the agents' reports), naming how many nodes and one example.
+     */
+    public static final String LIMITED = "Limited";
+
     /** Firings kept in {@link #triggers}. */
     public static final int TRIGGERS_KEPT = 10;
 

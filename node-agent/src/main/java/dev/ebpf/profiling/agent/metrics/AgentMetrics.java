@@ -30,6 +30,7 @@ public final class AgentMetrics {
     static final String EVENT = "event";
     static final String CAUSE = "cause";
     static final String METRIC = "metric";
+    static final String KIND = "kind";
     static final String REASON = "reason";
 
     /** Bounds in seconds: draining takes milliseconds, the first symbolization of a big node tens of seconds. */
@@ -49,6 +50,10 @@ public final class AgentMetrics {
     private final Counter uploadsDropped;
     private final ApplicationCpu applicationCpu;
     private final Gauge limitations;
+    private final Counter ingestSent;
+    private final Counter ingestFailed;
+    private final Gauge ingestBacklog;
+    private final Counter ingestDropped;
 
     /** @param node this agent's node, the {@code node} label of what is not read from a slice */
     public AgentMetrics(String node) {
@@ -85,6 +90,30 @@ public final class AgentMetrics {
         uploadsDropped = Counter.builder()
                 .name(PREFIX + "uploads_dropped")
                 .help("Slices the local spool's bound dropped before the object store took them")
+                .labelNames(NODE)
+                .withoutExemplars()
+                .register(registry);
+        ingestSent = Counter.builder()
+                .name(PREFIX + "ingest_reports_sent")
+                .help("Reports the operator's ingest endpoint took, by kind (slice, trigger-state)")
+                .labelNames(NODE, KIND)
+                .withoutExemplars()
+                .register(registry);
+        ingestFailed = Counter.builder()
+                .name(PREFIX + "ingest_reports_failed")
+                .help("Report deliveries that failed, by kind and reason (unreachable, http_5xx, or the"
+                        + " operator's 4xx reason such as jobNotAccepted)")
+                .labelNames(NODE, KIND, REASON)
+                .withoutExemplars()
+                .register(registry);
+        ingestBacklog = Gauge.builder()
+                .name(PREFIX + "ingest_backlog_reports")
+                .help("Reports waiting to be sent to the operator again, over all jobs")
+                .labelNames(NODE)
+                .register(registry);
+        ingestDropped = Counter.builder()
+                .name(PREFIX + "ingest_reports_dropped")
+                .help("Reports given up: pushed out of a full backlog, or refused by the operator for good")
                 .labelNames(NODE)
                 .withoutExemplars()
                 .register(registry);
@@ -144,6 +173,26 @@ public final class AgentMetrics {
     /** The spool's bound dropped this many more slices. */
     public void uploadsDropped(long slices) {
         uploadsDropped.labelValues(node).inc(slices);
+    }
+
+    /** The operator took a report of this kind ({@code slice} or {@code trigger-state}). */
+    public void ingestSent(String kind) {
+        ingestSent.labelValues(node, kind).inc();
+    }
+
+    /** A delivery failed: {@code unreachable}, {@code http_5xx} or the operator's refusal reason. */
+    public void ingestFailed(String kind, String reason) {
+        ingestFailed.labelValues(node, kind, reason).inc();
+    }
+
+    /** Reports waiting for the operator, over all jobs, after each change. */
+    public void ingestBacklog(int reports) {
+        ingestBacklog.labelValues(node).set(reports);
+    }
+
+    /** Reports given up for good. */
+    public void ingestDropped(long reports) {
+        ingestDropped.labelValues(node).inc(reports);
     }
 
     /** Writes every metric in the Prometheus text format (version 0.0.4). */

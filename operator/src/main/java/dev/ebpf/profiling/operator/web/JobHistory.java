@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.operator.OwnedObjects;
 import dev.ebpf.profiling.operator.ResultReader;
+import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
@@ -69,6 +70,9 @@ final class JobHistory {
         List<NodeSlice> slices = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
         for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
+            if (ResultConfigMaps.isJobLevel(configMap)) {
+                continue; // the operator's merged slices: not shown per node yet
+            }
             try {
                 Map<String, String> binary = binaryData(configMap);
                 Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);

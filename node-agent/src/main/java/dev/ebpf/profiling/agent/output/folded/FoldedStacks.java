@@ -43,7 +43,7 @@ public final class FoldedStacks {
     }
 
     /** {@code application;outermost;...;leaf}; a stack without frames shows as {@code [unknown]}. */
-    static String path(String application, List<Frame> leafFirst) {
+    public static String path(String application, List<Frame> leafFirst) {
         StringBuilder line = new StringBuilder(escape(application));
         if (leafFirst.isEmpty()) {
             return line.append(SEPARATOR).append(Frames.UNKNOWN).toString();

@@ -1,0 +1,188 @@
+package dev.ebpf.profiling.operator.ingest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.ebpf.profiling.api.ingest.IngestContract;
+import dev.ebpf.profiling.api.ingest.JobKey;
+import dev.ebpf.profiling.api.ingest.NodeSliceReport;
+import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
+import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.status.Conditions;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes one pushed report: who sent it ({@link IngestAuthenticator}), whether it is well formed,
+ * whether its job exists under that uid and was accepted, and whether its node is the sender's and
+ * one of the job's targets; then hands it to the {@link SliceStore}. Every outcome is counted
+ * ({@link IngestMetrics}); a refusal is one line for the agent's log.
+ */
+public final class IngestService {
+
+    /** What the endpoint answers: the HTTP status and one line. */
+    public record Outcome(int status, String message) {}
+
+    static final String KIND_SLICE = "slice";
+    static final String KIND_TRIGGER = "trigger-state";
+
+    private static final Logger LOG = Logger.getLogger(IngestService.class);
+    private static final ObjectReader SLICE = reader(NodeSliceReport.class);
+    private static final ObjectReader TRIGGER = reader(NodeTriggerReport.class);
+
+    private final IngestAuthenticator authenticator;
+    private final KubernetesClient client;
+    private final SliceStore store;
+    private final IngestMetrics metrics;
+    private final boolean allowPlainHttp;
+
+    public IngestService(
+            IngestAuthenticator authenticator,
+            KubernetesClient client,
+            SliceStore store,
+            IngestMetrics metrics,
+            boolean allowPlainHttp) {
+        this.authenticator = authenticator;
+        this.client = client;
+        this.store = store;
+        this.metrics = metrics;
+        this.allowPlainHttp = allowPlainHttp;
+    }
+
+    public Outcome slice(String authorization, boolean https, byte[] body) {
+        return handle(KIND_SLICE, authorization, https, body, (caller, bytes) -> {
+            NodeSliceReport report = parse(SLICE, bytes);
+            if (report.schemaVersion() != NodeSliceReport.SCHEMA_VERSION) {
+                throw schema(report.schemaVersion(), NodeSliceReport.SCHEMA_VERSION);
+            }
+            NodeProfile profile = report.profile();
+            if (report.job() == null
+                    || report.node() == null
+                    || report.sliceStart() == null
+                    || report.sliceEnd() == null
+                    || profile == null
+                    || profile.cpus() == null
+                    || profile.topApplications() == null) {
+                throw IngestRefusal.badRequest(
+                        "malformed",
+                        "a slice report needs job, node, sliceStart, sliceEnd and a profile with cpus and topApplications");
+            }
+            if (!report.node().equals(profile.node())) {
+                throw IngestRefusal.badRequest(
+                        "malformed", "the profile's node " + profile.node() + " is not the report's " + report.node());
+            }
+            ProfilingJob job = check(caller, report.job(), report.node());
+            store.accept(job, targets(job), report);
+            return report.job().namespace() + "/" + report.job().name() + " slice " + report.sliceStart() + " from "
+                    + report.node();
+        });
+    }
+
+    public Outcome triggerState(String authorization, boolean https, byte[] body) {
+        return handle(KIND_TRIGGER, authorization, https, body, (caller, bytes) -> {
+            NodeTriggerReport report = parse(TRIGGER, bytes);
+            if (report.schemaVersion() != NodeTriggerReport.SCHEMA_VERSION) {
+                throw schema(report.schemaVersion(), NodeTriggerReport.SCHEMA_VERSION);
+            }
+            if (report.job() == null || report.node() == null || report.state() == null) {
+                throw IngestRefusal.badRequest("malformed", "a trigger report needs job, node and state");
+            }
+            ProfilingJob job = check(caller, report.job(), report.node());
+            store.accept(job, report);
+            return report.job().namespace() + "/" + report.job().name() + " trigger state from " + report.node();
+        });
+    }
+
+    private interface Handler {
+        String take(IngestAuthenticator.Caller caller, byte[] body);
+    }
+
+    private Outcome handle(String kind, String authorization, boolean https, byte[] body, Handler handler) {
+        try {
+            if (!https && !allowPlainHttp) {
+                throw IngestRefusal.forbidden("plainHttp", "reports are taken over HTTPS only");
+            }
+            IngestAuthenticator.Caller caller = authenticator.authenticate(authorization);
+            if (body == null) {
+                throw new IngestRefusal(
+                        413, "tooLarge", "the report exceeds " + IngestContract.MAX_REPORT_BYTES + " bytes");
+            }
+            String what = handler.take(caller, body);
+            metrics.count(kind, IngestMetrics.ACCEPTED);
+            return new Outcome(202, "accepted " + what);
+        } catch (IngestRefusal refusal) {
+            metrics.count(kind, refusal.reason());
+            LOG.debugf("%s report refused (%d %s): %s", kind, refusal.status(), refusal.reason(), refusal.getMessage());
+            return new Outcome(refusal.status(), refusal.reason() + ": " + refusal.getMessage());
+        }
+    }
+
+    /** @throws IngestRefusal 403 another node's report, 404 no such job (uid), 409 job not accepted or node not a target */
+    private ProfilingJob check(IngestAuthenticator.Caller caller, JobKey key, String node) {
+        if (!caller.node().equals(node)) {
+            throw IngestRefusal.forbidden(
+                    "otherNode", "the agent on " + caller.node() + " sent a report for node " + node);
+        }
+        if (key.namespace() == null || key.name() == null || key.uid() == null) {
+            throw IngestRefusal.badRequest("malformed", "the job key needs namespace, name and uid");
+        }
+        ProfilingJob job = client.resources(ProfilingJob.class)
+                .inNamespace(key.namespace())
+                .withName(key.name())
+                .get();
+        if (job == null) {
+            throw new IngestRefusal(404, "unknownJob", "no ProfilingJob " + key.namespace() + "/" + key.name());
+        }
+        if (!key.uid().equals(job.getMetadata().getUid())) {
+            throw new IngestRefusal(
+                    404,
+                    "jobReplaced",
+                    "ProfilingJob " + key.namespace() + "/" + key.name() + " has uid "
+                            + job.getMetadata().getUid() + ", not " + key.uid());
+        }
+        ProfilingJobStatus status = job.getStatus();
+        boolean accepted = status != null
+                && Objects.equals(status.observedGeneration, job.getMetadata().getGeneration())
+                && Conditions.isTrue(status.conditions, ProfilingJobStatus.READY);
+        if (!accepted) {
+            throw new IngestRefusal(
+                    409,
+                    "jobNotAccepted",
+                    "ProfilingJob " + key.namespace() + "/" + key.name() + " is not accepted at generation "
+                            + job.getMetadata().getGeneration());
+        }
+        if (status.targetNodes == null || !status.targetNodes.contains(node)) {
+            throw new IngestRefusal(
+                    409, "notTargetNode", "node " + node + " is not a target of " + key.namespace() + "/" + key.name());
+        }
+        return job;
+    }
+
+    private static Set<String> targets(ProfilingJob job) {
+        return new TreeSet<>(job.getStatus().targetNodes);
+    }
+
+    private static <T> T parse(ObjectReader reader, byte[] body) {
+        try {
+            return reader.readValue(body);
+        } catch (IOException | RuntimeException e) {
+            String line = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw IngestRefusal.badRequest("malformed", "not a report: " + line);
+        }
+    }
+
+    private static IngestRefusal schema(int got, int wanted) {
+        return IngestRefusal.badRequest(
+                "schemaVersion", "schemaVersion " + got + " is not supported; this operator reads " + wanted);
+    }
+
+    private static ObjectReader reader(Class<?> type) {
+        return ProfileJson.mapper().readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ebpf.profiling.operator.ingest;
+
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
+import dev.ebpf.profiling.api.job.ApplicationStatus;
+import dev.ebpf.profiling.api.job.HotspotStatus;
+import dev.ebpf.profiling.api.job.SliceStatus;
+import java.util.List;
+
+/**
+ * One job's slice with every node's report merged: what the status shows of it, and the document
+ * under {@code profile.json} of its job-level result ConfigMap (so a restarted operator reads back
+ * exactly what it wrote).
+ *
+ * @param configMap       the job-level result ConfigMap holding it
+ * @param window          the slice's id (label), window and per-node figures
+ * @param topApplications merged across nodes by samples ({@code ProfileMerger})
+ * @param hotspots        merged across nodes by samples
+ * @param reportingNodes  the nodes whose report is in it, sorted
+ * @param missingNodes    target nodes that had not reported when the slice was closed, sorted
+ * @param windows         trigger mode: the node windows it holds (one per reporting node); else 1
+ */
+public record MergedSlice(
+        String configMap,
+        SliceStatus window,
+        List<ApplicationStatus> topApplications,
+        List<HotspotStatus> hotspots,
+        List<String> reportingNodes,
+        List<String> missingNodes,
+        int windows) {
+
+    public String id() {
+        return window.id;
+    }
+
+    /**
+     * One node's small part of a slice, kept in {@code nodes.json}.
+     *
+     * @param droppedStacks stacks the agent left out of its report (its cap)
+     * @param limitations   what the agent could not do on the node
+     */
+    public record NodeSummary(
+            String node,
+            String event,
+            int frequencyHz,
+            int cpus,
+            long totalSamples,
+            long lostSamples,
+            long droppedStacks,
+            List<AgentLimitation> limitations) {}
+}
