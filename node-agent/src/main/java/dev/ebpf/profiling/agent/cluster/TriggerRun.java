@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.cpu.CpuList;
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceResult;
@@ -12,33 +13,39 @@ import dev.ebpf.profiling.agent.trigger.TriggerSettings;
 import dev.ebpf.profiling.agent.trigger.TriggerStateMachine;
 import dev.ebpf.profiling.agent.trigger.TriggerWatcher;
 import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
+import dev.ebpf.profiling.api.job.SpecFormats;
+import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.profile.NodeProfile;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Trigger mode of {@code node-agent run}. While armed, the job's metric is read once a second and a
- * low-rate on-CPU sampler keeps the last {@link #HISTORY_LENGTH} as a ring of slices. When the
- * metric has stayed above the threshold for {@code for}, the agent profiles at the job's rate for
- * {@code duration} and publishes that window as a result ConfigMap named after the firing time,
- * with the ring's slices (the moments before the firing) as its history; then it waits out the
- * cooldown. The trigger-state ConfigMap tells the operator about every firing at once and shows
- * the metric's current value meanwhile.
+ * Trigger mode of {@code node-agent run}, one per trigger-mode job on the node (run on its own
+ * thread by {@link TriggerJob}). While armed, the job's metric is read once a second and a low-rate
+ * on-CPU sampler keeps the last {@link #HISTORY_LENGTH} as a ring of slices. When the metric has
+ * stayed above the threshold for {@code for}, the agent profiles at the job's rate for
+ * {@code duration} and hands that window to the {@link JobSliceSink} (its slice starts at the
+ * firing), with the ring's slices (the moments before the firing) as its history; then it waits out
+ * the cooldown. The {@link TriggerStateSink} hears of every firing at once and of the metric's
+ * current value meanwhile.
+ *
+ * <p>It runs on its own samplers (BPF objects of its own), beside the node's shared ones: a trigger
+ * window is not cut on the other jobs' boundaries. A changed job (new generation) is a new run.
  *
  * <p>The watcher polls on its own thread and only hands firings over; sampling, analysis and the
- * API writes happen on the caller's thread, so a slow API server never delays the metric polls.
+ * reports happen on the caller's thread, so a slow sink never delays the metric polls.
  * An interrupt stops the run.
  */
 final class TriggerRun {
@@ -55,15 +62,17 @@ final class TriggerRun {
     /** A firing as the watcher hands it over, with the ring's slices it took. */
     private record Fired(String metric, Firing firing, List<SliceResult> before) {}
 
-    private final KubernetesClient client;
     private final String node;
-    private final Path configFile;
+    private final AgentJob job;
+    private final int frequencyHz;
+    private final Supplier<Set<String>> podUids;
+    private final Supplier<Map<String, Pod>> visiblePods;
+    private final PodCgroupIndex podCgroups;
+    private final SliceAnalysis analysis;
+    private final JobSliceSink sink;
+    private final TriggerStateSink states;
     private final PrintStream log;
     private final AgentMetrics metrics;
-    private final SliceAnalysis analysis;
-    private final PodCgroupIndex podCgroups;
-    private final ResultPublisher publisher;
-    private final JobUploads uploads;
     private final InstantSource clock = InstantSource.system();
     private final BlockingQueue<Fired> firings = new LinkedBlockingQueue<>();
     private final SliceRing<SliceResult> ring =
@@ -71,94 +80,84 @@ final class TriggerRun {
     /** The selected pods' cgroup directories, refreshed by the slice loop and read by the pod-cpu metric. */
     private volatile List<Path> selectedPodCgroups = List.of();
 
+    /**
+     * @param frequencyHz the window's on-CPU rate (the job's, capped by the node's policy)
+     * @param podUids     the job's pods on this node now
+     * @param visiblePods the pods its results may name
+     */
     TriggerRun(
-            KubernetesClient client,
             String node,
-            Path configFile,
-            PrintStream log,
-            AgentMetrics metrics,
-            SliceAnalysis analysis,
+            AgentJob job,
+            int frequencyHz,
+            Supplier<Set<String>> podUids,
+            Supplier<Map<String, Pod>> visiblePods,
             PodCgroupIndex podCgroups,
-            ResultPublisher publisher,
-            JobUploads uploads) {
-        this.client = client;
+            SliceAnalysis analysis,
+            JobSliceSink sink,
+            TriggerStateSink states,
+            PrintStream log,
+            AgentMetrics metrics) {
         this.node = node;
-        this.configFile = configFile;
+        this.job = job;
+        this.frequencyHz = frequencyHz;
+        this.podUids = podUids;
+        this.visiblePods = visiblePods;
+        this.podCgroups = podCgroups;
+        this.analysis = analysis;
+        this.sink = sink;
+        this.states = states;
         this.log = log;
         this.metrics = metrics;
-        this.analysis = analysis;
-        this.podCgroups = podCgroups;
-        this.publisher = publisher;
-        this.uploads = uploads;
     }
 
     /** Runs until the job's {@code runs} windows are published (forever when it has none) or the thread is interrupted. */
-    void run(AgentJobConfig first) {
-        AgentJobConfig config = first;
-        CpuList cpus = ClusterRun.cpus(config);
-        TriggerStateReporter reporter = new TriggerStateReporter(client, node, config, clock, log);
-        refreshSelectedPods(config);
-        TriggerWatcher<SliceResult> watcher = watch(config, cpus);
+    void run() {
+        CpuList cpus = job.cpus() == null ? OnlineCpus.read() : CpuList.parseWithin(job.cpus(), OnlineCpus.read());
+        TriggerStateReporter reporter = new TriggerStateReporter(states, job.key(), node, clock, log);
+        refreshSelectedPods();
+        TriggerWatcher<SliceResult> watcher = watch(cpus);
         NodeSamplers history = null;
         int windows = 0;
         try {
-            history = startHistory(config, cpus);
-            while (config.runs() == null || windows < config.runs()) {
+            history = startHistory(cpus);
+            while (job.runs() == null || windows < job.runs()) {
                 Fired fired = firings.poll(HISTORY_SLICE.toMillis(), TimeUnit.MILLISECONDS);
                 if (fired == null) {
-                    ring.add(clock.instant(), analysis.cutAndAnalyze(history, config));
+                    ring.add(clock.instant(), analysis.cutAndAnalyze(history, job.top(), visiblePods.get()));
                     reporter.maybeReport(watcher.status());
-                    AgentJobConfig reread = JobConfigFile.reread(configFile, config, log);
-                    if (!sameTrigger(reread, config)) {
-                        log.println("trigger settings changed: armed again with the new ones");
-                        watcher.close();
-                        watcher = watch(reread, cpus);
-                    }
-                    if (!Objects.equals(reread.cpus(), config.cpus())) {
-                        cpus = ClusterRun.cpus(reread);
-                        history.close();
-                        history = null; // not closed again below if the restart fails
-                        history = startHistory(reread, cpus);
-                    }
-                    config = reread;
-                    reporter.configChanged(config);
-                    Set<Long> allowed = refreshSelectedPods(config);
-                    if (!config.nodeWide()) {
+                    Set<Long> allowed = refreshSelectedPods();
+                    if (!job.nodeWide()) {
                         history.allowOnly(allowed);
                     }
                     continue;
                 }
                 List<SliceResult> before = new ArrayList<>(fired.before());
                 before.addAll(ring.takeAll()); // cut while the watcher was handing the firing over
-                before.add(analysis.cutAndAnalyze(history, config)); // right up to the firing
+                before.add(analysis.cutAndAnalyze(history, job.top(), visiblePods.get())); // right up to the firing
                 history.close();
                 history = null;
 
                 Firing firing = fired.firing();
-                String result = AgentContract.resultName(config.job().name(), node, firing.at());
+                String result = AgentContract.resultName(job.key().name(), node, firing.at());
                 NodeTriggerState.TriggerFiring reported = reporter.fired(watcher.status(), firing, result);
                 metrics.triggerFired(fired.metric());
                 log.println(reported.message() + " -> profiling until " + firing.profilingEnds());
 
-                SliceResult window = profileWindow(config, cpus, firing);
-                publisher.publish(config, firing.at(), window, before);
-                uploads.submit(config, firing.at(), window, result);
-                int pruned = publisher.pruneBeyondRetention(config);
+                SliceResult window = profileWindow(cpus, firing);
+                sink.publish(job.key(), new SliceWindow(firing.at(), firing.profilingEnds()), window, before);
                 windows++;
                 NodeProfile profile = window.profile();
                 log.printf(
-                        "window %s-%s: %d applications, %d samples, %d history slices -> configmap %s"
-                                + " (pruned %d)%n",
+                        "window %s-%s of %s: %d applications, %d samples, %d history slices%n",
                         profile.start(),
                         profile.end(),
+                        job.displayName(),
                         profile.topApplications().size(),
                         profile.totalSamples(),
-                        before.size(),
-                        result,
-                        pruned);
+                        before.size());
                 reporter.write(watcher.status());
-                if (config.runs() == null || windows < config.runs()) {
-                    history = startHistory(config, cpus);
+                if (job.runs() == null || windows < job.runs()) {
+                    history = startHistory(cpus);
                 }
             }
         } catch (InterruptedException e) {
@@ -175,22 +174,20 @@ final class TriggerRun {
      * Looks up the selected pods' cgroups on this node, once for both users: the pod-cpu metric
      * reads their directories (kept for its thread), the samplers' filter admits their ids.
      */
-    private Set<Long> refreshSelectedPods(AgentJobConfig config) {
-        List<Path> directories = podCgroups.selectedPodCgroups(config, node);
+    private Set<Long> refreshSelectedPods() {
+        List<Path> directories = job.nodeWide() ? List.of() : podCgroups.podCgroupDirectories(podUids.get());
         selectedPodCgroups = directories;
         return PodCgroupIndex.cgroupIds(directories);
     }
 
-    /** Arms a watcher for the config's trigger; it hands firings to the slice loop through the queue. */
-    private TriggerWatcher<SliceResult> watch(AgentJobConfig config, CpuList cpus) {
-        AgentJobConfig.TriggerConfig trigger = config.trigger();
+    /** Arms a watcher for the job's trigger; it hands firings to the slice loop through the queue. */
+    private TriggerWatcher<SliceResult> watch(CpuList cpus) {
+        TriggerSpec trigger = job.trigger();
+        Duration forDuration = SpecFormats.parseDuration("trigger.for", trigger.effectiveFor());
+        Duration cooldown = SpecFormats.parseDuration("trigger.cooldown", trigger.effectiveCooldown());
         MetricSource metric = TriggerMetricSources.of(
                 trigger, () -> selectedPodCgroups, cpus.cpus().size());
-        TriggerSettings settings = new TriggerSettings(
-                trigger.threshold(),
-                Duration.ofSeconds(trigger.forSeconds()),
-                Duration.ofSeconds(config.durationSeconds()),
-                Duration.ofSeconds(trigger.cooldownSeconds()));
+        TriggerSettings settings = new TriggerSettings(trigger.threshold, forDuration, job.duration(), cooldown);
         TriggerWatcher<SliceResult> watcher = new TriggerWatcher<>(
                 metric,
                 new TriggerStateMachine(settings, clock),
@@ -209,44 +206,40 @@ final class TriggerRun {
                 clock);
         watcher.start(POLL_PERIOD);
         log.printf(
-                "trigger armed on %s: %s > %.0f%% for %ds, then profile %ds, cooldown %ds%n",
+                "trigger of %s armed on %s: %s > %.0f%% for %ds, then profile %ds, cooldown %ds%n",
+                job.displayName(),
                 node,
                 metric.name(),
-                trigger.threshold(),
-                trigger.forSeconds(),
-                config.durationSeconds(),
-                trigger.cooldownSeconds());
+                trigger.threshold,
+                forDuration.toSeconds(),
+                job.duration().toSeconds(),
+                cooldown.toSeconds());
         return watcher;
     }
 
     /** The low-rate on-CPU sampler that feeds the ring. */
-    private NodeSamplers startHistory(AgentJobConfig config, CpuList cpus) {
+    private NodeSamplers startHistory(CpuList cpus) {
         return NodeSamplers.start(
                 cpus.cpus(),
                 HISTORY_FREQUENCY_HZ,
                 false,
-                config.nodeWide(),
-                config.nodeWide() ? Set.of() : refreshSelectedPods(config));
+                job.nodeWide(),
+                job.nodeWide() ? Set.of() : refreshSelectedPods());
     }
 
     /** Profiles at the job's rate (and off-CPU if asked) until the firing's window ends. */
-    private SliceResult profileWindow(AgentJobConfig config, CpuList cpus, Firing firing) throws InterruptedException {
+    private SliceResult profileWindow(CpuList cpus, Firing firing) throws InterruptedException {
         try (NodeSamplers window = NodeSamplers.start(
                 cpus.cpus(),
-                config.frequencyHz(),
-                ClusterRun.offCpuRequested(config),
-                config.nodeWide(),
-                config.nodeWide() ? Set.of() : refreshSelectedPods(config))) {
+                frequencyHz,
+                job.offCpu(),
+                job.nodeWide(),
+                job.nodeWide() ? Set.of() : refreshSelectedPods())) {
             Deadlines.sleepUntil(firing.profilingEnds());
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("stopped during a trigger window");
             }
-            return analysis.cutAndAnalyze(window, config);
+            return analysis.cutAndAnalyze(window, job.top(), visiblePods.get());
         }
-    }
-
-    /** Whether the watcher can go on as it is: same metric, threshold, for, cooldown and window length. */
-    private static boolean sameTrigger(AgentJobConfig a, AgentJobConfig b) {
-        return Objects.equals(a.trigger(), b.trigger()) && a.durationSeconds() == b.durationSeconds();
     }
 }
