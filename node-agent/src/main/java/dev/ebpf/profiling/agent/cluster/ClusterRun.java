@@ -30,6 +30,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 /**
@@ -46,7 +49,9 @@ import java.util.function.LongPredicate;
  * they ask for (capped). The run cuts the samplers at every window boundary of any job, and at every
  * change of rate or CPUs; each cut goes to every job whose window is open, split in user space by
  * cgroup and CPU ({@link JobSliceBuilder}). When a job's window closes its slice is analysed and
- * handed to the {@link JobSliceSink}. Jobs come and go without the samplers being loaded again.
+ * handed to the {@link JobSliceSink}. Jobs come and go without the samplers being loaded again:
+ * the on-CPU sampler is loaded when the run starts and stays loaded, counting nothing while no
+ * window is open.
  *
  * <p>Trigger-mode jobs run on their own machinery ({@link TriggerRun}: a low-rate history sampler
  * and a window sampler per firing), one thread per job, in this process.
@@ -57,6 +62,13 @@ public final class ClusterRun implements AutoCloseable {
     static final Duration TICK = Duration.ofMillis(250);
     /** How often the pods' cgroup directories are looked up again (pods start after they are scheduled). */
     static final Duration CGROUP_REFRESH = Duration.ofSeconds(5);
+    /**
+     * The on-CPU rate while the node has no job: the sampler stays loaded (so that a job's first
+     * slice starts at once), counting nothing, at a low prime rate.
+     */
+    static final int IDLE_FREQUENCY_HZ = 19;
+    /** How long a stopping agent waits for the slices it is still analysing. */
+    static final Duration ANALYSIS_DRAIN = Duration.ofSeconds(20);
 
     /** One general or filter job on this node. */
     private static final class JobState {
@@ -85,6 +97,8 @@ public final class ClusterRun implements AutoCloseable {
     private final InstantSource clock;
     private final SharedSamplers samplers;
     private final long rootCgroupId;
+    private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
+            task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
 
     private final Map<String, JobState> jobs = new LinkedHashMap<>();
     private final Map<String, TriggerJob> triggers = new HashMap<>();
@@ -188,8 +202,7 @@ public final class ClusterRun implements AutoCloseable {
 
         // 1. Cut at a boundary, or before the rate or CPUs change, and give the cut to the open windows.
         Duration drain = Duration.ZERO;
-        if (samplers.started()
-                && (!closing.isEmpty() || opens || (wanted != null && wanted.needsCutFrom(samplers.plan())))) {
+        if (samplers.started() && (!closing.isEmpty() || opens || wanted.needsCutFrom(samplers.plan()))) {
             long cutStarted = System.nanoTime();
             NodeSamplers.Cut cut = samplers.cut();
             drain = Duration.ofNanos(System.nanoTime() - cutStarted);
@@ -220,17 +233,13 @@ public final class ClusterRun implements AutoCloseable {
                 state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu());
             }
         }
-        if (wanted == null) {
-            if (jobs.isEmpty() && samplers.started()) {
-                samplers.close();
-                log.println("no jobs on " + node + ": samplers stopped");
-            }
-        } else {
-            samplers.apply(wanted);
-        }
-        // 3. Analyse and publish the windows that closed.
+        samplers.apply(wanted);
+        // 3. Analyse and publish the windows that closed, on the analysis thread: symbolizing one
+        //    job's slice must not delay the next boundary of another.
         for (Closed slice : closed) {
-            publish(slice, drain);
+            Map<String, Pod> visible = visiblePods(slice.job());
+            Duration drained = drain;
+            analysisThread.execute(() -> publish(slice, visible, drained));
         }
     }
 
@@ -268,14 +277,14 @@ public final class ClusterRun implements AutoCloseable {
                 .map(Workload::podUid);
     }
 
-    private void publish(Closed closed, Duration drain) {
+    private void publish(Closed closed, Map<String, Pod> visible, Duration drain) {
         if (closed.slice().isEmpty()) {
             return; // the samplers had not started: nothing was counted
         }
         AgentJob job = closed.job();
         try {
-            SliceResult result = analysis.analyze(
-                    closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visiblePods(job), drain);
+            SliceResult result =
+                    analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
             sink.publish(job.key(), closed.window(), result, List.of());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
@@ -296,23 +305,16 @@ public final class ClusterRun implements AutoCloseable {
         return visible;
     }
 
-    /** What the samplers should do for the open windows; null when no window is open and none was. */
+    /** What the samplers should do for the open windows. */
     private SharedSamplers.Plan plan(Set<JobState> open, Instant now) {
-        if (jobs.isEmpty()) {
-            return null;
-        }
         if (open.isEmpty()) {
-            // Between windows: keep the samplers loaded (the next window needs no load), counting nothing.
-            // Loaded as soon as the node has a job, so that a window opening costs a cut, not a load.
+            // No window open: the samplers stay loaded (a window that opens costs a cut, not a load)
+            // and count nothing; without any job they tick at the idle rate.
             SharedSamplers.Plan current = samplers.plan();
-            return current == null
-                    ? new SharedSamplers.Plan(
-                            OnlineCpus.read().cpus(),
-                            policy.nodeFrequencyHz(
-                                    jobs.values().stream().map(s -> s.job).toList()),
-                            Set.of(),
-                            false)
-                    : new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
+            if (jobs.isEmpty() || current == null) {
+                return new SharedSamplers.Plan(OnlineCpus.read().cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
+            }
+            return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
         }
         List<AgentJob> openJobs = open.stream().map(s -> s.job).toList();
         TreeSet<Integer> cpus = new TreeSet<>();
@@ -486,11 +488,21 @@ public final class ClusterRun implements AutoCloseable {
         }
     }
 
-    /** Stops the trigger jobs and the samplers. */
+    /** Stops the trigger jobs and the samplers, and publishes the slices still being analysed. */
     @Override
     public void close() {
         triggers.values().forEach(TriggerJob::close);
         triggers.clear();
         samplers.close();
+        analysisThread.shutdown();
+        try {
+            if (!analysisThread.awaitTermination(ANALYSIS_DRAIN.toSeconds(), TimeUnit.SECONDS)) {
+                log.println("slices still in analysis after " + ANALYSIS_DRAIN.toSeconds() + " s are dropped");
+                analysisThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            analysisThread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -47,7 +47,7 @@ final class SharedSamplers implements AutoCloseable {
     private OnCpuSampler onCpu;
     private OffCpuSampler offCpu;
     private Plan plan;
-    private int onCpuStarts;
+    private volatile int onCpuStarts;
 
     SharedSamplers(SamplingEvent preferredEvent) {
         this.preferredEvent = preferredEvent;
