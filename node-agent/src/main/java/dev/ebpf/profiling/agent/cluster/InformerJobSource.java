@@ -17,21 +17,36 @@ public final class InformerJobSource implements JobSource {
 
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
 
+    private final String node;
     private final SharedIndexInformer<ProfilingJob> jobs;
     private final SharedIndexInformer<Pod> pods;
 
-    private InformerJobSource(SharedIndexInformer<ProfilingJob> jobs, SharedIndexInformer<Pod> pods) {
+    private InformerJobSource(String node, SharedIndexInformer<ProfilingJob> jobs, SharedIndexInformer<Pod> pods) {
+        this.node = node;
         this.jobs = jobs;
         this.pods = pods;
     }
 
     /** Starts both informers and waits until each has listed once. */
     public static InformerJobSource start(KubernetesClient client, String node) {
+        return start(client, node, true);
+    }
+
+    /**
+     * @param nodeFieldSelector false only for API servers without the {@code spec.nodeName} field
+     *                          selector (the Fabric8 mock server): then every pod is watched, and
+     *                          {@link #podsOnNode()} keeps this node's (as it always does)
+     */
+    static InformerJobSource start(KubernetesClient client, String node, boolean nodeFieldSelector) {
         SharedIndexInformer<ProfilingJob> jobs =
                 client.resources(ProfilingJob.class).inAnyNamespace().runnableInformer(0);
-        SharedIndexInformer<Pod> pods =
-                client.pods().inAnyNamespace().withField("spec.nodeName", node).runnableInformer(0);
-        InformerJobSource source = new InformerJobSource(jobs, pods);
+        SharedIndexInformer<Pod> pods = nodeFieldSelector
+                ? client.pods()
+                        .inAnyNamespace()
+                        .withField("spec.nodeName", node)
+                        .runnableInformer(0)
+                : client.pods().inAnyNamespace().runnableInformer(0);
+        InformerJobSource source = new InformerJobSource(node, jobs, pods);
         try {
             jobs.start().toCompletableFuture().get(SYNC_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             pods.start().toCompletableFuture().get(SYNC_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -53,7 +68,10 @@ public final class InformerJobSource implements JobSource {
 
     @Override
     public List<Pod> podsOnNode() {
-        return pods.getStore().list();
+        return pods.getStore().list().stream()
+                .filter(pod ->
+                        pod.getSpec() != null && node.equals(pod.getSpec().getNodeName()))
+                .toList();
     }
 
     @Override
