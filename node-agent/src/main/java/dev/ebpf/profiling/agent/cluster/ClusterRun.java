@@ -153,9 +153,20 @@ public final class ClusterRun implements AutoCloseable {
     /** Serves the jobs until {@link #stop()} or an interrupt. */
     public void run() {
         try {
+            String lastFailure = null;
             while (!stopping && !Thread.currentThread().isInterrupted()) {
                 Instant now = clock.instant();
-                step(now);
+                try {
+                    step(now);
+                    lastFailure = null;
+                } catch (RuntimeException e) {
+                    // The kernel or the system refused something (a sampler, a perf event): say so
+                    // once, keep the jobs, and try again at the next tick.
+                    if (!e.toString().equals(lastFailure)) {
+                        log.println("step failed on " + node + " (retried every " + TICK.toMillis() + " ms): " + e);
+                        lastFailure = e.toString();
+                    }
+                }
                 Instant wake = now.plus(TICK);
                 for (JobState state : jobs.values()) {
                     Instant boundary = state.slice == null ? state.window.start() : state.window.end();
@@ -382,6 +393,12 @@ public final class ClusterRun implements AutoCloseable {
                 ignore(
                         instance,
                         "job " + key.namespace() + "/" + key.name() + " ignored on " + node + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                cpuList(job); // CPUs this node does not have: the operator checks, this node cannot run it
+            } catch (IllegalArgumentException e) {
+                ignore(instance, "job " + job.displayName() + " ignored on " + node + ": " + e.getMessage());
                 continue;
             }
             Optional<String> refusal = policy.refusal(job);

@@ -9,6 +9,7 @@ import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.Profiler;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
@@ -97,6 +98,7 @@ class ClusterRunTest {
             ProfilingJobSpec webSpec = TestJobs.spec(Mode.FILTER, Map.of("app", "web"), "4s");
             webSpec.frequencyHz = 997; // above the node's cap
             webSpec.runs = 2;
+            webSpec.profilers = List.of(Profiler.ON_CPU, Profiler.OFF_CPU); // off-CPU runs while it does
             ProfilingJobSpec batchSpec = TestJobs.spec(Mode.GENERAL, Map.of("app", "batch"), "4s");
             batchSpec.interval = "6s";
             batchSpec.cpus = "1";
@@ -187,8 +189,15 @@ class ClusterRunTest {
                     assertThat(slice.result().profile().frequencyHz())
                             .as("the node's real rate: the highest asked, capped at 499")
                             .isEqualTo(499);
+                    // The off-CPU sampler's cuts are split alike: only the web pod's waits.
+                    assertThat(slice.result().profile().offCpu()).isNotNull();
+                    assertThat(slice.result().profile().offCpu().topApplications())
+                            .allSatisfy(app -> assertThat(app.name()).isEqualTo("pod web/web-1 (main)"));
                 }
                 for (RecordingSinks.Published slice : sinks.slicesOf("batch-cpu1")) {
+                    assertThat(slice.result().profile().offCpu())
+                            .as("on-CPU only")
+                            .isNull();
                     checkJob(
                             slice,
                             batchUid,
