@@ -53,8 +53,9 @@ import java.util.function.LongPredicate;
  * the on-CPU sampler is loaded when the run starts and stays loaded, counting nothing while no
  * window is open.
  *
- * <p>Trigger-mode jobs run on their own machinery ({@link TriggerRun}: a low-rate history sampler
- * and a window sampler per firing), one thread per job, in this process.
+ * <p>Trigger-mode jobs share the samplers too ({@link SharedTrigger}): while armed they keep a
+ * history of their pods at a low rate, and a firing opens a window at the job's rate; the metric is
+ * read on a thread per job.
  */
 public final class ClusterRun implements AutoCloseable {
 
@@ -69,6 +70,21 @@ public final class ClusterRun implements AutoCloseable {
     static final int IDLE_FREQUENCY_HZ = 19;
     /** How long a stopping agent waits for the slices it is still analysing. */
     static final Duration ANALYSIS_DRAIN = Duration.ofSeconds(20);
+
+    /** One trigger-mode job on this node and its pods. */
+    private static final class TriggerState {
+        final SharedTrigger trigger;
+        Set<String> podUids = Set.of();
+        Set<String> podCgroupsOf;
+        Instant podCgroupsReadAt = Instant.EPOCH;
+
+        TriggerState(SharedTrigger trigger) {
+            this.trigger = trigger;
+        }
+    }
+
+    /** What one job asks of the samplers now. */
+    private record Demand(List<Integer> cpus, boolean nodeWide, Set<String> podUids, boolean offCpu, int frequencyHz) {}
 
     /** One general or filter job on this node. */
     private static final class JobState {
@@ -101,7 +117,7 @@ public final class ClusterRun implements AutoCloseable {
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
 
     private final Map<String, JobState> jobs = new LinkedHashMap<>();
-    private final Map<String, TriggerJob> triggers = new HashMap<>();
+    private final Map<String, TriggerState> triggers = new LinkedHashMap<>();
     /** uid@generation of jobs this node will not run (logged once) or has finished. */
     private final Set<String> ignored = new HashSet<>();
 
@@ -174,6 +190,11 @@ public final class ClusterRun implements AutoCloseable {
                         wake = boundary;
                     }
                 }
+                for (TriggerState state : triggers.values()) {
+                    if (state.trigger.nextBoundary().isBefore(wake)) {
+                        wake = state.trigger.nextBoundary();
+                    }
+                }
                 Deadlines.sleepUntil(wake);
             }
         } finally {
@@ -209,13 +230,16 @@ public final class ClusterRun implements AutoCloseable {
             }
         }
         boolean opens = openAfter.stream().anyMatch(s -> s.slice == null || closing.containsKey(s));
+        boolean triggerDue = triggers.values().stream().anyMatch(t -> t.trigger.due(now));
         SharedSamplers.Plan wanted = plan(openAfter, now);
 
         // 1. Cut at a boundary, or before the rate or CPUs change, and give the cut to the open windows.
         Duration drain = Duration.ZERO;
-        if (samplers.started() && (!closing.isEmpty() || opens || wanted.needsCutFrom(samplers.plan()))) {
+        boolean cutNow = samplers.started()
+                && (!closing.isEmpty() || opens || triggerDue || wanted.needsCutFrom(samplers.plan()));
+        if (cutNow) {
             long cutStarted = System.nanoTime();
-            NodeSamplers.Cut cut = samplers.cut();
+            SharedSamplers.Cut cut = samplers.cut();
             drain = Duration.ofNanos(System.nanoTime() - cutStarted);
             distribute(cut);
         }
@@ -244,6 +268,25 @@ public final class ClusterRun implements AutoCloseable {
                 state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu());
             }
         }
+        if (cutNow || !samplers.started()) {
+            for (TriggerState state : triggers.values()) {
+                AgentJob job = state.trigger.job();
+                Map<String, Pod> visible = visiblePods(job);
+                Duration drained = drain;
+                state.trigger.afterCut(
+                        now,
+                        sink,
+                        (builder, then) -> analysisThread.execute(() -> {
+                            try {
+                                then.accept(analysis.analyze(
+                                        builder.onCpu(), builder.offCpu(), job.top(), visible, drained));
+                            } catch (RuntimeException e) {
+                                log.println("a slice of " + job.displayName() + " failed: " + e);
+                            }
+                        }));
+            }
+            wanted = plan(openAfter, now); // a firing or a closed window changes what the triggers ask
+        }
         samplers.apply(wanted);
         // 3. Analyse and publish the windows that closed, on the analysis thread: symbolizing one
         //    job's slice must not delay the next boundary of another.
@@ -261,7 +304,7 @@ public final class ClusterRun implements AutoCloseable {
         return state.job.runs() != null && state.published + 1 >= state.job.runs();
     }
 
-    private void distribute(NodeSamplers.Cut cut) {
+    private void distribute(SharedSamplers.Cut cut) {
         Map<Long, Optional<String>> podOfCgroup = new HashMap<>();
         for (JobState state : jobs.values()) {
             if (state.slice == null) {
@@ -278,6 +321,16 @@ public final class ClusterRun implements AutoCloseable {
                         .orElse(false);
             }
             state.slice.add(cut, selected);
+        }
+        for (TriggerState state : triggers.values()) {
+            Set<String> uids = state.podUids;
+            LongPredicate selected = state.trigger.job().nodeWide()
+                    ? id -> true
+                    : id -> podOfCgroup
+                            .computeIfAbsent(id, this::podUidOf)
+                            .map(uids::contains)
+                            .orElse(false);
+            state.trigger.add(cut, selected);
         }
     }
 
@@ -316,40 +369,57 @@ public final class ClusterRun implements AutoCloseable {
         return visible;
     }
 
-    /** What the samplers should do for the open windows. */
+    /** What the samplers should do for the open windows and the triggers' histories and windows. */
     private SharedSamplers.Plan plan(Set<JobState> open, Instant now) {
-        if (open.isEmpty()) {
-            // No window open: the samplers stay loaded (a window that opens costs a cut, not a load)
+        List<Demand> demands = new ArrayList<>();
+        for (JobState state : open) {
+            demands.add(new Demand(
+                    cpuList(state.job),
+                    state.job.nodeWide(),
+                    state.podUids,
+                    state.job.offCpu(),
+                    policy.capped(state.job.frequencyHz())));
+        }
+        for (TriggerState state : triggers.values()) {
+            SharedTrigger trigger = state.trigger;
+            if (trigger.open()) {
+                demands.add(new Demand(
+                        cpuList(trigger.job()),
+                        trigger.job().nodeWide(),
+                        state.podUids,
+                        trigger.offCpu(),
+                        policy.capped(trigger.frequencyHz())));
+            }
+        }
+        if (demands.isEmpty()) {
+            // Nothing open: the samplers stay loaded (a window that opens costs a cut, not a load)
             // and count nothing; without any job they tick at the idle rate.
             SharedSamplers.Plan current = samplers.plan();
-            if (jobs.isEmpty() || current == null) {
+            if ((jobs.isEmpty() && triggers.isEmpty()) || current == null) {
                 return new SharedSamplers.Plan(OnlineCpus.read().cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
             }
             return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
         }
-        List<AgentJob> openJobs = open.stream().map(s -> s.job).toList();
         TreeSet<Integer> cpus = new TreeSet<>();
         boolean allCpus = false;
         boolean nodeWide = false;
         boolean offCpu = false;
+        int frequencyHz = 0;
         Set<String> uids = new HashSet<>();
-        for (JobState state : open) {
-            List<Integer> jobCpus = cpuList(state.job);
-            if (jobCpus == null) {
+        for (Demand demand : demands) {
+            if (demand.cpus() == null) {
                 allCpus = true;
             } else {
-                cpus.addAll(jobCpus);
+                cpus.addAll(demand.cpus());
             }
-            nodeWide |= state.job.nodeWide();
-            offCpu |= state.job.offCpu();
-            uids.addAll(state.podUids);
+            nodeWide |= demand.nodeWide();
+            offCpu |= demand.offCpu();
+            frequencyHz = Math.max(frequencyHz, demand.frequencyHz());
+            uids.addAll(demand.podUids());
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
         return new SharedSamplers.Plan(
-                allCpus ? OnlineCpus.read().cpus() : List.copyOf(cpus),
-                policy.nodeFrequencyHz(openJobs),
-                allowed,
-                offCpu);
+                allCpus ? OnlineCpus.read().cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu);
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */
@@ -408,7 +478,7 @@ public final class ClusterRun implements AutoCloseable {
             }
             wanted.put(key.uid(), job);
         }
-        updateTriggers(wanted);
+        updateTriggers(wanted, pods, now);
         wanted.values().removeIf(job -> job.mode() == Mode.TRIGGER);
 
         jobs.entrySet().removeIf(entry -> {
@@ -440,14 +510,20 @@ public final class ClusterRun implements AutoCloseable {
         }
     }
 
-    /** Trigger-mode jobs: one {@link TriggerJob} each, replaced when the job's generation changes. */
-    private void updateTriggers(Map<String, AgentJob> wanted) {
+    /** Trigger-mode jobs: one {@link SharedTrigger} each, replaced when the job's generation changes. */
+    private void updateTriggers(Map<String, AgentJob> wanted, List<Pod> pods, Instant now) {
         triggers.entrySet().removeIf(entry -> {
             AgentJob job = wanted.get(entry.getKey());
-            TriggerJob running = entry.getValue();
+            SharedTrigger running = entry.getValue().trigger;
             if (job == null || job.key().generation() != running.job().key().generation() || running.done()) {
                 if (running.done()) {
                     finished.add(instance(running.job().key()));
+                    log.printf(
+                            "job %s: %d windows done on %s%n",
+                            running.job().displayName(), running.job().runs(), node);
+                } else {
+                    log.println("job " + running.job().displayName() + " generation "
+                            + running.job().key().generation() + " no longer served on " + node);
                 }
                 running.close();
                 return true;
@@ -455,25 +531,32 @@ public final class ClusterRun implements AutoCloseable {
             return false;
         });
         for (AgentJob job : wanted.values()) {
-            if (job.mode() != Mode.TRIGGER
-                    || triggers.containsKey(job.key().uid())
-                    || finished.contains(instance(job.key()))) {
+            if (job.mode() != Mode.TRIGGER || finished.contains(instance(job.key()))) {
                 continue;
             }
-            triggers.put(
-                    job.key().uid(),
-                    TriggerJob.start(
-                            node,
-                            job,
-                            policy.nodeFrequencyHz(List.of(job)),
-                            () -> NodePolicy.selectedPodUids(job, source.podsOnNode()),
-                            () -> visiblePods(job),
-                            podCgroups,
-                            analysis,
-                            sink,
-                            triggerSink,
-                            metrics,
-                            log));
+            TriggerState state = triggers.get(job.key().uid());
+            if (state == null) {
+                state = new TriggerState(new SharedTrigger(
+                        node,
+                        job,
+                        policy.capped(job.frequencyHz()),
+                        triggerSink,
+                        metrics,
+                        log,
+                        clock,
+                        OnlineCpus.read().cpus().size()));
+                triggers.put(job.key().uid(), state);
+                state.trigger.start(now);
+            }
+            state.podUids = NodePolicy.selectedPodUids(job, pods);
+            if (!job.nodeWide()
+                    && (!state.podUids.equals(state.podCgroupsOf)
+                            || !now.isBefore(state.podCgroupsReadAt.plus(CGROUP_REFRESH)))) {
+                // The pod-cpu metric reads these directories' cpu.stat.
+                state.trigger.podCgroups(podCgroups.podCgroupDirectories(state.podUids));
+                state.podCgroupsOf = state.podUids;
+                state.podCgroupsReadAt = now;
+            }
         }
     }
 
@@ -508,7 +591,7 @@ public final class ClusterRun implements AutoCloseable {
     /** Stops the trigger jobs and the samplers, and publishes the slices still being analysed. */
     @Override
     public void close() {
-        triggers.values().forEach(TriggerJob::close);
+        triggers.values().forEach(state -> state.trigger.close());
         triggers.clear();
         samplers.close();
         analysisThread.shutdown();

@@ -65,7 +65,7 @@ final class JobSliceBuilder {
     }
 
     /** Adds the part of one cut that is the job's: samples of {@code cgroupSelected} cgroups on the job's CPUs. */
-    void add(NodeSamplers.Cut cut, LongPredicate cgroupSelected) {
+    void add(SharedSamplers.Cut cut, LongPredicate cgroupSelected) {
         RawSlice on = cut.onCpu();
         event = on.event();
         sampledCpus = on.cpus();

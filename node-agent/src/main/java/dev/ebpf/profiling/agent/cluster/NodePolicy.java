@@ -63,6 +63,11 @@ public record NodePolicy(Set<String> nodeWideNamespaces, int maxFrequencyHz) {
         return Optional.empty();
     }
 
+    /** A rate a job asks for, capped at the node's highest. */
+    public int capped(int frequencyHz) {
+        return Math.min(frequencyHz, maxFrequencyHz);
+    }
+
     /** The rate the node samples at: the highest its jobs ask for, capped; 0 without jobs. */
     public int nodeFrequencyHz(Collection<AgentJob> jobs) {
         return jobs.stream()

@@ -20,6 +20,13 @@ import java.util.Set;
  */
 final class SharedSamplers implements AutoCloseable {
 
+    /** Off-CPU blocks shorter than this are ignored in the kernel, as the CLI's default. */
+    static final java.time.Duration MIN_BLOCK = java.time.Duration.ofMillis(1);
+
+    /** What one cut of both samplers gave; {@code offCpu} is null while the off-CPU sampler is not running. */
+    record Cut(
+            dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {}
+
     /**
      * What the samplers should do.
      *
@@ -72,8 +79,8 @@ final class SharedSamplers implements AutoCloseable {
             offCpu = null;
         }
         if (wanted.offCpu() && offCpu == null) {
-            offCpu = OffCpuSampler.start(OffCpuSampler.Settings.onlyCgroups(
-                    wanted.cpus(), wanted.cgroups(), NodeSamplers.MIN_BLOCK.toNanos()));
+            offCpu = OffCpuSampler.start(
+                    OffCpuSampler.Settings.onlyCgroups(wanted.cpus(), wanted.cgroups(), MIN_BLOCK.toNanos()));
         } else if (offCpu != null && !wanted.cgroups().equals(plan.cgroups())) {
             offCpu.replaceAllowedCgroups(wanted.cgroups());
         }
@@ -81,8 +88,8 @@ final class SharedSamplers implements AutoCloseable {
     }
 
     /** Cuts both samplers now: what they counted since the previous cut. */
-    NodeSamplers.Cut cut() {
-        return new NodeSamplers.Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut());
+    Cut cut() {
+        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut());
     }
 
     boolean started() {

@@ -59,11 +59,4 @@ final class SliceAnalysis {
         metrics.sliceCollected(result.profile(), drain, Duration.ofNanos(System.nanoTime() - started));
         return result;
     }
-
-    /** Cuts the samplers now and analyses what they counted since their previous cut (trigger mode's own samplers). */
-    SliceResult cutAndAnalyze(NodeSamplers samplers, int top, Map<String, Pod> podsByUid) {
-        long cutStarted = System.nanoTime();
-        NodeSamplers.Cut cut = samplers.cut();
-        return analyze(cut.onCpu(), cut.offCpu(), top, podsByUid, Duration.ofNanos(System.nanoTime() - cutStarted));
-    }
 }

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A trigger-mode job in the multi-job agent, for real: a pod's cpu.stat read once a second, a busy
- * loop started after arming, real eBPF for the history and the window, reports through the sinks.
+ * loop started after arming, the node's shared sampler for the history and the window (real eBPF),
+ * reports through the sinks.
  */
 class ClusterRunTriggerTest {
 
@@ -118,8 +119,11 @@ class ClusterRunTriggerTest {
                         .isNotEmpty()
                         .allSatisfy(slice -> assertThat(slice.profile().end()).isBeforeOrEqualTo(profile.start()));
                 assertThat(window.history().getFirst().profile().frequencyHz())
-                        .isEqualTo(TriggerRun.HISTORY_FREQUENCY_HZ);
+                        .isEqualTo(SharedTrigger.HISTORY_FREQUENCY_HZ);
                 assertThat(window.report().history()).hasSize(window.history().size());
+                // The window ran at the job's rate, on the node's one sampler (no BPF object of its own).
+                assertThat(profile.frequencyHz()).isEqualTo(ProfilingJobSpec.DEFAULT_FREQUENCY_HZ);
+                assertThat(run.onCpuSamplerStarts()).isEqualTo(1);
                 assertThat(window.history().stream().map(SliceResult::stacks).flatMap(List::stream))
                         .isNotEmpty();
             } finally {

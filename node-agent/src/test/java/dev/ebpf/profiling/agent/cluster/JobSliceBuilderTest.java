@@ -17,9 +17,9 @@ class JobSliceBuilderTest {
 
     private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
 
-    private static NodeSamplers.Cut cut(
+    private static SharedSamplers.Cut cut(
             int second, int frequencyHz, Map<SampleKey, Long> counts, Map<Integer, long[]> stacks) {
-        return new NodeSamplers.Cut(
+        return new SharedSamplers.Cut(
                 new RawSlice(
                         SamplingEvent.CPU_CLOCK,
                         frequencyHz,
@@ -38,7 +38,7 @@ class JobSliceBuilderTest {
         long mine = 100;
         long other = 200;
         // Cut 1: stack id 5 is frame 0xA; cut 2 reuses id 5 for another stack (0xB) and has 0xA as id 9.
-        NodeSamplers.Cut first = cut(
+        SharedSamplers.Cut first = cut(
                 0,
                 99,
                 Map.of(
@@ -46,7 +46,7 @@ class JobSliceBuilderTest {
                         new SampleKey(1, mine, 5, -1, "a", 0), 7L, // CPU 0: not the job's
                         new SampleKey(2, other, 5, -1, "b", 1), 50L), // not the job's cgroup
                 Map.of(5, new long[] {0xA}));
-        NodeSamplers.Cut second = cut(
+        SharedSamplers.Cut second = cut(
                 1,
                 99,
                 Map.of(
@@ -79,8 +79,8 @@ class JobSliceBuilderTest {
     @Test
     void aRateChangeInsideTheWindowKeepsTheCpuShare() {
         // One busy CPU: 99 samples in the first second, 199 in the second.
-        NodeSamplers.Cut first = cut(0, 99, Map.of(new SampleKey(1, 7, -1, -1, "a", 0), 99L), Map.of());
-        NodeSamplers.Cut second = cut(1, 199, Map.of(new SampleKey(1, 7, -1, -1, "a", 0), 199L), Map.of());
+        SharedSamplers.Cut first = cut(0, 99, Map.of(new SampleKey(1, 7, -1, -1, "a", 0), 99L), Map.of());
+        SharedSamplers.Cut second = cut(1, 199, Map.of(new SampleKey(1, 7, -1, -1, "a", 0), 199L), Map.of());
         JobSliceBuilder builder = new JobSliceBuilder(null, false);
         builder.add(first, id -> true);
         builder.add(second, id -> true);
