@@ -489,10 +489,18 @@ public final class ClusterRun implements AutoCloseable {
                         + entry.getValue().job.key().generation() + " no longer served on " + node);
                 return true;
             }
+            if (entry.getValue().slice == null && !targetsThisNode(job, pods)) {
+                // Its last pod here is gone: its open window (if any) was finished first.
+                log.println("job " + job.displayName() + " has no pod on " + node + " any more: not served here");
+                return true;
+            }
             return false;
         });
         for (AgentJob job : wanted.values()) {
             JobState state = jobs.get(job.key().uid());
+            if (state == null && !targetsThisNode(job, pods)) {
+                continue; // none of its pods runs here (yet): this node sends nothing for it
+            }
             if (state == null) {
                 state = new JobState(job);
                 state.window = JobClock.first(job, now);
@@ -515,7 +523,8 @@ public final class ClusterRun implements AutoCloseable {
         triggers.entrySet().removeIf(entry -> {
             AgentJob job = wanted.get(entry.getKey());
             SharedTrigger running = entry.getValue().trigger;
-            if (job == null || job.key().generation() != running.job().key().generation() || running.done()) {
+            boolean gone = job != null && !running.profiling() && !targetsThisNode(job, pods);
+            if (job == null || job.key().generation() != running.job().key().generation() || running.done() || gone) {
                 if (running.done()) {
                     finished.add(instance(running.job().key()));
                     log.printf(
@@ -535,6 +544,9 @@ public final class ClusterRun implements AutoCloseable {
                 continue;
             }
             TriggerState state = triggers.get(job.key().uid());
+            if (state == null && !targetsThisNode(job, pods)) {
+                continue;
+            }
             if (state == null) {
                 state = new TriggerState(new SharedTrigger(
                         node,
@@ -558,6 +570,14 @@ public final class ClusterRun implements AutoCloseable {
                 state.podCgroupsReadAt = now;
             }
         }
+    }
+
+    /**
+     * Whether the job has something to profile on this node: every node for a node-wide job (the
+     * operator runs the agent only on the nodes its jobs target), else at least one of its pods here.
+     */
+    private static boolean targetsThisNode(AgentJob job, List<Pod> pods) {
+        return job.nodeWide() || !NodePolicy.selectedPodUids(job, pods).isEmpty();
     }
 
     /** A job whose operator already marked it Succeeded is not run again (an agent restarted after its runs). */

@@ -166,6 +166,11 @@ final class SharedTrigger implements AutoCloseable {
         return window != null && job.offCpu();
     }
 
+    /** Whether a window (after a firing) is open. */
+    boolean profiling() {
+        return window != null;
+    }
+
     /** Whether the job counts anything now (history or window). */
     boolean open() {
         return window != null || history != null;

@@ -133,8 +133,16 @@ class ClusterRunTest {
                     accepted = Instant.now();
                     ProfilingJob webJob = TestJobs.accepted("web", "web-profile", webSpec, accepted);
                     ProfilingJob batchJob = TestJobs.accepted("batch", "batch-cpu1", batchSpec, accepted);
-                    source.jobs.addAll(
-                            List.of(webJob, batchJob, TestJobs.accepted("tenant", "whole-node", tenantSpec, accepted)));
+                    source.jobs.addAll(List.of(
+                            webJob,
+                            batchJob,
+                            TestJobs.accepted("tenant", "whole-node", tenantSpec, accepted),
+                            // Its pods run on other nodes: this node sends nothing for it.
+                            TestJobs.accepted(
+                                    "web",
+                                    "elsewhere",
+                                    TestJobs.spec(Mode.FILTER, Map.of("app", "absent"), "2s"),
+                                    accepted)));
 
                     assertThat(sinks.await(s -> !s.slicesOf("web-profile").isEmpty(), 15_000))
                             .as("the web job's first slice; log:%n%s", log)
@@ -234,6 +242,8 @@ class ClusterRunTest {
                                 .end());
             }
             assertThat(sinks.slicesOf("whole-node")).isEmpty();
+            assertThat(sinks.slicesOf("elsewhere")).isEmpty();
+            assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("web/elsewhere");
             assertThat(log.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains("tenant/whole-node")))
                     .singleElement()
                     .satisfies(line -> assertThat(line)
