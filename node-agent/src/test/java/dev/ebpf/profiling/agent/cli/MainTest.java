@@ -54,6 +54,14 @@ class MainTest {
     }
 
     @Test
+    void runReadsNoJobConfigAnyMore() {
+        // The agent takes its jobs from the ProfilingJobs themselves, never from a file a tenant namespace holds.
+        assertThat(run("run", "--node", "n1", "--config", "/etc/node-agent/job.json"))
+                .isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).isEqualTo("node-agent: unknown option '--config'\n");
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("flame")).isEqualTo(Main.EXIT_USAGE);
         assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile' or 'run'\n");
