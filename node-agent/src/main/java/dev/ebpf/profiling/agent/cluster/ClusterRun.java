@@ -276,6 +276,7 @@ public final class ClusterRun implements AutoCloseable {
                 state.trigger.afterCut(
                         now,
                         sink,
+                        analysis.limitations(),
                         (builder, then) -> analysisThread.execute(() -> {
                             try {
                                 then.accept(analysis.analyze(
@@ -349,7 +350,7 @@ public final class ClusterRun implements AutoCloseable {
         try {
             SliceResult result =
                     analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
-            sink.publish(job.key(), closed.window(), result, List.of());
+            sink.publish(job.key(), closed.window(), result, List.of(), analysis.limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
         }

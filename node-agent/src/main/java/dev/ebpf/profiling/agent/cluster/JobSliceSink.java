@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import java.util.List;
 
@@ -18,6 +19,12 @@ public interface JobSliceSink {
      * @param window  the job's slice window (the same on every node: wall-clock aligned)
      * @param result  the node's slice for this job, pods named
      * @param history trigger mode: the low-rate slices from before the firing, oldest first; else empty
+     * @param limitations what this node cannot do and why (the report's {@code limitations}); empty when nothing
      */
-    void publish(JobKey job, SliceWindow window, SliceResult result, List<SliceResult> history);
+    void publish(
+            JobKey job,
+            SliceWindow window,
+            SliceResult result,
+            List<SliceResult> history,
+            List<AgentLimitation> limitations);
 }

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
@@ -23,8 +24,13 @@ public final class LoggingSliceSink implements JobSliceSink, TriggerStateSink {
     }
 
     @Override
-    public void publish(JobKey job, SliceWindow window, SliceResult result, List<SliceResult> history) {
-        NodeSliceReport report = SliceReports.of(job, node, window, result, history, List.of());
+    public void publish(
+            JobKey job,
+            SliceWindow window,
+            SliceResult result,
+            List<SliceResult> history,
+            List<AgentLimitation> limitations) {
+        NodeSliceReport report = SliceReports.of(job, node, window, result, history, limitations);
         log.println(
                 SliceReports.summary(report) + (history.isEmpty() ? "" : ", " + history.size() + " history slices"));
     }

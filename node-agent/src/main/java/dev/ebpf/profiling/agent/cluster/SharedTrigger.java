@@ -193,6 +193,7 @@ final class SharedTrigger implements AutoCloseable {
     void afterCut(
             Instant now,
             JobSliceSink sink,
+            List<dev.ebpf.profiling.api.ingest.AgentLimitation> limitations,
             java.util.function.BiConsumer<JobSliceBuilder, Consumer<SliceResult>> analyse) {
         if (window != null && !now.isBefore(windowSpan.end())) {
             JobSliceBuilder closed = window;
@@ -201,7 +202,7 @@ final class SharedTrigger implements AutoCloseable {
             window = null;
             windows++;
             analyse.accept(closed, result -> {
-                sink.publish(job.key(), span, result, List.copyOf(before));
+                sink.publish(job.key(), span, result, List.copyOf(before), limitations);
                 log.printf(
                         "window %s-%s of %s: %d applications, %d samples, %d history slices%n",
                         result.profile().start(),

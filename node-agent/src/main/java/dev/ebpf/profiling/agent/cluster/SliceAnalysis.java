@@ -13,10 +13,13 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.symbolize.KernelSymbolsHiddenException;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,14 +37,31 @@ final class SliceAnalysis {
     private final OffCpuAnalyzer offCpu;
     private final AgentMetrics metrics;
     private final Map<Integer, SliceAnalyzer> byTop = new HashMap<>();
+    private final List<AgentLimitation> limitations;
 
     SliceAnalysis(String node, CgroupResolver cgroups, AgentMetrics metrics) {
         this.node = node;
         this.applications = new ApplicationResolver(cgroups);
-        this.symbolizer = new Symbolizer(KernelSymbols.load());
+        KernelSymbols kernel;
+        List<AgentLimitation> limited = List.of();
+        try {
+            kernel = KernelSymbols.load();
+        } catch (KernelSymbolsHiddenException e) {
+            // Profile anyway: applications and user stacks are whole, kernel frames lose their names.
+            kernel = KernelSymbols.none();
+            limited = List.of(new AgentLimitation(
+                    AgentLimitation.KERNEL_SYMBOLS_HIDDEN, e.getMessage() + "; kernel frames show as [unknown]"));
+        }
+        this.symbolizer = new Symbolizer(kernel);
+        this.limitations = limited;
         this.hotspots = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
         this.offCpu = new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons()));
         this.metrics = metrics;
+    }
+
+    /** What this node cannot do and why (e.g. kernel symbols hidden), for every report; empty when nothing. */
+    List<AgentLimitation> limitations() {
+        return limitations;
     }
 
     /**

@@ -38,6 +38,11 @@ public final class KernelSymbols {
         return load(PROC_KALLSYMS);
     }
 
+    /** No kernel symbols: every kernel frame is [unknown] (where /proc/kallsyms hides the addresses). */
+    public static KernelSymbols none() {
+        return new KernelSymbols(new long[0], new String[0], new String[0]);
+    }
+
     public static KernelSymbols load(Path kallsyms) {
         try (BufferedReader reader = Files.newBufferedReader(kallsyms)) {
             return parse(reader, kallsyms.toString());

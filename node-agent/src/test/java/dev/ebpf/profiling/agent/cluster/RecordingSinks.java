@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
@@ -30,8 +31,13 @@ final class RecordingSinks implements JobSliceSink, TriggerStateSink {
     }
 
     @Override
-    public synchronized void publish(JobKey job, SliceWindow window, SliceResult result, List<SliceResult> history) {
-        NodeSliceReport report = SliceReports.of(job, node, window, result, history, List.of());
+    public synchronized void publish(
+            JobKey job,
+            SliceWindow window,
+            SliceResult result,
+            List<SliceResult> history,
+            List<AgentLimitation> limitations) {
+        NodeSliceReport report = SliceReports.of(job, node, window, result, history, limitations);
         slices.add(new Published(job, window, result, List.copyOf(history), report, Instant.now()));
         notifyAll();
     }

@@ -30,6 +30,14 @@ class KernelSymbolsTest {
     }
 
     @Test
+    void withoutSymbolsEveryKernelFrameIsUnknown() {
+        KernelSymbols none = KernelSymbols.none();
+        assertThat(none.size()).isZero();
+        assertThat(none.resolve(0xffffffff81000000L).origin()).isEqualTo(Frame.Origin.KERNEL);
+        assertThat(none.resolve(0xffffffff81000000L).function()).isEqualTo("[unknown]");
+    }
+
+    @Test
     void resolvesAnAddressToTheFunctionAtOrBelowIt() throws IOException {
         KernelSymbols symbols = parse(KALLSYMS);
 
