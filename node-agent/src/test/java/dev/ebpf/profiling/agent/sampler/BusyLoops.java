@@ -32,8 +32,30 @@ final class BusyLoops implements AutoCloseable {
                 ? List.of("taskset", "-c", Integer.toString(cpu), binary.toString())
                 : List.of(binary.toString());
         // taskset execs the program, so the pid stays the busy loop's.
-        return processes.add(
+        Process process = processes.add(
                 new ProcessBuilder(command).redirectErrorStream(true).start());
+        awaitExec(process, name);
+        return process;
+    }
+
+    /**
+     * Waits until taskset has exec'd the loop (its comm is the loop's name), so that a test's first
+     * cut leaves no sample of the process under taskset's name (seen on a machine at load 15).
+     */
+    private static void awaitExec(Process process, String name) throws InterruptedException {
+        Path comm = Path.of("/proc", Long.toString(process.pid()), "comm");
+        String expected = name.length() > 15 ? name.substring(0, 15) : name; // TASK_COMM_LEN - 1
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                if (Files.readString(comm).strip().equals(expected)) {
+                    return;
+                }
+            } catch (IOException e) {
+                return; // gone: the test will say so
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static synchronized Path binary() throws IOException, InterruptedException {
