@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * On-CPU sampler: runs on every perf event sample (cpu-cycles or cpu-clock) and counts the
- * sample in the kernel under (process, cgroup id, kernel stack id, user stack id, comm).
+ * sample in the kernel under (process, cgroup id, kernel stack id, user stack id, CPU, comm).
  * Nothing is sent to user space per sample; the agent drains the counts once per slice.
  */
 #include "vmlinux.h"
@@ -71,6 +71,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	key.tgid = pid_tgid >> 32;
+	key.cpu = bpf_get_smp_processor_id();
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, COUNTER_SAMPLES);
 	if (slot == 0) {

@@ -38,13 +38,14 @@
 /* A stack id slot that holds no stack (no kernel part, or no user part, or the walk failed). */
 #define NO_STACK_ID -1
 
-/* Key of the on-CPU count maps; the value is a __u64 sample count. */
+/* Key of the on-CPU count maps; the value is a __u64 sample count. The CPU is in the key so that
+ * one sampler can serve several jobs and the agent can split its counts by each job's CPUs. */
 struct sample_key {
 	__u32 tgid;
 	__s32 kernel_stack_id;
 	__u64 cgroup_id;
 	__s32 user_stack_id;
-	__u32 reserved;
+	__u32 cpu; /* the CPU the sample was taken on */
 	char comm[TASK_COMM_LEN];
 };
 

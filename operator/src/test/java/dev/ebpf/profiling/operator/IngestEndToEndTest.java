@@ -2,8 +2,9 @@ package dev.ebpf.profiling.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.cluster.SliceReports;
+import dev.ebpf.profiling.agent.cluster.SliceWindow;
 import dev.ebpf.profiling.agent.ingest.IngestClient;
-import dev.ebpf.profiling.agent.ingest.NodeSliceReports;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
@@ -84,7 +85,8 @@ class IngestEndToEndTest extends ThreeNodeClusterTest {
                 credentials,
                 new AgentMetrics("node-1"),
                 new PrintStream(log, true, StandardCharsets.UTF_8))) {
-            client.send(NodeSliceReports.of(key, "node-1", start, profile.end(), slice, List.of()));
+            client.send(
+                    SliceReports.of(key, "node-1", new SliceWindow(start, profile.end()), slice, List.of(), List.of()));
             assertThat(client.deliverPending())
                     .as(log.toString(StandardCharsets.UTF_8))
                     .isZero();

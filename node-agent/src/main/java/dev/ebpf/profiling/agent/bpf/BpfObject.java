@@ -249,6 +249,19 @@ public final class BpfObject implements AutoCloseable {
         return log.isEmpty() ? "" : "; libbpf: " + log.getLast();
     }
 
+    /** Detaches every program (closing their perf events) and keeps the maps: attach again to go on. */
+    public void detachAll() {
+        requireOpen();
+        try {
+            for (MemorySegment link : links.reversed()) {
+                int ignored = (int) LibBpf.LINK_DESTROY.invokeExact(link);
+            }
+            links.clear();
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
     /** Detaches every program, then frees the maps and programs. Safe to call twice. */
     @Override
     public void close() {

@@ -3,22 +3,29 @@ package dev.ebpf.profiling.agent.cli;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cluster.ClusterRun;
-import dev.ebpf.profiling.agent.cluster.SliceUploads;
+import dev.ebpf.profiling.agent.cluster.InformerJobSource;
+import dev.ebpf.profiling.agent.cluster.NodePolicy;
+import dev.ebpf.profiling.agent.ingest.IngestClient;
+import dev.ebpf.profiling.agent.ingest.IngestSink;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpoint;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpointException;
+import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.AgentContract;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code node-agent run}: the agent's cluster mode, as the operator starts it on each target node
- * (config and node name come from the pod by default).
+ * {@code node-agent run}: the agent's cluster mode, as the operator's agent DaemonSet starts it on
+ * each node. It serves every accepted ProfilingJob that targets the node and pushes each slice to
+ * the operator's ingest endpoint; its node name, node-wide namespaces, rate cap and ingest URL come
+ * from its environment.
  */
 @Command(
         name = "run",
@@ -26,14 +33,14 @@ import picocli.CommandLine.Option;
         versionProvider = AgentVersion.class,
         showDefaultValues = true,
         description = {
-            "Runs as the cluster's node agent: profiles this node for the ProfilingJobs the operator accepted"
-                    + " and reports each slice. The operator's Helm chart starts it; run it by hand only to debug.",
+            "Runs as the cluster's node agent: profiles this node for every ProfilingJob the operator"
+                    + " accepted and pushes each slice to the operator. The operator's DaemonSet starts it;"
+                    + " run it by hand only to debug.",
+            "Environment: " + AgentContract.ENV_NODE_NAME + ", " + IngestContract.ENV_INGEST_URL + ", "
+                    + IngestContract.ENV_NODE_WIDE_NAMESPACES + ", " + IngestContract.ENV_MAX_FREQUENCY_HZ + ".",
             "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYSLOG)."
         })
 final class RunCommand implements Callable<Integer> {
-
-    @Option(names = "--config", paramLabel = "FILE", description = "The job config the operator mounts.")
-    Path config = Path.of(AgentContract.JOB_CONFIG_MOUNT_PATH, AgentContract.JOB_CONFIG_KEY);
 
     @Option(
             names = "--node",
@@ -48,14 +55,17 @@ final class RunCommand implements Callable<Integer> {
                     + AgentContract.ENV_METRICS_PORT + ", else 0).")
     String metricsPort = System.getenv().getOrDefault(AgentContract.ENV_METRICS_PORT, "0");
 
-    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where slices wait for the object store.")
-    Path spoolDir = SliceUploads.Settings.DEFAULT.spoolRoot();
+    @Option(
+            names = "--ingest-url",
+            paramLabel = "URL",
+            description = "The operator's ingest endpoint (default: $" + IngestContract.ENV_INGEST_URL + ").")
+    String ingestUrl = System.getenv(IngestContract.ENV_INGEST_URL);
 
     @Option(
             names = "--credentials-dir",
             paramLabel = "DIR",
-            description = "Where the object store's key pair files are mounted.")
-    Path credentialsDir = SliceUploads.Settings.DEFAULT.credentials();
+            description = "Where the projected token and the ingest CA are mounted.")
+    Path credentialsDir = Path.of(IngestContract.TOKEN_MOUNT_PATH);
 
     private final PrintStream out;
 
@@ -69,16 +79,42 @@ final class RunCommand implements Callable<Integer> {
         if (node == null || node.isBlank()) {
             throw new UsageException("the node's name is unknown: set " + AgentContract.ENV_NODE_NAME + " or --node");
         }
+        if (ingestUrl == null || ingestUrl.isBlank()) {
+            throw new UsageException(
+                    "the operator's ingest URL is unknown: set " + IngestContract.ENV_INGEST_URL + " or --ingest-url");
+        }
         int port = port(metricsPort);
-        SliceUploads.Settings defaults = SliceUploads.Settings.DEFAULT;
-        SliceUploads.Settings uploads =
-                new SliceUploads.Settings(spoolDir, defaults.bounds(), credentialsDir, defaults.drainInterval());
+        NodePolicy policy;
+        try {
+            policy = NodePolicy.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         Privileges.requireBpfPrivileges(Privileges.SELF_STATUS);
         AgentMetrics metrics = new AgentMetrics(node);
+        out.printf(
+                "node-agent run on %s: node-wide namespaces %s, at most %d Hz, reports to %s%n",
+                node, policy.nodeWideNamespaces(), policy.maxFrequencyHz(), ingestUrl);
         // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
-                KubernetesClient client = new KubernetesClientBuilder().build()) {
-            new ClusterRun(client, node, config, CgroupMount.findUnified(), out, metrics, uploads).run();
+                IngestClient ingest = new IngestClient(URI.create(ingestUrl), credentialsDir, metrics, out);
+                KubernetesClient client = new KubernetesClientBuilder().build();
+                InformerJobSource source = InformerJobSource.start(client, node)) {
+            ingest.start();
+            IngestSink sink = new IngestSink(node, ingest, out);
+            try (ClusterRun run =
+                    new ClusterRun(node, source, policy, CgroupMount.findUnified(), sink, sink, metrics, out)) {
+                Thread main = Thread.currentThread();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    run.stop();
+                    try {
+                        main.join(5_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+                run.run();
+            }
         } catch (MetricsEndpointException e) {
             throw new BpfException(e.getMessage());
         } catch (IllegalArgumentException e) {

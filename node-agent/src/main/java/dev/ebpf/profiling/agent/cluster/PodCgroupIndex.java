@@ -47,6 +47,11 @@ public final class PodCgroupIndex {
         return List.copyOf(podCgroups(selectedPodUids(config, node)).values());
     }
 
+    /** The pod-level cgroup directories of these pod UIDs that have one here. */
+    public List<Path> podCgroupDirectories(Set<String> podUids) {
+        return List.copyOf(podCgroups(podUids).values());
+    }
+
     /** Cgroup v2 ids of the pod-level cgroups of these pod UIDs; pods without a cgroup here are absent. */
     public Map<String, Long> podCgroupIds(Set<String> podUids) {
         Map<String, Long> ids = new HashMap<>();

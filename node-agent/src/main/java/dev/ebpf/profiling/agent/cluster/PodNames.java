@@ -12,8 +12,6 @@ import dev.ebpf.profiling.api.profile.OffCpuProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,45 +19,12 @@ import java.util.Map;
 
 /**
  * Fills in the namespace, name and container of the pods a node profile saw by UID, from the pods
- * on this node that the agent may read, and names the applications as people know them:
+ * on this node that the job may see, and names the applications as people know them:
  * {@code pod web/nginx-7d9f-x2 (nginx)}.
  */
 public final class PodNames {
 
-    private final KubernetesClient client;
-    private final String node;
-
-    public PodNames(KubernetesClient client, String node) {
-        this.client = client;
-        this.node = node;
-    }
-
-    /** Pods on this node by UID: the job's namespace always; every namespace when RBAC allows it. */
-    public Map<String, Pod> podsOnNode(String namespace, boolean allNamespaces) {
-        List<Pod> pods = null;
-        if (allNamespaces) {
-            try {
-                pods = client.pods()
-                        .inAnyNamespace()
-                        .withField("spec.nodeName", node)
-                        .list()
-                        .getItems();
-            } catch (KubernetesClientException e) {
-                // Forbidden across namespaces: fall back to what the agent's Role grants.
-            }
-        }
-        if (pods == null) {
-            // One namespace is small: list it and keep this node's pods here, which every API
-            // implementation supports (field selectors on spec.nodeName are not universal).
-            pods = client.pods().inNamespace(namespace).list().getItems();
-        }
-        Map<String, Pod> byUid = new HashMap<>();
-        pods.stream()
-                .filter(pod ->
-                        pod.getSpec() != null && node.equals(pod.getSpec().getNodeName()))
-                .forEach(pod -> byUid.put(pod.getMetadata().getUid(), pod));
-        return byUid;
-    }
+    private PodNames() {}
 
     /** The slice with every known pod named; applications, hotspots and stacks are renamed alike. */
     public static SliceResult named(SliceResult slice, Map<String, Pod> podsByUid) {

@@ -1,39 +1,81 @@
 package dev.ebpf.profiling.agent.cluster;
 
+import dev.ebpf.profiling.agent.cgroup.ApplicationResolver;
+import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
+import dev.ebpf.profiling.agent.hotspot.BlockReasons;
+import dev.ebpf.profiling.agent.hotspot.FrameRules;
+import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
+import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
+import dev.ebpf.profiling.agent.hotspot.VerdictRules;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
+import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
+import dev.ebpf.profiling.agent.sampler.RawSlice;
+import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.symbolize.Symbolizer;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Turns one cut of the node's samplers into a slice result named after the job's pods, and records
- * the slice in the agent's metrics (drain and analysis time, samples, per-application CPU%).
+ * Turns a job's slice into its result, applications named after the pods the job may see, and
+ * records the slice in the agent's metrics (drain and analysis time, samples, per-application CPU%).
+ * One symbolizer, cgroup resolver and rule set serve every job of the node; only the number of
+ * applications kept ({@code top}) differs per job.
  */
 final class SliceAnalysis {
 
-    private final SliceAnalyzer analyzer;
-    private final PodNames podNames;
+    private final String node;
+    private final ApplicationResolver applications;
+    private final Symbolizer symbolizer;
+    private final HotspotAnalyzer hotspots;
+    private final OffCpuAnalyzer offCpu;
     private final AgentMetrics metrics;
+    private final Map<Integer, SliceAnalyzer> byTop = new HashMap<>();
+    private final List<AgentLimitation> limitations;
 
-    SliceAnalysis(SliceAnalyzer analyzer, PodNames podNames, AgentMetrics metrics) {
-        this.analyzer = analyzer;
-        this.podNames = podNames;
+    SliceAnalysis(String node, CgroupResolver cgroups, AgentMetrics metrics) {
+        this.node = node;
+        this.applications = new ApplicationResolver(cgroups);
+        // Where the kernel hides its addresses the symbols are hidden, not missing: profiling goes
+        // on with kernel frames named by region, and every report says why.
+        KernelSymbols kernel = KernelSymbols.load();
+        this.symbolizer = new Symbolizer(kernel);
+        this.limitations = kernel.hiddenReason()
+                .map(reason -> List.of(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)))
+                .orElse(List.of());
+        this.hotspots = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
+        this.offCpu = new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons()));
         this.metrics = metrics;
     }
 
-    /** Cuts the samplers now and analyses what they counted since their previous cut. */
-    SliceResult cutAndAnalyze(NodeSamplers samplers, AgentJobConfig config) {
-        long cutStarted = System.nanoTime();
-        NodeSamplers.Cut cut = samplers.cut();
-        long analysisStarted = System.nanoTime();
-        SliceResult result = PodNames.named(
-                analyzer.analyze(cut.onCpu(), cut.offCpu()),
-                podNames.podsOnNode(config.job().namespace(), config.nodeWide()));
-        metrics.sliceCollected(
-                result.profile(),
-                Duration.ofNanos(analysisStarted - cutStarted),
-                Duration.ofNanos(System.nanoTime() - analysisStarted));
+    /** The kernel symbols the slices are named with (also what off-CPU wait sites resolve against). */
+    KernelSymbols kernelSymbols() {
+        return symbolizer.kernelSymbols();
+    }
+
+    /** What this node cannot do and why (e.g. kernel symbols hidden), for every report; empty when nothing. */
+    List<AgentLimitation> limitations() {
+        return limitations;
+    }
+
+    /**
+     * @param podsByUid the pods the job may see on this node (its namespace's; every pod for a node-wide job)
+     * @param drain     how long taking the slice out of the kernel took, for the metrics
+     */
+    synchronized SliceResult analyze(
+            RawSlice onCpu, RawOffCpuSlice offCpuSlice, int top, Map<String, Pod> podsByUid, Duration drain) {
+        long started = System.nanoTime();
+        SliceAnalyzer analyzer = byTop.computeIfAbsent(
+                top,
+                t -> new SliceAnalyzer(
+                        node, applications, symbolizer, hotspots, offCpu, t, HotspotAnalyzer.DEFAULT_HOTSPOTS));
+        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice), podsByUid);
+        metrics.sliceCollected(result.profile(), drain, Duration.ofNanos(System.nanoTime() - started));
         return result;
     }
 }

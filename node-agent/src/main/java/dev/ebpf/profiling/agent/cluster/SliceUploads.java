@@ -48,7 +48,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The cluster run's second output after the result ConfigMap: each published slice also goes to
+ * <b>Not wired into {@code node-agent run} since issue 9</b>: the multi-job agent writes no result
+ * ConfigMaps and reads no job config ({@link AgentJobConfig}); the bulk upload is to come back
+ * behind the admin-defined object store of the design. Kept compiling, with its tests.
+ *
+ * <p>The cluster run's second output after the result ConfigMap: each published slice also goes to
  * the job's object store ({@code spec.output.objectStore}) through an {@link ObjectStoreSink}, and
  * what the sink reports goes back onto the result ConfigMaps as annotations for the operator (see
  * {@link AgentContract#ANNOTATION_UPLOAD_STATE}) and into the {@code uploads_pending} and

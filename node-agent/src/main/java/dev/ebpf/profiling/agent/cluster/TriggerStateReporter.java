@@ -3,17 +3,10 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.agent.trigger.Firing;
 import dev.ebpf.profiling.agent.trigger.TriggerPhase;
 import dev.ebpf.profiling.agent.trigger.TriggerStatus;
-import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
+import dev.ebpf.profiling.api.ingest.JobKey;
+import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
-import dev.ebpf.profiling.api.profile.ProfileJson;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -22,7 +15,8 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Keeps this node's trigger-state ConfigMap ({@link NodeTriggerState}) current for the operator:
+ * Keeps this node's trigger state ({@link NodeTriggerState}) of one job current for the operator,
+ * through a {@link TriggerStateSink}:
  * written at once on a firing and whenever the phase changes, and otherwise only when the last
  * write is {@link NodeTriggerState#REFRESH_SECONDS} old, so an armed trigger shows its metric's
  * current value without writing to the API server every second.
@@ -31,27 +25,21 @@ final class TriggerStateReporter {
 
     private static final Duration REFRESH = Duration.ofSeconds(NodeTriggerState.REFRESH_SECONDS);
 
-    private final KubernetesClient client;
+    private final TriggerStateSink sink;
+    private final JobKey job;
     private final String node;
     private final InstantSource clock;
     private final PrintStream log;
     private final Deque<NodeTriggerState.TriggerFiring> recent = new ArrayDeque<>();
-    private AgentJobConfig config;
     private Instant lastWrite;
     private TriggerPhase lastPhase;
 
-    TriggerStateReporter(
-            KubernetesClient client, String node, AgentJobConfig config, InstantSource clock, PrintStream log) {
-        this.client = client;
+    TriggerStateReporter(TriggerStateSink sink, JobKey job, String node, InstantSource clock, PrintStream log) {
+        this.sink = sink;
+        this.job = job;
         this.log = log;
         this.node = node;
-        this.config = config;
         this.clock = clock;
-    }
-
-    /** The job config changed (the reporter names and labels the ConfigMap from it). */
-    void configChanged(AgentJobConfig newConfig) {
-        this.config = newConfig;
     }
 
     /**
@@ -86,7 +74,7 @@ final class TriggerStateReporter {
     }
 
     /**
-     * Writes the state now. A failed write is logged in one line and not thrown: the trigger and
+     * Writes the state now. A failed report is logged in one line and not thrown: the trigger and
      * its windows matter more than the report, and the next {@link #maybeReport} tries again.
      */
     void write(TriggerStatus status) {
@@ -103,34 +91,14 @@ final class TriggerStateReporter {
                 error,
                 status.firings(),
                 List.copyOf(recent));
-        ConfigMap map = new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName(AgentContract.triggerStateName(config.job().name(), node))
-                .withNamespace(config.job().namespace())
-                .addToLabels(JobOwnedObjects.labels(config, AgentContract.COMPONENT_TRIGGER_STATE, node))
-                .addToOwnerReferences(JobOwnedObjects.owner(config))
-                .endMetadata()
-                .addToData(AgentContract.TRIGGER_STATE_KEY, json(state))
-                .build();
         try {
-            client.configMaps()
-                    .inNamespace(config.job().namespace())
-                    .resource(map)
-                    .createOr(existing -> existing.update());
-        } catch (KubernetesClientException e) {
-            log.println("cannot write the trigger state " + map.getMetadata().getName() + " (retried): "
-                    + e.getMessage().lines().findFirst().orElse(""));
+            sink.publish(new NodeTriggerReport(NodeTriggerReport.SCHEMA_VERSION, job, node, state));
+        } catch (RuntimeException e) {
+            log.println("cannot report the trigger state of " + job.namespace() + "/" + job.name() + " (retried): "
+                    + e.getMessage());
             return;
         }
         lastWrite = clock.instant();
         lastPhase = status.phase();
-    }
-
-    private static String json(NodeTriggerState state) {
-        try {
-            return ProfileJson.mapper().writeValueAsString(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

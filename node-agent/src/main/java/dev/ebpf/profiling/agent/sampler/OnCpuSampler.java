@@ -78,9 +78,9 @@ public final class OnCpuSampler implements AutoCloseable {
         }
     }
 
-    private final Settings settings;
+    private Settings settings;
     private final BpfObject object;
-    private final SamplingEvent event;
+    private SamplingEvent event;
     private final BpfMap activeSlotVariable;
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
@@ -149,6 +149,29 @@ public final class OnCpuSampler implements AutoCloseable {
             throw new IllegalStateException("this sampler was started without a cgroup filter");
         }
         allowedCgroups.replace(cgroupIds);
+    }
+
+    /**
+     * Samples other CPUs and/or at another rate from now on, keeping the loaded program and its
+     * maps (counts, stacks, filter): the perf events are closed and opened again, so the samples of
+     * a few milliseconds are missed. Cut first, so that a slice has one rate and one CPU set.
+     */
+    public synchronized void reopen(List<Integer> cpus, int frequencyHz) {
+        if (cpus.isEmpty()) {
+            throw new IllegalArgumentException("no CPUs to sample");
+        }
+        object.detachAll();
+        try (PerfEvents events = PerfEvents.open(cpus, frequencyHz, settings.preferredEvent())) {
+            events.attach(object, PROGRAM);
+            event = events.event();
+        }
+        settings = new Settings(
+                cpus,
+                frequencyHz,
+                settings.filterCgroups(),
+                settings.allowedCgroupIds(),
+                settings.preferredEvent(),
+                settings.countMapEntries());
     }
 
     private void beginSlice(Instant start, long startNanos) {

@@ -15,8 +15,19 @@ import java.nio.charset.StandardCharsets;
  * @param kernelStackId stack id in the slot's stack map, or {@link BpfContract#NO_STACK_ID}
  * @param userStackId   stack id in the slot's stack map, or {@link BpfContract#NO_STACK_ID}
  * @param comm          the thread's name when sampled (so exited processes keep a name)
+ * @param cpu           the CPU the sample was taken on (one sampler serves jobs with different CPU lists)
  */
-public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStackId, String comm) {
+public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStackId, String comm, int cpu) {
+
+    /** A key whose CPU does not matter (tests, single-job slices). */
+    public SampleKey(int tgid, long cgroupId, int kernelStackId, int userStackId, String comm) {
+        this(tgid, cgroupId, kernelStackId, userStackId, comm, 0);
+    }
+
+    /** The same samples with other stack ids (stacks renumbered when slices are merged). */
+    public SampleKey withStackIds(int kernelStackId, int userStackId) {
+        return new SampleKey(tgid, cgroupId, kernelStackId, userStackId, comm, cpu);
+    }
 
     /** Mirrors struct sample_key; its size is checked against the loaded map. */
     static final StructLayout LAYOUT = MemoryLayout.structLayout(
@@ -24,7 +35,7 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
             ValueLayout.JAVA_INT.withName("kernel_stack_id"),
             ValueLayout.JAVA_LONG.withName("cgroup_id"),
             ValueLayout.JAVA_INT.withName("user_stack_id"),
-            ValueLayout.JAVA_INT.withName("reserved"),
+            ValueLayout.JAVA_INT.withName("cpu"),
             MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
                     .withName("comm"));
 
@@ -33,6 +44,7 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
             LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kernel_stack_id"));
     private static final long CGROUP = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cgroup_id"));
     private static final long USER_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("user_stack_id"));
+    private static final long CPU = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cpu"));
     private static final long COMM = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("comm"));
 
     static SampleKey read(MemorySegment key) {
@@ -41,7 +53,8 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
                 key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, KERNEL_STACK),
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, USER_STACK),
-                comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)));
+                comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, CPU));
     }
 
     /** A NUL-padded task comm as a string; the off-CPU keys read theirs the same way. */

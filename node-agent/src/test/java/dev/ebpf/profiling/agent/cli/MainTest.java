@@ -54,6 +54,15 @@ class MainTest {
     }
 
     @Test
+    void runReadsNoJobConfigAnyMore() {
+        // The agent takes its jobs from the ProfilingJobs themselves, never from a file a tenant namespace holds.
+        assertThat(run("run", "--node", "n1", "--config", "/etc/node-agent/job.json"))
+                .isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).startsWith("node-agent: unknown option '--config' for 'run'");
+        assertThat(stderr().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("flame")).isEqualTo(Main.EXIT_USAGE);
         assertThat(stderr()).isEqualTo("node-agent: unknown command 'flame': try 'profile', 'run'\n");

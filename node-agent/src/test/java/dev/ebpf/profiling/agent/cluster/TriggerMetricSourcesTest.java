@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.agent.trigger.MetricSource;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import dev.ebpf.profiling.api.job.TriggerMetric;
+import dev.ebpf.profiling.api.job.TriggerSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +14,11 @@ import org.junit.jupiter.api.Test;
 class TriggerMetricSourcesTest {
 
     private static MetricSource of(TriggerMetric metric, Integer cpu) {
-        return TriggerMetricSources.of(new AgentJobConfig.TriggerConfig(metric, cpu, 50, 5, 60), List::<Path>of, 2);
+        TriggerSpec spec = new TriggerSpec();
+        spec.metric = metric;
+        spec.cpu = cpu;
+        spec.threshold = 50.0;
+        return TriggerMetricSources.of(spec, List::<Path>of, 2);
     }
 
     @Test
@@ -32,6 +36,6 @@ class TriggerMetricSourcesTest {
                 .hasMessage("trigger.metric cpu needs trigger.cpu, the CPU to watch");
         assertThatThrownBy(() -> TriggerMetricSources.of(null, List::<Path>of, 2))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("a trigger-mode job config needs trigger.metric");
+                .hasMessage("a trigger-mode job needs trigger.metric");
     }
 }

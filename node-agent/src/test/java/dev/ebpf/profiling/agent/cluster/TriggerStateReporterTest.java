@@ -5,51 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ebpf.profiling.agent.trigger.Firing;
 import dev.ebpf.profiling.agent.trigger.TriggerPhase;
 import dev.ebpf.profiling.agent.trigger.TriggerStatus;
+import dev.ebpf.profiling.api.ingest.JobKey;
+import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
 import dev.ebpf.profiling.api.job.AgentContract;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
-import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
-import dev.ebpf.profiling.api.job.Profiler;
-import dev.ebpf.profiling.api.job.TriggerMetric;
-import dev.ebpf.profiling.api.profile.ProfileJson;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
-/** The trigger-state ConfigMap: written on firings and phase changes at once, else at most every 30 s. */
-@EnableKubernetesMockClient(crud = true)
+/** The trigger-state reports: sent on firings and phase changes at once, else at most every 30 s. */
 class TriggerStateReporterTest {
 
     private static final String NODE = "node-7";
-    private static final AgentJobConfig CONFIG = new AgentJobConfig(
-            AgentJobConfig.SCHEMA_VERSION,
-            new AgentJobConfig.JobRef("ops", "sys-spike", "spike-uid"),
-            Mode.TRIGGER,
-            List.of(Profiler.ON_CPU),
-            99,
-            null,
-            10,
-            null,
-            null,
-            10,
-            5,
-            true,
-            List.of(),
-            new AgentJobConfig.TriggerConfig(TriggerMetric.NODE_SYS, null, 80, 5, 300),
-            null);
+    private static final JobKey JOB = new JobKey("ops", "sys-spike", "spike-uid", 3);
 
-    KubernetesClient client;
+    private final List<NodeTriggerReport> reports = new ArrayList<>();
+    private final TriggerStateSink sink = reports::add;
 
     private Instant now = Instant.parse("2026-11-26T03:00:00Z");
     private final InstantSource clock = () -> now;
@@ -59,23 +38,20 @@ class TriggerStateReporterTest {
                 "node-sys", 80, phase, OptionalDouble.of(value), readAt, "", "", firings, Optional.empty());
     }
 
-    private NodeTriggerState stored() throws Exception {
-        ConfigMap map = client.configMaps()
-                .inNamespace("ops")
-                .withName(AgentContract.triggerStateName("sys-spike", NODE))
-                .get();
-        return ProfileJson.mapper()
-                .readValue(map.getData().get(AgentContract.TRIGGER_STATE_KEY), NodeTriggerState.class);
+    private NodeTriggerState stored() {
+        NodeTriggerReport report = reports.getLast();
+        assertThat(report.job()).isEqualTo(JOB);
+        assertThat(report.node()).isEqualTo(NODE);
+        assertThat(report.schemaVersion()).isEqualTo(NodeTriggerReport.SCHEMA_VERSION);
+        return report.state();
     }
 
     @Test
     void anUnchangedStateIsRewrittenOnlyAfterTheRefreshPeriod() throws Exception {
-        TriggerStateReporter reporter = new TriggerStateReporter(client, NODE, CONFIG, clock, System.out);
+        TriggerStateReporter reporter = new TriggerStateReporter(sink, JOB, NODE, clock, System.out);
         reporter.maybeReport(new TriggerStatus(
                 "node-sys", 80, TriggerPhase.ARMED, OptionalDouble.empty(), null, "", "", 0, Optional.empty()));
-        assertThat(client.configMaps().inNamespace("ops").list().getItems())
-                .as("nothing read yet")
-                .isEmpty();
+        assertThat(reports).as("nothing read yet").isEmpty();
 
         reporter.maybeReport(status(TriggerPhase.ARMED, 12, now, 0));
         assertThat(stored().value()).isEqualTo(12.0);
@@ -96,7 +72,7 @@ class TriggerStateReporterTest {
 
     @Test
     void firingsAreWrittenAtOnceAndOnlyTheLatestAreKept() throws Exception {
-        TriggerStateReporter reporter = new TriggerStateReporter(client, NODE, CONFIG, clock, System.out);
+        TriggerStateReporter reporter = new TriggerStateReporter(sink, JOB, NODE, clock, System.out);
         int firings = NodeTriggerState.RECENT_FIRINGS + 2;
         for (int i = 0; i < firings; i++) {
             now = now.plus(Duration.ofMinutes(10));
@@ -117,23 +93,19 @@ class TriggerStateReporterTest {
     }
 
     @Test
-    void anUnreachableApiServerIsLoggedInOneLineAndRetried() {
+    void aFailedReportIsLoggedInOneLineAndRetried() {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (KubernetesClient down = new KubernetesClientBuilder()
-                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
-                        .withMasterUrl("http://127.0.0.1:1")
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build()) {
-            TriggerStateReporter reporter = new TriggerStateReporter(
-                    down, NODE, CONFIG, clock, new PrintStream(log, true, StandardCharsets.UTF_8));
-            reporter.maybeReport(status(TriggerPhase.ARMED, 3, now, 0));
-            reporter.maybeReport(status(TriggerPhase.ARMED, 4, now, 0));
-        }
+        TriggerStateSink down = report -> {
+            throw new IllegalStateException("operator unreachable");
+        };
+        TriggerStateReporter reporter =
+                new TriggerStateReporter(down, JOB, NODE, clock, new PrintStream(log, true, StandardCharsets.UTF_8));
+        reporter.maybeReport(status(TriggerPhase.ARMED, 3, now, 0));
+        reporter.maybeReport(status(TriggerPhase.ARMED, 4, now, 0));
         assertThat(log.toString(StandardCharsets.UTF_8).lines())
-                .as("not written, so still due: tried twice")
+                .as("not reported, so still due: tried twice")
                 .hasSize(2)
                 .allSatisfy(line -> assertThat(line)
-                        .startsWith("cannot write the trigger state sys-spike-trigger-node-7" + " (retried): "));
+                        .isEqualTo("cannot report the trigger state of ops/sys-spike (retried): operator unreachable"));
     }
 }

@@ -2,6 +2,8 @@ package dev.ebpf.profiling.agent.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.cluster.SliceReports;
+import dev.ebpf.profiling.agent.cluster.SliceWindow;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
@@ -216,7 +218,8 @@ class IngestClientTest {
         SliceResult slice = new SliceResult(profile(T0), stacks, List.of(), Map.of());
         var hidden = new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, "kallsyms shows zeros");
 
-        NodeSliceReport report = NodeSliceReports.of(JOB, "node-1", T0, T0.plusSeconds(30), slice, List.of(hidden));
+        NodeSliceReport report = SliceReports.of(
+                JOB, "node-1", new SliceWindow(T0, T0.plusSeconds(30)), slice, List.of(), List.of(hidden));
 
         assertThat(report.onCpuStacks()).hasSize(IngestContract.MAX_STACKS_PER_REPORT);
         assertThat(report.onCpuStacks().entrySet().iterator().next())
@@ -235,7 +238,8 @@ class IngestClientTest {
                 List.of(new SymbolizedStack(7, "web", List.of(new Frame("main", "web", Frame.Origin.EXECUTABLE)), 10)),
                 List.of(),
                 Map.of());
-        return NodeSliceReports.of(JOB, "node-1", start, start.plusSeconds(30), slice, List.of());
+        return SliceReports.of(
+                JOB, "node-1", new SliceWindow(start, start.plusSeconds(30)), slice, List.of(), List.of());
     }
 
     static NodeProfile profile(Instant start) {

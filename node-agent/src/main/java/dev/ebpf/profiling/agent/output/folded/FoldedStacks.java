@@ -28,12 +28,18 @@ public final class FoldedStacks {
 
     private FoldedStacks() {}
 
-    /** Writes the stacks, identical ones merged, in line order so equal input gives equal output. */
-    public static void write(List<SymbolizedStack> stacks, Writer out) throws IOException {
+    /** The folded lines ({@code app;root;...;leaf}) and their counts, identical stacks merged, in line order. */
+    public static Map<String, Long> counts(List<SymbolizedStack> stacks) {
         Map<String, Long> counts = new TreeMap<>();
         for (SymbolizedStack stack : stacks) {
             counts.merge(path(stack.application(), stack.frames()), stack.count(), Long::sum);
         }
+        return counts;
+    }
+
+    /** Writes the stacks, identical ones merged, in line order so equal input gives equal output. */
+    public static void write(List<SymbolizedStack> stacks, Writer out) throws IOException {
+        Map<String, Long> counts = counts(stacks);
         for (Map.Entry<String, Long> entry : counts.entrySet()) {
             out.write(entry.getKey());
             out.write(' ');
