@@ -44,6 +44,9 @@ public final class TaskRecordRings implements AutoCloseable {
     private static final long OFFSET_FLAGS = 40;
     private static final long OFFSET_WAKEUP = 48;
     private static final long OFFSET_CLOCKID = 92;
+    /** Needed beside mmap2: the kernel counts mmap listeners by this bit only (mmap2 then picks the format). */
+    private static final long FLAG_MMAP = 1L << 8;
+
     private static final long FLAG_COMM = 1L << 9;
     private static final long FLAG_TASK = 1L << 13;
     private static final long FLAG_SAMPLE_ID_ALL = 1L << 18;
@@ -105,7 +108,13 @@ public final class TaskRecordRings implements AutoCloseable {
             attr.set(
                     JAVA_LONG,
                     OFFSET_FLAGS,
-                    FLAG_COMM | FLAG_TASK | FLAG_SAMPLE_ID_ALL | FLAG_MMAP2 | FLAG_COMM_EXEC | FLAG_USE_CLOCKID);
+                    FLAG_MMAP
+                            | FLAG_COMM
+                            | FLAG_TASK
+                            | FLAG_SAMPLE_ID_ALL
+                            | FLAG_MMAP2
+                            | FLAG_COMM_EXEC
+                            | FLAG_USE_CLOCKID);
             attr.set(JAVA_INT, OFFSET_WAKEUP, wakeupEvents);
             attr.set(JAVA_INT, OFFSET_CLOCKID, CLOCK_MONOTONIC);
             for (int cpu : cpus) {
