@@ -172,6 +172,70 @@ class ExitedProcessesLiveTest {
         }
     }
 
+    private static final String SPIN_CLASS = """
+            public class Spin {
+                static long work(long n) {
+                    long s = 0;
+                    for (long i = 0; i < n; i++) s += i * 31 ^ (s >>> 3);
+                    return s;
+                }
+                public static void main(String[] args) {
+                    long end = System.nanoTime() + 2_000_000_000L, s = 0;
+                    while (System.nanoTime() < end) s += work(100_000);
+                    System.out.println(s);
+                }
+            }
+            """;
+
+    @Test
+    void aJvmThatDumpsItsPerfMapAtExitKeepsItsJitFrames() throws Exception {
+        Path source = Files.writeString(dir.resolve("Spin.java"), SPIN_CLASS);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path javac = Path.of(System.getProperty("java.home"), "bin", "javac");
+        assertThat(new ProcessBuilder(javac.toString(), "-d", dir.toString(), source.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor())
+                .isZero();
+        int[] pid = new int[1];
+        try (PodCgroups pod = PodCgroups.builder().container().build()) {
+            long cgroupId =
+                    CgroupResolver.forThisMachine().idOf(pod.container(0).path());
+            SliceResult result = profileUntilExit(cgroupId, () -> {
+                Process jvm = pod.container(0)
+                        .start(
+                                "sh",
+                                "-c",
+                                "sleep 0.5; exec " + java
+                                        + " -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -Xshare:auto -cp "
+                                        + dir + " Spin");
+                pid[0] = Math.toIntExact(jvm.pid());
+                return jvm;
+            });
+
+            List<SymbolizedStack> jvm =
+                    result.stacks().stream().filter(s -> s.tgid() == pid[0]).toList();
+            long total = samples(jvm, s -> true);
+            long inWork = samples(jvm, s -> {
+                Frame leaf = userLeaf(s);
+                return leaf != null && leaf.function().contains("Spin.work");
+            });
+            long exited = samples(jvm, s -> s.frames().contains(Frames.exited()));
+            System.out.printf("jvm: %d samples, %d with a JIT leaf in Spin.work, %d [exited]%n", total, inWork, exited);
+            // About 2 s in Spin.work (most of it compiled) plus the JVM's start: ~250 samples at 99 Hz.
+            // The map is read when the exit is seen, from the /tmp held open since its JIT memory appeared.
+            assertThat(total).as("JVM samples").isGreaterThanOrEqualTo(50);
+            assertThat(exited).as("[exited] samples of %d", total).isZero();
+            assertThat((double) inWork / total)
+                    .as(
+                            "share of the JVM's %d samples with a leaf in Spin.work (%d); leaves %s",
+                            total, inWork, leaves(jvm))
+                    .isGreaterThanOrEqualTo(0.30);
+        } finally {
+            Files.deleteIfExists(Path.of("/tmp/perf-" + pid[0] + ".map"));
+        }
+    }
+
     private static final String THREADS_PROGRAM = """
             #define _GNU_SOURCE
             #include <pthread.h>
