@@ -51,6 +51,13 @@ public final class MappingTracker implements AutoCloseable {
     static final int RING_PAGES = 32;
     /** How long the reader waits for a wakeup before looking again (and checking it should stop). */
     private static final int POLL_MILLIS = 100;
+    /**
+     * Read every N ms instead of being woken by each record (0, the default: woken at once, so a
+     * file is opened while a short process still runs). For the benchmark that compares the two.
+     */
+    static final String PERIODIC_POLL_PROPERTY = "profiler.mappings.pollMillis";
+
+    private static final int PERIODIC_POLL_MILLIS = Integer.getInteger(PERIODIC_POLL_PROPERTY, 0);
 
     private static final int PROT_EXEC = 0x4;
     private static final String ANONYMOUS = "//anon";
@@ -156,7 +163,7 @@ public final class MappingTracker implements AutoCloseable {
         TaskRecordRings rings;
         try {
             // Opened before the scan, so a process started during it is in one or the other.
-            rings = TaskRecordRings.open(cpus, RING_PAGES, 1);
+            rings = TaskRecordRings.open(cpus, RING_PAGES, PERIODIC_POLL_MILLIS > 0 ? Integer.MAX_VALUE : 1);
         } catch (BpfException e) {
             return new MappingTracker(
                     proc,
@@ -181,8 +188,14 @@ public final class MappingTracker implements AutoCloseable {
     private void read() {
         while (!closed) {
             try {
-                rings.await(POLL_MILLIS);
+                if (PERIODIC_POLL_MILLIS > 0) {
+                    Thread.sleep(PERIODIC_POLL_MILLIS);
+                } else {
+                    rings.await(POLL_MILLIS);
+                }
                 catchUp();
+            } catch (InterruptedException e) {
+                return;
             } catch (RuntimeException e) {
                 // One bad record or failed read must not stop tracking for the agent's life.
                 System.getLogger(MappingTracker.class.getName())
