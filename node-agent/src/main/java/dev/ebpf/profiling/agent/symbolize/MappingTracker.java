@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ebpf.profiling.agent.bpf.BpfException;
+import dev.ebpf.profiling.agent.bpf.Errno;
 import dev.ebpf.profiling.agent.bpf.Libc;
 import dev.ebpf.profiling.agent.bpf.TaskRecordRings;
 import java.io.IOException;
@@ -47,8 +48,13 @@ public final class MappingTracker implements AutoCloseable {
     public static final int MAX_EXITED = 8192;
     /** JIT processes whose /tmp is held open for their perf map at exit; beyond, the map is not read at exit. */
     static final int MAX_JIT_DIRECTORIES = 1024;
-    /** Data pages of each CPU's ring (128 KiB): a second of 200 new processes a second fits in a few. */
-    static final int RING_PAGES = 32;
+    /**
+     * Data pages of each CPU's ring, largest first: 128 (512 KiB, with its header page the
+     * kernel's default perf_event_mlock_kb per CPU) holds several seconds of records at 1,500 a
+     * second, so a reader held up by a busy machine loses none; smaller when other perf users
+     * took part of the locked-memory allowance.
+     */
+    static final List<Integer> RING_PAGES = List.of(128, 32, 8);
     /** How long the reader waits for a wakeup before looking again (and checking it should stop). */
     private static final int POLL_MILLIS = 100;
     /**
@@ -97,7 +103,7 @@ public final class MappingTracker implements AutoCloseable {
     }
 
     /** What the snapshot needs of a tracked process. */
-    record Image(ProcessMaps maps, String executable, String comm, PerfMap perfMap, boolean exited) {}
+    record Image(ProcessMaps maps, String executable, String comm, PerfMap perfMap, boolean exited, int parent) {}
 
     /** Figures over the tracker's life, for benchmarks and logs. */
     public record Stats(
@@ -123,6 +129,8 @@ public final class MappingTracker implements AutoCloseable {
 
     private record ExitEvent(int pid, int tid, long time) implements Event {}
 
+    private record PendingLoad(int tgid, int parent, MemoryMapping mapping) {}
+
     private final Path proc;
     private final FileLoader loader;
     private final TaskRecordRings rings;
@@ -131,6 +139,9 @@ public final class MappingTracker implements AutoCloseable {
     private final Map<Integer, Tracked> processes = new HashMap<>();
     private final ArrayDeque<Tracked> exited = new ArrayDeque<>();
     private final List<Event> batch = new ArrayList<>();
+    /** Files mapped in this batch, loaded once the lock is released. */
+    private final List<PendingLoad> pendingLoads = new ArrayList<>();
+
     private final Map<String, String> paths = new HashMap<>();
     private final Thread reader;
     private volatile boolean closed;
@@ -160,10 +171,20 @@ public final class MappingTracker implements AutoCloseable {
      * {@link #unavailableReason()}: exited processes then print {@code [exited]} as before.
      */
     static MappingTracker start(Path proc, List<Integer> cpus, FileLoader loader) {
-        TaskRecordRings rings;
+        TaskRecordRings rings = null;
         try {
             // Opened before the scan, so a process started during it is in one or the other.
-            rings = TaskRecordRings.open(cpus, RING_PAGES, PERIODIC_POLL_MILLIS > 0 ? Integer.MAX_VALUE : 1);
+            for (int i = 0; rings == null; i++) {
+                try {
+                    rings = TaskRecordRings.open(
+                            cpus, RING_PAGES.get(i), PERIODIC_POLL_MILLIS > 0 ? Integer.MAX_VALUE : 1);
+                } catch (BpfException e) {
+                    // EPERM from mmap: over the locked-memory allowance; try a smaller ring.
+                    if (e.errno() != Errno.EPERM || i == RING_PAGES.size() - 1) {
+                        throw e;
+                    }
+                }
+            }
         } catch (BpfException e) {
             return new MappingTracker(
                     proc,
@@ -209,6 +230,7 @@ public final class MappingTracker implements AutoCloseable {
         if (rings == null) {
             return;
         }
+        List<PendingLoad> loads;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -219,6 +241,12 @@ public final class MappingTracker implements AutoCloseable {
                 apply(event);
             }
             batch.clear();
+            loads = List.copyOf(pendingLoads);
+            pendingLoads.clear();
+        }
+        // Reading a new file's symbols can take a while: the snapshot and image lookups need not wait.
+        for (PendingLoad load : loads) {
+            loader.load(load.tgid(), load.parent(), load.mapping());
         }
     }
 
@@ -318,7 +346,9 @@ public final class MappingTracker implements AutoCloseable {
             process.jitSeen = true;
             holdTmpDirectory(process);
         }
-        loader.load(process.tgid, process.parent, mapping);
+        if (mapping.isFileBacked()) {
+            pendingLoads.add(new PendingLoad(process.tgid, process.parent, mapping));
+        }
     }
 
     /** Puts a mapping in, cutting away whatever it replaced (mmap over an old range replaces it). */
@@ -415,7 +445,9 @@ public final class MappingTracker implements AutoCloseable {
         readPerfMapAtExit(process);
         // A process that ran before tracking began had its files read only if it was sampled alive.
         for (MemoryMapping mapping : process.mappings.values()) {
-            loader.load(process.tgid, process.parent, mapping);
+            if (mapping.isFileBacked()) {
+                pendingLoads.add(new PendingLoad(process.tgid, process.parent, mapping));
+            }
         }
         exited.addLast(process);
         while (exited.size() > MAX_EXITED) {
@@ -520,7 +552,8 @@ public final class MappingTracker implements AutoCloseable {
                     process.executable == null ? "" : process.executable,
                     process.comm,
                     process.perfMap,
-                    process.exited);
+                    process.exited,
+                    process.parent);
         }
     }
 

@@ -135,6 +135,10 @@ public final class Symbolizer {
         if (known.comm() != null && !known.comm().isEmpty()) {
             names.put(tgid, known.comm());
         }
+        // Usually loaded when mapped; the reader may still be at it, or it ran before tracking began.
+        for (MemoryMapping mapping : known.maps().mappings()) {
+            loadMapped(tgid, known.parent(), mapping);
+        }
         PerfMap perfMap = known.perfMap();
         CachedPerfMap cached = perfMaps.get(tgid);
         if (perfMap == PerfMap.NONE && cached != null) {

@@ -89,6 +89,7 @@ public final class MappingTrackingBenchmark {
             "tracking, reader polls every " + MappingTrackingBenchmark.PERIODIC_POLL_MILLIS + " ms",
             "without tracking");
     private static final int PERIODIC_POLL_MILLIS = 50;
+    private static final String PERIODIC_POLL_PROPERTY = "profiler.mappings.pollMillis";
 
     private MappingTrackingBenchmark() {}
 
@@ -119,11 +120,14 @@ public final class MappingTrackingBenchmark {
         List<Process> agents = new ArrayList<>();
         Process load = null;
         try {
-            for (String mode : List.of("track", "off")) {
+            for (String mode : MODES) {
                 List<String> command = new ArrayList<>();
                 command.add(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 command.addAll(AGENT_JVM_FLAGS);
+                if (mode.equals("track-poll")) {
+                    command.add("-D" + PERIODIC_POLL_PROPERTY + "=" + PERIODIC_POLL_MILLIS);
+                }
                 command.addAll(List.of(
                         "-cp",
                         System.getProperty("java.class.path"),
