@@ -235,14 +235,18 @@ public final class MappingTracker implements AutoCloseable {
             if (closed) {
                 return;
             }
-            records += rings.drain(this::parse);
-            batch.sort(Comparator.comparingLong(Event::time));
-            for (Event event : batch) {
-                apply(event);
+            try {
+                records += rings.drain(this::parse);
+                // Rings are read one CPU after the other: put the records back in the order they happened.
+                batch.sort(Comparator.comparingLong(Event::time));
+                for (Event event : batch) {
+                    apply(event);
+                }
+                loads = List.copyOf(pendingLoads);
+            } finally {
+                batch.clear(); // a record that failed to apply is not applied again
+                pendingLoads.clear();
             }
-            batch.clear();
-            loads = List.copyOf(pendingLoads);
-            pendingLoads.clear();
         }
         // Reading a new file's symbols can take a while: the snapshot and image lookups need not wait.
         for (PendingLoad load : loads) {
