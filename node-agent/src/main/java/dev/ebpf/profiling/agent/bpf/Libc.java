@@ -16,8 +16,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.NoSuchFileException;
 
 /**
- * The few C library calls the agent needs beyond libbpf: perf_event_open, close, strerror, and
- * the openat/openat2 calls that open files a container controls without following its links.
+ * The few C library calls the agent needs beyond libbpf: perf_event_open, mmap and poll (for the
+ * ring buffer of the event that reports mappings), close, strerror, and the openat/openat2 calls
+ * that open files a container controls without following its links.
  */
 public final class Libc {
 
@@ -65,6 +66,21 @@ public final class Libc {
             LINKER.defaultLookup().findOrThrow("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("mmap"),
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("munmap"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle POLL = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("poll"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int MAP_SHARED = 0x01;
+    private static final int EINTR = 4;
 
     private Libc() {}
 
@@ -83,6 +99,80 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("perf_event_open call failed", t);
+        }
+    }
+
+    /**
+     * Opens a perf event with these attributes on one CPU for every process (pid -1), close-on-exec;
+     * returns the fd or throws a {@link BpfException} with the errno.
+     */
+    public static int perfEventOpenAllProcesses(MemorySegment attr, int cpu) {
+        return perfEventOpen(attr, cpu);
+    }
+
+    /**
+     * mmap(NULL, bytes, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0): a perf event's ring buffer, as a
+     * segment of that size; throws a {@link BpfException} with the errno.
+     */
+    public static MemorySegment mapShared(int fd, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment address = (MemorySegment)
+                    MMAP.invokeExact(state, MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L);
+            if (address.address() == -1L) {
+                int errno = (int) ERRNO.get(state, 0L);
+                throw new BpfException("mmap of " + bytes + " bytes: " + Errno.describe(errno), errno);
+            }
+            return address.reinterpret(bytes);
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap call failed", t);
+        }
+    }
+
+    public static void unmap(MemorySegment mapping) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap call failed", t);
+        }
+    }
+
+    /**
+     * poll(fds, n, timeoutMillis) for POLLIN on {@code pollFds} (an array of struct pollfd, 8 bytes
+     * each, laid out by the caller); the number of ready fds, 0 on timeout or on EINTR.
+     */
+    public static int poll(MemorySegment pollFds, int count, int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int ready = (int) POLL.invokeExact(state, pollFds, (long) count, timeoutMillis);
+            if (ready < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EINTR) {
+                    return 0;
+                }
+                throw new BpfException("poll: " + Errno.describe(errno), errno);
+            }
+            return ready;
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll call failed", t);
+        }
+    }
+
+    /** openat(directory, path, flags): the fd, or an IOException naming {@code shownAs} and the errno. */
+    public static int openAt(int directory, String path, long flags, String shownAs) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long fd = (long)
+                    SYSCALL_OPEN.invokeExact(state, SYS_OPENAT, (long) directory, arena.allocateFrom(path), flags, 0L);
+            return checkFd(fd, state, shownAs);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openat call failed", t);
         }
     }
 

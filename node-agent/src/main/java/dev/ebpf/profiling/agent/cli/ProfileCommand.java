@@ -15,6 +15,7 @@ import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
+import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -121,10 +122,10 @@ final class ProfileCommand implements Callable<Integer> {
         Set<Long> allowed = cgroupIds(options.cgroups(), cgroups);
         SliceAnalyzer analyzer =
                 SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(), options.hotspots());
-        analyzer.limitations()
-                .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
         int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
-        try (SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
+        // Mappings are learnt from before the first sample, so processes that exit keep their frames.
+        try (MappingTracker mappings = analyzer.trackMappings();
+                SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
                 OnCpuSampler onCpu = OnCpuSampler.start(
                         OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed));
                 OffCpuSampler offCpu = options.offCpu()
@@ -137,6 +138,8 @@ final class ProfileCommand implements Callable<Integer> {
                                 new BlockedThreads(
                                         Path.of("/proc"), CgroupMount.findUnified(), analyzer.kernelSymbols())::scan)
                         : null) {
+            analyzer.limitations()
+                    .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
             // Both samplers start their first slice now, together.
             onCpu.cut();
             if (offCpu != null) {

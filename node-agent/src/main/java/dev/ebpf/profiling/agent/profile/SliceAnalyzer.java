@@ -15,6 +15,7 @@ import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.agent.symbolize.SliceSymbols;
 import dev.ebpf.profiling.agent.symbolize.StackSample;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
@@ -38,6 +39,9 @@ import java.util.stream.Collectors;
 public final class SliceAnalyzer {
 
     private static final long[] NO_FRAMES = new long[0];
+
+    /** The limitation reason when the kernel refuses the records mapping tracking needs. */
+    public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
 
     private final String node;
     private final ApplicationResolver applications;
@@ -82,11 +86,26 @@ public final class SliceAnalyzer {
      * hides); empty when nothing is missing. Each slice's report carries it to the job's status.
      */
     public List<AgentLimitation> limitations() {
-        return symbolizer
+        List<AgentLimitation> limitations = new ArrayList<>(2);
+        symbolizer
                 .kernelSymbols()
                 .hiddenReason()
-                .map(reason -> List.of(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)))
-                .orElse(List.of());
+                .ifPresent(
+                        reason -> limitations.add(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)));
+        symbolizer
+                .mappingTrackingUnavailable()
+                .ifPresent(reason -> limitations.add(new AgentLimitation(MAPPINGS_UNTRACKED, reason)));
+        return List.copyOf(limitations);
+    }
+
+    /**
+     * Starts learning processes' mappings as they appear (see {@link Symbolizer#trackMappings()}),
+     * so processes that exit inside a slice keep their frames and name. Call before the samplers
+     * start and close when they stop; read {@link #limitations()} after it, as it says there when
+     * the kernel refused.
+     */
+    public MappingTracker trackMappings() {
+        return symbolizer.trackMappings();
     }
 
     /** The kernel symbols this analyzer names kernel frames with (also what wait sites resolve against). */
@@ -118,7 +137,8 @@ public final class SliceAnalyzer {
         Map<SampleKey, Application> attributed = new HashMap<>();
         slice.counts()
                 .keySet()
-                .forEach(key -> attributed.put(key, applications.resolve(key.tgid(), key.cgroupId(), key.comm())));
+                .forEach(key -> attributed.put(
+                        key, applications.resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))));
         List<ApplicationUsage> top = TopApplications.compute(slice, attributed::get, this.top);
 
         List<SymbolizedStack> stacks = symbols.symbolize(stackSamples(slice, attributed));
@@ -133,14 +153,23 @@ public final class SliceAnalyzer {
         return new SliceResult(profile, stacks, blocked, pods(attributed));
     }
 
+    /**
+     * The name an exited process goes by: its own (its main thread's, from the kernel's records)
+     * when known, else the sampled thread's comm; a live process is named from /proc anyway.
+     */
+    private static String comm(SliceSymbols symbols, int tgid, String threadComm) {
+        return symbols.exitedProcessName(tgid).orElse(threadComm);
+    }
+
     private List<BlockedStack> blockedStacks(RawOffCpuSlice slice, SliceSymbols symbols) {
         List<BlockedStack> blocked = new ArrayList<>(slice.blocked().size());
         slice.blocked().forEach((key, time) -> {
             if (time.nanos() == 0) {
                 return;
             }
-            String application =
-                    applications.resolve(key.tgid(), key.cgroupId(), key.comm()).name();
+            String application = applications
+                    .resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))
+                    .name();
             List<Frame> frames = symbols.frames(
                     key.tgid(),
                     slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES),

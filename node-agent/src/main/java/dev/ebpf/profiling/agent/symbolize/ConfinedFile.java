@@ -34,6 +34,23 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
     static ConfinedFile open(Path file, long maxBytes) throws IOException {
         int root = processRootIndex(file);
         int fd = root < 0 ? Libc.open(file.toString(), FLAGS) : openInRoot(file, root);
+        return checked(fd, file.toString(), maxBytes);
+    }
+
+    /**
+     * Opens {@code name}, one path component, in a directory the caller holds open (a process's
+     * {@code /tmp}, kept open so the file can be read after the process and its root are gone),
+     * without following a link; the same checks as {@link #open}.
+     */
+    static ConfinedFile openAt(int directory, String name, long maxBytes, String shownAs) throws IOException {
+        if (name.contains("/")) {
+            throw new IllegalArgumentException("one path component expected, got " + name);
+        }
+        return checked(Libc.openAt(directory, name, FLAGS | Libc.O_NOFOLLOW, shownAs), shownAs, maxBytes);
+    }
+
+    /** Checks the opened fd (and closes it): a regular file of at most maxBytes, re-opened as a channel. */
+    private static ConfinedFile checked(int fd, String file, long maxBytes) throws IOException {
         try {
             Path opened = Path.of("/proc/self/fd", Integer.toString(fd));
             BasicFileAttributes attributes = Files.readAttributes(opened, BasicFileAttributes.class);
@@ -48,6 +65,25 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
             return new ConfinedFile(FileChannel.open(opened, StandardOpenOption.READ), attributes);
         } finally {
             Libc.close(fd);
+        }
+    }
+
+    /**
+     * Opens {@code inside} (a relative path) as an O_PATH directory fd resolved inside the root of
+     * {@code processDirectory} ({@code /proc/PID}), links confined to that root; the caller closes it.
+     */
+    static int openDirectoryInRoot(Path processDirectory, String inside) throws IOException {
+        Path root = ProcessImage.root(processDirectory);
+        int rootFd = Libc.open(root.toString(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        try {
+            return Libc.openAt2(
+                    rootFd,
+                    inside,
+                    Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC,
+                    Libc.RESOLVE_IN_ROOT | Libc.RESOLVE_NO_MAGICLINKS,
+                    root.resolve(inside).toString());
+        } finally {
+            Libc.close(rootFd);
         }
     }
 

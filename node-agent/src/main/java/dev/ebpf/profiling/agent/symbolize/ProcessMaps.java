@@ -25,6 +25,11 @@ public final class ProcessMaps {
                 .toArray(MemoryMapping[]::new);
     }
 
+    /** Maps of executable mappings known otherwise (the kernel's mmap records), in any order. */
+    static ProcessMaps of(List<MemoryMapping> mappings) {
+        return new ProcessMaps(mappings);
+    }
+
     public static ProcessMaps read(Path mapsFile) throws IOException {
         return parse(Files.readAllLines(mapsFile), mapsFile.toString());
     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The symbols of one slice: the processes as captured at its end and the symbols of the files
@@ -22,6 +23,7 @@ public final class SliceSymbols {
     private final KernelSymbols kernel;
     private final Map<Integer, ProcessCode> processes = new HashMap<>();
     private final List<String> problems;
+    private final Map<Integer, String> exitedNames;
 
     /** A captured process with its executable mappings' regions, in the order of its maps. */
     private record ProcessCode(ProcessImage image, CodeRegion[] regions) {}
@@ -30,9 +32,11 @@ public final class SliceSymbols {
             KernelSymbols kernel,
             Map<Integer, ProcessImage> images,
             Map<FileIdentity, ElfSymbols> files,
-            List<String> problems) {
+            List<String> problems,
+            Map<Integer, String> exitedNames) {
         this.kernel = kernel;
         this.problems = List.copyOf(problems);
+        this.exitedNames = Map.copyOf(exitedNames);
         images.forEach((tgid, image) -> processes.put(
                 tgid,
                 new ProcessCode(
@@ -94,7 +98,17 @@ public final class SliceSymbols {
         return problems;
     }
 
-    /** Whether the process was alive at slice end, so its frames have names. */
+    /**
+     * The name of a process that had exited at slice end, as the kernel's records gave it (its main
+     * thread's comm, as {@code /proc/PID/comm} shows), when mappings are tracked; empty otherwise.
+     * Name an exited process by this, not by the comm of the thread a sample caught: a process
+     * keeps one name whatever its threads are called.
+     */
+    public Optional<String> exitedProcessName(int tgid) {
+        return Optional.ofNullable(exitedNames.get(tgid));
+    }
+
+    /** Whether the process was alive at slice end or its mappings are known, so its frames have names. */
     public boolean captured(int tgid) {
         return processes.containsKey(tgid);
     }

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.symbolize;
 
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Names the frames of sampled stacks. It lives as long as the agent, so that its caches (ELF
@@ -36,6 +38,10 @@ public final class Symbolizer {
     private final String debugDirectory;
     private final SymbolTableCache symbolCache;
     private final Map<Integer, CachedPerfMap> perfMaps = new HashMap<>();
+    /** The kernel's mmap records, while {@link #trackMappings} runs; null otherwise. */
+    private volatile MappingTracker tracker;
+    /** Why the last {@link #trackMappings} could not track, or null. */
+    private volatile String trackingUnavailable;
 
     /** A JIT map as read, with what it looked like on disk, to read it again only when it grew. */
     private record CachedPerfMap(long size, long modified, PerfMap map) {}
@@ -57,23 +63,128 @@ public final class Symbolizer {
     }
 
     /**
+     * Starts learning each process's executable mappings as they appear, from the kernel's own
+     * records (see {@link MappingTracker}), so that processes that exit before their slice ends
+     * keep their frames and their name. Call once, before sampling starts; close the returned
+     * tracker when sampling stops. Where the kernel refuses the records, the tracker does nothing
+     * and {@link MappingTracker#unavailableReason()} (also {@link #mappingTrackingUnavailable()})
+     * says why, once: symbolization works as without it.
+     */
+    public MappingTracker trackMappings() {
+        return trackMappings(OnlineCpus.read().cpus());
+    }
+
+    /** As {@link #trackMappings()}, with records from these CPUs only (tests). */
+    MappingTracker trackMappings(List<Integer> cpus) {
+        MappingTracker started = MappingTracker.start(proc, cpus, this::loadMapped);
+        trackingUnavailable = started.unavailableReason().orElse(null);
+        if (trackingUnavailable == null) {
+            tracker = started;
+            started.onClose(() -> {
+                if (tracker == started) {
+                    tracker = null;
+                }
+            });
+        }
+        return started;
+    }
+
+    /** Why mappings are not tracked on this machine (one line), when {@link #trackMappings} could not. */
+    public Optional<String> mappingTrackingUnavailable() {
+        return Optional.ofNullable(trackingUnavailable);
+    }
+
+    /**
      * Captures, at slice end, the maps, executable and JIT map of these processes and makes sure
      * the symbols of every file they run code from are loaded, so their frames still resolve when
-     * they exit before their stacks are symbolized. A process already gone is left out: its user
+     * they exit before their stacks are symbolized. A process already gone has the mappings the
+     * kernel reported while it ran (when {@link #trackMappings} runs), or is left out: its user
      * frames print as {@code [exited]}.
      */
     public synchronized SliceSymbols snapshot(Collection<Integer> tgids) {
+        MappingTracker tracking = tracker;
+        if (tracking != null) {
+            tracking.catchUp(); // every record written before this slice end
+        }
         Map<Integer, ProcessImage> images = new LinkedHashMap<>();
+        Map<Integer, String> exitedNames = new HashMap<>();
         List<String> problems = new ArrayList<>();
         for (int tgid : tgids) {
             ProcessImage image = capture(tgid, problems);
+            if (image == null && tracking != null) {
+                image = tracked(tracking, tgid, exitedNames);
+            }
             if (image != null) {
                 images.put(tgid, image);
             }
         }
         perfMaps.keySet().retainAll(images.keySet());
         Map<FileIdentity, ElfSymbols> files = loadFiles(images.values());
-        return new SliceSymbols(kernel, images, files, problems);
+        if (tracking != null) {
+            tracking.sliceSymbolized();
+        }
+        return new SliceSymbols(kernel, images, files, problems, exitedNames);
+    }
+
+    /** An exited process as the kernel's records showed it; its JIT map as read at exit, or last slice. */
+    private ProcessImage tracked(MappingTracker tracking, int tgid, Map<Integer, String> names) {
+        MappingTracker.Image known = tracking.image(tgid);
+        if (known == null) {
+            return null;
+        }
+        if (known.comm() != null && !known.comm().isEmpty()) {
+            names.put(tgid, known.comm());
+        }
+        // Usually loaded when mapped; the reader may still be at it, or it ran before tracking began.
+        for (MemoryMapping mapping : known.maps().mappings()) {
+            loadMapped(tgid, known.parent(), mapping);
+        }
+        PerfMap perfMap = known.perfMap();
+        CachedPerfMap cached = perfMaps.get(tgid);
+        if (perfMap == PerfMap.NONE && cached != null) {
+            perfMap = cached.map();
+        }
+        return new ProcessImage(tgid, known.maps(), known.executable(), proc.resolve(Integer.toString(tgid)), perfMap);
+    }
+
+    /**
+     * Loads the symbols of a file a process just mapped, unless cached: through its map_files entry
+     * or its root while it runs; once it is gone, through its parent's root or the host's, but only
+     * when the file found there is the very file it mapped (same device and inode).
+     */
+    private void loadMapped(int tgid, int parent, MemoryMapping mapping) {
+        if (!mapping.isFileBacked() || symbolCache.contains(mapping.file())) {
+            return;
+        }
+        ProcessImage process =
+                new ProcessImage(tgid, ProcessMaps.NONE, "", proc.resolve(Integer.toString(tgid)), PerfMap.NONE);
+        List<Path> candidates = new ArrayList<>(4);
+        candidates.add(process.mappedFile(mapping));
+        candidates.add(process.throughRoot(mapping.filePath()));
+        List<Integer> others = parent > 0 ? List.of(parent, 1) : List.of(1);
+        for (int other : others) {
+            Path path = ProcessImage.root(proc.resolve(Integer.toString(other)))
+                    .resolve(mapping.filePath().substring(1));
+            if (isFile(path, mapping.file())) {
+                candidates.add(path);
+            }
+        }
+        symbolCache.get(mapping.file(), candidates, buildId -> debugFiles(process, buildId));
+    }
+
+    /** Whether this path is the file of that identity (device and inode as /proc/PID/maps prints them). */
+    static boolean isFile(Path path, FileIdentity identity) {
+        try {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:dev,ino");
+            long device = (Long) attributes.get("dev");
+            long inode = (Long) attributes.get("ino");
+            int major = (int) (((device >>> 8) & 0xfff) | ((device >>> 32) & ~0xfffL));
+            int minor = (int) ((device & 0xff) | ((device >>> 12) & ~0xffL));
+            return inode == identity.inode()
+                    && MappingTracker.device(major, minor).equals(identity.device());
+        } catch (IOException | UnsupportedOperationException | ClassCastException e) {
+            return false;
+        }
     }
 
     /**
@@ -137,7 +248,7 @@ public final class Symbolizer {
     }
 
     /** The innermost id of the NSpid line of /proc/PID/status; the tgid itself on old kernels. */
-    private static int namespacePid(int tgid, Path processDirectory) throws IOException {
+    static int namespacePid(int tgid, Path processDirectory) throws IOException {
         try (BufferedReader status = Files.newBufferedReader(processDirectory.resolve("status"))) {
             for (String line; (line = status.readLine()) != null; ) {
                 if (line.startsWith("NSpid:")) {

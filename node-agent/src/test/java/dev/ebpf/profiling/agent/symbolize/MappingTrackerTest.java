@@ -1,0 +1,132 @@
+package dev.ebpf.profiling.agent.symbolize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The tracker's bookkeeping (mappings replaced by newer ones, eviction), and the kernel's records live. */
+class MappingTrackerTest {
+
+    private static final FileIdentity LIB = new FileIdentity("fe:00", 42);
+    private static final FileIdentity OTHER = new FileIdentity("fe:00", 43);
+
+    private static MemoryMapping mapping(long start, long end, long offset, FileIdentity file) {
+        return new MemoryMapping(start, end, true, offset, file, "/lib/x.so");
+    }
+
+    private static Symbolizer symbolizer() throws IOException {
+        KernelSymbols kernel = KernelSymbols.parse(
+                new BufferedReader(new StringReader("ffffffff81000000 T entry_SYSCALL_64\n")), "test");
+        return new Symbolizer(kernel, Path.of("/proc"), Symbolizer.DEFAULT_CACHED_FILES, Symbolizer.DEBUG_DIRECTORY);
+    }
+
+    @Test
+    void aNewMappingCutsAwayWhatItCovers() {
+        TreeMap<Long, MemoryMapping> mappings = new TreeMap<>();
+        MappingTracker.replace(mappings, mapping(0x1000, 0x9000, 0, LIB));
+
+        MappingTracker.replace(mappings, mapping(0x3000, 0x5000, 0x100, OTHER));
+
+        // The old mapping keeps its head and tail, the tail's file offset moved along with it.
+        assertThat(mappings.values())
+                .containsExactly(
+                        mapping(0x1000, 0x3000, 0, LIB),
+                        mapping(0x3000, 0x5000, 0x100, OTHER),
+                        mapping(0x5000, 0x9000, 0x4000, LIB));
+    }
+
+    @Test
+    void aNewMappingOverSeveralOldOnesReplacesThem() {
+        TreeMap<Long, MemoryMapping> mappings = new TreeMap<>();
+        MappingTracker.replace(mappings, mapping(0x1000, 0x2000, 0, LIB));
+        MappingTracker.replace(mappings, mapping(0x2000, 0x3000, 0x1000, LIB));
+        MappingTracker.replace(mappings, mapping(0x3000, 0x4000, 0x2000, LIB));
+
+        MappingTracker.replace(mappings, mapping(0x1800, 0x3800, 0, OTHER));
+
+        assertThat(mappings.values())
+                .containsExactly(
+                        mapping(0x1000, 0x1800, 0, LIB),
+                        mapping(0x1800, 0x3800, 0, OTHER),
+                        mapping(0x3800, 0x4000, 0x2800, LIB));
+    }
+
+    @Test
+    void devicesPrintAsProcMapsPrintsThem() {
+        assertThat(MappingTracker.device(0xfe, 0)).isEqualTo("fe:00");
+        assertThat(MappingTracker.device(259, 2)).isEqualTo("103:02");
+        assertThat(MappingTracker.device(0, 0)).isEqualTo("00:00");
+    }
+
+    @Test
+    void whereTheKernelRefusesTheRecordsItSaysWhyAndSymbolizesAsBefore() throws Exception {
+        Symbolizer symbolizer = symbolizer();
+        // No such CPU: perf_event_open fails as it would without the privilege.
+        try (MappingTracker tracker = symbolizer.trackMappings(List.of(1 << 20))) {
+            assertThat(tracker.unavailableReason())
+                    .hasValueSatisfying(reason -> assertThat(reason).contains("mappings are not tracked", "[exited]"));
+            assertThat(symbolizer.mappingTrackingUnavailable()).isEqualTo(tracker.unavailableReason());
+
+            Process gone = new ProcessBuilder("true").start();
+            gone.waitFor();
+            int pid = Math.toIntExact(gone.pid());
+            SliceSymbols slice = symbolizer.snapshot(List.of(pid));
+            assertThat(slice.captured(pid)).isFalse();
+            assertThat(slice.exitedProcessName(pid)).isEmpty();
+        }
+    }
+
+    @Test
+    void anExitedProcessIsKeptUntilTheSliceAfterItsExitIsSymbolized() throws Exception {
+        RequiresRoot.assumeBpf();
+        Symbolizer symbolizer = symbolizer();
+        try (MappingTracker tracker = symbolizer.trackMappings()) {
+            assertThat(tracker.unavailableReason()).isEmpty();
+            Process gone = new ProcessBuilder("sh", "-c", "sleep 0.2; exec /bin/true").start();
+            gone.waitFor();
+            int pid = Math.toIntExact(gone.pid());
+
+            // The slice during which it exited, then the next one (it may have samples there too).
+            SliceSymbols during = symbolizer.snapshot(List.of(pid));
+            SliceSymbols next = symbolizer.snapshot(List.of(pid));
+            SliceSymbols after = symbolizer.snapshot(List.of(pid));
+
+            assertThat(during.captured(pid)).isTrue();
+            assertThat(during.exitedProcessName(pid)).hasValue("true");
+            assertThat(next.captured(pid)).isTrue();
+            assertThat(after.captured(pid)).isFalse();
+            assertThat(tracker.stats().executableMappings()).isPositive();
+        }
+    }
+
+    @Test
+    void filesAreReadWhenFirstMappedAndOnlyLookedUpAfter() throws Exception {
+        RequiresRoot.assumeBpf();
+        Symbolizer symbolizer = symbolizer();
+        try (MappingTracker tracker = symbolizer.trackMappings()) {
+            Process first = new ProcessBuilder("sh", "-c", "exec /bin/true").start();
+            first.waitFor();
+            Thread.sleep(2_000); // the reader has loaded sh's, true's, libc's and ld.so's symbols
+            long readsAfterFirst = symbolizer.fileReads();
+            assertThat(readsAfterFirst).isPositive();
+
+            for (int i = 0; i < 20; i++) {
+                new ProcessBuilder("sh", "-c", "exec /bin/true").start().waitFor();
+            }
+            Thread.sleep(2_000);
+
+            // Twenty more of the same programs: every file is a cache lookup, none is opened again. Read
+            // uncached, they would cost 80 opens (sh, true, libc, ld.so each); the tracker sees the whole
+            // machine, so the few files other processes map meanwhile are allowed for.
+            assertThat(symbolizer.fileReads() - readsAfterFirst).isLessThan(20);
+            assertThat(tracker.stats().exits()).isGreaterThanOrEqualTo(21);
+        }
+    }
+}
