@@ -11,6 +11,7 @@ import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.BlockedThreads;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -114,6 +115,7 @@ public final class ClusterRun implements AutoCloseable {
     private final PrintStream log;
     private final InstantSource clock;
     private final SharedSamplers samplers;
+    private final MappingTracker mappings;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -164,6 +166,8 @@ public final class ClusterRun implements AutoCloseable {
         this.metrics = metrics;
         this.log = log;
         this.clock = InstantSource.system();
+        // Before the samplers: processes that start and exit inside a slice keep their frames.
+        this.mappings = analysis.trackMappings();
         // Off-CPU counts the waits already under way when it starts (a hung reader), not only new ones.
         this.samplers = new SharedSamplers(
                 preferredEvent, new BlockedThreads(Path.of("/proc"), mount, analysis.kernelSymbols())::scan);
@@ -624,6 +628,7 @@ public final class ClusterRun implements AutoCloseable {
         triggers.values().forEach(state -> state.trigger.close());
         triggers.clear();
         samplers.close();
+        mappings.close();
         analysisThread.shutdown();
         try {
             if (!analysisThread.awaitTermination(ANALYSIS_DRAIN.toSeconds(), TimeUnit.SECONDS)) {

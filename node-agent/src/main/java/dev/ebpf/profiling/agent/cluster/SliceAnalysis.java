@@ -13,6 +13,7 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -36,18 +37,13 @@ final class SliceAnalysis {
     private final OffCpuAnalyzer offCpu;
     private final AgentMetrics metrics;
     private final Map<Integer, SliceAnalyzer> byTop = new HashMap<>();
-    private final List<AgentLimitation> limitations;
 
     SliceAnalysis(String node, CgroupResolver cgroups, AgentMetrics metrics) {
         this.node = node;
         this.applications = new ApplicationResolver(cgroups);
         // Where the kernel hides its addresses the symbols are hidden, not missing: profiling goes
         // on with kernel frames named by region, and every report says why.
-        KernelSymbols kernel = KernelSymbols.load();
-        this.symbolizer = new Symbolizer(kernel);
-        this.limitations = kernel.hiddenReason()
-                .map(reason -> List.of(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)))
-                .orElse(List.of());
+        this.symbolizer = new Symbolizer(KernelSymbols.load());
         this.hotspots = new HotspotAnalyzer(new VerdictRules(FrameRules.kernelSubsystems()));
         this.offCpu = new OffCpuAnalyzer(new BlockReasons(FrameRules.blockReasons()));
         this.metrics = metrics;
@@ -60,7 +56,15 @@ final class SliceAnalysis {
 
     /** What this node cannot do and why (e.g. kernel symbols hidden), for every report; empty when nothing. */
     List<AgentLimitation> limitations() {
-        return limitations;
+        return SliceAnalyzer.limitationsOf(symbolizer);
+    }
+
+    /**
+     * Starts learning processes' mappings as the kernel reports them, so that processes that exit
+     * inside a slice keep their frames; close it after the samplers stop.
+     */
+    MappingTracker trackMappings() {
+        return symbolizer.trackMappings();
     }
 
     /**

@@ -86,6 +86,11 @@ public final class SliceAnalyzer {
      * hides); empty when nothing is missing. Each slice's report carries it to the job's status.
      */
     public List<AgentLimitation> limitations() {
+        return limitationsOf(symbolizer);
+    }
+
+    /** What a symbolizer runs without on this machine, and why: the limitations every report carries. */
+    public static List<AgentLimitation> limitationsOf(Symbolizer symbolizer) {
         List<AgentLimitation> limitations = new ArrayList<>(2);
         symbolizer
                 .kernelSymbols()
