@@ -2,6 +2,7 @@ package dev.ebpf.profiling.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +15,12 @@ final class AgentProcess {
 
     private AgentProcess() {}
 
-    /** Starts the agent for {@code node} with the config file, output to {@code log}; {@code extraArgs} follow. */
-    static Process start(
-            KubernetesClient client, String namespace, String node, Path configFile, Path log, String... extraArgs)
+    /**
+     * Starts the agent for {@code node}, reporting to {@code ingest} with the token in
+     * {@code credentials}, output to {@code log}. The mock API server has no spec.nodeName field
+     * selector, so the agent watches every pod and keeps its node's itself.
+     */
+    static Process start(KubernetesClient client, String node, URI ingest, Path credentials, Path log)
             throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(
@@ -25,11 +29,13 @@ final class AgentProcess {
                 "-jar",
                 AGENT_JAR.toString(),
                 "run",
-                "--config",
-                configFile.toString(),
                 "--node",
-                node));
-        command.addAll(List.of(extraArgs));
+                node,
+                "--ingest-url",
+                ingest.toString(),
+                "--credentials-dir",
+                credentials.toString(),
+                "--no-pod-field-selector"));
         // Started from a JVM that is pinned to CPUs, the agent inherits them.
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -39,7 +45,7 @@ final class AgentProcess {
         env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
         env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
         env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
-        env.put("KUBERNETES_NAMESPACE", namespace);
+        env.remove("NODE_WIDE_NAMESPACES");
         return builder.start();
     }
 }

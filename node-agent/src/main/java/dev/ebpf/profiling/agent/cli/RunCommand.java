@@ -67,6 +67,12 @@ final class RunCommand implements Callable<Integer> {
             description = "Where the projected token and the ingest CA are mounted.")
     Path credentialsDir = Path.of(IngestContract.TOKEN_MOUNT_PATH);
 
+    @Option(
+            names = "--no-pod-field-selector",
+            description = "Watch every pod and keep this node's in the agent, for API servers without the"
+                    + " spec.nodeName field selector (the Fabric8 mock server the tests run on).")
+    boolean noPodFieldSelector;
+
     private final PrintStream out;
 
     /** @param out where the agent logs, one line per slice */
@@ -99,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
                 IngestClient ingest = new IngestClient(URI.create(ingestUrl), credentialsDir, metrics, out);
                 KubernetesClient client = new KubernetesClientBuilder().build();
-                InformerJobSource source = InformerJobSource.start(client, node)) {
+                InformerJobSource source = InformerJobSource.start(client, node, !noPodFieldSelector)) {
             ingest.start();
             IngestSink sink = new IngestSink(node, ingest, out);
             try (ClusterRun run =

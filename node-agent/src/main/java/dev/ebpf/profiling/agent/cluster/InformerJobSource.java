@@ -37,7 +37,7 @@ public final class InformerJobSource implements JobSource {
      *                          selector (the Fabric8 mock server): then every pod is watched, and
      *                          {@link #podsOnNode()} keeps this node's (as it always does)
      */
-    static InformerJobSource start(KubernetesClient client, String node, boolean nodeFieldSelector) {
+    public static InformerJobSource start(KubernetesClient client, String node, boolean nodeFieldSelector) {
         SharedIndexInformer<ProfilingJob> jobs =
                 client.resources(ProfilingJob.class).inAnyNamespace().runnableInformer(0);
         SharedIndexInformer<Pod> pods = nodeFieldSelector
