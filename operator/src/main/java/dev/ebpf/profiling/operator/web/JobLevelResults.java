@@ -21,7 +21,10 @@ import java.util.stream.IntStream;
  */
 final class JobLevelResults {
 
-    /** The column of a job-level result; not a valid node name (nodes are DNS names, no such prefix clash matters). */
+    /**
+     * The column of a job-level result. A real node of this name would have its per-node flame
+     * graphs shadowed by the merged ones (the per-node ConfigMaps are the transition's only).
+     */
     static final String ALL_NODES = "all-nodes";
 
     private JobLevelResults() {}
