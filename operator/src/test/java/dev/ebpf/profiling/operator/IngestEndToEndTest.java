@@ -102,6 +102,23 @@ class IngestEndToEndTest extends ThreeNodeClusterTest {
         ConfigMap result = client.configMaps().inNamespace(ns).withName(name).get();
         assertThat(Folded.lines(result, AgentContract.RESULT_ON_CPU_STACKS_KEY))
                 .containsExactly("ingest-e2e/web_(main);main;ngx_http_process_request 1485");
+
+        // The web view shows the merged slice as one column, with its flame graph.
+        var http = java.net.http.HttpClient.newHttpClient();
+        var page = http.send(
+                java.net.http.HttpRequest.newBuilder(URI.create(base.toString()).resolve("/ui/jobs/ingest-e2e/pushed"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("all-nodes", "ingest-e2e/web (main)");
+        var flame = http.send(
+                java.net.http.HttpRequest.newBuilder(URI.create(base.toString())
+                                .resolve("/ui/jobs/ingest-e2e/pushed/slices/" + AgentContract.sliceLabel(start)
+                                        + "/nodes/all-nodes/on-cpu"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(flame.statusCode()).as(flame.body()).isEqualTo(200);
+        assertThat(flame.body()).contains("ngx_http_process_request");
     }
 
     @Test

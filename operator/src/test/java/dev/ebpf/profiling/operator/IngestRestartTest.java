@@ -147,6 +147,59 @@ class IngestRestartTest {
         assertThat(ResultConfigMaps.read(result).slice().reportingNodes()).containsExactly("node-1", "node-2");
     }
 
+    @Test
+    void triggerWindowsCloseOnTheirOwnAndEachNodesWindowCounts() {
+        cluster.job(NS, "fires", TriggerModeTest.triggerSpec(Map.of("app", "a")));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        MovableClock clock = new MovableClock(now);
+        SliceStore store = new SliceStore(client, clock);
+        ProfilingJobReconciler operator = new ProfilingJobReconciler(client, TestConfig.defaults(), store);
+        ProfilingJob job = reconcile(operator);
+        Set<String> targets = Set.copyOf(job.getStatus().targetNodes);
+
+        // Both nodes fire in the same second: one slice, two windows; no node is "missing".
+        Instant fired = now.minusSeconds(31);
+        store.accept(job, targets, report(job, "node-1", fired, a, 300));
+        store.accept(job, targets, report(job, "node-2", fired, b, 100));
+        job = reconcile(operator);
+        assertThat(job.getStatus().lastSlice).as("settling").isNull();
+        clock.now = now.plusSeconds(6);
+        job = reconcile(operator);
+
+        ProfilingJobStatus status = job.getStatus();
+        assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(fired));
+        assertThat(status.completedSlices).isEqualTo(2);
+        assertThat(status.reportingNodes).containsExactly("node-1", "node-2");
+        assertThat(Conditions.find(status.conditions, ProfilingJobStatus.DEGRADED)
+                        .orElseThrow()
+                        .getStatus())
+                .isEqualTo("False");
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
     private List<ConfigMap> jobLevelResults() {
         return client.configMaps().inNamespace(NS).list().getItems().stream()
                 .filter(ResultConfigMaps::isJobLevel)

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.operator.web;
 
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.OwnedObjects;
 import dev.ebpf.profiling.operator.ResultReader;
 import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
@@ -70,9 +71,6 @@ final class JobHistory {
         List<NodeSlice> slices = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
         for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
-            if (ResultConfigMaps.isJobLevel(configMap)) {
-                continue; // the operator's merged slices: not shown per node yet
-            }
             try {
                 Map<String, String> binary = binaryData(configMap);
                 Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);
@@ -81,7 +79,10 @@ final class JobHistory {
                         stacks.add(set);
                     }
                 }
-                slices.add(new NodeSlice(ResultReader.read(configMap), stacks, truncated(configMap)));
+                NodeResult result = ResultConfigMaps.isJobLevel(configMap)
+                        ? JobLevelResults.asNodeResult(configMap)
+                        : ResultReader.read(configMap);
+                slices.add(new NodeSlice(result, stacks, truncated(configMap)));
             } catch (IllegalArgumentException e) {
                 unreadable.add(e.getMessage());
             }
@@ -98,15 +99,18 @@ final class JobHistory {
     String foldedStacks(ProfilingJob job, String slice, String node, StackSet stacks) {
         String where = "job " + job.getMetadata().getNamespace() + "/"
                 + job.getMetadata().getName() + ", slice " + slice + ", node " + node;
-        List<ConfigMap> found = SLICE.matcher(slice).matches()
-                ? resultConfigMaps(
-                        job,
-                        Map.of(
-                                AgentContract.LABEL_SLICE,
-                                slice,
-                                AgentContract.LABEL_NODE,
-                                AgentContract.labelValue(node)))
-                : List.of();
+        List<ConfigMap> found;
+        if (!SLICE.matcher(slice).matches()) {
+            found = List.of();
+        } else if (JobLevelResults.ALL_NODES.equals(node)) {
+            found = resultConfigMaps(job, Map.of(AgentContract.LABEL_SLICE, slice)).stream()
+                    .filter(ResultConfigMaps::isJobLevel)
+                    .toList();
+        } else {
+            found = resultConfigMaps(
+                    job,
+                    Map.of(AgentContract.LABEL_SLICE, slice, AgentContract.LABEL_NODE, AgentContract.labelValue(node)));
+        }
         if (found.isEmpty()) {
             throw new PageError(
                     PageError.NOT_FOUND,
