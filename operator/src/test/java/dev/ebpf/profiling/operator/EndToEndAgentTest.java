@@ -19,6 +19,7 @@ import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.job.TriggerStatus;
 import dev.ebpf.profiling.operator.ingest.FakeTokenReviewer;
 import dev.ebpf.profiling.operator.status.Conditions;
+import dev.ebpf.profiling.operator.web.JobLevelResults;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -221,7 +222,8 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
                     .send(
                             HttpRequest.newBuilder(server.toURI()
                                             .resolve("/ui/jobs/" + NAMESPACE + "/" + name + "/slices/"
-                                                    + status.lastSlice.id + "/nodes/" + NODE + "/pre-trigger"))
+                                                    + status.lastSlice.id + "/nodes/" + JobLevelResults.ALL_NODES
+                                                    + "/pre-trigger"))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(history.body()).isEqualTo(200);

@@ -19,13 +19,13 @@ import java.util.stream.IntStream;
  * of the web view, named {@link #ALL_NODES}: its applications and merged flame graphs. Its CPU% is
  * over all the reporting nodes' CPUs (the status' CPU% counts only the nodes an application ran on).
  */
-final class JobLevelResults {
+public final class JobLevelResults {
 
     /**
      * The column of a job-level result. A real node of this name would have its per-node flame
      * graphs shadowed by the merged ones (the per-node ConfigMaps are the transition's only).
      */
-    static final String ALL_NODES = "all-nodes";
+    public static final String ALL_NODES = "all-nodes";
 
     private JobLevelResults() {}
 

@@ -50,16 +50,19 @@ final class WebCluster {
     /** A job selecting {@code app=<name>} pods, with one running pod per node given. */
     ProfilingJob job(String namespace, String name, String... nodes) {
         for (String node : nodes) {
-            client.nodes()
-                    .resource(new NodeBuilder()
-                            .withNewMetadata()
-                            .withName(node)
-                            .endMetadata()
-                            .withNewStatus()
-                            .addToCapacity("cpu", new Quantity(Integer.toString(CPUS.size())))
-                            .endStatus()
-                            .build())
-                    .createOr(existing -> existing.update());
+            // A node made by an earlier job is left as it is: the operator labels it meanwhile.
+            if (client.nodes().withName(node).get() == null) {
+                client.nodes()
+                        .resource(new NodeBuilder()
+                                .withNewMetadata()
+                                .withName(node)
+                                .endMetadata()
+                                .withNewStatus()
+                                .addToCapacity("cpu", new Quantity(Integer.toString(CPUS.size())))
+                                .endStatus()
+                                .build())
+                        .create();
+            }
             client.resource(new PodBuilder()
                             .withNewMetadata()
                             .withNamespace(namespace)
