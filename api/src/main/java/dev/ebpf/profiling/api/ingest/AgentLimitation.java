@@ -11,4 +11,10 @@ public record AgentLimitation(String reason, String message) {
 
     /** /proc/kallsyms shows every address as 0: kernel frames are named by module only. */
     public static final String KERNEL_SYMBOLS_HIDDEN = "KernelSymbolsHidden";
+
+    /** The off-CPU sampler cannot run on this node (no tracefs, no sched_switch, BTF refused): on-CPU only. */
+    public static final String OFF_CPU_UNAVAILABLE = "OffCpuUnavailable";
+
+    /** The kernel refused the mmap records: processes that exit inside a slice lose their user frames. */
+    public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
 }

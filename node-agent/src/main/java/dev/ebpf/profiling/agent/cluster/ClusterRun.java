@@ -12,6 +12,7 @@ import dev.ebpf.profiling.agent.profile.BlockedThreads;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -116,6 +117,7 @@ public final class ClusterRun implements AutoCloseable {
     private final InstantSource clock;
     private final SharedSamplers samplers;
     private final MappingTracker mappings;
+    private boolean offCpuUnavailableSaid;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -177,6 +179,24 @@ public final class ClusterRun implements AutoCloseable {
             log.println("warning: " + limitation.message());
             metrics.limitation(limitation.reason());
         });
+    }
+
+    /** What this node runs without, for every report: the analysis's limits and, once it failed, off-CPU. */
+    private List<AgentLimitation> limitations() {
+        List<AgentLimitation> all = new ArrayList<>(analysis.limitations());
+        samplers.offCpuUnavailable()
+                .ifPresent(reason -> all.add(new AgentLimitation(AgentLimitation.OFF_CPU_UNAVAILABLE, reason)));
+        return List.copyOf(all);
+    }
+
+    /** The first time off-CPU failed to start: one log line and the limitation gauge. */
+    private void sayOnceIfOffCpuUnavailable() {
+        if (!offCpuUnavailableSaid && samplers.offCpuUnavailable().isPresent()) {
+            offCpuUnavailableSaid = true;
+            log.println("warning: off-CPU sampling is unavailable on this node, jobs get on-CPU slices only: "
+                    + samplers.offCpuUnavailable().get());
+            metrics.limitation(AgentLimitation.OFF_CPU_UNAVAILABLE);
+        }
     }
 
     /** Serves the jobs until {@link #stop()} or an interrupt. */
@@ -289,7 +309,7 @@ public final class ClusterRun implements AutoCloseable {
                 state.trigger.afterCut(
                         now,
                         sink,
-                        analysis.limitations(),
+                        limitations(),
                         (builder, then) -> analysisThread.execute(() -> {
                             try {
                                 then.accept(analysis.analyze(
@@ -302,6 +322,7 @@ public final class ClusterRun implements AutoCloseable {
             wanted = plan(openAfter, now); // a firing or a closed window changes what the triggers ask
         }
         samplers.apply(wanted);
+        sayOnceIfOffCpuUnavailable();
         // 3. Analyse and publish the windows that closed, on the analysis thread: symbolizing one
         //    job's slice must not delay the next boundary of another.
         for (Closed slice : closed) {
@@ -363,7 +384,7 @@ public final class ClusterRun implements AutoCloseable {
         try {
             SliceResult result =
                     analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
-            sink.publish(job.key(), closed.window(), result, List.of(), analysis.limitations());
+            sink.publish(job.key(), closed.window(), result, List.of(), limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
         }

@@ -1,11 +1,14 @@
 package dev.ebpf.profiling.agent.cluster;
 
+import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -58,12 +61,28 @@ final class SharedSamplers implements AutoCloseable {
     private Plan plan;
     private volatile int onCpuStarts;
 
-    private final Supplier<List<BlockedThread>> blockedNow;
+    /** Starts the off-CPU sampler; tests give one that fails as a node without tracefs would. */
+    private final Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter;
+    /** Why the off-CPU sampler cannot run on this node, once it failed to start; null until then. */
+    private volatile String offCpuUnavailable;
 
     /** @param blockedNow the threads off the CPU right now, tracked from the off-CPU sampler's start */
     SharedSamplers(SamplingEvent preferredEvent, Supplier<List<BlockedThread>> blockedNow) {
+        this(preferredEvent, settings -> OffCpuSampler.start(settings, blockedNow));
+    }
+
+    SharedSamplers(SamplingEvent preferredEvent, Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter) {
         this.preferredEvent = preferredEvent;
-        this.blockedNow = blockedNow;
+        this.offCpuStarter = offCpuStarter;
+    }
+
+    /**
+     * Why off-CPU sampling is not available on this node (one line), once it failed to start: the
+     * jobs that ask for it get on-CPU slices and this as a limitation, and it is not tried again
+     * until the agent restarts (a node's tracefs or BTF does not appear by itself).
+     */
+    Optional<String> offCpuUnavailable() {
+        return Optional.ofNullable(offCpuUnavailable);
     }
 
     /** Makes the samplers do {@code wanted}, starting them the first time. */
@@ -84,10 +103,14 @@ final class SharedSamplers implements AutoCloseable {
             offCpu.close();
             offCpu = null;
         }
-        if (wanted.offCpu() && offCpu == null) {
-            offCpu = OffCpuSampler.start(
-                    OffCpuSampler.Settings.onlyCgroups(wanted.cpus(), wanted.cgroups(), MIN_BLOCK.toNanos()),
-                    blockedNow);
+        if (wanted.offCpu() && offCpu == null && offCpuUnavailable == null) {
+            try {
+                offCpu = offCpuStarter.apply(
+                        OffCpuSampler.Settings.onlyCgroups(wanted.cpus(), wanted.cgroups(), MIN_BLOCK.toNanos()));
+            } catch (BpfException e) {
+                // Not essential: on-CPU goes on, and every report says why off-CPU is missing.
+                offCpuUnavailable = e.getMessage();
+            }
         } else if (offCpu != null && !wanted.cgroups().equals(plan.cgroups())) {
             offCpu.replaceAllowedCgroups(wanted.cgroups());
         }

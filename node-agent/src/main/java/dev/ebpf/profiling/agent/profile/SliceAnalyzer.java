@@ -40,9 +40,6 @@ public final class SliceAnalyzer {
 
     private static final long[] NO_FRAMES = new long[0];
 
-    /** The limitation reason when the kernel refuses the records mapping tracking needs. */
-    public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
-
     private final String node;
     private final ApplicationResolver applications;
     private final Symbolizer symbolizer;
@@ -99,7 +96,7 @@ public final class SliceAnalyzer {
                         reason -> limitations.add(new AgentLimitation(AgentLimitation.KERNEL_SYMBOLS_HIDDEN, reason)));
         symbolizer
                 .mappingTrackingUnavailable()
-                .ifPresent(reason -> limitations.add(new AgentLimitation(MAPPINGS_UNTRACKED, reason)));
+                .ifPresent(reason -> limitations.add(new AgentLimitation(AgentLimitation.MAPPINGS_UNTRACKED, reason)));
         return List.copyOf(limitations);
     }
 

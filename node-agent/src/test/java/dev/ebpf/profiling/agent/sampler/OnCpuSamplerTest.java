@@ -63,14 +63,20 @@ class OnCpuSamplerTest {
             Process onCpu0 = loops.start("cpu0-burner", 0);
             Process onCpu1 = loops.start("cpu1-burner", 1);
             sampler.cut();
-            Thread.sleep(2000);
+            // Until each loop ran 0.2 s (20 ticks at 99 Hz), however busy the machine: were CPU 0
+            // sampled, its loop would have ~20 samples, and none by chance has odds of e^-20.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((ProcessCpuTime.seconds(onCpu0.pid()) < 0.2 || ProcessCpuTime.seconds(onCpu1.pid()) < 0.2)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             RawSlice slice = sampler.cut();
 
             assertThat(slice.cpus()).containsExactly(1);
             assertThat(slice.counters().samplesPerCpu()[0]).isZero();
             assertThat(slice.counters().samplesPerCpu()[1]).isPositive();
             // Both ran; only the one on CPU 1 may be seen.
-            assertThat(ProcessCpuTime.seconds(onCpu0.pid())).isGreaterThan(0.2);
+            assertThat(ProcessCpuTime.seconds(onCpu0.pid())).isGreaterThanOrEqualTo(0.2);
             assertThat(samplesOf(slice, onCpu0.pid())).isZero();
             assertThat(samplesOf(slice, onCpu1.pid())).isGreaterThan(0);
         }

@@ -1,0 +1,44 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.agent.bpf.BpfException;
+import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: a node without what off-CPU needs (tracefs, the sched_switch tracepoint) still serves
+ * its jobs on-CPU, says why once, and does not try again at every tick. The real on-CPU sampler
+ * runs; the off-CPU start fails as it does on such a node (the refusal is injected: this machine
+ * has tracefs).
+ */
+class SharedSamplersTest {
+
+    @Test
+    void offCpuThatCannotStartLeavesOnCpuRunningAndSaysWhy() {
+        RequiresRoot.assumeBpf();
+        AtomicInteger starts = new AtomicInteger();
+        String refusal = "the sched_switch tracepoint is not visible at /sys/kernel/tracing/events/sched/sched_switch:"
+                + " tracefs is not mounted and mounting it failed";
+        try (SharedSamplers samplers = new SharedSamplers(SamplingEvent.CPU_CLOCK, settings -> {
+            starts.incrementAndGet();
+            throw new BpfException(refusal);
+        })) {
+            SharedSamplers.Plan withOffCpu =
+                    new SharedSamplers.Plan(OnlineCpus.read().cpus(), 49, Set.of(1L), true);
+
+            samplers.apply(withOffCpu);
+            samplers.apply(withOffCpu);
+            SharedSamplers.Cut cut = samplers.cut();
+
+            assertThat(samplers.offCpuUnavailable()).hasValue(refusal);
+            assertThat(starts).as("tried once, not at every tick").hasValue(1);
+            assertThat(cut.onCpu()).isNotNull();
+            assertThat(cut.offCpu()).isNull();
+        }
+    }
+}
