@@ -293,6 +293,9 @@ public final class MultiJobAgentBenchmark {
                         .forEach(e -> System.out.printf(
                                 Locale.ROOT, "  %-24s %6.2f%n", e.getKey(), percent(e.getValue(), elapsed)));
             }
+            System.out.println(
+                    "--- what the heap of agent three holds after the full GC (jcmd GC.class_histogram, top 12)");
+            histogram(agents.get(2).pid()).forEach(System.out::println);
             for (String agent : AGENTS) {
                 List<String> lines = Files.readAllLines(dir.resolve(agent + ".log"));
                 System.out.println("--- agent " + agent + " log (last 8 of " + lines.size() + " lines)");
@@ -447,6 +450,20 @@ public final class MultiJobAgentBenchmark {
             Thread.currentThread().interrupt();
             return "unknown";
         }
+    }
+
+    private static List<String> histogram(long pid) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(pid),
+                        "GC.class_histogram")
+                .redirectErrorStream(true)
+                .start();
+        List<String> lines = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .toList();
+        process.waitFor(60, TimeUnit.SECONDS);
+        return lines.subList(Math.min(1, lines.size()), Math.min(15, lines.size()));
     }
 
     private static long kib(String line, String after) {
