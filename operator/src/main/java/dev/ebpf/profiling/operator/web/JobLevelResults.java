@@ -21,10 +21,7 @@ import java.util.stream.IntStream;
  */
 public final class JobLevelResults {
 
-    /**
-     * The column of a job-level result. A real node of this name would have its per-node flame
-     * graphs shadowed by the merged ones (the per-node ConfigMaps are the transition's only).
-     */
+    /** The one column of a job's results: the operator merges every node's report into each slice. */
     public static final String ALL_NODES = "all-nodes";
 
     private JobLevelResults() {}
