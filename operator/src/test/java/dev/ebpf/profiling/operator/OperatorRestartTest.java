@@ -61,11 +61,10 @@ class OperatorRestartTest {
         assertThat(agentUids).hasSize(3); // one DaemonSet, two labelled nodes
         assertThat(cluster.get(NS, "long-runner").getStatus().completedSlices).isEqualTo(1);
 
-        // The first operator is gone; two slices arrive while none runs.
+        // The first operator is gone; the agents keep two slices until a new one answers.
+        ProfilingJobReconciler second = operator();
         writeSlice(job, T0.plusSeconds(300));
         writeSlice(job, T0.plusSeconds(600));
-
-        ProfilingJobReconciler second = operator();
         reconcile(second);
         reconcile(second);
 
@@ -96,16 +95,17 @@ class OperatorRestartTest {
 
         // node-1 fires three times; the first operator records them.
         List<NodeTriggerState.TriggerFiring> node1 = new ArrayList<>(firings("node-1", 0, 3));
+        ProfilingJobReconciler first = operator();
         cluster.triggerState(job, Cluster.triggerState("node-1", "Cooldown", 10.0, T0.plusSeconds(3000), node1));
-        reconcile(operator(), JOB);
+        reconcile(first, JOB);
         assertThat(cluster.get(NS, JOB).getStatus().triggers)
                 .extracting(t -> t.node + "@" + t.time)
                 .containsExactly("node-1@" + at(2), "node-1@" + at(1), "node-1@" + at(0));
 
         // A new operator; node-2 fired ten times since, later than node-1: node-1's firings leave the list.
         var node2 = firings("node-2", 10, 20);
-        cluster.triggerState(job, Cluster.triggerState("node-2", "Cooldown", 10.0, T0.plusSeconds(3000), node2));
         ProfilingJobReconciler second = operator();
+        cluster.triggerState(job, Cluster.triggerState("node-2", "Cooldown", 10.0, T0.plusSeconds(3000), node2));
         reconcile(second, JOB);
         reconcile(second, JOB);
         assertThat(cluster.get(NS, JOB).getStatus().triggers)
@@ -116,8 +116,8 @@ class OperatorRestartTest {
 
         // Another new operator: node-1's old firings, no longer listed, are not news; its new one is.
         node1.add(Cluster.firing(JOB, "node-1", at(30), 99));
-        cluster.triggerState(job, Cluster.triggerState("node-1", "Profiling", 99.0, at(30), node1));
         ProfilingJobReconciler third = operator();
+        cluster.triggerState(job, Cluster.triggerState("node-1", "Profiling", 99.0, at(30), node1));
         reconcile(third, JOB);
         reconcile(third, JOB);
 

@@ -120,8 +120,7 @@ public class SliceStore {
 
     /**
      * Keeps a node's latest trigger state and starts a reconcile: at a firing, a phase change, and
-     * the agent's refresh (at most every 30 s), which keeps the status' armed values fresh, as the
-     * trigger-state ConfigMap's writes did. Reconciles of one job coalesce while one runs.
+     * the agent's refresh (at most every 30 s), which keeps the status' armed values fresh. Reconciles of one job coalesce while one runs.
      */
     public void accept(ProfilingJob job, NodeTriggerReport report) {
         JobSlices slices = slices(job);

@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.job.ApplicationStatus;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.ingest.MergedSlice;
 import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
@@ -54,12 +55,17 @@ public final class JobLevelResults {
         return new NodeResult(ALL_NODES, configMap.getMetadata().getName(), slice.id(), profile);
     }
 
+    /**
+     * A merged application as a row of the column: a pod keeps its pod (one application on any
+     * node); a host process, one per node in the merge, is named after its node.
+     */
     private static ApplicationUsage usage(ApplicationStatus app) {
+        boolean pod = app.pod != null;
         return new ApplicationUsage(
                 app.rank == null ? 0 : app.rank,
-                app.name,
+                pod || app.node == null ? app.name : app.node + ": " + app.name,
                 null,
-                null,
+                pod ? new PodRef(null, null, app.namespace, app.pod, app.container) : null,
                 List.of(),
                 app.samples == null ? 0 : app.samples,
                 app.cpuPercent == null ? 0 : app.cpuPercent);
