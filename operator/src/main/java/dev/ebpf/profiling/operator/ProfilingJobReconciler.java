@@ -1,6 +1,5 @@
 package dev.ebpf.profiling.operator;
 
-import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
@@ -20,7 +19,6 @@ import dev.ebpf.profiling.operator.validate.Refusal;
 import dev.ebpf.profiling.operator.validate.SpecValidator;
 import dev.ebpf.profiling.operator.validate.TargetResolver;
 import dev.ebpf.profiling.operator.validate.Targets;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -42,7 +40,6 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.time.Clock;
@@ -71,10 +68,11 @@ import java.util.stream.Collectors;
  *
  * <p>What the operator itself writes (the job's status) is read from the API server, so a reconcile
  * sees its own writes. What others write is read from informer caches whose changes start a
- * reconcile: result and trigger-state ConfigMaps (by owner reference, see {@link AgentReports}),
- * the pods a job's selector matches, the nodes (node-wide jobs), the agent pods (label-selected, in
+ * reconcile: the pods a job's selector matches, the nodes (node-wide jobs), the agent pods (label-selected, in
  * the operator's namespace only: a pod's change concerns the jobs that target its node) and the
- * agent DaemonSet (every job). A failure to write the DaemonSet or a node label, or any other error,
+ * agent DaemonSet (every job). The agents' slice and trigger reports arrive at the ingest
+ * endpoint ({@link SliceStore}), which starts a reconcile of their job; the reconcile closes the
+ * ready slices there, each written as one result ConfigMap per job and slice. A failure to write the DaemonSet or a node label, or any other error,
  * is recorded in the status with the API's message and retried with back-off; the job recovers
  * when the cause goes away.
  */
@@ -97,7 +95,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     private final SpecValidator validator;
     private final CredentialsSecretCheck credentialsSecrets;
     private final TargetResolver resolver;
-    private final ResultAggregator aggregator;
     private final JobEvents jobEvents;
     private final JobStatusWriter statusWriter;
     private final AgentDaemonSetWriter daemonSetWriter;
@@ -133,7 +130,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         this.validator = new SpecValidator(nodeWide);
         this.credentialsSecrets = new CredentialsSecretCheck(client);
         this.resolver = new TargetResolver(client);
-        this.aggregator = new ResultAggregator(client);
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
         String namespace = config.namespaceOr(client);
@@ -171,13 +167,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                         .withSecondaryToPrimaryMapper((DaemonSet ds) -> runningJobs(context))
                         .build(),
                 context);
-        var results = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(ConfigMap.class, ProfilingJob.class)
-                        .withName("result-configmaps")
-                        .withLabelSelector(AgentContract.LABEL_COMPONENT + "=" + AgentContract.COMPONENT_RESULT)
-                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ProfilingJob.class))
-                        .build(),
-                context);
         var workloads = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
                         .withName("workload-pods")
@@ -196,7 +185,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         // starts) and when every target node reported it; grace ends come from recheckAfter.
         var pushed = new SimpleInboundEventSource<ProfilingJob>("ingested-slices");
         ingested.onSliceReady(pushed::propagateEvent);
-        return List.of(agents, daemonSets, results, TriggerStateReader.eventSource(context), workloads, nodes, pushed);
+        return List.of(agents, daemonSets, workloads, nodes, pushed);
     }
 
     private Set<ResourceID> jobsOn(String node) {
@@ -246,11 +235,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     @Override
     public UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, Context<ProfilingJob> context) {
-        return reconcile(cached, AgentReports.of(context));
+        return reconcile(cached);
     }
 
-    /** One reconcile with what the job's agents wrote as {@code reports} (tests hand it in directly). */
-    UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, AgentReports reports) {
+    /** One reconcile of the job (tests call it directly, without the framework). */
+    UpdateControl<ProfilingJob> reconcile(ProfilingJob cached) {
         // The cache may not hold our last status write yet; the status counts slices and decides
         // which Events are new, so it must be the stored one.
         ProfilingJob job = client.resources(ProfilingJob.class)
@@ -266,9 +255,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         if (Conditions.isTrue(status.old().conditions, ProfilingJobStatus.SUCCEEDED)) {
             release(job); // a finished job keeps its results, never its nodes' agents
             status.removeCondition(ProfilingJobStatus.AGENTS_READY);
-            // Its last slices may reach the store after it finished: the links follow them.
-            UploadStatus.update(
-                    job, reports.results(), status.old(), status.status(), status.now(), status.generation(), events);
         } else {
             Optional<Refusal> refusal =
                     validator.validate(job.getSpec(), job.getMetadata().getNamespace());
@@ -284,7 +270,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 refuse(job, refusal.get(), status, events);
                 recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
-                recheck = run(job, resolution.targets(), reports, status, events);
+                recheck = run(job, resolution.targets(), status, events);
             }
         }
         boolean stillFailed = Conditions.find(status.status().conditions, ProfilingJobStatus.DEGRADED)
@@ -493,12 +479,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     }
 
     /** The job runs: agents on its nodes, the newest ready slice in the status. Returns when to look again, if sooner. */
-    private Duration run(
-            ProfilingJob job,
-            Targets targets,
-            AgentReports reports,
-            JobStatusBuilder builder,
-            JobEvents.Pending events) {
+    private Duration run(ProfilingJob job, Targets targets, JobStatusBuilder builder, JobEvents.Pending events) {
         ProfilingJobStatus old = builder.old();
         ProfilingJobStatus status = builder.status();
         Instant now = builder.now();
@@ -520,43 +501,8 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
-        List<TriggerStateReader.Report> triggerStates =
-                new ArrayList<>(TriggerStateReader.read(reports.triggerStates()));
-        triggerStates.addAll(ingested.triggerStates(job));
-        TriggerReport.update(job, triggerStates, nodes, old, status, now, generation, events);
+        TriggerReport.update(job, ingested.triggerStates(job), nodes, old, status, now, generation, events);
 
-        ResultAggregator.Collected collected = ResultAggregator.collect(reports.results());
-        String lastMerged = old.lastSlice == null ? null : old.lastSlice.id;
-        ResultAggregator.Choice choice = ResultAggregator.choose(
-                job.getSpec().mode,
-                collected.results(),
-                targets.nodes(),
-                lastMerged,
-                old.reportingNodes == null ? 0 : old.reportingNodes.size(),
-                now,
-                sliceGrace);
-        if (choice.slice() != null) {
-            ProfileMerger.Merged merged =
-                    ProfileMerger.merge(choice.results(), job.getSpec().effectiveTop());
-            status.lastSlice = merged.slice();
-            status.lastSlice.id = choice.slice();
-            status.topApplications = merged.applications();
-            status.hotspots = merged.hotspots();
-            status.results = choice.results().stream()
-                    .map(NodeResult::configMap)
-                    .sorted()
-                    .toList();
-            status.reportingNodes = choice.results().stream()
-                    .map(NodeResult::node)
-                    .sorted()
-                    .distinct()
-                    .toList();
-            status.completedSlices = Optional.ofNullable(old.completedSlices).orElse(0) + choice.newSlices();
-            events.normal(
-                    "SliceCollected",
-                    "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
-                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
-        }
         SliceStore.Ingested pushed = ingested.collect(
                 job,
                 targets.nodes(),
@@ -587,8 +533,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .orElse(null);
         limited(pushed, old, status, now, generation, events);
         status.nodes = status.reportingNodes.size() + "/" + nodes.size();
-        degraded(collected, choice, shown, old, status, now, generation, events);
-        UploadStatus.update(job, reports.results(), old, status, now, generation, events);
+        degraded(shown, old, status, now, generation, events);
 
         if (status.lastSlice == null) {
             Conditions.set(
@@ -612,8 +557,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             status.phase = Phase.PROFILING;
         }
         finishIfDone(job, status, now, generation, events);
-        aggregator.prune(job, collected, job.getSpec().effectiveRetention());
-        return sooner(sooner(choice.recheckAfter(), pushed.recheckAfter()), agentsRecheck);
+        return sooner(pushed.recheckAfter(), agentsRecheck);
     }
 
     /**
@@ -664,8 +608,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     }
 
     private static void degraded(
-            ResultAggregator.Collected collected,
-            ResultAggregator.Choice choice,
             MergedSlice pushed,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
@@ -674,13 +616,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             JobEvents.Pending events) {
         String reason = null;
         String message = null;
-        if (!collected.unreadable().isEmpty()) {
-            reason = "ResultsUnreadable";
-            message = String.join("; ", collected.unreadable());
-        } else if (choice.slice() != null && !choice.missingNodes().isEmpty()) {
-            reason = "NodesMissing";
-            message = "slice " + choice.slice() + " has no result from " + String.join(", ", choice.missingNodes());
-        } else if (pushed != null && !pushed.missingNodes().isEmpty()) {
+        if (pushed != null && !pushed.missingNodes().isEmpty()) {
             List<String> missing = pushed.missingNodes();
             reason = "NodesMissing";
             message = "slice " + pushed.id() + " has no report from " + missing.size() + " node(s): "

@@ -41,10 +41,13 @@ public final class TriggerReport {
 
     private TriggerReport() {}
 
+    /** One node's latest trigger state, as its agent pushed it ({@code NodeTriggerReport}). */
+    public record NodeState(String node, NodeTriggerState state) {}
+
     /** Sets the trigger parts of {@code status}; for a job not in trigger mode, removes them. */
     public static void update(
             ProfilingJob job,
-            List<TriggerStateReader.Report> reports,
+            List<NodeState> reports,
             Collection<String> targetNodes,
             ProfilingJobStatus old,
             ProfilingJobStatus status,
@@ -65,13 +68,13 @@ public final class TriggerReport {
     }
 
     /** The firings in the reports that the status does not hold yet, oldest first. */
-    static List<TriggerStatus> newFirings(List<TriggerStateReader.Report> reports, List<TriggerStatus> recorded) {
+    static List<TriggerStatus> newFirings(List<NodeState> reports, List<TriggerStatus> recorded) {
         List<TriggerStatus> kept = recorded == null ? List.of() : recorded;
         Optional<Instant> oldestKept = kept.size() < ProfilingJobStatus.TRIGGERS_KEPT
                 ? Optional.empty()
                 : kept.stream().map(t -> Instant.parse(t.time)).min(Comparator.naturalOrder());
         List<TriggerStatus> fresh = new ArrayList<>();
-        for (TriggerStateReader.Report report : reports) {
+        for (NodeState report : reports) {
             NodeTriggerState state = report.state();
             if (state == null || state.recent() == null) {
                 continue;
@@ -107,22 +110,21 @@ public final class TriggerReport {
     }
 
     /** Every target node, by name: what its agent last reported, or {@link ArmedNodeStatus#PHASE_UNKNOWN}. */
-    static List<ArmedNodeStatus> armedNodes(List<TriggerStateReader.Report> reports, Collection<String> targetNodes) {
-        Map<String, TriggerStateReader.Report> byNode = reports.stream()
+    static List<ArmedNodeStatus> armedNodes(List<NodeState> reports, Collection<String> targetNodes) {
+        Map<String, NodeState> byNode = reports.stream()
                 .filter(r -> r.node() != null)
-                .collect(Collectors.toMap(TriggerStateReader.Report::node, Function.identity(), (a, b) -> a));
+                .collect(Collectors.toMap(NodeState::node, Function.identity(), (a, b) -> a));
         return targetNodes.stream()
                 .sorted()
                 .map(node -> {
                     ArmedNodeStatus armed = new ArmedNodeStatus();
                     armed.node = node;
                     armed.phase = ArmedNodeStatus.PHASE_UNKNOWN;
-                    TriggerStateReader.Report report = byNode.get(node);
+                    NodeState report = byNode.get(node);
                     if (report == null) {
                         return armed;
                     }
                     NodeTriggerState state = report.state();
-                    armed.error = report.error();
                     if (state != null) {
                         armed.phase = Objects.requireNonNullElse(state.phase(), ArmedNodeStatus.PHASE_UNKNOWN);
                         armed.metric = state.metric();

@@ -191,8 +191,6 @@ class AgentsTest {
                 .as("ConfigMaps in %s", ns)
                 .noneMatch(cm -> cm.getMetadata().getLabels() != null
                         && !AgentContract.COMPONENT_RESULT.equals(
-                                cm.getMetadata().getLabels().get(AgentContract.LABEL_COMPONENT))
-                        && !AgentContract.COMPONENT_TRIGGER_STATE.equals(
                                 cm.getMetadata().getLabels().get(AgentContract.LABEL_COMPONENT)));
         assertThat(client.serviceAccounts().inNamespace(ns).list().getItems())
                 .as("ServiceAccounts")
@@ -484,7 +482,7 @@ class AgentsTest {
     private UpdateControl<ProfilingJob> reconcile(ProfilingJobReconciler reconciler, ProfilingJob job) {
         ProfilingJob current =
                 cluster.get(job.getMetadata().getNamespace(), job.getMetadata().getName());
-        return reconciler.reconcile(current, cluster.agentReports(current));
+        return reconciler.reconcile(current);
     }
 
     /** Deleted as the API server does once the operator's cleanup released the finalizer. */

@@ -1,5 +1,8 @@
 package dev.ebpf.profiling.operator;
 
+import dev.ebpf.profiling.api.ingest.JobKey;
+import dev.ebpf.profiling.api.ingest.NodeSliceReport;
+import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
@@ -10,28 +13,30 @@ import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.ingest.SliceStore;
 import dev.ebpf.profiling.operator.status.Conditions;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.arc.Arc;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.awaitility.Awaitility;
 
-/** Builds cluster state in the mock API server: nodes, workload pods, jobs, and agents' result ConfigMaps. */
+/** Builds cluster state in the mock API server: nodes, workload pods, jobs, and and what the agents push. */
 final class Cluster {
 
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private final KubernetesClient client;
+    private SliceStore store;
 
     Cluster(KubernetesClient client) {
         this.client = client;
@@ -155,56 +160,71 @@ final class Cluster {
                 samples * 100.0 / (99 * 30 * 2));
     }
 
-    /** Writes a result ConfigMap as an agent does (layout in AgentContract), owned by the job. */
-    ConfigMap result(ProfilingJob job, NodeProfile profile) {
-        return result(job, profile.node(), profile.start(), toJson(profile));
+    /**
+     * Pushes a node's slice report as its agent does, into {@link #store()}: the ingest path, minus
+     * HTTP and the token review (the ingest tests cover those).
+     */
+    void result(ProfilingJob job, NodeProfile profile) {
+        ProfilingJob current =
+                get(job.getMetadata().getNamespace(), job.getMetadata().getName());
+        Set<String> targets = current.getStatus() == null || current.getStatus().targetNodes == null
+                ? Set.of(profile.node())
+                : Set.copyOf(current.getStatus().targetNodes);
+        store().accept(current, targets, sliceReport(current, profile));
     }
 
-    ConfigMap result(ProfilingJob job, String node, Instant sliceStart, String profileJson) {
-        String jobName = job.getMetadata().getName();
-        return client.resource(new ConfigMapBuilder()
-                        .withNewMetadata()
-                        .withNamespace(job.getMetadata().getNamespace())
-                        .withName(AgentContract.resultName(jobName, node, sliceStart))
-                        .withLabels(Map.of(
-                                AgentContract.LABEL_MANAGED_BY,
-                                AgentContract.MANAGED_BY,
-                                AgentContract.LABEL_JOB,
-                                jobName,
-                                AgentContract.LABEL_COMPONENT,
-                                AgentContract.COMPONENT_RESULT,
-                                AgentContract.LABEL_NODE,
-                                node,
-                                AgentContract.LABEL_SLICE,
-                                AgentContract.sliceLabel(sliceStart)))
-                        .withOwnerReferences(OwnedObjects.ownerReference(job))
-                        .endMetadata()
-                        .withData(Map.of(AgentContract.RESULT_PROFILE_KEY, profileJson))
-                        .build())
-                .create();
+    void result(ProfilingJob job, String node, Instant sliceStart, String profileJson) {
+        try {
+            result(job, ProfileJson.mapper().readValue(profileJson, NodeProfile.class));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
-    /** Writes (or rewrites) a node's trigger-state ConfigMap as a trigger-mode agent does, owned by the job. */
-    ConfigMap triggerState(ProfilingJob job, NodeTriggerState state) {
-        String jobName = job.getMetadata().getName();
-        return client.resource(new ConfigMapBuilder()
-                        .withNewMetadata()
-                        .withNamespace(job.getMetadata().getNamespace())
-                        .withName(AgentContract.triggerStateName(jobName, state.node()))
-                        .withLabels(Map.of(
-                                AgentContract.LABEL_MANAGED_BY,
-                                AgentContract.MANAGED_BY,
-                                AgentContract.LABEL_JOB,
-                                jobName,
-                                AgentContract.LABEL_COMPONENT,
-                                AgentContract.COMPONENT_TRIGGER_STATE,
-                                AgentContract.LABEL_NODE,
-                                state.node()))
-                        .withOwnerReferences(OwnedObjects.ownerReference(job))
-                        .endMetadata()
-                        .withData(Map.of(AgentContract.TRIGGER_STATE_KEY, toJson(state)))
-                        .build())
-                .createOr(r -> r.update());
+    static NodeSliceReport sliceReport(ProfilingJob job, NodeProfile profile) {
+        return new NodeSliceReport(
+                NodeSliceReport.SCHEMA_VERSION,
+                jobKey(job),
+                profile.node(),
+                profile.start(),
+                profile.end(),
+                profile,
+                Map.of(),
+                Map.of(),
+                0,
+                List.of(),
+                Map.of(),
+                List.of());
+    }
+
+    static JobKey jobKey(ProfilingJob job) {
+        return new JobKey(
+                job.getMetadata().getNamespace(),
+                job.getMetadata().getName(),
+                job.getMetadata().getUid(),
+                job.getMetadata().getGeneration());
+    }
+
+    /** Pushes a node's trigger state as a trigger-mode agent does, into {@link #store()}. */
+    void triggerState(ProfilingJob job, NodeTriggerState state) {
+        ProfilingJob current =
+                get(job.getMetadata().getNamespace(), job.getMetadata().getName());
+        store().accept(
+                        current,
+                        new NodeTriggerReport(NodeTriggerReport.SCHEMA_VERSION, jobKey(current), state.node(), state));
+    }
+
+    /** Reports go to this store from now on (a test's own operator), not the running operator's. */
+    Cluster pushTo(SliceStore store) {
+        this.store = store;
+        return this;
+    }
+
+    /** The store reports go to: the one set with {@link #pushTo}, else the running operator's. */
+    SliceStore store() {
+        return store != null
+                ? store
+                : Arc.container().instance(SliceStore.class).get();
     }
 
     /** A node-sys trigger's state at 80%: the given phase and value, and its firings so far (oldest first). */
@@ -213,14 +233,14 @@ final class Cluster {
         return new NodeTriggerState(node, "node-sys", 80, phase, value, readAt, null, recent.size(), recent);
     }
 
-    /** A node-sys firing at 80% after 5 s above it, its window 30 s, published as the job's result for the node. */
+    /** A node-sys firing at 80% after 5 s above it, its window 30 s, merged into the job's result of that slice. */
     static NodeTriggerState.TriggerFiring firing(String job, String node, Instant at, double value) {
         return new NodeTriggerState.TriggerFiring(
                 at,
                 value,
                 at.minusSeconds(5),
                 at.plusSeconds(30),
-                AgentContract.resultName(job, node, at),
+                AgentContract.jobResultName(job, at),
                 "Triggered: " + node + " node-sys " + (long) value + "% > 80% for 5s");
     }
 
@@ -230,20 +250,5 @@ final class Cluster {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** What the operator's informers would hold for the job: its result and trigger-state ConfigMaps. */
-    AgentReports agentReports(ProfilingJob job) {
-        List<ConfigMap> owned = new java.util.ArrayList<>(ownedConfigMaps(job, AgentContract.COMPONENT_RESULT));
-        owned.addAll(ownedConfigMaps(job, AgentContract.COMPONENT_TRIGGER_STATE));
-        return AgentReports.of(owned);
-    }
-
-    private List<ConfigMap> ownedConfigMaps(ProfilingJob job, String component) {
-        return client.configMaps()
-                .inNamespace(job.getMetadata().getNamespace())
-                .withLabels(OwnedObjects.selector(job, component))
-                .list()
-                .getItems();
     }
 }

@@ -216,7 +216,7 @@ class IngestRestartTest {
                 .list()
                 .getItems()
                 .getFirst();
-        reconciler.reconcile(current, cluster.agentReports(current));
+        reconciler.reconcile(current);
         return cluster.get(NS, current.getMetadata().getName());
     }
 }

@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
+import dev.ebpf.profiling.operator.ingest.SliceStore;
 import dev.ebpf.profiling.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -52,7 +53,7 @@ class OperatorRestartTest {
     void aNewOperatorDuplicatesNothingAndLosesNoSlice() {
         ProfilingJob job = cluster.job(NS, "long-runner", Cluster.spec(Mode.GENERAL, Map.of("app", "a")));
 
-        ProfilingJobReconciler first = new ProfilingJobReconciler(client, TestConfig.defaults());
+        ProfilingJobReconciler first = operator();
         reconcile(first);
         writeSlice(job, T0);
         reconcile(first);
@@ -60,11 +61,10 @@ class OperatorRestartTest {
         assertThat(agentUids).hasSize(3); // one DaemonSet, two labelled nodes
         assertThat(cluster.get(NS, "long-runner").getStatus().completedSlices).isEqualTo(1);
 
-        // The first operator is gone; two slices arrive while none runs.
+        // The first operator is gone; the agents keep two slices until a new one answers.
+        ProfilingJobReconciler second = operator();
         writeSlice(job, T0.plusSeconds(300));
         writeSlice(job, T0.plusSeconds(600));
-
-        ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(second);
         reconcile(second);
 
@@ -95,16 +95,17 @@ class OperatorRestartTest {
 
         // node-1 fires three times; the first operator records them.
         List<NodeTriggerState.TriggerFiring> node1 = new ArrayList<>(firings("node-1", 0, 3));
+        ProfilingJobReconciler first = operator();
         cluster.triggerState(job, Cluster.triggerState("node-1", "Cooldown", 10.0, T0.plusSeconds(3000), node1));
-        reconcile(new ProfilingJobReconciler(client, TestConfig.defaults()), JOB);
+        reconcile(first, JOB);
         assertThat(cluster.get(NS, JOB).getStatus().triggers)
                 .extracting(t -> t.node + "@" + t.time)
                 .containsExactly("node-1@" + at(2), "node-1@" + at(1), "node-1@" + at(0));
 
         // A new operator; node-2 fired ten times since, later than node-1: node-1's firings leave the list.
         var node2 = firings("node-2", 10, 20);
+        ProfilingJobReconciler second = operator();
         cluster.triggerState(job, Cluster.triggerState("node-2", "Cooldown", 10.0, T0.plusSeconds(3000), node2));
-        ProfilingJobReconciler second = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(second, JOB);
         reconcile(second, JOB);
         assertThat(cluster.get(NS, JOB).getStatus().triggers)
@@ -115,8 +116,8 @@ class OperatorRestartTest {
 
         // Another new operator: node-1's old firings, no longer listed, are not news; its new one is.
         node1.add(Cluster.firing(JOB, "node-1", at(30), 99));
+        ProfilingJobReconciler third = operator();
         cluster.triggerState(job, Cluster.triggerState("node-1", "Profiling", 99.0, at(30), node1));
-        ProfilingJobReconciler third = new ProfilingJobReconciler(client, TestConfig.defaults());
         reconcile(third, JOB);
         reconcile(third, JOB);
 
@@ -136,6 +137,13 @@ class OperatorRestartTest {
         Agents.awaitEvents(client, NS, JOB, events -> assertThat(events).containsExactlyInAnyOrderElementsOf(expected));
     }
 
+    /** A new operator: its own empty store, which the agents' reports now go to. */
+    private ProfilingJobReconciler operator() {
+        SliceStore store = new SliceStore(client);
+        cluster.pushTo(store);
+        return new ProfilingJobReconciler(client, TestConfig.defaults(), store);
+    }
+
     /** One reconcile of the job "long-runner"; returns its resourceVersion after it. */
     private String reconcile(ProfilingJobReconciler reconciler) {
         return reconcile(reconciler, "long-runner");
@@ -146,7 +154,7 @@ class OperatorRestartTest {
                 .inNamespace(NS)
                 .withName(job)
                 .get();
-        reconciler.reconcile(current, cluster.agentReports(current));
+        reconciler.reconcile(current);
         return client.resources(ProfilingJob.class)
                 .inNamespace(NS)
                 .withName(job)

@@ -61,13 +61,12 @@ class ParsersTest {
     void clusterNames() {
         Instant slice = Instant.parse("2026-11-26T12:05:00Z");
         assertThat(AgentContract.sliceLabel(slice)).isEqualTo("20261126T120500Z");
-        assertThat(AgentContract.resultName("nginx-jitter", "node-1", slice))
-                .isEqualTo("nginx-jitter-node-1-20261126t120500z");
+        assertThat(AgentContract.jobResultName("nginx-jitter", slice)).isEqualTo("nginx-jitter-20261126t120500z");
         assertThat(AgentContract.labelValue("node-1")).isEqualTo("node-1");
         String longName = "ip-10-0-0-1.eu-west-1.compute.internal.with-a-very-long-suffix-for-testing";
         assertThat(AgentContract.labelValue(longName))
                 .hasSizeLessThanOrEqualTo(63)
                 .matches("[a-z0-9.-]+-[0-9a-f]{10}");
-        assertThat(AgentContract.agentPodName("j", "x".repeat(300))).hasSizeLessThanOrEqualTo(253);
+        assertThat(AgentContract.jobResultName("x".repeat(300), slice)).hasSizeLessThanOrEqualTo(253);
     }
 }

@@ -150,7 +150,8 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
                         .getReason())
                 .isEqualTo("Finished");
         assertThat(done.getStatus().results)
-                .hasSize(2)
+                .as("one result ConfigMap for the job's slice, all nodes merged")
+                .containsExactly(AgentContract.jobResultName("diagnose", slice))
                 .allSatisfy(name -> assertThat(client.configMaps()
                                 .inNamespace(ns)
                                 .withName(name)

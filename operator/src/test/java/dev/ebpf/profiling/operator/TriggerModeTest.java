@@ -85,7 +85,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
             assertThat(t.value).isEqualTo(87.0);
             assertThat(t.threshold).isEqualTo(80.0);
             assertThat(t.time).isEqualTo(at.toString());
-            assertThat(t.result).isEqualTo(AgentContract.resultName(name, "node-3", at));
+            assertThat(t.result).isEqualTo(AgentContract.jobResultName(name, at));
         });
         Agents.awaitEvents(
                 client,
@@ -127,7 +127,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
     }
 
     @Test
-    void twoNodesFiringInTheSameSecondCountTwoWindowsAndRetentionIsPerNode() {
+    void twoNodesFiringInTheSameSecondCountTwoWindowsInOneResult() {
         String ns = "trigger-twice";
         String name = "both";
         Pod a = cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
@@ -141,6 +141,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         Instant first = Instant.parse("2026-01-01T12:00:00Z");
         Instant second = first.plusSeconds(600);
         cluster.result(job, Cluster.profile("node-1", first, List.of(Cluster.podApp(a, 100))));
+        cluster.await(ns, name, j -> j.getStatus().completedSlices != null && j.getStatus().completedSlices == 1);
         cluster.result(job, Cluster.profile("node-2", second, List.of(Cluster.podApp(b, 100))));
         cluster.result(job, Cluster.profile("node-1", second, List.of(Cluster.podApp(a, 300))));
 
@@ -149,7 +150,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
         assertThat(merged.getStatus().lastSlice.id).isEqualTo(AgentContract.sliceLabel(second));
         assertThat(merged.getStatus().reportingNodes).containsExactly("node-1", "node-2");
         assertThat(merged.getStatus().nodes).isEqualTo("2/2");
-        // Retention 1 per node: node-1's older window goes, each node keeps its newest.
+        // Retention 1: the older window's result goes; the newer one holds both nodes' windows.
         Awaitility.await()
                 .atMost(Cluster.WAIT)
                 .untilAsserted(() -> assertThat(client.configMaps()
@@ -158,9 +159,7 @@ class TriggerModeTest extends ThreeNodeClusterTest {
                                 .list()
                                 .getItems())
                         .extracting(cm -> cm.getMetadata().getName())
-                        .containsExactlyInAnyOrder(
-                                AgentContract.resultName(name, "node-1", second),
-                                AgentContract.resultName(name, "node-2", second)));
+                        .containsExactly(AgentContract.jobResultName(name, second)));
     }
 
     @Test

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A trigger-mode agent's report on its node, as JSON under {@link AgentContract#TRIGGER_STATE_KEY}
- * in the ConfigMap {@link AgentContract#triggerStateName}: written when the agent arms, on every
+ * A trigger-mode agent's report on its node, pushed to the operator inside a
+ * {@code NodeTriggerReport}: sent when the agent arms, on every
  * firing and end of a window, and otherwise at most every {@link #REFRESH_SECONDS}, so a trigger
  * that never fires still shows its metric's current value.
  *
@@ -46,7 +46,7 @@ public record NodeTriggerState(
      * @param value      the metric's value that made it fire, in percent
      * @param aboveSince when the metric went above the threshold
      * @param windowEnds when the profile window ends
-     * @param result     the result ConfigMap the window is published as ({@link AgentContract#resultName})
+     * @param result     the job's result ConfigMap the window is merged into ({@link AgentContract#jobResultName})
      * @param message    the Event text, such as {@code Triggered: node-3 node-sys 87% > 80% for 5s}
      */
     @JsonPropertyOrder({"at", "value", "aboveSince", "windowEnds", "result", "message"})

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code status.objectStore}: what each node's agent reported about its uploads, from the
- * annotations on its result ConfigMaps (see {@link AgentContract#ANNOTATION_UPLOAD_STATE}), and
- * links to the newest slice each node has in the store.
+ * {@code status.objectStore}: each node's uploads and links to the newest slice each node has in
+ * the store. Not set for now: the agents no longer write result ConfigMaps, whose annotations
+ * carried their upload state; the object store's uploads come back with their own report.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreStatus {

@@ -3,7 +3,6 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupPathParser;
 import dev.ebpf.profiling.agent.cgroup.Workload;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -16,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Finds the cgroup of each pod on this node by its UID, so the in-kernel filter can admit exactly
@@ -30,21 +28,11 @@ public final class PodCgroupIndex {
         this.mount = mount;
     }
 
-    /** Cgroup ids of the job's selected pods that run on {@code node} and have a cgroup here. */
-    public Set<Long> allowedCgroupIds(AgentJobConfig config, String node) {
-        return cgroupIds(selectedPodCgroups(config, node));
-    }
-
     /** The cgroup ids of cgroup v2 directories (what the in-kernel filter admits). */
     public static Set<Long> cgroupIds(Collection<Path> directories) {
         Set<Long> ids = new HashSet<>();
         directories.forEach(directory -> ids.add(inode(directory)));
         return ids;
-    }
-
-    /** The cgroup directories of the job's selected pods that run on {@code node}. */
-    public List<Path> selectedPodCgroups(AgentJobConfig config, String node) {
-        return List.copyOf(podCgroups(selectedPodUids(config, node)).values());
     }
 
     /** The pod-level cgroup directories of these pod UIDs that have one here. */
@@ -57,15 +45,6 @@ public final class PodCgroupIndex {
         Map<String, Long> ids = new HashMap<>();
         podCgroups(podUids).forEach((uid, directory) -> ids.put(uid, inode(directory)));
         return ids;
-    }
-
-    private static Set<String> selectedPodUids(AgentJobConfig config, String node) {
-        return config.pods() == null
-                ? Set.of()
-                : config.pods().stream()
-                        .filter(pod -> node.equals(pod.node()))
-                        .map(AgentJobConfig.SelectedPod::uid)
-                        .collect(Collectors.toSet());
     }
 
     /** The pod-level cgroup directory of each of these pod UIDs that has one here. */

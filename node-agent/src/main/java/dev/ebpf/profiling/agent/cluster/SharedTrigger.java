@@ -231,7 +231,7 @@ final class SharedTrigger implements AutoCloseable {
                 });
             }
             Firing firing = fired.firing();
-            String result = AgentContract.resultName(job.key().name(), node, firing.at());
+            String result = AgentContract.jobResultName(job.key().name(), firing.at());
             NodeTriggerState.TriggerFiring reported = reporter.fired(watcher.status(), firing, result);
             metrics.triggerFired(fired.metric());
             log.println(reported.message() + " -> profiling until " + firing.profilingEnds());

@@ -1,7 +1,6 @@
 package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
-import dev.ebpf.profiling.api.job.AgentJobConfig;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -53,14 +52,5 @@ final class ApiPods {
                 .resource(pod)
                 .updateStatus();
         return cgroups;
-    }
-
-    /** The pod as the job config lists it. */
-    static AgentJobConfig.SelectedPod selected(Pod pod, String node) {
-        return new AgentJobConfig.SelectedPod(
-                pod.getMetadata().getUid(),
-                pod.getMetadata().getNamespace(),
-                pod.getMetadata().getName(),
-                node);
     }
 }

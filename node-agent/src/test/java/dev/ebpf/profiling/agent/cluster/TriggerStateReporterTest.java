@@ -80,7 +80,7 @@ class TriggerStateReporterTest {
             NodeTriggerState.TriggerFiring reported = reporter.fired(
                     status(TriggerPhase.PROFILING, 87, now, i + 1),
                     firing,
-                    AgentContract.resultName("sys-spike", NODE, now));
+                    AgentContract.jobResultName("sys-spike", now));
             assertThat(reported.message()).isEqualTo("Triggered: node-7 node-sys 87% > 80% for 5s");
         }
         NodeTriggerState state = stored();
@@ -88,7 +88,7 @@ class TriggerStateReporterTest {
         assertThat(state.phase()).isEqualTo("Profiling");
         assertThat(state.recent()).hasSize(NodeTriggerState.RECENT_FIRINGS);
         assertThat(state.recent().getLast().at()).isEqualTo(now);
-        assertThat(state.recent().getLast().result()).isEqualTo(AgentContract.resultName("sys-spike", NODE, now));
+        assertThat(state.recent().getLast().result()).isEqualTo(AgentContract.jobResultName("sys-spike", now));
         assertThat(state.recent().getFirst().at()).isEqualTo(now.minus(Duration.ofMinutes(10L * 9)));
     }
 

@@ -10,7 +10,7 @@ import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.ProfileMerger;
-import dev.ebpf.profiling.operator.TriggerStateReader;
+import dev.ebpf.profiling.operator.TriggerReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -120,8 +120,7 @@ public class SliceStore {
 
     /**
      * Keeps a node's latest trigger state and starts a reconcile: at a firing, a phase change, and
-     * the agent's refresh (at most every 30 s), which keeps the status' armed values fresh, as the
-     * trigger-state ConfigMap's writes did. Reconciles of one job coalesce while one runs.
+     * the agent's refresh (at most every 30 s), which keeps the status' armed values fresh. Reconciles of one job coalesce while one runs.
      */
     public void accept(ProfilingJob job, NodeTriggerReport report) {
         JobSlices slices = slices(job);
@@ -131,15 +130,15 @@ public class SliceStore {
         onSliceReady.accept(ResourceID.fromResource(job));
     }
 
-    /** The job's nodes' latest trigger states, as the reconciler read them from ConfigMaps before. */
-    public List<TriggerStateReader.Report> triggerStates(ProfilingJob job) {
+    /** The job's nodes' latest trigger states, as their agents last pushed them. */
+    public List<TriggerReport.NodeState> triggerStates(ProfilingJob job) {
         JobSlices slices = jobs.get(job.getMetadata().getUid());
         if (slices == null) {
             return List.of();
         }
         synchronized (slices) {
             return slices.triggers.entrySet().stream()
-                    .map(e -> new TriggerStateReader.Report(e.getKey(), null, e.getValue(), null))
+                    .map(e -> new TriggerReport.NodeState(e.getKey(), e.getValue()))
                     .toList();
         }
     }

@@ -49,6 +49,7 @@ record CpuSeries(String application, List<Double> cpuPercent) {
      * merger keeps them apart), so its node is part of its name.
      */
     static String label(ApplicationStatus app) {
-        return app.pod != null ? app.name : app.node + ": " + app.name;
+        // A host process of a merged (all-nodes) column is already named after its node.
+        return app.pod != null || JobLevelResults.ALL_NODES.equals(app.node) ? app.name : app.node + ": " + app.name;
     }
 }

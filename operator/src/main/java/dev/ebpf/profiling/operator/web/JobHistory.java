@@ -4,7 +4,6 @@ import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.OwnedObjects;
-import dev.ebpf.profiling.operator.ResultReader;
 import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -66,11 +65,17 @@ final class JobHistory {
         return job;
     }
 
-    /** The job's result ConfigMaps that are still in the cluster (the agents keep {@code retention} slices). */
+    /**
+     * The job's result ConfigMaps that are still in the cluster: one per slice, written by the
+     * operator from its nodes' pushed reports (it keeps {@code retention} slices).
+     */
     Results results(ProfilingJob job) {
         List<NodeSlice> slices = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
         for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
+            if (!ResultConfigMaps.isJobLevel(configMap)) {
+                continue; // not one the operator wrote
+            }
             try {
                 Map<String, String> binary = binaryData(configMap);
                 Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);
@@ -79,9 +84,7 @@ final class JobHistory {
                         stacks.add(set);
                     }
                 }
-                NodeResult result = ResultConfigMaps.isJobLevel(configMap)
-                        ? JobLevelResults.asNodeResult(configMap)
-                        : ResultReader.read(configMap);
+                NodeResult result = JobLevelResults.asNodeResult(configMap);
                 slices.add(new NodeSlice(result, stacks, truncated(configMap)));
             } catch (IllegalArgumentException e) {
                 unreadable.add(e.getMessage());
@@ -100,16 +103,12 @@ final class JobHistory {
         String where = "job " + job.getMetadata().getNamespace() + "/"
                 + job.getMetadata().getName() + ", slice " + slice + ", node " + node;
         List<ConfigMap> found;
-        if (!SLICE.matcher(slice).matches()) {
-            found = List.of();
-        } else if (JobLevelResults.ALL_NODES.equals(node)) {
+        if (SLICE.matcher(slice).matches() && JobLevelResults.ALL_NODES.equals(node)) {
             found = resultConfigMaps(job, Map.of(AgentContract.LABEL_SLICE, slice)).stream()
                     .filter(ResultConfigMaps::isJobLevel)
                     .toList();
         } else {
-            found = resultConfigMaps(
-                    job,
-                    Map.of(AgentContract.LABEL_SLICE, slice, AgentContract.LABEL_NODE, AgentContract.labelValue(node)));
+            found = List.of(); // a job's results are merged over its nodes: one column, all-nodes
         }
         if (found.isEmpty()) {
             throw new PageError(

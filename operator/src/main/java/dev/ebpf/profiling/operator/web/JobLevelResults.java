@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.job.ApplicationStatus;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.ingest.MergedSlice;
 import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
@@ -21,10 +22,7 @@ import java.util.stream.IntStream;
  */
 public final class JobLevelResults {
 
-    /**
-     * The column of a job-level result. A real node of this name would have its per-node flame
-     * graphs shadowed by the merged ones (the per-node ConfigMaps are the transition's only).
-     */
+    /** The one column of a job's results: the operator merges every node's report into each slice. */
     public static final String ALL_NODES = "all-nodes";
 
     private JobLevelResults() {}
@@ -57,12 +55,17 @@ public final class JobLevelResults {
         return new NodeResult(ALL_NODES, configMap.getMetadata().getName(), slice.id(), profile);
     }
 
+    /**
+     * A merged application as a row of the column: a pod keeps its pod (one application on any
+     * node); a host process, one per node in the merge, is named after its node.
+     */
     private static ApplicationUsage usage(ApplicationStatus app) {
+        boolean pod = app.pod != null;
         return new ApplicationUsage(
                 app.rank == null ? 0 : app.rank,
-                app.name,
+                pod || app.node == null ? app.name : app.node + ": " + app.name,
                 null,
-                null,
+                pod ? new PodRef(null, null, app.namespace, app.pod, app.container) : null,
                 List.of(),
                 app.samples == null ? 0 : app.samples,
                 app.cpuPercent == null ? 0 : app.cpuPercent);

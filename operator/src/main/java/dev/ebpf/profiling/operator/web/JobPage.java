@@ -9,7 +9,7 @@ import java.util.TreeSet;
 
 /**
  * {@code /ui/jobs/{namespace}/{name}}: the busiest applications' CPU% over the slices kept, and a
- * table of slices by nodes whose cells link to each node's on- and off-CPU flame graphs.
+ * table of slices whose one column (all nodes merged) links the on- and off-CPU flame graphs.
  */
 final class JobPage {
 
@@ -39,10 +39,7 @@ final class JobPage {
                 .append(", ")
                 .append(slices.size())
                 .append(slices.size() == 1 ? " slice" : " slices")
-                .append(" kept, from ")
-                .append(nodes.size())
-                .append(nodes.size() == 1 ? " node" : " nodes")
-                .append(".</p>\n");
+                .append(" kept, each merged over its nodes.</p>\n");
         for (String problem : results.unreadable()) {
             body.append("<p class=\"warn unreadable\">")
                     .append(Html.text(problem))
@@ -53,8 +50,8 @@ final class JobPage {
         body.append("<h2>Slices</h2>\n");
         if (slices.isEmpty()) {
             body.append(
-                            "<p class=\"muted\" id=\"no-slices\">No result ConfigMaps yet: the node agents write one per node")
-                    .append(" at the end of each slice.</p>\n");
+                            "<p class=\"muted\" id=\"no-slices\">No result ConfigMaps yet: the operator writes one per slice")
+                    .append(" once its nodes reported it.</p>\n");
             return Html.page("ProfilingJob " + namespace + "/" + name, body.toString());
         }
         body.append("<table id=\"slices\">\n<thead><tr><th>Slice (UTC)</th><th>Top application</th>");

@@ -82,15 +82,16 @@ class WebBrowserTest {
                 .extracting(JsonNode::asText)
                 .containsExactly("browser-ns/nginx-0 (main)", "browser-ns/redis-0 (main)");
 
-        // The newest slice's first node is node-1 at 12:10:00.
+        // The newest slice (12:10:00), both nodes' stacks merged.
         assertThat(seen.get("flameUrl").asText())
-                .endsWith("/ui/jobs/browser-ns/nginx-jitter/slices/20261126T121000Z/nodes/node-1/on-cpu");
+                .endsWith("/ui/jobs/browser-ns/nginx-jitter/slices/20261126T121000Z/nodes/all-nodes/on-cpu");
         JsonNode before = seen.get("before");
         assertThat(before.get("kind").asText()).isEqualTo("on-cpu");
-        assertThat(before.get("subtitle").asText()).isEqualTo("node node-1, slice 20261126T121000Z");
+        assertThat(before.get("subtitle").asText()).isEqualTo("node all-nodes, slice 20261126T121000Z");
         assertThat(before.get("zoom").asText()).isEqualTo("all");
         double drawable = before.get("svgWidth").asDouble() - SIDE_PADDING;
-        assertThat(width(before, "ngx_process_events")).isCloseTo(drawable * 800 / 1000, within(0.01));
+        // node-1's 1000 samples and node-2's 100.
+        assertThat(width(before, "ngx_process_events")).isCloseTo(drawable * 800 / 1100, within(0.01));
 
         JsonNode zoomed = seen.get("zoomed");
         assertThat(zoomed.get("zoom").asText()).isEqualTo("ngx_process_events");

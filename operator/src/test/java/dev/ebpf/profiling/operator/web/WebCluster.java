@@ -1,5 +1,7 @@
 package dev.ebpf.profiling.operator.web;
 
+import dev.ebpf.profiling.api.ingest.JobKey;
+import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -8,19 +10,20 @@ import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
-import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.operator.ingest.SliceStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.arc.Arc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
@@ -30,8 +33,8 @@ import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * What the web view reads, put into the mock API server as the agents and the operator would:
- * nodes, workload pods, a job, and result ConfigMaps with profile.json and gzipped folded stacks.
+ * What the web view reads, put into the mock API server as the operator would: nodes, workload
+ * pods, a job, and its result ConfigMaps (one per slice, the nodes' reports merged).
  */
 final class WebCluster {
 
@@ -42,6 +45,8 @@ final class WebCluster {
     static final List<Integer> CPUS = List.of(0, 1);
 
     private final KubernetesClient client;
+    /** Per job uid and slice: each node's report so far. */
+    private final Map<String, Map<String, NodeSliceReport>> reports = new HashMap<>();
 
     WebCluster(KubernetesClient client) {
         this.client = client;
@@ -124,57 +129,108 @@ final class WebCluster {
     }
 
     /**
-     * Writes a node's result for a slice as an agent does (layout in AgentContract).
+     * A node's report for a slice, merged with the job's other nodes' reports of that slice into the
+     * slice's one result ConfigMap, by the ingest path's own code (a {@link SliceStore} that closes
+     * the slice at once). The ConfigMap is written again when another node's report comes.
      *
-     * @param offCpu folded off-CPU stacks, or null for a job that does not profile off-CPU
+     * @param offCpu    folded off-CPU stacks, or null for a job that does not profile off-CPU
+     * @param truncated stacks the 1 MiB cut dropped, as the operator counts them on the ConfigMap
      */
     ConfigMap result(ProfilingJob job, NodeProfile profile, String onCpu, String offCpu, int truncated) {
-        Map<String, String> binary = new HashMap<>();
-        binary.put(AgentContract.RESULT_ON_CPU_STACKS_KEY, gzipBase64(onCpu));
-        if (offCpu != null) {
-            binary.put(AgentContract.RESULT_OFF_CPU_STACKS_KEY, gzipBase64(offCpu));
-        }
-        return write(job, profile, binary, truncated);
+        return result(job, profile, onCpu, offCpu, null, truncated);
     }
 
-    /** A result whose stacks are whatever bytes the test gives, to see how the view copes. */
-    ConfigMap write(ProfilingJob job, NodeProfile profile, Map<String, String> binaryData, int truncated) {
-        String jobName = job.getMetadata().getName();
-        try {
-            return client.resource(new ConfigMapBuilder()
-                            .withNewMetadata()
-                            .withNamespace(job.getMetadata().getNamespace())
-                            .withName(AgentContract.resultName(jobName, profile.node(), profile.start()))
-                            .withLabels(Map.of(
-                                    AgentContract.LABEL_MANAGED_BY,
-                                    AgentContract.MANAGED_BY,
-                                    AgentContract.LABEL_JOB,
-                                    AgentContract.labelValue(jobName),
-                                    AgentContract.LABEL_COMPONENT,
-                                    AgentContract.COMPONENT_RESULT,
-                                    AgentContract.LABEL_NODE,
-                                    AgentContract.labelValue(profile.node()),
-                                    AgentContract.LABEL_SLICE,
-                                    AgentContract.sliceLabel(profile.start())))
-                            .withAnnotations(
-                                    Map.of(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated)))
-                            .withOwnerReferences(new OwnerReferenceBuilder()
-                                    .withApiVersion(job.getApiVersion())
-                                    .withKind(job.getKind())
-                                    .withName(jobName)
-                                    .withUid(job.getMetadata().getUid())
-                                    .withController(true)
-                                    .build())
+    /** As {@link #result(ProfilingJob, NodeProfile, String, String, int)}, with trigger-mode history stacks. */
+    ConfigMap result(
+            ProfilingJob job, NodeProfile profile, String onCpu, String offCpu, String historyStacks, int truncated) {
+        String slice = AgentContract.sliceLabel(profile.start());
+        Map<String, NodeSliceReport> nodes =
+                reports.computeIfAbsent(job.getMetadata().getUid() + "/" + slice, k -> new java.util.TreeMap<>());
+        nodes.put(
+                profile.node(),
+                new NodeSliceReport(
+                        NodeSliceReport.SCHEMA_VERSION,
+                        new JobKey(
+                                job.getMetadata().getNamespace(),
+                                job.getMetadata().getName(),
+                                job.getMetadata().getUid(),
+                                job.getMetadata().getGeneration()),
+                        profile.node(),
+                        profile.start(),
+                        profile.end(),
+                        profile,
+                        folded(onCpu),
+                        folded(offCpu),
+                        0,
+                        List.of(),
+                        folded(historyStacks),
+                        List.of()));
+        String name = AgentContract.jobResultName(job.getMetadata().getName(), profile.start());
+        var configMaps = client.configMaps().inNamespace(job.getMetadata().getNamespace());
+        configMaps.withName(name).delete(); // a fresh store would take it for a slice already closed
+        SliceStore store = new SliceStore(client);
+        nodes.values().forEach(r -> store.accept(job, nodes.keySet(), r));
+        store.collect(job, nodes.keySet(), Duration.ZERO, 10, Integer.MAX_VALUE);
+        if (truncated > 0) {
+            configMaps
+                    .withName(name)
+                    .edit(cm -> new ConfigMapBuilder(cm)
+                            .editMetadata()
+                            .addToAnnotations(AgentContract.ANNOTATION_TRUNCATED_STACKS, Integer.toString(truncated))
                             .endMetadata()
-                            .withData(Map.of(
-                                    AgentContract.RESULT_PROFILE_KEY,
-                                    ProfileJson.mapper().writeValueAsString(profile)))
-                            .withBinaryData(binaryData)
-                            .build())
-                    .create();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+                            .build());
         }
+        return configMaps.withName(name).get();
+    }
+
+    /** Pushes a node's report to the running operator, which merges it into the job's status. */
+    void push(ProfilingJob job, NodeProfile profile, String onCpu) {
+        Arc.container()
+                .instance(SliceStore.class)
+                .get()
+                .accept(
+                        job,
+                        java.util.Set.of(profile.node()),
+                        new NodeSliceReport(
+                                NodeSliceReport.SCHEMA_VERSION,
+                                new JobKey(
+                                        job.getMetadata().getNamespace(),
+                                        job.getMetadata().getName(),
+                                        job.getMetadata().getUid(),
+                                        job.getMetadata().getGeneration()),
+                                profile.node(),
+                                profile.start(),
+                                profile.end(),
+                                profile,
+                                folded(onCpu),
+                                Map.of(),
+                                0,
+                                List.of(),
+                                Map.of(),
+                                List.of()));
+    }
+
+    /** A job-level result ConfigMap whose stacks are whatever bytes the test gives, to see how the view copes. */
+    ConfigMap write(ProfilingJob job, NodeProfile profile, Map<String, String> binaryData) {
+        ConfigMap cm = result(job, profile, "main 1\n", null, 0);
+        return client.resource(
+                        new ConfigMapBuilder(cm).withBinaryData(binaryData).build())
+                .update();
+    }
+
+    /** Folded stack lines ({@code a;b;c 12}) as the map a report carries; null is none. */
+    static Map<String, Long> folded(String lines) {
+        Map<String, Long> stacks = new java.util.LinkedHashMap<>();
+        if (lines != null) {
+            lines.lines().filter(l -> !l.isBlank()).forEach(l -> {
+                int space = l.lastIndexOf(' ');
+                stacks.merge(
+                        l.substring(0, space),
+                        Long.parseLong(l.substring(space + 1).strip()),
+                        Long::sum);
+            });
+        }
+        return stacks;
     }
 
     static String gzipBase64(String text) {

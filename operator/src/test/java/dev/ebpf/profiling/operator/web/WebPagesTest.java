@@ -58,12 +58,10 @@ class WebPagesTest {
     @Test
     void theJobListShowsEachJobWithItsStatusFigures() throws Exception {
         ProfilingJob job = cluster.job("list-ns", "nginx-jitter", "node-1");
-        cluster.result(
+        cluster.push(
                 job,
                 WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("list-ns", "nginx-0", 48.7))),
-                ON_CPU,
-                null,
-                0);
+                ON_CPU);
         // The operator merges the slice into the status; the list shows what the status says.
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             ProfilingJob seen = client.resource(job).get();
@@ -94,7 +92,8 @@ class WebPagesTest {
     @Test
     void theJobPageChartsTheBusiestApplicationsPerSliceAndLinksEveryNodesFlameGraphs() throws Exception {
         ProfilingJob job = cluster.job("chart-ns", "web", "node-a", "node-b");
-        // web is busy on both nodes; its CPU% is merged by samples over both nodes' capacity.
+        // Each slice is one column, all nodes merged: an application's CPU% is over the CPUs of every
+        // node that reported the slice (web-0's 20% of node-a is 10% of node-a and node-b).
         put(
                 job,
                 "node-a",
@@ -114,32 +113,31 @@ class WebPagesTest {
 
         assertThat(page.statusCode()).isEqualTo(200);
         String html = page.body();
-        assertThat(html).contains("<h1>ProfilingJob chart-ns/web</h1>", "3 slices kept, from 2 nodes");
+        assertThat(html).contains("<h1>ProfilingJob chart-ns/web</h1>", "3 slices kept, each merged over its nodes.");
         assertThat(series(html, "chart-ns/web-0 (main)"))
-                .containsExactly("20261126T120000Z=20", "20261126T120500Z=60", "20261126T121000Z=40");
+                .containsExactly("20261126T120000Z=10", "20261126T120500Z=30", "20261126T121000Z=40");
         assertThat(series(html, "chart-ns/api-0 (main)"))
-                .containsExactly("20261126T120000Z=10", "20261126T120500Z=30", "20261126T121000Z=0");
+                .containsExactly("20261126T120000Z=5", "20261126T120500Z=15", "20261126T121000Z=0");
         assertThat(series(html, "node-a: sshd"))
-                .containsExactly("20261126T120000Z=5", "20261126T120500Z=0", "20261126T121000Z=0");
+                .containsExactly("20261126T120000Z=2.5", "20261126T120500Z=0", "20261126T121000Z=0");
         assertThat(html)
                 .contains("<li><span class=\"swatch\" style=\"background:#4e79a7\"></span>chart-ns/web-0 (main)</li>");
 
-        // Newest slice first; every node that reported has its flame graph links.
+        // Newest slice first; each slice's one column (all nodes merged) links its flame graphs.
         String newest = row(html, "12:10:00");
         assertThat(cells(newest))
                 .containsExactly(
                         "2026-11-26 12:10:00 \u2013 2026-11-26 12:10:30",
                         "chart-ns/web-0 (main) 40.0%",
-                        "2,376 sampleson-CPU \u00b7 off-CPU",
-                        "no result");
+                        "2,376 sampleson-CPU \u00b7 off-CPU");
         assertThat(newest)
                 .contains(
-                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/on-cpu\"",
-                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/node-a/off-cpu\"");
+                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/all-nodes/on-cpu\"",
+                        "href=\"/ui/jobs/chart-ns/web/slices/20261126T121000Z/nodes/all-nodes/off-cpu\"");
         String middle = row(html, "12:05:00");
         assertThat(middle)
-                .contains("/nodes/node-b/on-cpu\"", "42 coldest stacks dropped")
-                .doesNotContain("/nodes/node-b/off-cpu");
+                .contains("/nodes/all-nodes/on-cpu\"", "/nodes/all-nodes/off-cpu\"", "42 coldest stacks dropped")
+                .doesNotContain("/nodes/node-a/", "/nodes/node-b/");
         assertThat(html.indexOf("12:10:00")).isLessThan(html.indexOf("id=\"slice-20261126T120500Z\""));
     }
 
@@ -154,7 +152,7 @@ class WebPagesTest {
                 0);
         assertThat(get("/ui/jobs/live-ns/worker").body()).contains("1 slice kept", "id=\"slice-20261126T120000Z\"");
 
-        // An agent adds a slice and prunes the old one, behind the operator's back.
+        // A new slice is written and the old one pruned, behind this view's back.
         cluster.result(
                 job,
                 WebCluster.profile("node-1", SLICE_2, List.of(WebCluster.app("live-ns", "worker-0", 20))),
@@ -174,7 +172,7 @@ class WebPagesTest {
         assertThat(html)
                 .contains("1 slice kept", "id=\"slice-20261126T120500Z\"")
                 .doesNotContain("slice-20261126T120000Z");
-        assertThat(get("/ui/jobs/live-ns/worker/slices/20261126T120000Z/nodes/node-1/on-cpu")
+        assertThat(get("/ui/jobs/live-ns/worker/slices/20261126T120000Z/nodes/all-nodes/on-cpu")
                         .statusCode())
                 .isEqualTo(404);
     }
@@ -183,7 +181,7 @@ class WebPagesTest {
     void flameGraphPagesComeFromTheResultConfigMapsStacks() throws Exception {
         ProfilingJob job = cluster.job("flame-ns", "db", "node-1");
         put(job, "node-1", SLICE_1, ON_CPU, OFF_CPU, 0, WebCluster.app("flame-ns", "db-0", 10));
-        String base = "/ui/jobs/flame-ns/db/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/node-1/";
+        String base = "/ui/jobs/flame-ns/db/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/";
 
         HttpResponse<String> onCpu = get(base + "on-cpu");
         assertThat(onCpu.statusCode()).isEqualTo(200);
@@ -191,7 +189,7 @@ class WebPagesTest {
                 .contains(
                         "<body data-kind=\"on-cpu\">",
                         "ProfilingJob flame-ns/db",
-                        "node node-1, slice 20261126T120000Z",
+                        "node all-nodes, slice 20261126T120000Z",
                         "ngx_process_events",
                         "tcp_sendmsg_[k]");
         assertThat(onCpu.headers().firstValue("Content-Security-Policy")).contains(WebResource.CONTENT_SECURITY_POLICY);
@@ -208,20 +206,12 @@ class WebPagesTest {
         ProfilingJob job = cluster.job("history-ns", "spike", "node-1");
         NodeProfile window =
                 WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("history-ns", "batch-0", 90)));
-        cluster.write(
-                job,
-                window,
-                Map.of(
-                        AgentContract.RESULT_ON_CPU_STACKS_KEY,
-                        WebCluster.gzipBase64(ON_CPU),
-                        AgentContract.RESULT_HISTORY_STACKS_KEY,
-                        WebCluster.gzipBase64("batch;spin_before_spike 40\n")),
-                0);
+        cluster.result(job, window, ON_CPU, null, "batch;spin_before_spike 40\n", 0);
         String slice = AgentContract.sliceLabel(SLICE_1);
 
         String row = row(get("/ui/jobs/history-ns/spike").body(), "12:00:00");
         assertThat(cells(row)).contains("5,346 sampleson-CPU \u00b7 before trigger");
-        String href = "/ui/jobs/history-ns/spike/slices/" + slice + "/nodes/node-1/pre-trigger";
+        String href = "/ui/jobs/history-ns/spike/slices/" + slice + "/nodes/all-nodes/pre-trigger";
         assertThat(row).contains("class=\"pre-trigger\" href=\"" + href + "\"");
 
         HttpResponse<String> before = get(href);
@@ -232,7 +222,8 @@ class WebPagesTest {
         // A window without history (general mode, or nothing kept yet) says so.
         put(job, "node-1", SLICE_2, ON_CPU, null, 0, WebCluster.app("history-ns", "batch-0", 10));
         assertNotFound(
-                "/ui/jobs/history-ns/spike/slices/" + AgentContract.sliceLabel(SLICE_2) + "/nodes/node-1/pre-trigger",
+                "/ui/jobs/history-ns/spike/slices/" + AgentContract.sliceLabel(SLICE_2)
+                        + "/nodes/all-nodes/pre-trigger",
                 "has no pre-trigger stacks (history-on-cpu.folded.gz)");
     }
 
@@ -244,13 +235,13 @@ class WebPagesTest {
 
         assertNotFound("/ui/jobs/missing-ns/nope", "There is no ProfilingJob missing-ns/nope.");
         assertNotFound(
-                "/ui/jobs/missing-ns/cache/slices/20300101T000000Z/nodes/node-1/on-cpu",
-                "No result ConfigMap for job missing-ns/cache, slice 20300101T000000Z, node node-1");
+                "/ui/jobs/missing-ns/cache/slices/20300101T000000Z/nodes/all-nodes/on-cpu",
+                "No result ConfigMap for job missing-ns/cache, slice 20300101T000000Z, node all-nodes");
         assertNotFound(
-                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-9/on-cpu",
-                "No result ConfigMap for job missing-ns/cache, slice " + slice + ", node node-9");
+                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/on-cpu",
+                "No result ConfigMap for job missing-ns/cache, slice " + slice + ", node node-1");
         assertNotFound(
-                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/off-cpu",
+                "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/all-nodes/off-cpu",
                 "has no off-cpu stacks (off-cpu.folded.gz)");
         assertNotFound(
                 "/ui/jobs/missing-ns/cache/slices/" + slice + "/nodes/node-1/heap",
@@ -268,15 +259,14 @@ class WebPagesTest {
                 profile,
                 Map.of(
                         AgentContract.RESULT_ON_CPU_STACKS_KEY,
-                        java.util.Base64.getEncoder().encodeToString("plain text".getBytes())),
-                0);
+                        java.util.Base64.getEncoder().encodeToString("plain text".getBytes())));
 
         HttpResponse<String> page =
-                get("/ui/jobs/broken-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/node-1/on-cpu");
+                get("/ui/jobs/broken-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/on-cpu");
 
         assertThat(page.statusCode()).isEqualTo(500);
         assertThat(page.body())
-                .contains("Result ConfigMap " + AgentContract.resultName("app", "node-1", SLICE_1)
+                .contains("Result ConfigMap " + AgentContract.jobResultName("app", SLICE_1)
                         + ": on-cpu.folded.gz is not gzipped base64");
     }
 
@@ -292,13 +282,17 @@ class WebPagesTest {
                 .doesNotContain("<script>", "</script>\"", "<b>")
                 .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;");
         Matcher link = Pattern.compile("href=\"([^\"]*/on-cpu)\"").matcher(html);
-        assertThat(link.find()).as("an on-CPU link for the hostile node").isTrue();
+        assertThat(link.find()).as("an on-CPU link for the slice").isTrue();
         String href = link.group(1).replace("&amp;", "&");
-        assertThat(href).startsWith("/ui/jobs/hostile-ns/evil/slices/20261126T120000Z/nodes/node%2F%3Cscript%3E");
+        assertThat(href).isEqualTo("/ui/jobs/hostile-ns/evil/slices/20261126T120000Z/nodes/all-nodes/on-cpu");
 
         HttpResponse<String> flame = get(href);
         assertThat(flame.statusCode()).isEqualTo(200);
-        assertThat(flame.body()).contains("node node/&lt;script&gt;").doesNotContain("<b>frame");
+        assertThat(flame.body()).contains("node all-nodes").doesNotContain("<b>frame");
+        // A node name from the URL is escaped in the 404 that names it.
+        assertNotFound(
+                "/ui/jobs/hostile-ns/evil/slices/20261126T120000Z/nodes/node%2F%3Cscript%3E/on-cpu",
+                "node node/&lt;script&gt;");
     }
 
     private void put(

@@ -24,7 +24,7 @@ class WebRenderingTest {
                         "No application CPU to chart yet",
                         "No result ConfigMaps yet",
                         "<p class=\"warn unreadable\">result ConfigMap x: broken</p>",
-                        "Mode \u2014, 0 slices kept, from 0 nodes.")
+                        "Mode \u2014, 0 slices kept, each merged over its nodes.")
                 .doesNotContain("<svg", "<table");
     }
 
