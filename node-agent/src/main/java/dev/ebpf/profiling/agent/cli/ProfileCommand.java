@@ -2,7 +2,6 @@ package dev.ebpf.profiling.agent.cli;
 
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
-import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.hotspot.HotspotAnalyzer;
 import dev.ebpf.profiling.agent.output.SliceWriter;
@@ -16,6 +15,7 @@ import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
+import dev.ebpf.profiling.api.job.CpuList;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.ebpf.profiling.agent.cli;
 
-import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.output.OutputFormat;
+import dev.ebpf.profiling.api.job.CpuList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

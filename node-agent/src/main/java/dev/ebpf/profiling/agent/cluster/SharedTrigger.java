@@ -258,7 +258,7 @@ final class SharedTrigger implements AutoCloseable {
     private List<Integer> cpuList() {
         return job.cpus() == null
                 ? null
-                : dev.ebpf.profiling.agent.cpu.CpuList.parseWithin(
+                : dev.ebpf.profiling.api.job.CpuList.parseWithin(
                                 job.cpus(), dev.ebpf.profiling.agent.cpu.OnlineCpus.read())
                         .cpus();
     }

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.cpu;
 
+import dev.ebpf.profiling.api.job.CpuList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.ebpf.profiling.agent.output;
 
-import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.hotspot.HotspotText;
+import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.LocationSplit;

@@ -3,8 +3,8 @@ package dev.ebpf.profiling.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ebpf.profiling.agent.cpu.CpuList;
 import dev.ebpf.profiling.agent.output.OutputFormat;
+import dev.ebpf.profiling.api.job.CpuList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

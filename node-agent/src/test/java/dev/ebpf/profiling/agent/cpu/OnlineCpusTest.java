@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ebpf.profiling.api.job.CpuList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator.validate;
 
+import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
@@ -39,7 +40,7 @@ public final class SpecValidator {
             throw refuse("ModeMissing", "spec.mode is required: general, trigger or filter");
         }
         if (spec.cpus != null) {
-            parseOrRefuse("CpusInvalid", () -> CpuList.parse(spec.cpus));
+            parseOrRefuse("CpusInvalid", () -> CpuList.parseStrict(spec.cpus));
         }
         if (spec.selector != null) {
             parseOrRefuse("SelectorInvalid", () -> {

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator.validate;
 
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import io.fabric8.kubernetes.api.model.Node;
@@ -91,7 +92,7 @@ public final class TargetResolver {
     }
 
     private Refusal checkCpusExist(String cpus, SortedSet<String> nodes) {
-        int highest = CpuList.parse(cpus).last();
+        int highest = CpuList.parse(cpus).cpus().getLast();
         for (String name : nodes) {
             Node node = client.nodes().withName(name).get();
             Quantity capacity =

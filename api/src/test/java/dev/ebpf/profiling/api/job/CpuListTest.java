@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.agent.cpu;
+package dev.ebpf.profiling.api.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,6 +27,13 @@ class CpuListTest {
             })
     void parsesAndFormatsCanonically(String text, String canonical) {
         assertThat(CpuList.parse(text).toString()).isEqualTo(canonical);
+    }
+
+    @Test
+    void aTypedListRefusesRepeats() {
+        assertThatThrownBy(() -> CpuList.parseStrict("0,0")).hasMessage("bad CPU list '0,0': CPU 0 is listed twice");
+        assertThatThrownBy(() -> CpuList.parseStrict("0-2,1")).hasMessageContaining("CPU 1 is listed twice");
+        assertThat(CpuList.parseStrict("0,2-3").toString()).isEqualTo("0,2-3");
     }
 
     @Test

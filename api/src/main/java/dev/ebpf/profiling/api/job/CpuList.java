@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.agent.cpu;
+package dev.ebpf.profiling.api.job;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,7 +7,8 @@ import java.util.TreeSet;
 
 /**
  * A sorted set of distinct CPU numbers in the kernel's list syntax ({@code "0,2-3"}), as used by
- * {@code --cpus} and by {@code /sys/devices/system/cpu/online}.
+ * a ProfilingJob's {@code cpus}, the agent's {@code --cpus} and {@code /sys/devices/system/cpu/online}:
+ * one parser for the operator's validation and the agent, so both refuse the same lists.
  *
  * <p>{@link #toString()} gives the canonical form: ascending, consecutive CPUs joined into ranges.
  */
@@ -37,12 +38,24 @@ public final class CpuList {
      *     negative numbers or reversed ranges
      */
     public static CpuList parse(String text) {
+        return parse(text, false);
+    }
+
+    /**
+     * As {@link #parse}, and a CPU given twice ({@code 0,0}, {@code 0-2,1}) is refused too: for a
+     * list a person typed (a ProfilingJob's {@code cpus}), where a repeat is a typo worth a word.
+     */
+    public static CpuList parseStrict(String text) {
+        return parse(text, true);
+    }
+
+    private static CpuList parse(String text, boolean refuseRepeats) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty CPU list: expected e.g. 0,2-3");
         }
         TreeSet<Integer> cpus = new TreeSet<>();
         for (String item : text.strip().split(",", -1)) {
-            addItem(item.strip(), text.strip(), cpus);
+            addItem(item.strip(), text.strip(), cpus, refuseRepeats);
         }
         return new CpuList(cpus);
     }
@@ -63,13 +76,13 @@ public final class CpuList {
         return selected;
     }
 
-    private static void addItem(String item, String whole, TreeSet<Integer> cpus) {
+    private static void addItem(String item, String whole, TreeSet<Integer> cpus, boolean refuseRepeats) {
         if (item.isEmpty()) {
             throw new IllegalArgumentException("bad CPU list '" + whole + "': empty item");
         }
         int dash = item.indexOf('-', 1); // from 1, so "-1" reads as a (negative) number
         if (dash < 0) {
-            cpus.add(number(item, whole));
+            add(number(item, whole), whole, cpus, refuseRepeats);
             return;
         }
         int first = number(item.substring(0, dash), whole);
@@ -78,7 +91,13 @@ public final class CpuList {
             throw new IllegalArgumentException("bad CPU list '" + whole + "': range " + item + " is reversed");
         }
         for (int cpu = first; cpu <= last; cpu++) {
-            cpus.add(cpu);
+            add(cpu, whole, cpus, refuseRepeats);
+        }
+    }
+
+    private static void add(int cpu, String whole, TreeSet<Integer> cpus, boolean refuseRepeats) {
+        if (!cpus.add(cpu) && refuseRepeats) {
+            throw new IllegalArgumentException("bad CPU list '" + whole + "': CPU " + cpu + " is listed twice");
         }
     }
 
