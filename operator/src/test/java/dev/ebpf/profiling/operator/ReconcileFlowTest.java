@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -192,19 +193,24 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         cluster.job(ns, "crashy", Cluster.spec(Mode.GENERAL, Map.of("app", "web")));
         cluster.awaitCondition(ns, "crashy", ProfilingJobStatus.AGENTS_READY, "True");
 
-        Pod agent = Awaitility.await()
-                .atMost(Cluster.WAIT)
+        // The fake DaemonSet controller may replace node-2's pod (it removes a duplicate it made
+        // in a race), so the crash is put on whatever agent pod node-2 has until the job shows it.
+        ProfilingJob failing = Awaitility.await()
+                .atMost(Cluster.WAIT.multipliedBy(2))
+                .pollInterval(Duration.ofMillis(500))
                 .until(
-                        () -> Agents.of(client, TestConfig.OPERATOR_NAMESPACE).stream()
-                                .filter(p -> "node-2".equals(p.getSpec().getNodeName()))
-                                .findFirst(),
-                        java.util.Optional::isPresent)
+                        () -> {
+                            crashAgentsOn("node-2");
+                            return cluster.get(ns, "crashy");
+                        },
+                        j -> j.getStatus() != null
+                                && Conditions.find(j.getStatus().conditions, ProfilingJobStatus.AGENTS_READY)
+                                        .filter(c -> "False".equals(c.getStatus()))
+                                        .isPresent());
+        Pod agent = Agents.of(client, TestConfig.OPERATOR_NAMESPACE).stream()
+                .filter(p -> "node-2".equals(p.getSpec().getNodeName()))
+                .findFirst()
                 .orElseThrow();
-        agent.getStatus().setPhase("Running");
-        agent.getStatus().setContainerStatuses(List.of(AgentsTest.crashLooping()));
-        client.resource(agent).updateStatus();
-
-        ProfilingJob failing = cluster.awaitCondition(ns, "crashy", ProfilingJobStatus.AGENTS_READY, "False");
         var condition = Conditions.find(failing.getStatus().conditions, ProfilingJobStatus.AGENTS_READY)
                 .orElseThrow();
         assertThat(condition.getReason()).isEqualTo(AgentHealth.CRASH_LOOPING);
@@ -261,5 +267,23 @@ class ReconcileFlowTest extends ThreeNodeClusterTest {
         assertThat(client.pods().inNamespace(ns).withName("p").get())
                 .as("the workload is not ours")
                 .isNotNull();
+    }
+
+    /** Gives every agent pod on the node a crash-looping container that is not crash-looping yet. */
+    private void crashAgentsOn(String node) {
+        for (Pod pod : Agents.of(client, TestConfig.OPERATOR_NAMESPACE)) {
+            boolean crashing = pod.getStatus() != null
+                    && pod.getStatus().getContainerStatuses().stream()
+                            .anyMatch(c -> c.getState() != null && c.getState().getWaiting() != null);
+            if (node.equals(pod.getSpec().getNodeName()) && !crashing) {
+                pod.getStatus().setPhase("Running");
+                pod.getStatus().setContainerStatuses(List.of(AgentsTest.crashLooping()));
+                try {
+                    client.resource(pod).updateStatus();
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException gone) {
+                    // replaced meanwhile: the next poll takes the new one
+                }
+            }
+        }
     }
 }
