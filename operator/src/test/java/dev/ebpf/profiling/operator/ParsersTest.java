@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.CpuList;
+import dev.ebpf.profiling.api.job.SpecFormats;
 import dev.ebpf.profiling.operator.validate.LabelSelectors;
-import dev.ebpf.profiling.operator.validate.SpecDuration;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,11 +26,11 @@ class ParsersTest {
 
     @Test
     void durations() {
-        assertThat(SpecDuration.parse("duration", "1h30m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(SpecDuration.parse("duration", "1500ms")).isEqualTo(Duration.ofMillis(1500));
-        assertThatThrownBy(() -> SpecDuration.parse("interval", "5 min"))
+        assertThat(SpecFormats.parseDuration("duration", "1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(SpecFormats.parseDuration("duration", "1500ms")).isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> SpecFormats.parseDuration("interval", "5 min"))
                 .hasMessage("interval '5 min' is not a duration such as 30s, 5m or 1h30m");
-        assertThatThrownBy(() -> SpecDuration.parse("duration", "0s"))
+        assertThatThrownBy(() -> SpecFormats.parseDuration("duration", "0s"))
                 .hasMessage("duration '0s' must be longer than zero");
     }
 

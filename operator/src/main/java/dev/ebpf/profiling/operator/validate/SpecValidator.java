@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import dev.ebpf.profiling.api.job.SpecFormats;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import java.time.Duration;
@@ -49,7 +50,7 @@ public final class SpecValidator {
             });
         }
         Duration duration =
-                parseOrRefuse("DurationInvalid", () -> SpecDuration.parse("duration", spec.effectiveDuration()));
+                parseOrRefuse("DurationInvalid", () -> SpecFormats.parseDuration("duration", spec.effectiveDuration()));
         if (duration.compareTo(SHORTEST_SLICE) < 0) {
             throw refuse("DurationInvalid", "duration " + spec.effectiveDuration() + " is shorter than 1s");
         }
@@ -57,8 +58,8 @@ public final class SpecValidator {
             throw refuse("IntervalInvalid", "interval is only used in mode general");
         }
         if (spec.mode == Mode.GENERAL) {
-            Duration interval =
-                    parseOrRefuse("IntervalInvalid", () -> SpecDuration.parse("interval", spec.effectiveInterval()));
+            Duration interval = parseOrRefuse(
+                    "IntervalInvalid", () -> SpecFormats.parseDuration("interval", spec.effectiveInterval()));
             if (interval.compareTo(duration) < 0) {
                 throw refuse(
                         "IntervalInvalid",
@@ -106,9 +107,9 @@ public final class SpecValidator {
         }
         // The agent reads the metric once a second and gets these in whole seconds.
         Duration forDuration =
-                parseOrRefuse("TriggerInvalid", () -> SpecDuration.parse("trigger.for", trigger.effectiveFor()));
+                parseOrRefuse("TriggerInvalid", () -> SpecFormats.parseDuration("trigger.for", trigger.effectiveFor()));
         Duration cooldown = parseOrRefuse(
-                "TriggerInvalid", () -> SpecDuration.parse("trigger.cooldown", trigger.effectiveCooldown()));
+                "TriggerInvalid", () -> SpecFormats.parseDuration("trigger.cooldown", trigger.effectiveCooldown()));
         if (forDuration.compareTo(SHORTEST_SLICE) < 0 || cooldown.compareTo(SHORTEST_SLICE) < 0) {
             throw refuse(
                     "TriggerInvalid",
