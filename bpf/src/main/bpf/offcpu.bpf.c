@@ -2,7 +2,8 @@
 /*
  * Off-CPU sampler: on every context switch, remembers when and where (stacks, state) the task
  * leaving the CPU went off it, and when that task comes back, counts the time it was away in the
- * kernel under (process, cgroup id, kernel stack id, user stack id, state, comm). Nothing is sent
+ * kernel under (process, cgroup id, kernel stack id, user stack id, state, comm, and the CPU it
+ * went off: a job with a CPU list gets the time its tasks blocked on its CPUs). Nothing is sent
  * to user space per switch; the agent drains the counts once per slice.
  *
  * A block is counted in the slot active when the task switches back in. A block still going on
@@ -70,7 +71,9 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 		bpf_map_delete_elem(&tasks, &pid);
 		return;
 	}
-	if (offcpu_config.filter_cpus && !cpu_selected(bpf_get_smp_processor_id()))
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	if (offcpu_config.filter_cpus && !cpu_selected(cpu))
 		return;
 	task.cgroup_id = bpf_get_current_cgroup_id();
 	if (offcpu_config.filter_cgroups && !current_cgroup_allowed(task.cgroup_id)) {
@@ -81,6 +84,7 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 	task.accounted_ns = now;
 	task.prev_state = state;
 	task.tgid = pid_tgid >> 32;
+	task.cpu = cpu;
 	task.stack_slot = slot;
 	bpf_get_current_comm(&task.comm, sizeof(task.comm));
 	/* At switch-out the current task is the one leaving, so the stacks are its own. */
@@ -156,6 +160,7 @@ static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64
 	key.user_stack_id = task.user_stack_id;
 	key.stack_slot = task.stack_slot;
 	key.prev_state = task.prev_state;
+	key.cpu = task.cpu;
 	__builtin_memcpy(key.comm, task.comm, sizeof(key.comm));
 	count_event(slot, OFFCPU_COUNTER_BLOCKS);
 	if (task.stack_slot != slot && task.stack_slot != OFFCPU_STACKS_CARRIED &&

@@ -84,7 +84,11 @@ struct sampler_config {
 #define OFFCPU_COUNTER_LOST_TASK_MAP_FULL 6 /* switch-outs not tracked: the task map was full */
 #define OFFCPU_COUNTER_COUNT 7
 
-/* Key of the off-CPU count maps. */
+/* Key of the off-CPU count maps. The CPU is in the key so that one sampler can serve several
+ * jobs and the agent can split the time by each job's CPUs, as for on-CPU samples. It is the CPU
+ * the task went off (where it blocked), the same CPU the in-kernel CPU filter looks at; a task
+ * blocking on several CPUs in one slice has a key per CPU, so the count map holds fewer distinct
+ * stacks (a full map is counted in OFFCPU_COUNTER_LOST_MAP_FULL). */
 struct offcpu_key {
 	__u32 tgid;
 	__s32 kernel_stack_id;
@@ -93,6 +97,8 @@ struct offcpu_key {
 	__u32 stack_slot; /* the slot whose stack map holds the ids, or OFFCPU_STACKS_CARRIED */
 	__s64 prev_state; /* as the tracepoint reports it */
 	char comm[TASK_COMM_LEN];
+	__u32 cpu;	/* the CPU the task was switched out on */
+	__u32 reserved; /* zero: keeps the key free of padding, as hash keys compare every byte */
 };
 
 /* Value of the off-CPU count maps. */
@@ -112,6 +118,8 @@ struct offcpu_task {
 	__s32 user_stack_id;
 	__u32 stack_slot;
 	char comm[TASK_COMM_LEN];
+	__u32 cpu; /* the CPU it was switched out on */
+	__u32 reserved;
 };
 
 /* The off-CPU program's slice state (.bss holds only this). The agent writes cut_ns, then flips

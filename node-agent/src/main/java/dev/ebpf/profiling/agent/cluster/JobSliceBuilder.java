@@ -20,7 +20,8 @@ import java.util.function.LongPredicate;
 /**
  * One job's slice, built from the cuts of the node's shared samplers that fall in the job's window:
  * of each cut it keeps the samples of the job's cgroups (all, for a node-wide job) taken on the
- * job's CPUs (all, without a CPU list), and adds them up.
+ * job's CPUs (all, without a CPU list), and adds them up; off-CPU time likewise, by the CPU the
+ * thread was switched out on.
  *
  * <p>Stack ids are only meaningful within one cut (each cut empties its slot's stack map, and the
  * next use of the slot numbers stacks again), so the stacks are renumbered here by content.
@@ -108,7 +109,8 @@ final class JobSliceBuilder {
                     plus(offCounters.lost(), c.lost()));
             Map<Integer, Integer> offRenumbered = new HashMap<>();
             off.blocked().forEach((key, time) -> {
-                if (!cgroupSelected.test(key.cgroupId())) {
+                // The CPU the thread blocked on, as the in-kernel CPU filter judges it.
+                if ((jobCpus != null && !jobCpus.contains(key.cpu())) || !cgroupSelected.test(key.cgroupId())) {
                     return;
                 }
                 OffCpuKey renamed = new OffCpuKey(
@@ -117,7 +119,8 @@ final class JobSliceBuilder {
                         stackId(key.kernelStackId(), off.stacks(), offRenumbered),
                         stackId(key.userStackId(), off.stacks(), offRenumbered),
                         key.comm(),
-                        key.prevState());
+                        key.prevState(),
+                        key.cpu());
                 blocked.merge(renamed, time, BlockedTime::plus);
             });
         }

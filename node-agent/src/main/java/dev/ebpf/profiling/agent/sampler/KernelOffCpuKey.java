@@ -11,7 +11,14 @@ import java.lang.foreign.ValueLayout;
  * its stack ids still point into the stack map named by {@code stackSlot}.
  */
 record KernelOffCpuKey(
-        int tgid, long cgroupId, int kernelStackId, int userStackId, int stackSlot, long prevState, String comm) {
+        int tgid,
+        long cgroupId,
+        int kernelStackId,
+        int userStackId,
+        int stackSlot,
+        long prevState,
+        String comm,
+        int cpu) {
 
     static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("tgid"),
@@ -21,7 +28,9 @@ record KernelOffCpuKey(
             ValueLayout.JAVA_INT.withName("stack_slot"),
             ValueLayout.JAVA_LONG.withName("prev_state"),
             MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"));
+                    .withName("comm"),
+            ValueLayout.JAVA_INT.withName("cpu"),
+            ValueLayout.JAVA_INT.withName("reserved"));
 
     /** struct offcpu_value: blocked nanoseconds, then ended blocks. */
     static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
@@ -34,6 +43,7 @@ record KernelOffCpuKey(
     private static final long STACK_SLOT = offset("stack_slot");
     private static final long STATE = offset("prev_state");
     private static final long COMM = offset("comm");
+    private static final long CPU = offset("cpu");
 
     private static long offset(String field) {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
@@ -47,7 +57,8 @@ record KernelOffCpuKey(
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, USER_STACK),
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, STACK_SLOT),
                 key.get(ValueLayout.JAVA_LONG_UNALIGNED, STATE),
-                SampleKey.comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)));
+                SampleKey.comm(key.asSlice(COMM, BpfContract.TASK_COMM_LEN)),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, CPU));
     }
 
     /** The value that goes with a key: blocked time, with every block in it ended. */

@@ -40,7 +40,8 @@ import java.util.function.Supplier;
 
 /**
  * The off-CPU sampler: bpf/offcpu.bpf.c on the sched_switch tracepoint, measuring in the kernel how
- * long tasks are off the CPU, per process, cgroup, stacks (taken at switch-out) and task state.
+ * long tasks are off the CPU, per process, cgroup, stacks (taken at switch-out), task state and the
+ * CPU they went off.
  *
  * <p>Slicing uses two slots (A/B maps) as {@link OnCpuSampler} does: {@link #cut()} flips the
  * program's {@code active_slot}, waits for programs already running to finish, then drains the slot
@@ -232,7 +233,8 @@ public final class OffCpuSampler implements AutoCloseable {
                                 kernelId,
                                 userId,
                                 OFFCPU_STACKS_CARRIED,
-                                comm(thread.comm()))
+                                comm(thread.comm()),
+                                thread.lastCpu())
                         .write(value);
                 key.set(JAVA_INT, 0, thread.tid());
                 if (tasks.insert(key, value)) {
@@ -373,7 +375,8 @@ public final class OffCpuSampler implements AutoCloseable {
                     sliceStacks.idOf(kernelFrames),
                     sliceStacks.idOf(userFrames),
                     kernelKey.comm(),
-                    kernelKey.prevState());
+                    kernelKey.prevState(),
+                    kernelKey.cpu());
             blocked.merge(sliceKey, KernelOffCpuKey.readValue(value), BlockedTime::plus);
         });
         // Later keys can use only the stacks copied by now (a block split at this cut has its
@@ -452,7 +455,8 @@ public final class OffCpuSampler implements AutoCloseable {
                             sliceStacks.idOf(kernelFrames),
                             sliceStacks.idOf(userFrames),
                             SampleKey.comm(MemorySegment.ofArray(task.comm())),
-                            task.prevState());
+                            task.prevState(),
+                            task.cpu());
                     blocked.merge(sliceKey, new BlockedTime(reported, 0, 1), BlockedTime::plus);
                 }
             }

@@ -20,7 +20,8 @@ record OffCpuTask(
         int kernelStackId,
         int userStackId,
         int stackSlot,
-        byte[] comm) {
+        byte[] comm,
+        int cpu) {
 
     static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("start_ns"),
@@ -32,7 +33,9 @@ record OffCpuTask(
             ValueLayout.JAVA_INT.withName("user_stack_id"),
             ValueLayout.JAVA_INT.withName("stack_slot"),
             MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"));
+                    .withName("comm"),
+            ValueLayout.JAVA_INT.withName("cpu"),
+            ValueLayout.JAVA_INT.withName("reserved"));
 
     private static final long START = offset("start_ns");
     private static final long ACCOUNTED = offset("accounted_ns");
@@ -43,6 +46,7 @@ record OffCpuTask(
     private static final long USER_STACK = offset("user_stack_id");
     private static final long STACK_SLOT = offset("stack_slot");
     private static final long COMM = offset("comm");
+    private static final long CPU = offset("cpu");
 
     private static long offset(String field) {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
@@ -58,7 +62,8 @@ record OffCpuTask(
                 task.get(ValueLayout.JAVA_INT_UNALIGNED, KERNEL_STACK),
                 task.get(ValueLayout.JAVA_INT_UNALIGNED, USER_STACK),
                 task.get(ValueLayout.JAVA_INT_UNALIGNED, STACK_SLOT),
-                task.asSlice(COMM, BpfContract.TASK_COMM_LEN).toArray(ValueLayout.JAVA_BYTE));
+                task.asSlice(COMM, BpfContract.TASK_COMM_LEN).toArray(ValueLayout.JAVA_BYTE),
+                task.get(ValueLayout.JAVA_INT_UNALIGNED, CPU));
     }
 
     void write(MemorySegment task) {
@@ -71,6 +76,7 @@ record OffCpuTask(
         task.set(ValueLayout.JAVA_INT_UNALIGNED, USER_STACK, userStackId);
         task.set(ValueLayout.JAVA_INT_UNALIGNED, STACK_SLOT, stackSlot);
         MemorySegment.copy(MemorySegment.ofArray(comm), 0, task, COMM, BpfContract.TASK_COMM_LEN);
+        task.set(ValueLayout.JAVA_INT_UNALIGNED, CPU, cpu);
     }
 
     /** The same task with its stacks now held by the agent under ids of its own. */
@@ -84,6 +90,7 @@ record OffCpuTask(
                 carriedKernelStackId,
                 carriedUserStackId,
                 BpfContract.OFFCPU_STACKS_CARRIED,
-                comm);
+                comm,
+                cpu);
     }
 }
