@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Turns what the kernel counted in a slice into the slice's result: who the applications are,
@@ -126,15 +125,29 @@ public final class SliceAnalyzer {
      * @param offCpuSlice null without off-CPU sampling
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
-        Set<Integer> tgids =
-                slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
+        Map<Integer, List<long[]>> userStacks = new HashMap<>();
+        slice.counts()
+                .keySet()
+                .forEach(key -> userStacks
+                        .computeIfAbsent(key.tgid(), tgid -> new ArrayList<>())
+                        .add(slice.stacks().getOrDefault(key.userStackId(), NO_FRAMES)));
         if (offCpuSlice != null) {
-            offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
+            offCpuSlice
+                    .blocked()
+                    .keySet()
+                    .forEach(key -> userStacks
+                            .computeIfAbsent(key.tgid(), tgid -> new ArrayList<>())
+                            .add(offCpuSlice.stacks().getOrDefault(key.userStackId(), NO_FRAMES)));
         }
+        Map<Integer, long[]> userAddresses = new HashMap<>();
+        userStacks.forEach((tgid, stacks) -> userAddresses.put(
+                tgid, stacks.stream().flatMapToLong(java.util.Arrays::stream).toArray()));
+        Set<Integer> tgids = userAddresses.keySet();
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
         applications.snapshot(tgids);
-        SliceSymbols symbols = symbolizer.snapshot(tgids);
+        // Only the files these stacks run in have their symbols read.
+        SliceSymbols symbols = symbolizer.snapshot(userAddresses);
 
         Map<SampleKey, Application> attributed = new HashMap<>();
         slice.counts()

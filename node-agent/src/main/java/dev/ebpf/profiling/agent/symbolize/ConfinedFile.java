@@ -33,8 +33,19 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
      */
     static ConfinedFile open(Path file, long maxBytes) throws IOException {
         int root = processRootIndex(file);
-        int fd = root < 0 ? Libc.open(file.toString(), FLAGS) : openInRoot(file, root);
+        int fd = root < 0 ? Libc.open(file.toString(), FLAGS) : openInRoot(file, root, FLAGS);
         return checked(fd, file.toString(), maxBytes);
+    }
+
+    /**
+     * Opens {@code file} as {@link #open} resolves it, but as an {@code O_PATH} handle that reads
+     * nothing and cannot block (whatever the file is): for holding a file to read later through
+     * {@code /proc/self/fd}, with {@link #open}'s checks then. The caller closes it.
+     */
+    static int openHandle(Path file) throws IOException {
+        int root = processRootIndex(file);
+        long flags = Libc.O_PATH | Libc.O_CLOEXEC;
+        return root < 0 ? Libc.open(file.toString(), flags) : openInRoot(file, root, flags);
     }
 
     /**
@@ -87,7 +98,7 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
         }
     }
 
-    private static int openInRoot(Path file, int rootIndex) throws IOException {
+    private static int openInRoot(Path file, int rootIndex, long flags) throws IOException {
         Path root = file.getRoot().resolve(file.subpath(0, rootIndex + 1));
         String inside = file.subpath(rootIndex + 1, file.getNameCount()).toString();
         int rootFd = Libc.open(root.toString(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
@@ -95,7 +106,7 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
             return Libc.openAt2(
                     rootFd,
                     inside,
-                    FLAGS | Libc.O_NOFOLLOW,
+                    flags | Libc.O_NOFOLLOW,
                     Libc.RESOLVE_IN_ROOT | Libc.RESOLVE_NO_MAGICLINKS,
                     file.toString());
         } catch (IOException e) {
@@ -103,7 +114,7 @@ record ConfinedFile(FileChannel channel, BasicFileAttributes attributes) impleme
                 throw e;
             }
             // Before Linux 5.6: the last component is still not followed, the rest is.
-            return Libc.open(file.toString(), FLAGS | Libc.O_NOFOLLOW);
+            return Libc.open(file.toString(), flags | Libc.O_NOFOLLOW);
         } finally {
             Libc.close(rootFd);
         }

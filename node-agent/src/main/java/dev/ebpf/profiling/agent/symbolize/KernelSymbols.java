@@ -4,6 +4,7 @@ import dev.ebpf.profiling.api.profile.Frame;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The kernel's text symbols from {@code /proc/kallsyms}, sorted by address, so that a kernel
@@ -39,23 +41,29 @@ public final class KernelSymbols {
     private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"));
 
     private final long[] addresses;
-    private final String[] names;
-    private final String[] modules;
-    /** Function name to index, built on first use of {@link #addressOf}. */
-    private volatile Map<String, Integer> nameIndex;
+    /** Compact: a kernel has over a hundred thousand text symbols, and a String each cost more than the names. */
+    private final SymbolNames names;
+    /** Index into {@link #moduleNames} per symbol. */
+    private final short[] modules;
+
+    private final String[] moduleNames;
+    /** Symbol indexes sorted by name (equal names by index), built on first use of {@link #addressOf}. */
+    private volatile int[] byName;
     /** Why the kernel hides its addresses, or null when the symbols are real. */
     private final String hiddenReason;
 
-    private KernelSymbols(long[] addresses, String[] names, String[] modules, String hiddenReason) {
+    private KernelSymbols(
+            long[] addresses, SymbolNames names, short[] modules, String[] moduleNames, String hiddenReason) {
         this.addresses = addresses;
         this.names = names;
         this.modules = modules;
+        this.moduleNames = moduleNames;
         this.hiddenReason = hiddenReason;
     }
 
     /** Symbols the kernel hides, for the reason given (see {@link KernelAddressVisibility#explain()}). */
     static KernelSymbols hidden(String reason) {
-        return new KernelSymbols(new long[0], new String[0], new String[0], reason);
+        return new KernelSymbols(new long[0], SymbolNames.EMPTY, new short[0], new String[0], reason);
     }
 
     /** Reads this machine's {@code /proc/kallsyms}; hidden addresses give {@linkplain #hidden() hidden} symbols. */
@@ -79,9 +87,11 @@ public final class KernelSymbols {
      * @return the symbols, or null when every address reads 0 (the kernel hides them)
      */
     static KernelSymbols parse(BufferedReader reader, String source) throws IOException {
-        record Entry(long address, String name, String module) {}
+        record Entry(long address, String name, short module) {}
         List<Entry> entries = new ArrayList<>();
-        Map<String, String> moduleNames = new HashMap<>();
+        Map<String, Short> moduleIndex = new HashMap<>();
+        List<String> moduleNames = new ArrayList<>(List.of(KERNEL_IMAGE));
+        moduleIndex.put(KERNEL_IMAGE, (short) 0);
         boolean anyNonZero = false;
         int lineNumber = 0;
         for (String line; (line = reader.readLine()) != null; ) {
@@ -106,9 +116,12 @@ public final class KernelSymbols {
                 continue;
             }
             // One string per module, not one per symbol.
-            String module = fields.length > 3
-                    ? moduleNames.computeIfAbsent(fields[3], KernelSymbols::stripBrackets)
-                    : KERNEL_IMAGE;
+            short module = fields.length > 3
+                    ? moduleIndex.computeIfAbsent(stripBrackets(fields[3]), name -> {
+                        moduleNames.add(name);
+                        return (short) (moduleNames.size() - 1);
+                    })
+                    : 0;
             entries.add(new Entry(address, fields[2], module));
         }
         if (lineNumber > 0 && !anyNonZero) {
@@ -117,14 +130,14 @@ public final class KernelSymbols {
         entries.sort(Comparator.comparing(Entry::address, Long::compareUnsigned)
                 .thenComparing(e -> e.name().startsWith("_") ? 1 : 0));
         long[] addresses = new long[entries.size()];
-        String[] names = new String[entries.size()];
-        String[] modules = new String[entries.size()];
+        SymbolNames.Builder names = new SymbolNames.Builder(entries.size());
+        short[] modules = new short[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
             addresses[i] = entries.get(i).address();
-            names[i] = entries.get(i).name();
+            names.add(entries.get(i).name());
             modules[i] = entries.get(i).module();
         }
-        return new KernelSymbols(addresses, names, modules, null);
+        return new KernelSymbols(addresses, names.build(), modules, moduleNames.toArray(String[]::new), null);
     }
 
     /**
@@ -171,16 +184,42 @@ public final class KernelSymbols {
      * or the addresses are hidden: the reverse of {@link #resolve}, for wait sites /proc names.
      */
     public long addressOf(String function) {
-        Map<String, Integer> index = nameIndex;
-        if (index == null) {
-            index = new HashMap<>(names.length * 2);
-            for (int i = 0; i < names.length; i++) {
-                index.putIfAbsent(names[i], i);
-            }
-            nameIndex = index;
+        int[] sorted = byName;
+        if (sorted == null) {
+            // Stable: equal names keep their address order, so the first found is the first of them.
+            sorted = IntStream.range(0, names.size())
+                    .boxed()
+                    .sorted(names::compare)
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            byName = sorted;
         }
-        Integer at = index.get(function);
-        return at == null ? 0 : addresses[at];
+        byte[] wanted = function.getBytes(StandardCharsets.UTF_8);
+        int low = 0;
+        int high = sorted.length - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            int order = names.compareTo(sorted[mid], wanted);
+            if (order < 0) {
+                low = mid + 1;
+            } else {
+                found = order == 0 ? mid : found;
+                high = mid - 1;
+            }
+        }
+        return found < 0 ? 0 : addresses[sorted[found]];
+    }
+
+    /** The heap bytes of the symbols (addresses, names, module indexes), for benchmarks. */
+    long heapBytes() {
+        int[] sorted = byName;
+        return 16L
+                + 8L * addresses.length
+                + names.heapBytes()
+                + 16L
+                + 2L * modules.length
+                + (sorted == null ? 0 : 16L + 4L * sorted.length);
     }
 
     /** Whether the kernel hides its addresses from the agent, so that frames are named by region only. */
@@ -210,7 +249,7 @@ public final class KernelSymbols {
         while (index > 0 && addresses[index - 1] == addresses[index]) {
             index--;
         }
-        return new Frame(names[index], modules[index], Frame.Origin.KERNEL);
+        return new Frame(names.get(index), moduleNames[modules[index]], Frame.Origin.KERNEL);
     }
 
     /** Without symbols the address still says whether it is the kernel image or a module (x86-64). */
@@ -226,7 +265,6 @@ public final class KernelSymbols {
         if (hiddenReason != null) {
             return "KernelSymbols[hidden]";
         }
-        return "KernelSymbols[" + addresses.length + " text symbols, "
-                + Arrays.stream(modules).distinct().count() + " modules]";
+        return "KernelSymbols[" + addresses.length + " text symbols, " + moduleNames.length + " modules]";
     }
 }

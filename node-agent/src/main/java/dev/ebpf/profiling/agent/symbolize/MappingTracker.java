@@ -27,9 +27,9 @@ import java.util.TreeMap;
  * Each process's executable mappings as the kernel reports them when they appear (see
  * {@link TaskRecordRings}: mmap2, comm, fork and exit records), kept in user space so that a
  * process that exits inside a slice still has its frames named when the slice is symbolized.
- * When a mapping of a file appears, the file's symbols are loaded into the symbolizer's cache at
- * once, while the process is alive to reach the file through ({@code /proc/PID/map_files}, its
- * root); a file already cached costs a lookup. Processes running at start are read from
+ * When a mapping of a file appears, the file is held open at once (not read: its symbols are read
+ * when a sample lands in it), while the process is alive to reach the file through
+ * ({@code /proc/PID/map_files}, its root); a file already held or cached costs a lookup. Processes running at start are read from
  * {@code /proc/PID/maps}.
  *
  * <p>An exited process is kept until the slice after the one during which it exited has been
@@ -69,7 +69,7 @@ public final class MappingTracker implements AutoCloseable {
     private static final String ANONYMOUS = "//anon";
     private static final String HOST_PID = "1";
 
-    /** Loads a file's symbols into the cache, as reachable from a process; see {@link Symbolizer}. */
+    /** Holds a file a process mapped, as reachable from that process, to read later; see {@link Symbolizer}. */
     interface FileLoader {
         void load(int tgid, int parent, MemoryMapping mapping);
     }
@@ -248,7 +248,7 @@ public final class MappingTracker implements AutoCloseable {
                 pendingLoads.clear();
             }
         }
-        // Reading a new file's symbols can take a while: the snapshot and image lookups need not wait.
+        // Opening new files takes system calls: the snapshot and image lookups need not wait.
         for (PendingLoad load : loads) {
             loader.load(load.tgid(), load.parent(), load.mapping());
         }

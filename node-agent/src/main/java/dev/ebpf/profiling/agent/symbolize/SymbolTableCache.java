@@ -14,11 +14,15 @@ import java.util.function.Function;
  * that are not readable ELF (32-bit, corrupt) are remembered too, with their reason, so they are
  * not retried each slice. Files that could not be opened (the process and its mount namespace
  * went away) are not remembered: another process may reach them later. The least recently used
- * entries go first once the cache is full.
+ * entries go first once the cache is full, and {@link #expire} drops those no slice used lately:
+ * a file's symbols are read when samples land in it, and need not outlive its use.
  */
 final class SymbolTableCache {
 
     private final Map<FileIdentity, ElfSymbols> entries;
+    /** When each entry was last asked for (System.nanoTime). */
+    private final Map<FileIdentity, Long> lastUsed = new java.util.HashMap<>();
+
     private long fileReads;
     private long debugFileReads;
 
@@ -26,7 +30,11 @@ final class SymbolTableCache {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<FileIdentity, ElfSymbols> eldest) {
-                return size() > capacity;
+                if (size() > capacity) {
+                    lastUsed.remove(eldest.getKey());
+                    return true;
+                }
+                return false;
             }
         };
     }
@@ -38,6 +46,7 @@ final class SymbolTableCache {
      * {@code /usr/lib/debug/.build-id/xx/yyyy.debug}), found by build id among debugFiles.
      */
     synchronized ElfSymbols get(FileIdentity identity, List<Path> candidates, Function<String, List<Path>> debugFiles) {
+        lastUsed.put(identity, System.nanoTime());
         ElfSymbols cached = entries.get(identity);
         if (cached != null) {
             return cached;
@@ -61,7 +70,26 @@ final class SymbolTableCache {
                 lastProblem = candidate + ": " + e;
             }
         }
+        lastUsed.remove(identity);
         return ElfSymbols.unreadable(lastProblem);
+    }
+
+    /** Drops the files not asked for since {@code unusedSinceNanos} (System.nanoTime). */
+    synchronized void expire(long unusedSinceNanos) {
+        lastUsed.entrySet().removeIf(entry -> {
+            if (entry.getValue() - unusedSinceNanos < 0) {
+                entries.remove(entry.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** The heap bytes of the cached symbol tables (addresses and names), for benchmarks. */
+    synchronized long heapBytes() {
+        return entries.values().stream()
+                .mapToLong(symbols -> symbols.symbols().heapBytes())
+                .sum();
     }
 
     /** The functions of the first debug file that reads; none when there is none. */

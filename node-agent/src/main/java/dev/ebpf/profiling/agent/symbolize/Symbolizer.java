@@ -19,11 +19,18 @@ import java.util.Optional;
  * Names the frames of sampled stacks. It lives as long as the agent, so that its caches (ELF
  * symbols by file identity, JIT maps) carry over from slice to slice; each slice takes a
  * {@link #snapshot} at its end and symbolizes its stacks from that.
+ *
+ * <p>A file's symbols are read only when a sample lands in it (a node maps thousands of files,
+ * its samples land in a few), and dropped once no slice used them for {@link #SYMBOLS_MAX_IDLE}.
+ * While mappings are tracked, each file a process maps is held open meanwhile ({@link HeldFiles}),
+ * so a process that exits before its slice ends still has its files read.
  */
 public final class Symbolizer {
 
     /** Files whose symbols stay cached; a node rarely maps more distinct binaries and libraries. */
     public static final int DEFAULT_CACHED_FILES = 4096;
+    /** Symbols no slice asked for this long are dropped (read again when a sample lands there again). */
+    static final java.time.Duration SYMBOLS_MAX_IDLE = java.time.Duration.ofMinutes(10);
 
     private static final String PERF_MAP_DIRECTORY = "tmp";
     /** Where Debian, Ubuntu and Fedora debug packages put separate debug files. */
@@ -37,6 +44,7 @@ public final class Symbolizer {
     private final Path proc;
     private final String debugDirectory;
     private final SymbolTableCache symbolCache;
+    private final HeldFiles heldFiles = new HeldFiles();
     private final Map<Integer, CachedPerfMap> perfMaps = new HashMap<>();
     /** The kernel's mmap records, while {@link #trackMappings} runs; null otherwise. */
     private volatile MappingTracker tracker;
@@ -76,7 +84,7 @@ public final class Symbolizer {
 
     /** As {@link #trackMappings()}, with records from these CPUs only (tests). */
     MappingTracker trackMappings(List<Integer> cpus) {
-        MappingTracker started = MappingTracker.start(proc, cpus, this::loadMapped);
+        MappingTracker started = MappingTracker.start(proc, cpus, this::holdMapped);
         trackingUnavailable = started.unavailableReason().orElse(null);
         if (trackingUnavailable == null) {
             tracker = started;
@@ -95,13 +103,26 @@ public final class Symbolizer {
     }
 
     /**
-     * Captures, at slice end, the maps, executable and JIT map of these processes and makes sure
-     * the symbols of every file they run code from are loaded, so their frames still resolve when
-     * they exit before their stacks are symbolized. A process already gone has the mappings the
-     * kernel reported while it ran (when {@link #trackMappings} runs), or is left out: its user
-     * frames print as {@code [exited]}.
+     * Captures, at slice end, the maps, executable and JIT map of these processes and loads the
+     * symbols of every file they run code from, so their frames still resolve when they exit
+     * before their stacks are symbolized. A process already gone has the mappings the kernel
+     * reported while it ran (when {@link #trackMappings} runs), or is left out: its user frames
+     * print as {@code [exited]}.
      */
-    public synchronized SliceSymbols snapshot(Collection<Integer> tgids) {
+    public SliceSymbols snapshot(Collection<Integer> tgids) {
+        return snapshot(tgids, null);
+    }
+
+    /**
+     * As {@link #snapshot(Collection)}, for the processes of {@code userAddresses}, loading the
+     * symbols of only the files their sampled user addresses lie in: the other files' frames are
+     * never asked for. Give every user instruction pointer of the slice's stacks.
+     */
+    public SliceSymbols snapshot(Map<Integer, long[]> userAddresses) {
+        return snapshot(userAddresses.keySet(), userAddresses);
+    }
+
+    private synchronized SliceSymbols snapshot(Collection<Integer> tgids, Map<Integer, long[]> userAddresses) {
         MappingTracker tracking = tracker;
         if (tracking != null) {
             tracking.catchUp(); // every record written before this slice end
@@ -119,10 +140,13 @@ public final class Symbolizer {
             }
         }
         perfMaps.keySet().retainAll(images.keySet());
-        Map<FileIdentity, ElfSymbols> files = loadFiles(images.values());
+        Map<FileIdentity, ElfSymbols> files = loadFiles(images.values(), userAddresses);
         if (tracking != null) {
             tracking.sliceSymbolized();
         }
+        long now = System.nanoTime();
+        symbolCache.expire(now - SYMBOLS_MAX_IDLE.toNanos());
+        heldFiles.expire(now);
         return new SliceSymbols(kernel, images, files, problems, exitedNames);
     }
 
@@ -135,9 +159,9 @@ public final class Symbolizer {
         if (known.comm() != null && !known.comm().isEmpty()) {
             names.put(tgid, known.comm());
         }
-        // Usually loaded when mapped; the reader may still be at it, or it ran before tracking began.
+        // Usually held when mapped; the reader may still be at it, or it ran before tracking began.
         for (MemoryMapping mapping : known.maps().mappings()) {
-            loadMapped(tgid, known.parent(), mapping);
+            holdMapped(tgid, known.parent(), mapping);
         }
         PerfMap perfMap = known.perfMap();
         CachedPerfMap cached = perfMaps.get(tgid);
@@ -148,12 +172,14 @@ public final class Symbolizer {
     }
 
     /**
-     * Loads the symbols of a file a process just mapped, unless cached: through its map_files entry
-     * or its root while it runs; once it is gone, through its parent's root or the host's, but only
-     * when the file found there is the very file it mapped (same device and inode).
+     * Holds a file a process just mapped (not read: see {@link HeldFiles}), unless its symbols are
+     * cached or it is held already: through its map_files entry or its root while it runs; once it
+     * is gone, through its parent's root or the host's. Whatever the path, only the very file it
+     * mapped (same device and inode) is held.
      */
-    private void loadMapped(int tgid, int parent, MemoryMapping mapping) {
-        if (!mapping.isFileBacked() || symbolCache.contains(mapping.file())) {
+    private void holdMapped(int tgid, int parent, MemoryMapping mapping) {
+        long now = System.nanoTime();
+        if (!mapping.isFileBacked() || heldFiles.touch(mapping.file(), now) || symbolCache.contains(mapping.file())) {
             return;
         }
         ProcessImage process =
@@ -161,15 +187,11 @@ public final class Symbolizer {
         List<Path> candidates = new ArrayList<>(4);
         candidates.add(process.mappedFile(mapping));
         candidates.add(process.throughRoot(mapping.filePath()));
-        List<Integer> others = parent > 0 ? List.of(parent, 1) : List.of(1);
-        for (int other : others) {
-            Path path = ProcessImage.root(proc.resolve(Integer.toString(other)))
-                    .resolve(mapping.filePath().substring(1));
-            if (isFile(path, mapping.file())) {
-                candidates.add(path);
-            }
+        for (int other : parent > 0 ? List.of(parent, 1) : List.of(1)) {
+            candidates.add(ProcessImage.root(proc.resolve(Integer.toString(other)))
+                    .resolve(mapping.filePath().substring(1)));
         }
-        symbolCache.get(mapping.file(), candidates, buildId -> debugFiles(process, buildId));
+        heldFiles.hold(mapping.file(), candidates, now);
     }
 
     /** Whether this path is the file of that identity (device and inode as /proc/PID/maps prints them). */
@@ -261,17 +283,27 @@ public final class Symbolizer {
     }
 
     /**
-     * The symbols of every file the processes run code from. A file is read through the root of
-     * the first process that maps it, else through its map_files entry (a deleted file), and
-     * through the other processes' should that one be gone.
+     * The symbols of the files the processes run code from: of those their sampled addresses lie
+     * in, or of all of them when {@code userAddresses} is null. A file is read through its held
+     * descriptor, else through the root of the first process that maps it, else through its
+     * map_files entry (a deleted file), and through the other processes' should that one be gone.
      */
-    private Map<FileIdentity, ElfSymbols> loadFiles(Collection<ProcessImage> images) {
+    private Map<FileIdentity, ElfSymbols> loadFiles(
+            Collection<ProcessImage> images, Map<Integer, long[]> userAddresses) {
         Map<FileIdentity, List<Path>> paths = new LinkedHashMap<>();
         Map<FileIdentity, ProcessImage> firstMapper = new HashMap<>();
         for (ProcessImage image : images) {
-            for (MemoryMapping mapping : image.maps().mappings()) {
-                if (mapping.isFileBacked()) {
-                    List<Path> candidates = paths.computeIfAbsent(mapping.file(), identity -> new ArrayList<>());
+            List<MemoryMapping> mappings = image.maps().mappings();
+            boolean[] sampled =
+                    userAddresses == null ? null : sampledMappings(image.maps(), userAddresses.get(image.tgid()));
+            for (int i = 0; i < mappings.size(); i++) {
+                MemoryMapping mapping = mappings.get(i);
+                if (mapping.isFileBacked() && (sampled == null || sampled[i])) {
+                    List<Path> candidates = paths.computeIfAbsent(mapping.file(), identity -> {
+                        List<Path> first = new ArrayList<>();
+                        heldFiles.path(identity).ifPresent(first::add);
+                        return first;
+                    });
                     candidates.add(image.throughRoot(mapping.filePath()));
                     candidates.add(image.mappedFile(mapping));
                     firstMapper.putIfAbsent(mapping.file(), image);
@@ -283,6 +315,28 @@ public final class Symbolizer {
                 identity,
                 symbolCache.get(identity, candidates, buildId -> debugFiles(firstMapper.get(identity), buildId))));
         return files;
+    }
+
+    /**
+     * Which of the mappings hold one of these addresses: a leaf's own address, or a return address
+     * or the call instruction just before it (the symbolizer looks up a caller's address minus one).
+     */
+    private static boolean[] sampledMappings(ProcessMaps maps, long[] addresses) {
+        boolean[] sampled = new boolean[maps.mappings().size()];
+        if (addresses == null) {
+            return sampled;
+        }
+        for (long address : addresses) {
+            int at = maps.indexOf(address);
+            if (at >= 0) {
+                sampled[at] = true;
+            }
+            at = maps.indexOf(address - 1);
+            if (at >= 0) {
+                sampled[at] = true;
+            }
+        }
+        return sampled;
     }
 
     /**
@@ -308,6 +362,16 @@ public final class Symbolizer {
     /** How many times a separate debug file (found by build id) was opened, over the symbolizer's life. */
     public long debugFileReads() {
         return symbolCache.debugFileReads();
+    }
+
+    /** How many files a process mapped were held open to read later, over the symbolizer's life. */
+    public long filesHeld() {
+        return heldFiles.opened();
+    }
+
+    /** The heap bytes of the symbol tables cached now (addresses and names), for benchmarks. */
+    public long symbolHeapBytes() {
+        return symbolCache.heapBytes() + kernel.heapBytes();
     }
 
     /** How many times a mapped file was opened to read its symbols, over the symbolizer's life. */

@@ -107,26 +107,41 @@ class MappingTrackerTest {
     }
 
     @Test
-    void filesAreReadWhenFirstMappedAndOnlyLookedUpAfter() throws Exception {
+    void filesAreHeldWhenMappedAndReadOnlyWhereSamplesLand() throws Exception {
         RequiresRoot.assumeBpf();
         Symbolizer symbolizer = symbolizer();
         try (MappingTracker tracker = symbolizer.trackMappings()) {
             Process first = new ProcessBuilder("sh", "-c", "exec /bin/true").start();
             first.waitFor();
-            Thread.sleep(2_000); // the reader has loaded sh's, true's, libc's and ld.so's symbols
-            long readsAfterFirst = symbolizer.fileReads();
-            assertThat(readsAfterFirst).isPositive();
+            int pid = Math.toIntExact(first.pid());
+            Thread.sleep(2_000); // the reader has held sh's, true's, libc's and ld.so's files
+            long heldAfterFirst = symbolizer.filesHeld();
+            assertThat(heldAfterFirst).isPositive();
+            // Mapping a file reads nothing: only a slice whose samples land in a file does.
+            assertThat(symbolizer.fileReads()).isZero();
 
             for (int i = 0; i < 20; i++) {
                 new ProcessBuilder("sh", "-c", "exec /bin/true").start().waitFor();
             }
             Thread.sleep(2_000);
-
-            // Twenty more of the same programs: every file is a cache lookup, none is opened again. Read
-            // uncached, they would cost 80 opens (sh, true, libc, ld.so each); the tracker sees the whole
+            // Twenty more of the same programs: every file is a lookup, none is opened again. Opened
+            // anew, they would cost 80 (sh, true, libc, ld.so each); the tracker sees the whole
             // machine, so the few files other processes map meanwhile are allowed for.
-            assertThat(symbolizer.fileReads() - readsAfterFirst).isLessThan(20);
+            assertThat(symbolizer.filesHeld() - heldAfterFirst).isLessThan(20);
             assertThat(tracker.stats().exits()).isGreaterThanOrEqualTo(21);
+
+            // A sample in the first (exited) process's executable: that one file is read, through
+            // the descriptor held since it was mapped; its libraries, which no sample hit, are not.
+            MemoryMapping executable = tracker.image(pid).maps().mappings().stream()
+                    .filter(mapping -> mapping.filePath().endsWith("/true"))
+                    .findFirst()
+                    .orElseThrow();
+            SliceSymbols slice = symbolizer.snapshot(java.util.Map.of(pid, new long[] {executable.start()}));
+            assertThat(slice.captured(pid)).isTrue();
+            assertThat(symbolizer.fileReads()).isEqualTo(1);
+            assertThat(slice.frames(pid, new long[] {executable.start()}, new long[0]))
+                    .singleElement()
+                    .satisfies(frame -> assertThat(frame.module()).isEqualTo("true"));
         }
     }
 }

@@ -84,4 +84,24 @@ class SymbolTableCacheTest {
         assertThat(cache.contains(c)).isTrue();
         assertThat(cache.size()).isEqualTo(2);
     }
+
+    @Test
+    void dropsTheFilesNoSliceAskedForSinceAMoment() throws IOException {
+        Path old = elf32();
+        SymbolTableCache cache = new SymbolTableCache(10);
+        FileIdentity unused = new FileIdentity("08:01", 20);
+        FileIdentity used = new FileIdentity("08:01", 21);
+        cache.get(unused, List.of(old), NO_DEBUG_FILES);
+        cache.get(used, List.of(old), NO_DEBUG_FILES);
+        long moment = System.nanoTime();
+
+        cache.get(used, List.of(old), NO_DEBUG_FILES);
+        cache.expire(moment);
+
+        assertThat(cache.contains(unused)).isFalse();
+        assertThat(cache.contains(used)).isTrue();
+        // Asked for again, it is read again.
+        cache.get(unused, List.of(old), NO_DEBUG_FILES);
+        assertThat(cache.fileReads()).isEqualTo(3);
+    }
 }
