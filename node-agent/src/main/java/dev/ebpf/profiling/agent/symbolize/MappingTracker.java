@@ -58,6 +58,13 @@ public final class MappingTracker implements AutoCloseable {
     /** How long the reader waits for a wakeup before looking again (and checking it should stop). */
     private static final int POLL_MILLIS = 100;
     /**
+     * How long the reader lets records gather once woken: a process starting writes a dozen
+     * records (exec, its mappings), and a busy node thousands a second; drained one wakeup each,
+     * they cost the agent most of its CPU. A process that lives shorter than this has its files
+     * held through its parent's root or the host's instead of its own.
+     */
+    private static final int GATHER_MILLIS = 10;
+    /**
      * Read every N ms instead of being woken by each record (0, the default: woken at once, so a
      * file is opened while a short process still runs). For the benchmark that compares the two.
      */
@@ -211,8 +218,8 @@ public final class MappingTracker implements AutoCloseable {
             try {
                 if (PERIODIC_POLL_MILLIS > 0) {
                     Thread.sleep(PERIODIC_POLL_MILLIS);
-                } else {
-                    rings.await(POLL_MILLIS);
+                } else if (rings.await(POLL_MILLIS)) {
+                    Thread.sleep(GATHER_MILLIS);
                 }
                 catchUp();
             } catch (InterruptedException e) {
