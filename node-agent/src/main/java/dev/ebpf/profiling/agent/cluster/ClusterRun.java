@@ -63,14 +63,8 @@ import java.util.function.LongPredicate;
  */
 public final class ClusterRun implements AutoCloseable {
 
-    /**
-     * How often the run looks at the jobs and pods when no boundary is due sooner: a new job or pod
-     * is seen within it (a job's first window starts at least 1 s after its acceptance). Each look
-     * costs the agent CPU whether anything changed or not, so it is not shorter.
-     */
-    static final Duration TICK = Duration.ofSeconds(1);
-    /** The same while a trigger-mode job is armed: a firing (seen on the metric's thread) is cut within it. */
-    static final Duration TRIGGER_TICK = Duration.ofMillis(250);
+    /** How often the run looks at the jobs and pods when no boundary is due sooner. */
+    static final Duration TICK = Duration.ofMillis(250);
     /** How often the pods' cgroup directories are looked up again (pods start after they are scheduled). */
     static final Duration CGROUP_REFRESH = Duration.ofSeconds(5);
     /**
@@ -218,11 +212,11 @@ public final class ClusterRun implements AutoCloseable {
                     // The kernel or the system refused something (a sampler, a perf event): say so
                     // once, keep the jobs, and try again at the next tick.
                     if (!e.toString().equals(lastFailure)) {
-                        log.println("step failed on " + node + " (retried every " + tick().toMillis() + " ms): " + e);
+                        log.println("step failed on " + node + " (retried every " + TICK.toMillis() + " ms): " + e);
                         lastFailure = e.toString();
                     }
                 }
-                Instant wake = now.plus(tick());
+                Instant wake = now.plus(TICK);
                 for (JobState state : jobs.values()) {
                     Instant boundary = state.slice == null ? state.window.start() : state.window.end();
                     if (boundary.isBefore(wake)) {
@@ -239,10 +233,6 @@ public final class ClusterRun implements AutoCloseable {
         } finally {
             close();
         }
-    }
-
-    private Duration tick() {
-        return triggers.isEmpty() ? TICK : TRIGGER_TICK;
     }
 
     /** Asks {@link #run()} to return after its current step. */

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * The kernel's text symbols from {@code /proc/kallsyms}, sorted by address, so that a kernel
@@ -47,8 +46,6 @@ public final class KernelSymbols {
     private final short[] modules;
 
     private final String[] moduleNames;
-    /** Symbol indexes sorted by name (equal names by index), built on first use of {@link #addressOf}. */
-    private volatile int[] byName;
     /** Why the kernel hides its addresses, or null when the symbols are real. */
     private final String hiddenReason;
 
@@ -184,42 +181,13 @@ public final class KernelSymbols {
      * or the addresses are hidden: the reverse of {@link #resolve}, for wait sites /proc names.
      */
     public long addressOf(String function) {
-        int[] sorted = byName;
-        if (sorted == null) {
-            // Stable: equal names keep their address order, so the first found is the first of them.
-            sorted = IntStream.range(0, names.size())
-                    .boxed()
-                    .sorted(names::compare)
-                    .mapToInt(Integer::intValue)
-                    .toArray();
-            byName = sorted;
-        }
-        byte[] wanted = function.getBytes(StandardCharsets.UTF_8);
-        int low = 0;
-        int high = sorted.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            int order = names.compareTo(sorted[mid], wanted);
-            if (order < 0) {
-                low = mid + 1;
-            } else {
-                found = order == 0 ? mid : found;
-                high = mid - 1;
-            }
-        }
-        return found < 0 ? 0 : addresses[sorted[found]];
+        int index = names.indexOf(function.getBytes(StandardCharsets.UTF_8));
+        return index < 0 ? 0 : addresses[index];
     }
 
     /** The heap bytes of the symbols (addresses, names, module indexes), for benchmarks. */
     long heapBytes() {
-        int[] sorted = byName;
-        return 16L
-                + 8L * addresses.length
-                + names.heapBytes()
-                + 16L
-                + 2L * modules.length
-                + (sorted == null ? 0 : 16L + 4L * sorted.length);
+        return 16L + 8L * addresses.length + names.heapBytes() + 16L + 2L * modules.length;
     }
 
     /** Whether the kernel hides its addresses from the agent, so that frames are named by region only. */

@@ -99,6 +99,8 @@ public final class MappingTracker implements AutoCloseable {
         int tmpDirectory = -1;
         int namespacePid;
         boolean jitSeen;
+        /** Its mappings (some of them) were read from /proc at start, not seen mapped: its files may not be held. */
+        boolean scanned;
 
         Tracked(int tgid) {
             this.tgid = tgid;
@@ -408,6 +410,7 @@ public final class MappingTracker implements AutoCloseable {
             }
             // A new program: nothing of the old one stays mapped.
             process.mappings = new TreeMap<>();
+            process.scanned = false;
             process.executable = null;
             process.since = event.time();
             process.perfMap = PerfMap.NONE;
@@ -438,6 +441,7 @@ public final class MappingTracker implements AutoCloseable {
             child.mappings = new TreeMap<>(parent.mappings);
             child.comm = parent.comm;
             child.executable = parent.executable;
+            child.scanned = parent.scanned;
         }
         processes.put(event.pid(), child);
     }
@@ -454,10 +458,12 @@ public final class MappingTracker implements AutoCloseable {
         process.exited = true;
         process.exitGeneration = generation;
         readPerfMapAtExit(process);
-        // A process that ran before tracking began had its files read only if it was sampled alive.
-        for (MemoryMapping mapping : process.mappings.values()) {
-            if (mapping.isFileBacked()) {
-                pendingLoads.add(new PendingLoad(process.tgid, process.parent, mapping));
+        // A process that ran before tracking began: its files were held only if it was sampled alive.
+        if (process.scanned) {
+            for (MemoryMapping mapping : process.mappings.values()) {
+                if (mapping.isFileBacked()) {
+                    pendingLoads.add(new PendingLoad(process.tgid, process.parent, mapping));
+                }
             }
         }
         exited.addLast(process);
@@ -529,6 +535,7 @@ public final class MappingTracker implements AutoCloseable {
                 }
                 Tracked process = new Tracked(tgid);
                 process.since = System.nanoTime();
+                process.scanned = true;
                 try {
                     process.comm = Files.readString(directory.resolve("comm")).strip();
                     ProcessMaps maps = ProcessMaps.read(directory.resolve("maps"));

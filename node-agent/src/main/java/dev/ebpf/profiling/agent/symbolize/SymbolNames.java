@@ -16,6 +16,8 @@ final class SymbolNames {
     private final byte[] bytes;
     /** Where name i starts; name i ends where name i + 1 starts (one more entry than names). */
     private final int[] starts;
+    /** Open-addressing hash table of name index + 1 (0: empty), built on the first {@link #indexOf}. */
+    private volatile int[] byName;
 
     private SymbolNames(byte[] bytes, int[] starts) {
         this.bytes = bytes;
@@ -35,19 +37,57 @@ final class SymbolNames {
         return Arrays.equals(bytes, starts[index], starts[index + 1], name, 0, name.length);
     }
 
-    /** Compares name {@code a} with name {@code b} byte by byte (unsigned: the order of their code points). */
-    int compare(int a, int b) {
-        return Arrays.compareUnsigned(bytes, starts[a], starts[a + 1], bytes, starts[b], starts[b + 1]);
+    /**
+     * The index of the first name equal to {@code name}, or -1. The first call builds a hash
+     * table of the names (four bytes for each of twice as many slots as names, or more).
+     */
+    int indexOf(byte[] name) {
+        int[] table = byName;
+        if (table == null) {
+            table = hashTable();
+            byName = table;
+        }
+        int mask = table.length - 1;
+        for (int slot = hash(name, 0, name.length) & mask; table[slot] != 0; slot = (slot + 1) & mask) {
+            if (equalsAt(table[slot] - 1, name)) {
+                return table[slot] - 1;
+            }
+        }
+        return -1;
     }
 
-    /** Compares name {@code index} with {@code name}, as {@link #compare}. */
-    int compareTo(int index, byte[] name) {
-        return Arrays.compareUnsigned(bytes, starts[index], starts[index + 1], name, 0, name.length);
+    private int[] hashTable() {
+        int[] table = new int[Integer.highestOneBit(Math.max(1, size()) * 2) * 2];
+        int mask = table.length - 1;
+        for (int i = 0; i < size(); i++) {
+            int slot = hash(bytes, starts[i], starts[i + 1]) & mask;
+            boolean known = false;
+            while (table[slot] != 0 && !known) {
+                int other = table[slot] - 1;
+                known = Arrays.equals(bytes, starts[other], starts[other + 1], bytes, starts[i], starts[i + 1]);
+                slot = known ? slot : (slot + 1) & mask;
+            }
+            if (!known) {
+                table[slot] = i + 1; // the first of equal names stays
+            }
+        }
+        return table;
+    }
+
+    private static int hash(byte[] array, int from, int to) {
+        int hash = 1;
+        for (int i = from; i < to; i++) {
+            hash = 31 * hash + array[i];
+        }
+        return hash ^ (hash >>> 16);
     }
 
     /** The heap bytes of the names (both arrays), for benchmarks. */
     long heapBytes() {
-        return 16L + bytes.length + 16L + 4L * starts.length;
+        int[] table = byName;
+        return ((16L + bytes.length + 7) & ~7L)
+                + ((16L + 4L * starts.length + 7) & ~7L)
+                + (table == null ? 0 : 16L + 4L * table.length);
     }
 
     /** Names appended in order; index i is the i-th appended. */
