@@ -118,6 +118,13 @@ public final class ClusterRun implements AutoCloseable {
     private final SharedSamplers samplers;
     private final MappingTracker mappings;
     private boolean offCpuUnavailableSaid;
+    /**
+     * The online CPUs, read again every {@link #CGROUP_REFRESH}: CPUs rarely go on or off line, and
+     * reading sysfs for every job at every step was a good part of the step's cost.
+     */
+    private CpuList online = OnlineCpus.read();
+
+    private Instant onlineReadAt = Instant.EPOCH;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -247,6 +254,10 @@ public final class ClusterRun implements AutoCloseable {
 
     /** One look at the jobs and the clock: windows that open or close now, samplers set to match. */
     void step(Instant now) {
+        if (!now.isBefore(onlineReadAt.plus(CGROUP_REFRESH))) {
+            online = OnlineCpus.read();
+            onlineReadAt = now;
+        }
         refreshJobs(now);
         // What happens at this step: windows that close (and the job's next window), windows that open.
         Map<JobState, SliceWindow> closing = new LinkedHashMap<>();
@@ -431,7 +442,7 @@ public final class ClusterRun implements AutoCloseable {
             // and count nothing; without any job they tick at the idle rate.
             SharedSamplers.Plan current = samplers.plan();
             if ((jobs.isEmpty() && triggers.isEmpty()) || current == null) {
-                return new SharedSamplers.Plan(OnlineCpus.read().cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
+                return new SharedSamplers.Plan(online.cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
             }
             return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
         }
@@ -453,8 +464,7 @@ public final class ClusterRun implements AutoCloseable {
             uids.addAll(demand.podUids());
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
-        return new SharedSamplers.Plan(
-                allCpus ? OnlineCpus.read().cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu);
+        return new SharedSamplers.Plan(allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu);
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */
@@ -468,10 +478,10 @@ public final class ClusterRun implements AutoCloseable {
     }
 
     /** The job's CPUs among the online ones, or null for all. */
-    private static List<Integer> cpuList(AgentJob job) {
+    private List<Integer> cpuList(AgentJob job) {
         return job.cpus() == null
                 ? null
-                : CpuList.parseWithin(job.cpus(), OnlineCpus.read()).cpus();
+                : CpuList.parseWithin(job.cpus(), online).cpus();
     }
 
     /** Reads the accepted jobs and this node's pods; starts, changes and drops jobs to match. */
