@@ -4,6 +4,7 @@ import dev.ebpf.profiling.agent.bpf.Libc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,13 @@ final class HeldFiles implements AutoCloseable {
     private record Held(int fd, long lastMappedNanos) {}
 
     private final Map<FileIdentity, Held> held = new LinkedHashMap<>(64, 0.75f, true);
+    /**
+     * Descriptors let go while a slice reads through {@link #path}s: closed once it is done, so that
+     * a path handed out never names a descriptor number the process reused for another file.
+     */
+    private final List<Integer> closeAfterReading = new ArrayList<>();
+
+    private int readers;
     private long opened;
 
     /** Marks the file as mapped again now; false when it is not held. */
@@ -68,7 +76,30 @@ final class HeldFiles implements AutoCloseable {
         }
     }
 
-    /** The path that reopens the held file (the caller reads it confined as any other), or empty. */
+    /** Paths from {@link #path} are read from now until {@link #doneReading()}: their descriptors stay open. */
+    synchronized void reading() {
+        readers++;
+    }
+
+    synchronized void doneReading() {
+        if (--readers == 0) {
+            closeAfterReading.forEach(Libc::close);
+            closeAfterReading.clear();
+        }
+    }
+
+    private void release(int fd) {
+        if (readers > 0) {
+            closeAfterReading.add(fd);
+        } else {
+            Libc.close(fd);
+        }
+    }
+
+    /**
+     * The path that reopens the held file (the caller reads it confined as any other), or empty;
+     * call between {@link #reading()} and {@link #doneReading()}.
+     */
     synchronized Optional<Path> path(FileIdentity identity) {
         Held entry = held.get(identity);
         return entry == null ? Optional.empty() : Optional.of(Path.of(SELF_FD + entry.fd()));
@@ -79,7 +110,7 @@ final class HeldFiles implements AutoCloseable {
         for (Iterator<Held> iterator = held.values().iterator(); iterator.hasNext(); ) {
             Held entry = iterator.next();
             if (nowNanos - entry.lastMappedNanos() > MAX_IDLE.toNanos()) {
-                Libc.close(entry.fd());
+                release(entry.fd());
                 iterator.remove();
             }
         }
@@ -87,7 +118,7 @@ final class HeldFiles implements AutoCloseable {
 
     private void evictOverCapacity() {
         for (Iterator<Held> iterator = held.values().iterator(); held.size() > CAPACITY; ) {
-            Libc.close(iterator.next().fd());
+            release(iterator.next().fd());
             iterator.remove();
         }
     }
@@ -105,5 +136,7 @@ final class HeldFiles implements AutoCloseable {
     public synchronized void close() {
         held.values().forEach(entry -> Libc.close(entry.fd()));
         held.clear();
+        closeAfterReading.forEach(Libc::close);
+        closeAfterReading.clear();
     }
 }

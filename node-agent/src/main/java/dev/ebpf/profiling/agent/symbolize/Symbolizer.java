@@ -140,7 +140,13 @@ public final class Symbolizer {
             }
         }
         perfMaps.keySet().retainAll(images.keySet());
-        Map<FileIdentity, ElfSymbols> files = loadFiles(images.values(), userAddresses);
+        Map<FileIdentity, ElfSymbols> files;
+        heldFiles.reading();
+        try {
+            files = loadFiles(images.values(), userAddresses);
+        } finally {
+            heldFiles.doneReading();
+        }
         if (tracking != null) {
             tracking.sliceSymbolized();
         }
