@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator;
 
+import dev.ebpf.profiling.api.job.NodeCounts;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
@@ -89,7 +90,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
-    private static final int NODES_LISTED = 10;
 
     private final KubernetesClient client;
     private final SpecValidator validator;
@@ -148,6 +148,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     @Override
     public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
         this.jobs = context.getPrimaryCache();
+        ingested.readJobsFrom(context.getPrimaryCache());
         AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
         var agents = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
@@ -338,6 +339,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         release(job);
         status.status().phase = Phase.INVALID;
         status.status().targetNodes = List.of();
+        status.status().nodeCounts = new NodeCounts(0, 0, 0, 0);
+        status.status().missingNodes = null;
+        status.status().failingNodes = null;
         status.status().nodes = "0/0";
         status.condition(ProfilingJobStatus.READY, false, refusal.reason(), refusal.message())
                 .condition(ProfilingJobStatus.SCHEDULED, false, "NotReady", "no node agents: the job is not ready")
@@ -390,6 +394,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .filter(c -> "False".equals(c.getStatus()) && !AgentHealth.STARTING.equals(c.getReason()))
                 .isPresent();
         status.condition(ProfilingJobStatus.AGENTS_READY, verdict.ready(), verdict.reason(), verdict.message());
+        List<String> failing = verdict.failingNodes();
+        status.status().failingNodes = failing.isEmpty() ? null : ProfilingJobStatus.firstNodes(failing);
+        status.status().nodeCounts = new NodeCounts(targets.nodes().size(), 0, 0, failing.size());
         if (verdict.failing() && status.isNewCondition(ProfilingJobStatus.AGENTS_READY, false, verdict.reason())) {
             events.warning(verdict.reason(), verdict.message());
         } else if (verdict.ready() && wasFailing) {
@@ -485,7 +492,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         Instant now = builder.now();
         long generation = builder.generation();
         List<String> nodes = List.copyOf(targets.nodes());
-        status.targetNodes = nodes;
+        status.targetNodes = ProfilingJobStatus.firstNodes(nodes);
         builder.condition(
                 ProfilingJobStatus.READY,
                 true,
@@ -495,9 +502,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 ProfilingJobStatus.SCHEDULED,
                 true,
                 "NodesLabelled",
-                "the agent DaemonSet runs on the job's " + nodes.size() + " node(s): " + listNodes(nodes));
+                "the agent DaemonSet runs on the job's " + nodes.size() + " node(s): "
+                        + ProfilingJobStatus.describeNodes(nodes));
+        status.nodeCounts = null; // agents() counts the failing nodes
         Duration agentsRecheck = agents(job, targets, builder, events);
-        if (!nodes.equals(old.targetNodes)) {
+        int oldTargets = old.nodeCounts == null || old.nodeCounts.target == null
+                ? old.targetNodes.size()
+                : old.nodeCounts.target;
+        if (oldTargets != nodes.size() || !status.targetNodes.equals(old.targetNodes)) {
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
@@ -509,22 +521,27 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 sliceGrace,
                 job.getSpec().effectiveTop(),
                 job.getSpec().effectiveRetention());
-        List<MergedSlice> newer = pushed.newestFirst().stream()
-                .takeWhile(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
-                .toList();
-        if (!newer.isEmpty()) {
-            MergedSlice pushedSlice = newer.getFirst();
+        // Counted over every slice closed since the status was written, also those the retention
+        // already pruned (more slices than the retention can close in one reconcile).
+        int newWindows = pushed.closedWindows().stream()
+                .filter(c -> status.lastSlice == null || c.id().compareTo(status.lastSlice.id) > 0)
+                .mapToInt(SliceStore.ClosedWindows::windows)
+                .sum();
+        MergedSlice pushedSlice = pushed.newestFirst().stream()
+                .findFirst()
+                .filter(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
+                .orElse(null);
+        if (pushedSlice != null) {
             status.lastSlice = pushedSlice.window();
             status.topApplications = pushedSlice.topApplications();
             status.hotspots = pushedSlice.hotspots();
             status.results = List.of(pushedSlice.configMap());
-            status.reportingNodes = pushedSlice.reportingNodes();
-            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0)
-                    + newer.stream().mapToInt(MergedSlice::windows).sum();
+            status.reportingNodes = ProfilingJobStatus.firstNodes(pushedSlice.reportingNodes());
+            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0) + newWindows;
             events.normal(
                     "SliceCollected",
                     "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
-                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+                            + pushedSlice.reportingNodes().size() + "/" + nodes.size() + " nodes");
         }
         // The pushed slice the status shows (new now, or from an earlier reconcile) says who is missing.
         MergedSlice shown = pushed.newestFirst().stream()
@@ -532,7 +549,12 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .findFirst()
                 .orElse(null);
         limited(pushed, old, status, now, generation, events);
-        status.nodes = status.reportingNodes.size() + "/" + nodes.size();
+        int reporting = reportingCount(shown, old, status);
+        List<String> missing = shown == null ? List.of() : shown.missingNodes();
+        status.missingNodes = missing.isEmpty() ? null : ProfilingJobStatus.firstNodes(missing);
+        int failing = status.nodeCounts == null || status.nodeCounts.failing == null ? 0 : status.nodeCounts.failing;
+        status.nodeCounts = new NodeCounts(nodes.size(), reporting, missing.size(), failing);
+        status.nodes = reporting + "/" + nodes.size();
         degraded(shown, old, status, now, generation, events);
 
         if (status.lastSlice == null) {
@@ -620,8 +642,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             List<String> missing = pushed.missingNodes();
             reason = "NodesMissing";
             message = "slice " + pushed.id() + " has no report from " + missing.size() + " node(s): "
-                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
-                    + (missing.size() > 5 ? ", ..." : "");
+                    + ProfilingJobStatus.describeNodes(missing);
         }
         if (reason == null) {
             Conditions.set(
@@ -635,7 +656,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             return;
         }
         Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, true, reason, message, generation, now);
-        String newMessage = message;
+        String newMessage = Conditions.capped(message);
         boolean known = Conditions.find(old.conditions, ProfilingJobStatus.DEGRADED)
                 .filter(c -> newMessage.equals(c.getMessage()))
                 .isPresent();
@@ -692,12 +713,20 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         return b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The first nodes by name, and how many more: a condition message stays short at any node count. */
-    private static String listNodes(List<String> nodes) {
-        if (nodes.size() <= NODES_LISTED) {
-            return String.join(", ", nodes);
+    /**
+     * How many nodes the shown slice holds: from the slice when the store still has it, else what
+     * the stored status said (a restarted operator whose store lost the slice).
+     */
+    private static int reportingCount(MergedSlice shown, ProfilingJobStatus old, ProfilingJobStatus status) {
+        if (shown != null) {
+            return shown.reportingNodes().size();
         }
-        return String.join(", ", nodes.subList(0, NODES_LISTED)) + " and " + (nodes.size() - NODES_LISTED) + " more";
+        if (status.lastSlice != null && status.lastSlice.nodeCount != null) {
+            return status.lastSlice.nodeCount;
+        }
+        return old.nodeCounts != null && old.nodeCounts.reporting != null
+                ? old.nodeCounts.reporting
+                : status.reportingNodes.size();
     }
 
     private static String describeTargets(ProfilingJob job, Targets targets) {

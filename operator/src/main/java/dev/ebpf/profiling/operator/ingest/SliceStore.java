@@ -14,6 +14,7 @@ import dev.ebpf.profiling.operator.TriggerReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -61,14 +62,28 @@ public class SliceStore {
     /** A job not heard of (reports, reconciles) for this long is forgotten (deleted jobs). */
     private static final Duration IDLE_JOB = Duration.ofHours(6);
 
-    /** What the reconciler gets: the job's closed slices, newest first, and when an open one is due. */
+    /**
+     * What the reconciler gets: the job's closed slices, newest first; the ids and windows of those
+     * and of the last few pruned (to count what closed since the status was written, even past the
+     * retention); the newest slice's nodes' limitations; and when an open one is due.
+     */
     public record Ingested(
-            List<MergedSlice> newestFirst, Map<String, List<AgentLimitation>> limitations, Duration recheckAfter) {}
+            List<MergedSlice> newestFirst,
+            List<ClosedWindows> closedWindows,
+            Map<String, List<AgentLimitation>> limitations,
+            Duration recheckAfter) {}
+
+    /** A closed slice's id and how many profile windows it holds (trigger mode: one per node). */
+    public record ClosedWindows(String id, int windows) {}
+
+    /** Pruned slices remembered per job for {@link Ingested#closedWindows}: more than can close in one reconcile. */
+    private static final int PRUNED_REMEMBERED = 4 * OPEN_SLICES_MAX;
 
     private final KubernetesClient client;
     private final Clock clock;
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
+    private volatile Cache<ProfilingJob> jobCache;
 
     @Inject
     public SliceStore(KubernetesClient client) {
@@ -78,6 +93,20 @@ public class SliceStore {
     public SliceStore(KubernetesClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
+    }
+
+    /**
+     * The reconciler's informer cache of the jobs, read by the ingest endpoint instead of the API
+     * server (one report per node and slice would otherwise be one GET each).
+     */
+    public void readJobsFrom(Cache<ProfilingJob> cache) {
+        this.jobCache = cache;
+    }
+
+    /** The job as the reconciler's cache has it, if there is a cache and it holds the job. */
+    public Optional<ProfilingJob> cachedJob(String namespace, String name) {
+        var cache = jobCache;
+        return cache == null ? Optional.empty() : cache.get(new ResourceID(name, namespace));
     }
 
     /** Where a slice that became complete (or a first report, to start its grace) is announced: the reconciler's event source. */
@@ -130,6 +159,20 @@ public class SliceStore {
         onSliceReady.accept(ResourceID.fromResource(job));
     }
 
+    /**
+     * The job's target nodes as its last reconcile resolved them (the status names only the first
+     * few), or null when no reconcile of this operator has resolved them yet.
+     */
+    public Set<String> targets(ProfilingJob job) {
+        JobSlices slices = jobs.get(job.getMetadata().getUid());
+        if (slices == null) {
+            return null;
+        }
+        synchronized (slices) {
+            return slices.targets;
+        }
+    }
+
     /** The job's nodes' latest trigger states, as their agents last pushed them. */
     public List<TriggerReport.NodeState> triggerStates(ProfilingJob job) {
         JobSlices slices = jobs.get(job.getMetadata().getUid());
@@ -152,6 +195,9 @@ public class SliceStore {
         JobSlices slices = slices(job);
         Instant now = clock.instant();
         boolean trigger = job.getSpec().mode == Mode.TRIGGER;
+        synchronized (slices) {
+            slices.targets = Set.copyOf(targetNodes);
+        }
         Duration recheck = null;
         List<Closing> closing = new ArrayList<>();
         synchronized (slices) {
@@ -199,6 +245,11 @@ public class SliceStore {
             List<MergedSlice> newestFirst = slices.closed.descendingMap().values().stream()
                     .map(Closed::slice)
                     .toList();
+            TreeMap<String, Integer> windows = new TreeMap<>(slices.pruned);
+            slices.closed.forEach((id, c) -> windows.put(id, c.slice().windows()));
+            List<ClosedWindows> closedWindows = windows.descendingMap().entrySet().stream()
+                    .map(e -> new ClosedWindows(e.getKey(), e.getValue()))
+                    .toList();
             Map<String, List<AgentLimitation>> limitations = new TreeMap<>();
             Optional.ofNullable(slices.closed.lastEntry())
                     .ifPresent(e -> e.getValue().nodes().forEach(n -> {
@@ -206,7 +257,7 @@ public class SliceStore {
                             limitations.put(n.node(), n.limitations());
                         }
                     }));
-            return new Ingested(newestFirst, limitations, recheck);
+            return new Ingested(newestFirst, closedWindows, limitations, recheck);
         }
     }
 
@@ -214,7 +265,12 @@ public class SliceStore {
         List<Closed> old = new ArrayList<>();
         synchronized (slices) {
             while (slices.closed.size() > Math.max(1, retention)) {
-                old.add(slices.closed.pollFirstEntry().getValue());
+                Closed gone = slices.closed.pollFirstEntry().getValue();
+                old.add(gone);
+                slices.pruned.put(gone.slice().id(), gone.slice().windows());
+            }
+            while (slices.pruned.size() > PRUNED_REMEMBERED) {
+                slices.pruned.pollFirstEntry();
             }
         }
         for (Closed gone : old) {
@@ -269,6 +325,11 @@ public class SliceStore {
         final TreeMap<String, OpenSlice> open = new TreeMap<>();
         final TreeMap<String, Closed> closed = new TreeMap<>();
         final Map<String, NodeTriggerState> triggers = new TreeMap<>();
+        /** Slice id -> windows of the last slices pruned (see {@link Ingested#closedWindows}). */
+        final TreeMap<String, Integer> pruned = new TreeMap<>();
+        /** The job's target nodes as its last reconcile resolved them; null before the first. */
+        Set<String> targets;
+
         boolean restored;
         Instant lastUsed;
     }

@@ -81,7 +81,7 @@ public final class JobEvents {
                                 .build())
                         .withType(type)
                         .withReason(reason)
-                        .withMessage(message)
+                        .withMessage(Conditions.capped(message))
                         .withFirstTimestamp(now)
                         .withLastTimestamp(now)
                         .withCount(1)
