@@ -8,6 +8,7 @@ import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
 import dev.ebpf.profiling.operator.agents.AgentDaemonSetWriter;
 import dev.ebpf.profiling.operator.agents.AgentHealth;
 import dev.ebpf.profiling.operator.agents.NodeLabels;
+import dev.ebpf.profiling.operator.informers.Informers;
 import dev.ebpf.profiling.operator.ingest.MergedSlice;
 import dev.ebpf.profiling.operator.ingest.SliceStore;
 import dev.ebpf.profiling.operator.status.Conditions;
@@ -26,7 +27,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -108,6 +108,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     private volatile IndexedResourceCache<ProfilingJob> jobs;
     private volatile InformerEventSource<Pod, ProfilingJob> agentPods;
     private volatile InformerEventSource<DaemonSet, ProfilingJob> daemonSets;
+    private volatile InformerEventSource<Pod, ProfilingJob> workloadPods;
+    private volatile InformerEventSource<Node, ProfilingJob> nodesCache;
+    /** The namespaces {@link #workloadPods} watches: those that have jobs (and the operator's). */
+    private Set<String> watchedNamespaces = Set.of();
 
     /** A reconciler with a store of its own (tests that build one: each is a fresh operator). */
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
@@ -129,7 +133,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         List<String> nodeWide = config.nodeWideNamespaces().orElse(List.of());
         this.validator = new SpecValidator(nodeWide);
         this.credentialsSecrets = new CredentialsSecretCheck(client);
-        this.resolver = new TargetResolver(client);
+        this.resolver = new TargetResolver(client, this::podsIn, this::allNodes);
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
         String namespace = config.namespaceOr(client);
@@ -149,37 +153,17 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
         this.jobs = context.getPrimaryCache();
         ingested.readJobsFrom(context.getPrimaryCache());
+        ingested.budget().start();
         AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
         var agents = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                        .withName("agent-pods")
-                        .withNamespaces(Set.of(daemonSet.namespace()))
-                        .withFollowControllerNamespacesChanges(false)
-                        .withLabelSelector(AgentDaemonSet.podSelector())
-                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsOn(AgentHealth.nodeOf(pod)))
-                        .build(),
-                context);
+                Informers.agentPods(daemonSet.namespace(), (Pod pod) -> jobsOn(AgentHealth.nodeOf(pod))), context);
         var daemonSets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(DaemonSet.class, ProfilingJob.class)
-                        .withName("agent-daemonset")
-                        .withNamespaces(Set.of(daemonSet.namespace()))
-                        .withFollowControllerNamespacesChanges(false)
-                        .withLabelSelector(AgentDaemonSet.podSelector())
-                        .withSecondaryToPrimaryMapper((DaemonSet ds) -> runningJobs(context))
-                        .build(),
-                context);
+                Informers.agentDaemonSet(daemonSet.namespace(), (DaemonSet ds) -> runningJobs(context)), context);
         var workloads = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                        .withName("workload-pods")
-                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsSelecting(context, pod))
-                        .build(),
-                context);
-        var nodes = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Node.class, ProfilingJob.class)
-                        .withName("nodes")
-                        .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
-                        .build(),
-                context);
+                Informers.workloadPods(daemonSet.namespace(), (Pod pod) -> jobsSelecting(context, pod)), context);
+        var nodes = new InformerEventSource<>(Informers.nodes((Node node) -> nodeWideJobs(context)), context);
+        this.workloadPods = workloads;
+        this.nodesCache = nodes;
         this.agentPods = agents;
         this.daemonSets = daemonSets;
         // The ingest endpoint starts a reconcile when a slice's first report arrives (its grace
@@ -236,7 +220,52 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     @Override
     public UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, Context<ProfilingJob> context) {
+        watchNamespacesWithJobs();
         return reconcile(cached);
+    }
+
+    /**
+     * Moves the workload pod informer to the namespaces that have jobs (plus the operator's, so
+     * the set is never empty): it caches no pod of a namespace without a job. The informer of a
+     * namespace added here has synced when this returns (JOSDK waits for it).
+     */
+    private void watchNamespacesWithJobs() {
+        var source = workloadPods;
+        var cache = jobs;
+        if (source == null || cache == null) {
+            return;
+        }
+        Set<String> wanted = new java.util.TreeSet<>();
+        wanted.add(daemonSetWriter.daemonSet().namespace());
+        cache.list().forEach(job -> wanted.add(job.getMetadata().getNamespace()));
+        synchronized (this) {
+            if (!wanted.equals(watchedNamespaces)) {
+                source.changeNamespaces(wanted);
+                watchedNamespaces = Set.copyOf(wanted);
+            }
+        }
+    }
+
+    /** The pods of a namespace: from the slim informer cache when it watches the namespace, else the API server. */
+    private List<Pod> podsIn(String namespace) {
+        var source = workloadPods;
+        boolean watched;
+        synchronized (this) {
+            watched = watchedNamespaces.contains(namespace);
+        }
+        if (source != null && watched) {
+            return source.list(namespace, pod -> true).toList();
+        }
+        return client.pods().inNamespace(namespace).list().getItems();
+    }
+
+    /** The cluster's nodes: from the slim informer cache once it runs, else the API server. */
+    private List<Node> allNodes() {
+        var source = nodesCache;
+        if (source != null) {
+            return source.list(node -> true).toList();
+        }
+        return client.nodes().list().getItems();
     }
 
     /** One reconcile of the job (tests call it directly, without the framework). */

@@ -9,6 +9,7 @@ import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.operator.NodeResult;
+import dev.ebpf.profiling.operator.OperatorConfig;
 import dev.ebpf.profiling.operator.ProfileMerger;
 import dev.ebpf.profiling.operator.TriggerReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -81,18 +82,34 @@ public class SliceStore {
 
     private final KubernetesClient client;
     private final Clock clock;
+    private final ResultBudget budget;
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
     private volatile Cache<ProfilingJob> jobCache;
 
     @Inject
+    public SliceStore(KubernetesClient client, OperatorConfig config) {
+        this(client, Clock.systemUTC(), config.resultBudgetBytes());
+    }
+
+    /** A store with the default result budget (tests). */
     public SliceStore(KubernetesClient client) {
         this(client, Clock.systemUTC());
     }
 
     public SliceStore(KubernetesClient client, Clock clock) {
+        this(client, clock, OperatorConfig.DEFAULT_RESULT_BUDGET_BYTES);
+    }
+
+    public SliceStore(KubernetesClient client, Clock clock, long resultBudgetBytes) {
         this.client = client;
         this.clock = clock;
+        this.budget = new ResultBudget(client, resultBudgetBytes, clock);
+    }
+
+    /** The cluster-wide budget of the result ConfigMaps this store writes. */
+    public ResultBudget budget() {
+        return budget;
     }
 
     /**
@@ -232,6 +249,7 @@ public class SliceStore {
                         .inNamespace(job.getMetadata().getNamespace())
                         .resource(cm)
                         .createOr(existing -> existing.update());
+                budget.noteWritten(cm);
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);
@@ -241,6 +259,9 @@ public class SliceStore {
             }
         }
         prune(job, slices, retention);
+        if (!closing.isEmpty()) {
+            overBudget(budget.enforce());
+        }
         synchronized (slices) {
             List<MergedSlice> newestFirst = slices.closed.descendingMap().values().stream()
                     .map(Closed::slice)
@@ -278,6 +299,23 @@ public class SliceStore {
                     .inNamespace(job.getMetadata().getNamespace())
                     .withName(gone.slice().configMap())
                     .delete();
+            budget.noteDeleted(job.getMetadata().getNamespace(), gone.slice().configMap());
+        }
+    }
+
+    /** The budget deleted these slices (of any job): they are no longer closed slices of their jobs. */
+    private void overBudget(List<ResultBudget.Entry> deleted) {
+        for (ResultBudget.Entry gone : deleted) {
+            JobSlices slices = jobs.get(gone.jobUid());
+            if (slices != null) {
+                synchronized (slices) {
+                    Closed closed = slices.closed.get(gone.slice());
+                    if (closed != null && slices.closed.size() > 1) {
+                        slices.closed.remove(gone.slice());
+                        slices.pruned.put(gone.slice(), closed.slice().windows());
+                    }
+                }
+            }
         }
     }
 
