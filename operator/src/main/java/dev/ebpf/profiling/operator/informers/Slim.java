@@ -65,7 +65,8 @@ public final class Slim {
                 .withCreationTimestamp(meta.getCreationTimestamp())
                 .withDeletionTimestamp(meta.getDeletionTimestamp())
                 .withLabels(meta.getLabels())
-                .withAnnotations(annotations ? meta.getAnnotations() : null)
+                // Never null: JOSDK reads its own annotation on every informer event.
+                .withAnnotations(annotations && meta.getAnnotations() != null ? meta.getAnnotations() : Map.of())
                 .withOwnerReferences(meta.getOwnerReferences())
                 .build();
     }

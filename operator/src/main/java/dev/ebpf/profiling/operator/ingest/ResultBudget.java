@@ -108,6 +108,11 @@ public final class ResultBudget {
         informer.start();
     }
 
+    /** What the informer caches (the tests check that no data is kept). */
+    synchronized List<ConfigMap> cached() {
+        return informer == null ? List.of() : informer.getStore().list();
+    }
+
     public synchronized void stop() {
         if (informer != null) {
             informer.stop();

@@ -86,6 +86,7 @@ public class SliceStore {
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
     private volatile Cache<ProfilingJob> jobCache;
+    private volatile SliceMetrics metrics = SliceMetrics.NONE;
 
     @Inject
     public SliceStore(KubernetesClient client, OperatorConfig config) {
@@ -105,6 +106,11 @@ public class SliceStore {
         this.client = client;
         this.clock = clock;
         this.budget = new ResultBudget(client, resultBudgetBytes, clock);
+    }
+
+    /** Where the per-node figures of the slices go (the operator's metrics). */
+    public void metrics(SliceMetrics metrics) {
+        this.metrics = metrics;
     }
 
     /** The cluster-wide budget of the result ConfigMaps this store writes. */
@@ -157,6 +163,8 @@ public class SliceStore {
             }
             boolean first = open.nodes.isEmpty();
             open.add(label, report);
+            metrics.reportArrived(
+                    Duration.between(report.sliceEnd(), clock.instant()).toMillis() / 1000.0);
             announce = first || open.nodes.keySet().containsAll(targetNodes);
         }
         if (announce) {
@@ -250,6 +258,10 @@ public class SliceStore {
                         .resource(cm)
                         .createOr(existing -> existing.update());
                 budget.noteWritten(cm);
+                metrics.sliceClosed(
+                        c.merged.reportingNodes().size(),
+                        c.merged.missingNodes().size(),
+                        Duration.between(c.open.end, clock.instant()).toMillis() / 1000.0);
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);
@@ -260,7 +272,9 @@ public class SliceStore {
         }
         prune(job, slices, retention);
         if (!closing.isEmpty()) {
-            overBudget(budget.enforce());
+            List<ResultBudget.Entry> deleted = budget.enforce();
+            metrics.budgetDeleted(deleted.size());
+            overBudget(deleted);
         }
         synchronized (slices) {
             List<MergedSlice> newestFirst = slices.closed.descendingMap().values().stream()
