@@ -6,8 +6,9 @@
 # tests' fake reviewer: the mock server cannot run a TokenReview. API requests are counted at the
 # mock server (its request log), the simulator's own left out.
 #
-# Usage: scripts/simulate-cluster.sh --nodes N [--jobs J] [--slices S] [--slice-seconds D]
-# Ends with one JSON line: nodes, jobs, slices, apiWritesPerSlicePerJob, apiRequestsPerSlice,
+# Usage: scripts/simulate-cluster.sh --nodes N[,N2,...] [--jobs J] [--slices S] [--slice-seconds D]
+# Several sizes run one after the other in one operator, each on nodes and namespaces of its own.
+# Ends with one JSON line per size: nodes, jobs, slices, apiWritesPerSlicePerJob, apiRequestsPerSlice,
 # resultObjectsPerSlicePerJob, statusBytesMax, operatorHeapMiBMax, sliceMergedSecondsP95.
 # The largest status seen, as kubectl describe shows it: operator/target/cluster-simulation-status.txt.
 set -euo pipefail
@@ -19,11 +20,11 @@ while [ $# -gt 0 ]; do
         --jobs) jobs="$2"; shift 2 ;;
         --slices) slices="$2"; shift 2 ;;
         --slice-seconds) slice_seconds="$2"; shift 2 ;;
-        *) echo "simulate-cluster.sh: unknown argument $1 (use --nodes N [--jobs J] [--slices S] [--slice-seconds D])" >&2; exit 2 ;;
+        *) echo "simulate-cluster.sh: unknown argument $1 (use --nodes N[,N2] [--jobs J] [--slices S] [--slice-seconds D])" >&2; exit 2 ;;
     esac
 done
-if ! [[ "$nodes" =~ ^[1-9][0-9]*$ && "$jobs" =~ ^[1-9][0-9]*$ && "$slices" =~ ^[1-9][0-9]*$ && "$slice_seconds" =~ ^[1-9][0-9]*$ ]]; then
-    echo "simulate-cluster.sh: --nodes, --jobs, --slices and --slice-seconds take positive integers" >&2
+if ! [[ "$nodes" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ && "$jobs" =~ ^[1-9][0-9]*$ && "$slices" =~ ^[1-9][0-9]*$ && "$slice_seconds" =~ ^[1-9][0-9]*$ ]]; then
+    echo "simulate-cluster.sh: --nodes takes positive integers separated by commas; --jobs, --slices and --slice-seconds a positive integer" >&2
     exit 2
 fi
 if [ -n "${KUBECONFIG:-}" ]; then

@@ -87,21 +87,38 @@ class ClusterSimulation {
     @Test
     void simulate() throws Exception {
         assumeTrue(System.getProperty("simulate.nodes") != null, "run through scripts/simulate-cluster.sh");
-        int nodes = Integer.getInteger("simulate.nodes");
         int jobs = Integer.getInteger("simulate.jobs", 3);
         int slices = Integer.getInteger("simulate.slices", 3);
         int sliceSeconds = Integer.getInteger("simulate.sliceSeconds", 20);
         Thread drain = Thread.ofPlatform().daemon().name("request-log").start(this::drainRequestLog);
-
         KubernetesClient sim = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(operatorClient.getConfiguration())
                         .withCustomHeaders(Map.of(SIMULATOR_HEADER, "1"))
                         .build())
                 .build();
+        // Several sizes run one after the other in one operator (--nodes 100,1000): each on nodes
+        // and namespaces of its own, its jobs deleted before the next size starts.
+        StringBuilder lines = new StringBuilder();
+        StringBuilder statuses = new StringBuilder();
+        for (String size : System.getProperty("simulate.nodes").split(",")) {
+            int nodes = Integer.parseInt(size.strip());
+            String[] result = run(sim, nodes, jobs, slices, sliceSeconds);
+            System.out.println(result[0]);
+            lines.append(result[0]).append('\n');
+            statuses.append(result[1]).append('\n');
+            Files.writeString(Path.of("target/cluster-simulation.json"), lines);
+            Files.writeString(Path.of("target/cluster-simulation-status.txt"), statuses);
+        }
+        drain.interrupt();
+        sim.close();
+    }
+
+    /** One size: returns the JSON line and the largest status as kubectl describe shows it. */
+    private String[] run(KubernetesClient sim, int nodes, int jobs, int slices, int sliceSeconds) throws Exception {
         String agentNamespace = FakeTokenReviewer.NAMESPACE;
         List<String> nodeNames = new ArrayList<>();
         for (int n = 0; n < nodes; n++) {
-            nodeNames.add(String.format("node-%05d", n));
+            nodeNames.add(String.format("n%d-%05d", nodes, n));
         }
         log("registering %d nodes and %d selected pods", nodes, nodes * jobs);
         parallel(
@@ -119,7 +136,7 @@ class ClusterSimulation {
         Map<String, Map<String, Pod>> podsByJob = new LinkedHashMap<>();
         Cluster setup = new Cluster(sim);
         for (int j = 0; j < jobs; j++) {
-            String ns = "sim-" + j;
+            String ns = "sim" + nodes + "-" + j;
             Map<String, Pod> pods = new ConcurrentHashMap<>();
             parallel(nodeNames, node -> pods.put(node, setup.pod(ns, "app-" + node, Map.of("app", "sim"), node)));
             podsByJob.put(ns, pods);
@@ -227,7 +244,6 @@ class ClusterSimulation {
         }
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)
         measuring.set(false);
-        drain.interrupt();
 
         double writes = total("POST") + total("PUT") + total("PATCH") + total("DELETE");
         long resultObjects =
@@ -250,10 +266,17 @@ class ClusterSimulation {
                 p95);
         log("operator requests by kind: %s", new java.util.TreeMap<>(counts));
         log("refused reports: %d", refused.get());
-        Files.writeString(Path.of("target/cluster-simulation-status.txt"), largestStatus);
-        Files.writeString(Path.of("target/cluster-simulation.json"), line + "\n");
-        System.out.println(line);
-        sim.close();
+        // The next size starts on a cluster without these jobs (their finalizers run first).
+        for (ProfilingJob job : accepted) {
+            sim.resource(job).delete();
+        }
+        for (ProfilingJob job : accepted) {
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+            while (Instant.now().isBefore(deadline) && sim.resource(job).get() != null) {
+                Thread.sleep(200);
+            }
+        }
+        return new String[] {line, largestStatus};
     }
 
     /** A node's slice of a job, as an agent sends it: its pod and a few host processes, 60 folded stacks. */
