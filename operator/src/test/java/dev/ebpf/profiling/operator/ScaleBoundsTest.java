@@ -99,6 +99,7 @@ class ScaleBoundsTest {
         int bytes = json.getBytes(StandardCharsets.UTF_8).length;
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/status-5000-nodes.txt"), Describe.status(job));
+        System.out.printf("status of a job on %d nodes: %d bytes%n", NODES, bytes);
         assertThat(bytes).as("status bytes at %d nodes", NODES).isLessThan(STATUS_MAX_BYTES);
         assertThat(status.nodes).isEqualTo((NODES - 15) + "/" + NODES);
         assertThat(status.nodeCounts.target).isEqualTo(NODES);
