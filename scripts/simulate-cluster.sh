@@ -37,7 +37,7 @@ mkdir -p operator/target
 mvn -B -ntp -o -pl operator -am test \
     -Dtest=ClusterSimulation -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
     -Dsimulate.nodes="$nodes" -Dsimulate.jobs="$jobs" -Dsimulate.slices="$slices" \
-    -Dsimulate.sliceSeconds="$slice_seconds" >operator/target/cluster-simulation.log 2>&1 || {
+    -Dsimulate.sliceSeconds="$slice_seconds" -Dquarkus.test.hang-detection-timeout=120M >operator/target/cluster-simulation.log 2>&1 || {
     tail -50 operator/target/cluster-simulation.log >&2
     exit 1
 }

@@ -33,6 +33,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,23 +99,17 @@ class ClusterSimulation {
                 .build();
         // Several sizes run one after the other in one operator (--nodes 100,1000): each on nodes
         // and namespaces of its own, its jobs deleted before the next size starts.
-        StringBuilder lines = new StringBuilder();
-        StringBuilder statuses = new StringBuilder();
+        Files.writeString(Path.of("target/cluster-simulation.json"), "");
+        Files.writeString(Path.of("target/cluster-simulation-status.txt"), "");
         for (String size : System.getProperty("simulate.nodes").split(",")) {
-            int nodes = Integer.parseInt(size.strip());
-            String[] result = run(sim, nodes, jobs, slices, sliceSeconds);
-            System.out.println(result[0]);
-            lines.append(result[0]).append('\n');
-            statuses.append(result[1]).append('\n');
-            Files.writeString(Path.of("target/cluster-simulation.json"), lines);
-            Files.writeString(Path.of("target/cluster-simulation-status.txt"), statuses);
+            run(sim, Integer.parseInt(size.strip()), jobs, slices, sliceSeconds);
         }
         drain.interrupt();
         sim.close();
     }
 
-    /** One size: returns the JSON line and the largest status as kubectl describe shows it. */
-    private String[] run(KubernetesClient sim, int nodes, int jobs, int slices, int sliceSeconds) throws Exception {
+    /** One size: appends its JSON line and its largest status (as kubectl describe shows it) to the files. */
+    private void run(KubernetesClient sim, int nodes, int jobs, int slices, int sliceSeconds) throws Exception {
         String agentNamespace = FakeTokenReviewer.NAMESPACE;
         List<String> nodeNames = new ArrayList<>();
         for (int n = 0; n < nodes; n++) {
@@ -265,7 +260,11 @@ class ClusterSimulation {
                 heapMax,
                 p95);
         log("operator requests by kind: %s", new java.util.TreeMap<>(counts));
-        log("refused reports: %d", refused.get());
+        log("refused reports (late for their slice, or otherwise): %d", refused.get());
+        System.out.println(line);
+        Files.writeString(Path.of("target/cluster-simulation.json"), line + "\n", StandardOpenOption.APPEND);
+        Files.writeString(
+                Path.of("target/cluster-simulation-status.txt"), largestStatus + "\n", StandardOpenOption.APPEND);
         // The next size starts on a cluster without these jobs (their finalizers run first).
         for (ProfilingJob job : accepted) {
             sim.resource(job).delete();
@@ -276,7 +275,6 @@ class ClusterSimulation {
                 Thread.sleep(200);
             }
         }
-        return new String[] {line, largestStatus};
     }
 
     /** A node's slice of a job, as an agent sends it: its pod and a few host processes, 60 folded stacks. */
