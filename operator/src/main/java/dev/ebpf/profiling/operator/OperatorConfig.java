@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -35,6 +36,22 @@ public interface OperatorConfig {
      */
     @WithDefault("60s")
     Duration sliceGrace();
+
+    /** {@link #resultBudget()} when unset: 256 MiB. */
+    long DEFAULT_RESULT_BUDGET_BYTES = 256L * 1024 * 1024;
+
+    /**
+     * The most bytes all result ConfigMaps of the cluster may hold in etcd together (a Kubernetes
+     * quantity such as 256Mi). Past it the oldest slices of the largest jobs are deleted first,
+     * with a Warning Event on the job; below it, each job's retention applies.
+     */
+    @WithDefault("256Mi")
+    String resultBudget();
+
+    /** {@link #resultBudget()} in bytes. */
+    default long resultBudgetBytes() {
+        return Quantity.getAmountInBytes(new Quantity(resultBudget())).longValueExact();
+    }
 
     AgentSettings agent();
 

@@ -2,7 +2,7 @@ package dev.ebpf.profiling.operator;
 
 import dev.ebpf.profiling.api.job.ApplicationStatus;
 import dev.ebpf.profiling.api.job.HotspotStatus;
-import dev.ebpf.profiling.api.job.NodeSliceStatus;
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.job.SliceStatus;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
@@ -28,6 +28,11 @@ public final class ProfileMerger {
     /** The merged slice, ready for the status. */
     public record Merged(SliceStatus slice, List<ApplicationStatus> applications, List<HotspotStatus> hotspots) {}
 
+    /** Distinct perf events a slice names (nodes of one cluster use one or two). */
+    private static final int EVENTS_NAMED = 4;
+    /** Characters of a frame or application name in the status (the result ConfigMap keeps whole stacks). */
+    static final int NAME_MAX = 256;
+
     private ProfileMerger() {}
 
     public static Merged merge(List<NodeResult> results, int top) {
@@ -48,16 +53,19 @@ public final class ProfileMerger {
                 .max(Comparator.naturalOrder())
                 .map(Instant::toString)
                 .orElse(null);
-        for (NodeResult r :
-                results.stream().sorted(Comparator.comparing(NodeResult::node)).toList()) {
-            NodeSliceStatus node = new NodeSliceStatus();
-            node.node = r.node();
-            node.event = r.profile().event();
-            node.totalSamples = r.profile().totalSamples();
-            node.lostSamples = r.profile().lostSamples();
-            node.result = r.configMap();
-            slice.nodes.add(node);
-        }
+        // Summed: each node's own figures are in the result ConfigMap's nodes.json.
+        slice.nodeCount = results.size();
+        slice.events = results.stream()
+                .map(r -> r.profile().event())
+                .filter(Objects::nonNull)
+                .distinct()
+                .sorted()
+                .limit(EVENTS_NAMED)
+                .toList();
+        slice.totalSamples =
+                results.stream().mapToLong(r -> r.profile().totalSamples()).sum();
+        slice.lostSamples =
+                results.stream().mapToLong(r -> r.profile().lostSamples()).sum();
         return slice;
     }
 
@@ -92,7 +100,7 @@ public final class ProfileMerger {
             t.status.rank = out.size() + 1;
             t.status.samples = t.samples;
             t.status.cpuPercent = t.capacity > 0 ? round(t.samples * 100.0 / t.capacity) : 0.0;
-            t.status.node = String.join(",", t.nodes);
+            t.status.node = ProfilingJobStatus.describeNodes(t.nodes);
             out.add(t.status);
         }
         return out;
@@ -133,8 +141,8 @@ public final class ProfileMerger {
                 HotspotStatus merged =
                         byStack.computeIfAbsent(Arrays.asList(h.application(), leaf, location, h.subsystem()), k -> {
                             HotspotStatus s = new HotspotStatus();
-                            s.application = h.application();
-                            s.frame = leaf;
+                            s.application = capped(h.application());
+                            s.frame = capped(leaf);
                             s.location = location;
                             s.subsystem = h.subsystem();
                             s.samples = 0L;
@@ -158,6 +166,11 @@ public final class ProfileMerger {
     /** One decimal, as the agent prints it; keeps the status stable against float noise. */
     private static double round(double percent) {
         return Math.round(percent * 10.0) / 10.0;
+    }
+
+    /** A name as the status holds it: a C++ or Java signature can run to kilobytes. */
+    private static String capped(String name) {
+        return name == null || name.length() <= NAME_MAX ? name : name.substring(0, NAME_MAX - 3) + "...";
     }
 
     /** The leaf frame of a stack as the status names it. */

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator;
 
+import dev.ebpf.profiling.api.job.NodeCounts;
 import dev.ebpf.profiling.api.job.Phase;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
@@ -7,6 +8,7 @@ import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
 import dev.ebpf.profiling.operator.agents.AgentDaemonSetWriter;
 import dev.ebpf.profiling.operator.agents.AgentHealth;
 import dev.ebpf.profiling.operator.agents.NodeLabels;
+import dev.ebpf.profiling.operator.informers.Informers;
 import dev.ebpf.profiling.operator.ingest.MergedSlice;
 import dev.ebpf.profiling.operator.ingest.SliceStore;
 import dev.ebpf.profiling.operator.status.Conditions;
@@ -25,7 +27,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -89,7 +90,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
-    private static final int NODES_LISTED = 10;
 
     private final KubernetesClient client;
     private final SpecValidator validator;
@@ -108,6 +108,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     private volatile IndexedResourceCache<ProfilingJob> jobs;
     private volatile InformerEventSource<Pod, ProfilingJob> agentPods;
     private volatile InformerEventSource<DaemonSet, ProfilingJob> daemonSets;
+    private volatile InformerEventSource<Pod, ProfilingJob> workloadPods;
+    private volatile InformerEventSource<Node, ProfilingJob> nodesCache;
+    /** The namespaces {@link #workloadPods} watches: those that have jobs (and the operator's). */
+    private Set<String> watchedNamespaces = Set.of();
 
     /** A reconciler with a store of its own (tests that build one: each is a fresh operator). */
     public ProfilingJobReconciler(KubernetesClient client, OperatorConfig config) {
@@ -129,7 +133,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         List<String> nodeWide = config.nodeWideNamespaces().orElse(List.of());
         this.validator = new SpecValidator(nodeWide);
         this.credentialsSecrets = new CredentialsSecretCheck(client);
-        this.resolver = new TargetResolver(client);
+        this.resolver = new TargetResolver(client, this::podsIn, this::allNodes);
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
         String namespace = config.namespaceOr(client);
@@ -148,37 +152,18 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
     @Override
     public List<EventSource<?, ProfilingJob>> prepareEventSources(EventSourceContext<ProfilingJob> context) {
         this.jobs = context.getPrimaryCache();
+        ingested.readJobsFrom(context.getPrimaryCache());
+        ingested.budget().start();
         AgentDaemonSet daemonSet = daemonSetWriter.daemonSet();
         var agents = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                        .withName("agent-pods")
-                        .withNamespaces(Set.of(daemonSet.namespace()))
-                        .withFollowControllerNamespacesChanges(false)
-                        .withLabelSelector(AgentDaemonSet.podSelector())
-                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsOn(AgentHealth.nodeOf(pod)))
-                        .build(),
-                context);
+                Informers.agentPods(daemonSet.namespace(), (Pod pod) -> jobsOn(AgentHealth.nodeOf(pod))), context);
         var daemonSets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(DaemonSet.class, ProfilingJob.class)
-                        .withName("agent-daemonset")
-                        .withNamespaces(Set.of(daemonSet.namespace()))
-                        .withFollowControllerNamespacesChanges(false)
-                        .withLabelSelector(AgentDaemonSet.podSelector())
-                        .withSecondaryToPrimaryMapper((DaemonSet ds) -> runningJobs(context))
-                        .build(),
-                context);
+                Informers.agentDaemonSet(daemonSet.namespace(), (DaemonSet ds) -> runningJobs(context)), context);
         var workloads = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, ProfilingJob.class)
-                        .withName("workload-pods")
-                        .withSecondaryToPrimaryMapper((Pod pod) -> jobsSelecting(context, pod))
-                        .build(),
-                context);
-        var nodes = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Node.class, ProfilingJob.class)
-                        .withName("nodes")
-                        .withSecondaryToPrimaryMapper((Node node) -> nodeWideJobs(context))
-                        .build(),
-                context);
+                Informers.workloadPods(daemonSet.namespace(), (Pod pod) -> jobsSelecting(context, pod)), context);
+        var nodes = new InformerEventSource<>(Informers.nodes((Node node) -> nodeWideJobs(context)), context);
+        this.workloadPods = workloads;
+        this.nodesCache = nodes;
         this.agentPods = agents;
         this.daemonSets = daemonSets;
         // The ingest endpoint starts a reconcile when a slice's first report arrives (its grace
@@ -235,7 +220,52 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     @Override
     public UpdateControl<ProfilingJob> reconcile(ProfilingJob cached, Context<ProfilingJob> context) {
+        watchNamespacesWithJobs();
         return reconcile(cached);
+    }
+
+    /**
+     * Moves the workload pod informer to the namespaces that have jobs (plus the operator's, so
+     * the set is never empty): it caches no pod of a namespace without a job. The informer of a
+     * namespace added here has synced when this returns (JOSDK waits for it).
+     */
+    private void watchNamespacesWithJobs() {
+        var source = workloadPods;
+        var cache = jobs;
+        if (source == null || cache == null) {
+            return;
+        }
+        Set<String> wanted = new java.util.TreeSet<>();
+        wanted.add(daemonSetWriter.daemonSet().namespace());
+        cache.list().forEach(job -> wanted.add(job.getMetadata().getNamespace()));
+        synchronized (this) {
+            if (!wanted.equals(watchedNamespaces)) {
+                source.changeNamespaces(wanted);
+                watchedNamespaces = Set.copyOf(wanted);
+            }
+        }
+    }
+
+    /** The pods of a namespace: from the slim informer cache when it watches the namespace, else the API server. */
+    private List<Pod> podsIn(String namespace) {
+        var source = workloadPods;
+        boolean watched;
+        synchronized (this) {
+            watched = watchedNamespaces.contains(namespace);
+        }
+        if (source != null && watched) {
+            return source.list(namespace, pod -> true).toList();
+        }
+        return client.pods().inNamespace(namespace).list().getItems();
+    }
+
+    /** The cluster's nodes: from the slim informer cache once it runs, else the API server. */
+    private List<Node> allNodes() {
+        var source = nodesCache;
+        if (source != null) {
+            return source.list(node -> true).toList();
+        }
+        return client.nodes().list().getItems();
     }
 
     /** One reconcile of the job (tests call it directly, without the framework). */
@@ -338,6 +368,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         release(job);
         status.status().phase = Phase.INVALID;
         status.status().targetNodes = List.of();
+        status.status().nodeCounts = new NodeCounts(0, 0, 0, 0);
+        status.status().missingNodes = null;
+        status.status().failingNodes = null;
         status.status().nodes = "0/0";
         status.condition(ProfilingJobStatus.READY, false, refusal.reason(), refusal.message())
                 .condition(ProfilingJobStatus.SCHEDULED, false, "NotReady", "no node agents: the job is not ready")
@@ -390,6 +423,9 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .filter(c -> "False".equals(c.getStatus()) && !AgentHealth.STARTING.equals(c.getReason()))
                 .isPresent();
         status.condition(ProfilingJobStatus.AGENTS_READY, verdict.ready(), verdict.reason(), verdict.message());
+        List<String> failing = verdict.failingNodes();
+        status.status().failingNodes = failing.isEmpty() ? null : ProfilingJobStatus.firstNodes(failing);
+        status.status().nodeCounts = new NodeCounts(targets.nodes().size(), 0, 0, failing.size());
         if (verdict.failing() && status.isNewCondition(ProfilingJobStatus.AGENTS_READY, false, verdict.reason())) {
             events.warning(verdict.reason(), verdict.message());
         } else if (verdict.ready() && wasFailing) {
@@ -485,7 +521,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         Instant now = builder.now();
         long generation = builder.generation();
         List<String> nodes = List.copyOf(targets.nodes());
-        status.targetNodes = nodes;
+        status.targetNodes = ProfilingJobStatus.firstNodes(nodes);
         builder.condition(
                 ProfilingJobStatus.READY,
                 true,
@@ -495,9 +531,14 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 ProfilingJobStatus.SCHEDULED,
                 true,
                 "NodesLabelled",
-                "the agent DaemonSet runs on the job's " + nodes.size() + " node(s): " + listNodes(nodes));
+                "the agent DaemonSet runs on the job's " + nodes.size() + " node(s): "
+                        + ProfilingJobStatus.describeNodes(nodes));
+        status.nodeCounts = null; // agents() counts the failing nodes
         Duration agentsRecheck = agents(job, targets, builder, events);
-        if (!nodes.equals(old.targetNodes)) {
+        int oldTargets = old.nodeCounts == null || old.nodeCounts.target == null
+                ? old.targetNodes.size()
+                : old.nodeCounts.target;
+        if (oldTargets != nodes.size() || !status.targetNodes.equals(old.targetNodes)) {
             events.normal(
                     "Scheduled", "Scheduled node agents on " + nodes.size() + " node" + (nodes.size() == 1 ? "" : "s"));
         }
@@ -509,22 +550,27 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 sliceGrace,
                 job.getSpec().effectiveTop(),
                 job.getSpec().effectiveRetention());
-        List<MergedSlice> newer = pushed.newestFirst().stream()
-                .takeWhile(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
-                .toList();
-        if (!newer.isEmpty()) {
-            MergedSlice pushedSlice = newer.getFirst();
+        // Counted over every slice closed since the status was written, also those the retention
+        // already pruned (more slices than the retention can close in one reconcile).
+        int newWindows = pushed.closedWindows().stream()
+                .filter(c -> status.lastSlice == null || c.id().compareTo(status.lastSlice.id) > 0)
+                .mapToInt(SliceStore.ClosedWindows::windows)
+                .sum();
+        MergedSlice pushedSlice = pushed.newestFirst().stream()
+                .findFirst()
+                .filter(s -> status.lastSlice == null || s.id().compareTo(status.lastSlice.id) > 0)
+                .orElse(null);
+        if (pushedSlice != null) {
             status.lastSlice = pushedSlice.window();
             status.topApplications = pushedSlice.topApplications();
             status.hotspots = pushedSlice.hotspots();
             status.results = List.of(pushedSlice.configMap());
-            status.reportingNodes = pushedSlice.reportingNodes();
-            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0)
-                    + newer.stream().mapToInt(MergedSlice::windows).sum();
+            status.reportingNodes = ProfilingJobStatus.firstNodes(pushedSlice.reportingNodes());
+            status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0) + newWindows;
             events.normal(
                     "SliceCollected",
                     "Slice " + SliceWindow.describe(status.lastSlice) + " collected from "
-                            + status.reportingNodes.size() + "/" + nodes.size() + " nodes");
+                            + pushedSlice.reportingNodes().size() + "/" + nodes.size() + " nodes");
         }
         // The pushed slice the status shows (new now, or from an earlier reconcile) says who is missing.
         MergedSlice shown = pushed.newestFirst().stream()
@@ -532,7 +578,12 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .findFirst()
                 .orElse(null);
         limited(pushed, old, status, now, generation, events);
-        status.nodes = status.reportingNodes.size() + "/" + nodes.size();
+        int reporting = reportingCount(shown, old, status);
+        List<String> missing = shown == null ? List.of() : shown.missingNodes();
+        status.missingNodes = missing.isEmpty() ? null : ProfilingJobStatus.firstNodes(missing);
+        int failing = status.nodeCounts == null || status.nodeCounts.failing == null ? 0 : status.nodeCounts.failing;
+        status.nodeCounts = new NodeCounts(nodes.size(), reporting, missing.size(), failing);
+        status.nodes = reporting + "/" + nodes.size();
         degraded(shown, old, status, now, generation, events);
 
         if (status.lastSlice == null) {
@@ -620,8 +671,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             List<String> missing = pushed.missingNodes();
             reason = "NodesMissing";
             message = "slice " + pushed.id() + " has no report from " + missing.size() + " node(s): "
-                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
-                    + (missing.size() > 5 ? ", ..." : "");
+                    + ProfilingJobStatus.describeNodes(missing);
         }
         if (reason == null) {
             Conditions.set(
@@ -635,7 +685,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             return;
         }
         Conditions.set(status.conditions, ProfilingJobStatus.DEGRADED, true, reason, message, generation, now);
-        String newMessage = message;
+        String newMessage = Conditions.capped(message);
         boolean known = Conditions.find(old.conditions, ProfilingJobStatus.DEGRADED)
                 .filter(c -> newMessage.equals(c.getMessage()))
                 .isPresent();
@@ -692,12 +742,20 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         return b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The first nodes by name, and how many more: a condition message stays short at any node count. */
-    private static String listNodes(List<String> nodes) {
-        if (nodes.size() <= NODES_LISTED) {
-            return String.join(", ", nodes);
+    /**
+     * How many nodes the shown slice holds: from the slice when the store still has it, else what
+     * the stored status said (a restarted operator whose store lost the slice).
+     */
+    private static int reportingCount(MergedSlice shown, ProfilingJobStatus old, ProfilingJobStatus status) {
+        if (shown != null) {
+            return shown.reportingNodes().size();
         }
-        return String.join(", ", nodes.subList(0, NODES_LISTED)) + " and " + (nodes.size() - NODES_LISTED) + " more";
+        if (status.lastSlice != null && status.lastSlice.nodeCount != null) {
+            return status.lastSlice.nodeCount;
+        }
+        return old.nodeCounts != null && old.nodeCounts.reporting != null
+                ? old.nodeCounts.reporting
+                : status.reportingNodes.size();
     }
 
     private static String describeTargets(ProfilingJob job, Targets targets) {

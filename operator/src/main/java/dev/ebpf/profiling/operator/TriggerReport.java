@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -57,13 +58,17 @@ public final class TriggerReport {
         if (job.getSpec().mode != Mode.TRIGGER) {
             status.triggers = null;
             status.armedNodes = null;
+            status.armedNodeCounts = null;
             Conditions.remove(status.conditions, ProfilingJobStatus.TRIGGERED);
             return;
         }
         List<TriggerStatus> fired = newFirings(reports, old.triggers);
         fired.forEach(f -> events.normal(REASON_TRIGGERED, f.message));
         status.triggers = newestFirst(old.triggers, fired);
-        status.armedNodes = armedNodes(reports, targetNodes);
+        List<ArmedNodeStatus> all = armedNodes(reports, targetNodes);
+        status.armedNodeCounts =
+                all.stream().collect(Collectors.groupingBy(a -> a.phase, TreeMap::new, Collectors.summingInt(a -> 1)));
+        status.armedNodes = nearestToFiring(all);
         condition(job.getSpec().trigger, status, generation, now);
     }
 
@@ -139,6 +144,30 @@ public final class TriggerReport {
                 .toList();
     }
 
+    /** Phases by how near the node is to a firing (or in one): the status names those nodes first. */
+    private static final List<String> NEAREST_FIRST = List.of("Profiling", "AboveThreshold", "Cooldown", "Armed");
+
+    /**
+     * At most {@link ProfilingJobStatus#NODES_NAMED} nodes, by name: every node of a small job, else
+     * those nearest to firing (phase, then the highest value).
+     */
+    static List<ArmedNodeStatus> nearestToFiring(List<ArmedNodeStatus> byName) {
+        if (byName.size() <= ProfilingJobStatus.NODES_NAMED) {
+            return byName;
+        }
+        Comparator<ArmedNodeStatus> nearest = Comparator.comparingInt((ArmedNodeStatus a) -> {
+                    int rank = NEAREST_FIRST.indexOf(a.phase);
+                    return rank < 0 ? NEAREST_FIRST.size() : rank;
+                })
+                .thenComparing(a -> a.value == null ? Double.NEGATIVE_INFINITY : a.value, Comparator.reverseOrder())
+                .thenComparing(a -> a.node);
+        return byName.stream()
+                .sorted(nearest)
+                .limit(ProfilingJobStatus.NODES_NAMED)
+                .sorted(Comparator.comparing(a -> a.node))
+                .toList();
+    }
+
     private static void condition(TriggerSpec trigger, ProfilingJobStatus status, long generation, Instant now) {
         if (!status.triggers.isEmpty()) {
             Conditions.set(
@@ -151,9 +180,10 @@ public final class TriggerReport {
                     now);
             return;
         }
-        long armed = status.armedNodes.stream()
-                .filter(a -> !ArmedNodeStatus.PHASE_UNKNOWN.equals(a.phase))
-                .count();
+        int targets = status.armedNodeCounts.values().stream()
+                .mapToInt(Integer::intValue)
+                .sum();
+        long armed = targets - status.armedNodeCounts.getOrDefault(ArmedNodeStatus.PHASE_UNKNOWN, 0);
         if (armed == 0) {
             Conditions.set(
                     status.conditions,
@@ -173,8 +203,8 @@ public final class TriggerReport {
                 ProfilingJobStatus.TRIGGERED,
                 false,
                 REASON_ARMED,
-                "armed on " + armed + "/" + status.armedNodes.size() + " node(s), none fired yet: fires when " + metric
-                        + " stays above " + percent(trigger.threshold) + "% for " + trigger.effectiveFor(),
+                "armed on " + armed + "/" + targets + " node(s), none fired yet: fires when " + metric + " stays above "
+                        + percent(trigger.threshold) + "% for " + trigger.effectiveFor(),
                 generation,
                 now);
     }
@@ -189,7 +219,7 @@ public final class TriggerReport {
         t.result = firing.result();
         // The agent writes the message; an agent that did not still gets an Event that says what fired.
         t.message = firing.message() != null
-                ? firing.message()
+                ? Conditions.capped(firing.message())
                 : "Triggered: " + node + " " + state.metric() + " " + percent(firing.value()) + "% > "
                         + percent(state.threshold()) + "%";
         return t;

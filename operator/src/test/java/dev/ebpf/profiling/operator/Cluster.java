@@ -167,9 +167,8 @@ final class Cluster {
     void result(ProfilingJob job, NodeProfile profile) {
         ProfilingJob current =
                 get(job.getMetadata().getNamespace(), job.getMetadata().getName());
-        Set<String> targets = current.getStatus() == null || current.getStatus().targetNodes == null
-                ? Set.of(profile.node())
-                : Set.copyOf(current.getStatus().targetNodes);
+        Set<String> resolved = store().targets(current);
+        Set<String> targets = resolved == null ? Set.of(profile.node()) : resolved;
         store().accept(current, targets, sliceReport(current, profile));
     }
 

@@ -64,9 +64,11 @@ class ResultsTest extends ThreeNodeClusterTest {
         ProfilingJobStatus status = merged.getStatus();
         assertThat(status.lastSlice.id).isEqualTo(AgentContract.sliceLabel(slice));
         assertThat(status.lastSlice.start).isEqualTo(slice.toString());
-        assertThat(status.lastSlice.nodes)
-                .extracting(n -> n.node + ":" + n.event)
-                .containsExactly("node-1:cpu-clock", "node-2:cpu-clock", "node-3:cpu-clock");
+        assertThat(status.lastSlice.nodeCount).isEqualTo(3);
+        assertThat(status.lastSlice.events).containsExactly("cpu-clock");
+        assertThat(status.nodeCounts.target).isEqualTo(3);
+        assertThat(status.nodeCounts.reporting).isEqualTo(3);
+        assertThat(status.nodeCounts.missing).isZero();
         assertThat(status.reportingNodes).containsExactly("node-1", "node-2", "node-3");
         assertThat(status.nodes).isEqualTo("3/3");
         assertThat(status.phase).isEqualTo(Phase.PROFILING);

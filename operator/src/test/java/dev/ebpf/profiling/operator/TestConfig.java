@@ -25,6 +25,11 @@ record TestConfig(
         return new TestConfig(namespace, nodeWideNamespaces, sliceGrace, new Agent(true));
     }
 
+    @Override
+    public String resultBudget() {
+        return "256Mi";
+    }
+
     record Agent(boolean sysResource) implements OperatorConfig.AgentSettings {
         @Override
         public String name() {

@@ -61,6 +61,12 @@ public final class AgentContract {
     public static final String ANNOTATION_TRUNCATED_STACKS = "profiling.ebpf.dev/truncated-stacks";
 
     /**
+     * On a job-level result ConfigMap: the bytes of its data and binaryData, which the operator's
+     * cluster-wide result budget adds up from the ConfigMaps' metadata alone.
+     */
+    public static final String ANNOTATION_RESULT_BYTES = "profiling.ebpf.dev/result-bytes";
+
+    /**
      * Object store ({@code spec.output.objectStore}): the agent pod mounts the credentials Secret here
      * as two files. A mounted Secret, not environment variables: the kubelet refreshes the files
      * when the Secret is fixed, so the running agent picks up the new key pair and uploads its

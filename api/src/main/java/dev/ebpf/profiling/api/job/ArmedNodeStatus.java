@@ -27,7 +27,7 @@ public class ArmedNodeStatus {
     @JsonPropertyDescription("When the value was read (ISO-8601); the agent refreshes it at least every 30 s.")
     public String readAt;
 
-    @JsonPropertyDescription("Why the latest read failed, or why the trigger-state ConfigMap could not be read.")
+    @JsonPropertyDescription("Why the agent's latest read of the metric failed.")
     public String error;
 
     @JsonPropertyDescription("How often the trigger fired on this node since its agent started.")

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.api.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +24,15 @@ public class ObjectStoreStatus {
             "Slices the nodes' spool bounds dropped before they could be uploaded, summed over the nodes.")
     public Long droppedSlices;
 
-    @JsonPropertyDescription("Per node: the upload state and the newest slice's objects in the store.")
+    @JsonPropertyDescription("Nodes whose uploads are reported here.")
+    public Integer nodeCount;
+
+    @JsonPropertyDescription("Nodes whose last upload failed.")
+    public Integer failingNodeCount;
+
+    @Size(max = ProfilingJobStatus.NODES_NAMED)
+    @JsonPropertyDescription("At most 10 nodes (failing ones first): the upload state and the newest slice's objects"
+            + " in the store; nodeCount and failingNodeCount count them all.")
     public List<NodeUploadStatus> nodes = new ArrayList<>();
 
     /** One node's uploads. */

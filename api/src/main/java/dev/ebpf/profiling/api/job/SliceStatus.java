@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One merged slice: its window (ISO-8601 instants) and what each node used. */
+/**
+ * One merged slice: its window (ISO-8601 instants) and what its nodes sampled, summed over them.
+ * Each node's own figures are in the slice's result ConfigMap ({@code nodes.json}), not here: the
+ * status stays the same size at any node count.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SliceStatus {
     /** The slice's label on its result ConfigMaps (its aligned start, such as 20261126T120500Z). */
@@ -12,5 +16,12 @@ public class SliceStatus {
 
     public String start;
     public String end;
-    public List<NodeSliceStatus> nodes = new ArrayList<>();
+    /** The nodes whose report is in the slice. */
+    public Integer nodeCount;
+    /** The perf events the nodes sampled with (usually one: cpu-cycles or cpu-clock). */
+    public List<String> events = new ArrayList<>();
+    /** Samples taken, summed over the nodes. */
+    public Long totalSamples;
+    /** Samples lost (ring buffer full), summed over the nodes. */
+    public Long lostSamples;
 }

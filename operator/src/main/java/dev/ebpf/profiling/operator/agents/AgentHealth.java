@@ -59,9 +59,16 @@ public final class AgentHealth {
 
     /**
      * The verdict. {@code failing}: the reason is a failure (a Warning when it starts). {@code
-     * recheckAfter}: when the grace of a waiting node runs out, if one does.
+     * recheckAfter}: when the grace of a waiting node runs out, if one does. {@code failingNodes}:
+     * the target nodes whose agent failed (not those still within the grace), by name.
      */
-    public record Verdict(boolean ready, boolean failing, String reason, String message, Duration recheckAfter) {}
+    public record Verdict(
+            boolean ready,
+            boolean failing,
+            String reason,
+            String message,
+            Duration recheckAfter,
+            List<String> failingNodes) {}
 
     private record NodeState(String node, String reason, String detail) {}
 
@@ -127,7 +134,8 @@ public final class AgentHealth {
                     false,
                     ALL_RUNNING,
                     "an agent runs on each of the " + targets.size() + " target node(s)",
-                    null);
+                    null,
+                    List.of());
         }
         Duration recheck =
                 soonest == null ? null : Duration.between(now, soonest).plusSeconds(1);
@@ -135,14 +143,24 @@ public final class AgentHealth {
                 + (missing == 1 ? " has" : " have") + " no running agent";
         if (failing.isEmpty()) {
             return new Verdict(
-                    false, false, STARTING, count + " yet (waiting up to " + grace.toSeconds() + "s)", recheck);
+                    false,
+                    false,
+                    STARTING,
+                    count + " yet (waiting up to " + grace.toSeconds() + "s)",
+                    recheck,
+                    List.of());
         }
         NodeState example = failing.stream()
                 .min(Comparator.comparingInt((NodeState s) -> SEVERITY.indexOf(s.reason()))
                         .thenComparing(NodeState::node))
                 .orElseThrow();
         return new Verdict(
-                false, true, example.reason(), count + "; " + example.node() + ": " + example.detail(), recheck);
+                false,
+                true,
+                example.reason(),
+                count + "; " + example.node() + ": " + example.detail(),
+                recheck,
+                failing.stream().map(NodeState::node).sorted().toList());
     }
 
     /** {@link #RUNNING}, {@link #WAITING} (it may still start within the grace) or the node's failure. */

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -26,9 +27,10 @@ import java.util.TreeSet;
  * Labels {@link IngestContract#NODE_LABEL_AGENT} on exactly the nodes some running job targets, so
  * the agent DaemonSet runs there and nowhere else. A node keeps the label while any job needs it.
  *
- * <p>Which job needs which node: what each job's last reconcile said ({@link #sync}), and for a job
- * not reconciled since the operator started, the {@code status.targetNodes} it stored (so a restart
- * removes no label a job still needs). Deleted, finished and refused jobs need nothing. Every sync
+ * <p>Which job needs which node: what each job's last reconcile said ({@link #sync}). While a running
+ * job has not been reconciled since the operator started, its nodes are unknown (the status names
+ * only the first few), so a sync then adds labels but removes none: a restart removes no label a
+ * job still needs. Deleted, finished and refused jobs need nothing. Every sync
  * compares the wanted set with the nodes that carry the label (one list call, of the labelled nodes
  * only) and fixes the difference; syncs are serialized, so two jobs reconciled at once cannot undo
  * each other's labels.
@@ -48,6 +50,13 @@ public final class NodeLabels {
     private final Map<String, Set<String>> wanted = new HashMap<>();
     /** Labelled node -> since when, as of the last sync. */
     private Map<String, Instant> labelledSince = Map.of();
+    /** The nodes the last complete sync labelled, and when it listed them. */
+    private SortedSet<String> lastUnion;
+
+    private Instant lastListed;
+
+    /** How often a sync lists the labelled nodes even when no job's nodes changed. */
+    static final java.time.Duration RELIST = java.time.Duration.ofMinutes(5);
 
     public NodeLabels(KubernetesClient client, Clock clock) {
         this.client = client;
@@ -72,6 +81,7 @@ public final class NodeLabels {
         SortedSet<String> union = new TreeSet<>(nodes);
         Set<String> known = new HashSet<>();
         known.add(self);
+        boolean someUnknown = false;
         for (ProfilingJob other : jobs) {
             String key = key(other);
             if (key.equals(self)) {
@@ -81,10 +91,15 @@ public final class NodeLabels {
                 continue;
             }
             known.add(key);
-            union.addAll(wanted.computeIfAbsent(key, k -> storedTargets(other)));
+            Set<String> needs = wanted.get(key);
+            if (needs != null) {
+                union.addAll(needs);
+            } else if (mayNeedNodes(other)) {
+                someUnknown = true;
+            }
         }
         wanted.keySet().retainAll(known);
-        return apply(union);
+        return apply(union, !someUnknown);
     }
 
     /** The job is gone (or going): it needs no node any more. */
@@ -105,7 +120,13 @@ public final class NodeLabels {
         return labelledSince;
     }
 
-    private Map<String, Instant> apply(SortedSet<String> union) {
+    private Map<String, Instant> apply(SortedSet<String> union, boolean mayRemove) {
+        Instant now0 = clock.instant();
+        if (union.equals(lastUnion) && lastListed != null && now0.isBefore(lastListed.plus(RELIST))) {
+            // Nothing changed since the last sync: no list of the labelled nodes (thousands of Nodes
+            // at scale) per reconcile. A label removed by hand is restored at the next relist.
+            return labelledSince;
+        }
         List<Node> labelled = client.nodes()
                 .withLabel(IngestContract.NODE_LABEL_AGENT, IngestContract.NODE_LABEL_AGENT_VALUE)
                 .list()
@@ -122,8 +143,10 @@ public final class NodeLabels {
                     patch(name, IngestContract.NODE_LABEL_AGENT_VALUE, from.toString());
                 }
                 since.put(name, from);
-            } else {
+            } else if (mayRemove) {
                 patch(name, null, null);
+            } else {
+                since.put(name, Optional.ofNullable(since(node)).orElse(clock.instant()));
             }
         }
         Instant now = clock.instant();
@@ -133,6 +156,8 @@ public final class NodeLabels {
             }
         }
         labelledSince = Map.copyOf(since);
+        lastUnion = mayRemove ? new TreeSet<>(union) : null;
+        lastListed = now0;
         return labelledSince;
     }
 
@@ -179,15 +204,9 @@ public final class NodeLabels {
         return null;
     }
 
-    /** The nodes a job not reconciled yet by this operator stored as its targets, if it is still running. */
-    private static Set<String> storedTargets(ProfilingJob job) {
+    /** Whether a job this operator has not reconciled yet may need agents (it is neither finished nor refused). */
+    private static boolean mayNeedNodes(ProfilingJob job) {
         var status = job.getStatus();
-        if (status == null || status.targetNodes == null) {
-            return Set.of();
-        }
-        if (status.phase == Phase.SUCCEEDED || status.phase == Phase.INVALID) {
-            return Set.of();
-        }
-        return Set.copyOf(status.targetNodes);
+        return status == null || (status.phase != Phase.SUCCEEDED && status.phase != Phase.INVALID);
     }
 }

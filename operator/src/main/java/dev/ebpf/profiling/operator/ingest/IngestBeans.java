@@ -34,6 +34,7 @@ public class IngestBeans {
                 operator.agent().serviceAccount(),
                 ingest.tokenCacheTtl(),
                 Clock.systemUTC());
+        store.metrics(new SliceMetrics(registry, store.budget()));
         return new IngestService(authenticator, client, store, new IngestMetrics(registry), ingest.allowPlainHttp());
     }
 }

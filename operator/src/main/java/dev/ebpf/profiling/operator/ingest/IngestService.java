@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 /**
@@ -132,10 +131,14 @@ public final class IngestService {
         if (key.namespace() == null || key.name() == null || key.uid() == null) {
             throw IngestRefusal.badRequest("malformed", "the job key needs namespace, name and uid");
         }
-        ProfilingJob job = client.resources(ProfilingJob.class)
-                .inNamespace(key.namespace())
-                .withName(key.name())
-                .get();
+        // The reconciler's cache first: in steady state a report costs no API request. A job the
+        // cache lacks, or holds as another uid or not yet accepted, is read from the API server.
+        ProfilingJob job = store.cachedJob(key.namespace(), key.name())
+                .filter(cached -> key.uid().equals(cached.getMetadata().getUid()) && accepted(cached))
+                .orElseGet(() -> client.resources(ProfilingJob.class)
+                        .inNamespace(key.namespace())
+                        .withName(key.name())
+                        .get());
         if (job == null) {
             throw new IngestRefusal(404, "unknownJob", "no ProfilingJob " + key.namespace() + "/" + key.name());
         }
@@ -146,26 +149,38 @@ public final class IngestService {
                     "ProfilingJob " + key.namespace() + "/" + key.name() + " has uid "
                             + job.getMetadata().getUid() + ", not " + key.uid());
         }
-        ProfilingJobStatus status = job.getStatus();
-        boolean accepted = status != null
-                && Objects.equals(status.observedGeneration, job.getMetadata().getGeneration())
-                && Conditions.isTrue(status.conditions, ProfilingJobStatus.READY);
-        if (!accepted) {
+        if (!accepted(job)) {
             throw new IngestRefusal(
                     409,
                     "jobNotAccepted",
                     "ProfilingJob " + key.namespace() + "/" + key.name() + " is not accepted at generation "
                             + job.getMetadata().getGeneration());
         }
-        if (status.targetNodes == null || !status.targetNodes.contains(node)) {
+        // The status names only the first few targets: the reconciler's last resolution has them all.
+        Set<String> targets = store.targets(job);
+        if (targets == null) {
+            throw new IngestRefusal(
+                    409,
+                    "targetsUnknown",
+                    "the operator has not resolved the targets of " + key.namespace() + "/" + key.name()
+                            + " since it started; retry");
+        }
+        if (!targets.contains(node)) {
             throw new IngestRefusal(
                     409, "notTargetNode", "node " + node + " is not a target of " + key.namespace() + "/" + key.name());
         }
         return job;
     }
 
-    private static Set<String> targets(ProfilingJob job) {
-        return new TreeSet<>(job.getStatus().targetNodes);
+    private static boolean accepted(ProfilingJob job) {
+        ProfilingJobStatus status = job.getStatus();
+        return status != null
+                && Objects.equals(status.observedGeneration, job.getMetadata().getGeneration())
+                && Conditions.isTrue(status.conditions, ProfilingJobStatus.READY);
+    }
+
+    private Set<String> targets(ProfilingJob job) {
+        return store.targets(job);
     }
 
     private static <T> T parse(ObjectReader reader, byte[] body) {

@@ -109,7 +109,24 @@ public final class ResultConfigMaps {
         if (hist != null) {
             cm.getBinaryData().put(AgentContract.RESULT_HISTORY_STACKS_KEY, hist.base64());
         }
+        cm.getMetadata().getAnnotations().put(AgentContract.ANNOTATION_RESULT_BYTES, Long.toString(dataBytes(cm)));
         return cm;
+    }
+
+    /** What the ConfigMap's data and binaryData take in etcd, about (keys and values; base64 as stored). */
+    public static long dataBytes(ConfigMap cm) {
+        long bytes = 0;
+        if (cm.getData() != null) {
+            for (var e : cm.getData().entrySet()) {
+                bytes += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        if (cm.getBinaryData() != null) {
+            for (var e : cm.getBinaryData().entrySet()) {
+                bytes += e.getKey().length() + e.getValue().length();
+            }
+        }
+        return bytes;
     }
 
     /** @throws IllegalArgumentException with one line when the ConfigMap is not a job-level result */

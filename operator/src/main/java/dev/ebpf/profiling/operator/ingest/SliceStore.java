@@ -9,11 +9,13 @@ import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.operator.NodeResult;
+import dev.ebpf.profiling.operator.OperatorConfig;
 import dev.ebpf.profiling.operator.ProfileMerger;
 import dev.ebpf.profiling.operator.TriggerReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -61,23 +63,73 @@ public class SliceStore {
     /** A job not heard of (reports, reconciles) for this long is forgotten (deleted jobs). */
     private static final Duration IDLE_JOB = Duration.ofHours(6);
 
-    /** What the reconciler gets: the job's closed slices, newest first, and when an open one is due. */
+    /**
+     * What the reconciler gets: the job's closed slices, newest first; the ids and windows of those
+     * and of the last few pruned (to count what closed since the status was written, even past the
+     * retention); the newest slice's nodes' limitations; and when an open one is due.
+     */
     public record Ingested(
-            List<MergedSlice> newestFirst, Map<String, List<AgentLimitation>> limitations, Duration recheckAfter) {}
+            List<MergedSlice> newestFirst,
+            List<ClosedWindows> closedWindows,
+            Map<String, List<AgentLimitation>> limitations,
+            Duration recheckAfter) {}
+
+    /** A closed slice's id and how many profile windows it holds (trigger mode: one per node). */
+    public record ClosedWindows(String id, int windows) {}
+
+    /** Pruned slices remembered per job for {@link Ingested#closedWindows}: more than can close in one reconcile. */
+    private static final int PRUNED_REMEMBERED = 4 * OPEN_SLICES_MAX;
 
     private final KubernetesClient client;
     private final Clock clock;
+    private final ResultBudget budget;
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
+    private volatile Cache<ProfilingJob> jobCache;
+    private volatile SliceMetrics metrics = SliceMetrics.NONE;
 
     @Inject
+    public SliceStore(KubernetesClient client, OperatorConfig config) {
+        this(client, Clock.systemUTC(), config.resultBudgetBytes());
+    }
+
+    /** A store with the default result budget (tests). */
     public SliceStore(KubernetesClient client) {
         this(client, Clock.systemUTC());
     }
 
     public SliceStore(KubernetesClient client, Clock clock) {
+        this(client, clock, OperatorConfig.DEFAULT_RESULT_BUDGET_BYTES);
+    }
+
+    public SliceStore(KubernetesClient client, Clock clock, long resultBudgetBytes) {
         this.client = client;
         this.clock = clock;
+        this.budget = new ResultBudget(client, resultBudgetBytes, clock);
+    }
+
+    /** Where the per-node figures of the slices go (the operator's metrics). */
+    public void metrics(SliceMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** The cluster-wide budget of the result ConfigMaps this store writes. */
+    public ResultBudget budget() {
+        return budget;
+    }
+
+    /**
+     * The reconciler's informer cache of the jobs, read by the ingest endpoint instead of the API
+     * server (one report per node and slice would otherwise be one GET each).
+     */
+    public void readJobsFrom(Cache<ProfilingJob> cache) {
+        this.jobCache = cache;
+    }
+
+    /** The job as the reconciler's cache has it, if there is a cache and it holds the job. */
+    public Optional<ProfilingJob> cachedJob(String namespace, String name) {
+        var cache = jobCache;
+        return cache == null ? Optional.empty() : cache.get(new ResourceID(name, namespace));
     }
 
     /** Where a slice that became complete (or a first report, to start its grace) is announced: the reconciler's event source. */
@@ -111,7 +163,9 @@ public class SliceStore {
             }
             boolean first = open.nodes.isEmpty();
             open.add(label, report);
-            announce = first || open.nodes.keySet().containsAll(targetNodes);
+            metrics.reportArrived(
+                    Duration.between(report.sliceEnd(), clock.instant()).toMillis() / 1000.0);
+            announce = first || open.isComplete(targetNodes);
         }
         if (announce) {
             onSliceReady.accept(ResourceID.fromResource(job));
@@ -128,6 +182,20 @@ public class SliceStore {
             slices.triggers.put(report.node(), report.state());
         }
         onSliceReady.accept(ResourceID.fromResource(job));
+    }
+
+    /**
+     * The job's target nodes as its last reconcile resolved them (the status names only the first
+     * few), or null when no reconcile of this operator has resolved them yet.
+     */
+    public Set<String> targets(ProfilingJob job) {
+        JobSlices slices = jobs.get(job.getMetadata().getUid());
+        if (slices == null) {
+            return null;
+        }
+        synchronized (slices) {
+            return slices.targets;
+        }
     }
 
     /** The job's nodes' latest trigger states, as their agents last pushed them. */
@@ -152,6 +220,9 @@ public class SliceStore {
         JobSlices slices = slices(job);
         Instant now = clock.instant();
         boolean trigger = job.getSpec().mode == Mode.TRIGGER;
+        synchronized (slices) {
+            slices.targets = Set.copyOf(targetNodes);
+        }
         Duration recheck = null;
         List<Closing> closing = new ArrayList<>();
         synchronized (slices) {
@@ -159,7 +230,7 @@ public class SliceStore {
                 var entry = it.next();
                 OpenSlice open = entry.getValue();
                 Instant deadline = trigger ? open.firstReport.plus(TRIGGER_SETTLE) : open.end.plus(grace);
-                boolean complete = !trigger && open.nodes.keySet().containsAll(targetNodes);
+                boolean complete = !trigger && open.isComplete(targetNodes);
                 if (!complete && deadline.isAfter(now)) {
                     Duration wait = Duration.between(now, deadline);
                     recheck = recheck == null || wait.compareTo(recheck) < 0 ? wait : recheck;
@@ -186,6 +257,11 @@ public class SliceStore {
                         .inNamespace(job.getMetadata().getNamespace())
                         .resource(cm)
                         .createOr(existing -> existing.update());
+                budget.noteWritten(cm);
+                metrics.sliceClosed(
+                        c.merged.reportingNodes().size(),
+                        c.merged.missingNodes().size(),
+                        Duration.between(c.open.end, clock.instant()).toMillis() / 1000.0);
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);
@@ -195,9 +271,19 @@ public class SliceStore {
             }
         }
         prune(job, slices, retention);
+        if (!closing.isEmpty()) {
+            List<ResultBudget.Entry> deleted = budget.enforce();
+            metrics.budgetDeleted(deleted.size());
+            overBudget(deleted);
+        }
         synchronized (slices) {
             List<MergedSlice> newestFirst = slices.closed.descendingMap().values().stream()
                     .map(Closed::slice)
+                    .toList();
+            TreeMap<String, Integer> windows = new TreeMap<>(slices.pruned);
+            slices.closed.forEach((id, c) -> windows.put(id, c.slice().windows()));
+            List<ClosedWindows> closedWindows = windows.descendingMap().entrySet().stream()
+                    .map(e -> new ClosedWindows(e.getKey(), e.getValue()))
                     .toList();
             Map<String, List<AgentLimitation>> limitations = new TreeMap<>();
             Optional.ofNullable(slices.closed.lastEntry())
@@ -206,7 +292,7 @@ public class SliceStore {
                             limitations.put(n.node(), n.limitations());
                         }
                     }));
-            return new Ingested(newestFirst, limitations, recheck);
+            return new Ingested(newestFirst, closedWindows, limitations, recheck);
         }
     }
 
@@ -214,7 +300,12 @@ public class SliceStore {
         List<Closed> old = new ArrayList<>();
         synchronized (slices) {
             while (slices.closed.size() > Math.max(1, retention)) {
-                old.add(slices.closed.pollFirstEntry().getValue());
+                Closed gone = slices.closed.pollFirstEntry().getValue();
+                old.add(gone);
+                slices.pruned.put(gone.slice().id(), gone.slice().windows());
+            }
+            while (slices.pruned.size() > PRUNED_REMEMBERED) {
+                slices.pruned.pollFirstEntry();
             }
         }
         for (Closed gone : old) {
@@ -222,6 +313,23 @@ public class SliceStore {
                     .inNamespace(job.getMetadata().getNamespace())
                     .withName(gone.slice().configMap())
                     .delete();
+            budget.noteDeleted(job.getMetadata().getNamespace(), gone.slice().configMap());
+        }
+    }
+
+    /** The budget deleted these slices (of any job): they are no longer closed slices of their jobs. */
+    private void overBudget(List<ResultBudget.Entry> deleted) {
+        for (ResultBudget.Entry gone : deleted) {
+            JobSlices slices = jobs.get(gone.jobUid());
+            if (slices != null) {
+                synchronized (slices) {
+                    Closed closed = slices.closed.get(gone.slice());
+                    if (closed != null && slices.closed.size() > 1) {
+                        slices.closed.remove(gone.slice());
+                        slices.pruned.put(gone.slice(), closed.slice().windows());
+                    }
+                }
+            }
         }
     }
 
@@ -269,6 +377,11 @@ public class SliceStore {
         final TreeMap<String, OpenSlice> open = new TreeMap<>();
         final TreeMap<String, Closed> closed = new TreeMap<>();
         final Map<String, NodeTriggerState> triggers = new TreeMap<>();
+        /** Slice id -> windows of the last slices pruned (see {@link Ingested#closedWindows}). */
+        final TreeMap<String, Integer> pruned = new TreeMap<>();
+        /** The job's target nodes as its last reconcile resolved them; null before the first. */
+        Set<String> targets;
+
         boolean restored;
         Instant lastUsed;
     }
@@ -321,6 +434,14 @@ public class SliceStore {
             onCpu.add(report.onCpuStacks());
             offCpu.add(report.offCpuStacks());
             history.add(report.historyStacks());
+        }
+
+        /**
+         * Whether every target node reported. Counted first: each report asks, and comparing the
+         * sets at every report would cost nodes x nodes per slice (25 million lookups at 5,000).
+         */
+        boolean isComplete(Set<String> targetNodes) {
+            return nodes.size() >= targetNodes.size() && nodes.keySet().containsAll(targetNodes);
         }
 
         List<MergedSlice.NodeSummary> summaries() {

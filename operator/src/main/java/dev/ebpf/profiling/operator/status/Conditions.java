@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator.status;
 
+import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
@@ -29,10 +30,19 @@ public final class Conditions {
                 .withType(type)
                 .withStatus(value)
                 .withReason(reason)
-                .withMessage(message)
+                .withMessage(capped(message))
                 .withObservedGeneration(generation)
                 .withLastTransitionTime(since)
                 .build());
+    }
+
+    /**
+     * A message as the status and Events hold it: at most {@link ProfilingJobStatus#MESSAGE_MAX}
+     * characters, so a message built from many nodes' errors cannot grow the status.
+     */
+    public static String capped(String message) {
+        int max = ProfilingJobStatus.MESSAGE_MAX;
+        return message == null || message.length() <= max ? message : message.substring(0, max - 3) + "...";
     }
 
     public static void remove(List<Condition> conditions, String type) {

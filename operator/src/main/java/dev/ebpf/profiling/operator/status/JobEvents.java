@@ -16,8 +16,8 @@ import java.util.UUID;
  */
 public final class JobEvents {
 
-    static final String NORMAL = "Normal";
-    static final String WARNING = "Warning";
+    public static final String NORMAL = "Normal";
+    public static final String WARNING = "Warning";
     private static final String COMPONENT = "ebpf-profiler-operator";
 
     private final KubernetesClient client;
@@ -59,7 +59,8 @@ public final class JobEvents {
         }
     }
 
-    private void record(ProfilingJob job, String type, String reason, String message) {
+    /** Records one Event on the job now (the reconciler's go through {@link Pending}). */
+    public void record(ProfilingJob job, String type, String reason, String message) {
         String now = Instant.now().toString();
         String namespace = job.getMetadata().getNamespace();
         client.v1()
@@ -81,7 +82,7 @@ public final class JobEvents {
                                 .build())
                         .withType(type)
                         .withReason(reason)
-                        .withMessage(message)
+                        .withMessage(Conditions.capped(message))
                         .withFirstTimestamp(now)
                         .withLastTimestamp(now)
                         .withCount(1)

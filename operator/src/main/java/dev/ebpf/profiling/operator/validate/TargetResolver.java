@@ -8,9 +8,13 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Resolves a job's selector to pods and their nodes (or, for a node-wide job, to every node), and
@@ -30,10 +34,25 @@ public final class TargetResolver {
         }
     }
 
-    private final KubernetesClient client;
+    private final Function<String, List<Pod>> podsIn;
+    private final Supplier<List<Node>> nodes;
 
+    /** Reads the pods and nodes from the API server (tests without informers). */
     public TargetResolver(KubernetesClient client) {
-        this.client = client;
+        this(
+                client,
+                namespace -> client.pods().inNamespace(namespace).list().getItems(),
+                () -> client.nodes().list().getItems());
+    }
+
+    /**
+     * @param podsIn a namespace's pods (the reconciler's slim informer cache: name, labels, node and
+     *               phase are all that is read)
+     * @param nodes  the cluster's nodes (likewise: name and CPU capacity)
+     */
+    public TargetResolver(KubernetesClient client, Function<String, List<Pod>> podsIn, Supplier<List<Node>> nodes) {
+        this.podsIn = podsIn;
+        this.nodes = nodes;
     }
 
     public Resolution resolve(ProfilingJob job) {
@@ -42,15 +61,12 @@ public final class TargetResolver {
         List<Pod> pods = List.of();
         SortedSet<String> nodes = new TreeSet<>();
         if (spec.nodeWide()) {
-            client.nodes()
-                    .list()
-                    .getItems()
-                    .forEach(node -> nodes.add(node.getMetadata().getName()));
+            this.nodes.get().forEach(node -> nodes.add(node.getMetadata().getName()));
             if (nodes.isEmpty()) {
                 return Resolution.refused("NoNodes", "the cluster has no nodes to profile");
             }
         } else {
-            List<Pod> matching = client.pods().inNamespace(namespace).list().getItems().stream()
+            List<Pod> matching = podsIn.apply(namespace).stream()
                     .filter(TargetResolver::isWorkload)
                     .filter(pod -> LabelSelectors.matches(
                             spec.selector, pod.getMetadata().getLabels()))
@@ -93,8 +109,10 @@ public final class TargetResolver {
 
     private Refusal checkCpusExist(String cpus, SortedSet<String> nodes) {
         int highest = CpuList.parse(cpus).cpus().getLast();
+        Map<String, Node> byName = new HashMap<>();
+        this.nodes.get().forEach(node -> byName.put(node.getMetadata().getName(), node));
         for (String name : nodes) {
-            Node node = client.nodes().withName(name).get();
+            Node node = byName.get(name);
             Quantity capacity =
                     node == null || node.getStatus() == null || node.getStatus().getCapacity() == null
                             ? null
