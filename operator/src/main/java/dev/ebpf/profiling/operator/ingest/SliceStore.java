@@ -9,13 +9,16 @@ import dev.ebpf.profiling.api.job.NodeTriggerState;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.operator.NodeResult;
+import dev.ebpf.profiling.operator.OperatorConfig;
 import dev.ebpf.profiling.operator.ProfileMerger;
 import dev.ebpf.profiling.operator.TriggerReport;
+import dev.ebpf.profiling.operator.stores.ObjectStoreUploads;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,17 +70,39 @@ public class SliceStore {
 
     private final KubernetesClient client;
     private final Clock clock;
+    private final ObjectStoreUploads uploads;
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
 
+    /** The operator's: the admin's object stores from its configuration. */
     @Inject
+    public SliceStore(KubernetesClient client, OperatorConfig config) {
+        this(
+                client,
+                Clock.systemUTC(),
+                ObjectStoreUploads.of(config.objectStoreDefinitions(), Path.of(config.objectStoreCredentials())));
+    }
+
+    /** Without object stores (tests). */
     public SliceStore(KubernetesClient client) {
         this(client, Clock.systemUTC());
     }
 
     public SliceStore(KubernetesClient client, Clock clock) {
+        this(client, clock, ObjectStoreUploads.none());
+    }
+
+    public SliceStore(KubernetesClient client, Clock clock, ObjectStoreUploads uploads) {
         this.client = client;
         this.clock = clock;
+        this.uploads = uploads;
+        // A merged upload that ended changes the status' links: the job is reconciled again.
+        uploads.onChange(id -> onSliceReady.accept(id));
+    }
+
+    /** The merged slices' uploads and the nodes' upload reports (issue 10). */
+    public ObjectStoreUploads uploads() {
+        return uploads;
     }
 
     /** Where a slice that became complete (or a first report, to start its grace) is announced: the reconciler's event source. */
@@ -186,6 +211,13 @@ public class SliceStore {
                         .inNamespace(job.getMetadata().getNamespace())
                         .resource(cm)
                         .createOr(existing -> existing.update());
+                List<Map.Entry<String, Long>> offCpu = c.open.offCpu.hottestFirst();
+                uploads.uploadMerged(
+                        job,
+                        c.label,
+                        ObjectStoreUploads.document(c.merged, c.open.summaries()),
+                        ResultConfigMaps.gzipFolded(c.open.onCpu.hottestFirst()),
+                        offCpu.isEmpty() ? null : ResultConfigMaps.gzipFolded(offCpu));
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);
