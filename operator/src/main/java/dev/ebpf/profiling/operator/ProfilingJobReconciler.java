@@ -13,8 +13,8 @@ import dev.ebpf.profiling.operator.status.Conditions;
 import dev.ebpf.profiling.operator.status.JobEvents;
 import dev.ebpf.profiling.operator.status.JobStatusBuilder;
 import dev.ebpf.profiling.operator.status.JobStatusWriter;
-import dev.ebpf.profiling.operator.validate.LabelSelectors;
 import dev.ebpf.profiling.operator.stores.ObjectStoreReport;
+import dev.ebpf.profiling.operator.validate.LabelSelectors;
 import dev.ebpf.profiling.operator.validate.Refusal;
 import dev.ebpf.profiling.operator.validate.SpecValidator;
 import dev.ebpf.profiling.operator.validate.TargetResolver;
@@ -131,13 +131,10 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
         String namespace = config.namespaceOr(client);
-        this.daemonSetWriter =
-                new AgentDaemonSetWriter(client, new AgentDaemonSet(
-                        config.agent(),
-                        namespace,
-                        nodeWide,
-                        ingested.uploads().definitions(),
-                        config.uploadJitter()));
+        this.daemonSetWriter = new AgentDaemonSetWriter(
+                client,
+                new AgentDaemonSet(
+                        config.agent(), namespace, nodeWide, ingested.uploads().definitions(), config.uploadJitter()));
         this.nodeLabels = new NodeLabels(client, clock);
         this.sliceGrace = config.sliceGrace();
         this.clock = clock;

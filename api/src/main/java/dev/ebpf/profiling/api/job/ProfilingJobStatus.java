@@ -84,6 +84,7 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("Trigger mode: each target node's trigger phase and the metric's latest value.")
     public List<ArmedNodeStatus> armedNodes;
 
-    @JsonPropertyDescription("With spec.output.objectStore: the newest slice's uploads as counts, at most 10 names, and links.")
+    @JsonPropertyDescription(
+            "With spec.output.objectStore: the newest slice's uploads as counts, at most 10 names, and links.")
     public ObjectStoreStatus objectStore;
 }

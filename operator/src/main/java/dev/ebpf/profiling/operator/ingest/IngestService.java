@@ -132,7 +132,8 @@ public final class IngestService {
             }
             String message = report.message() == null
                     ? null
-                    : report.message().substring(0, Math.min(MESSAGE_MAX, report.message().length()));
+                    : report.message()
+                            .substring(0, Math.min(MESSAGE_MAX, report.message().length()));
             store.uploads()
                     .nodeReport(
                             job,

@@ -50,13 +50,15 @@ public final class ObjectStoreUploads implements AutoCloseable {
     public static ObjectStoreUploads none() {
         return new ObjectStoreUploads(
                 new ObjectStores(ObjectStoreDefinitions.none(), Path.of("/nonexistent")),
-                Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("merged-upload").factory()));
+                Executors.newSingleThreadExecutor(
+                        Thread.ofPlatform().daemon().name("merged-upload").factory()));
     }
 
     public static ObjectStoreUploads of(ObjectStoreDefinitions definitions, Path credentials) {
         return new ObjectStoreUploads(
                 new ObjectStores(definitions, credentials),
-                Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("merged-upload").factory()));
+                Executors.newSingleThreadExecutor(
+                        Thread.ofPlatform().daemon().name("merged-upload").factory()));
     }
 
     public ObjectStoreDefinitions definitions() {
@@ -121,8 +123,8 @@ public final class ObjectStoreUploads implements AutoCloseable {
         if (store.isEmpty()) {
             return null;
         }
-        ObjectStoreStatus status = Optional.ofNullable(ledger.status(job.getMetadata().getUid()))
-                .orElseGet(ObjectStoreStatus::new);
+        ObjectStoreStatus status =
+                Optional.ofNullable(ledger.status(job.getMetadata().getUid())).orElseGet(ObjectStoreStatus::new);
         status.store = store.get().name();
         String prefix = ObjectKeys.prefix(store.get(), job.getSpec().output.objectStore.prefix);
         status.location = "s3://" + store.get().bucket() + "/" + (prefix.isEmpty() ? "" : prefix + "/");
@@ -130,9 +132,8 @@ public final class ObjectStoreUploads implements AutoCloseable {
     }
 
     private Optional<ObjectStoreDefinition> storeOf(ProfilingJob job) {
-        ObjectStoreSpec choice = job.getSpec() == null || job.getSpec().output == null
-                ? null
-                : job.getSpec().output.objectStore;
+        ObjectStoreSpec choice =
+                job.getSpec() == null || job.getSpec().output == null ? null : job.getSpec().output.objectStore;
         return choice == null ? Optional.empty() : stores.definitions().find(choice.name);
     }
 

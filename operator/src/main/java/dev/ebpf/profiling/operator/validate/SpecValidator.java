@@ -140,7 +140,8 @@ public final class SpecValidator {
             return;
         }
         if (store.setsAdminFields()) {
-            throw refuse(OBJECT_STORE_FIELDS_REFUSED, "spec.output.objectStore: " + ObjectStoreSpec.ADMIN_FIELDS_MESSAGE);
+            throw refuse(
+                    OBJECT_STORE_FIELDS_REFUSED, "spec.output.objectStore: " + ObjectStoreSpec.ADMIN_FIELDS_MESSAGE);
         }
         if (store.prefix != null && !store.prefix.matches(ObjectStoreSpec.PREFIX)) {
             throw refuse(
