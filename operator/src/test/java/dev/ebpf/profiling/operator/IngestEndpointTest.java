@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.ingest.JobKey;
-import dev.ebpf.profiling.api.ingest.NodeUploadReport;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
+import dev.ebpf.profiling.api.ingest.NodeUploadReport;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -121,7 +121,8 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
         cluster.job(ns, "archived", spec);
         cluster.awaitCondition(ns, "archived", ProfilingJobStatus.READY, "True");
         ProfilingJob job = cluster.get(ns, "archived");
-        JobKey key = new JobKey(ns, "archived", job.getMetadata().getUid(), job.getMetadata().getGeneration());
+        JobKey key = new JobKey(
+                ns, "archived", job.getMetadata().getUid(), job.getMetadata().getGeneration());
         String slice = "20260101T120000Z";
         String uploaded = json(new NodeUploadReport(
                 1, key, "node-1", slice, List.of("s3://profiles/nodes/ab/x/node-1.pprof"), null, null));
