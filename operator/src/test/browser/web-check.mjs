@@ -20,6 +20,8 @@ async function withBrowser(origin, work) {
   const profile = mkdtempSync(join(tmpdir(), "operator-web-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: VIEWPORT, timeout: TIMEOUT_MS,
+    // The web view needs a Kubernetes bearer token, as a proxy in front of it would forward.
+    extraHTTPHeaders: process.env.WEB_AUTHORIZATION ? { Authorization: process.env.WEB_AUTHORIZATION } : {},
   });
   // The pages must need nothing but the operator: any request elsewhere is reported.
   const external = [];

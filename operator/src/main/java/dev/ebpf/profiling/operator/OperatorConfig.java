@@ -1,5 +1,7 @@
 package dev.ebpf.profiling.operator;
 
+import dev.ebpf.profiling.api.store.ObjectStoreContract;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinitions;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.ConfigMapping;
@@ -54,6 +56,27 @@ public interface OperatorConfig {
     }
 
     AgentSettings agent();
+
+    /**
+     * The admin's object stores (Helm values {@code objectStores}) as the chart renders them: a JSON
+     * array of {@link dev.ebpf.profiling.api.store.ObjectStoreDefinition}, no secrets. A job names
+     * one in {@code spec.output.objectStore.name}.
+     */
+    @WithDefault("[]")
+    String objectStores();
+
+    /** Where each store's credentials Secret is mounted, one directory per store name. */
+    @WithDefault(ObjectStoreContract.CREDENTIALS_ROOT)
+    String objectStoreCredentials();
+
+    /** The agents' longest random delay after a slice's end before they upload it. */
+    @WithDefault("30s")
+    Duration uploadJitter();
+
+    /** {@link #objectStores()} parsed. @throws IllegalArgumentException with one line when the JSON is bad */
+    default ObjectStoreDefinitions objectStoreDefinitions() {
+        return ObjectStoreDefinitions.parse(objectStores());
+    }
 
     /** The one agent DaemonSet the operator keeps in its own namespace. */
     interface AgentSettings {

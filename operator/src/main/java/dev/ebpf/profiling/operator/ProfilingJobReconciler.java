@@ -15,7 +15,7 @@ import dev.ebpf.profiling.operator.status.Conditions;
 import dev.ebpf.profiling.operator.status.JobEvents;
 import dev.ebpf.profiling.operator.status.JobStatusBuilder;
 import dev.ebpf.profiling.operator.status.JobStatusWriter;
-import dev.ebpf.profiling.operator.validate.CredentialsSecretCheck;
+import dev.ebpf.profiling.operator.stores.ObjectStoreReport;
 import dev.ebpf.profiling.operator.validate.LabelSelectors;
 import dev.ebpf.profiling.operator.validate.Refusal;
 import dev.ebpf.profiling.operator.validate.SpecValidator;
@@ -93,7 +93,6 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
 
     private final KubernetesClient client;
     private final SpecValidator validator;
-    private final CredentialsSecretCheck credentialsSecrets;
     private final TargetResolver resolver;
     private final JobEvents jobEvents;
     private final JobStatusWriter statusWriter;
@@ -131,14 +130,15 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
         this.client = client;
         this.ingested = ingested;
         List<String> nodeWide = config.nodeWideNamespaces().orElse(List.of());
-        this.validator = new SpecValidator(nodeWide);
-        this.credentialsSecrets = new CredentialsSecretCheck(client);
+        this.validator = new SpecValidator(nodeWide, ingested.uploads().definitions());
         this.resolver = new TargetResolver(client, this::podsIn, this::allNodes);
         this.jobEvents = new JobEvents(client);
         this.statusWriter = new JobStatusWriter(client);
         String namespace = config.namespaceOr(client);
-        this.daemonSetWriter =
-                new AgentDaemonSetWriter(client, new AgentDaemonSet(config.agent(), namespace, nodeWide));
+        this.daemonSetWriter = new AgentDaemonSetWriter(
+                client,
+                new AgentDaemonSet(
+                        config.agent(), namespace, nodeWide, ingested.uploads().definitions(), config.uploadJitter()));
         this.nodeLabels = new NodeLabels(client, clock);
         this.sliceGrace = config.sliceGrace();
         this.clock = clock;
@@ -290,15 +290,11 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                     validator.validate(job.getSpec(), job.getMetadata().getNamespace());
             TargetResolver.Resolution resolution = null;
             if (refusal.isEmpty()) {
-                refusal = credentialsSecrets.check(job);
-            }
-            if (refusal.isEmpty()) {
                 resolution = resolver.resolve(job);
                 refusal = Optional.ofNullable(resolution.refusal());
             }
             if (refusal.isPresent()) {
                 refuse(job, refusal.get(), status, events);
-                recheck = CredentialsSecretCheck.recheckAfter(refusal.get());
             } else {
                 recheck = run(job, resolution.targets(), status, events);
             }
@@ -578,6 +574,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
                 .findFirst()
                 .orElse(null);
         limited(pushed, old, status, now, generation, events);
+        ObjectStoreReport.update(ingested.uploads().status(job), status, now, generation);
         int reporting = reportingCount(shown, old, status);
         List<String> missing = shown == null ? List.of() : shown.missingNodes();
         status.missingNodes = missing.isEmpty() ? null : ProfilingJobStatus.firstNodes(missing);

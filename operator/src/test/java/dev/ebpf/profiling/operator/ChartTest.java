@@ -88,17 +88,21 @@ class ChartTest {
         assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-node-wide"));
 
         // The operator: status, finalizers, node labels, the DaemonSet in its own namespace only;
-        // it creates no pods, ServiceAccounts or RoleBindings, and gets (only gets) the Secret it checks.
+        // it creates no pods, ServiceAccounts or RoleBindings, and reads no Secrets (the stores' are
+        // mounted); it reviews tokens (ingest, web view) and the web view's users' access.
         JsonNode operatorRole = one(objects, "ClusterRole", "ebpf-profiler-operator");
         assertThat(rules(operatorRole))
                 .contains(
                         "profiling.ebpf.dev/profilingjobs/status:get,patch,update",
                         "/pods:get,list,watch",
                         "/nodes:get,list,watch,patch",
-                        "/secrets:get",
+                        "authentication.k8s.io/tokenreviews:create",
+                        "authorization.k8s.io/subjectaccessreviews:create",
                         "/events:create,patch")
-                .noneMatch(
-                        r -> r.contains("serviceaccounts") || r.contains("rolebindings") || r.contains("daemonsets"));
+                .noneMatch(r -> r.contains("serviceaccounts")
+                        || r.contains("rolebindings")
+                        || r.contains("daemonsets")
+                        || r.contains("secrets"));
         JsonNode operatorNamespaced = one(objects, "Role", "ebpf-profiler-operator");
         assertThat(operatorNamespaced.at("/metadata/namespace").asText()).isEqualTo("profiling-system");
         assertThat(rules(operatorNamespaced))
@@ -113,6 +117,49 @@ class ChartTest {
         String ca = new String(
                 java.util.Base64.getDecoder().decode(tls.at("/data/ca.crt").asText()));
         assertThat(ca).startsWith("-----BEGIN CERTIFICATE-----");
+    }
+
+    /** The admin's stores reach the operator as JSON without secrets; each store's Secret is mounted. */
+    @Test
+    void passesTheAdminsObjectStoresAndMountsTheirSecrets() throws IOException {
+        List<JsonNode> objects = render("""
+                uploadJitter: 45s
+                objectStores:
+                  - name: archive
+                    endpoint: http://minio.storage:9000
+                    bucket: profiles
+                    credentialsSecret: profiles-s3
+                    secretAccessKeyKey: secret
+                """);
+        JsonNode pod = one(objects, "Deployment", "ebpf-profiler-operator").at("/spec/template/spec");
+        JsonNode container = pod.at("/containers/0");
+        Map<String, String> env = new java.util.HashMap<>();
+        container
+                .path("env")
+                .forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        dev.ebpf.profiling.api.store.ObjectStoreDefinitions stores =
+                dev.ebpf.profiling.api.store.ObjectStoreDefinitions.parse(env.get("OPERATOR_OBJECT_STORES"));
+        var archive = stores.find("archive").orElseThrow();
+        assertThat(archive.endpoint()).isEqualTo("http://minio.storage:9000");
+        assertThat(archive.credentialsSecret()).isEqualTo("profiles-s3");
+        assertThat(env).containsEntry("OPERATOR_UPLOAD_JITTER", "45s");
+        assertThat(container.path("volumeMounts").toString())
+                .contains("\"mountPath\":\"/etc/ebpf-profiler/object-stores/archive\"");
+        JsonNode volume = java.util.stream.StreamSupport.stream(
+                        pod.path("volumes").spliterator(), false)
+                .filter(v -> v.path("name").asText().equals("store-archive"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(volume.at("/secret/secretName").asText()).isEqualTo("profiles-s3");
+        assertThat(volume.at("/secret/items").toString())
+                .isEqualTo("[{\"key\":\"accessKeyId\",\"path\":\"accessKeyId\"},"
+                        + "{\"key\":\"secret\",\"path\":\"secretAccessKey\"}]");
+
+        // Without stores: an empty list, no store volume.
+        JsonNode plain = one(render(""), "Deployment", "ebpf-profiler-operator").at("/spec/template/spec");
+        assertThat(plain.at("/containers/0/env").toString())
+                .contains("\"name\":\"OPERATOR_OBJECT_STORES\",\"value\":\"[]\"");
+        assertThat(plain.path("volumes").toString()).doesNotContain("store-");
     }
 
     /**

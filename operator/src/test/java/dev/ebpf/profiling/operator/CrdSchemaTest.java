@@ -16,8 +16,10 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.ProfileJson;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinitions;
 import dev.ebpf.profiling.operator.validate.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CRD in crds/ as the API server would apply it: its OpenAPI schema (validated as JSON Schema)
@@ -82,7 +85,7 @@ class CrdSchemaTest {
         assertThat(errors(document)).as(sample.getFileName().toString()).isEmpty();
 
         ProfilingJob job = ProfileJson.mapper().convertValue(document, ProfilingJob.class);
-        assertThat(new SpecValidator(List.of("profiling-system"))
+        assertThat(new SpecValidator(List.of("profiling-system"), SAMPLE_STORES)
                         .validate(job.getSpec(), job.getMetadata().getNamespace()))
                 .as(sample.getFileName().toString())
                 .isEmpty();
@@ -106,20 +109,32 @@ class CrdSchemaTest {
                 bad("trigger", Map.of("threshold", 50), "required"),
                 bad("trigger", Map.of("metric", "disk", "threshold", 50), "enum"),
                 bad("selector", "app=web", "type"),
-                bad(
-                        "output",
-                        Map.of("objectStore", Map.of("bucket", "b1b", "credentialsSecret", Map.of("name", "s"))),
-                        "required"),
-                bad("output", Map.of("objectStore", store("ftp://store:21", "profiles")), "pattern"),
-                bad("output", Map.of("objectStore", store("http://minio:9000", "Profiles_Bucket")), "pattern"),
-                bad(
-                        "output",
-                        Map.of("objectStore", Map.of("endpoint", "http://minio:9000", "bucket", "profiles")),
-                        "required"));
+                bad("output", Map.of("objectStore", Map.of("prefix", "team-a")), "required"),
+                bad("output", Map.of("objectStore", Map.of("name", "Archive_1")), "pattern"),
+                bad("output", Map.of("objectStore", Map.of("name", "archive", "prefix", "/abs")), "pattern"));
     }
 
-    private static Map<String, Object> store(String endpoint, String bucket) {
-        return Map.of("endpoint", endpoint, "bucket", bucket, "credentialsSecret", Map.of("name", "s3-keys"));
+    /** The stores the samples name, as an admin would define them. */
+    static final ObjectStoreDefinitions SAMPLE_STORES = ObjectStoreDefinitions.parse(
+            "[{\"name\":\"archive\",\"endpoint\":\"http://minio.storage:9000\",\"bucket\":\"profiles\","
+                    + "\"credentialsSecret\":\"profiles-s3\"}]");
+
+    /** A tenant's job cannot say where its data goes or with which keys: the CRD's rule refuses it. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "{name: archive, endpoint: 'http://169.254.169.254'}",
+                "{name: archive, bucket: other}",
+                "{name: archive, region: eu-west-1}",
+                "{name: archive, credentialsSecret: {name: stolen}}"
+            })
+    void celRuleRefusesTheAdminsStoreFields(String objectStore) throws Exception {
+        JsonNode store = YAML.readTree(objectStore);
+        JsonNode storeSchema = openApiSchema.at("/properties/spec/properties/output/properties/objectStore");
+        assertThat(storeSchema.isMissingNode()).isFalse();
+        assertThat(failedRules(storeSchema, store)).containsExactly(ObjectStoreSpec.ADMIN_FIELDS_MESSAGE);
+        assertThat(failedRules(storeSchema, YAML.readTree("{name: archive, prefix: team-a}")))
+                .isEmpty();
     }
 
     @ParameterizedTest(name = "{0}: {1}")

@@ -224,6 +224,11 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
                                             .resolve("/ui/jobs/" + NAMESPACE + "/" + name + "/slices/"
                                                     + status.lastSlice.id + "/nodes/" + JobLevelResults.ALL_NODES
                                                     + "/pre-trigger"))
+                                    .header(
+                                            "Authorization",
+                                            "Bearer "
+                                                    + dev.ebpf.profiling.operator.ingest.FakeTokenReviewer.user(
+                                                            "admin"))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(history.body()).isEqualTo(200);

@@ -107,6 +107,9 @@ class IngestEndToEndTest extends ThreeNodeClusterTest {
         var http = java.net.http.HttpClient.newHttpClient();
         var page = http.send(
                 java.net.http.HttpRequest.newBuilder(URI.create(base.toString()).resolve("/ui/jobs/ingest-e2e/pushed"))
+                        .header(
+                                "Authorization",
+                                "Bearer " + dev.ebpf.profiling.operator.ingest.FakeTokenReviewer.user("admin"))
                         .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
@@ -115,6 +118,9 @@ class IngestEndToEndTest extends ThreeNodeClusterTest {
                 java.net.http.HttpRequest.newBuilder(URI.create(base.toString())
                                 .resolve("/ui/jobs/ingest-e2e/pushed/slices/" + AgentContract.sliceLabel(start)
                                         + "/nodes/all-nodes/on-cpu"))
+                        .header(
+                                "Authorization",
+                                "Bearer " + dev.ebpf.profiling.operator.ingest.FakeTokenReviewer.user("admin"))
                         .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(flame.statusCode()).as(flame.body()).isEqualTo(200);

@@ -6,6 +6,7 @@ import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
+import dev.ebpf.profiling.api.ingest.NodeUploadReport;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
@@ -50,6 +51,9 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
     URL metrics;
 
     private final HttpClient http = HttpClient.newHttpClient();
+
+    @jakarta.inject.Inject
+    dev.ebpf.profiling.operator.ingest.SliceStore sliceStore;
 
     @Test
     void refusesReportsItCannotTrustOrPlace() throws Exception {
@@ -104,6 +108,40 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
                 .contains("ebpf_profiler_ingest_reports_total{kind=\"slice\",result=\"otherNode\"}")
                 .contains("ebpf_profiler_ingest_reports_total{kind=\"slice\",result=\"invalidToken\"}")
                 .contains("ebpf_profiler_ingest_reports_total{kind=\"slice\",result=\"accepted\"}");
+    }
+
+    @Test
+    void uploadReportsAreTakenFromTheirOwnNodeOnlyAndCounted() throws Exception {
+        String ns = "ingest-uploads";
+        cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
+        ProfilingJobSpec spec = Cluster.spec(Mode.GENERAL, Map.of("app", "a"));
+        spec.output = new dev.ebpf.profiling.api.job.OutputSpec();
+        spec.output.objectStore = new dev.ebpf.profiling.api.job.ObjectStoreSpec();
+        spec.output.objectStore.name = "archive";
+        cluster.job(ns, "archived", spec);
+        cluster.awaitCondition(ns, "archived", ProfilingJobStatus.READY, "True");
+        ProfilingJob job = cluster.get(ns, "archived");
+        JobKey key = new JobKey(
+                ns, "archived", job.getMetadata().getUid(), job.getMetadata().getGeneration());
+        String slice = "20260101T120000Z";
+        String uploaded = json(new NodeUploadReport(
+                1, key, "node-1", slice, List.of("s3://profiles/nodes/ab/x/node-1.pprof"), null, null));
+
+        assertThat(post(IngestContract.UPLOADS_PATH, null, uploaded)).startsWith("401 missingToken");
+        assertThat(post(IngestContract.UPLOADS_PATH, FakeTokenReviewer.agentOn("node-2"), uploaded))
+                .startsWith("403 otherNode");
+        assertThat(post(
+                        IngestContract.UPLOADS_PATH,
+                        FakeTokenReviewer.agentOn("node-1"),
+                        json(new NodeUploadReport(1, key, "node-1", slice, List.of(), "not a reason!", "x"))))
+                .startsWith("400 malformed");
+        assertThat(post(IngestContract.UPLOADS_PATH, FakeTokenReviewer.agentOn("node-1"), uploaded))
+                .startsWith("202 accepted");
+
+        var status = sliceStore.uploads().status(cluster.get(ns, "archived"));
+        assertThat(status.slice).isEqualTo(slice);
+        assertThat(status.nodesUploaded).isEqualTo(1);
+        assertThat(status.nodeObjects).containsExactly("s3://profiles/nodes/ab/x/node-1.pprof");
     }
 
     @Test

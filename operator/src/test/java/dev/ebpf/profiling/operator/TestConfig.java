@@ -6,7 +6,12 @@ import java.util.Optional;
 
 /** The operator's defaults (as in OperatorConfig) for tests that build a reconciler themselves. */
 record TestConfig(
-        Optional<String> namespace, Optional<List<String>> nodeWideNamespaces, Duration sliceGrace, AgentSettings agent)
+        Optional<String> namespace,
+        Optional<List<String>> nodeWideNamespaces,
+        Duration sliceGrace,
+        AgentSettings agent,
+        String objectStores,
+        String objectStoreCredentials)
         implements OperatorConfig {
 
     /** The operator's namespace in these tests: the agent DaemonSet and its pods live there. */
@@ -14,15 +19,31 @@ record TestConfig(
 
     static TestConfig defaults() {
         return new TestConfig(
-                Optional.of(OPERATOR_NAMESPACE), Optional.of(List.of("ops")), Duration.ofSeconds(60), new Agent(false));
+                Optional.of(OPERATOR_NAMESPACE),
+                Optional.of(List.of("ops")),
+                Duration.ofSeconds(60),
+                new Agent(false),
+                "[]",
+                "/nonexistent");
     }
 
     TestConfig withSliceGrace(Duration grace) {
-        return new TestConfig(namespace, nodeWideNamespaces, grace, agent);
+        return new TestConfig(namespace, nodeWideNamespaces, grace, agent, objectStores, objectStoreCredentials);
     }
 
     TestConfig withSysResource() {
-        return new TestConfig(namespace, nodeWideNamespaces, sliceGrace, new Agent(true));
+        return new TestConfig(
+                namespace, nodeWideNamespaces, sliceGrace, new Agent(true), objectStores, objectStoreCredentials);
+    }
+
+    /** With the admin's stores (a JSON array) whose credentials are under {@code credentials}. */
+    TestConfig withObjectStores(String json, String credentials) {
+        return new TestConfig(namespace, nodeWideNamespaces, sliceGrace, agent, json, credentials);
+    }
+
+    @Override
+    public Duration uploadJitter() {
+        return Duration.ofSeconds(30);
     }
 
     @Override

@@ -52,9 +52,23 @@ class ValidationTest {
         }
     }
 
+    /** An output naming the admin's store {@code name}, with the tenant's own endpoint when given. */
+    static dev.ebpf.profiling.api.job.OutputSpec store(String name, String endpoint) {
+        var output = new dev.ebpf.profiling.api.job.OutputSpec();
+        output.objectStore = new dev.ebpf.profiling.api.job.ObjectStoreSpec();
+        output.objectStore.name = name;
+        output.objectStore.endpoint = endpoint;
+        return output;
+    }
+
     static Stream<Arguments> badFields() {
         return Stream.of(
                 bad("mode missing", "ModeMissing", spec -> spec.mode = null),
+                bad("object store unknown", "ObjectStoreUnknown", spec -> spec.output = store("elsewhere", null)),
+                bad(
+                        "object store endpoint from the tenant",
+                        "ObjectStoreFieldsRefused",
+                        spec -> spec.output = store("archive", "http://169.254.169.254")),
                 bad("cpus backwards", "CpusInvalid", spec -> spec.cpus = "3-1"),
                 bad("cpus twice", "CpusInvalid", spec -> spec.cpus = "0,0"),
                 bad("cpus not on node", "CpusNotOnNode", spec -> spec.cpus = "0-7"),

@@ -13,6 +13,9 @@ public final class IngestContract {
     /** Where the operator takes a trigger-mode {@link NodeTriggerReport} (POST, JSON). */
     public static final String TRIGGER_STATES_PATH = "/ingest/v1/trigger-states";
 
+    /** Where the operator takes a {@link NodeUploadReport} (POST, JSON): what a node put in the object store. */
+    public static final String UPLOADS_PATH = "/ingest/v1/uploads";
+
     /** The audience of the agent's projected token: the operator's TokenReview asks for exactly this one. */
     public static final String TOKEN_AUDIENCE = "profiling.ebpf.dev/ingest";
     /** Where the agent pod mounts its projected token (file {@code token}) and the ingest CA ({@code ca.crt}). */

@@ -66,20 +66,6 @@ public final class AgentContract {
      */
     public static final String ANNOTATION_RESULT_BYTES = "profiling.ebpf.dev/result-bytes";
 
-    /**
-     * Object store ({@code spec.output.objectStore}): the agent pod mounts the credentials Secret here
-     * as two files. A mounted Secret, not environment variables: the kubelet refreshes the files
-     * when the Secret is fixed, so the running agent picks up the new key pair and uploads its
-     * spool, where env would need a new pod (and a new pod starts with an empty spool).
-     */
-    public static final String CREDENTIALS_MOUNT_PATH = "/etc/node-agent-credentials";
-
-    public static final String CREDENTIALS_ACCESS_KEY_ID_FILE = "accessKeyId";
-    public static final String CREDENTIALS_SECRET_ACCESS_KEY_FILE = "secretAccessKey";
-
-    /** The object store's state (a condition reason) when the last upload worked, or none was needed yet. */
-    public static final String UPLOAD_STATE_OK = "Uploaded";
-
     /** Kubernetes caps a ConfigMap at 1 MiB; a result is kept below this, leaving room for metadata. */
     public static final int RESULT_MAX_BYTES = 1_000_000;
 

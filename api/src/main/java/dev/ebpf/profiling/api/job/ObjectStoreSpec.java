@@ -2,86 +2,60 @@ package dev.ebpf.profiling.api.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Map;
 
 /**
- * {@code spec.output.objectStore}: where each node's slice is also written, as
- * {@code {prefix}/{namespace}/{job}/{sliceStart}/{node}.json}, {@code .folded.gz} and {@code .pprof}.
- * The credentials come from a Secret in the job's namespace, never from the spec.
+ * {@code spec.output.objectStore}: which of the admin's object stores (Helm values
+ * {@code objectStores}) also gets the job's data, and an optional key prefix. Where the store is and
+ * with which keys is the admin's alone: a job that still carries the former {@code endpoint},
+ * {@code bucket}, {@code region} or {@code credentialsSecret} is refused (by the CRD's rule, and by
+ * the operator for jobs stored before it). The fields stay in the schema only so the API server
+ * does not prune them silently and the refusal can say why.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+        value = "!has(self.endpoint) && !has(self.bucket) && !has(self.region) && !has(self.credentialsSecret)",
+        message = ObjectStoreSpec.ADMIN_FIELDS_MESSAGE)
 public class ObjectStoreSpec {
 
-    public static final String DEFAULT_REGION = "us-east-1";
-    /** An http or https URL without path, query or credentials, such as {@code http://minio.storage:9000}. */
-    public static final String ENDPOINT = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$";
-    /** An S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'. */
-    public static final String BUCKET = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+    public static final String ADMIN_FIELDS_MESSAGE = "endpoint, bucket, region and credentialsSecret are set by the"
+            + " cluster admin (Helm values objectStores); name one of the admin's stores with objectStore.name";
+    /** A store's name: a DNS label. */
+    public static final String NAME = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
     /** A key prefix: segments of S3's safe characters joined by '/', no leading slash or empty segment. */
     public static final String PREFIX = "^([A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?)?$";
 
     @Required
-    @Pattern(ENDPOINT)
-    @JsonPropertyDescription("The S3 endpoint, an http or https URL such as http://minio.storage:9000.")
-    public String endpoint;
-
-    @Required
-    @Pattern(BUCKET)
-    @JsonPropertyDescription("An existing bucket; the agents never create it.")
-    public String bucket;
+    @Pattern(NAME)
+    @JsonPropertyDescription(
+            "The name of one of the object stores the cluster admin defined (Helm values objectStores).")
+    public String name;
 
     @Pattern(PREFIX)
-    @JsonPropertyDescription("Key prefix before {namespace}/{job}/{sliceStart}/{node}; empty for none.")
+    @JsonPropertyDescription("Key prefix after the store's own, before the job's keys; empty for none.")
     public String prefix;
 
-    @Default(DEFAULT_REGION)
-    @JsonPropertyDescription("The signing region (most S3-compatible stores accept us-east-1).")
+    @JsonPropertyDescription("Refused: the store's endpoint is the admin's.")
+    public String endpoint;
+
+    @JsonPropertyDescription("Refused: the store's bucket is the admin's.")
+    public String bucket;
+
+    @JsonPropertyDescription("Refused: the store's region is the admin's.")
     public String region;
 
-    @Required
-    @JsonPropertyDescription("The Secret in the job's namespace holding the access key pair.")
-    public CredentialsSecret credentialsSecret;
-
-    public String effectiveRegion() {
-        return region == null || region.isBlank() ? DEFAULT_REGION : region;
-    }
+    @JsonPropertyDescription("Refused: the store's credentials are the admin's.")
+    public Map<String, String> credentialsSecret;
 
     public String effectivePrefix() {
         return prefix == null ? "" : prefix;
     }
 
-    /** A Secret in the job's namespace and the names of its two keys. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class CredentialsSecret {
-
-        public static final String DEFAULT_ACCESS_KEY_ID_KEY = "accessKeyId";
-        public static final String DEFAULT_SECRET_ACCESS_KEY_KEY = "secretAccessKey";
-        /** What Kubernetes allows as a Secret data key. */
-        public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
-
-        @Required
-        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-        @JsonPropertyDescription("The Secret's name.")
-        public String name;
-
-        @Pattern(SECRET_KEY)
-        @Default(DEFAULT_ACCESS_KEY_ID_KEY)
-        @JsonPropertyDescription("The Secret key holding the access key id.")
-        public String accessKeyIdKey;
-
-        @Pattern(SECRET_KEY)
-        @Default(DEFAULT_SECRET_ACCESS_KEY_KEY)
-        @JsonPropertyDescription("The Secret key holding the secret access key.")
-        public String secretAccessKeyKey;
-
-        public String effectiveAccessKeyIdKey() {
-            return accessKeyIdKey == null ? DEFAULT_ACCESS_KEY_ID_KEY : accessKeyIdKey;
-        }
-
-        public String effectiveSecretAccessKeyKey() {
-            return secretAccessKeyKey == null ? DEFAULT_SECRET_ACCESS_KEY_KEY : secretAccessKeyKey;
-        }
+    /** Whether the job tries to say where or with which keys (the fields the admin owns). */
+    public boolean setsAdminFields() {
+        return endpoint != null || bucket != null || region != null || credentialsSecret != null;
     }
 }

@@ -2,61 +2,47 @@ package dev.ebpf.profiling.api.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Size;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code status.objectStore}: each node's uploads and links to the newest slice each node has in
- * the store. Not set for now: the agents no longer write result ConfigMaps, whose annotations
- * carried their upload state; the object store's uploads come back with their own report.
+ * {@code status.objectStore}: the uploads of the newest slice, as counts plus at most
+ * {@link #MAX_NAMES} names, and links to the operator's merged objects. Bounded whatever the node
+ * count; per-node detail is in the operator's metrics.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreStatus {
 
-    @JsonPropertyDescription("Where the objects go: s3://bucket/prefix.")
+    /** Names (nodes, objects) the status lists at most; the counts say how many there are. */
+    public static final int MAX_NAMES = 10;
+
+    @JsonPropertyDescription("The store's name (spec.output.objectStore.name).")
+    public String store;
+
+    @JsonPropertyDescription("Where the job's objects go: s3://bucket/prefix/.")
     public String location;
 
-    @JsonPropertyDescription("Slices waiting in the nodes' local spools for the store, summed over the nodes.")
-    public Long pendingSlices;
+    @JsonPropertyDescription("The newest slice any upload was reported for (its label, such as 20261126T120500Z).")
+    public String slice;
 
-    @JsonPropertyDescription(
-            "Slices the nodes' spool bounds dropped before they could be uploaded, summed over the nodes.")
-    public Long droppedSlices;
+    @JsonPropertyDescription("The operator's merged objects of the newest merged slice: s3:// URIs.")
+    public List<String> mergedObjects = new ArrayList<>();
 
-    @JsonPropertyDescription("Nodes whose uploads are reported here.")
-    public Integer nodeCount;
+    @JsonPropertyDescription("Why the operator's last merged upload failed; absent when it worked.")
+    public String mergedFailure;
 
-    @JsonPropertyDescription("Nodes whose last upload failed.")
-    public Integer failingNodeCount;
+    @JsonPropertyDescription("Nodes whose upload of that slice worked.")
+    public Long nodesUploaded;
 
-    @Size(max = ProfilingJobStatus.NODES_NAMED)
-    @JsonPropertyDescription("At most 10 nodes (failing ones first): the upload state and the newest slice's objects"
-            + " in the store; nodeCount and failingNodeCount count them all.")
-    public List<NodeUploadStatus> nodes = new ArrayList<>();
+    @JsonPropertyDescription("Nodes whose upload of that slice failed.")
+    public Long nodesFailed;
 
-    /** One node's uploads. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class NodeUploadStatus {
-        public String node;
+    @JsonPropertyDescription("Some nodes whose upload failed (at most 10), with the reason.")
+    public List<String> failedNodes = new ArrayList<>();
 
-        @JsonPropertyDescription("Uploaded, or why not: ObjectStoreUnreachable, ObjectStoreCredentialsRejected,"
-                + " ObjectStoreBucketNotFound, ObjectStoreAccessDenied, ObjectStoreUploadFailed.")
-        public String state;
+    @JsonPropertyDescription("Some of that slice's node objects (at most 10 s3:// URIs; keys spread by node).")
+    public List<String> nodeObjects = new ArrayList<>();
 
-        @JsonPropertyDescription("One line explaining state; absent when Uploaded.")
-        public String message;
-
-        public Long pendingSlices;
-        public Long droppedSlices;
-
-        @JsonPropertyDescription("Why the spool dropped its last slice; absent when it dropped none.")
-        public String droppedReason;
-
-        @JsonPropertyDescription("The newest slice of this node in the store (its label, such as 20261126T120500Z).")
-        public String slice;
-
-        @JsonPropertyDescription("That slice's objects: s3:// URIs of the profile JSON, folded stacks and pprof file.")
-        public List<String> objects = new ArrayList<>();
-    }
+    @JsonPropertyDescription("Node uploads that failed since the operator started, over all slices.")
+    public Long failedUploads;
 }

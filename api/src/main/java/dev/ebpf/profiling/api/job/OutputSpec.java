@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
-/** Where results go: result ConfigMaps always, and an S3-compatible object store when {@code objectStore} is set. */
+/** Where results go: result ConfigMaps always, and one of the admin's object stores when {@code objectStore} names one. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class OutputSpec {
 
@@ -19,7 +19,7 @@ public class OutputSpec {
     public Integer retention;
 
     @JsonPropertyDescription(
-            "Also write each node's slice (profile JSON, folded stacks, pprof) to this S3-compatible store.")
+            "Also write each node's data (pprof, folded stacks) and the merged slice to one of the admin's object stores.")
     public ObjectStoreSpec objectStore;
 
     public int effectiveRetention() {

@@ -137,6 +137,6 @@ public class ProfilingJobStatus {
     public Map<String, Integer> armedNodeCounts;
 
     @JsonPropertyDescription(
-            "With spec.output.objectStore: the uploads, counted over the nodes, and at most 10 nodes' upload states.")
+            "With spec.output.objectStore: the newest slice's uploads as counts, at most 10 names, and links.")
     public ObjectStoreStatus objectStore;
 }

@@ -10,14 +10,24 @@ import dev.ebpf.profiling.agent.ingest.IngestSink;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpoint;
 import dev.ebpf.profiling.agent.metrics.MetricsEndpointException;
+import dev.ebpf.profiling.agent.sink.StoreUploadSink;
+import dev.ebpf.profiling.agent.sink.UploadJitter;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.job.SpecFormats;
+import dev.ebpf.profiling.api.store.ObjectStoreContract;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinitions;
+import dev.ebpf.profiling.api.store.ObjectStores;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,7 +47,8 @@ import picocli.CommandLine.Option;
                     + " accepted and pushes each slice to the operator. The operator's DaemonSet starts it;"
                     + " run it by hand only to debug.",
             "Environment: " + AgentContract.ENV_NODE_NAME + ", " + IngestContract.ENV_INGEST_URL + ", "
-                    + IngestContract.ENV_NODE_WIDE_NAMESPACES + ", " + IngestContract.ENV_MAX_FREQUENCY_HZ + ".",
+                    + IngestContract.ENV_NODE_WIDE_NAMESPACES + ", " + IngestContract.ENV_MAX_FREQUENCY_HZ + ", "
+                    + ObjectStoreContract.ENV_OBJECT_STORES + ", " + ObjectStoreContract.ENV_UPLOAD_JITTER + ".",
             "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYSLOG)."
         })
 final class RunCommand implements Callable<Integer> {
@@ -68,10 +79,32 @@ final class RunCommand implements Callable<Integer> {
     Path credentialsDir = Path.of(IngestContract.TOKEN_MOUNT_PATH);
 
     @Option(
+            names = "--object-stores",
+            paramLabel = "JSON",
+            description = "The admin's object stores, a JSON array (default: $" + ObjectStoreContract.ENV_OBJECT_STORES
+                    + ", else none).")
+    String objectStores = System.getenv(ObjectStoreContract.ENV_OBJECT_STORES);
+
+    @Option(
+            names = "--object-store-credentials",
+            paramLabel = "DIR",
+            description = "Where each store's credentials Secret is mounted, one directory per store.")
+    Path objectStoreCredentials = Path.of(ObjectStoreContract.CREDENTIALS_ROOT);
+
+    @Option(
+            names = "--upload-jitter",
+            paramLabel = "DURATION",
+            description = "Longest random delay after a slice's end before its upload (default: $"
+                    + ObjectStoreContract.ENV_UPLOAD_JITTER + ", else " + DEFAULT_UPLOAD_JITTER + ").")
+    String uploadJitter = System.getenv().getOrDefault(ObjectStoreContract.ENV_UPLOAD_JITTER, DEFAULT_UPLOAD_JITTER);
+
+    @Option(
             names = "--no-pod-field-selector",
             description = "Watch every pod and keep this node's in the agent, for API servers without the"
                     + " spec.nodeName field selector (the Fabric8 mock server the tests run on).")
     boolean noPodFieldSelector;
+
+    static final String DEFAULT_UPLOAD_JITTER = "30s";
 
     private final PrintStream out;
 
@@ -91,8 +124,12 @@ final class RunCommand implements Callable<Integer> {
         }
         int port = port(metricsPort);
         NodePolicy policy;
+        ObjectStoreDefinitions storeDefinitions;
+        Duration jitter;
         try {
             policy = NodePolicy.fromEnvironment(System.getenv());
+            storeDefinitions = ObjectStoreDefinitions.parse(objectStores);
+            jitter = SpecFormats.parseDuration("upload jitter", uploadJitter);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -105,11 +142,24 @@ final class RunCommand implements Callable<Integer> {
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
                 IngestClient ingest = new IngestClient(URI.create(ingestUrl), credentialsDir, metrics, out);
                 KubernetesClient client = new KubernetesClientBuilder().build();
-                InformerJobSource source = InformerJobSource.start(client, node, !noPodFieldSelector)) {
+                InformerJobSource source = InformerJobSource.start(client, node, !noPodFieldSelector);
+                ObjectStores stores = new ObjectStores(storeDefinitions, objectStoreCredentials)) {
             ingest.start();
             IngestSink sink = new IngestSink(node, ingest, out);
+            ScheduledExecutorService uploader = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("object-store-upload").factory());
+            StoreUploadSink uploads = new StoreUploadSink(
+                    node,
+                    sink,
+                    stores,
+                    new UploadJitter(jitter),
+                    uploader,
+                    ingest::send,
+                    metrics,
+                    out,
+                    Clock.systemUTC());
             try (ClusterRun run =
-                    new ClusterRun(node, source, policy, CgroupMount.findUnified(), sink, sink, metrics, out)) {
+                    new ClusterRun(node, source, policy, CgroupMount.findUnified(), uploads, sink, metrics, out)) {
                 Thread main = Thread.currentThread();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     run.stop();
@@ -120,6 +170,8 @@ final class RunCommand implements Callable<Integer> {
                     }
                 }));
                 run.run();
+            } finally {
+                uploader.shutdownNow();
             }
         } catch (MetricsEndpointException e) {
             throw new BpfException(e.getMessage());

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.ObjectStoreSpec;
 import dev.ebpf.profiling.api.job.Profiler;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
@@ -27,6 +28,7 @@ import java.time.Instant;
  * @param selector    the pods of the job's namespace to profile; null for node-wide
  * @param trigger     trigger mode's spec; else null
  * @param acceptedAt  when the operator set Ready=True (the condition's transition time), or null
+ * @param objectStore which of the admin's stores also gets the node's data, and the job's prefix; or null
  */
 public record AgentJob(
         JobKey key,
@@ -40,7 +42,8 @@ public record AgentJob(
         int top,
         LabelSelector selector,
         TriggerSpec trigger,
-        Instant acceptedAt) {
+        Instant acceptedAt,
+        ObjectStoreSpec objectStore) {
 
     /**
      * The job as the agent runs it.
@@ -73,7 +76,8 @@ public record AgentJob(
                 spec.effectiveTop(),
                 spec.selector,
                 spec.trigger,
-                JobAcceptance.acceptedAt(job));
+                JobAcceptance.acceptedAt(job),
+                spec.output == null ? null : spec.output.objectStore);
     }
 
     /** A job with no selector profiles every process on the node. */

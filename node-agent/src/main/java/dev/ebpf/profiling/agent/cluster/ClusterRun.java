@@ -395,7 +395,7 @@ public final class ClusterRun implements AutoCloseable {
         try {
             SliceResult result =
                     analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
-            sink.publish(job.key(), closed.window(), result, List.of(), limitations());
+            sink.publish(job, closed.window(), result, List.of(), limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
         }

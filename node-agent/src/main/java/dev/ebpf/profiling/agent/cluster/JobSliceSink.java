@@ -2,7 +2,6 @@ package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
-import dev.ebpf.profiling.api.ingest.JobKey;
 import java.util.List;
 
 /**
@@ -15,14 +14,14 @@ import java.util.List;
 public interface JobSliceSink {
 
     /**
-     * @param job     the job, at the generation the agent acted on
+     * @param job     the job as the agent runs it; its key has the generation the agent acted on
      * @param window  the job's slice window (the same on every node: wall-clock aligned)
      * @param result  the node's slice for this job, pods named
      * @param history trigger mode: the low-rate slices from before the firing, oldest first; else empty
      * @param limitations what this node cannot do and why (the report's {@code limitations}); empty when nothing
      */
     void publish(
-            JobKey job,
+            AgentJob job,
             SliceWindow window,
             SliceResult result,
             List<SliceResult> history,

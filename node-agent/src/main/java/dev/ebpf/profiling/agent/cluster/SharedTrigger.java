@@ -202,7 +202,7 @@ final class SharedTrigger implements AutoCloseable {
             window = null;
             windows++;
             analyse.accept(closed, result -> {
-                sink.publish(job.key(), span, result, List.copyOf(before), limitations);
+                sink.publish(job, span, result, List.copyOf(before), limitations);
                 log.printf(
                         "window %s-%s of %s: %d applications, %d samples, %d history slices%n",
                         result.profile().start(),

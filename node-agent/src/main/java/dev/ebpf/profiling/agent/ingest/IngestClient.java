@@ -5,6 +5,7 @@ import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
+import dev.ebpf.profiling.api.ingest.NodeUploadReport;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,7 @@ public final class IngestClient implements AutoCloseable {
 
     public static final String KIND_SLICE = "slice";
     public static final String KIND_TRIGGER = "trigger-state";
+    public static final String KIND_UPLOAD = "upload";
 
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
@@ -90,10 +92,11 @@ public final class IngestClient implements AutoCloseable {
 
     private static final class JobBacklog {
         final Deque<Pending> slices = new ArrayDeque<>();
+        final Deque<Pending> uploads = new ArrayDeque<>();
         Pending trigger;
 
         int size() {
-            return slices.size() + (trigger == null ? 0 : 1);
+            return slices.size() + uploads.size() + (trigger == null ? 0 : 1);
         }
     }
 
@@ -138,6 +141,20 @@ public final class IngestClient implements AutoCloseable {
                 job.slices.removeFirst();
                 metrics.ingestDropped(1);
                 logOnce("backlogFull", "ingest: backlog of " + jobName(report.job()) + " full, oldest report dropped");
+            }
+            changed();
+        }
+    }
+
+    /** Queues an upload report; like slice reports, the oldest of the job's goes when its backlog is full. */
+    public void send(NodeUploadReport report) {
+        Pending pending = new Pending(KIND_UPLOAD, IngestContract.UPLOADS_PATH, report.job(), json(report));
+        synchronized (backlog) {
+            JobBacklog job = backlog.computeIfAbsent(report.job().uid(), u -> new JobBacklog());
+            job.uploads.addLast(pending);
+            while (job.uploads.size() > IngestContract.AGENT_BACKLOG_REPORTS) {
+                job.uploads.removeFirst();
+                metrics.ingestDropped(1);
             }
             changed();
         }
@@ -273,6 +290,7 @@ public final class IngestClient implements AutoCloseable {
                     all.add(job.trigger);
                 }
                 all.addAll(job.slices);
+                all.addAll(job.uploads);
             }
             return all;
         }
@@ -287,6 +305,7 @@ public final class IngestClient implements AutoCloseable {
             job.trigger = null;
         }
         job.slices.removeIf(p -> p == pending);
+        job.uploads.removeIf(p -> p == pending);
         if (job.size() == 0) {
             backlog.remove(pending.job.uid());
         }

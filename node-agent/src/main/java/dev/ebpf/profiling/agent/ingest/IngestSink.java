@@ -1,12 +1,12 @@
 package dev.ebpf.profiling.agent.ingest;
 
+import dev.ebpf.profiling.agent.cluster.AgentJob;
 import dev.ebpf.profiling.agent.cluster.JobSliceSink;
 import dev.ebpf.profiling.agent.cluster.SliceReports;
 import dev.ebpf.profiling.agent.cluster.SliceWindow;
 import dev.ebpf.profiling.agent.cluster.TriggerStateSink;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
-import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
 import java.io.PrintStream;
@@ -31,12 +31,12 @@ public final class IngestSink implements JobSliceSink, TriggerStateSink {
 
     @Override
     public void publish(
-            JobKey job,
+            AgentJob job,
             SliceWindow window,
             SliceResult result,
             List<SliceResult> history,
             List<AgentLimitation> limitations) {
-        NodeSliceReport report = SliceReports.of(job, node, window, result, history, limitations);
+        NodeSliceReport report = SliceReports.of(job.key(), node, window, result, history, limitations);
         log.println(
                 SliceReports.summary(report) + (history.isEmpty() ? "" : ", " + history.size() + " history slices"));
         client.send(report);

@@ -48,6 +48,7 @@ public final class AgentMetrics {
     private final Counter triggersFired;
     private final Gauge uploadsPending;
     private final Counter uploadsDropped;
+    private final Counter uploads;
     private final ApplicationCpu applicationCpu;
     private final Gauge limitations;
     private final Counter ingestSent;
@@ -84,13 +85,19 @@ public final class AgentMetrics {
                 .register(registry);
         uploadsPending = Gauge.builder()
                 .name(PREFIX + "uploads_pending")
-                .help("Slices spooled locally and not yet in the object store")
+                .help("Object-store uploads waiting for their random delay after the slice's end, or running")
                 .labelNames(NODE)
                 .register(registry);
         uploadsDropped = Counter.builder()
                 .name(PREFIX + "uploads_dropped")
-                .help("Slices the local spool's bound dropped before the object store took them")
+                .help("Object-store uploads dropped because too many were waiting")
                 .labelNames(NODE)
+                .withoutExemplars()
+                .register(registry);
+        uploads = Counter.builder()
+                .name(PREFIX + "uploads")
+                .help("Object-store uploads of a job's slice, by result (Uploaded, or the failure's reason)")
+                .labelNames(NODE, REASON)
                 .withoutExemplars()
                 .register(registry);
         ingestSent = Counter.builder()
@@ -165,12 +172,17 @@ public final class AgentMetrics {
         triggersFired.labelValues(node, metric).inc();
     }
 
-    /** Slices waiting in the local spool for the object store, after each submit or drain. */
+    /** Object-store uploads waiting or running, after each change. */
     public void uploadsPending(int slices) {
         uploadsPending.labelValues(node).set(slices);
     }
 
-    /** The spool's bound dropped this many more slices. */
+    /** One upload ended: {@code Uploaded} or the failure's reason. */
+    public void uploaded(String result) {
+        uploads.labelValues(node, result).inc();
+    }
+
+    /** Too many uploads were waiting: this many more dropped. */
     public void uploadsDropped(long slices) {
         uploadsDropped.labelValues(node).inc(slices);
     }

@@ -1,16 +1,10 @@
 /**
- * The object-store sink ({@code spec.output.objectStore}, issue 5): each node's slice goes to
- * {@code {prefix}/{namespace}/{job}/{sliceStart}/{node}.json}, {@code .folded.gz} and
- * {@code .pprof}, through a bounded local spool that keeps slices in order while the store is
- * unreachable, refuses the credentials or lacks the bucket.
- *
- * <p>Wiring: build an {@link dev.ebpf.profiling.agent.sink.ObjectStoreConfig} from the spec and
- * the referenced Secret, a {@link dev.ebpf.profiling.agent.sink.SliceSpool} on a node-local
- * directory with {@link dev.ebpf.profiling.agent.sink.SpoolBounds}, and an
- * {@link dev.ebpf.profiling.agent.sink.ObjectStoreSink} with a single-thread executor as uploader.
- * Call {@code submit} at the end of each slice and {@code requestDrain} every few seconds;
- * {@link dev.ebpf.profiling.agent.sink.SinkStatus} carries the condition reason, the one-line
- * message, the pending count (the "uploads pending" metric), what the bound dropped, and the
- * {@code s3://} URIs of the newest slice for the status to link to.
+ * The object-store uploads of a node (issue 10): each job's slice, for jobs whose
+ * {@code spec.output.objectStore} names one of the admin's stores, goes to that store as pprof and
+ * folded stacks ({@link dev.ebpf.profiling.agent.sink.NodeObjects}), a random delay after the slice's
+ * end ({@link dev.ebpf.profiling.agent.sink.UploadJitter}), under keys spread by node
+ * ({@link dev.ebpf.profiling.api.store.ObjectKeys}); the outcome goes to the operator as a
+ * {@link dev.ebpf.profiling.api.ingest.NodeUploadReport}. The store definitions and credentials
+ * come from the agent's own environment and mounts ({@link dev.ebpf.profiling.api.store.ObjectStoreContract}).
  */
 package dev.ebpf.profiling.agent.sink;

@@ -348,7 +348,7 @@ public final class MultiJobAgentBenchmark {
                 CgroupMount.findUnified(),
                 (job, window, result, history, limitations) -> {
                     // What the ingest client does before its HTTP request.
-                    NodeSliceReport report = SliceReports.of(job, NODE, window, result, history, limitations);
+                    NodeSliceReport report = SliceReports.of(job.key(), NODE, window, result, history, limitations);
                     try {
                         bytes[0] = ProfileJson.mapper().writeValueAsBytes(report).length;
                     } catch (IOException e) {

@@ -32,11 +32,12 @@ final class RecordingSinks implements JobSliceSink, TriggerStateSink {
 
     @Override
     public synchronized void publish(
-            JobKey job,
+            AgentJob agentJob,
             SliceWindow window,
             SliceResult result,
             List<SliceResult> history,
             List<AgentLimitation> limitations) {
+        JobKey job = agentJob.key();
         NodeSliceReport report = SliceReports.of(job, node, window, result, history, limitations);
         slices.add(new Published(job, window, result, List.copyOf(history), report, Instant.now()));
         notifyAll();

@@ -1,5 +1,7 @@
 package dev.ebpf.profiling.agent.sink;
 
+import dev.ebpf.profiling.api.store.ObjectStoreContract;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -101,8 +103,33 @@ public final class LocalS3Server implements AutoCloseable {
         return backend.blobExists(bucket, key);
     }
 
-    public ObjectStoreConfig config(String bucket, String prefix) {
-        return new ObjectStoreConfig(endpoint(), bucket, prefix, REGION, new StoreCredentials(ACCESS_KEY, SECRET_KEY));
+    /** An admin's store definition of this server's bucket, with its credentials Secret named {@code name}. */
+    public ObjectStoreDefinition definition(String name, String bucket, String prefix) {
+        return new ObjectStoreDefinition(
+                name, endpoint().toString(), bucket, REGION, true, prefix, name + "-credentials", null, null);
+    }
+
+    /** Writes the server's key pair where {@link dev.ebpf.profiling.api.store.ObjectStores} reads a store's. */
+    public static void writeCredentials(Path credentialsRoot, String store, String accessKey, String secretKey) {
+        try {
+            Path directory = Files.createDirectories(credentialsRoot.resolve(store));
+            Files.writeString(directory.resolve(ObjectStoreContract.ACCESS_KEY_ID_FILE), accessKey + "\n");
+            Files.writeString(directory.resolve(ObjectStoreContract.SECRET_ACCESS_KEY_FILE), secretKey);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every key in the bucket, sorted. */
+    public List<String> keys(String bucket) {
+        List<String> keys = new ArrayList<>();
+        for (var meta : backend.list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.recursive())) {
+            if (meta.getType() == org.jclouds.blobstore.domain.StorageType.BLOB) {
+                keys.add(meta.getName());
+            }
+        }
+        keys.sort(null);
+        return keys;
     }
 
     private void startOn(int requestedPort) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.AgentContract;
+import dev.ebpf.profiling.api.store.ObjectStoreContract;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinition;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinitions;
 import dev.ebpf.profiling.operator.OperatorConfig;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
@@ -20,6 +23,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -56,11 +60,29 @@ public final class AgentDaemonSet {
     private final OperatorConfig.AgentSettings settings;
     private final String namespace;
     private final List<String> nodeWideNamespaces;
+    private final ObjectStoreDefinitions objectStores;
+    private final Duration uploadJitter;
 
     public AgentDaemonSet(OperatorConfig.AgentSettings settings, String namespace, List<String> nodeWideNamespaces) {
+        this(settings, namespace, nodeWideNamespaces, ObjectStoreDefinitions.none(), Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param objectStores the admin's stores: their definitions go to the agents' environment, and
+     *                     each store's credentials Secret (in this namespace) is mounted for them
+     * @param uploadJitter the agents' longest random delay before an upload
+     */
+    public AgentDaemonSet(
+            OperatorConfig.AgentSettings settings,
+            String namespace,
+            List<String> nodeWideNamespaces,
+            ObjectStoreDefinitions objectStores,
+            Duration uploadJitter) {
         this.settings = settings;
         this.namespace = namespace;
         this.nodeWideNamespaces = List.copyOf(nodeWideNamespaces);
+        this.objectStores = objectStores;
+        this.uploadJitter = uploadJitter;
     }
 
     public String namespace() {
@@ -122,6 +144,29 @@ public final class AgentDaemonSet {
                 .withMountPath(IngestContract.TOKEN_MOUNT_PATH)
                 .withReadOnly(true)
                 .build());
+        // Each admin store's Secret, in this namespace: the agents never read a tenant's Secret.
+        for (ObjectStoreDefinition store : objectStores.all()) {
+            String volume = "store-" + store.name();
+            volumes.add(new VolumeBuilder()
+                    .withName(volume)
+                    .withNewSecret()
+                    .withSecretName(store.credentialsSecret())
+                    .addNewItem()
+                    .withKey(store.accessKeyIdKey())
+                    .withPath(ObjectStoreContract.ACCESS_KEY_ID_FILE)
+                    .endItem()
+                    .addNewItem()
+                    .withKey(store.secretAccessKeyKey())
+                    .withPath(ObjectStoreContract.SECRET_ACCESS_KEY_FILE)
+                    .endItem()
+                    .endSecret()
+                    .build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName(volume)
+                    .withMountPath(ObjectStoreContract.CREDENTIALS_ROOT + "/" + store.name())
+                    .withReadOnly(true)
+                    .build());
+        }
         // The root filesystem is read-only; the JVM still needs a small /tmp.
         volumes.add(new VolumeBuilder()
                 .withName("tmp")
@@ -206,7 +251,7 @@ public final class AgentDaemonSet {
     }
 
     private List<EnvVar> env() {
-        return List.of(
+        List<EnvVar> env = new ArrayList<>(List.of(
                 new EnvVarBuilder()
                         .withName(AgentContract.ENV_NODE_NAME)
                         .withNewValueFrom()
@@ -238,7 +283,18 @@ public final class AgentDaemonSet {
                 new EnvVarBuilder()
                         .withName(IngestContract.ENV_MAX_FREQUENCY_HZ)
                         .withValue(Integer.toString(settings.maxFrequencyHz()))
-                        .build());
+                        .build()));
+        if (!objectStores.all().isEmpty()) {
+            env.add(new EnvVarBuilder()
+                    .withName(ObjectStoreContract.ENV_OBJECT_STORES)
+                    .withValue(objectStores.toJson())
+                    .build());
+            env.add(new EnvVarBuilder()
+                    .withName(ObjectStoreContract.ENV_UPLOAD_JITTER)
+                    .withValue(uploadJitter.toMillis() + "ms")
+                    .build());
+        }
+        return env;
     }
 
     private List<Toleration> tolerations() {

@@ -55,6 +55,18 @@ public class IngestResource {
         return answer(service.triggerState(authorization, request.isSSL(), capped(body)));
     }
 
+    @POST
+    @Path(IngestContract.UPLOADS_PATH)
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.TEXT_PLAIN)
+    public Response uploads(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context HttpServerRequest request,
+            InputStream body)
+            throws IOException {
+        return answer(service.upload(authorization, request.isSSL(), capped(body)));
+    }
+
     /** The body, or null when it is larger than allowed. */
     private static byte[] capped(InputStream body) throws IOException {
         byte[] bytes = body.readNBytes(IngestContract.MAX_REPORT_BYTES + 1);

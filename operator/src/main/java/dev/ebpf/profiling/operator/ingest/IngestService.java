@@ -6,6 +6,7 @@ import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
+import dev.ebpf.profiling.api.ingest.NodeUploadReport;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -30,10 +31,16 @@ public final class IngestService {
 
     static final String KIND_SLICE = "slice";
     static final String KIND_TRIGGER = "trigger-state";
+    static final String KIND_UPLOAD = "upload";
 
     private static final Logger LOG = Logger.getLogger(IngestService.class);
     private static final ObjectReader SLICE = reader(NodeSliceReport.class);
     private static final ObjectReader TRIGGER = reader(NodeTriggerReport.class);
+    private static final ObjectReader UPLOAD = reader(NodeUploadReport.class);
+    /** A slice label, as {@code AgentContract#sliceLabel} writes it. */
+    private static final java.util.regex.Pattern SLICE_LABEL = java.util.regex.Pattern.compile("\\d{8}T\\d{6}Z");
+    /** Longest failure message kept: the status shows reasons, the agent's log the rest. */
+    private static final int MESSAGE_MAX = 300;
 
     private final IngestAuthenticator authenticator;
     private final KubernetesClient client;
@@ -95,6 +102,50 @@ public final class IngestService {
             ProfilingJob job = check(caller, report.job(), report.node());
             store.accept(job, report);
             return report.job().namespace() + "/" + report.job().name() + " trigger state from " + report.node();
+        });
+    }
+
+    /** A node's object-store upload of a job's slice: counted in the job's {@code status.objectStore}. */
+    public Outcome upload(String authorization, boolean https, byte[] body) {
+        return handle(KIND_UPLOAD, authorization, https, body, (caller, bytes) -> {
+            NodeUploadReport report = parse(UPLOAD, bytes);
+            if (report.schemaVersion() != NodeUploadReport.SCHEMA_VERSION) {
+                throw schema(report.schemaVersion(), NodeUploadReport.SCHEMA_VERSION);
+            }
+            if (report.job() == null
+                    || report.node() == null
+                    || report.slice() == null
+                    || !SLICE_LABEL.matcher(report.slice()).matches()
+                    || report.objects() == null
+                    || report.objects().size() > NodeUploadReport.MAX_OBJECTS
+                    || report.objects().stream().anyMatch(o -> o == null || o.length() > 1024)
+                    || (report.failure() != null && !report.failure().matches("[A-Za-z]{1,64}"))) {
+                throw IngestRefusal.badRequest(
+                        "malformed",
+                        "an upload report needs job, node, a slice label, at most " + NodeUploadReport.MAX_OBJECTS
+                                + " objects and a CamelCase failure reason when it failed");
+            }
+            ProfilingJob job = check(caller, report.job(), report.node());
+            if (job.getSpec().output == null || job.getSpec().output.objectStore == null) {
+                throw new IngestRefusal(409, "noObjectStore", "the job names no object store");
+            }
+            String message = report.message() == null
+                    ? null
+                    : report.message()
+                            .substring(0, Math.min(MESSAGE_MAX, report.message().length()));
+            store.uploads()
+                    .nodeReport(
+                            job,
+                            new NodeUploadReport(
+                                    report.schemaVersion(),
+                                    report.job(),
+                                    report.node(),
+                                    report.slice(),
+                                    report.objects(),
+                                    report.failure(),
+                                    message));
+            return report.job().namespace() + "/" + report.job().name() + " upload of slice " + report.slice()
+                    + " from " + report.node();
         });
     }
 

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
 import java.util.Map;
 
 /** The real {@link TokenReviewer}: a TokenReview created through the operator's client (RBAC: create tokenreviews). */
@@ -20,7 +21,7 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
         TokenReview review = client.resource(new TokenReviewBuilder()
                         .withNewSpec()
                         .withToken(token)
-                        .withAudiences(audience)
+                        .withAudiences(audience == null ? List.of() : List.of(audience))
                         .endSpec()
                         .build())
                 .create();
@@ -29,10 +30,17 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
             return Review.rejected(
                     status == null || status.getError() == null ? "not authenticated" : status.getError());
         }
-        if (status.getAudiences() != null && !status.getAudiences().contains(audience)) {
+        if (audience != null
+                && status.getAudiences() != null
+                && !status.getAudiences().contains(audience)) {
             return Review.rejected("token not issued for audience " + audience);
         }
         var user = status.getUser();
-        return new Review(true, user.getUsername(), user.getExtra() == null ? Map.of() : user.getExtra(), null);
+        return new Review(
+                true,
+                user.getUsername(),
+                user.getGroups() == null ? List.of() : user.getGroups(),
+                user.getExtra() == null ? Map.of() : user.getExtra(),
+                null);
     }
 }

@@ -154,6 +154,11 @@ public final class ResultConfigMaps {
         }
     }
 
+    /** Every stack as gzipped folded lines, hottest first: what the object store gets, uncut. */
+    public static byte[] gzipFolded(List<Map.Entry<String, Long>> hottestFirst) {
+        return Folded.gzip(hottestFirst);
+    }
+
     /** Gzipped folded lines, hottest first, the coldest dropped until the base64 fits the budget. */
     record Folded(byte[] gzipped, int dropped) {
 

@@ -12,12 +12,14 @@ import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.OperatorConfig;
 import dev.ebpf.profiling.operator.ProfileMerger;
 import dev.ebpf.profiling.operator.TriggerReport;
+import dev.ebpf.profiling.operator.stores.ObjectStoreUploads;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,29 +85,51 @@ public class SliceStore {
     private final KubernetesClient client;
     private final Clock clock;
     private final ResultBudget budget;
+    private final ObjectStoreUploads uploads;
     private final Map<String, JobSlices> jobs = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> onSliceReady = id -> {};
     private volatile Cache<ProfilingJob> jobCache;
     private volatile SliceMetrics metrics = SliceMetrics.NONE;
 
+    /** The operator's: the admin's object stores from its configuration. */
     @Inject
     public SliceStore(KubernetesClient client, OperatorConfig config) {
-        this(client, Clock.systemUTC(), config.resultBudgetBytes());
+        this(
+                client,
+                Clock.systemUTC(),
+                config.resultBudgetBytes(),
+                ObjectStoreUploads.of(config.objectStoreDefinitions(), Path.of(config.objectStoreCredentials())));
     }
 
-    /** A store with the default result budget (tests). */
+    /** A store with the default result budget and no object stores (tests). */
     public SliceStore(KubernetesClient client) {
         this(client, Clock.systemUTC());
     }
 
     public SliceStore(KubernetesClient client, Clock clock) {
-        this(client, clock, OperatorConfig.DEFAULT_RESULT_BUDGET_BYTES);
+        this(client, clock, OperatorConfig.DEFAULT_RESULT_BUDGET_BYTES, ObjectStoreUploads.none());
     }
 
     public SliceStore(KubernetesClient client, Clock clock, long resultBudgetBytes) {
+        this(client, clock, resultBudgetBytes, ObjectStoreUploads.none());
+    }
+
+    public SliceStore(KubernetesClient client, Clock clock, ObjectStoreUploads uploads) {
+        this(client, clock, OperatorConfig.DEFAULT_RESULT_BUDGET_BYTES, uploads);
+    }
+
+    public SliceStore(KubernetesClient client, Clock clock, long resultBudgetBytes, ObjectStoreUploads uploads) {
         this.client = client;
         this.clock = clock;
         this.budget = new ResultBudget(client, resultBudgetBytes, clock);
+        this.uploads = uploads;
+        // A merged upload that ended changes the status' links: the job is reconciled again.
+        uploads.onChange(id -> onSliceReady.accept(id));
+    }
+
+    /** The merged slices' uploads and the nodes' upload reports (issue 10). */
+    public ObjectStoreUploads uploads() {
+        return uploads;
     }
 
     /** Where the per-node figures of the slices go (the operator's metrics). */
@@ -262,6 +286,13 @@ public class SliceStore {
                         c.merged.reportingNodes().size(),
                         c.merged.missingNodes().size(),
                         Duration.between(c.open.end, clock.instant()).toMillis() / 1000.0);
+                List<Map.Entry<String, Long>> offCpu = c.open.offCpu.hottestFirst();
+                uploads.uploadMerged(
+                        job,
+                        c.label,
+                        ObjectStoreUploads.document(c.merged, c.open.summaries()),
+                        ResultConfigMaps.gzipFolded(c.open.onCpu.hottestFirst()),
+                        offCpu.isEmpty() ? null : ResultConfigMaps.gzipFolded(offCpu));
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);

@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.SpecFormats;
 import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
+import dev.ebpf.profiling.api.store.ObjectStoreDefinitions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -21,10 +22,22 @@ public final class SpecValidator {
 
     private static final Duration SHORTEST_SLICE = Duration.ofSeconds(1);
 
+    /** A job naming a store the admin did not define. */
+    public static final String OBJECT_STORE_UNKNOWN = "ObjectStoreUnknown";
+    /** A job giving an endpoint, bucket, region or credentials: the admin's alone. */
+    public static final String OBJECT_STORE_FIELDS_REFUSED = "ObjectStoreFieldsRefused";
+
     private final List<String> nodeWideNamespaces;
+    private final ObjectStoreDefinitions objectStores;
 
     public SpecValidator(List<String> nodeWideNamespaces) {
+        this(nodeWideNamespaces, ObjectStoreDefinitions.none());
+    }
+
+    /** @param objectStores the admin's stores, the only ones a job may name */
+    public SpecValidator(List<String> nodeWideNamespaces, ObjectStoreDefinitions objectStores) {
         this.nodeWideNamespaces = List.copyOf(nodeWideNamespaces);
+        this.objectStores = objectStores;
     }
 
     public Optional<Refusal> validate(ProfilingJobSpec spec, String namespace) {
@@ -118,32 +131,31 @@ public final class SpecValidator {
         }
     }
 
-    /** The CRD's patterns again, for clusters with an older CRD. The Secret itself is {@link CredentialsSecretCheck}'s. */
-    private static void checkObjectStore(ObjectStoreSpec store) {
+    /**
+     * A store is the admin's: a job names one and may add a prefix, nothing else. The CRD refuses
+     * the admin's fields too; this catches jobs stored under an older CRD.
+     */
+    private void checkObjectStore(ObjectStoreSpec store) {
         if (store == null) {
             return;
         }
-        String reason = "ObjectStoreInvalid";
-        if (store.endpoint == null || !store.endpoint.matches(ObjectStoreSpec.ENDPOINT)) {
+        if (store.setsAdminFields()) {
             throw refuse(
-                    reason,
-                    "objectStore.endpoint must be an http or https URL such as http://minio.storage:9000," + " not "
-                            + store.endpoint);
-        }
-        if (store.bucket == null || !store.bucket.matches(ObjectStoreSpec.BUCKET)) {
-            throw refuse(
-                    reason,
-                    "objectStore.bucket must be an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-'), not "
-                            + store.bucket);
+                    OBJECT_STORE_FIELDS_REFUSED, "spec.output.objectStore: " + ObjectStoreSpec.ADMIN_FIELDS_MESSAGE);
         }
         if (store.prefix != null && !store.prefix.matches(ObjectStoreSpec.PREFIX)) {
             throw refuse(
-                    reason,
+                    "ObjectStoreInvalid",
                     "objectStore.prefix '" + store.prefix + "' is not a key prefix (no leading '/',"
                             + " no empty segments)");
         }
-        if (store.credentialsSecret == null || store.credentialsSecret.name == null) {
-            throw refuse(reason, "objectStore.credentialsSecret.name is required: the Secret with the access key pair");
+        if (objectStores.find(store.name).isEmpty()) {
+            List<String> known = objectStores.names();
+            throw refuse(
+                    OBJECT_STORE_UNKNOWN,
+                    "spec.output.objectStore.name '" + store.name + "' is not one of the object stores the cluster"
+                            + " admin defined (Helm values objectStores): "
+                            + (known.isEmpty() ? "none are defined" : String.join(", ", known)));
         }
     }
 

@@ -6,6 +6,7 @@ import dev.ebpf.profiling.operator.NodeResult;
 import dev.ebpf.profiling.operator.OwnedObjects;
 import dev.ebpf.profiling.operator.ingest.ResultConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,10 +23,18 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads jobs and their result ConfigMaps from the API server on every request, never from the
- * operator's caches: a restarted operator serves the whole history the cluster still keeps.
+ * Reads jobs and their result ConfigMaps from the API server, never from the operator's caches: a
+ * restarted operator serves the whole history the cluster still keeps. A job page lists its result
+ * ConfigMaps by metadata only ({@link ResultIndex}) and reads each slice's small summary once, one
+ * ConfigMap at a time, into a bounded cache keyed by resourceVersion (a result is written once);
+ * the stacks are read only for the one flame graph asked for, and ungzipped with a cap.
  */
 final class JobHistory {
+
+    /** Largest folded stacks the web view ungzips: a result is under 1 MiB compressed, far below this. */
+    static final int MAX_FOLDED_BYTES = 32 * 1024 * 1024;
+    /** Slice summaries kept (a few KB each). */
+    static final int MAX_SUMMARIES = 5_000;
 
     /** The jobs' result ConfigMaps: those read, and one line per ConfigMap that could not be. */
     record Results(List<NodeSlice> slices, List<String> unreadable) {}
@@ -36,9 +45,17 @@ final class JobHistory {
     private static final Pattern SLICE = Pattern.compile("\\d{8}T\\d{6}Z");
 
     private final KubernetesClient client;
+    private final ResultIndex index;
+    private final Map<String, NodeSlice> summaries = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, NodeSlice> eldest) {
+            return size() > MAX_SUMMARIES;
+        }
+    };
 
     JobHistory(KubernetesClient client) {
         this.client = client;
+        this.index = new ResultIndex(client);
     }
 
     /** Every ProfilingJob the operator can see, by namespace then name. */
@@ -48,6 +65,11 @@ final class JobHistory {
         jobs.sort(Comparator.comparing((ProfilingJob j) -> j.getMetadata().getNamespace())
                 .thenComparing(j -> j.getMetadata().getName()));
         return jobs;
+    }
+
+    /** Whether a path segment can name a namespace or a job (a DNS name). */
+    static boolean isName(String value) {
+        return value != null && DNS_NAME.matcher(value).matches();
     }
 
     /** @throws PageError 404 when there is no such job */
@@ -72,25 +94,53 @@ final class JobHistory {
     Results results(ProfilingJob job) {
         List<NodeSlice> slices = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
-        for (ConfigMap configMap : resultConfigMaps(job, Map.of())) {
-            if (!ResultConfigMaps.isJobLevel(configMap)) {
+        Map<String, String> labels = OwnedObjects.selector(job, AgentContract.COMPONENT_RESULT);
+        for (ObjectMeta meta : index.list(job.getMetadata().getNamespace(), labels)) {
+            ConfigMap shell = new ConfigMap();
+            shell.setMetadata(meta);
+            if (!ResultConfigMaps.isJobLevel(shell)) {
                 continue; // not one the operator wrote
             }
+            String key = meta.getNamespace() + "/" + meta.getName() + "@" + meta.getResourceVersion();
+            NodeSlice known;
+            synchronized (summaries) {
+                known = summaries.get(key);
+            }
+            if (known != null) {
+                slices.add(known);
+                continue;
+            }
+            ConfigMap configMap = client.configMaps()
+                    .inNamespace(job.getMetadata().getNamespace())
+                    .withName(meta.getName())
+                    .get();
+            if (configMap == null) {
+                continue; // pruned since the listing
+            }
             try {
-                Map<String, String> binary = binaryData(configMap);
-                Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);
-                for (StackSet set : StackSet.values()) {
-                    if (binary.containsKey(set.key())) {
-                        stacks.add(set);
-                    }
+                NodeSlice slice = summary(configMap);
+                synchronized (summaries) {
+                    summaries.put(key, slice);
                 }
-                NodeResult result = JobLevelResults.asNodeResult(configMap);
-                slices.add(new NodeSlice(result, stacks, truncated(configMap)));
+                slices.add(slice);
             } catch (IllegalArgumentException e) {
                 unreadable.add(e.getMessage());
             }
         }
         return new Results(slices, unreadable);
+    }
+
+    /** A slice's summary: what the job page shows of it, without the stacks. */
+    private static NodeSlice summary(ConfigMap configMap) {
+        Map<String, String> binary = binaryData(configMap);
+        Set<StackSet> stacks = EnumSet.noneOf(StackSet.class);
+        for (StackSet set : StackSet.values()) {
+            if (binary.containsKey(set.key())) {
+                stacks.add(set);
+            }
+        }
+        NodeResult result = JobLevelResults.asNodeResult(configMap);
+        return new NodeSlice(result, stacks, truncated(configMap));
     }
 
     /**
@@ -126,7 +176,14 @@ final class JobHistory {
         }
         try (GZIPInputStream in =
                 new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(base64)))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] plain = in.readNBytes(MAX_FOLDED_BYTES + 1);
+            if (plain.length > MAX_FOLDED_BYTES) {
+                throw new PageError(
+                        PageError.TOO_LARGE,
+                        "Result ConfigMap " + configMap.getMetadata().getName() + ": " + key + " is larger than "
+                                + (MAX_FOLDED_BYTES >> 20) + " MiB once ungzipped; the web view does not draw it.");
+            }
+            return new String(plain, StandardCharsets.UTF_8);
         } catch (IOException | IllegalArgumentException e) {
             throw new PageError(
                     PageError.UNREADABLE,

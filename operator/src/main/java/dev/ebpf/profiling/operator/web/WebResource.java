@@ -5,16 +5,22 @@ import dev.ebpf.profiling.api.flamegraph.FlameGraphOptions;
 import dev.ebpf.profiling.api.flamegraph.FoldedStacks;
 import dev.ebpf.profiling.api.flamegraph.HtmlFlameGraph;
 import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.operator.ingest.TokenReviewer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.util.List;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * The operator's web view (issue 5): the job list, a job's CPU% over its slices, and each node's
- * flame graphs per slice. Every request reads the API server (see {@link JobHistory}). Methods return
+ * flame graphs per slice. Every request carries a Kubernetes bearer token and sees only the jobs its
+ * user may {@code get} ({@link WebAccess}). Every request reads the API server (see {@link JobHistory}). Methods return
  * plain values, so Quarkus REST runs them on worker threads, where the blocking client calls belong.
  */
 @Path(Links.ROOT)
@@ -32,26 +38,38 @@ public class WebResource {
     static final String OFF_CPU_UNIT = "\u00b5s blocked";
 
     private final JobHistory history;
+    private final WebAccess access;
 
-    public WebResource(KubernetesClient client) {
+    public WebResource(KubernetesClient client, TokenReviewer tokens, AccessReviewer access) {
         this.history = new JobHistory(client);
+        this.access = new WebAccess(tokens, access, Clock.systemUTC());
     }
 
+    /** The jobs the user may {@code get}; the others are left out, not named. */
     @GET
-    public Response jobs() {
-        return page(Response.Status.OK.getStatusCode(), JobListPage.render(history.jobs()));
+    public Response jobs(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        AccessReviewer.Viewer viewer = access.viewer(authorization);
+        List<ProfilingJob> visible = history.jobs().stream()
+                .filter(j -> access.mayGet(
+                        viewer, j.getMetadata().getNamespace(), j.getMetadata().getName()))
+                .toList();
+        return page(Response.Status.OK.getStatusCode(), JobListPage.render(visible));
     }
 
     @GET
     @Path(Links.JOB)
-    public Response job(@PathParam("namespace") String namespace, @PathParam("name") String name) {
-        ProfilingJob job = history.job(namespace, name);
+    public Response job(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("namespace") String namespace,
+            @PathParam("name") String name) {
+        ProfilingJob job = visibleJob(authorization, namespace, name);
         return page(Response.Status.OK.getStatusCode(), JobPage.render(job, history.results(job)));
     }
 
     @GET
     @Path(Links.FLAME_GRAPH)
     public Response flameGraph(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("namespace") String namespace,
             @PathParam("name") String name,
             @PathParam("slice") String slice,
@@ -61,7 +79,7 @@ public class WebResource {
                 .orElseThrow(() -> new PageError(
                         PageError.NOT_FOUND,
                         "There is no flame graph '" + kindId + "': the kinds are " + StackSet.ids() + "."));
-        ProfilingJob job = history.job(namespace, name);
+        ProfilingJob job = visibleJob(authorization, namespace, name);
         String folded = history.foldedStacks(job, slice, node, stacks);
         FlameGraphKind kind = stacks.kind();
         FlameGraphOptions options = new FlameGraphOptions(
@@ -80,10 +98,22 @@ public class WebResource {
         }
     }
 
+    /**
+     * The job, if the user may {@code get} it. A job they may not see answers exactly as a missing
+     * one (404), so the web view does not tell which jobs exist in namespaces they cannot read.
+     */
+    private ProfilingJob visibleJob(String authorization, String namespace, String name) {
+        AccessReviewer.Viewer viewer = access.viewer(authorization);
+        if (!JobHistory.isName(namespace) || !JobHistory.isName(name) || !access.mayGet(viewer, namespace, name)) {
+            throw new PageError(PageError.NOT_FOUND, "There is no ProfilingJob " + namespace + "/" + name + ".");
+        }
+        return history.job(namespace, name);
+    }
+
     /** A missing job, slice, node or stack kind is a page that says which, with its status code. */
     @ServerExceptionMapper
     public Response explain(PageError error) {
-        return page(
+        Response response = page(
                 error.status(),
                 Html.page(
                         "Not available",
@@ -91,6 +121,10 @@ public class WebResource {
                                 + "\">All jobs</a></nav>\n<h1>Not available</h1>\n<p id=\"error\">"
                                 + Html.text(error.getMessage())
                                 + "</p>\n"));
+        if (error.status() == PageError.UNAUTHENTICATED) {
+            response.getHeaders().add(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return response;
     }
 
     private static Response page(int status, String html) {

@@ -10,7 +10,9 @@ import java.util.Map;
  * bean replaces the real one (a {@code @DefaultBean}) in every {@code @QuarkusTest}. A token reads
  * {@code <serviceAccount>@node=<node>} (a bound token naming its node, Kubernetes 1.30+) or
  * {@code <serviceAccount>@pod=<pod>} (naming only its pod); the ServiceAccount is in
- * {@link #NAMESPACE}. Any other token is rejected, as is a token reviewed for another audience.
+ * {@link #NAMESPACE}. Reviewed for the API server's own audience (the web view's users), a token
+ * reads {@code user:<name>} and names that user, in group {@code system:authenticated}. Any other
+ * token is rejected, as is a token reviewed for another audience.
  */
 @Singleton
 public class FakeTokenReviewer implements TokenReviewer {
@@ -23,8 +25,18 @@ public class FakeTokenReviewer implements TokenReviewer {
         return AGENT_SA + "@node=" + node;
     }
 
+    /** A web view user's token. */
+    public static String user(String name) {
+        return "user:" + name;
+    }
+
     @Override
     public Review review(String token, String audience) {
+        if (audience == null) {
+            return token.startsWith("user:") && token.length() > "user:".length()
+                    ? new Review(true, token.substring(5), List.of("system:authenticated"), Map.of(), null)
+                    : Review.rejected("invalid bearer token");
+        }
         if (!IngestContract.TOKEN_AUDIENCE.equals(audience)) {
             return Review.rejected("wrong audience");
         }
@@ -44,6 +56,6 @@ public class FakeTokenReviewer implements TokenReviewer {
         if (key == null) {
             return Review.rejected("invalid bearer token");
         }
-        return new Review(true, user, Map.of(key, List.of(value)), null);
+        return new Review(true, user, List.of(), Map.of(key, List.of(value)), null);
     }
 }

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.operator.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ebpf.profiling.operator.ingest.FakeTokenReviewer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,6 +79,8 @@ final class WebChromium {
             throws IOException, InterruptedException {
         ProcessBuilder builder =
                 new ProcessBuilder(command).directory(RUNNER.toFile()).redirectOutput(out.toFile());
+        // The page requests carry the tests' admin token (FakeTokenReviewer, FakeAccessReviewer).
+        builder.environment().put("WEB_AUTHORIZATION", "Bearer " + FakeTokenReviewer.user(FakeAccessReviewer.ADMIN));
         if (out.equals(err)) {
             builder.redirectErrorStream(true);
         } else {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.operator.ingest.FakeTokenReviewer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -295,6 +296,96 @@ class WebPagesTest {
                 "node node/&lt;script&gt;");
     }
 
+    @Test
+    void aRequestWithoutAValidBearerTokenIs401() throws Exception {
+        ProfilingJob job = cluster.job("anon-ns", "app", "node-1");
+        put(job, "node-1", SLICE_1, ON_CPU, null, 0, WebCluster.app("anon-ns", "app-0", 10));
+        String flame = "/ui/jobs/anon-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/on-cpu";
+
+        for (String path : List.of("/ui/", "/ui/jobs/anon-ns/app", flame)) {
+            HttpResponse<String> anonymous = get(path, null);
+            assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate"))
+                    .as(path)
+                    .contains("Bearer");
+            assertThat(anonymous.body())
+                    .as(path)
+                    .contains("needs a Kubernetes bearer token")
+                    .doesNotContain("app-0");
+        }
+        HttpResponse<String> forged = http.send(
+                HttpRequest.newBuilder(server.toURI().resolve("/ui/"))
+                        .header("Authorization", "Bearer not-a-kubernetes-token")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(forged.body()).contains("did not accept the bearer token");
+    }
+
+    @Test
+    void aUserSeesOnlyTheJobsTheyMayGet() throws Exception {
+        ProfilingJob own = cluster.job("alice-ns", "mine", "node-1");
+        put(own, "node-1", SLICE_1, ON_CPU, null, 0, WebCluster.app("alice-ns", "mine-0", 10));
+        ProfilingJob other = cluster.job("bob-ns", "theirs", "node-1");
+        put(other, "node-1", SLICE_1, ON_CPU, null, 0, WebCluster.app("bob-ns", "theirs-0", 10));
+        cluster.job("bob-ns", "shared", "node-1");
+        FakeAccessReviewer.grant("alice", "alice-ns");
+        FakeAccessReviewer.grant("alice", "bob-ns/shared");
+
+        String list = get("/ui/", "alice").body();
+        assertThat(list).contains(">mine<", ">shared<").doesNotContain("theirs");
+        assertThat(get("/ui/jobs/alice-ns/mine", "alice").statusCode()).isEqualTo(200);
+        assertThat(get("/ui/jobs/bob-ns/shared", "alice").statusCode()).isEqualTo(200);
+
+        // Another namespace's job is not there for her: the same 404 as a job that does not exist.
+        HttpResponse<String> page = get("/ui/jobs/bob-ns/theirs", "alice");
+        assertThat(page.statusCode()).isEqualTo(404);
+        assertThat(page.body())
+                .contains("There is no ProfilingJob bob-ns/theirs.")
+                .doesNotContain("theirs-0");
+        HttpResponse<String> flame = get(
+                "/ui/jobs/bob-ns/theirs/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/on-cpu",
+                "alice");
+        assertThat(flame.statusCode()).isEqualTo(404);
+        assertThat(flame.body()).doesNotContain("ngx_process_events");
+        // A user granted nothing sees an empty list.
+        assertThat(get("/ui/", "mallory").body()).doesNotContain(">mine<", ">theirs<", ">shared<");
+
+        // The answers are cached: asking again costs no new review.
+        int before = FakeAccessReviewer.reviews();
+        get("/ui/jobs/alice-ns/mine", "alice");
+        assertThat(FakeAccessReviewer.reviews()).isEqualTo(before);
+    }
+
+    @Test
+    void stacksThatUngzipBeyondTheCapAreRefusedNotRead() throws Exception {
+        ProfilingJob job = cluster.job("bomb-ns", "app", "node-1");
+        NodeProfile profile = WebCluster.profile("node-1", SLICE_1, List.of(WebCluster.app("bomb-ns", "app-0", 10)));
+        // 48 MiB of one repeated line gzips to well under 1 MiB: a ConfigMap can carry it.
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+            byte[] line = "a;b;c 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < 48 * 1024 * 1024 / line.length; i++) {
+                out.write(line);
+            }
+        }
+        assertThat(gz.size()).isLessThan(AgentContract.RESULT_MAX_BYTES / 2);
+        cluster.write(
+                job,
+                profile,
+                Map.of(
+                        AgentContract.RESULT_ON_CPU_STACKS_KEY,
+                        java.util.Base64.getEncoder().encodeToString(gz.toByteArray())));
+
+        HttpResponse<String> page =
+                get("/ui/jobs/bomb-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/on-cpu");
+
+        assertThat(page.statusCode()).isEqualTo(413);
+        assertThat(page.body())
+                .contains("Result ConfigMap " + AgentContract.jobResultName("app", SLICE_1)
+                        + ": on-cpu.folded.gz is larger than 32 MiB once ungzipped");
+    }
+
     private void put(
             ProfilingJob job,
             String node,
@@ -313,13 +404,18 @@ class WebPagesTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
+        return get(path, FakeAccessReviewer.ADMIN);
+    }
+
+    /** A request as {@code user} (a token FakeTokenReviewer accepts); null for none. */
+    private HttpResponse<String> get(String path, String user) throws Exception {
         URI uri = server.toURI().resolve(path);
-        return http.send(
-                HttpRequest.newBuilder(uri)
-                        .timeout(Duration.ofSeconds(30))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+        if (user != null) {
+            request.header("Authorization", "Bearer " + FakeTokenReviewer.user(user));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The table row holding {@code text}. */

@@ -1,6 +1,5 @@
-package dev.ebpf.profiling.agent.sink;
+package dev.ebpf.profiling.api.store;
 
-import dev.ebpf.profiling.api.job.AgentContract;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,9 +7,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The access key pair as files in a directory: how the agent pod sees the job's credentials Secret
- * (mounted at {@link AgentContract#CREDENTIALS_MOUNT_PATH}). Read again before each upload round,
- * because the kubelet rewrites the files when the Secret changes.
+ * The access key pair as files in a directory: how the operator and the agents see a store's
+ * credentials Secret (mounted at {@link ObjectStoreContract#CREDENTIALS_ROOT}{@code /<store>}).
+ * Read again before each upload, because the kubelet rewrites the files when the Secret changes.
  */
 public final class CredentialFiles {
 
@@ -25,8 +24,7 @@ public final class CredentialFiles {
      */
     public StoreCredentials read() {
         return new StoreCredentials(
-                readFile(AgentContract.CREDENTIALS_ACCESS_KEY_ID_FILE),
-                readFile(AgentContract.CREDENTIALS_SECRET_ACCESS_KEY_FILE));
+                readFile(ObjectStoreContract.ACCESS_KEY_ID_FILE), readFile(ObjectStoreContract.SECRET_ACCESS_KEY_FILE));
     }
 
     public Path directory() {

@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.agent.sink;
+package dev.ebpf.profiling.api.store;
 
 import java.util.Objects;
 

@@ -1,17 +1,12 @@
-package dev.ebpf.profiling.agent.sink;
+package dev.ebpf.profiling.api.store;
 
-import dev.ebpf.profiling.api.job.AgentContract;
-
-/**
- * The object store sink's health, in a form the agent can put into a Kubernetes condition: each
- * state has a CamelCase {@link #reason()}.
- */
-public enum SinkState {
-    /** The last upload worked (or nothing has been tried yet) and nothing is stuck. */
-    READY(AgentContract.UPLOAD_STATE_OK),
-    /** The store could not be reached (connection refused, timeout, DNS); slices wait in the spool. */
+/** Why an upload failed, in a form the status can count and name: each has a CamelCase {@link #reason()}. */
+public enum StoreFailure {
+    /** The store's credentials files are missing or unreadable on this node. */
+    CREDENTIALS_UNREADABLE("ObjectStoreCredentialsUnreadable"),
+    /** The store could not be reached (connection refused, timeout, DNS); the upload is counted as failed. */
     STORE_UNREACHABLE("ObjectStoreUnreachable"),
-    /** The store rejected the access key or the signature; slices wait until the Secret is fixed. */
+    /** The store rejected the access key or the signature; until the Secret is fixed. */
     BAD_CREDENTIALS("ObjectStoreCredentialsRejected"),
     /** The configured bucket does not exist; the sink never creates it. */
     BUCKET_MISSING("ObjectStoreBucketNotFound"),
@@ -22,7 +17,7 @@ public enum SinkState {
 
     private final String reason;
 
-    SinkState(String reason) {
+    StoreFailure(String reason) {
         this.reason = reason;
     }
 

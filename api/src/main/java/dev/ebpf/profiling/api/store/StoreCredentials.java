@@ -1,10 +1,9 @@
-package dev.ebpf.profiling.agent.sink;
+package dev.ebpf.profiling.api.store;
 
 import java.util.Objects;
 
 /**
- * The access key pair for the object store (from the Secret that {@code spec.output.objectStore}
- * references).
+ * The access key pair of an object store (from the Secret its admin definition names).
  *
  * @param accessKeyId     the access key id
  * @param secretAccessKey the secret key; never printed

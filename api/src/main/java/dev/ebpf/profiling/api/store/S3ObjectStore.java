@@ -1,4 +1,4 @@
-package dev.ebpf.profiling.agent.sink;
+package dev.ebpf.profiling.api.store;
 
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Puts objects into one bucket of an S3-compatible store with the AWS SDK v2 (which signs the
- * requests), and turns its failures into a {@link SinkState} plus one line of explanation.
+ * requests), and turns its failures into a {@link StoreFailure} plus one line of explanation. One client per store
+ * and key pair: build a new one when the mounted Secret changes.
  */
 public final class S3ObjectStore implements AutoCloseable {
 
@@ -27,24 +28,25 @@ public final class S3ObjectStore implements AutoCloseable {
     private static final int HTTP_FORBIDDEN = 403;
     private static final int HTTP_NOT_FOUND = 404;
 
-    private final ObjectStoreConfig config;
+    private final ObjectStoreDefinition config;
+    private final StoreCredentials credentials;
     private final S3Client client;
 
-    public S3ObjectStore(ObjectStoreConfig config) {
+    public S3ObjectStore(ObjectStoreDefinition config, StoreCredentials credentials) {
         this.config = config;
-        StoreCredentials credentials = config.credentials();
+        this.credentials = credentials;
         this.client = S3Client.builder()
-                .endpointOverride(config.endpoint())
+                .endpointOverride(config.endpointUri())
                 .region(Region.of(config.region()))
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey())))
                 // Path-style (endpoint/bucket/key): S3-compatible stores rarely have wildcard DNS.
-                .forcePathStyle(true)
+                .forcePathStyle(config.pathStyle())
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(SOCKET_TIMEOUT))
-                // The spool is the retry: a failed put leaves the slice queued, so the SDK must not
-                // sit in its own back-off while newer slices pile up.
+                // No SDK retries: a failed upload is reported and counted; the next slice is the
+                // next try, and a node must not sit in back-off while its next slice comes.
                 .overrideConfiguration(
                         o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(API_CALL_TIMEOUT))
                 // Flexible checksums only where S3 requires them: many S3-compatible stores reject
@@ -86,7 +88,7 @@ public final class S3ObjectStore implements AutoCloseable {
             // unreachable for the HEAD as well: fall through
         }
         return new StoreException(
-                SinkState.STORE_UNREACHABLE,
+                StoreFailure.STORE_UNREACHABLE,
                 "object store " + config.endpoint() + " is unreachable: " + rootMessage(failure),
                 failure);
     }
@@ -104,33 +106,32 @@ public final class S3ObjectStore implements AutoCloseable {
         return switch (code) {
             case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken" ->
                 new StoreException(
-                        SinkState.BAD_CREDENTIALS,
-                        where + " rejected the credentials of access key '"
-                                + config.credentials().accessKeyId() + "' (" + code + ")",
+                        StoreFailure.BAD_CREDENTIALS,
+                        where + " rejected the credentials of access key '" + credentials.accessKeyId() + "' (" + code
+                                + ")",
                         e);
             case "NoSuchBucket" ->
-                new StoreException(SinkState.BUCKET_MISSING, where + " does not exist (NoSuchBucket)", e);
+                new StoreException(StoreFailure.BUCKET_MISSING, where + " does not exist (NoSuchBucket)", e);
             case "AccessDenied" ->
                 new StoreException(
-                        SinkState.ACCESS_DENIED,
+                        StoreFailure.ACCESS_DENIED,
                         where
                                 + " denied writing " + key + " to access key '"
-                                + config.credentials().accessKeyId()
+                                + credentials.accessKeyId()
                                 + "' (AccessDenied)",
                         e);
             default -> {
                 if (code.isEmpty() && e.statusCode() == HTTP_NOT_FOUND) {
-                    yield new StoreException(SinkState.BUCKET_MISSING, where + " does not exist (HTTP 404)", e);
+                    yield new StoreException(StoreFailure.BUCKET_MISSING, where + " does not exist (HTTP 404)", e);
                 }
                 if (code.isEmpty() && e.statusCode() == HTTP_FORBIDDEN) {
                     yield new StoreException(
-                            SinkState.BAD_CREDENTIALS,
-                            where + " refused access key '"
-                                    + config.credentials().accessKeyId() + "' (HTTP 403)",
+                            StoreFailure.BAD_CREDENTIALS,
+                            where + " refused access key '" + credentials.accessKeyId() + "' (HTTP 403)",
                             e);
                 }
                 yield new StoreException(
-                        SinkState.UPLOAD_FAILED,
+                        StoreFailure.UPLOAD_FAILED,
                         where + " refused " + key + ": HTTP " + e.statusCode() + (code.isEmpty() ? "" : " " + code),
                         e);
             }
@@ -148,6 +149,10 @@ public final class S3ObjectStore implements AutoCloseable {
 
     private static String nullToEmpty(String value) {
         return value == null ? "" : value;
+    }
+
+    public StoreCredentials credentials() {
+        return credentials;
     }
 
     @Override

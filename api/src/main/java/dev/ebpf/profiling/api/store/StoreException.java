@@ -1,0 +1,16 @@
+package dev.ebpf.profiling.api.store;
+
+/** An upload the store refused or could not take, classified so the uploader can report it. */
+public final class StoreException extends Exception {
+
+    private final StoreFailure state;
+
+    public StoreException(StoreFailure state, String message, Throwable cause) {
+        super(message, cause);
+        this.state = state;
+    }
+
+    public StoreFailure failure() {
+        return state;
+    }
+}
