@@ -9,6 +9,8 @@ public class NodeSliceStatus {
     public String event;
     public Long totalSamples;
     public Long lostSamples;
+    /** Where the node's CPU% came from: {@code sched_switch} (the kernel's running time) or {@code samples}. */
+    public String cpuSource;
     /** The result ConfigMap holding this node's full profile and folded stacks. */
     public String result;
 }

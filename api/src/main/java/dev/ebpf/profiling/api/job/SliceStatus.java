@@ -12,5 +12,12 @@ public class SliceStatus {
 
     public String start;
     public String end;
+
+    /**
+     * Where the applications' CPU% came from: {@code sched_switch} when every node counted the
+     * kernel's running time, {@code samples} when none could, {@code mixed} otherwise.
+     */
+    public String cpuSource;
+
     public List<NodeSliceStatus> nodes = new ArrayList<>();
 }

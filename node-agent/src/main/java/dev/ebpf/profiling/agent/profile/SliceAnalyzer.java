@@ -11,6 +11,8 @@ import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
 import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
 import dev.ebpf.profiling.agent.hotspot.TaskState;
 import dev.ebpf.profiling.agent.hotspot.VerdictRules;
+import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -126,10 +128,25 @@ public final class SliceAnalyzer {
      * @param offCpuSlice null without off-CPU sampling
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
+        return analyze(slice, offCpuSlice, null);
+    }
+
+    /**
+     * An on-CPU slice, and the off-CPU and CPU time slices cut at the same moment when those ran.
+     * With {@code cpuTimeSlice} the applications' CPU% is the kernel's running time
+     * ({@link NodeProfile#CPU_FROM_SCHED_SWITCH}); samples still give the hotspots.
+     *
+     * @param offCpuSlice  null without off-CPU sampling
+     * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
+     */
+    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice, RawCpuTimeSlice cpuTimeSlice) {
         Set<Integer> tgids =
                 slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
         if (offCpuSlice != null) {
             offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
+        }
+        if (cpuTimeSlice != null) {
+            cpuTimeSlice.nanos().keySet().forEach(key -> tgids.add(key.tgid()));
         }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
@@ -141,18 +158,30 @@ public final class SliceAnalyzer {
                 .keySet()
                 .forEach(key -> attributed.put(
                         key, applications.resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))));
-        List<ApplicationUsage> top = TopApplications.compute(slice, attributed::get, this.top);
+        Map<CpuTimeKey, Application> timed = new HashMap<>();
+        if (cpuTimeSlice != null) {
+            cpuTimeSlice
+                    .nanos()
+                    .keySet()
+                    .forEach(key -> timed.put(
+                            key,
+                            applications.resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))));
+        }
+        List<ApplicationUsage> top =
+                TopApplications.compute(slice, attributed::get, cpuTimeSlice, timed::get, this.top);
 
         List<SymbolizedStack> stacks = symbols.symbolize(stackSamples(slice, attributed));
         SliceHotspots hot = hotspots.analyze(
                 stacks, top.stream().map(ApplicationUsage::name).toList(), hotspotsPerApplication);
-        NodeProfile profile = NodeProfiles.of(node, slice, top, hot);
+        NodeProfile profile = NodeProfiles.of(node, slice, top, hot, cpuTimeSlice != null);
         List<BlockedStack> blocked = List.of();
         if (offCpuSlice != null) {
             blocked = blockedStacks(offCpuSlice, symbols);
             profile = profile.withOffCpu(offCpu.analyze(blocked, this.top, hotspotsPerApplication));
         }
-        return new SliceResult(profile, stacks, blocked, pods(attributed));
+        List<Application> seen = new ArrayList<>(attributed.values());
+        seen.addAll(timed.values());
+        return new SliceResult(profile, stacks, blocked, pods(seen));
     }
 
     /**
@@ -195,11 +224,9 @@ public final class SliceAnalyzer {
     }
 
     /** Pods by application name, for output formats that label samples with them. */
-    private static Map<String, PodRef> pods(Map<SampleKey, Application> attributed) {
+    private static Map<String, PodRef> pods(List<Application> applications) {
         Map<String, PodRef> pods = new HashMap<>();
-        attributed.values().stream()
-                .filter(app -> app.pod() != null)
-                .forEach(app -> pods.putIfAbsent(app.name(), app.pod()));
+        applications.stream().filter(app -> app.pod() != null).forEach(app -> pods.putIfAbsent(app.name(), app.pod()));
         return pods;
     }
 }
