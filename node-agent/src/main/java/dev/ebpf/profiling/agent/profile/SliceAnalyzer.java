@@ -29,6 +29,7 @@ import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,12 +146,15 @@ public final class SliceAnalyzer {
         if (offCpuSlice != null) {
             offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
         }
+        // Processes that only ran (no sample, no block) need a name, not their symbols: capturing
+        // every process that ran would read the maps and ELF files of hundreds more each slice.
+        Set<Integer> named = new HashSet<>(tgids);
         if (cpuTimeSlice != null) {
-            cpuTimeSlice.nanos().keySet().forEach(key -> tgids.add(key.tgid()));
+            cpuTimeSlice.nanos().keySet().forEach(key -> named.add(key.tgid()));
         }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
-        applications.snapshot(tgids);
+        applications.snapshot(named);
         SliceSymbols symbols = symbolizer.snapshot(tgids);
 
         Map<SampleKey, Application> attributed = new HashMap<>();

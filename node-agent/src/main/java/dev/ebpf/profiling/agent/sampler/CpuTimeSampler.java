@@ -122,7 +122,7 @@ public final class CpuTimeSampler implements AutoCloseable {
         return settings;
     }
 
-    /** The loaded programs, for benchmarks that read their run statistics. */
+    /** The sched_switch program's run count and time (benchmarks; 0 unless kernel.bpf_stats_enabled). */
     public BpfObject.ProgramStats switchProgramStats() {
         return object.programStats(SWITCH_PROGRAM);
     }

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.sampler;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.function.LongPredicate;
 import java.util.stream.Collectors;
 
@@ -13,7 +14,7 @@ import java.util.stream.Collectors;
  * @param end           when the next slot took over
  * @param durationNanos end minus start, from the monotonic clock (the kernel's clock for the cuts)
  * @param nanos         time on the CPU per key
- * @param lostNanos     time the kernel could not count (its count map was full)
+ * @param lostNanos     time the kernel could not count (its count map was full); not in {@code nanos}
  */
 public record RawCpuTimeSlice(
         Instant start, Instant end, long durationNanos, Map<CpuTimeKey, Long> nanos, long lostNanos) {
@@ -28,7 +29,7 @@ public record RawCpuTimeSlice(
     }
 
     /** Only the keys on CPUs {@code cpuSelected} admits and in cgroups {@code cgroupSelected} admits. */
-    public RawCpuTimeSlice filtered(java.util.function.IntPredicate cpuSelected, LongPredicate cgroupSelected) {
+    public RawCpuTimeSlice filtered(IntPredicate cpuSelected, LongPredicate cgroupSelected) {
         return new RawCpuTimeSlice(
                 start,
                 end,

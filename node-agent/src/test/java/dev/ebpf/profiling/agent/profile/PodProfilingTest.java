@@ -94,12 +94,15 @@ class PodProfilingTest {
                         .as("throttled pod vs its cpu.stat")
                         .isCloseTo(throttledTruth, within(POINTS));
                 // Ranks follow the cgroups' own CPU time (on a loaded machine the unthrottled
-                // loop may get less than its share, so the truth decides, not the intent).
-                assertThat(busyApp.rank() < throttledApp.rank())
-                        .as(
-                                "ranks %s (%.1f%%) vs %s (%.1f%%)",
-                                busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
-                        .isEqualTo(busyTruth > throttledTruth);
+                // loop may get less than its share, so the truth decides, not the intent). Samples
+                // can only tell apart pods whose times differ by more than their tolerance.
+                if (Math.abs(busyTruth - throttledTruth) > 2 * POINTS) {
+                    assertThat(busyApp.rank() < throttledApp.rank())
+                            .as(
+                                    "ranks %s (%.1f%%) vs %s (%.1f%%)",
+                                    busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
+                            .isEqualTo(busyTruth > throttledTruth);
+                }
                 // The quota holds it near 30% of one CPU.
                 assertThat(throttledApp.cpuPercent()).isLessThan(30.0 / cpus.size() + POINTS);
                 assertThat(profile.event()).isEqualTo(slice.event().label());
