@@ -138,4 +138,46 @@ struct offcpu_config {
 	__u64 cpu_mask[OFFCPU_CPU_MASK_WORDS];
 };
 
+/* ======================================================================================
+ * CPU time (bpf/cputime.bpf.c on tp/sched/sched_switch, plus a flush program the agent runs on
+ * each CPU at a slice cut). It reuses TASK_COMM_LEN, SLOT_COUNT and COUNT_MAP_ENTRIES and the
+ * cgroup filter from above; everything below is CPU time only.
+ * ====================================================================================== */
+
+/* Per-slot, per-CPU counters, at index slot * CPUTIME_COUNTER_COUNT + CPUTIME_COUNTER_x. */
+#define CPUTIME_COUNTER_CHARGES 0	/* stretches of running time added to the count map */
+#define CPUTIME_COUNTER_FILTERED_OUT 1	/* stretches of tasks outside the cgroup filter */
+#define CPUTIME_COUNTER_LOST_MAP_FULL 2 /* stretches lost: the count map was full */
+#define CPUTIME_COUNTER_LOST_NS 3	/* nanoseconds of those lost stretches */
+#define CPUTIME_COUNTER_COUNT 4
+
+/* Key of the CPU time count maps; the value is a __u64 of nanoseconds on the CPU. The CPU is in
+ * the key so that one program can serve several jobs, each with its own CPUs. */
+struct cputime_key {
+	__u32 tgid;
+	__u32 cpu;
+	__u64 cgroup_id;
+	char comm[TASK_COMM_LEN]; /* the thread's, as sched_switch reports it */
+};
+
+/* What one CPU runs now (the per-CPU "running" map): since when its time is not yet counted. */
+struct cputime_cpu {
+	__u64 since_ns; /* bpf_ktime_get_ns of the last switch or flush; 0 before the first */
+	__u32 slot;	/* the slot active at since_ns */
+	__u32 reserved;
+};
+
+/* The CPU time program's slice state (.bss holds only this), written as offcpu_slice is. */
+struct cputime_slice {
+	__u32 active_slot;
+	__u32 reserved;
+	__u64 cut_ns;
+};
+
+/* Read-only settings of the CPU time programs, fixed before load (.rodata holds only this). */
+struct cputime_config {
+	__u32 filter_cgroups; /* 1: count only tasks whose cgroup (or an ancestor) is allowed */
+	__u32 reserved;
+};
+
 #endif /* PROFILER_H */

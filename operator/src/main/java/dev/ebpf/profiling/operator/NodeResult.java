@@ -25,4 +25,9 @@ public record NodeResult(String node, String configMap, String slice, NodeProfil
                 * profile.durationSeconds()
                 * profile.cpus().size();
     }
+
+    /** CPU seconds the node's selected CPUs had: seconds x CPUs. The denominator of an exact CPU%. */
+    public double capacityCpuSeconds() {
+        return profile.durationSeconds() * profile.cpus().size();
+    }
 }

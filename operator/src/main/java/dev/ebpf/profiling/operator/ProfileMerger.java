@@ -7,6 +7,7 @@ import dev.ebpf.profiling.api.job.SliceStatus;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,10 +19,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Merges the node results of one slice into the job's status figures, by samples: an application's
- * CPU% is its samples summed over the nodes it ran on, over those nodes' sampling capacity
- * (frequency x seconds x CPUs); a hotspot's share is its samples over all samples of the slice.
- * Percentages are never averaged, so a node that sampled more counts more.
+ * Merges the node results of one slice into the job's status figures. When every node took CPU%
+ * from samples, an application's CPU% is its samples summed over the nodes it ran on, over those
+ * nodes' sampling capacity (frequency x seconds x CPUs). When some node counted the kernel's
+ * running time (sched_switch), it is the application's CPU time summed over its nodes (each node's
+ * CPU% x seconds x CPUs) over those nodes' CPU seconds, and applications rank by that time. A
+ * hotspot's share is its samples over all samples of the slice. Percentages are never averaged,
+ * so a node that sampled more counts more.
  */
 public final class ProfileMerger {
 
@@ -35,8 +39,20 @@ public final class ProfileMerger {
 
     private ProfileMerger() {}
 
+    /** {@code SliceStatus.cpuSource} when the nodes took their CPU% from different sources. */
+    public static final String CPU_FROM_MIXED = "mixed";
+
     public static Merged merge(List<NodeResult> results, int top) {
         return new Merged(slice(results), applications(results, top), hotspots(results, top));
+    }
+
+    /** sched_switch when every node's CPU% was the kernel's running time, samples when none, else mixed. */
+    static String cpuSource(List<NodeResult> results) {
+        long exact = results.stream().filter(r -> r.profile().cpuIsExact()).count();
+        if (exact == 0) {
+            return NodeProfile.CPU_FROM_SAMPLES;
+        }
+        return exact == results.size() ? NodeProfile.CPU_FROM_SCHED_SWITCH : CPU_FROM_MIXED;
     }
 
     private static SliceStatus slice(List<NodeResult> results) {
@@ -66,6 +82,7 @@ public final class ProfileMerger {
                 results.stream().mapToLong(r -> r.profile().totalSamples()).sum();
         slice.lostSamples =
                 results.stream().mapToLong(r -> r.profile().lostSamples()).sum();
+        slice.cpuSource = cpuSource(results);
         return slice;
     }
 
@@ -74,6 +91,8 @@ public final class ProfileMerger {
         final ApplicationStatus status = new ApplicationStatus();
         long samples;
         double capacity;
+        double cpuSeconds; // with the kernel's time: each node's CPU% x its seconds x CPUs / 100
+        double cpuCapacitySeconds; // seconds x CPUs of the nodes it ran on
         final List<String> nodes = new ArrayList<>();
     }
 
@@ -83,23 +102,36 @@ public final class ProfileMerger {
             for (ApplicationUsage app : r.profile().topApplications()) {
                 AppTotal total = byApp.computeIfAbsent(identity(r.node(), app), k -> describe(r.node(), app));
                 total.samples += app.samples();
+                total.cpuSeconds += app.cpuPercent() / 100 * r.capacityCpuSeconds();
                 if (!total.nodes.contains(r.node())) {
                     total.nodes.add(r.node());
                     total.capacity += r.capacitySamples();
+                    total.cpuCapacitySeconds += r.capacityCpuSeconds();
                 }
             }
         }
-        List<AppTotal> ranked = byApp.values().stream()
-                .sorted(Comparator.comparingLong((AppTotal t) -> t.samples)
+        boolean byTime = !cpuSource(results).equals(NodeProfile.CPU_FROM_SAMPLES);
+        Comparator<AppTotal> bySamples =
+                Comparator.comparingLong((AppTotal t) -> t.samples).reversed();
+        Comparator<AppTotal> order = byTime
+                ? Comparator.comparingDouble((AppTotal t) -> t.cpuSeconds)
                         .reversed()
-                        .thenComparing(t -> t.status.name))
+                        .thenComparing(bySamples)
+                : bySamples;
+        List<AppTotal> ranked = byApp.values().stream()
+                .sorted(order.thenComparing(t -> t.status.name))
                 .limit(top)
                 .toList();
         List<ApplicationStatus> out = new ArrayList<>(ranked.size());
         for (AppTotal t : ranked) {
             t.status.rank = out.size() + 1;
             t.status.samples = t.samples;
-            t.status.cpuPercent = t.capacity > 0 ? round(t.samples * 100.0 / t.capacity) : 0.0;
+            if (byTime) {
+                t.status.cpuPercent =
+                        t.cpuCapacitySeconds > 0 ? round(t.cpuSeconds * 100.0 / t.cpuCapacitySeconds) : 0.0;
+            } else {
+                t.status.cpuPercent = t.capacity > 0 ? round(t.samples * 100.0 / t.capacity) : 0.0;
+            }
             t.status.node = ProfilingJobStatus.describeNodes(t.nodes);
             out.add(t.status);
         }

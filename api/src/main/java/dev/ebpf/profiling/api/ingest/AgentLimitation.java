@@ -15,6 +15,12 @@ public record AgentLimitation(String reason, String message) {
     /** The off-CPU sampler cannot run on this node (no tracefs, no sched_switch, BTF refused): on-CPU only. */
     public static final String OFF_CPU_UNAVAILABLE = "OffCpuUnavailable";
 
+    /**
+     * The CPU time program cannot run on this node (no tracefs, BTF refused, no BPF test run on a
+     * CPU before Linux 5.10): CPU% comes from samples, biased by a few points toward CPU hogs.
+     */
+    public static final String EXACT_CPU_UNAVAILABLE = "ExactCpuUnavailable";
+
     /** The kernel refused the mmap records: processes that exit inside a slice lose their user frames. */
     public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
 }

@@ -24,4 +24,10 @@ public class SliceStatus {
     public Long totalSamples;
     /** Samples lost (ring buffer full), summed over the nodes. */
     public Long lostSamples;
+
+    /**
+     * Where the applications' CPU% came from: {@code sched_switch} when every node counted the
+     * kernel's running time, {@code samples} when none could, {@code mixed} otherwise.
+     */
+    public String cpuSource;
 }

@@ -11,8 +11,10 @@ import java.util.List;
  * @param cgroup     the cgroup path (relative to the cgroup root), or null when unknown
  * @param pod        the pod, when the processes run in a pod's cgroup; else null
  * @param pids       the process ids seen
- * @param samples    on-CPU samples
- * @param cpuPercent samples / (frequency x seconds x selected CPUs) x 100
+ * @param samples    on-CPU samples (they give the hotspots)
+ * @param cpuPercent the application's CPU time / (seconds x selected CPUs) x 100: the kernel's
+ *                   running time when the profile's {@code cpuSource} is {@code sched_switch}, else
+ *                   samples / (frequency x seconds x selected CPUs) x 100
  */
 @JsonPropertyOrder({"rank", "name", "cgroup", "pod", "pids", "samples", "cpuPercent"})
 public record ApplicationUsage(

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.api.profile;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,10 @@ import java.util.List;
  *                       {@code topApplications}
  * @param locationSplit  how all samples split between application, library and kernel code
  * @param offCpu         where the applications were blocked; null unless off-CPU sampling ran
+ * @param cpuSource      where the applications' CPU% came from: {@link #CPU_FROM_SCHED_SWITCH} (the
+ *                       kernel's own account of their running time, exact) or {@link #CPU_FROM_SAMPLES}
+ *                       (sample counts over the possible samples); null in documents from before it
+ *                       existed, which were all from samples
  */
 @JsonPropertyOrder({
     "node",
@@ -38,7 +43,8 @@ import java.util.List;
     "topApplications",
     "hotspots",
     "locationSplit",
-    "offCpu"
+    "offCpu",
+    "cpuSource"
 })
 public record NodeProfile(
         String node,
@@ -54,7 +60,48 @@ public record NodeProfile(
         List<ApplicationUsage> topApplications,
         List<Hotspot> hotspots,
         LocationSplit locationSplit,
-        OffCpuProfile offCpu) {
+        OffCpuProfile offCpu,
+        String cpuSource) {
+
+    /** CPU% is the kernel's running time of the applications, summed at each context switch. */
+    public static final String CPU_FROM_SCHED_SWITCH = "sched_switch";
+
+    /** CPU% is on-CPU samples over frequency x seconds x CPUs (the CPU time program could not run). */
+    public static final String CPU_FROM_SAMPLES = "samples";
+
+    /** A profile whose CPU% comes from samples. */
+    public NodeProfile(
+            String node,
+            String event,
+            int frequencyHz,
+            List<Integer> cpus,
+            Instant start,
+            Instant end,
+            double durationSeconds,
+            long totalSamples,
+            long lostSamples,
+            LostSamples lost,
+            List<ApplicationUsage> topApplications,
+            List<Hotspot> hotspots,
+            LocationSplit locationSplit,
+            OffCpuProfile offCpu) {
+        this(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpu,
+                CPU_FROM_SAMPLES);
+    }
 
     /** A profile without stacks (no hotspots, no off-CPU part). */
     public NodeProfile(
@@ -83,7 +130,8 @@ public record NodeProfile(
                 topApplications,
                 List.of(),
                 LocationSplit.of(0, 0, 0, 0),
-                null);
+                null,
+                CPU_FROM_SAMPLES);
     }
 
     /** The same profile with the off-CPU part added. */
@@ -102,6 +150,13 @@ public record NodeProfile(
                 topApplications,
                 hotspots,
                 locationSplit,
-                offCpuProfile);
+                offCpuProfile,
+                cpuSource);
+    }
+
+    /** Whether CPU% is the kernel's exact running time rather than a sampled estimate. */
+    @JsonIgnore
+    public boolean cpuIsExact() {
+        return CPU_FROM_SCHED_SWITCH.equals(cpuSource);
     }
 }

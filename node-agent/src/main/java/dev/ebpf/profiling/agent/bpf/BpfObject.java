@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.bpf;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
@@ -212,6 +213,76 @@ public final class BpfObject implements AutoCloseable {
             links.add(link);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
+        }
+    }
+
+    // struct bpf_test_run_opts of libbpf 1.x: sz at 0, retval at 56, flags at 68, cpu at 72; 80 bytes.
+    private static final long TEST_RUN_OPTS_BYTES = 80;
+    private static final long TEST_RUN_RETVAL_OFFSET = 56;
+    private static final long TEST_RUN_FLAGS_OFFSET = 68;
+    private static final long TEST_RUN_CPU_OFFSET = 72;
+    /** BPF_F_TEST_RUN_ON_CPU: run on the given CPU (an IPI there), not on the caller's. */
+    private static final int BPF_F_TEST_RUN_ON_CPU = 1;
+
+    /**
+     * Runs a raw_tp program once on {@code cpu}, in an interrupt there (BPF_PROG_TEST_RUN with
+     * BPF_F_TEST_RUN_ON_CPU, Linux 5.10+): the program sees the task running on that CPU as the
+     * current one. Returns the program's return value.
+     */
+    public int runOnCpu(String program, int cpu) {
+        requireLoaded();
+        try (Arena call = Arena.ofConfined()) {
+            int fd = LibBpf.check((int) LibBpf.PROGRAM_FD.invokeExact(findProgram(program)), program + " fd");
+            MemorySegment opts = call.allocate(TEST_RUN_OPTS_BYTES, 8);
+            opts.set(JAVA_LONG, 0, TEST_RUN_OPTS_BYTES);
+            opts.set(JAVA_INT, TEST_RUN_FLAGS_OFFSET, BPF_F_TEST_RUN_ON_CPU);
+            opts.set(JAVA_INT, TEST_RUN_CPU_OFFSET, cpu);
+            LibBpf.check((int) LibBpf.PROG_TEST_RUN.invokeExact(fd, opts), "running " + program + " on CPU " + cpu);
+            return opts.get(JAVA_INT, TEST_RUN_RETVAL_OFFSET);
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /**
+     * The kernel's run statistics of a loaded program (its fdinfo): how often it ran and for how
+     * long in all. Both stay 0 unless {@code kernel.bpf_stats_enabled} is 1 (benchmarks set it).
+     */
+    public ProgramStats programStats(String program) {
+        requireLoaded();
+        try {
+            int fd = LibBpf.check((int) LibBpf.PROGRAM_FD.invokeExact(findProgram(program)), program + " fd");
+            return ProgramStats.parse(Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)));
+        } catch (IOException e) {
+            throw new BpfException("cannot read the fdinfo of " + program + ": " + e.getMessage());
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /** A program's run count and total run time, as its fdinfo reports them. */
+    public record ProgramStats(long runCount, long runTimeNanos) {
+        static ProgramStats parse(List<String> fdinfo) {
+            long count = 0;
+            long nanos = 0;
+            for (String line : fdinfo) {
+                String[] parts = line.split(":\\s*", 2);
+                if (parts.length == 2 && parts[0].equals("run_cnt")) {
+                    count = Long.parseLong(parts[1].strip());
+                } else if (parts.length == 2 && parts[0].equals("run_time_ns")) {
+                    nanos = Long.parseLong(parts[1].strip());
+                }
+            }
+            return new ProgramStats(count, nanos);
+        }
+
+        public ProgramStats minus(ProgramStats earlier) {
+            return new ProgramStats(runCount - earlier.runCount, runTimeNanos - earlier.runTimeNanos);
+        }
+
+        /** Mean run time per run, in nanoseconds; 0 when it did not run. */
+        public double nanosPerRun() {
+            return runCount == 0 ? 0 : (double) runTimeNanos / runCount;
         }
     }
 

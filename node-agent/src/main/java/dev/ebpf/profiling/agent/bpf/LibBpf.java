@@ -50,6 +50,11 @@ final class LibBpf {
     static final MethodHandle ATTACH = errnoCall("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle LINK_DESTROY = call("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
+    // Running a program by hand (BPF_PROG_TEST_RUN), e.g. a raw_tp program on a chosen CPU.
+    static final MethodHandle PROGRAM_FD = call("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle PROG_TEST_RUN =
+            call("bpf_prog_test_run_opts", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+
     // Map element operations on a map fd.
     static final MethodHandle MAP_UPDATE =
             call("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));

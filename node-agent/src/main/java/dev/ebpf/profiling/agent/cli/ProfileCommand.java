@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.cli;
 
+import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
@@ -10,11 +11,14 @@ import dev.ebpf.profiling.agent.profile.NodeName;
 import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceClock;
+import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
+import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.job.CpuList;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -137,13 +141,18 @@ final class ProfileCommand implements Callable<Integer> {
                                 // Waits already under way when sampling starts count too.
                                 new BlockedThreads(
                                         Path.of("/proc"), CgroupMount.findUnified(), analyzer.kernelSymbols())::scan)
-                        : null) {
+                        : null;
+                // The applications' exact CPU time; without it CPU% comes from samples.
+                CpuTimeSampler cpuTime = startCpuTime(allowed)) {
             analyzer.limitations()
                     .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
-            // Both samplers start their first slice now, together.
+            // The samplers start their first slice now, together.
             onCpu.cut();
             if (offCpu != null) {
                 offCpu.cut();
+            }
+            if (cpuTime != null) {
+                cpuTime.cut();
             }
             // Cuts stay on the clock while a slow analysis (a first symbolization, a busy machine)
             // runs on its own thread; slices are written in order.
@@ -154,7 +163,9 @@ final class ProfileCommand implements Callable<Integer> {
                 ProfileRun.run(options.duration(), options.slice(), () -> {
                     RawSlice onCpuSlice = onCpu.cut();
                     RawOffCpuSlice offCpuSlice = offCpu == null ? null : offCpu.cut();
-                    analyzed.add(analysis.submit(() -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice))));
+                    RawCpuTimeSlice cpuTimeSlice = cpuTime == null ? null : cpuTime.cut();
+                    analyzed.add(analysis.submit(
+                            () -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice, cpuTimeSlice))));
                 });
                 awaitAll(analyzed);
             } finally {
@@ -164,6 +175,20 @@ final class ProfileCommand implements Callable<Integer> {
             throw new UsageException("cannot write " + options.output() + ": " + e.getMessage());
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * Starts counting the applications' CPU time in the kernel, or says on stderr why it cannot and
+     * returns null: the profile then takes CPU% from samples (and says so in every slice).
+     */
+    private static CpuTimeSampler startCpuTime(Set<Long> allowedCgroups) {
+        try {
+            return CpuTimeSampler.start(CpuTimeSampler.Settings.of(allowedCgroups));
+        } catch (BpfException e) {
+            System.err.println("node-agent: warning: " + AgentLimitation.EXACT_CPU_UNAVAILABLE + ": " + e.getMessage()
+                    + "; CPU% comes from samples");
+            return null;
+        }
     }
 
     /** Waits for every slice's analysis; the first failure is rethrown as it was thrown. */

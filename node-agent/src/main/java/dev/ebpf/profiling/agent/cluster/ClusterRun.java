@@ -125,6 +125,8 @@ public final class ClusterRun implements AutoCloseable {
     private CpuList online = OnlineCpus.read();
 
     private Instant onlineReadAt = Instant.EPOCH;
+
+    private boolean cpuTimeUnavailableSaid;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -193,11 +195,20 @@ public final class ClusterRun implements AutoCloseable {
         List<AgentLimitation> all = new ArrayList<>(analysis.limitations());
         samplers.offCpuUnavailable()
                 .ifPresent(reason -> all.add(new AgentLimitation(AgentLimitation.OFF_CPU_UNAVAILABLE, reason)));
+        samplers.cpuTimeUnavailable()
+                .ifPresent(reason -> all.add(new AgentLimitation(
+                        AgentLimitation.EXACT_CPU_UNAVAILABLE, reason + "; CPU% comes from samples")));
         return List.copyOf(all);
     }
 
-    /** The first time off-CPU failed to start: one log line and the limitation gauge. */
-    private void sayOnceIfOffCpuUnavailable() {
+    /** The first time off-CPU or CPU time failed to start: one log line and the limitation gauge. */
+    private void sayOnceIfSamplersLimited() {
+        if (!cpuTimeUnavailableSaid && samplers.cpuTimeUnavailable().isPresent()) {
+            cpuTimeUnavailableSaid = true;
+            log.println("warning: exact CPU time is unavailable on this node, CPU% comes from samples: "
+                    + samplers.cpuTimeUnavailable().get());
+            metrics.limitation(AgentLimitation.EXACT_CPU_UNAVAILABLE);
+        }
         if (!offCpuUnavailableSaid && samplers.offCpuUnavailable().isPresent()) {
             offCpuUnavailableSaid = true;
             log.println("warning: off-CPU sampling is unavailable on this node, jobs get on-CPU slices only: "
@@ -324,7 +335,12 @@ public final class ClusterRun implements AutoCloseable {
                         (builder, then) -> analysisThread.execute(() -> {
                             try {
                                 then.accept(analysis.analyze(
-                                        builder.onCpu(), builder.offCpu(), job.top(), visible, drained));
+                                        builder.onCpu(),
+                                        builder.offCpu(),
+                                        builder.cpuTime(),
+                                        job.top(),
+                                        visible,
+                                        drained));
                             } catch (RuntimeException e) {
                                 log.println("a slice of " + job.displayName() + " failed: " + e);
                             }
@@ -333,7 +349,7 @@ public final class ClusterRun implements AutoCloseable {
             wanted = plan(openAfter, now); // a firing or a closed window changes what the triggers ask
         }
         samplers.apply(wanted);
-        sayOnceIfOffCpuUnavailable();
+        sayOnceIfSamplersLimited();
         // 3. Analyse and publish the windows that closed, on the analysis thread: symbolizing one
         //    job's slice must not delay the next boundary of another.
         for (Closed slice : closed) {
@@ -393,8 +409,9 @@ public final class ClusterRun implements AutoCloseable {
         }
         AgentJob job = closed.job();
         try {
+            JobSliceBuilder slice = closed.slice();
             SliceResult result =
-                    analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
+                    analysis.analyze(slice.onCpu(), slice.offCpu(), slice.cpuTime(), job.top(), visible, drain);
             sink.publish(job, closed.window(), result, List.of(), limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);

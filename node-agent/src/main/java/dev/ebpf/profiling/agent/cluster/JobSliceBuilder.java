@@ -2,8 +2,10 @@ package dev.ebpf.profiling.agent.cluster;
 
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedTime;
+import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
 import dev.ebpf.profiling.agent.sampler.OffCpuCounters;
 import dev.ebpf.profiling.agent.sampler.OffCpuKey;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -55,6 +57,11 @@ final class JobSliceBuilder {
     private Instant offStart;
     private Instant offEnd;
     private OffCpuCounters offCounters = new OffCpuCounters(0, 0, 0, 0, new LostSamples(0, 0, 0));
+    private final Map<CpuTimeKey, Long> cpuNanos = new HashMap<>();
+    private long cpuTimeDurationNanos;
+    private long lostCpuNanos;
+    /** Whether every cut added so far had the kernel's CPU time: a slice mixes no sources. */
+    private boolean everyCutTimed = true;
 
     /**
      * @param jobCpus the job's CPUs, or null for every CPU sampled
@@ -93,6 +100,7 @@ final class JobSliceBuilder {
             }
             samplesPerCpu[key.cpu()] += count;
         });
+        addCpuTime(cut.cpuTime(), cgroupSelected);
         RawOffCpuSlice off = cut.offCpu();
         if (offCpu && off != null) {
             if (offStart == null) {
@@ -124,6 +132,30 @@ final class JobSliceBuilder {
                 blocked.merge(renamed, time, BlockedTime::plus);
             });
         }
+    }
+
+    /** The job's part of one cut's CPU time: its cgroups on its CPUs. */
+    private void addCpuTime(RawCpuTimeSlice time, LongPredicate cgroupSelected) {
+        if (time == null) {
+            everyCutTimed = false;
+            return;
+        }
+        cpuTimeDurationNanos += time.durationNanos();
+        lostCpuNanos += time.lostNanos();
+        time.filtered(cpu -> jobCpus == null || jobCpus.contains(cpu), cgroupSelected)
+                .nanos()
+                .forEach((key, nanos) -> cpuNanos.merge(key, nanos, Long::sum));
+    }
+
+    /**
+     * The job's CPU time so far (the kernel's, exact); null when some cut had none (the program
+     * could not run), so that the slice's CPU% then comes from samples throughout.
+     */
+    RawCpuTimeSlice cpuTime() {
+        if (start == null || !everyCutTimed) {
+            return null;
+        }
+        return new RawCpuTimeSlice(start, end, cpuTimeDurationNanos, cpuNanos, lostCpuNanos);
     }
 
     /** Whether some cut was added. */

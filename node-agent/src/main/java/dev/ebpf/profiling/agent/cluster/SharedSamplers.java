@@ -3,8 +3,10 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
+import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,9 +30,19 @@ final class SharedSamplers implements AutoCloseable {
     /** Off-CPU blocks shorter than this are ignored in the kernel, as the CLI's default. */
     static final java.time.Duration MIN_BLOCK = java.time.Duration.ofMillis(1);
 
-    /** What one cut of both samplers gave; {@code offCpu} is null while the off-CPU sampler is not running. */
+    /**
+     * What one cut of the samplers gave; {@code offCpu} is null while the off-CPU sampler is not
+     * running, {@code cpuTime} while the CPU time program cannot run (CPU% then comes from samples).
+     */
     record Cut(
-            dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {}
+            dev.ebpf.profiling.agent.sampler.RawSlice onCpu,
+            dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu,
+            RawCpuTimeSlice cpuTime) {
+
+        Cut(dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {
+            this(onCpu, offCpu, null);
+        }
+    }
 
     /**
      * What the samplers should do.
@@ -58,6 +70,7 @@ final class SharedSamplers implements AutoCloseable {
     private final SamplingEvent preferredEvent;
     private OnCpuSampler onCpu;
     private OffCpuSampler offCpu;
+    private CpuTimeSampler cpuTime;
     private Plan plan;
     private volatile int onCpuStarts;
 
@@ -65,6 +78,10 @@ final class SharedSamplers implements AutoCloseable {
     private final Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter;
     /** Why the off-CPU sampler cannot run on this node, once it failed to start; null until then. */
     private volatile String offCpuUnavailable;
+    /** Starts the CPU time program; tests give one that fails as an old kernel would. */
+    private final Function<CpuTimeSampler.Settings, CpuTimeSampler> cpuTimeStarter;
+    /** Why the CPU time program cannot run on this node, once it failed to start; null until then. */
+    private volatile String cpuTimeUnavailable;
 
     /** @param blockedNow the threads off the CPU right now, tracked from the off-CPU sampler's start */
     SharedSamplers(SamplingEvent preferredEvent, Supplier<List<BlockedThread>> blockedNow) {
@@ -72,8 +89,25 @@ final class SharedSamplers implements AutoCloseable {
     }
 
     SharedSamplers(SamplingEvent preferredEvent, Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter) {
+        this(preferredEvent, offCpuStarter, CpuTimeSampler::start);
+    }
+
+    SharedSamplers(
+            SamplingEvent preferredEvent,
+            Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter,
+            Function<CpuTimeSampler.Settings, CpuTimeSampler> cpuTimeStarter) {
         this.preferredEvent = preferredEvent;
         this.offCpuStarter = offCpuStarter;
+        this.cpuTimeStarter = cpuTimeStarter;
+    }
+
+    /**
+     * Why exact CPU time is not available on this node (one line), once the program failed to
+     * start: the jobs' CPU% then comes from samples, and it is not tried again until the agent
+     * restarts.
+     */
+    Optional<String> cpuTimeUnavailable() {
+        return Optional.ofNullable(cpuTimeUnavailable);
     }
 
     /**
@@ -91,12 +125,16 @@ final class SharedSamplers implements AutoCloseable {
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
                     wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0));
             onCpuStarts++;
+            startCpuTime(wanted);
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {
                 onCpu.reopen(wanted.cpus(), wanted.frequencyHz());
             }
             if (!wanted.cgroups().equals(plan.cgroups())) {
                 onCpu.replaceAllowedCgroups(wanted.cgroups());
+                if (cpuTime != null) {
+                    cpuTime.replaceAllowedCgroups(wanted.cgroups());
+                }
             }
         }
         if (offCpu != null && (!wanted.offCpu() || !wanted.cpus().equals(plan.cpus()))) {
@@ -117,9 +155,22 @@ final class SharedSamplers implements AutoCloseable {
         plan = wanted;
     }
 
-    /** Cuts both samplers now: what they counted since the previous cut. */
+    /**
+     * Counts every CPU's running time in the kernel (each key carries its CPU, so the CPU set never
+     * needs a restart), filtered by the same cgroups as the samples.
+     */
+    private void startCpuTime(Plan wanted) {
+        try {
+            cpuTime = cpuTimeStarter.apply(CpuTimeSampler.Settings.onlyCgroups(wanted.cgroups()));
+        } catch (BpfException e) {
+            // Not essential: CPU% comes from samples, and every report says why.
+            cpuTimeUnavailable = e.getMessage();
+        }
+    }
+
+    /** Cuts the samplers now: what they counted since the previous cut. */
     Cut cut() {
-        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut());
+        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut(), cpuTime == null ? null : cpuTime.cut());
     }
 
     boolean started() {
@@ -146,6 +197,10 @@ final class SharedSamplers implements AutoCloseable {
             if (offCpu != null) {
                 offCpu.close();
                 offCpu = null;
+            }
+            if (cpuTime != null) {
+                cpuTime.close();
+                cpuTime = null;
             }
             plan = null;
         }

@@ -10,6 +10,7 @@ import dev.ebpf.profiling.agent.hotspot.VerdictRules;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
@@ -73,12 +74,23 @@ final class SliceAnalysis {
      */
     synchronized SliceResult analyze(
             RawSlice onCpu, RawOffCpuSlice offCpuSlice, int top, Map<String, Pod> podsByUid, Duration drain) {
+        return analyze(onCpu, offCpuSlice, null, top, podsByUid, drain);
+    }
+
+    /** @param cpuTime the kernel's CPU time of the same slice, or null: CPU% from samples */
+    synchronized SliceResult analyze(
+            RawSlice onCpu,
+            RawOffCpuSlice offCpuSlice,
+            RawCpuTimeSlice cpuTime,
+            int top,
+            Map<String, Pod> podsByUid,
+            Duration drain) {
         long started = System.nanoTime();
         SliceAnalyzer analyzer = byTop.computeIfAbsent(
                 top,
                 t -> new SliceAnalyzer(
                         node, applications, symbolizer, hotspots, offCpu, t, HotspotAnalyzer.DEFAULT_HOTSPOTS));
-        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice), podsByUid);
+        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice, cpuTime), podsByUid);
         metrics.sliceCollected(result.profile(), drain, Duration.ofNanos(System.nanoTime() - started));
         return result;
     }

@@ -50,12 +50,13 @@ public final class TableFormatter {
         appendOffCpu(profile, out);
         out.append(String.format(
                 Locale.ROOT,
-                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
+                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d  cpu%%: %s%n",
                 eventLabel(profile.event()),
                 profile.frequencyHz(),
                 CpuList.of(profile.cpus()),
                 profile.durationSeconds(),
-                profile.lostSamples()));
+                profile.lostSamples(),
+                cpuSourceLabel(profile)));
         return out.toString();
     }
 
@@ -113,6 +114,11 @@ public final class TableFormatter {
         if (offCpu.topApplications().isEmpty()) {
             out.append("(no task blocked longer than the minimum block)\n");
         }
+    }
+
+    /** Where the CPU% column came from: the kernel's own running time, or sample counts. */
+    private static String cpuSourceLabel(NodeProfile profile) {
+        return profile.cpuIsExact() ? "kernel run time (sched_switch)" : "samples (estimate)";
     }
 
     private static String eventLabel(String event) {

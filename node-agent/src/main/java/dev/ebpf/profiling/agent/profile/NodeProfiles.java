@@ -11,8 +11,13 @@ public final class NodeProfiles {
 
     private NodeProfiles() {}
 
+    /** @param exactCpu whether the applications' CPU% is the kernel's running time (sched_switch) */
     public static NodeProfile of(
-            String node, RawSlice slice, List<ApplicationUsage> topApplications, SliceHotspots hotspots) {
+            String node,
+            RawSlice slice,
+            List<ApplicationUsage> topApplications,
+            SliceHotspots hotspots,
+            boolean exactCpu) {
         return new NodeProfile(
                 node,
                 slice.event().label(),
@@ -27,6 +32,7 @@ public final class NodeProfiles {
                 topApplications,
                 hotspots.hotspots(),
                 hotspots.locationSplit(),
-                null);
+                null,
+                exactCpu ? NodeProfile.CPU_FROM_SCHED_SWITCH : NodeProfile.CPU_FROM_SAMPLES);
     }
 }

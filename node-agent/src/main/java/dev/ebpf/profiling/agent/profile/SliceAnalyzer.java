@@ -11,6 +11,8 @@ import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
 import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
 import dev.ebpf.profiling.agent.hotspot.TaskState;
 import dev.ebpf.profiling.agent.hotspot.VerdictRules;
+import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -27,6 +29,7 @@ import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -125,6 +128,18 @@ public final class SliceAnalyzer {
      * @param offCpuSlice null without off-CPU sampling
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
+        return analyze(slice, offCpuSlice, null);
+    }
+
+    /**
+     * An on-CPU slice, and the off-CPU and CPU time slices cut at the same moment when those ran.
+     * With {@code cpuTimeSlice} the applications' CPU% is the kernel's running time
+     * ({@link NodeProfile#CPU_FROM_SCHED_SWITCH}); samples still give the hotspots.
+     *
+     * @param offCpuSlice  null without off-CPU sampling
+     * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
+     */
+    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice, RawCpuTimeSlice cpuTimeSlice) {
         Map<Integer, List<long[]>> userStacks = new HashMap<>();
         slice.counts()
                 .keySet()
@@ -143,9 +158,15 @@ public final class SliceAnalyzer {
         userStacks.forEach((tgid, stacks) -> userAddresses.put(
                 tgid, stacks.stream().flatMapToLong(java.util.Arrays::stream).toArray()));
         Set<Integer> tgids = userAddresses.keySet();
+        // Processes that only ran (no sample, no block) need a name, not their symbols: capturing
+        // every process that ran would read the maps and ELF files of hundreds more each slice.
+        Set<Integer> named = new HashSet<>(tgids);
+        if (cpuTimeSlice != null) {
+            cpuTimeSlice.nanos().keySet().forEach(key -> named.add(key.tgid()));
+        }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
-        applications.snapshot(tgids);
+        applications.snapshot(named);
         // Only the files these stacks run in have their symbols read.
         SliceSymbols symbols = symbolizer.snapshot(userAddresses);
 
@@ -154,18 +175,30 @@ public final class SliceAnalyzer {
                 .keySet()
                 .forEach(key -> attributed.put(
                         key, applications.resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))));
-        List<ApplicationUsage> top = TopApplications.compute(slice, attributed::get, this.top);
+        Map<CpuTimeKey, Application> timed = new HashMap<>();
+        if (cpuTimeSlice != null) {
+            cpuTimeSlice
+                    .nanos()
+                    .keySet()
+                    .forEach(key -> timed.put(
+                            key,
+                            applications.resolve(key.tgid(), key.cgroupId(), comm(symbols, key.tgid(), key.comm()))));
+        }
+        List<ApplicationUsage> top =
+                TopApplications.compute(slice, attributed::get, cpuTimeSlice, timed::get, this.top);
 
         List<SymbolizedStack> stacks = symbols.symbolize(stackSamples(slice, attributed));
         SliceHotspots hot = hotspots.analyze(
                 stacks, top.stream().map(ApplicationUsage::name).toList(), hotspotsPerApplication);
-        NodeProfile profile = NodeProfiles.of(node, slice, top, hot);
+        NodeProfile profile = NodeProfiles.of(node, slice, top, hot, cpuTimeSlice != null);
         List<BlockedStack> blocked = List.of();
         if (offCpuSlice != null) {
             blocked = blockedStacks(offCpuSlice, symbols);
             profile = profile.withOffCpu(offCpu.analyze(blocked, this.top, hotspotsPerApplication));
         }
-        return new SliceResult(profile, stacks, blocked, pods(attributed));
+        List<Application> seen = new ArrayList<>(attributed.values());
+        seen.addAll(timed.values());
+        return new SliceResult(profile, stacks, blocked, pods(seen));
     }
 
     /**
@@ -208,11 +241,9 @@ public final class SliceAnalyzer {
     }
 
     /** Pods by application name, for output formats that label samples with them. */
-    private static Map<String, PodRef> pods(Map<SampleKey, Application> attributed) {
+    private static Map<String, PodRef> pods(List<Application> applications) {
         Map<String, PodRef> pods = new HashMap<>();
-        attributed.values().stream()
-                .filter(app -> app.pod() != null)
-                .forEach(app -> pods.putIfAbsent(app.name(), app.pod()));
+        applications.stream().filter(app -> app.pod() != null).forEach(app -> pods.putIfAbsent(app.name(), app.pod()));
         return pods;
     }
 }

@@ -307,6 +307,9 @@ class ClusterRunTest {
             String seen) {
         NodeProfile profile = slice.result().profile();
         assertThat(profile.cpus()).containsExactlyElementsOf(cpus);
+        assertThat(profile.cpuSource())
+                .as("CPU%% from the kernel's running time, split by the job's cgroups and CPUs")
+                .isEqualTo(NodeProfile.CPU_FROM_SCHED_SWITCH);
         assertThat(profile.topApplications())
                 .as("slice %s of %s in%s", profile.start(), slice.job().name(), seen)
                 .isNotEmpty();

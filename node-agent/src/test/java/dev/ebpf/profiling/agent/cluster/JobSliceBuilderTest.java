@@ -3,6 +3,8 @@ package dev.ebpf.profiling.agent.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.sampler.SliceCounters;
@@ -89,5 +91,52 @@ class JobSliceBuilderTest {
         assertThat(slice.cpus()).containsExactly(0, 1);
         // 298 samples of 149 x 2 s x 2 CPUs: one CPU's worth, 50 %.
         assertThat(slice.counters().samples() / slice.possibleSamples()).isEqualTo(0.5);
+    }
+
+    private static RawCpuTimeSlice time(int second, Map<CpuTimeKey, Long> nanos) {
+        return new RawCpuTimeSlice(T0.plusSeconds(second), T0.plusSeconds(second + 1), 1_000_000_000L, nanos, 5);
+    }
+
+    @Test
+    void keepsTheKernelsCpuTimeOfTheJobsCgroupsOnItsCpus() {
+        long mine = 100;
+        long other = 200;
+        SharedSamplers.Cut first = new SharedSamplers.Cut(
+                cut(0, 99, Map.of(), Map.of()).onCpu(),
+                null,
+                time(
+                        0,
+                        Map.of(
+                                new CpuTimeKey(1, 1, mine, "a"), 300_000_000L,
+                                new CpuTimeKey(1, 0, mine, "a"), 70_000_000L, // CPU 0: not the job's
+                                new CpuTimeKey(2, 1, other, "b"), 500_000_000L))); // not the job's cgroup
+        SharedSamplers.Cut second = new SharedSamplers.Cut(
+                cut(1, 99, Map.of(), Map.of()).onCpu(),
+                null,
+                time(1, Map.of(new CpuTimeKey(1, 1, mine, "a"), 200_000_000L, new CpuTimeKey(3, 1, mine, "c"), 1L)));
+        JobSliceBuilder builder = new JobSliceBuilder(List.of(1), false);
+        builder.add(first, id -> id == mine);
+        builder.add(second, id -> id == mine);
+
+        RawCpuTimeSlice time = builder.cpuTime();
+        assertThat(time.durationNanos()).isEqualTo(2_000_000_000L);
+        assertThat(time.nanos())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(new CpuTimeKey(1, 1, mine, "a"), 500_000_000L, new CpuTimeKey(3, 1, mine, "c"), 1L));
+        assertThat(time.lostNanos()).as("the node's losses").isEqualTo(10);
+    }
+
+    @Test
+    void aCutWithoutCpuTimeMakesTheWholeSliceUseSamples() {
+        JobSliceBuilder builder = new JobSliceBuilder(null, false);
+        builder.add(
+                new SharedSamplers.Cut(
+                        cut(0, 99, Map.of(), Map.of()).onCpu(),
+                        null,
+                        time(0, Map.of(new CpuTimeKey(1, 1, 7, "a"), 1L))),
+                id -> true);
+        assertThat(builder.cpuTime()).isNotNull();
+        builder.add(cut(1, 99, Map.of(), Map.of()), id -> true);
+        assertThat(builder.cpuTime()).as("one source per slice").isNull();
     }
 }

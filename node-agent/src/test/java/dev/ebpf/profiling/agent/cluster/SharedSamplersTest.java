@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.sampler.BlockedThread;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import java.nio.file.Files;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -39,6 +43,56 @@ class SharedSamplersTest {
             assertThat(starts).as("tried once, not at every tick").hasValue(1);
             assertThat(cut.onCpu()).isNotNull();
             assertThat(cut.offCpu()).isNull();
+        }
+    }
+
+    @Test
+    void cpuTimeThatCannotStartFallsBackToSamplesAndSaysWhy() {
+        RequiresRoot.assumeBpf();
+        AtomicInteger starts = new AtomicInteger();
+        String refusal = "running cpu_time_flush on CPU 0: Invalid argument";
+        try (SharedSamplers samplers = new SharedSamplers(
+                SamplingEvent.CPU_CLOCK,
+                settings -> {
+                    throw new BpfException("no off-CPU here");
+                },
+                settings -> {
+                    starts.incrementAndGet();
+                    throw new BpfException(refusal);
+                })) {
+            SharedSamplers.Plan plan = new SharedSamplers.Plan(OnlineCpus.read().cpus(), 49, Set.of(1L), false);
+
+            samplers.apply(plan);
+            samplers.apply(plan);
+            SharedSamplers.Cut cut = samplers.cut();
+
+            assertThat(samplers.cpuTimeUnavailable()).hasValue(refusal);
+            assertThat(starts).as("tried once, with the on-CPU sampler").hasValue(1);
+            assertThat(cut.onCpu()).isNotNull();
+            assertThat(cut.cpuTime()).isNull();
+        }
+    }
+
+    @Test
+    void cpuTimeIsCutWithTheSamplesAndFollowsTheCgroupFilter() throws Exception {
+        RequiresRoot.assumeBpf();
+        long root = (Long) Files.getAttribute(CgroupMount.findUnified().directory(), "unix:ino");
+        try (SharedSamplers samplers = new SharedSamplers(SamplingEvent.CPU_CLOCK, () -> List.<BlockedThread>of())) {
+            samplers.apply(new SharedSamplers.Plan(OnlineCpus.read().cpus(), 49, Set.of(root), false));
+            samplers.cut();
+            Thread.sleep(300);
+            SharedSamplers.Cut everything = samplers.cut();
+            assertThat(everything.cpuTime()).isNotNull();
+            assertThat(everything.cpuTime().totalNanos())
+                    .as("the root cgroup admits every task")
+                    .isPositive();
+
+            samplers.apply(new SharedSamplers.Plan(OnlineCpus.read().cpus(), 49, Set.of(), false));
+            samplers.cut();
+            Thread.sleep(300);
+            assertThat(samplers.cut().cpuTime().nanos())
+                    .as("an empty filter admits nothing")
+                    .isEmpty();
         }
     }
 }

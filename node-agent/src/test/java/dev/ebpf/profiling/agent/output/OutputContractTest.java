@@ -72,7 +72,8 @@ class OutputContractTest {
                         "topApplications",
                         "hotspots",
                         "locationSplit",
-                        "offCpu");
+                        "offCpu",
+                        "cpuSource");
         assertThat(json.get("start").asText()).isEqualTo("2026-11-26T12:05:00Z");
         assertThat(json.get("cpus").toString()).isEqualTo("[0,1]");
         JsonNode first = json.get("topApplications").get(0);
@@ -113,6 +114,6 @@ class OutputContractTest {
                 .containsPattern("2 +systemd: cron.service \\(cachestat\\) +12\\.1 +240  /system.slice/cron.service");
         assertThat(table)
                 .contains("event: cpu-clock (no hardware PMU)  frequency: 99 Hz  cpus: 0-1  window: 10.0 s"
-                        + "  lost: 3");
+                        + "  lost: 3  cpu%: samples (estimate)");
     }
 }

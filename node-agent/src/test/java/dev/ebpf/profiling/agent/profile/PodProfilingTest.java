@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.ebpf.profiling.agent.cgroup.CgroupResolver;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
@@ -27,6 +29,8 @@ class PodProfilingTest {
     private static final int HZ = 99;
     /** cpuPercent must match the cgroup's own CPU time within this many points. */
     private static final double POINTS = 3.0;
+    /** The kernel's running time must match cpu.stat within this many points (issue 13). */
+    private static final double EXACT_POINTS = 1.0;
 
     @BeforeEach
     void bpfAvailable() {
@@ -90,12 +94,15 @@ class PodProfilingTest {
                         .as("throttled pod vs its cpu.stat")
                         .isCloseTo(throttledTruth, within(POINTS));
                 // Ranks follow the cgroups' own CPU time (on a loaded machine the unthrottled
-                // loop may get less than its share, so the truth decides, not the intent).
-                assertThat(busyApp.rank() < throttledApp.rank())
-                        .as(
-                                "ranks %s (%.1f%%) vs %s (%.1f%%)",
-                                busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
-                        .isEqualTo(busyTruth > throttledTruth);
+                // loop may get less than its share, so the truth decides, not the intent). Samples
+                // can only tell apart pods whose times differ by more than their tolerance.
+                if (Math.abs(busyTruth - throttledTruth) > 2 * POINTS) {
+                    assertThat(busyApp.rank() < throttledApp.rank())
+                            .as(
+                                    "ranks %s (%.1f%%) vs %s (%.1f%%)",
+                                    busyApp.rank(), busyTruth, throttledApp.rank(), throttledTruth)
+                            .isEqualTo(busyTruth > throttledTruth);
+                }
                 // The quota holds it near 30% of one CPU.
                 assertThat(throttledApp.cpuPercent()).isLessThan(30.0 / cpus.size() + POINTS);
                 assertThat(profile.event()).isEqualTo(slice.event().label());
@@ -133,6 +140,53 @@ class PodProfilingTest {
                         .containsOnly(wanted.podUid());
                 assertThat(profile.topApplications()).hasSize(2);
                 assertThat(slice.counters().filteredOut()).isPositive();
+            }
+        }
+    }
+
+    /**
+     * Two pods share CPU 0 with other work (a third loop and this JVM, which is not pinned): the
+     * samples' bias toward CPU hogs is what made CPU% read up to 4 points off. With the kernel's
+     * running time each pod's CPU% is within 1 point of its cpu.stat delta, on a busy machine too
+     * (see CpuTimeSamplerTest for why the residual is hundredths of a point).
+     */
+    @Test
+    void exactCpuOfPodsSharingACpuMatchesTheirCgroupCpuTime() throws Exception {
+        List<Integer> cpus = OnlineCpus.read().cpus();
+        CgroupResolver cgroups = CgroupResolver.forThisMachine();
+        SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
+        try (PodCgroups firstPod = PodCgroups.builder().container().build();
+                PodCgroups secondPod = PodCgroups.builder().container().build();
+                PodCgroups otherWork = PodCgroups.builder().container().build()) {
+            PodCgroups.Container first = firstPod.container(0);
+            PodCgroups.Container second = secondPod.container(0);
+            first.start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
+            second.start("taskset", "-c", "0", "sh", "-c", "while :; do /bin/true; done");
+            otherWork.container(0).start("taskset", "-c", "0", "sh", "-c", "while :; do :; done");
+            try (OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(cpus, HZ, Set.of()));
+                    CpuTimeSampler cpuTime = CpuTimeSampler.start(CpuTimeSampler.Settings.of(Set.of()))) {
+                Thread.sleep(300);
+                long firstBefore = first.cpuUsageMicros();
+                long secondBefore = second.cpuUsageMicros();
+                sampler.cut();
+                cpuTime.cut();
+                Thread.sleep(5_000);
+                long firstUsed = first.cpuUsageMicros() - firstBefore;
+                long secondUsed = second.cpuUsageMicros() - secondBefore;
+                RawSlice slice = sampler.cut();
+                RawCpuTimeSlice time = cpuTime.cut();
+                NodeProfile profile = analyzer.analyze(slice, null, time).profile();
+
+                assertThat(profile.cpuSource()).isEqualTo(NodeProfile.CPU_FROM_SCHED_SWITCH);
+                long wall = time.durationNanos();
+                for (var pair :
+                        List.of(java.util.Map.entry(first, firstUsed), java.util.Map.entry(second, secondUsed))) {
+                    ApplicationUsage app = appOf(profile, pair.getKey())
+                            .orElseThrow(() -> new AssertionError("pod missing from " + profile.topApplications()));
+                    assertThat(app.cpuPercent())
+                            .as("%s vs its cpu.stat", app.name())
+                            .isCloseTo(cgroupPercent(pair.getValue(), wall, cpus.size()), within(EXACT_POINTS));
+                }
             }
         }
     }

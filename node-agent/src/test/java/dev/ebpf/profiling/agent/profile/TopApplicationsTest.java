@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.cgroup.Application;
+import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
+import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.sampler.SliceCounters;
@@ -75,5 +77,45 @@ class TopApplicationsTest {
     void anEmptySliceHasNoApplications() {
         assertThat(TopApplications.compute(slice(Map.of()), TopApplicationsTest::attribute, 10))
                 .isEmpty();
+    }
+
+    @Test
+    void ranksByTheKernelsCpuTimeWhenItRanAndCountsProcessesNeverSampled() {
+        Map<SampleKey, Long> counts = Map.of(
+                new SampleKey(10, 5, 1, 2, "nginx", 0), 600L,
+                new SampleKey(20, 1, -1, 7, "cron", 1), 200L);
+        // 10 s on 2 CPUs: 20 s of CPU possible. make never got a sample (its processes lived
+        // milliseconds each) yet ran 6 s; time on CPU 2 is outside the slice's CPUs.
+        RawCpuTimeSlice time = new RawCpuTimeSlice(
+                Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(10),
+                10_000_000_000L,
+                Map.of(
+                        new CpuTimeKey(10, 0, 5, "nginx"), 4_000_000_000L,
+                        new CpuTimeKey(20, 1, 1, "cron"), 1_000_000_000L,
+                        new CpuTimeKey(31, 1, 1, "make"), 2_500_000_000L,
+                        new CpuTimeKey(32, 0, 1, "make"), 3_500_000_000L,
+                        new CpuTimeKey(33, 2, 1, "make"), 9_000_000_000L),
+                0);
+        Map<String, Application> byComm = Map.of(
+                "make", new Application("process:make", "make", null, null, "make"),
+                "cron", new Application("process:cron", "cron", null, null, "cron"));
+
+        List<ApplicationUsage> top = TopApplications.compute(
+                slice(counts),
+                TopApplicationsTest::attribute,
+                time,
+                key -> key.comm().equals("nginx")
+                        ? attribute(new SampleKey(key.tgid(), key.cgroupId(), -1, -1, "nginx"))
+                        : byComm.get(key.comm()),
+                10);
+
+        assertThat(top).extracting(ApplicationUsage::name).containsExactly("make", "pod nginx", "cron");
+        assertThat(top).extracting(ApplicationUsage::cpuPercent).containsExactly(30.0, 20.0, 5.0);
+        assertThat(top.get(0).samples()).isZero();
+        assertThat(top.get(0).pids()).containsExactly(31, 32);
+        assertThat(top.get(1).samples())
+                .as("samples still say where the time went")
+                .isEqualTo(600);
     }
 }

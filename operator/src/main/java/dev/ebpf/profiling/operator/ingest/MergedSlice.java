@@ -13,7 +13,8 @@ import java.util.List;
  *
  * @param configMap       the job-level result ConfigMap holding it
  * @param window          the slice's id (label), window and per-node figures
- * @param topApplications merged across nodes by samples ({@code ProfileMerger})
+ * @param topApplications merged across nodes ({@code ProfileMerger}): by the kernel's CPU time where
+ *                        the nodes counted it, else by samples; {@code window.cpuSource} says which
  * @param hotspots        merged across nodes by samples
  * @param reportingNodes  the nodes whose report is in it, sorted
  * @param missingNodes    target nodes that had not reported when the slice was closed, sorted
@@ -37,6 +38,7 @@ public record MergedSlice(
      *
      * @param droppedStacks stacks the agent left out of its report (its cap)
      * @param limitations   what the agent could not do on the node
+     * @param cpuSource     where the node's CPU% came from: {@code sched_switch} or {@code samples}
      */
     public record NodeSummary(
             String node,
@@ -46,5 +48,6 @@ public record MergedSlice(
             long totalSamples,
             long lostSamples,
             long droppedStacks,
-            List<AgentLimitation> limitations) {}
+            List<AgentLimitation> limitations,
+            String cpuSource) {}
 }

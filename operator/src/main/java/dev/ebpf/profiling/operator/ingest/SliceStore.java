@@ -489,7 +489,8 @@ public class SliceStore {
                                 p.totalSamples(),
                                 p.lostSamples(),
                                 m.droppedStacks(),
-                                m.limitations());
+                                m.limitations(),
+                                p.cpuIsExact() ? NodeProfile.CPU_FROM_SCHED_SWITCH : NodeProfile.CPU_FROM_SAMPLES);
                     })
                     .toList();
         }
