@@ -16,6 +16,22 @@
 
 #define USER_CS_RPL 3 /* the low bits of cs of a task interrupted in user mode */
 
+/*
+ * Open-coded iterators (kernel 6.4+): the verifier checks a loop body until its states converge
+ * instead of once per iteration, which keeps the nested binary searches within its limits.
+ * Declared here as the vendored libbpf headers predate them.
+ */
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
+
+/* Runs the statement after it up to n times (break and continue work as in a for loop). */
+#define repeat_at_most(n)                                                                          \
+	for (struct bpf_iter_num ___it __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
+	     *___p __attribute__((unused)) =                                                       \
+		     (bpf_iter_num_new(&___it, 0, (n)), (void)bpf_iter_num_destroy, (void *)0);    \
+	     bpf_iter_num_next(&___it);)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE); /* the agent writes tables straight into it */
@@ -30,6 +46,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct unwind_process);
 } unwind_processes SEC(".maps");
+
+/* Every process's mappings, a block of UNWIND_MAX_MAPPINGS each (found by index, so that the
+ * verifier need not track the search's bounds as it would for a pointer into one value). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, UNWIND_PROCESS_ENTRIES *UNWIND_MAX_MAPPINGS);
+	__type(key, __u32);
+	__type(value, struct unwind_mapping);
+} unwind_mappings SEC(".maps");
 
 /* Processes sampled without an entry in unwind_processes: the agent loads them and deletes these. */
 struct {
@@ -86,26 +112,32 @@ static __always_inline void unwind_count(__u32 counter)
 /* The mapping that holds pc, or NULL. */
 static __always_inline struct unwind_mapping *find_mapping(struct unwind_process *process, __u64 pc)
 {
+	__u32 first = process->mapping_start;
 	__u32 low = 0;
 	__u32 high = process->mapping_count;
 
-	if (high > UNWIND_MAX_MAPPINGS)
-		high = UNWIND_MAX_MAPPINGS;
 	/* Find the last mapping whose start <= pc. */
-	for (int step = 0; step < UNWIND_MAPPING_SEARCH_STEPS && low < high; step++) {
+	repeat_at_most(UNWIND_MAPPING_SEARCH_STEPS)
+	{
+		if (low >= high)
+			break;
 		__u32 middle = (low + high) / 2;
-		struct unwind_mapping *mapping =
-			&process->mappings[middle & (UNWIND_MAX_MAPPINGS - 1)];
+		__u32 index = first + middle;
+		struct unwind_mapping *mapping = bpf_map_lookup_elem(&unwind_mappings, &index);
 
+		if (!mapping)
+			return NULL;
 		if (mapping->start <= pc)
 			low = middle + 1;
 		else
 			high = middle;
 	}
-	if (low == 0)
+	if (low == 0 || low < high)
 		return NULL;
-	struct unwind_mapping *mapping = &process->mappings[(low - 1) & (UNWIND_MAX_MAPPINGS - 1)];
-	return pc < mapping->end ? mapping : NULL;
+	__u32 index = first + low - 1;
+	struct unwind_mapping *mapping = bpf_map_lookup_elem(&unwind_mappings, &index);
+
+	return mapping && pc < mapping->end ? mapping : NULL;
 }
 
 /* The row that holds link-time address pc among [first, first + count), or NULL. */
@@ -114,7 +146,10 @@ static __always_inline struct unwind_row *find_row(__u32 first, __u32 count, __u
 	__u32 low = 0;
 	__u32 high = count;
 
-	for (int step = 0; step < UNWIND_ROW_SEARCH_STEPS && low < high; step++) {
+	repeat_at_most(UNWIND_ROW_SEARCH_STEPS)
+	{
+		if (low >= high)
+			break;
 		__u32 middle = (low + high) / 2;
 		__u32 index = first + middle;
 		struct unwind_row *row = bpf_map_lookup_elem(&unwind_rows, &index);
@@ -206,7 +241,10 @@ static long unwind_step(__u64 index, struct user_unwind_state *state)
 static __always_inline bool user_registers(struct bpf_perf_event_data *ctx,
 					   struct user_unwind_state *state)
 {
-	if ((ctx->regs.cs & 3) == USER_CS_RPL) {
+	/* The context allows whole 8-byte reads only; vmlinux.h declares cs narrower. */
+	__u64 cs = *(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+
+	if ((cs & 3) == USER_CS_RPL) {
 		state->pc = ctx->regs.ip;
 		state->sp = ctx->regs.sp;
 		state->bp = ctx->regs.bp;
@@ -231,7 +269,8 @@ static __always_inline __s32 store_user_stack(void *user_stacks, struct unwound_
 {
 	__u32 id = UNWIND_STACK_ID_BIT | (__u32)(stack->hash & (UNWIND_STACK_ID_BIT - 1));
 
-	for (int probe = 0; probe < UNWIND_STACK_ID_PROBES; probe++) {
+	repeat_at_most(UNWIND_STACK_ID_PROBES)
+	{
 		struct unwound_stack *stored = bpf_map_lookup_elem(user_stacks, &id);
 
 		if (stored && stored->hash == stack->hash)

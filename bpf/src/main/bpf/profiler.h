@@ -146,11 +146,11 @@ struct offcpu_config {
 /* Binary search steps over one file's rows: enough for 2^22 rows. */
 #define UNWIND_ROW_SEARCH_STEPS 22
 /* Processes whose mappings the unwinder knows at once. */
-#define UNWIND_PROCESS_ENTRIES 4096
-/* Executable mappings kept per process (a power of two); the ones beyond unwind with frame pointers. */
-#define UNWIND_MAX_MAPPINGS 256
+#define UNWIND_PROCESS_ENTRIES 2048
+/* Executable mappings kept per process; the ones beyond unwind with frame pointers. */
+#define UNWIND_MAX_MAPPINGS 128
 /* Binary search steps over one process's mappings: log2(UNWIND_MAX_MAPPINGS) + 1. */
-#define UNWIND_MAPPING_SEARCH_STEPS 9
+#define UNWIND_MAPPING_SEARCH_STEPS 8
 /* Processes sampled before their mappings were loaded, waiting for the agent. */
 #define UNWIND_WANTED_ENTRIES 1024
 
@@ -189,7 +189,7 @@ struct unwind_row {
 	__u8 rbp_type;	  /* UNWIND_RBP_* */
 };
 
-/* One executable mapping of a process; sorted by start within unwind_process. */
+/* One executable mapping of a process, in unwind_mappings; a process's are sorted by start. */
 struct unwind_mapping {
 	__u64 start;	 /* first address */
 	__u64 end;	 /* end address (exclusive) */
@@ -198,11 +198,11 @@ struct unwind_mapping {
 	__u32 row_count; /* 0: no table (frame pointers) */
 };
 
-/* Value of unwind_processes, keyed by tgid. */
+/* Value of unwind_processes, keyed by tgid: where its mappings are in unwind_mappings (an array of
+ * UNWIND_PROCESS_ENTRIES x UNWIND_MAX_MAPPINGS; each process has a block of its own). */
 struct unwind_process {
+	__u32 mapping_start; /* index of its first mapping */
 	__u32 mapping_count;
-	__u32 reserved;
-	struct unwind_mapping mappings[UNWIND_MAX_MAPPINGS];
 };
 
 /* Value of the unwound user stack maps (user_stacks_0/1), keyed by a user stack id. */
