@@ -193,6 +193,12 @@ static long unwind_step(__u64 index, struct user_unwind_state *state)
 
 	if (mapping && mapping->row_count > 0)
 		row = find_row(mapping->row_start, mapping->row_count, lookup_pc - mapping->bias);
+	if (process && !mapping) {
+		/* Code mapped since the agent read the process (a library loaded later): ask again. */
+		__u8 yes = 1;
+
+		bpf_map_update_elem(&unwind_wanted, &state->tgid, &yes, BPF_NOEXIST);
+	}
 	if (row && row->cfa_type == UNWIND_CFA_END) {
 		state->ended = 1;
 		return 1;

@@ -41,7 +41,7 @@ public final class DwarfUnwinder implements AutoCloseable {
     /** How often the wanted processes are looked at (a new process walks frame pointers that long). */
     static final int POLL_MILLIS = 20;
     /** A process asked for again sooner than this keeps its entry: a JIT or a pc no mapping holds. */
-    private static final long RELOAD_NANOS = 1_000_000_000L;
+    private static final long RELOAD_NANOS = 200_000_000L;
     /** How often exited processes' entries are removed. */
     private static final long SWEEP_NANOS = 1_000_000_000L;
 

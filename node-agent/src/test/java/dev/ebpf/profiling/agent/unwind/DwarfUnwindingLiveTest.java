@@ -8,6 +8,8 @@ import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.symbolize.MemoryMapping;
+import dev.ebpf.profiling.agent.symbolize.ProcessMaps;
 import dev.ebpf.profiling.agent.symbolize.StackSample;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
@@ -16,9 +18,11 @@ import dev.ebpf.profiling.api.profile.Frame;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,8 +75,13 @@ class DwarfUnwindingLiveTest {
         }
     }
 
-    /** What the sampler saw of one process, symbolized. */
-    record Seen(List<SymbolizedStack> stacks, long samples) {
+    /**
+     * What the sampler saw of one process: its stacks symbolized, and each stack's callers (every
+     * frame but the leaf, whose pc differs from sample to sample) as "module+file offset" of the
+     * call (the return address less one), the way {@code perf script -F ip,dso} prints them, with
+     * their sample counts.
+     */
+    record Seen(int pid, List<SymbolizedStack> stacks, long samples, Map<List<String>, Long> callers) {
 
         long samplesReaching(String function) {
             return stacks.stream()
@@ -85,6 +94,46 @@ class DwarfUnwindingLiveTest {
             return stack.frames().stream().map(Frame::function).toList();
         }
     }
+
+    /** perf record --call-graph dwarf on the same process as the sampler, over the same time. */
+    record PerfRun(Process perf, Path data) {
+
+        /** Each sample's callers (every frame but the leaf) as module+file offset, with counts. */
+        Map<List<String>, Long> callers() throws Exception {
+            perf.destroy(); // SIGTERM: perf record stops and writes its data
+            assertThat(perf.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            Path text = Files.createTempFile("perf-script", ".txt");
+            try {
+                Process script = new ProcessBuilder(
+                                "perf", "script", "--no-inline", "-i", data.toString(), "-F", "ip,dso")
+                        .redirectOutput(text.toFile())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                assertThat(script.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                Map<List<String>, Long> callers = new HashMap<>();
+                List<String> frames = new ArrayList<>();
+                for (String line : Files.readAllLines(text)) {
+                    String[] fields = line.trim().split("\\s+");
+                    if (line.isBlank()) {
+                        if (!frames.isEmpty()) {
+                            callers.merge(List.copyOf(frames.subList(1, frames.size())), 1L, Long::sum);
+                        }
+                        frames.clear();
+                    } else if (fields.length == 2 && !fields[1].startsWith("[kernel")) {
+                        // The user part only: the kernel's frames of a sample taken in a system call go.
+                        String dso = fields[1].substring(1, fields[1].length() - 1);
+                        frames.add(dso.substring(dso.lastIndexOf('/') + 1) + "+" + fields[0]);
+                    }
+                }
+                return callers;
+            } finally {
+                Files.deleteIfExists(text);
+                Files.deleteIfExists(data);
+            }
+        }
+    }
+
+    private static final Map<Long, PerfRun> perfRuns = new HashMap<>();
 
     static Seen sample(Unwinding unwinding, Workload workload) throws Exception {
         Symbolizer symbolizer = new Symbolizer(KernelSymbols.load());
@@ -100,6 +149,25 @@ class DwarfUnwindingLiveTest {
                         && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
+                // A process sampled while still starting is read again once its libraries are mapped.
+                Thread.sleep(500);
+                Path perfData = Files.createTempFile("perf-dwarf", ".data");
+                Process perf = new ProcessBuilder(
+                                "perf",
+                                "record",
+                                "-q",
+                                "--call-graph",
+                                "dwarf",
+                                "-F",
+                                Integer.toString(HZ),
+                                "-p",
+                                Long.toString(process.pid()),
+                                "-o",
+                                perfData.toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                perfRuns.put(process.pid(), new PerfRun(perf, perfData));
                 sampler.cut();
                 // At least MIN_SAMPLES of it, however busy the machine (within a minute).
                 List<RawSlice> slices = new ArrayList<>();
@@ -111,7 +179,8 @@ class DwarfUnwindingLiveTest {
                     slices.add(slice);
                     samples += samplesOf(slice, (int) process.pid());
                 }
-                return seen(symbolizer, slices, (int) process.pid());
+                ProcessMaps maps = ProcessMaps.read(Path.of("/proc", Long.toString(process.pid()), "maps"));
+                return seen(symbolizer, slices, (int) process.pid(), maps);
             } finally {
                 process.destroyForcibly().waitFor();
             }
@@ -125,8 +194,9 @@ class DwarfUnwindingLiveTest {
                 .sum();
     }
 
-    static Seen seen(Symbolizer symbolizer, List<RawSlice> slices, int pid) {
+    static Seen seen(Symbolizer symbolizer, List<RawSlice> slices, int pid, ProcessMaps maps) {
         List<StackSample> samples = new ArrayList<>();
+        Map<List<String>, Long> callers = new HashMap<>();
         long total = 0;
         for (RawSlice slice : slices) {
             for (Map.Entry<SampleKey, Long> entry : slice.counts().entrySet()) {
@@ -137,9 +207,27 @@ class DwarfUnwindingLiveTest {
                 total += entry.getValue();
                 long[] user = slice.stacks().getOrDefault(key.userStackId(), new long[0]);
                 samples.add(new StackSample(pid, "app", user, new long[0], entry.getValue()));
+                List<String> chain = new ArrayList<>();
+                for (int i = 1; i < user.length; i++) {
+                    MemoryMapping mapping = maps.find(user[i]);
+                    chain.add(
+                            mapping == null
+                                    ? "?"
+                                    // perf prints a return address less one: the call instruction's last byte.
+                                    : mapping.moduleName() + "+" + Long.toHexString(mapping.fileOffsetOf(user[i]) - 1));
+                }
+                callers.merge(chain, entry.getValue(), Long::sum);
             }
         }
-        return new Seen(symbolizer.snapshot(List.of(pid)).symbolize(samples), total);
+        return new Seen(pid, symbolizer.snapshot(List.of(pid)).symbolize(samples), total, callers);
+    }
+
+    static List<List<String>> hottest(Map<List<String>, Long> chains, int count) {
+        return chains.entrySet().stream()
+                .sorted(Map.Entry.<List<String>, Long>comparingByValue().reversed())
+                .limit(count)
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     @ParameterizedTest
@@ -157,5 +245,16 @@ class DwarfUnwindingLiveTest {
         assertThat(reaching)
                 .as("share of %s samples whose stack reaches __libc_start_main; hottest:\n%s", workload, hottest)
                 .isGreaterThanOrEqualTo(0.9);
+
+        // The same callers, frame for frame, as perf's own DWARF unwinding of the same run: the
+        // agent's three hottest caller chains are among perf's, and perf's hottest among the agent's.
+        Map<List<String>, Long> perf = perfRuns.remove((long) seen.pid()).callers();
+        assertThat(perf).as("perf samples of %s", workload).isNotEmpty();
+        for (List<String> chain : hottest(seen.callers(), 3)) {
+            assertThat(perf.keySet()).as("perf's caller chains of %s", workload).contains(chain);
+        }
+        assertThat(seen.callers().keySet())
+                .as("the agent's caller chains of %s", workload)
+                .contains(hottest(perf, 1).getFirst());
     }
 }
