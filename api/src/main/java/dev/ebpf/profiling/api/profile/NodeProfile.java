@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.api.profile;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.List;
  *                       {@code topApplications}
  * @param locationSplit  how all samples split between application, library and kernel code
  * @param offCpu         where the applications were blocked; null unless off-CPU sampling ran
+ * @param unwinding      how user stacks were walked: {@code dwarf} or {@code frame-pointers}; null
+ *                       when not said (documents from agents that predate the choice)
  */
 @JsonPropertyOrder({
     "node",
@@ -38,7 +41,8 @@ import java.util.List;
     "topApplications",
     "hotspots",
     "locationSplit",
-    "offCpu"
+    "offCpu",
+    "unwinding"
 })
 public record NodeProfile(
         String node,
@@ -54,7 +58,42 @@ public record NodeProfile(
         List<ApplicationUsage> topApplications,
         List<Hotspot> hotspots,
         LocationSplit locationSplit,
-        OffCpuProfile offCpu) {
+        OffCpuProfile offCpu,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String unwinding) {
+
+    /** A profile that does not say how its user stacks were walked. */
+    public NodeProfile(
+            String node,
+            String event,
+            int frequencyHz,
+            List<Integer> cpus,
+            Instant start,
+            Instant end,
+            double durationSeconds,
+            long totalSamples,
+            long lostSamples,
+            LostSamples lost,
+            List<ApplicationUsage> topApplications,
+            List<Hotspot> hotspots,
+            LocationSplit locationSplit,
+            OffCpuProfile offCpu) {
+        this(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpu,
+                null);
+    }
 
     /** A profile without stacks (no hotspots, no off-CPU part). */
     public NodeProfile(
@@ -102,6 +141,7 @@ public record NodeProfile(
                 topApplications,
                 hotspots,
                 locationSplit,
-                offCpuProfile);
+                offCpuProfile,
+                unwinding);
     }
 }

@@ -5,6 +5,7 @@ import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -88,8 +89,9 @@ final class SharedSamplers implements AutoCloseable {
     /** Makes the samplers do {@code wanted}, starting them the first time. */
     void apply(Plan wanted) {
         if (onCpu == null) {
+            // DWARF, as the CLI's default: stacks through code without frame pointers reach main.
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
-                    wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0));
+                    wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0, Unwinding.DWARF));
             onCpuStarts++;
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {

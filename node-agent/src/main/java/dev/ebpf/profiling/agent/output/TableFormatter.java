@@ -50,12 +50,13 @@ public final class TableFormatter {
         appendOffCpu(profile, out);
         out.append(String.format(
                 Locale.ROOT,
-                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%n",
+                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d%s%n",
                 eventLabel(profile.event()),
                 profile.frequencyHz(),
                 CpuList.of(profile.cpus()),
                 profile.durationSeconds(),
-                profile.lostSamples()));
+                profile.lostSamples(),
+                profile.unwinding() == null ? "" : "  unwinding: " + profile.unwinding()));
         return out.toString();
     }
 

@@ -27,6 +27,7 @@ public final class NodeProfiles {
                 topApplications,
                 hotspots.hotspots(),
                 hotspots.locationSplit(),
-                null);
+                null,
+                slice.unwinding().label());
     }
 }

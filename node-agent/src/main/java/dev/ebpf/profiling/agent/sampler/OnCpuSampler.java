@@ -277,7 +277,8 @@ public final class OnCpuSampler implements AutoCloseable {
                 endNanos - sliceStartNanos,
                 sampleCounts,
                 stackTraces,
-                sliceCounters);
+                sliceCounters,
+                settings.unwinding());
         beginSlice(end, endNanos);
         return slice;
     }
