@@ -89,9 +89,15 @@ final class SharedSamplers implements AutoCloseable {
     /** Makes the samplers do {@code wanted}, starting them the first time. */
     void apply(Plan wanted) {
         if (onCpu == null) {
-            // DWARF, as the CLI's default: stacks through code without frame pointers reach main.
+            // Frame pointers until the ProfilingJob spec can ask for DWARF (docs/unwinding.md).
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
-                    wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0, Unwinding.DWARF));
+                    wanted.cpus(),
+                    wanted.frequencyHz(),
+                    true,
+                    wanted.cgroups(),
+                    preferredEvent,
+                    0,
+                    Unwinding.FRAME_POINTERS));
             onCpuStarts++;
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {
