@@ -132,24 +132,32 @@ public final class UnwindBenchmark {
         }
     }
 
-    /** run_time_ns and run_cnt of this JVM's on_cpu_sample program (bpftool, filtered by owning pid). */
+    /**
+     * run_time_ns and run_cnt of this JVM's perf_event programs (the on-CPU sampler), from the
+     * fdinfo of its own program fds: other engineers' samplers on the machine are not counted.
+     */
     private static long[] programStats() throws Exception {
-        Process bpftool = new ProcessBuilder("bpftool", "prog", "show", "name", "on_cpu_sample")
-                .redirectErrorStream(true)
-                .start();
-        String text = new String(bpftool.getInputStream().readAllBytes());
-        bpftool.waitFor();
-        long self = ProcessHandle.current().pid();
-        for (String block : text.split("\n(?=\\d+: )")) {
-            if (!block.contains("java(" + self + ")")) {
-                continue;
-            }
-            Matcher time = Pattern.compile("run_time_ns (\\d+) run_cnt (\\d+)").matcher(block);
-            if (time.find()) {
-                return new long[] {Long.parseLong(time.group(1)), Long.parseLong(time.group(2))};
+        long[] sums = new long[2];
+        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fdinfo"))) {
+            for (Path fd : fds) {
+                String info;
+                try {
+                    info = Files.readString(fd);
+                } catch (java.io.IOException e) {
+                    continue;
+                }
+                if (!info.contains("prog_type:\t7\n")) { // BPF_PROG_TYPE_PERF_EVENT
+                    continue;
+                }
+                Matcher time = Pattern.compile("run_time_ns:\\s+(\\d+)").matcher(info);
+                Matcher count = Pattern.compile("run_cnt:\\s+(\\d+)").matcher(info);
+                if (time.find() && count.find()) {
+                    sums[0] += Long.parseLong(time.group(1));
+                    sums[1] += Long.parseLong(count.group(1));
+                }
             }
         }
-        return new long[] {0, 0};
+        return sums;
     }
 
     private static void run(String... command) throws Exception {
