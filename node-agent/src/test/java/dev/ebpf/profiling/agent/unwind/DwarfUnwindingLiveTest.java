@@ -222,6 +222,83 @@ class DwarfUnwindingLiveTest {
         return new Seen(pid, symbolizer.snapshot(List.of(pid)).symbolize(samples), total, callers);
     }
 
+    /**
+     * JIT code keeps working: a JVM (no Python 3.12 with -X perf in Debian 12, so the JVM stands for
+     * interpreters that write a perf map) with frame pointers in its compiled code and a perf map
+     * written while it runs: most of its samples name its Java method, and stacks continue from
+     * the JIT frames (frame pointers) into libjvm (tables).
+     */
+    @org.junit.jupiter.api.Test
+    void jitCodeWithAPerfMapIsNamedAndUnwoundThrough() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Path source = Files.createTempFile("JitSpin", ".java");
+        Files.writeString(source, """
+                public class JitSpin {
+                    static long spinHere(long x) {
+                        for (int i = 0; i < 1000; i++) { x = x * 6364136223846793005L + 1442695040888963407L; }
+                        return x;
+                    }
+                    public static void main(String[] args) {
+                        long x = 1;
+                        while (true) { x = spinHere(x); if (x == 42) System.out.println(x); }
+                    }
+                }
+                """);
+        Symbolizer symbolizer = new Symbolizer(KernelSymbols.load());
+        Process jvm = new ProcessBuilder(
+                        java.toString(), "-XX:+PreserveFramePointer", "-XX:+UseSerialGC", source.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try (OnCpuSampler sampler = OnCpuSampler.start(
+                OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), HZ, Set.of()).withUnwinding(Unwinding.DWARF))) {
+            // Compiling the source and JIT-compiling the loop take a while on a busy machine.
+            Thread.sleep(8000);
+            Process map = new ProcessBuilder(jcmd.toString(), Long.toString(jvm.pid()), "Compiler.perfmap")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            assertThat(map.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            sampler.cut();
+            List<RawSlice> slices = new ArrayList<>();
+            long samples = 0;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (samples < MIN_SAMPLES && System.nanoTime() < deadline) {
+                Thread.sleep(RUN_MILLIS);
+                RawSlice slice = sampler.cut();
+                slices.add(slice);
+                samples += samplesOf(slice, (int) jvm.pid());
+            }
+            ProcessMaps maps = ProcessMaps.read(Path.of("/proc", Long.toString(jvm.pid()), "maps"));
+            Seen seen = seen(symbolizer, slices, (int) jvm.pid(), maps);
+            long named = seen.stacks().stream()
+                    .filter(stack -> Seen.names(stack).stream().anyMatch(name -> name.contains("JitSpin")))
+                    .mapToLong(SymbolizedStack::count)
+                    .sum();
+            long throughJvm = seen.stacks().stream()
+                    .filter(stack -> Seen.names(stack).stream().anyMatch(name -> name.contains("JitSpin"))
+                            && stack.frames().stream().anyMatch(frame -> "libjvm.so".equals(frame.module())))
+                    .mapToLong(SymbolizedStack::count)
+                    .sum();
+            String hottest = seen.stacks().stream()
+                    .sorted((a, b) -> Long.compare(b.count(), a.count()))
+                    .limit(3)
+                    .map(stack -> stack.count() + " " + String.join(" <- ", Seen.names(stack)))
+                    .collect(Collectors.joining("\n"));
+            assertThat(seen.samples()).isGreaterThanOrEqualTo(MIN_SAMPLES);
+            assertThat((double) named / seen.samples())
+                    .as("share of samples naming the JIT-compiled method; hottest:\n%s", hottest)
+                    .isGreaterThan(0.5);
+            assertThat(throughJvm)
+                    .as("stacks from the JIT frames on into libjvm; hottest:\n%s", hottest)
+                    .isPositive();
+        } finally {
+            jvm.destroyForcibly().waitFor();
+            Files.deleteIfExists(source);
+        }
+    }
+
     static List<List<String>> hottest(Map<List<String>, Long> chains, int count) {
         return chains.entrySet().stream()
                 .sorted(Map.Entry.<List<String>, Long>comparingByValue().reversed())
