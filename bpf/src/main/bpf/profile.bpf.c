@@ -7,8 +7,10 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "profiler.h"
 #include "sampler_common.bpf.h"
+#include "dwarf_unwind.bpf.h"
 
 const volatile struct sampler_config sampler_config = {};
 
@@ -54,6 +56,28 @@ static __always_inline void add_sample(void *counts, struct sample_key *key, __u
 	count_event(slot, COUNTER_LOST_MAP_FULL);
 }
 
+/*
+ * The user stack's id: unwound with the tables in UNWIND_MODE_DWARF (an id in user_stacks), else
+ * (or while the process's tables are not loaded yet) by frame pointers (an id in stacks).
+ */
+static __always_inline __s32 user_stack(struct bpf_perf_event_data *ctx, __u32 tgid, void *stacks,
+					void *user_stacks, __u32 slot)
+{
+	__u32 lost = slot * COUNTER_COUNT + COUNTER_LOST_USER_STACK;
+
+	if (sampler_config.unwind_mode == UNWIND_MODE_DWARF) {
+		bool unwound;
+		__s32 id = unwind_user_stack(ctx, tgid, user_stacks, &unwound);
+
+		if (unwound) {
+			if (id == NO_STACK_ID)
+				count_event(slot, COUNTER_LOST_USER_STACK);
+			return id;
+		}
+	}
+	return stack_id(bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK), &counters, lost);
+}
+
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
@@ -77,14 +101,12 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	if (slot == 0) {
 		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
 					       COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, BPF_F_USER_STACK),
-					     &counters, COUNTER_LOST_USER_STACK);
+		key.user_stack_id = user_stack(ctx, key.tgid, &stacks_0, &user_stacks_0, 0);
 		add_sample(&counts_0, &key, 0);
 	} else {
 		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
 					       COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
-		key.user_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, BPF_F_USER_STACK),
-					     &counters, COUNTER_COUNT + COUNTER_LOST_USER_STACK);
+		key.user_stack_id = user_stack(ctx, key.tgid, &stacks_1, &user_stacks_1, 1);
 		add_sample(&counts_1, &key, 1);
 	}
 	return 0;

@@ -52,7 +52,7 @@ struct sample_key {
 /* Read-only settings of the on-CPU program, fixed before load (.rodata holds only this). */
 struct sampler_config {
 	__u32 filter_cgroups; /* 1: count only tasks whose cgroup (or an ancestor) is allowed */
-	__u32 reserved;
+	__u32 unwind_mode;    /* UNWIND_MODE_FRAME_POINTERS or UNWIND_MODE_DWARF (see the end) */
 };
 
 /* ======================================================================================
@@ -178,6 +178,87 @@ struct cputime_slice {
 struct cputime_config {
 	__u32 filter_cgroups; /* 1: count only tasks whose cgroup (or an ancestor) is allowed */
 	__u32 reserved;
+};
+
+/* ======================================================================================
+ * DWARF unwinding of user stacks (profile.bpf.c with sampler_config.unwind_mode set to
+ * UNWIND_MODE_DWARF). The agent turns each mapped file's .eh_frame/.debug_frame into rows,
+ * loads them into unwind_rows once per file, and lists each sampled process's executable
+ * mappings in unwind_processes. See docs/unwinding.md.
+ * ====================================================================================== */
+
+/* sampler_config.unwind_mode */
+#define UNWIND_MODE_FRAME_POINTERS 0
+#define UNWIND_MODE_DWARF 1
+
+/* Rows of every loaded file's table, in one array (16 bytes each: 32 MiB). */
+#define UNWIND_ROW_ENTRIES 2097152
+/* Binary search steps over one file's rows: enough for 2^22 rows. */
+#define UNWIND_ROW_SEARCH_STEPS 22
+/* Processes whose mappings the unwinder knows at once. */
+#define UNWIND_PROCESS_ENTRIES 2048
+/* Executable mappings kept per process; the ones beyond unwind with frame pointers. */
+#define UNWIND_MAX_MAPPINGS 128
+/* Binary search steps over one process's mappings: log2(UNWIND_MAX_MAPPINGS) + 1. */
+#define UNWIND_MAPPING_SEARCH_STEPS 8
+/* Processes sampled before their mappings were loaded, waiting for the agent. */
+#define UNWIND_WANTED_ENTRIES 1024
+
+/* How a row finds the canonical frame address (CFA); the return address is at CFA - 8. */
+#define UNWIND_CFA_NONE 0 /* no rule the program can follow here: continue with frame pointers */
+#define UNWIND_CFA_RSP 1  /* CFA = rsp + cfa_offset */
+#define UNWIND_CFA_RBP 2  /* CFA = rbp + cfa_offset */
+/* A PLT entry: CFA = rsp + cfa_offset, plus 8 once (rip & 15) >= rbp_offset (the push of its stub). */
+#define UNWIND_CFA_PLT 3
+#define UNWIND_CFA_END 4 /* the outermost frame (_start): the stack ends here */
+
+/* Where the caller's rbp is. */
+#define UNWIND_RBP_SAME 0   /* unchanged in this frame */
+#define UNWIND_RBP_AT_CFA 1 /* saved at CFA + rbp_offset */
+
+/* User stack ids of unwound stacks have this bit set: apart from the stack-trace map's ids. */
+#define UNWIND_STACK_ID_BIT 1073741824
+/* Ids tried after a hash collision before the stack is counted as lost. */
+#define UNWIND_STACK_ID_PROBES 4
+
+/* Per-CPU counters of the unwinder (not per slot: figures over the sampler's life). */
+#define UNWIND_COUNTER_STACKS 0	      /* stacks unwound with the tables */
+#define UNWIND_COUNTER_TABLE_FRAMES 1 /* frames found with a table row */
+#define UNWIND_COUNTER_FP_FRAMES 2    /* frames found with frame pointers (no row: JIT, unknown) */
+#define UNWIND_COUNTER_READ_FAILED 3  /* stacks cut short by a failed read of the stack */
+#define UNWIND_COUNTER_NO_PROCESS 4   /* samples of processes not loaded yet: frame pointers only */
+#define UNWIND_COUNTER_TRUNCATED 5    /* stacks longer than MAX_STACK_DEPTH */
+#define UNWIND_COUNTER_COUNT 6
+
+/* One row of a file's unwind table, sorted by pc; it holds until the next row's pc. */
+struct unwind_row {
+	__u64 pc;	  /* link-time address (the file's virtual address) */
+	__s32 cfa_offset; /* see UNWIND_CFA_* */
+	__s16 rbp_offset; /* see UNWIND_RBP_* (UNWIND_CFA_PLT: the rip & 15 threshold) */
+	__u8 cfa_type;	  /* UNWIND_CFA_* */
+	__u8 rbp_type;	  /* UNWIND_RBP_* */
+};
+
+/* One executable mapping of a process, in unwind_mappings; a process's are sorted by start. */
+struct unwind_mapping {
+	__u64 start;	 /* first address */
+	__u64 end;	 /* end address (exclusive) */
+	__u64 bias;	 /* runtime address - link-time address */
+	__u32 row_start; /* index of the file's first row in unwind_rows */
+	__u32 row_count; /* 0: no table (frame pointers) */
+};
+
+/* Value of unwind_processes, keyed by tgid: where its mappings are in unwind_mappings (an array of
+ * UNWIND_PROCESS_ENTRIES x UNWIND_MAX_MAPPINGS; each process has a block of its own). */
+struct unwind_process {
+	__u32 mapping_start; /* index of its first mapping */
+	__u32 mapping_count;
+};
+
+/* Value of the unwound user stack maps (user_stacks_0/1), keyed by a user stack id. */
+struct unwound_stack {
+	__u64 hash;		    /* of the pcs; tells a collision from the same stack */
+	__u64 pcs[MAX_STACK_DEPTH]; /* innermost first, zero-padded */
 };
 
 #endif /* PROFILER_H */

@@ -32,7 +32,8 @@ class ProfileMergerTest {
                 List.of(),
                 LocationSplit.of(0, 0, 0, 0),
                 null,
-                cpuSource);
+                cpuSource,
+                null);
         return new NodeResult(name, "cm-" + name, "20261201T100000Z", profile);
     }
 

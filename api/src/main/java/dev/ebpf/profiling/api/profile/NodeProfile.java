@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.api.profile;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.List;
  *                       kernel's own account of their running time, exact) or {@link #CPU_FROM_SAMPLES}
  *                       (sample counts over the possible samples); null in documents from before it
  *                       existed, which were all from samples
+ * @param unwinding      how user stacks were walked: {@code dwarf} or {@code frame-pointers}; null
+ *                       when not said (documents from agents that predate the choice)
  */
 @JsonPropertyOrder({
     "node",
@@ -44,7 +47,8 @@ import java.util.List;
     "hotspots",
     "locationSplit",
     "offCpu",
-    "cpuSource"
+    "cpuSource",
+    "unwinding"
 })
 public record NodeProfile(
         String node,
@@ -61,7 +65,8 @@ public record NodeProfile(
         List<Hotspot> hotspots,
         LocationSplit locationSplit,
         OffCpuProfile offCpu,
-        String cpuSource) {
+        String cpuSource,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String unwinding) {
 
     /** CPU% is the kernel's running time of the applications, summed at each context switch. */
     public static final String CPU_FROM_SCHED_SWITCH = "sched_switch";
@@ -69,7 +74,7 @@ public record NodeProfile(
     /** CPU% is on-CPU samples over frequency x seconds x CPUs (the CPU time program could not run). */
     public static final String CPU_FROM_SAMPLES = "samples";
 
-    /** A profile whose CPU% comes from samples. */
+    /** A profile whose CPU% comes from samples and that does not say how its user stacks were walked. */
     public NodeProfile(
             String node,
             String event,
@@ -100,7 +105,8 @@ public record NodeProfile(
                 hotspots,
                 locationSplit,
                 offCpu,
-                CPU_FROM_SAMPLES);
+                CPU_FROM_SAMPLES,
+                null);
     }
 
     /** A profile without stacks (no hotspots, no off-CPU part). */
@@ -131,7 +137,8 @@ public record NodeProfile(
                 List.of(),
                 LocationSplit.of(0, 0, 0, 0),
                 null,
-                CPU_FROM_SAMPLES);
+                CPU_FROM_SAMPLES,
+                null);
     }
 
     /** The same profile with the off-CPU part added. */
@@ -151,7 +158,8 @@ public record NodeProfile(
                 hotspots,
                 locationSplit,
                 offCpuProfile,
-                cpuSource);
+                cpuSource,
+                unwinding);
     }
 
     /** Whether CPU% is the kernel's exact running time rather than a sampled estimate. */

@@ -80,6 +80,14 @@ public final class BpfMap {
         return this;
     }
 
+    /**
+     * Maps the values of an array created with BPF_F_MMAPABLE into this process, so that user space
+     * writes them without a system call each; unmap with {@link Libc#unmap} before the map closes.
+     */
+    public MemorySegment mapShared(long bytes) {
+        return Libc.mapShared(fd, bytes);
+    }
+
     public void update(MemorySegment key, MemorySegment value, long flags) {
         try {
             LibBpf.check((int) LibBpf.MAP_UPDATE.invokeExact(fd, key, value, flags), "updating map " + name);

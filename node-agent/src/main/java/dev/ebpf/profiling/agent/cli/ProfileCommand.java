@@ -105,6 +105,14 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "Write to this file instead of standard output.")
     Path output;
 
+    @Option(
+            names = "--unwind",
+            paramLabel = "HOW",
+            description = "How user stacks are walked: dwarf (.eh_frame tables in the kernel: stacks through"
+                    + " code without frame pointers reach main) or fp (frame pointers only: cheaper, shallow"
+                    + " stacks in most distribution binaries).")
+    String unwind = ProfileOptions.DEFAULT_UNWIND;
+
     private final PrintStream out;
 
     /** @param out where slices go when there is no --output */
@@ -115,7 +123,8 @@ final class ProfileCommand implements Callable<Integer> {
     /** The options as given, checked: every problem is a UsageException naming its option. */
     ProfileOptions options(CpuList online) {
         return ProfileOptions.of(
-                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, format, output, online);
+                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, format, output, unwind,
+                online);
     }
 
     @Override
@@ -131,7 +140,8 @@ final class ProfileCommand implements Callable<Integer> {
         try (MappingTracker mappings = analyzer.trackMappings();
                 SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
                 OnCpuSampler onCpu = OnCpuSampler.start(
-                        OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed));
+                        OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed)
+                                .withUnwinding(options.unwinding()));
                 OffCpuSampler offCpu = options.offCpu()
                         ? OffCpuSampler.start(
                                 new OffCpuSampler.Settings(

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.cli;
 
 import dev.ebpf.profiling.agent.output.OutputFormat;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.api.job.CpuList;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import picocli.CommandLine;
  * @param minBlock    off-CPU blocks shorter than this are ignored in the kernel
  * @param format      how to print each slice
  * @param output      file to write to, or null for stdout
+ * @param unwinding   how user stacks are walked ({@code --unwind})
  */
 public record ProfileOptions(
         Duration duration,
@@ -35,12 +37,16 @@ public record ProfileOptions(
         boolean offCpu,
         Duration minBlock,
         OutputFormat format,
-        Path output) {
+        Path output,
+        Unwinding unwinding) {
 
     /** Defaults as typed on the command line (picocli shows them in --help). */
     static final String DEFAULT_DURATION = "10s";
 
     static final String DEFAULT_MIN_BLOCK = "1ms";
+    /** DWARF: stacks through code built without frame pointers (most of a distribution) reach main. */
+    static final String DEFAULT_UNWIND = "dwarf";
+
     public static final int DEFAULT_FREQUENCY_HZ = 99;
     public static final int MAX_FREQUENCY_HZ = 1000;
     public static final int DEFAULT_TOP = 10;
@@ -73,6 +79,7 @@ public record ProfileOptions(
             String minBlockText,
             String formatText,
             Path output,
+            String unwindText,
             CpuList online) {
         Duration duration = DurationArgument.parse("--duration", durationText);
         OutputFormat format = OutputFormat.parse(formatText);
@@ -91,7 +98,16 @@ public record ProfileOptions(
                 offCpu,
                 DurationArgument.parseAtLeast("--min-block", minBlockText, Duration.ZERO),
                 format,
-                output);
+                output,
+                unwinding(unwindText));
+    }
+
+    private static Unwinding unwinding(String value) {
+        try {
+            return Unwinding.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--unwind: " + e.getMessage());
+        }
     }
 
     private static CpuList cpuList(String value, CpuList online) {

@@ -44,6 +44,8 @@ final class JobSliceBuilder {
     private final Map<LongBuffer, Integer> stackIds = new HashMap<>();
     private final Map<Integer, long[]> stacks = new HashMap<>();
     private SamplingEvent event;
+    private dev.ebpf.profiling.agent.sampler.Unwinding unwinding =
+            dev.ebpf.profiling.agent.sampler.Unwinding.FRAME_POINTERS;
     private List<Integer> sampledCpus;
     private Instant start;
     private Instant end;
@@ -76,6 +78,7 @@ final class JobSliceBuilder {
     void add(SharedSamplers.Cut cut, LongPredicate cgroupSelected) {
         RawSlice on = cut.onCpu();
         event = on.event();
+        unwinding = on.unwinding();
         sampledCpus = on.cpus();
         if (start == null) {
             start = on.start();
@@ -175,7 +178,8 @@ final class JobSliceBuilder {
                 durationNanos,
                 Map.copyOf(counts),
                 Map.copyOf(stacks),
-                new SliceCounters(samplesPerCpu.clone(), idle, filteredOut, lost));
+                new SliceCounters(samplesPerCpu.clone(), idle, filteredOut, lost),
+                unwinding);
     }
 
     /** The job's off-CPU slice so far; null when the job has none or no off-CPU cut came. */

@@ -96,7 +96,9 @@ public final class PodNames {
                 apps,
                 hotspots,
                 profile.locationSplit(),
-                renamedOffCpu(profile.offCpu(), podsByUid, renamed));
+                renamedOffCpu(profile.offCpu(), podsByUid, renamed),
+                profile.cpuSource(),
+                profile.unwinding());
     }
 
     /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */

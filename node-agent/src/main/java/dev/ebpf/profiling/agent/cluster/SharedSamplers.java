@@ -7,6 +7,7 @@ import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -122,8 +123,15 @@ final class SharedSamplers implements AutoCloseable {
     /** Makes the samplers do {@code wanted}, starting them the first time. */
     void apply(Plan wanted) {
         if (onCpu == null) {
+            // Frame pointers until the ProfilingJob spec can ask for DWARF (docs/unwinding.md).
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
-                    wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0));
+                    wanted.cpus(),
+                    wanted.frequencyHz(),
+                    true,
+                    wanted.cgroups(),
+                    preferredEvent,
+                    0,
+                    Unwinding.FRAME_POINTERS));
             onCpuStarts++;
             startCpuTime(wanted);
         } else {

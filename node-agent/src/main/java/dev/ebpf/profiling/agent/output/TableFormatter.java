@@ -50,13 +50,14 @@ public final class TableFormatter {
         appendOffCpu(profile, out);
         out.append(String.format(
                 Locale.ROOT,
-                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d  cpu%%: %s%n",
+                "event: %s  frequency: %d Hz  cpus: %s  window: %.1f s  lost: %d  cpu%%: %s%s%n",
                 eventLabel(profile.event()),
                 profile.frequencyHz(),
                 CpuList.of(profile.cpus()),
                 profile.durationSeconds(),
                 profile.lostSamples(),
-                cpuSourceLabel(profile)));
+                cpuSourceLabel(profile),
+                profile.unwinding() == null ? "" : "  unwinding: " + profile.unwinding()));
         return out.toString();
     }
 

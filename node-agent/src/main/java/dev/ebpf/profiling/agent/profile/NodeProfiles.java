@@ -33,6 +33,7 @@ public final class NodeProfiles {
                 hotspots.hotspots(),
                 hotspots.locationSplit(),
                 null,
-                exactCpu ? NodeProfile.CPU_FROM_SCHED_SWITCH : NodeProfile.CPU_FROM_SAMPLES);
+                exactCpu ? NodeProfile.CPU_FROM_SCHED_SWITCH : NodeProfile.CPU_FROM_SAMPLES,
+                slice.unwinding().label());
     }
 }

@@ -9,6 +9,7 @@ import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_LOST_USER_STACK;
 import static dev.ebpf.profiling.bpf.BpfContract.COUNTER_SAMPLES;
 import static dev.ebpf.profiling.bpf.BpfContract.MAX_STACK_DEPTH;
 import static dev.ebpf.profiling.bpf.BpfContract.SLOT_COUNT;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_STACK_ID_BIT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -16,15 +17,18 @@ import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.PerfEvents;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.unwind.DwarfUnwinder;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -43,6 +47,10 @@ public final class OnCpuSampler implements AutoCloseable {
     private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
 
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
+    /** struct unwound_stack: the hash, then the pcs. */
+    private static final long UNWOUND_STACK_BYTES = Long.BYTES + STACK_BYTES;
+    /** The DWARF maps' capacity with frame pointers, where the program never touches them. */
+    private static final int UNUSED_MAP_ENTRIES = 1;
 
     /**
      * @param cpus              CPUs to sample (events are opened only there)
@@ -52,6 +60,7 @@ public final class OnCpuSampler implements AutoCloseable {
      * @param allowedCgroupIds  the cgroups the filter admits
      * @param preferredEvent    {@link SamplingEvent#CPU_CYCLES} to try the PMU first
      * @param countMapEntries   capacity of each slot's count map; 0 keeps the header's default
+     * @param unwinding         how user stacks are walked
      */
     public record Settings(
             List<Integer> cpus,
@@ -59,11 +68,36 @@ public final class OnCpuSampler implements AutoCloseable {
             boolean filterCgroups,
             Set<Long> allowedCgroupIds,
             SamplingEvent preferredEvent,
-            int countMapEntries) {
+            int countMapEntries,
+            Unwinding unwinding) {
 
         public Settings {
             cpus = List.copyOf(cpus);
             allowedCgroupIds = Set.copyOf(allowedCgroupIds);
+        }
+
+        /** Frame-pointer unwinding. */
+        public Settings(
+                List<Integer> cpus,
+                int frequencyHz,
+                boolean filterCgroups,
+                Set<Long> allowedCgroupIds,
+                SamplingEvent preferredEvent,
+                int countMapEntries) {
+            this(
+                    cpus,
+                    frequencyHz,
+                    filterCgroups,
+                    allowedCgroupIds,
+                    preferredEvent,
+                    countMapEntries,
+                    Unwinding.FRAME_POINTERS);
+        }
+
+        /** The same, walking user stacks as said. */
+        public Settings withUnwinding(Unwinding how) {
+            return new Settings(
+                    cpus, frequencyHz, filterCgroups, allowedCgroupIds, preferredEvent, countMapEntries, how);
         }
 
         /** Everything on these CPUs when {@code allowedCgroupIds} is empty, else only those cgroups. */
@@ -84,6 +118,11 @@ public final class OnCpuSampler implements AutoCloseable {
     private final BpfMap activeSlotVariable;
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
+    /** Unwound user stacks (DWARF mode), by user stack id. */
+    private final BpfMap[] userStacks = new BpfMap[SLOT_COUNT];
+    /** Loads the processes' unwind tables in DWARF mode; null with frame pointers. */
+    private final DwarfUnwinder unwinder;
+
     private final BpfMap counters;
     private final AllowedCgroups allowedCgroups;
     private int activeSlot;
@@ -98,7 +137,18 @@ public final class OnCpuSampler implements AutoCloseable {
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot).requireSizes(SampleKey.LAYOUT.byteSize(), Long.BYTES);
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
+            userStacks[slot] = object.map("user_stacks_" + slot).requireSizes(Integer.BYTES, UNWOUND_STACK_BYTES);
         }
+        this.unwinder = settings.unwinding() == Unwinding.DWARF
+                ? new DwarfUnwinder(
+                                Path.of("/proc"),
+                                object.map("unwind_rows"),
+                                object.map("unwind_mappings"),
+                                object.map("unwind_processes"),
+                                object.map("unwind_wanted"),
+                                object.map("unwind_counters"))
+                        .start()
+                : null;
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
         this.allowedCgroups = new AllowedCgroups(object.map("allowed_cgroups"));
         allowedCgroups.replace(settings.allowedCgroupIds()); // before any program is attached
@@ -129,9 +179,17 @@ public final class OnCpuSampler implements AutoCloseable {
     }
 
     private static void configure(BpfObject object, Settings settings) {
-        // struct sampler_config { __u32 filter_cgroups; __u32 reserved; } is all of .rodata.
+        // struct sampler_config { __u32 filter_cgroups; __u32 unwind_mode; } is all of .rodata.
         MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
         config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
+        config.set(JAVA_INT, Integer.BYTES, settings.unwinding().kernelMode());
+        if (settings.unwinding() != Unwinding.DWARF) {
+            // 32 MiB of rows and the unwound stacks' maps are not needed: keep them at one entry.
+            for (String map :
+                    List.of("unwind_rows", "unwind_mappings", "unwind_processes", "user_stacks_0", "user_stacks_1")) {
+                object.setMaxEntries(map, UNUSED_MAP_ENTRIES);
+            }
+        }
         if (settings.countMapEntries() > 0) {
             for (int slot = 0; slot < SLOT_COUNT; slot++) {
                 object.setMaxEntries("counts_" + slot, settings.countMapEntries());
@@ -171,7 +229,8 @@ public final class OnCpuSampler implements AutoCloseable {
                 settings.filterCgroups(),
                 settings.allowedCgroupIds(),
                 settings.preferredEvent(),
-                settings.countMapEntries());
+                settings.countMapEntries(),
+                settings.unwinding());
     }
 
     private void beginSlice(Instant start, long startNanos) {
@@ -218,7 +277,8 @@ public final class OnCpuSampler implements AutoCloseable {
                 endNanos - sliceStartNanos,
                 sampleCounts,
                 stackTraces,
-                sliceCounters);
+                sliceCounters,
+                settings.unwinding());
         beginSlice(end, endNanos);
         return slice;
     }
@@ -235,19 +295,28 @@ public final class OnCpuSampler implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment id = arena.allocate(JAVA_INT);
             MemorySegment frames = arena.allocate(STACK_BYTES, 8);
+            MemorySegment unwound = arena.allocate(UNWOUND_STACK_BYTES, 8);
             for (SampleKey key : sampleCounts.keySet()) {
                 for (int stackId : new int[] {key.kernelStackId(), key.userStackId()}) {
                     if (stackId < 0 || result.containsKey(stackId)) {
                         continue;
                     }
                     id.set(JAVA_INT, 0, stackId);
-                    if (stacks[slot].lookup(id, frames)) {
+                    if ((stackId & UNWIND_STACK_ID_BIT) != 0) {
+                        if (userStacks[slot].lookup(id, unwound)) {
+                            result.put(
+                                    stackId, trimmed(unwound.asSlice(Long.BYTES).toArray(JAVA_LONG)));
+                        }
+                    } else if (stacks[slot].lookup(id, frames)) {
                         result.put(stackId, trimmed(frames.toArray(JAVA_LONG)));
                     }
                 }
             }
         }
         stacks[slot].clear();
+        if (unwinder != null) {
+            userStacks[slot].clear();
+        }
         return result;
     }
 
@@ -286,9 +355,31 @@ public final class OnCpuSampler implements AutoCloseable {
         return Arrays.stream(values).sum();
     }
 
+    /** How user stacks are walked. */
+    public Unwinding unwinding() {
+        return settings.unwinding();
+    }
+
+    /** The DWARF unwinder, in DWARF mode. */
+    public Optional<DwarfUnwinder> unwinder() {
+        return Optional.ofNullable(unwinder);
+    }
+
+    /** The DWARF unwinder's figures (tables, processes, kernel counters); empty with frame pointers. */
+    public Optional<DwarfUnwinder.Stats> unwinderStats() {
+        return Optional.ofNullable(unwinder).map(DwarfUnwinder::stats);
+    }
+
     /** Detaches the program and frees its maps. */
     @Override
     public synchronized void close() {
-        object.close();
+        try {
+            object.detachAll();
+            if (unwinder != null) {
+                unwinder.close();
+            }
+        } finally {
+            object.close();
+        }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param counts      samples per key
  * @param stacks      instruction pointers (leaf first) per stack id referenced by the keys
  * @param counters    per-slice counters, lost samples included
+ * @param unwinding   how user stacks were walked
  */
 public record RawSlice(
         SamplingEvent event,
@@ -27,7 +28,22 @@ public record RawSlice(
         long durationNanos,
         Map<SampleKey, Long> counts,
         Map<Integer, long[]> stacks,
-        SliceCounters counters) {
+        SliceCounters counters,
+        Unwinding unwinding) {
+
+    /** A slice whose user stacks were walked by frame pointers. */
+    public RawSlice(
+            SamplingEvent event,
+            int frequencyHz,
+            List<Integer> cpus,
+            Instant start,
+            Instant end,
+            long durationNanos,
+            Map<SampleKey, Long> counts,
+            Map<Integer, long[]> stacks,
+            SliceCounters counters) {
+        this(event, frequencyHz, cpus, start, end, durationNanos, counts, stacks, counters, Unwinding.FRAME_POINTERS);
+    }
 
     public double durationSeconds() {
         return durationNanos / 1e9;

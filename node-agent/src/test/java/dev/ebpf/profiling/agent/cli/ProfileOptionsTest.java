@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ebpf.profiling.agent.output.OutputFormat;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.api.job.CpuList;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,5 +98,17 @@ class ProfileOptionsTest {
         assertThatThrownBy(() -> parse("--top")).hasMessage("--top needs a value");
         assertThatThrownBy(() -> parse("stray"))
                 .hasMessage("unexpected argument 'stray' for 'profile' (options start with --)");
+    }
+
+    @Test
+    void unwindsWithDwarfUnlessFramePointersAreAskedFor() {
+        assertThat(parse().unwinding()).isEqualTo(Unwinding.DWARF);
+        assertThat(parse("--unwind", "fp").unwinding()).isEqualTo(Unwinding.FRAME_POINTERS);
+        assertThat(parse("--unwind=frame-pointers").unwinding()).isEqualTo(Unwinding.FRAME_POINTERS);
+        assertThat(parse("--unwind", "dwarf").unwinding()).isEqualTo(Unwinding.DWARF);
+        assertThatThrownBy(() -> parse("--unwind", "lbr"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("--unwind: ")
+                .hasMessageContaining("not 'lbr'");
     }
 }

@@ -1,0 +1,257 @@
+package dev.ebpf.profiling.agent.unwind;
+
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_COUNT;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_MAX_MAPPINGS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_PROCESS_ENTRIES;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_ROW_ENTRIES;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ebpf.profiling.agent.bpf.BpfMap;
+import dev.ebpf.profiling.agent.bpf.Libc;
+import dev.ebpf.profiling.agent.symbolize.FileIdentity;
+import dev.ebpf.profiling.agent.symbolize.MemoryMapping;
+import dev.ebpf.profiling.agent.symbolize.ProcessMaps;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's half of DWARF unwinding: keeps the kernel's {@code unwind_processes} filled for the
+ * processes being sampled. The program asks for a process (in {@code unwind_wanted}) the first time
+ * it samples it without an entry, and again when a pc falls outside every mapping it knows (a
+ * library loaded since); until the entry is written its stacks are walked by frame pointers. A
+ * reader thread answers every {@link #POLL_MILLIS} ms: it reads {@code /proc/PID/maps}, builds
+ * each mapped file's table once (cached by {@link FileIdentity}, see {@link UnwindTables}) and
+ * writes the process's mappings, each with its load bias and its file's rows. Entries of processes
+ * that exited are deleted on the same round.
+ */
+public final class DwarfUnwinder implements AutoCloseable {
+
+    /** How often the wanted processes are looked at (a new process walks frame pointers that long). */
+    static final int POLL_MILLIS = 20;
+    /** A process asked for again sooner than this keeps its entry: a JIT or a pc no mapping holds. */
+    private static final long RELOAD_NANOS = 200_000_000L;
+    /** How often exited processes' entries are removed. */
+    private static final long SWEEP_NANOS = 1_000_000_000L;
+
+    /** struct unwind_mapping: start, end, bias, row_start, row_count. */
+    private static final long MAPPING_BYTES = 32;
+
+    /** Figures over the unwinder's life, for logs and the benchmark. */
+    public record Stats(
+            int processes,
+            long processLoads,
+            long processesRefused,
+            long bytesPerProcess,
+            UnwindTables.Stats files,
+            long[] kernelCounters) {}
+
+    private final Path proc;
+    private final BpfMap processesMap;
+    /** unwind_mappings, memory-mapped: a block of UNWIND_MAX_MAPPINGS per process. */
+    private final MemorySegment mappings;
+    /** The block each loaded process uses. */
+    private final Map<Integer, Integer> blocks = new HashMap<>();
+
+    private final ArrayDeque<Integer> freeBlocks = new ArrayDeque<>();
+    private long processesRefused;
+    private final BpfMap wantedMap;
+    private final BpfMap countersMap;
+    private final UnwindTables tables;
+    private final Map<Integer, Long> loadedAt = new HashMap<>();
+    private final Thread reader;
+    private volatile boolean closed;
+    private long processLoads;
+    private long lastSweep;
+
+    public DwarfUnwinder(Path proc, BpfMap rows, BpfMap mappings, BpfMap processes, BpfMap wanted, BpfMap counters) {
+        this.proc = proc;
+        this.mappings = mappings.mapShared((long) UNWIND_PROCESS_ENTRIES * UNWIND_MAX_MAPPINGS * MAPPING_BYTES);
+        for (int block = 0; block < UNWIND_PROCESS_ENTRIES; block++) {
+            freeBlocks.add(block);
+        }
+        this.processesMap = processes;
+        this.wantedMap = wanted;
+        this.countersMap = counters;
+        this.tables = new UnwindTables(rows.mapShared((long) UNWIND_ROW_ENTRIES * UnwindRowLayout.BYTES));
+        this.reader = Thread.ofPlatform().daemon().name("dwarf-unwinder").unstarted(this::run);
+    }
+
+    /** Starts answering the program's requests. */
+    public DwarfUnwinder start() {
+        reader.start();
+        return this;
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+                poll();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // One unreadable process must not stop unwinding for the agent's life.
+                System.getLogger(DwarfUnwinder.class.getName()).log(System.Logger.Level.WARNING, "unwinder: " + e);
+            }
+        }
+    }
+
+    /** Loads every process the program asked for, and drops those that exited. */
+    synchronized void poll() {
+        List<Integer> wanted = new ArrayList<>();
+        wantedMap.readAll((key, value) -> wanted.add(key.get(JAVA_INT, 0)));
+        long now = System.nanoTime();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            for (int tgid : wanted) {
+                Long at = loadedAt.get(tgid);
+                if (at == null || now - at >= RELOAD_NANOS) {
+                    load(tgid);
+                    loadedAt.put(tgid, now);
+                }
+                key.set(JAVA_INT, 0, tgid);
+                wantedMap.delete(key);
+            }
+            if (now - lastSweep >= SWEEP_NANOS) {
+                lastSweep = now;
+                for (var iterator = loadedAt.keySet().iterator(); iterator.hasNext(); ) {
+                    int tgid = iterator.next();
+                    if (!Files.exists(proc.resolve(Integer.toString(tgid)))) {
+                        key.set(JAVA_INT, 0, tgid);
+                        processesMap.delete(key);
+                        iterator.remove();
+                        Integer block = blocks.remove(tgid);
+                        if (block != null) {
+                            freeBlocks.add(block);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes one process's entry: its executable mappings (file-backed ones with their file's rows,
+     * anonymous ones, JIT code, with none: frame pointers), at most UNWIND_MAX_MAPPINGS.
+     */
+    synchronized void load(int tgid) {
+        Path directory = proc.resolve(Integer.toString(tgid));
+        ProcessMaps maps;
+        try {
+            maps = ProcessMaps.read(directory.resolve("maps"));
+        } catch (NoSuchFileException e) {
+            return; // exited
+        } catch (IOException | IllegalArgumentException e) {
+            maps = null;
+        }
+        List<MemoryMapping> mappings = new ArrayList<>(maps == null ? List.of() : maps.mappings());
+        mappings.sort(Comparator.comparingLong(MemoryMapping::start));
+        if (mappings.size() > UNWIND_MAX_MAPPINGS) {
+            mappings = mappings.subList(0, UNWIND_MAX_MAPPINGS);
+        }
+        // A new block, then the entry pointing at it: a sample meanwhile reads the old one whole.
+        Integer block = freeBlocks.poll();
+        if (block == null) {
+            processesRefused++;
+            return;
+        }
+        long first = (long) block * UNWIND_MAX_MAPPINGS;
+        int count = 0;
+        for (MemoryMapping mapping : mappings) {
+            UnwindTables.Loaded file = mapping.isFileBacked()
+                    ? tables.load(mapping.file(), candidates(directory, mapping))
+                    : UnwindTables.Loaded.NONE;
+            long at = (first + count) * MAPPING_BYTES;
+            this.mappings.set(JAVA_LONG, at, mapping.start());
+            this.mappings.set(JAVA_LONG, at + 8, mapping.end());
+            this.mappings.set(JAVA_LONG, at + 16, file.bias(mapping));
+            this.mappings.set(JAVA_INT, at + 24, file.rowStart());
+            this.mappings.set(JAVA_INT, at + 28, file.rowCount());
+            count++;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, tgid);
+            MemorySegment value = arena.allocate(2L * Integer.BYTES, 8);
+            value.set(JAVA_INT, 0, (int) first);
+            value.set(JAVA_INT, Integer.BYTES, count);
+            processesMap.update(key, value, 0);
+            processLoads++;
+        }
+        Integer old = blocks.put(tgid, block);
+        if (old != null) {
+            freeBlocks.add(old);
+        }
+    }
+
+    /** Where a mapped file can be read: as the kernel holds it open, else through the process's root. */
+    private static List<Path> candidates(Path directory, MemoryMapping mapping) {
+        Path mapped = directory
+                .resolve("map_files")
+                .resolve(Long.toHexString(mapping.start()) + "-" + Long.toHexString(mapping.end()));
+        Path throughRoot = directory.resolve("root").resolve(mapping.filePath().substring(1));
+        return List.of(mapped, throughRoot);
+    }
+
+    /** Whether the process's entry is in the kernel (it was sampled, and its tables loaded). */
+    public synchronized boolean loaded(int tgid) {
+        return blocks.containsKey(tgid);
+    }
+
+    /** The program's counters (UNWIND_COUNTER_*), summed over CPUs. */
+    public long[] kernelCounters() {
+        long[] sums = new long[UNWIND_COUNTER_COUNT];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment index = arena.allocate(JAVA_INT);
+            MemorySegment values = arena.allocate(countersMap.userValueBytes(), 8);
+            for (int counter = 0; counter < UNWIND_COUNTER_COUNT; counter++) {
+                index.set(JAVA_INT, 0, counter);
+                if (countersMap.lookup(index, values)) {
+                    sums[counter] = Arrays.stream(values.toArray(JAVA_LONG)).sum();
+                }
+            }
+        }
+        return sums;
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(
+                loadedAt.size(),
+                processLoads,
+                processesRefused,
+                // Its entry, and its block of mappings (allocated whether it uses them all or not).
+                processesMap.keySize() + processesMap.valueSize() + UNWIND_MAX_MAPPINGS * MAPPING_BYTES,
+                tables.stats(),
+                kernelCounters());
+    }
+
+    /** The unwind tables built so far (cached per file). */
+    public UnwindTables tables() {
+        return tables;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        reader.interrupt();
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tables.close();
+        Libc.unmap(mappings);
+    }
+}
