@@ -163,47 +163,90 @@ static __always_inline __u32 delay_bucket(__u64 delay_ns)
 	return r < NETRX_DELAY_BUCKETS ? r : NETRX_DELAY_BUCKETS - 1;
 }
 
+/* Where a run of TCP data ends (rcv_nxt after it), or 1 datagram for UDP. */
+static __always_inline __u32 run_mark(struct sock *sk, __u16 protocol)
+{
+	if (protocol == NETRX_PROTO_TCP)
+		return BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	return 1;
+}
+
 SEC("tp/sock/sk_data_ready")
 int net_rx_data_ready(struct trace_event_raw_sk_data_ready *ctx)
 {
 	struct sock *sk = (struct sock *)ctx->skaddr;
 	__u64 key = (__u64)ctx->skaddr;
+	__u16 protocol = ctx->protocol;
 	__u64 now = bpf_ktime_get_ns();
-	struct netrx_ready fresh = {};
+	__u64 addrpair;
+	__u32 portpair, mark, index;
 	struct netrx_ready *found;
 
-	if (!followed(ctx->family, ctx->protocol))
+	if (!followed(ctx->family, protocol))
 		return 0;
 	/* A listener is "ready" with a connection to accept, which no recvmsg consumes. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
 		return 0;
-	fresh.addrpair = BPF_CORE_READ(sk, __sk_common.skc_addrpair);
-	fresh.portpair = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	addrpair = BPF_CORE_READ(sk, __sk_common.skc_addrpair);
+	portpair = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	mark = run_mark(sk, protocol);
 	found = bpf_map_lookup_elem(&ready, &key);
-	if (found && found->addrpair == fresh.addrpair && found->portpair == fresh.portpair) {
-		found->last_ready_ns = now;
-		__sync_fetch_and_add(&found->packets, 1);
+	if (!found || found->addrpair != addrpair || found->portpair != portpair) {
+		/* The first data seen on this socket (or a new socket at a freed one's address). */
+		struct netrx_ready fresh = {.tail = 1, .packets = 1};
+
+		fresh.addrpair = addrpair;
+		fresh.portpair = portpair;
+		fresh.ready_ns[0] = now;
+		fresh.mark[0] = mark;
+		bpf_map_update_elem(&ready, &key, &fresh, BPF_ANY);
 		return 0;
 	}
-	/* Data ready on a socket that had none unread (or a new socket at a freed one's address). */
-	fresh.first_ready_ns = now;
-	fresh.last_ready_ns = now;
-	fresh.packets = 1;
-	bpf_map_update_elem(&ready, &key, &fresh, BPF_ANY);
+	found->packets += 1;
+	if (found->tail - found->head < NETRX_READY_RUNS) {
+		index = found->tail & (NETRX_READY_RUNS - 1);
+		found->ready_ns[index] = now;
+		found->mark[index] = mark;
+		found->tail += 1;
+		return 0;
+	}
+	/* Full: the newest run takes this data too (its ready time stays that of its oldest part). */
+	index = (found->tail - 1) & (NETRX_READY_RUNS - 1);
+	if (protocol == NETRX_PROTO_TCP)
+		found->mark[index] = mark;
+	else
+		found->mark[index] += 1;
 	return 0;
 }
 
-/* True when a socket still holds unread data after a read. */
-static __always_inline bool data_left(struct sock *sk, __u16 protocol)
+/*
+ * Takes off the runs a read consumed: TCP runs that end at or before copied_seq, or one UDP
+ * datagram. Readers and sk_data_ready race only on a socket read on one CPU while data arrives
+ * on another; a lost update misdates one run, it never blocks anything.
+ */
+static __always_inline void consume_runs(struct netrx_ready *runs, struct sock *sk, __u16 protocol)
 {
-	if (protocol == NETRX_PROTO_TCP) {
-		struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 index;
 
-		return BPF_CORE_READ(tp, rcv_nxt) != BPF_CORE_READ(tp, copied_seq);
+	if (protocol != NETRX_PROTO_TCP) {
+		if (runs->head == runs->tail)
+			return;
+		index = runs->head & (NETRX_READY_RUNS - 1);
+		if (runs->mark[index] > 1)
+			runs->mark[index] -= 1;
+		else
+			runs->head += 1;
+		return;
 	}
-	struct udp_sock *up = (struct udp_sock *)sk;
-
-	return BPF_CORE_READ(sk, sk_receive_queue.qlen) + BPF_CORE_READ(up, reader_queue.qlen) > 0;
+	__u32 copied = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	for (int i = 0; i < NETRX_READY_RUNS; i++) {
+		if (runs->head == runs->tail)
+			return;
+		index = runs->head & (NETRX_READY_RUNS - 1);
+		if ((__s32)(runs->mark[index] - copied) > 0)
+			return; /* this run is still (partly) unread */
+		runs->head += 1;
+	}
 }
 
 /* The socket's addresses and ports, for the agent to name it. */
@@ -213,8 +256,10 @@ static __always_inline void read_addresses(struct sock *sk, struct netrx_worst *
 	worst->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	worst->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == NETRX_AF_INET6) {
-		BPF_CORE_READ_INTO(&worst->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&worst->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&worst->local_addr, sk,
+				   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&worst->remote_addr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
 		BPF_CORE_READ_INTO((__u32 *)worst->local_addr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)worst->remote_addr, sk, __sk_common.skc_daddr);
@@ -240,8 +285,8 @@ static __always_inline void reader_split(__u32 tid, __u64 now, struct netrx_wors
 	bpf_map_update_elem(&readers, &tid, &current, BPF_ANY);
 }
 
-static __always_inline void add_read(void *apps, struct netrx_app_key *key, __u64 packets, __u64 bytes,
-				     __u64 delay_ns, bool timed, __u32 slot)
+static __always_inline void add_read(void *apps, struct netrx_app_key *key, __u64 packets,
+				     __u64 bytes, __u64 delay_ns, bool timed, __u32 slot)
 {
 	struct netrx_app_value *value = bpf_map_lookup_elem(apps, key);
 
@@ -263,7 +308,8 @@ static __always_inline void add_read(void *apps, struct netrx_app_key *key, __u6
 	__sync_fetch_and_add(&value->reads, 1);
 	__sync_fetch_and_add(&value->delay_sum_ns, delay_ns);
 	if (delay_ns > value->delay_max_ns)
-		value->delay_max_ns = delay_ns; /* a racing larger one can be lost: max is a sample */
+		value->delay_max_ns =
+			delay_ns; /* a racing larger one can be lost: max is a sample */
 	__u32 bucket = delay_bucket(delay_ns);
 	/* The verifier must see the bound where the index is used; keep the compiler from folding it. */
 	barrier_var(bucket);
@@ -324,20 +370,21 @@ int net_rx_recv(struct sock_recv_length_args *ctx)
 		return 0; /* a peek consumes nothing; an error (EAGAIN) leaves the data waiting */
 	now = bpf_ktime_get_ns();
 	found = bpf_map_lookup_elem(&ready, &sk_key);
-	if (found) {
-		delay_ns = now > found->first_ready_ns ? now - found->first_ready_ns : 0;
+	if (found && ret == 0 && protocol == NETRX_PROTO_TCP) {
+		bpf_map_delete_elem(&ready, &sk_key); /* end of stream: nothing more to wait for */
+		return 0;
+	}
+	if (found && found->head != found->tail) {
+		__u64 oldest = found->ready_ns[found->head & (NETRX_READY_RUNS - 1)];
+
+		delay_ns = now > oldest ? now - oldest : 0;
+		timed = true;
 		packets = found->packets;
-		timed = ret > 0;
-		if (ret > 0 && data_left(sk, protocol)) {
-			/* The rest became ready at the latest with the newest data: a lower bound. */
-			found->first_ready_ns = found->last_ready_ns;
-			found->packets = 0;
-		} else {
-			bpf_map_delete_elem(&ready, &sk_key);
-		}
+		found->packets = 0;
+		consume_runs(found, sk, protocol);
 	}
 	if (ret == 0)
-		return 0; /* end of stream */
+		return 0; /* end of stream, or an empty datagram */
 	if (!cpu_selected())
 		return 0;
 	key.cgroup_id = bpf_get_current_cgroup_id();
@@ -349,7 +396,8 @@ int net_rx_recv(struct sock_recv_length_args *ctx)
 	key.tgid = pid_tgid >> 32;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, timed ? NETRX_COUNTER_READS : NETRX_COUNTER_UNSTAMPED_READS);
-	struct netrx_socket_key socket = {.sk = sk_key, .cgroup_id = key.cgroup_id, .tgid = key.tgid};
+	struct netrx_socket_key socket = {
+		.sk = sk_key, .cgroup_id = key.cgroup_id, .tgid = key.tgid};
 	if (slot == 0) {
 		add_read(&apps_0, &key, packets, ret, delay_ns, timed, 0);
 		if (timed)

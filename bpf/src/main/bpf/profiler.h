@@ -141,7 +141,10 @@ struct offcpu_config {
 #define NETRX_DELAY_BUCKETS 32
 /* Sockets with data waiting to be read that are tracked at once (an LRU map: the least recently
  * stamped socket's wait is forgotten past this). */
-#define NETRX_SOCKET_ENTRIES 65536
+#define NETRX_SOCKET_ENTRIES 16384
+/* Runs of unread data one socket keeps a ready time for (a power of two); past this the newest
+ * run grows, so a wait is never shorter than measured, only later data's may read longer. */
+#define NETRX_READY_RUNS 16
 /* (process, cgroup) keys one slot's application map can hold before reads are lost. */
 #define NETRX_APP_ENTRIES 8192
 /* (socket, process, cgroup) keys one slot's worst-wait map can hold before waits are lost. */
@@ -162,12 +165,14 @@ struct offcpu_config {
 #define NETRX_PROTO_UDP 17
 
 /* Per-slot, per-CPU counters, at index slot * NETRX_COUNTER_COUNT + NETRX_COUNTER_x. */
-#define NETRX_COUNTER_READS 0		       /* reads that consumed data whose ready time was stamped */
-#define NETRX_COUNTER_UNSTAMPED_READS 1	       /* reads of data that became ready unseen (before start, evicted) */
-#define NETRX_COUNTER_FILTERED_OUT 2	       /* reads by tasks outside the cgroup filter */
-#define NETRX_COUNTER_LOST_APP_MAP_FULL 3      /* reads lost: the application map was full */
-#define NETRX_COUNTER_LOST_WORST_MAP_FULL 4    /* waits not kept per socket: the worst-wait map was full */
-#define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5  /* softirq runs lost: the softirq map was full */
+#define NETRX_COUNTER_READS 0 /* reads that consumed data whose ready time was stamped */
+#define NETRX_COUNTER_UNSTAMPED_READS \
+	1 /* reads of data that became ready unseen (before start, evicted) */
+#define NETRX_COUNTER_FILTERED_OUT 2	  /* reads by tasks outside the cgroup filter */
+#define NETRX_COUNTER_LOST_APP_MAP_FULL 3 /* reads lost: the application map was full */
+#define NETRX_COUNTER_LOST_WORST_MAP_FULL \
+	4 /* waits not kept per socket: the worst-wait map was full */
+#define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5 /* softirq runs lost: the softirq map was full */
 #define NETRX_COUNTER_COUNT 6
 
 /* Key of the per-application maps: the reading process, as the reader's context saw it. */
@@ -180,21 +185,25 @@ struct netrx_app_key {
 
 /* Value of the per-application maps. */
 struct netrx_app_value {
-	__u64 packets;	    /* sk_data_ready calls (skbs queued) consumed by the application's reads */
-	__u64 bytes;	    /* bytes its reads returned */
-	__u64 reads;	    /* reads that returned data with a known ready time */
+	__u64 packets; /* sk_data_ready calls (skbs queued) consumed by the application's reads */
+	__u64 bytes;   /* bytes its reads returned */
+	__u64 reads;   /* reads that returned data with a known ready time */
 	__u64 delay_sum_ns; /* queue delay summed over those reads */
 	__u64 delay_max_ns;
 	__u64 delay_buckets[NETRX_DELAY_BUCKETS];
 };
 
-/* A socket with unread data, keyed by its struct sock address. */
+/* A socket with unread data, keyed by its struct sock address: a FIFO of runs of data, each
+ * with the time it became ready. A read's queue delay is measured from the oldest run it takes. */
 struct netrx_ready {
-	__u64 first_ready_ns; /* oldest unread data became ready, bpf_ktime_get_ns */
-	__u64 last_ready_ns;  /* newest */
-	__u64 packets;	      /* sk_data_ready calls since the last read */
-	__u64 addrpair;	      /* skc_addrpair and skc_portpair: a reused struct sock is not taken */
-	__u32 portpair;	      /*   for the socket that was freed with unread data */
+	__u64 ready_ns[NETRX_READY_RUNS]; /* when each run became ready, bpf_ktime_get_ns */
+	__u32 mark
+		[NETRX_READY_RUNS]; /* TCP: rcv_nxt after the run (its end); UDP: datagrams in it */
+	__u32 head;		    /* free-running indexes: runs head .. tail - 1 are unread */
+	__u32 tail;
+	__u64 packets;	/* sk_data_ready calls since the last read */
+	__u64 addrpair; /* skc_addrpair and skc_portpair: a reused struct sock is not taken */
+	__u32 portpair; /*   for the socket that was freed with unread data */
 	__u32 reserved;
 };
 
@@ -208,9 +217,9 @@ struct netrx_socket_key {
 
 /* Value of the worst-wait maps: the socket's longest wait in the slot and how the reader spent it. */
 struct netrx_worst {
-	__u64 wait_ns;		   /* the longest queue delay of one read */
-	__u64 read_ns;		   /* when that read returned, bpf_ktime_get_ns */
-	__u64 reader_gap_ns;	   /* from the reader thread's previous read to this one (0: unknown) */
+	__u64 wait_ns;	     /* the longest queue delay of one read */
+	__u64 read_ns;	     /* when that read returned, bpf_ktime_get_ns */
+	__u64 reader_gap_ns; /* from the reader thread's previous read to this one (0: unknown) */
 	__u64 reader_runtime_ns;   /* of that gap, time the reader ran on a CPU */
 	__u64 reader_run_delay_ns; /* of that gap, time it was runnable, waiting for a CPU */
 	__u64 reads;		   /* reads of this socket by this process in the slot */
@@ -266,7 +275,7 @@ struct netrx_napi {
 /* Read-only settings of the net-rx program, fixed before load (.rodata holds only this). */
 struct netrx_config {
 	__u32 filter_cgroups; /* 1: count only reads of tasks whose cgroup (or an ancestor) is allowed */
-	__u32 filter_cpus;    /* 1: count only on the CPUs set in cpu_mask */
+	__u32 filter_cpus; /* 1: count only on the CPUs set in cpu_mask */
 	__u64 cpu_mask[OFFCPU_CPU_MASK_WORDS];
 };
 

@@ -23,6 +23,8 @@ import java.util.List;
  *                       {@code topApplications}
  * @param locationSplit  how all samples split between application, library and kernel code
  * @param offCpu         where the applications were blocked; null unless off-CPU sampling ran
+ * @param netRx          how long received data waited and where the network softirq time went;
+ *                       null unless the net-rx profiler ran
  */
 @JsonPropertyOrder({
     "node",
@@ -38,7 +40,8 @@ import java.util.List;
     "topApplications",
     "hotspots",
     "locationSplit",
-    "offCpu"
+    "offCpu",
+    "netRx"
 })
 public record NodeProfile(
         String node,
@@ -54,7 +57,42 @@ public record NodeProfile(
         List<ApplicationUsage> topApplications,
         List<Hotspot> hotspots,
         LocationSplit locationSplit,
-        OffCpuProfile offCpu) {
+        OffCpuProfile offCpu,
+        NetRxProfile netRx) {
+
+    /** A profile without a net-rx part. */
+    public NodeProfile(
+            String node,
+            String event,
+            int frequencyHz,
+            List<Integer> cpus,
+            Instant start,
+            Instant end,
+            double durationSeconds,
+            long totalSamples,
+            long lostSamples,
+            LostSamples lost,
+            List<ApplicationUsage> topApplications,
+            List<Hotspot> hotspots,
+            LocationSplit locationSplit,
+            OffCpuProfile offCpu) {
+        this(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpu,
+                null);
+    }
 
     /** A profile without stacks (no hotspots, no off-CPU part). */
     public NodeProfile(
@@ -83,6 +121,7 @@ public record NodeProfile(
                 topApplications,
                 List.of(),
                 LocationSplit.of(0, 0, 0, 0),
+                null,
                 null);
     }
 
@@ -102,6 +141,27 @@ public record NodeProfile(
                 topApplications,
                 hotspots,
                 locationSplit,
-                offCpuProfile);
+                offCpuProfile,
+                netRx);
+    }
+
+    /** The same profile with the net-rx part added. */
+    public NodeProfile withNetRx(NetRxProfile netRxProfile) {
+        return new NodeProfile(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpu,
+                netRxProfile);
     }
 }

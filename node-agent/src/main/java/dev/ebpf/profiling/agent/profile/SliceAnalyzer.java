@@ -11,6 +11,10 @@ import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
 import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
 import dev.ebpf.profiling.agent.hotspot.TaskState;
 import dev.ebpf.profiling.agent.hotspot.VerdictRules;
+import dev.ebpf.profiling.agent.netrx.NetRxAnalyzer;
+import dev.ebpf.profiling.agent.sampler.NetRxAppCount;
+import dev.ebpf.profiling.agent.sampler.NetRxSocketWait;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -45,6 +49,7 @@ public final class SliceAnalyzer {
     private final Symbolizer symbolizer;
     private final HotspotAnalyzer hotspots;
     private final OffCpuAnalyzer offCpu;
+    private final NetRxAnalyzer netRx;
     private final int top;
     private final int hotspotsPerApplication;
 
@@ -61,6 +66,7 @@ public final class SliceAnalyzer {
         this.symbolizer = symbolizer;
         this.hotspots = hotspots;
         this.offCpu = offCpu;
+        this.netRx = new NetRxAnalyzer(hotspots, offCpu);
         this.top = top;
         this.hotspotsPerApplication = hotspotsPerApplication;
     }
@@ -126,10 +132,24 @@ public final class SliceAnalyzer {
      * @param offCpuSlice null without off-CPU sampling
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
+        return analyze(slice, offCpuSlice, null);
+    }
+
+    /**
+     * The on-CPU slice with the off-CPU and net-rx slices cut at the same moment, when those ran.
+     *
+     * @param offCpuSlice null without off-CPU sampling
+     * @param netRxSlice  null without the net-rx profiler
+     */
+    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice, RawNetRxSlice netRxSlice) {
         Set<Integer> tgids =
                 slice.counts().keySet().stream().map(SampleKey::tgid).collect(Collectors.toSet());
         if (offCpuSlice != null) {
             offCpuSlice.blocked().keySet().forEach(key -> tgids.add(key.tgid()));
+        }
+        if (netRxSlice != null) {
+            netRxSlice.applications().stream().map(NetRxAppCount::tgid).forEach(tgids::add);
+            netRxSlice.socketWaits().stream().map(NetRxSocketWait::tgid).forEach(tgids::add);
         }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
@@ -151,6 +171,15 @@ public final class SliceAnalyzer {
         if (offCpuSlice != null) {
             blocked = blockedStacks(offCpuSlice, symbols);
             profile = profile.withOffCpu(offCpu.analyze(blocked, this.top, hotspotsPerApplication));
+        }
+        if (netRxSlice != null) {
+            profile = profile.withNetRx(netRx.analyze(
+                    netRxSlice,
+                    node,
+                    (tgid, cgroupId, comm) -> applications.resolve(tgid, cgroupId, comm(symbols, tgid, comm)),
+                    stacks,
+                    blocked,
+                    this.top));
         }
         return new SliceResult(profile, stacks, blocked, pods(attributed));
     }
