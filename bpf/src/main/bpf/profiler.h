@@ -164,15 +164,16 @@ struct offcpu_config {
 #define NETRX_PROTO_TCP 6
 #define NETRX_PROTO_UDP 17
 
-/* Per-slot, per-CPU counters, at index slot * NETRX_COUNTER_COUNT + NETRX_COUNTER_x. */
-#define NETRX_COUNTER_READS 0 /* reads that consumed data whose ready time was stamped */
-#define NETRX_COUNTER_UNSTAMPED_READS \
-	1 /* reads of data that became ready unseen (before start, evicted) */
-#define NETRX_COUNTER_FILTERED_OUT 2	  /* reads by tasks outside the cgroup filter */
-#define NETRX_COUNTER_LOST_APP_MAP_FULL 3 /* reads lost: the application map was full */
-#define NETRX_COUNTER_LOST_WORST_MAP_FULL \
-	4 /* waits not kept per socket: the worst-wait map was full */
-#define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5 /* softirq runs lost: the softirq map was full */
+/* Per-slot, per-CPU counters, at index slot * NETRX_COUNTER_COUNT + NETRX_COUNTER_x: reads that
+ * consumed data whose ready time was stamped; reads of data that became ready unseen (before the
+ * start, or evicted); reads by tasks outside the cgroup filter; reads lost to a full application
+ * map; waits not kept per socket (worst-wait map full); softirq runs lost (softirq map full). */
+#define NETRX_COUNTER_READS 0
+#define NETRX_COUNTER_UNSTAMPED_READS 1
+#define NETRX_COUNTER_FILTERED_OUT 2
+#define NETRX_COUNTER_LOST_APP_MAP_FULL 3
+#define NETRX_COUNTER_LOST_WORST_MAP_FULL 4
+#define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5
 #define NETRX_COUNTER_COUNT 6
 
 /* Key of the per-application maps: the reading process, as the reader's context saw it. */

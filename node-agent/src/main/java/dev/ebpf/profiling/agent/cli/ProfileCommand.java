@@ -10,8 +10,10 @@ import dev.ebpf.profiling.agent.profile.NodeName;
 import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceClock;
+import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
@@ -93,6 +95,13 @@ final class ProfileCommand implements Callable<Integer> {
     String minBlock = ProfileOptions.DEFAULT_MIN_BLOCK;
 
     @Option(
+            names = "--net-rx",
+            description = "Also measure the network receive path: how long received TCP/UDP data waits"
+                    + " before each application reads it, why the reader was late, and NET_RX/NET_TX softirq"
+                    + " time per CPU. Runs the off-CPU sampler too (the late readers' blocked stacks).")
+    boolean netRx;
+
+    @Option(
             names = "--format",
             paramLabel = "FORMAT",
             description = "table, json, folded, pprof or svg (pprof and svg write one file per slice).")
@@ -111,7 +120,8 @@ final class ProfileCommand implements Callable<Integer> {
     /** The options as given, checked: every problem is a UsageException naming its option. */
     ProfileOptions options(CpuList online) {
         return ProfileOptions.of(
-                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, format, output, online);
+                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, netRx, format, output,
+                online);
     }
 
     @Override
@@ -128,7 +138,8 @@ final class ProfileCommand implements Callable<Integer> {
                 SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
                 OnCpuSampler onCpu = OnCpuSampler.start(
                         OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed));
-                OffCpuSampler offCpu = options.offCpu()
+                // lateBecause of --net-rx needs the late readers' blocked stacks: off-CPU runs with it.
+                OffCpuSampler offCpu = options.offCpu() || options.netRx()
                         ? OffCpuSampler.start(
                                 new OffCpuSampler.Settings(
                                         options.cpus().cpus(),
@@ -137,6 +148,10 @@ final class ProfileCommand implements Callable<Integer> {
                                 // Waits already under way when sampling starts count too.
                                 new BlockedThreads(
                                         Path.of("/proc"), CgroupMount.findUnified(), analyzer.kernelSymbols())::scan)
+                        : null;
+                NetRxSampler netRx = options.netRx()
+                        ? NetRxSampler.start(
+                                new NetRxSampler.Settings(options.cpus().cpus(), allowed))
                         : null) {
             analyzer.limitations()
                     .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
@@ -144,6 +159,9 @@ final class ProfileCommand implements Callable<Integer> {
             onCpu.cut();
             if (offCpu != null) {
                 offCpu.cut();
+            }
+            if (netRx != null) {
+                netRx.cut();
             }
             // Cuts stay on the clock while a slow analysis (a first symbolization, a busy machine)
             // runs on its own thread; slices are written in order.
@@ -154,7 +172,9 @@ final class ProfileCommand implements Callable<Integer> {
                 ProfileRun.run(options.duration(), options.slice(), () -> {
                     RawSlice onCpuSlice = onCpu.cut();
                     RawOffCpuSlice offCpuSlice = offCpu == null ? null : offCpu.cut();
-                    analyzed.add(analysis.submit(() -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice))));
+                    RawNetRxSlice netRxSlice = netRx == null ? null : netRx.cut();
+                    analyzed.add(
+                            analysis.submit(() -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice, netRxSlice))));
                 });
                 awaitAll(analyzed);
             } finally {
