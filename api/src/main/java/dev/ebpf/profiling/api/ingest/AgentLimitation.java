@@ -15,6 +15,9 @@ public record AgentLimitation(String reason, String message) {
     /** The off-CPU sampler cannot run on this node (no tracefs, no sched_switch, BTF refused): on-CPU only. */
     public static final String OFF_CPU_UNAVAILABLE = "OffCpuUnavailable";
 
+    /** The net-rx profiler cannot run on this node (a tracepoint it needs is missing): slices come without it. */
+    public static final String NET_RX_UNAVAILABLE = "NetRxUnavailable";
+
     /** The kernel refused the mmap records: processes that exit inside a slice lose their user frames. */
     public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
 }

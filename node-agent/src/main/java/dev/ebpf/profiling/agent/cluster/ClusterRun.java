@@ -88,7 +88,13 @@ public final class ClusterRun implements AutoCloseable {
     }
 
     /** What one job asks of the samplers now. */
-    private record Demand(List<Integer> cpus, boolean nodeWide, Set<String> podUids, boolean offCpu, int frequencyHz) {}
+    private record Demand(
+            List<Integer> cpus,
+            boolean nodeWide,
+            Set<String> podUids,
+            boolean offCpu,
+            boolean netRx,
+            int frequencyHz) {}
 
     /** One general or filter job on this node. */
     private static final class JobState {
@@ -118,6 +124,7 @@ public final class ClusterRun implements AutoCloseable {
     private final SharedSamplers samplers;
     private final MappingTracker mappings;
     private boolean offCpuUnavailableSaid;
+    private boolean netRxUnavailableSaid;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -186,6 +193,8 @@ public final class ClusterRun implements AutoCloseable {
         List<AgentLimitation> all = new ArrayList<>(analysis.limitations());
         samplers.offCpuUnavailable()
                 .ifPresent(reason -> all.add(new AgentLimitation(AgentLimitation.OFF_CPU_UNAVAILABLE, reason)));
+        samplers.netRxUnavailable()
+                .ifPresent(reason -> all.add(new AgentLimitation(AgentLimitation.NET_RX_UNAVAILABLE, reason)));
         return List.copyOf(all);
     }
 
@@ -196,6 +205,12 @@ public final class ClusterRun implements AutoCloseable {
             log.println("warning: off-CPU sampling is unavailable on this node, jobs get on-CPU slices only: "
                     + samplers.offCpuUnavailable().get());
             metrics.limitation(AgentLimitation.OFF_CPU_UNAVAILABLE);
+        }
+        if (!netRxUnavailableSaid && samplers.netRxUnavailable().isPresent()) {
+            netRxUnavailableSaid = true;
+            log.println("warning: the net-rx profiler is unavailable on this node, jobs get slices without it: "
+                    + samplers.netRxUnavailable().get());
+            metrics.limitation(AgentLimitation.NET_RX_UNAVAILABLE);
         }
     }
 
@@ -298,7 +313,7 @@ public final class ClusterRun implements AutoCloseable {
                     state.window = JobClock.next(state.job, state.window, now); // missed entirely
                     continue;
                 }
-                state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu());
+                state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu(), state.job.netRx());
             }
         }
         if (cutNow || !samplers.started()) {
@@ -313,7 +328,12 @@ public final class ClusterRun implements AutoCloseable {
                         (builder, then) -> analysisThread.execute(() -> {
                             try {
                                 then.accept(analysis.analyze(
-                                        builder.onCpu(), builder.offCpu(), job.top(), visible, drained));
+                                        builder.onCpu(),
+                                        builder.offCpu(),
+                                        builder.netRx(),
+                                        job.top(),
+                                        visible,
+                                        drained));
                             } catch (RuntimeException e) {
                                 log.println("a slice of " + job.displayName() + " failed: " + e);
                             }
@@ -382,8 +402,13 @@ public final class ClusterRun implements AutoCloseable {
         }
         AgentJob job = closed.job();
         try {
-            SliceResult result =
-                    analysis.analyze(closed.slice().onCpu(), closed.slice().offCpu(), job.top(), visible, drain);
+            SliceResult result = analysis.analyze(
+                    closed.slice().onCpu(),
+                    closed.slice().offCpu(),
+                    closed.slice().netRx(),
+                    job.top(),
+                    visible,
+                    drain);
             sink.publish(job.key(), closed.window(), result, List.of(), limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
@@ -413,6 +438,7 @@ public final class ClusterRun implements AutoCloseable {
                     state.job.nodeWide(),
                     state.podUids,
                     state.job.offCpu(),
+                    state.job.netRx(),
                     policy.capped(state.job.frequencyHz())));
         }
         for (TriggerState state : triggers.values()) {
@@ -423,6 +449,7 @@ public final class ClusterRun implements AutoCloseable {
                         trigger.job().nodeWide(),
                         state.podUids,
                         trigger.offCpu(),
+                        trigger.netRx(),
                         policy.capped(trigger.frequencyHz())));
             }
         }
@@ -439,6 +466,7 @@ public final class ClusterRun implements AutoCloseable {
         boolean allCpus = false;
         boolean nodeWide = false;
         boolean offCpu = false;
+        boolean netRx = false;
         int frequencyHz = 0;
         Set<String> uids = new HashSet<>();
         for (Demand demand : demands) {
@@ -448,13 +476,15 @@ public final class ClusterRun implements AutoCloseable {
                 cpus.addAll(demand.cpus());
             }
             nodeWide |= demand.nodeWide();
-            offCpu |= demand.offCpu();
+            // Net-rx's late readers are explained with their blocked stacks: off-CPU runs with it.
+            offCpu |= demand.offCpu() || demand.netRx();
+            netRx |= demand.netRx();
             frequencyHz = Math.max(frequencyHz, demand.frequencyHz());
             uids.addAll(demand.podUids());
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
         return new SharedSamplers.Plan(
-                allCpus ? OnlineCpus.read().cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu);
+                allCpus ? OnlineCpus.read().cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx);
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */

@@ -3,8 +3,10 @@ package dev.ebpf.profiling.agent.cluster;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
+import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -12,8 +14,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The one sampler set of a node serving several jobs: one on-CPU sampler, and one off-CPU sampler
- * while some job asks for off-CPU. Their in-kernel filters are the union of the active jobs':
+ * The one sampler set of a node serving several jobs: one on-CPU sampler, one off-CPU sampler
+ * while some job asks for off-CPU (or net-rx, whose late readers need it), and one net-rx sampler
+ * while some job asks for net-rx. Their in-kernel filters are the union of the active jobs':
  * perf events on the union of their CPUs, at the highest rate they ask for, and a cgroup filter
  * admitting every selected pod's cgroup. A node-wide job puts the root cgroup in the filter, which
  * admits every task (the same as no filter, but it can be changed in place).
@@ -28,9 +31,19 @@ final class SharedSamplers implements AutoCloseable {
     /** Off-CPU blocks shorter than this are ignored in the kernel, as the CLI's default. */
     static final java.time.Duration MIN_BLOCK = java.time.Duration.ofMillis(1);
 
-    /** What one cut of both samplers gave; {@code offCpu} is null while the off-CPU sampler is not running. */
+    /**
+     * What one cut of the samplers gave; {@code offCpu} and {@code netRx} are null while that sampler
+     * is not running.
+     */
     record Cut(
-            dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {}
+            dev.ebpf.profiling.agent.sampler.RawSlice onCpu,
+            dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu,
+            RawNetRxSlice netRx) {
+
+        Cut(dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {
+            this(onCpu, offCpu, null);
+        }
+    }
 
     /**
      * What the samplers should do.
@@ -39,11 +52,16 @@ final class SharedSamplers implements AutoCloseable {
      * @param frequencyHz on-CPU rate
      * @param cgroups     cgroup ids the filter admits (the root cgroup admits everything)
      * @param offCpu      whether the off-CPU sampler runs
+     * @param netRx       whether the net-rx sampler runs
      */
-    record Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu) {
+    record Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu, boolean netRx) {
         Plan {
             cpus = List.copyOf(cpus);
             cgroups = Set.copyOf(cgroups);
+        }
+
+        Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu) {
+            this(cpus, frequencyHz, cgroups, offCpu, false);
         }
 
         /** Whether going from {@code other} to this needs a cut first (rate, CPUs or off-CPU change). */
@@ -51,13 +69,15 @@ final class SharedSamplers implements AutoCloseable {
             return other == null
                     || !cpus.equals(other.cpus)
                     || frequencyHz != other.frequencyHz
-                    || offCpu != other.offCpu;
+                    || offCpu != other.offCpu
+                    || netRx != other.netRx;
         }
     }
 
     private final SamplingEvent preferredEvent;
     private OnCpuSampler onCpu;
     private OffCpuSampler offCpu;
+    private NetRxSampler netRx;
     private Plan plan;
     private volatile int onCpuStarts;
 
@@ -65,6 +85,10 @@ final class SharedSamplers implements AutoCloseable {
     private final Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter;
     /** Why the off-CPU sampler cannot run on this node, once it failed to start; null until then. */
     private volatile String offCpuUnavailable;
+    /** Starts the net-rx sampler; tests give one that fails as a kernel without its tracepoints would. */
+    private final Function<NetRxSampler.Settings, NetRxSampler> netRxStarter;
+    /** Why the net-rx sampler cannot run on this node, once it failed to start; null until then. */
+    private volatile String netRxUnavailable;
 
     /** @param blockedNow the threads off the CPU right now, tracked from the off-CPU sampler's start */
     SharedSamplers(SamplingEvent preferredEvent, Supplier<List<BlockedThread>> blockedNow) {
@@ -72,8 +96,21 @@ final class SharedSamplers implements AutoCloseable {
     }
 
     SharedSamplers(SamplingEvent preferredEvent, Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter) {
+        this(preferredEvent, offCpuStarter, NetRxSampler::start);
+    }
+
+    SharedSamplers(
+            SamplingEvent preferredEvent,
+            Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter,
+            Function<NetRxSampler.Settings, NetRxSampler> netRxStarter) {
         this.preferredEvent = preferredEvent;
         this.offCpuStarter = offCpuStarter;
+        this.netRxStarter = netRxStarter;
+    }
+
+    /** Why the net-rx profiler is not available on this node (one line), once it failed to start. */
+    Optional<String> netRxUnavailable() {
+        return Optional.ofNullable(netRxUnavailable);
     }
 
     /**
@@ -114,12 +151,31 @@ final class SharedSamplers implements AutoCloseable {
         } else if (offCpu != null && !wanted.cgroups().equals(plan.cgroups())) {
             offCpu.replaceAllowedCgroups(wanted.cgroups());
         }
+        applyNetRx(wanted);
         plan = wanted;
     }
 
-    /** Cuts both samplers now: what they counted since the previous cut. */
+    /** The net-rx sampler, like the off-CPU one: its CPU filter is fixed at load, its cgroup filter is not. */
+    private void applyNetRx(Plan wanted) {
+        if (netRx != null && (!wanted.netRx() || !wanted.cpus().equals(plan.cpus()))) {
+            netRx.close();
+            netRx = null;
+        }
+        if (wanted.netRx() && netRx == null && netRxUnavailable == null) {
+            try {
+                netRx = netRxStarter.apply(NetRxSampler.Settings.onlyCgroups(wanted.cpus(), wanted.cgroups()));
+            } catch (BpfException e) {
+                // Not essential either: the other samplers go on, and every report says why.
+                netRxUnavailable = e.getMessage();
+            }
+        } else if (netRx != null && !wanted.cgroups().equals(plan.cgroups())) {
+            netRx.replaceAllowedCgroups(wanted.cgroups());
+        }
+    }
+
+    /** Cuts every running sampler now: what they counted since the previous cut. */
     Cut cut() {
-        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut());
+        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut(), netRx == null ? null : netRx.cut());
     }
 
     boolean started() {
@@ -146,6 +202,10 @@ final class SharedSamplers implements AutoCloseable {
             if (offCpu != null) {
                 offCpu.close();
                 offCpu = null;
+            }
+            if (netRx != null) {
+                netRx.close();
+                netRx = null;
             }
             plan = null;
         }

@@ -73,12 +73,23 @@ final class SliceAnalysis {
      */
     synchronized SliceResult analyze(
             RawSlice onCpu, RawOffCpuSlice offCpuSlice, int top, Map<String, Pod> podsByUid, Duration drain) {
+        return analyze(onCpu, offCpuSlice, null, top, podsByUid, drain);
+    }
+
+    /** As above, with the job's net-rx slice (null when the job has none). */
+    synchronized SliceResult analyze(
+            RawSlice onCpu,
+            RawOffCpuSlice offCpuSlice,
+            dev.ebpf.profiling.agent.sampler.RawNetRxSlice netRxSlice,
+            int top,
+            Map<String, Pod> podsByUid,
+            Duration drain) {
         long started = System.nanoTime();
         SliceAnalyzer analyzer = byTop.computeIfAbsent(
                 top,
                 t -> new SliceAnalyzer(
                         node, applications, symbolizer, hotspots, offCpu, t, HotspotAnalyzer.DEFAULT_HOTSPOTS));
-        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice), podsByUid);
+        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice, netRxSlice), podsByUid);
         metrics.sliceCollected(result.profile(), drain, Duration.ofNanos(System.nanoTime() - started));
         return result;
     }

@@ -22,19 +22,19 @@ import java.util.concurrent.locks.LockSupport;
  * reads by sleeping, by spinning in {@link #BUSY_FUNCTION}, or not at all, moved into a pod-shaped
  * cgroup; and a sender in this JVM that sends 1 KiB about every millisecond.
  */
-final class NetReceiver implements AutoCloseable {
+public final class NetReceiver implements AutoCloseable {
 
-    static final String BUSY_FUNCTION = "net_rx_test_busy_wait";
+    public static final String BUSY_FUNCTION = "net_rx_test_busy_wait";
     private static final String SOURCE = "/netrx/net_receiver.c";
     private static final int MESSAGE_BYTES = 1024;
     private static final long SEND_INTERVAL_NANOS = 1_000_000;
 
-    enum Protocol {
+    public enum Protocol {
         TCP,
         UDP
     }
 
-    enum Pause {
+    public enum Pause {
         SLEEP("sleep"),
         AT_ONCE("at-once"),
         BUSY("busy");
@@ -61,7 +61,7 @@ final class NetReceiver implements AutoCloseable {
     }
 
     /** Compiles the fixture into {@code directory} (with frame pointers and symbols). */
-    static Path compile(Path directory) throws IOException, InterruptedException {
+    public static Path compile(Path directory) throws IOException, InterruptedException {
         Path source = directory.resolve("net_receiver.c");
         try (InputStream in = NetReceiver.class.getResourceAsStream(SOURCE)) {
             if (in == null) {
@@ -82,7 +82,8 @@ final class NetReceiver implements AutoCloseable {
     }
 
     /** Starts the receiver in {@code container}, then the sender (so every read is the container's). */
-    static NetReceiver start(Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs)
+    public static NetReceiver start(
+            Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs)
             throws IOException {
         Process process = new ProcessBuilder(
                         binary.toString(),
@@ -125,11 +126,11 @@ final class NetReceiver implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
