@@ -74,6 +74,11 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("The hottest stacks of the last slice, merged across nodes by samples.")
     public List<HotspotStatus> hotspots = new ArrayList<>();
 
+    @JsonPropertyDescription(
+            "Jobs with the net-rx profiler: the applications of the last slice whose received data waited longest"
+                    + " before they read it, merged across nodes.")
+    public List<NetRxStatus> netRx;
+
     @JsonPropertyDescription("The result ConfigMaps of the last slice, one per node, in this namespace.")
     public List<String> results = new ArrayList<>();
 
