@@ -107,6 +107,9 @@ class NetRxResultsTest extends ThreeNodeClusterTest {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body())
                 .contains("<table id=\"net-rx\">", "<td>nginx</td>", "off-cpu (sleep): waited 55.0 ms")
-                .contains("<table id=\"softirq\">", "<td>node-1</td><td>1</td><td>40.0</td>", "<td>node-2</td><td>1</td><td>40.0</td>");
+                .contains(
+                        "<table id=\"softirq\">",
+                        "<td>node-1</td><td>1</td><td>40.0</td>",
+                        "<td>node-2</td><td>1</td><td>40.0</td>");
     }
 }
