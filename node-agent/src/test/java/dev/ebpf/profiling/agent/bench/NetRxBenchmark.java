@@ -21,9 +21,19 @@ import java.util.TreeMap;
  * on-CPU sampler alone, phase B the on-CPU and net-rx samplers, under the same load. Reported: the
  * JVM's CPU in each phase, and the net-rx programs' own run time from the kernel's BPF statistics
  * ({@code kernel.bpf_stats_enabled}, read through bpftool), per run and per packet received. Run as
- * root: {@code scripts/bench-net-rx.sh [seconds-per-phase] [packets-per-second]}.
+ * root: {@code scripts/bench-net-rx.sh [seconds-per-phase] [packets-per-second]} (surefire runs
+ * {@link #benchmark()} when {@code -Dnetrx.benchmark=true}; the class name keeps it out of the normal
+ * test run).
  */
 public final class NetRxBenchmark {
+
+    /** The entry point under surefire. */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "netrx.benchmark", matches = "true")
+    void benchmark() throws Exception {
+        dev.ebpf.profiling.agent.testsupport.RequiresRoot.assumeBpf();
+        main(new String[] {System.getProperty("netrx.seconds", "20"), System.getProperty("netrx.pps", "100000")});
+    }
 
     private static final OperatingSystemMXBean OS =
             (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
