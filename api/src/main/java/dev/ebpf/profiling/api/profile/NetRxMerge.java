@@ -11,7 +11,9 @@ import java.util.TreeSet;
  * Merges the net-rx parts of one slice's node reports: an application seen on several nodes (a
  * process name, a unit) gets its packets and bytes summed and its histograms added bucket by
  * bucket, its percentiles computed again from the sum (never averaged); its worst sockets and late
- * reads are the worst of all nodes'. Softirq CPUs are listed per node, busiest first.
+ * reads are the worst of all nodes', each with its first on-CPU and off-CPU stack cut to
+ * {@link #LATE_READ_FRAMES} frames (the merged slice lives in a ConfigMap). Softirq CPUs are listed
+ * per node, busiest first.
  */
 public final class NetRxMerge {
 
@@ -19,6 +21,11 @@ public final class NetRxMerge {
     public static final int MAX_SOFTIRQ_CPUS = 32;
     /** Worst sockets and late reads kept per merged application. */
     public static final int WORST_PER_APPLICATION = 3;
+    /**
+     * Frames kept of a late read's stacks (its hottest on-CPU one and its longest off-CPU one) in a
+     * merged slice, which lives in a ConfigMap beside the flame graph stacks: the leaf end says why.
+     */
+    public static final int LATE_READ_FRAMES = 16;
 
     private NetRxMerge() {}
 
@@ -40,6 +47,7 @@ public final class NetRxMerge {
         }
         List<NetRxApplication> merged = byName.values().stream()
                 .map(NetRxMerge::merged)
+                .map(NetRxMerge::trimmed)
                 .sorted(Comparator.comparingDouble(
                                 (NetRxApplication a) -> a.queueDelay().p99Ms())
                         .thenComparingDouble(a -> a.queueDelay().maxMs())
@@ -87,6 +95,54 @@ public final class NetRxMerge {
                         .flatMap(p -> p.lateBecause().stream())
                         .sorted(Comparator.comparingDouble(LateRead::waitMs).reversed())
                         .limit(WORST_PER_APPLICATION)
+                        .toList());
+    }
+
+    /** The application with each late read's stacks cut to its first of each kind, leaf end only. */
+    private static NetRxApplication trimmed(NetRxApplication app) {
+        return new NetRxApplication(
+                app.rank(),
+                app.name(),
+                app.pod(),
+                app.pids(),
+                app.packets(),
+                app.bytes(),
+                app.queueDelay(),
+                app.worstSockets(),
+                app.lateBecause().stream()
+                        .map(late -> new LateRead(
+                                late.socket(),
+                                late.waitMs(),
+                                late.tid(),
+                                late.verdict(),
+                                late.reason(),
+                                late.onCpuPercent(),
+                                late.runnablePercent(),
+                                late.blockedPercent(),
+                                late.onCpu().stream()
+                                        .limit(1)
+                                        .map(h -> new Hotspot(
+                                                h.application(),
+                                                h.samples(),
+                                                h.percentOfApplication(),
+                                                h.percentOfTotal(),
+                                                h.location(),
+                                                h.subsystem(),
+                                                h.frames().stream()
+                                                        .limit(LATE_READ_FRAMES)
+                                                        .toList()))
+                                        .toList(),
+                                late.offCpu().stream()
+                                        .limit(1)
+                                        .map(h -> new OffCpuHotspot(
+                                                h.application(),
+                                                h.blockedSeconds(),
+                                                h.percentOfApplication(),
+                                                h.reason(),
+                                                h.frames().stream()
+                                                        .limit(LATE_READ_FRAMES)
+                                                        .toList()))
+                                        .toList()))
                         .toList());
     }
 

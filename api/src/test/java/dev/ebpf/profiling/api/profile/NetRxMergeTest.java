@@ -91,4 +91,31 @@ class NetRxMergeTest {
         assertThat(merged.lost()).isEqualTo(new NetRxProfile.Lost(1, 2, 0, 0));
         assertThat(NetRxMerge.merge(Map.of(), 10)).isNull();
     }
+
+    @Test
+    void lateReadStacksAreCutToTheirFirstOfEachKindAndTheLeafEnd() {
+        List<Frame> deep = java.util.stream.IntStream.range(0, 100)
+                .mapToObj(i -> new Frame("f" + i, "m", Frame.Origin.EXECUTABLE, null))
+                .toList();
+        Hotspot hot = new Hotspot("nginx", 10, 50, 5, Location.APPLICATION, null, deep);
+        OffCpuHotspot waited = new OffCpuHotspot("nginx", 1, 50, "sleep", deep);
+        LateRead late = new LateRead(
+                "10.0.0.1:80", 9, 1, LateRead.OFF_CPU, "sleep", 0, 0, 100, List.of(hot, hot), List.of(waited, waited));
+        QueueDelay delay = QueueDelay.of(List.of(count(US_16_TO_32, 1)), 0.02, 0.02);
+        NetRxApplication app =
+                new NetRxApplication(1, "nginx", null, List.of(1), 1, 1, delay, List.of(), List.of(late));
+
+        NetRxProfile merged = NetRxMerge.merge(
+                Map.of("node-a", new NetRxProfile(List.of(app), List.of(), NetRxProfile.Lost.NONE)), 10);
+
+        LateRead kept = merged.applications().getFirst().lateBecause().getFirst();
+        assertThat(kept.onCpu()).hasSize(1);
+        assertThat(kept.offCpu()).hasSize(1);
+        assertThat(kept.onCpu().getFirst().frames())
+                .hasSize(NetRxMerge.LATE_READ_FRAMES)
+                .first()
+                .extracting(Frame::function)
+                .isEqualTo("f0");
+        assertThat(kept.offCpu().getFirst().frames()).hasSize(NetRxMerge.LATE_READ_FRAMES);
+    }
 }
