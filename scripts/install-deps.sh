@@ -12,8 +12,9 @@ fi
 # benchmarks and debugging; gcc/binutils: test programs and their symbols; util-linux: taskset;
 # time: benchmarks; clang-format: the BPF sources' format check; g++, make, openssl, xz-utils:
 # the stock programs the agent is tested on (C++ demangling, builds, unnamed libcrypto code, exits);
-# python3 (Debian's, no frame pointers) and linux-perf: the DWARF unwinder's tests against perf; chromium: the flame graph browser test.
-packages=(clang llvm libbpf-dev libbpf1 bpftool linux-perf gcc binutils util-linux time maven chromium clang-format g++ make openssl xz-utils python3)
+# python3 (Debian's, no frame pointers) and linux-perf: the DWARF unwinder's tests against perf; chromium: the flame graph browser test;
+# iperf3: loopback network load for the net-rx softirq test and benchmark.
+packages=(clang llvm libbpf-dev libbpf1 bpftool linux-perf gcc binutils util-linux time maven chromium clang-format g++ make openssl xz-utils python3 iperf3)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

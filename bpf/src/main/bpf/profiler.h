@@ -261,4 +261,154 @@ struct unwound_stack {
 	__u64 pcs[MAX_STACK_DEPTH]; /* innermost first, zero-padded */
 };
 
+/* ======================================================================================
+ * Net-rx (bpf/netrx.bpf.c on sock:sk_data_ready, sock:sock_recv_length, irq:softirq_entry/exit
+ * and napi:napi_poll). It reuses TASK_COMM_LEN, SLOT_COUNT, CGROUP_FILTER_ENTRIES,
+ * MAX_CGROUP_DEPTH and OFFCPU_CPU_MASK_WORDS from above; everything below is net-rx only.
+ * ====================================================================================== */
+
+/* Log2 buckets of the queue delay, in microseconds: bucket 0 holds delays under 1 us, bucket b
+ * (b >= 1) holds [2^(b-1), 2^b) us, and the last bucket also everything longer. */
+#define NETRX_DELAY_BUCKETS 32
+/* Sockets with data waiting to be read that are tracked at once (an LRU map: the least recently
+ * stamped socket's wait is forgotten past this). */
+#define NETRX_SOCKET_ENTRIES 16384
+/* Runs of unread data one socket keeps a ready time for (a power of two); past this the newest
+ * run grows, so a wait is never shorter than measured, only later data's may read longer. */
+#define NETRX_READY_RUNS 16
+/* (process, cgroup) keys one slot's application map can hold before reads are lost. */
+#define NETRX_APP_ENTRIES 8192
+/* (socket, process, cgroup) keys one slot's worst-wait map can hold before waits are lost. */
+#define NETRX_WORST_ENTRIES 16384
+/* Reader threads whose last read is remembered (LRU), to tell how a wait was spent. */
+#define NETRX_READER_ENTRIES 65536
+/* (CPU, softirq, interrupted process) keys one slot's softirq map can hold. */
+#define NETRX_SOFTIRQ_ENTRIES 16384
+
+/* Softirq vectors the program times (enum of include/linux/interrupt.h, as irq:softirq_entry has it). */
+#define NETRX_VEC_NET_TX 2
+#define NETRX_VEC_NET_RX 3
+
+/* Address families and protocols the program follows (AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP). */
+#define NETRX_AF_INET 2
+#define NETRX_AF_INET6 10
+#define NETRX_PROTO_TCP 6
+#define NETRX_PROTO_UDP 17
+
+/* Per-slot, per-CPU counters, at index slot * NETRX_COUNTER_COUNT + NETRX_COUNTER_x: reads that
+ * consumed data whose ready time was stamped; reads of data that became ready unseen (before the
+ * start, or evicted); reads by tasks outside the cgroup filter; reads lost to a full application
+ * map; waits not kept per socket (worst-wait map full); softirq runs lost (softirq map full). */
+#define NETRX_COUNTER_READS 0
+#define NETRX_COUNTER_UNSTAMPED_READS 1
+#define NETRX_COUNTER_FILTERED_OUT 2
+#define NETRX_COUNTER_LOST_APP_MAP_FULL 3
+#define NETRX_COUNTER_LOST_WORST_MAP_FULL 4
+#define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5
+#define NETRX_COUNTER_COUNT 6
+
+/* Key of the per-application maps: the reading process, as the reader's context saw it. */
+struct netrx_app_key {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 reserved;
+	char comm[TASK_COMM_LEN];
+};
+
+/* Value of the per-application maps. */
+struct netrx_app_value {
+	__u64 packets; /* sk_data_ready calls (skbs queued) consumed by the application's reads */
+	__u64 bytes;   /* bytes its reads returned */
+	__u64 reads;   /* reads that returned data with a known ready time */
+	__u64 delay_sum_ns; /* queue delay summed over those reads */
+	__u64 delay_max_ns;
+	__u64 delay_buckets[NETRX_DELAY_BUCKETS];
+};
+
+/* A socket with unread data, keyed by its struct sock address: a FIFO of runs of data, each
+ * with the time it became ready. A read's queue delay is measured from the oldest run it takes. */
+struct netrx_ready {
+	__u64 ready_ns[NETRX_READY_RUNS]; /* when each run became ready, bpf_ktime_get_ns */
+	__u32 mark
+		[NETRX_READY_RUNS]; /* TCP: rcv_nxt after the run (its end); UDP: datagrams in it */
+	__u32 head;		    /* free-running indexes: runs head .. tail - 1 are unread */
+	__u32 tail;
+	__u64 packets;	/* sk_data_ready calls since the last read */
+	__u64 addrpair; /* skc_addrpair and skc_portpair: a reused struct sock is not taken */
+	__u32 portpair; /*   for the socket that was freed with unread data */
+	__u32 reserved;
+};
+
+/* Key of the worst-wait maps. */
+struct netrx_socket_key {
+	__u64 sk; /* the struct sock address, only an identity */
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 reserved;
+};
+
+/* Value of the worst-wait maps: the socket's longest wait in the slot and how the reader spent it. */
+struct netrx_worst {
+	__u64 wait_ns;	     /* the longest queue delay of one read */
+	__u64 read_ns;	     /* when that read returned, bpf_ktime_get_ns */
+	__u64 reader_gap_ns; /* from the reader thread's previous read to this one (0: unknown) */
+	__u64 reader_runtime_ns;   /* of that gap, time the reader ran on a CPU */
+	__u64 reader_run_delay_ns; /* of that gap, time it was runnable, waiting for a CPU */
+	__u64 reads;		   /* reads of this socket by this process in the slot */
+	__u64 delay_sum_ns;
+	__u64 bytes;
+	__u32 tid; /* the thread that read after the longest wait */
+	__u16 family;
+	__u16 protocol;
+	__u16 local_port;  /* host order */
+	__u16 remote_port; /* host order; 0 for an unconnected UDP socket */
+	__u32 reserved;
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u8 remote_addr[16];
+	char comm[TASK_COMM_LEN];
+};
+
+/* A reader thread's last read, for the next wait's on/off-CPU split. */
+struct netrx_reader {
+	__u64 read_ns;
+	__u64 runtime_ns;   /* task->se.sum_exec_runtime then */
+	__u64 run_delay_ns; /* task->sched_info.run_delay then */
+};
+
+/* Key of the softirq maps: what ran, where, and whom it interrupted. */
+struct netrx_softirq_key {
+	__u64 cgroup_id; /* of the interrupted task; 0 when the cgroup filter leaves it out */
+	__u32 tgid;	 /* 0 for the idle task, or one left out by the filter */
+	__u32 cpu;
+	__u32 vec;
+	__u32 reserved;
+	char comm[TASK_COMM_LEN];
+};
+
+/* Value of the softirq maps. */
+struct netrx_softirq_value {
+	__u64 time_ns;
+	__u64 runs;
+};
+
+/* A softirq under way on a CPU (per-CPU scratch between entry and exit). */
+struct netrx_softirq_start {
+	__u64 start_ns; /* 0: none under way (or it began before the program was attached) */
+	__u32 vec;
+	__u32 reserved;
+};
+
+/* NAPI polls per CPU, in one per-CPU array entry per slot. */
+struct netrx_napi {
+	__u64 polls;
+	__u64 packets; /* work done by the polls: packets handed to the stack */
+};
+
+/* Read-only settings of the net-rx program, fixed before load (.rodata holds only this). */
+struct netrx_config {
+	__u32 filter_cgroups; /* 1: count only reads of tasks whose cgroup (or an ancestor) is allowed */
+	__u32 filter_cpus; /* 1: count only on the CPUs set in cpu_mask */
+	__u64 cpu_mask[OFFCPU_CPU_MASK_WORDS];
+};
+
 #endif /* PROFILER_H */

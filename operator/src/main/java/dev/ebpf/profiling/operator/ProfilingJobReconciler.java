@@ -560,6 +560,7 @@ public class ProfilingJobReconciler implements Reconciler<ProfilingJob>, Cleaner
             status.lastSlice = pushedSlice.window();
             status.topApplications = pushedSlice.topApplications();
             status.hotspots = pushedSlice.hotspots();
+            status.netRx = pushedSlice.netRxStatus();
             status.results = List.of(pushedSlice.configMap());
             status.reportingNodes = ProfilingJobStatus.firstNodes(pushedSlice.reportingNodes());
             status.completedSlices = Optional.ofNullable(status.completedSlices).orElse(0) + newWindows;

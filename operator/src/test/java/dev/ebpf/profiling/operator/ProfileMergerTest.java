@@ -33,6 +33,7 @@ class ProfileMergerTest {
                 LocationSplit.of(0, 0, 0, 0),
                 null,
                 cpuSource,
+                null,
                 null);
         return new NodeResult(name, "cm-" + name, "20261201T100000Z", profile);
     }

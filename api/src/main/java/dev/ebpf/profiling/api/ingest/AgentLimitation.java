@@ -21,6 +21,9 @@ public record AgentLimitation(String reason, String message) {
      */
     public static final String EXACT_CPU_UNAVAILABLE = "ExactCpuUnavailable";
 
+    /** The net-rx profiler cannot run on this node (a tracepoint it needs is missing): slices come without it. */
+    public static final String NET_RX_UNAVAILABLE = "NetRxUnavailable";
+
     /** The kernel refused the mmap records: processes that exit inside a slice lose their user frames. */
     public static final String MAPPINGS_UNTRACKED = "ExitedProcessMappingsUntracked";
 }

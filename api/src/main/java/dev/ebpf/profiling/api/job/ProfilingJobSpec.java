@@ -55,7 +55,8 @@ public class ProfilingJobSpec {
     public String cpus;
 
     @Size(min = 1, max = 2)
-    @JsonPropertyDescription("The samplers: on-cpu and/or off-cpu. Absent: on-cpu.")
+    @JsonPropertyDescription(
+            "The samplers: on-cpu, off-cpu and/or net-rx (queue delay of received data, network softirq time). Absent: on-cpu.")
     public List<Profiler> profilers;
 
     @Min(1)

@@ -118,6 +118,11 @@ public class ProfilingJobStatus {
     @JsonPropertyDescription("The hottest stacks of the last slice, merged across nodes by samples.")
     public List<HotspotStatus> hotspots = new ArrayList<>();
 
+    @JsonPropertyDescription(
+            "Jobs with the net-rx profiler: the applications of the last slice whose received data waited longest"
+                    + " before they read it, merged across nodes.")
+    public List<NetRxStatus> netRx;
+
     @Size(max = 1)
     @JsonPropertyDescription(
             "The result ConfigMap of the last slice (one per job and slice, in this namespace), with each node's figures.")

@@ -31,6 +31,8 @@ import java.util.List;
  *                       existed, which were all from samples
  * @param unwinding      how user stacks were walked: {@code dwarf} or {@code frame-pointers}; null
  *                       when not said (documents from agents that predate the choice)
+ * @param netRx          how long received data waited and where the network softirq time went;
+ *                       null unless the net-rx profiler ran
  */
 @JsonPropertyOrder({
     "node",
@@ -48,7 +50,8 @@ import java.util.List;
     "locationSplit",
     "offCpu",
     "cpuSource",
-    "unwinding"
+    "unwinding",
+    "netRx"
 })
 public record NodeProfile(
         String node,
@@ -66,7 +69,8 @@ public record NodeProfile(
         LocationSplit locationSplit,
         OffCpuProfile offCpu,
         String cpuSource,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String unwinding) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String unwinding,
+        NetRxProfile netRx) {
 
     /** CPU% is the kernel's running time of the applications, summed at each context switch. */
     public static final String CPU_FROM_SCHED_SWITCH = "sched_switch";
@@ -74,7 +78,7 @@ public record NodeProfile(
     /** CPU% is on-CPU samples over frequency x seconds x CPUs (the CPU time program could not run). */
     public static final String CPU_FROM_SAMPLES = "samples";
 
-    /** A profile whose CPU% comes from samples and that does not say how its user stacks were walked. */
+    /** A profile whose CPU% comes from samples, that does not say how its user stacks were walked, without net-rx. */
     public NodeProfile(
             String node,
             String event,
@@ -106,6 +110,7 @@ public record NodeProfile(
                 locationSplit,
                 offCpu,
                 CPU_FROM_SAMPLES,
+                null,
                 null);
     }
 
@@ -138,6 +143,7 @@ public record NodeProfile(
                 LocationSplit.of(0, 0, 0, 0),
                 null,
                 CPU_FROM_SAMPLES,
+                null,
                 null);
     }
 
@@ -159,12 +165,35 @@ public record NodeProfile(
                 locationSplit,
                 offCpuProfile,
                 cpuSource,
-                unwinding);
+                unwinding,
+                netRx);
     }
 
     /** Whether CPU% is the kernel's exact running time rather than a sampled estimate. */
     @JsonIgnore
     public boolean cpuIsExact() {
         return CPU_FROM_SCHED_SWITCH.equals(cpuSource);
+    }
+
+    /** The same profile with the net-rx part added. */
+    public NodeProfile withNetRx(NetRxProfile netRxProfile) {
+        return new NodeProfile(
+                node,
+                event,
+                frequencyHz,
+                cpus,
+                start,
+                end,
+                durationSeconds,
+                totalSamples,
+                lostSamples,
+                lost,
+                topApplications,
+                hotspots,
+                locationSplit,
+                offCpu,
+                cpuSource,
+                unwinding,
+                netRxProfile);
     }
 }

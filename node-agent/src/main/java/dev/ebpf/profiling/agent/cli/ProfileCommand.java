@@ -12,9 +12,11 @@ import dev.ebpf.profiling.agent.profile.ProfileRun;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceClock;
 import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
+import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
@@ -97,6 +99,13 @@ final class ProfileCommand implements Callable<Integer> {
     String minBlock = ProfileOptions.DEFAULT_MIN_BLOCK;
 
     @Option(
+            names = "--net-rx",
+            description = "Also measure the network receive path: how long received TCP/UDP data waits"
+                    + " before each application reads it, why the reader was late, and NET_RX/NET_TX softirq"
+                    + " time per CPU. Runs the off-CPU sampler too (the late readers' blocked stacks).")
+    boolean netRx;
+
+    @Option(
             names = "--format",
             paramLabel = "FORMAT",
             description = "table, json, folded, pprof or svg (pprof and svg write one file per slice).")
@@ -123,8 +132,8 @@ final class ProfileCommand implements Callable<Integer> {
     /** The options as given, checked: every problem is a UsageException naming its option. */
     ProfileOptions options(CpuList online) {
         return ProfileOptions.of(
-                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, format, output, unwind,
-                online);
+                duration, frequency, cpus, cgroups, slice, top, hotspots, offCpu, minBlock, netRx, format, output,
+                unwind, online);
     }
 
     @Override
@@ -142,7 +151,8 @@ final class ProfileCommand implements Callable<Integer> {
                 OnCpuSampler onCpu = OnCpuSampler.start(
                         OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed)
                                 .withUnwinding(options.unwinding()));
-                OffCpuSampler offCpu = options.offCpu()
+                // lateBecause of --net-rx needs the late readers' blocked stacks: off-CPU runs with it.
+                OffCpuSampler offCpu = options.offCpu() || options.netRx()
                         ? OffCpuSampler.start(
                                 new OffCpuSampler.Settings(
                                         options.cpus().cpus(),
@@ -153,7 +163,11 @@ final class ProfileCommand implements Callable<Integer> {
                                         Path.of("/proc"), CgroupMount.findUnified(), analyzer.kernelSymbols())::scan)
                         : null;
                 // The applications' exact CPU time; without it CPU% comes from samples.
-                CpuTimeSampler cpuTime = startCpuTime(allowed)) {
+                CpuTimeSampler cpuTime = startCpuTime(allowed);
+                NetRxSampler netRx = options.netRx()
+                        ? NetRxSampler.start(
+                                new NetRxSampler.Settings(options.cpus().cpus(), allowed))
+                        : null) {
             analyzer.limitations()
                     .forEach(limitation -> System.err.println("node-agent: warning: " + limitation.message()));
             // The samplers start their first slice now, together.
@@ -163,6 +177,9 @@ final class ProfileCommand implements Callable<Integer> {
             }
             if (cpuTime != null) {
                 cpuTime.cut();
+            }
+            if (netRx != null) {
+                netRx.cut();
             }
             // Cuts stay on the clock while a slow analysis (a first symbolization, a busy machine)
             // runs on its own thread; slices are written in order.
@@ -174,8 +191,9 @@ final class ProfileCommand implements Callable<Integer> {
                     RawSlice onCpuSlice = onCpu.cut();
                     RawOffCpuSlice offCpuSlice = offCpu == null ? null : offCpu.cut();
                     RawCpuTimeSlice cpuTimeSlice = cpuTime == null ? null : cpuTime.cut();
+                    RawNetRxSlice netRxSlice = netRx == null ? null : netRx.cut();
                     analyzed.add(analysis.submit(
-                            () -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice, cpuTimeSlice))));
+                            () -> writer.write(analyzer.analyze(onCpuSlice, offCpuSlice, cpuTimeSlice, netRxSlice))));
                 });
                 awaitAll(analyzed);
             } finally {

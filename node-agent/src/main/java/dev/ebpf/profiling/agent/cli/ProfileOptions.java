@@ -22,6 +22,7 @@ import picocli.CommandLine;
  * @param hotspots    hottest stacks to list per application
  * @param offCpu      also measure where applications block ({@code --off-cpu})
  * @param minBlock    off-CPU blocks shorter than this are ignored in the kernel
+ * @param netRx       also measure the network receive path ({@code --net-rx})
  * @param format      how to print each slice
  * @param output      file to write to, or null for stdout
  * @param unwinding   how user stacks are walked ({@code --unwind})
@@ -36,6 +37,7 @@ public record ProfileOptions(
         int hotspots,
         boolean offCpu,
         Duration minBlock,
+        boolean netRx,
         OutputFormat format,
         Path output,
         Unwinding unwinding) {
@@ -77,6 +79,7 @@ public record ProfileOptions(
             String hotspotsText,
             boolean offCpu,
             String minBlockText,
+            boolean netRx,
             String formatText,
             Path output,
             String unwindText,
@@ -97,6 +100,7 @@ public record ProfileOptions(
                 intInRange("--hotspots", hotspotsText, 0, MAX_HOTSPOTS),
                 offCpu,
                 DurationArgument.parseAtLeast("--min-block", minBlockText, Duration.ZERO),
+                netRx,
                 format,
                 output,
                 unwinding(unwindText));

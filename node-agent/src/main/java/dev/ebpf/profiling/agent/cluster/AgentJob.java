@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param key         namespace, name, uid and the generation the operator accepted
  * @param mode        general, filter or trigger
  * @param offCpu      whether the job asks for off-CPU profiling too
+ * @param netRx       whether the job asks for the net-rx profiler too
  * @param frequencyHz the on-CPU rate the job asks for (the node may sample at another: the highest of its jobs)
  * @param cpus        the job's CPU list, or null for every CPU
  * @param duration    the slice length (trigger mode: the window after a firing)
@@ -34,6 +35,7 @@ public record AgentJob(
         JobKey key,
         Mode mode,
         boolean offCpu,
+        boolean netRx,
         int frequencyHz,
         String cpus,
         Duration duration,
@@ -68,6 +70,7 @@ public record AgentJob(
                 JobAcceptance.key(job),
                 spec.mode,
                 spec.effectiveProfilers().contains(Profiler.OFF_CPU),
+                spec.effectiveProfilers().contains(Profiler.NET_RX),
                 spec.effectiveFrequencyHz(),
                 spec.cpus,
                 duration,

@@ -88,7 +88,13 @@ public final class ClusterRun implements AutoCloseable {
     }
 
     /** What one job asks of the samplers now. */
-    private record Demand(List<Integer> cpus, boolean nodeWide, Set<String> podUids, boolean offCpu, int frequencyHz) {}
+    private record Demand(
+            List<Integer> cpus,
+            boolean nodeWide,
+            Set<String> podUids,
+            boolean offCpu,
+            boolean netRx,
+            int frequencyHz) {}
 
     /** One general or filter job on this node. */
     private static final class JobState {
@@ -127,6 +133,8 @@ public final class ClusterRun implements AutoCloseable {
     private Instant onlineReadAt = Instant.EPOCH;
 
     private boolean cpuTimeUnavailableSaid;
+
+    private boolean netRxUnavailableSaid;
     private final long rootCgroupId;
     private final ExecutorService analysisThread = Executors.newSingleThreadExecutor(
             task -> Thread.ofPlatform().daemon(true).name("slice-analysis").unstarted(task));
@@ -198,6 +206,8 @@ public final class ClusterRun implements AutoCloseable {
         samplers.cpuTimeUnavailable()
                 .ifPresent(reason -> all.add(new AgentLimitation(
                         AgentLimitation.EXACT_CPU_UNAVAILABLE, reason + "; CPU% comes from samples")));
+        samplers.netRxUnavailable()
+                .ifPresent(reason -> all.add(new AgentLimitation(AgentLimitation.NET_RX_UNAVAILABLE, reason)));
         return List.copyOf(all);
     }
 
@@ -214,6 +224,12 @@ public final class ClusterRun implements AutoCloseable {
             log.println("warning: off-CPU sampling is unavailable on this node, jobs get on-CPU slices only: "
                     + samplers.offCpuUnavailable().get());
             metrics.limitation(AgentLimitation.OFF_CPU_UNAVAILABLE);
+        }
+        if (!netRxUnavailableSaid && samplers.netRxUnavailable().isPresent()) {
+            netRxUnavailableSaid = true;
+            log.println("warning: the net-rx profiler is unavailable on this node, jobs get slices without it: "
+                    + samplers.netRxUnavailable().get());
+            metrics.limitation(AgentLimitation.NET_RX_UNAVAILABLE);
         }
     }
 
@@ -320,7 +336,7 @@ public final class ClusterRun implements AutoCloseable {
                     state.window = JobClock.next(state.job, state.window, now); // missed entirely
                     continue;
                 }
-                state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu());
+                state.slice = new JobSliceBuilder(cpuList(state.job), state.job.offCpu(), state.job.netRx());
             }
         }
         if (cutNow || !samplers.started()) {
@@ -338,6 +354,7 @@ public final class ClusterRun implements AutoCloseable {
                                         builder.onCpu(),
                                         builder.offCpu(),
                                         builder.cpuTime(),
+                                        builder.netRx(),
                                         job.top(),
                                         visible,
                                         drained));
@@ -410,8 +427,8 @@ public final class ClusterRun implements AutoCloseable {
         AgentJob job = closed.job();
         try {
             JobSliceBuilder slice = closed.slice();
-            SliceResult result =
-                    analysis.analyze(slice.onCpu(), slice.offCpu(), slice.cpuTime(), job.top(), visible, drain);
+            SliceResult result = analysis.analyze(
+                    slice.onCpu(), slice.offCpu(), slice.cpuTime(), slice.netRx(), job.top(), visible, drain);
             sink.publish(job, closed.window(), result, List.of(), limitations());
         } catch (RuntimeException e) {
             log.println("slice " + closed.window().start() + " of " + job.displayName() + " failed: " + e);
@@ -441,6 +458,7 @@ public final class ClusterRun implements AutoCloseable {
                     state.job.nodeWide(),
                     state.podUids,
                     state.job.offCpu(),
+                    state.job.netRx(),
                     policy.capped(state.job.frequencyHz())));
         }
         for (TriggerState state : triggers.values()) {
@@ -451,6 +469,7 @@ public final class ClusterRun implements AutoCloseable {
                         trigger.job().nodeWide(),
                         state.podUids,
                         trigger.offCpu(),
+                        trigger.netRx(),
                         policy.capped(trigger.frequencyHz())));
             }
         }
@@ -467,6 +486,7 @@ public final class ClusterRun implements AutoCloseable {
         boolean allCpus = false;
         boolean nodeWide = false;
         boolean offCpu = false;
+        boolean netRx = false;
         int frequencyHz = 0;
         Set<String> uids = new HashSet<>();
         for (Demand demand : demands) {
@@ -476,12 +496,15 @@ public final class ClusterRun implements AutoCloseable {
                 cpus.addAll(demand.cpus());
             }
             nodeWide |= demand.nodeWide();
-            offCpu |= demand.offCpu();
+            // Net-rx's late readers are explained with their blocked stacks: off-CPU runs with it.
+            offCpu |= demand.offCpu() || demand.netRx();
+            netRx |= demand.netRx();
             frequencyHz = Math.max(frequencyHz, demand.frequencyHz());
             uids.addAll(demand.podUids());
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
-        return new SharedSamplers.Plan(allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu);
+        return new SharedSamplers.Plan(
+                allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx);
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */

@@ -6,6 +6,7 @@ import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
 import dev.ebpf.profiling.agent.sampler.OffCpuCounters;
 import dev.ebpf.profiling.agent.sampler.OffCpuKey;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -38,6 +39,8 @@ final class JobSliceBuilder {
 
     private final List<Integer> jobCpus;
     private final boolean offCpu;
+    private final boolean netRx;
+    private final NetRxParts netRxParts = new NetRxParts();
 
     private final Map<SampleKey, Long> counts = new HashMap<>();
     private final Map<OffCpuKey, BlockedTime> blocked = new HashMap<>();
@@ -67,11 +70,18 @@ final class JobSliceBuilder {
 
     /**
      * @param jobCpus the job's CPUs, or null for every CPU sampled
-     * @param offCpu  whether the job takes the off-CPU cuts too
+     * @param offCpu  whether the job takes the off-CPU cuts too (a net-rx job takes them as well:
+     *                its late readers' blocked stacks come from there)
      */
     JobSliceBuilder(List<Integer> jobCpus, boolean offCpu) {
+        this(jobCpus, offCpu, false);
+    }
+
+    /** @param netRx whether the job takes the net-rx cuts too */
+    JobSliceBuilder(List<Integer> jobCpus, boolean offCpu, boolean netRx) {
         this.jobCpus = jobCpus == null ? null : List.copyOf(jobCpus);
         this.offCpu = offCpu;
+        this.netRx = netRx;
     }
 
     /** Adds the part of one cut that is the job's: samples of {@code cgroupSelected} cgroups on the job's CPUs. */
@@ -104,8 +114,11 @@ final class JobSliceBuilder {
             samplesPerCpu[key.cpu()] += count;
         });
         addCpuTime(cut.cpuTime(), cgroupSelected);
+        if (netRx && cut.netRx() != null) {
+            addNetRx(cut.netRx(), cgroupSelected);
+        }
         RawOffCpuSlice off = cut.offCpu();
-        if (offCpu && off != null) {
+        if ((offCpu || netRx) && off != null) {
             if (offStart == null) {
                 offStart = off.start();
             }
@@ -161,6 +174,20 @@ final class JobSliceBuilder {
         return new RawCpuTimeSlice(start, end, cpuTimeDurationNanos, cpuNanos, lostCpuNanos);
     }
 
+    /**
+     * The job's part of one net-rx cut: reads of its cgroups (on every CPU the node counted: a
+     * read is the reader's wherever it ran), softirq time and NAPI polls of its CPUs, with the
+     * interrupted tasks outside its cgroups left unnamed.
+     */
+    private void addNetRx(RawNetRxSlice cut, LongPredicate cgroupSelected) {
+        netRxParts.add(cut, jobCpus, cgroupSelected);
+    }
+
+    /** The job's net-rx slice so far; null when the job has none or no net-rx cut came. */
+    RawNetRxSlice netRx() {
+        return netRx ? netRxParts.slice(jobCpus) : null;
+    }
+
     /** Whether some cut was added. */
     boolean isEmpty() {
         return start == null;
@@ -184,7 +211,7 @@ final class JobSliceBuilder {
 
     /** The job's off-CPU slice so far; null when the job has none or no off-CPU cut came. */
     RawOffCpuSlice offCpu() {
-        if (!offCpu || offStart == null) {
+        if (!(offCpu || netRx) || offStart == null) {
             return null;
         }
         return new RawOffCpuSlice(

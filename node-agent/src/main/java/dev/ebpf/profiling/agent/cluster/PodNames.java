@@ -5,11 +5,15 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Hotspot;
+import dev.ebpf.profiling.api.profile.LateRead;
+import dev.ebpf.profiling.api.profile.NetRxApplication;
+import dev.ebpf.profiling.api.profile.NetRxProfile;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.OffCpuApplication;
 import dev.ebpf.profiling.api.profile.OffCpuHotspot;
 import dev.ebpf.profiling.api.profile.OffCpuProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
+import dev.ebpf.profiling.api.profile.SoftirqCpu;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -98,7 +102,87 @@ public final class PodNames {
                 profile.locationSplit(),
                 renamedOffCpu(profile.offCpu(), podsByUid, renamed),
                 profile.cpuSource(),
-                profile.unwinding());
+                profile.unwinding(),
+                renamedNetRx(profile.netRx(), podsByUid, renamed));
+    }
+
+    /** Net-rx applications are named from their own pod (a pod that only reads may never be on-CPU). */
+    private static NetRxProfile renamedNetRx(
+            NetRxProfile netRx, Map<String, Pod> podsByUid, Map<String, String> renamed) {
+        if (netRx == null) {
+            return null;
+        }
+        List<NetRxApplication> apps = new ArrayList<>();
+        for (NetRxApplication app : netRx.applications()) {
+            Pod pod = app.pod() == null ? null : podsByUid.get(app.pod().uid());
+            if (pod == null) {
+                apps.add(app);
+                continue;
+            }
+            String container = containerName(pod, app.pod().containerId());
+            PodRef named = app.pod()
+                    .withNames(
+                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container);
+            String name =
+                    "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container + ")");
+            renamed.put(app.name(), name);
+            apps.add(new NetRxApplication(
+                    app.rank(),
+                    name,
+                    named,
+                    app.pids(),
+                    app.packets(),
+                    app.bytes(),
+                    app.queueDelay(),
+                    app.worstSockets(),
+                    app.lateBecause().stream()
+                            .map(late -> new LateRead(
+                                    late.socket(),
+                                    late.waitMs(),
+                                    late.tid(),
+                                    late.verdict(),
+                                    late.reason(),
+                                    late.onCpuPercent(),
+                                    late.runnablePercent(),
+                                    late.blockedPercent(),
+                                    late.onCpu().stream()
+                                            .map(h -> new Hotspot(
+                                                    name,
+                                                    h.samples(),
+                                                    h.percentOfApplication(),
+                                                    h.percentOfTotal(),
+                                                    h.location(),
+                                                    h.subsystem(),
+                                                    h.frames()))
+                                            .toList(),
+                                    late.offCpu().stream()
+                                            .map(h -> new OffCpuHotspot(
+                                                    name,
+                                                    h.blockedSeconds(),
+                                                    h.percentOfApplication(),
+                                                    h.reason(),
+                                                    h.frames()))
+                                            .toList()))
+                            .toList()));
+        }
+        List<SoftirqCpu> softirq = netRx.softirq().stream()
+                .map(cpu -> new SoftirqCpu(
+                        cpu.node(),
+                        cpu.cpu(),
+                        cpu.netRxPercent(),
+                        cpu.netRxMs(),
+                        cpu.netRxRuns(),
+                        cpu.netTxPercent(),
+                        cpu.netTxMs(),
+                        cpu.netTxRuns(),
+                        cpu.napiPolls(),
+                        cpu.packetsPerPoll(),
+                        cpu.interrupted().stream()
+                                .map(i -> new SoftirqCpu.Interrupted(
+                                        renamed.getOrDefault(i.name(), i.name()), i.netRxMs(), i.netRxPercent()))
+                                .toList()))
+                .toList();
+        return new NetRxProfile(apps, softirq, netRx.lost());
     }
 
     /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */

@@ -4,9 +4,11 @@ import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
 import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
+import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.Unwinding;
 import java.util.List;
 import java.util.Optional;
@@ -15,8 +17,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The one sampler set of a node serving several jobs: one on-CPU sampler, and one off-CPU sampler
- * while some job asks for off-CPU. Their in-kernel filters are the union of the active jobs':
+ * The one sampler set of a node serving several jobs: one on-CPU sampler, one off-CPU sampler
+ * while some job asks for off-CPU (or net-rx, whose late readers need it), and one net-rx sampler
+ * while some job asks for net-rx. Their in-kernel filters are the union of the active jobs':
  * perf events on the union of their CPUs, at the highest rate they ask for, and a cgroup filter
  * admitting every selected pod's cgroup. A node-wide job puts the root cgroup in the filter, which
  * admits every task (the same as no filter, but it can be changed in place).
@@ -32,16 +35,25 @@ final class SharedSamplers implements AutoCloseable {
     static final java.time.Duration MIN_BLOCK = java.time.Duration.ofMillis(1);
 
     /**
-     * What one cut of the samplers gave; {@code offCpu} is null while the off-CPU sampler is not
-     * running, {@code cpuTime} while the CPU time program cannot run (CPU% then comes from samples).
+     * What one cut of the samplers gave; {@code offCpu} and {@code netRx} are null while that sampler
+     * is not running, {@code cpuTime} while the CPU time program cannot run (CPU% then comes from
+     * samples).
      */
     record Cut(
             dev.ebpf.profiling.agent.sampler.RawSlice onCpu,
             dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu,
-            RawCpuTimeSlice cpuTime) {
+            RawCpuTimeSlice cpuTime,
+            RawNetRxSlice netRx) {
 
         Cut(dev.ebpf.profiling.agent.sampler.RawSlice onCpu, dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu) {
-            this(onCpu, offCpu, null);
+            this(onCpu, offCpu, null, null);
+        }
+
+        Cut(
+                dev.ebpf.profiling.agent.sampler.RawSlice onCpu,
+                dev.ebpf.profiling.agent.sampler.RawOffCpuSlice offCpu,
+                RawCpuTimeSlice cpuTime) {
+            this(onCpu, offCpu, cpuTime, null);
         }
     }
 
@@ -52,11 +64,16 @@ final class SharedSamplers implements AutoCloseable {
      * @param frequencyHz on-CPU rate
      * @param cgroups     cgroup ids the filter admits (the root cgroup admits everything)
      * @param offCpu      whether the off-CPU sampler runs
+     * @param netRx       whether the net-rx sampler runs
      */
-    record Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu) {
+    record Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu, boolean netRx) {
         Plan {
             cpus = List.copyOf(cpus);
             cgroups = Set.copyOf(cgroups);
+        }
+
+        Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu) {
+            this(cpus, frequencyHz, cgroups, offCpu, false);
         }
 
         /** Whether going from {@code other} to this needs a cut first (rate, CPUs or off-CPU change). */
@@ -64,7 +81,8 @@ final class SharedSamplers implements AutoCloseable {
             return other == null
                     || !cpus.equals(other.cpus)
                     || frequencyHz != other.frequencyHz
-                    || offCpu != other.offCpu;
+                    || offCpu != other.offCpu
+                    || netRx != other.netRx;
         }
     }
 
@@ -72,6 +90,7 @@ final class SharedSamplers implements AutoCloseable {
     private OnCpuSampler onCpu;
     private OffCpuSampler offCpu;
     private CpuTimeSampler cpuTime;
+    private NetRxSampler netRx;
     private Plan plan;
     private volatile int onCpuStarts;
 
@@ -83,6 +102,10 @@ final class SharedSamplers implements AutoCloseable {
     private final Function<CpuTimeSampler.Settings, CpuTimeSampler> cpuTimeStarter;
     /** Why the CPU time program cannot run on this node, once it failed to start; null until then. */
     private volatile String cpuTimeUnavailable;
+    /** Starts the net-rx sampler; tests give one that fails as a kernel without its tracepoints would. */
+    private final Function<NetRxSampler.Settings, NetRxSampler> netRxStarter;
+    /** Why the net-rx sampler cannot run on this node, once it failed to start; null until then. */
+    private volatile String netRxUnavailable;
 
     /** @param blockedNow the threads off the CPU right now, tracked from the off-CPU sampler's start */
     SharedSamplers(SamplingEvent preferredEvent, Supplier<List<BlockedThread>> blockedNow) {
@@ -97,9 +120,18 @@ final class SharedSamplers implements AutoCloseable {
             SamplingEvent preferredEvent,
             Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter,
             Function<CpuTimeSampler.Settings, CpuTimeSampler> cpuTimeStarter) {
+        this(preferredEvent, offCpuStarter, cpuTimeStarter, NetRxSampler::start);
+    }
+
+    SharedSamplers(
+            SamplingEvent preferredEvent,
+            Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter,
+            Function<CpuTimeSampler.Settings, CpuTimeSampler> cpuTimeStarter,
+            Function<NetRxSampler.Settings, NetRxSampler> netRxStarter) {
         this.preferredEvent = preferredEvent;
         this.offCpuStarter = offCpuStarter;
         this.cpuTimeStarter = cpuTimeStarter;
+        this.netRxStarter = netRxStarter;
     }
 
     /**
@@ -109,6 +141,11 @@ final class SharedSamplers implements AutoCloseable {
      */
     Optional<String> cpuTimeUnavailable() {
         return Optional.ofNullable(cpuTimeUnavailable);
+    }
+
+    /** Why the net-rx profiler is not available on this node (one line), once it failed to start. */
+    Optional<String> netRxUnavailable() {
+        return Optional.ofNullable(netRxUnavailable);
     }
 
     /**
@@ -160,6 +197,7 @@ final class SharedSamplers implements AutoCloseable {
         } else if (offCpu != null && !wanted.cgroups().equals(plan.cgroups())) {
             offCpu.replaceAllowedCgroups(wanted.cgroups());
         }
+        applyNetRx(wanted);
         plan = wanted;
     }
 
@@ -176,9 +214,31 @@ final class SharedSamplers implements AutoCloseable {
         }
     }
 
-    /** Cuts the samplers now: what they counted since the previous cut. */
+    /** The net-rx sampler, like the off-CPU one: its CPU filter is fixed at load, its cgroup filter is not. */
+    private void applyNetRx(Plan wanted) {
+        if (netRx != null && (!wanted.netRx() || !wanted.cpus().equals(plan.cpus()))) {
+            netRx.close();
+            netRx = null;
+        }
+        if (wanted.netRx() && netRx == null && netRxUnavailable == null) {
+            try {
+                netRx = netRxStarter.apply(NetRxSampler.Settings.onlyCgroups(wanted.cpus(), wanted.cgroups()));
+            } catch (BpfException e) {
+                // Not essential either: the other samplers go on, and every report says why.
+                netRxUnavailable = e.getMessage();
+            }
+        } else if (netRx != null && !wanted.cgroups().equals(plan.cgroups())) {
+            netRx.replaceAllowedCgroups(wanted.cgroups());
+        }
+    }
+
+    /** Cuts every running sampler now: what they counted since the previous cut. */
     Cut cut() {
-        return new Cut(onCpu.cut(), offCpu == null ? null : offCpu.cut(), cpuTime == null ? null : cpuTime.cut());
+        return new Cut(
+                onCpu.cut(),
+                offCpu == null ? null : offCpu.cut(),
+                cpuTime == null ? null : cpuTime.cut(),
+                netRx == null ? null : netRx.cut());
     }
 
     boolean started() {
@@ -209,6 +269,10 @@ final class SharedSamplers implements AutoCloseable {
             if (cpuTime != null) {
                 cpuTime.close();
                 cpuTime = null;
+            }
+            if (netRx != null) {
+                netRx.close();
+                netRx = null;
             }
             plan = null;
         }

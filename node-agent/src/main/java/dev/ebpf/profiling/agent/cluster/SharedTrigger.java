@@ -166,6 +166,11 @@ final class SharedTrigger implements AutoCloseable {
         return window != null && job.offCpu();
     }
 
+    /** Whether the net-rx sampler should run for this job now (only while a window is open). */
+    boolean netRx() {
+        return window != null && job.netRx();
+    }
+
     /** Whether a window (after a firing) is open. */
     boolean profiling() {
         return window != null;
@@ -235,7 +240,7 @@ final class SharedTrigger implements AutoCloseable {
             NodeTriggerState.TriggerFiring reported = reporter.fired(watcher.status(), firing, result);
             metrics.triggerFired(fired.metric());
             log.println(reported.message() + " -> profiling until " + firing.profilingEnds());
-            window = new JobSliceBuilder(cpuList(), job.offCpu());
+            window = new JobSliceBuilder(cpuList(), job.offCpu(), job.netRx());
             windowSpan = new SliceWindow(firing.at(), firing.profilingEnds());
             windowHistory = before;
             return;

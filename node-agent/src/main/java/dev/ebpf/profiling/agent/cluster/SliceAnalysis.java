@@ -11,6 +11,7 @@ import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceAnalyzer;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
@@ -74,14 +75,18 @@ final class SliceAnalysis {
      */
     synchronized SliceResult analyze(
             RawSlice onCpu, RawOffCpuSlice offCpuSlice, int top, Map<String, Pod> podsByUid, Duration drain) {
-        return analyze(onCpu, offCpuSlice, null, top, podsByUid, drain);
+        return analyze(onCpu, offCpuSlice, null, null, top, podsByUid, drain);
     }
 
-    /** @param cpuTime the kernel's CPU time of the same slice, or null: CPU% from samples */
+    /**
+     * @param cpuTime    the kernel's CPU time of the same slice, or null: CPU% from samples
+     * @param netRxSlice the job's net-rx slice, or null when the job has none
+     */
     synchronized SliceResult analyze(
             RawSlice onCpu,
             RawOffCpuSlice offCpuSlice,
             RawCpuTimeSlice cpuTime,
+            RawNetRxSlice netRxSlice,
             int top,
             Map<String, Pod> podsByUid,
             Duration drain) {
@@ -90,7 +95,7 @@ final class SliceAnalysis {
                 top,
                 t -> new SliceAnalyzer(
                         node, applications, symbolizer, hotspots, offCpu, t, HotspotAnalyzer.DEFAULT_HOTSPOTS));
-        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice, cpuTime), podsByUid);
+        SliceResult result = PodNames.named(analyzer.analyze(onCpu, offCpuSlice, cpuTime, netRxSlice), podsByUid);
         metrics.sliceCollected(result.profile(), drain, Duration.ofNanos(System.nanoTime() - started));
         return result;
     }

@@ -11,8 +11,12 @@ import dev.ebpf.profiling.agent.hotspot.OffCpuAnalyzer;
 import dev.ebpf.profiling.agent.hotspot.SliceHotspots;
 import dev.ebpf.profiling.agent.hotspot.TaskState;
 import dev.ebpf.profiling.agent.hotspot.VerdictRules;
+import dev.ebpf.profiling.agent.netrx.NetRxAnalyzer;
 import dev.ebpf.profiling.agent.sampler.CpuTimeKey;
+import dev.ebpf.profiling.agent.sampler.NetRxAppCount;
+import dev.ebpf.profiling.agent.sampler.NetRxSocketWait;
 import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
+import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
@@ -47,6 +51,7 @@ public final class SliceAnalyzer {
     private final Symbolizer symbolizer;
     private final HotspotAnalyzer hotspots;
     private final OffCpuAnalyzer offCpu;
+    private final NetRxAnalyzer netRx;
     private final int top;
     private final int hotspotsPerApplication;
 
@@ -63,6 +68,7 @@ public final class SliceAnalyzer {
         this.symbolizer = symbolizer;
         this.hotspots = hotspots;
         this.offCpu = offCpu;
+        this.netRx = new NetRxAnalyzer(hotspots, offCpu);
         this.top = top;
         this.hotspotsPerApplication = hotspotsPerApplication;
     }
@@ -140,6 +146,19 @@ public final class SliceAnalyzer {
      * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
      */
     public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice, RawCpuTimeSlice cpuTimeSlice) {
+        return analyze(slice, offCpuSlice, cpuTimeSlice, null);
+    }
+
+    /**
+     * The on-CPU slice with the off-CPU, CPU time and net-rx slices cut at the same moment, when
+     * those ran.
+     *
+     * @param offCpuSlice  null without off-CPU sampling
+     * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
+     * @param netRxSlice   null without the net-rx profiler
+     */
+    public SliceResult analyze(
+            RawSlice slice, RawOffCpuSlice offCpuSlice, RawCpuTimeSlice cpuTimeSlice, RawNetRxSlice netRxSlice) {
         Map<Integer, List<long[]>> userStacks = new HashMap<>();
         slice.counts()
                 .keySet()
@@ -163,6 +182,11 @@ public final class SliceAnalyzer {
         Set<Integer> named = new HashSet<>(tgids);
         if (cpuTimeSlice != null) {
             cpuTimeSlice.nanos().keySet().forEach(key -> named.add(key.tgid()));
+        }
+        if (netRxSlice != null) {
+            // Readers need a name; their stacks come from the on-CPU and off-CPU slices.
+            netRxSlice.applications().stream().map(NetRxAppCount::tgid).forEach(named::add);
+            netRxSlice.socketWaits().stream().map(NetRxSocketWait::tgid).forEach(named::add);
         }
         // Read /proc for this slice's processes first, before more of them exit.
         applications.startSlice();
@@ -195,6 +219,15 @@ public final class SliceAnalyzer {
         if (offCpuSlice != null) {
             blocked = blockedStacks(offCpuSlice, symbols);
             profile = profile.withOffCpu(offCpu.analyze(blocked, this.top, hotspotsPerApplication));
+        }
+        if (netRxSlice != null) {
+            profile = profile.withNetRx(netRx.analyze(
+                    netRxSlice,
+                    node,
+                    (tgid, cgroupId, comm) -> applications.resolve(tgid, cgroupId, comm(symbols, tgid, comm)),
+                    stacks,
+                    blocked,
+                    this.top));
         }
         List<Application> seen = new ArrayList<>(attributed.values());
         seen.addAll(timed.values());

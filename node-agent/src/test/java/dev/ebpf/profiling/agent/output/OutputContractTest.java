@@ -73,7 +73,8 @@ class OutputContractTest {
                         "hotspots",
                         "locationSplit",
                         "offCpu",
-                        "cpuSource");
+                        "cpuSource",
+                        "netRx");
         assertThat(json.get("start").asText()).isEqualTo("2026-11-26T12:05:00Z");
         assertThat(json.get("cpus").toString()).isEqualTo("[0,1]");
         JsonNode first = json.get("topApplications").get(0);

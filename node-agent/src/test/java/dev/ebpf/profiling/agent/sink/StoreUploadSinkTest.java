@@ -250,6 +250,7 @@ class StoreUploadSinkTest {
                 KEY,
                 Mode.GENERAL,
                 false,
+                false,
                 99,
                 null,
                 Duration.ofSeconds(10),

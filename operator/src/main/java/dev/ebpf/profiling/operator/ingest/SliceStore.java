@@ -512,7 +512,19 @@ public class SliceStore {
                     merged.hotspots(),
                     List.copyOf(new TreeSet<>(nodes.keySet())),
                     List.copyOf(missing),
-                    job.getSpec().mode == Mode.TRIGGER ? nodes.size() : 1);
+                    job.getSpec().mode == Mode.TRIGGER ? nodes.size() : 1,
+                    netRx(top));
+        }
+
+        /** The nodes' net-rx parts merged; null when no node sent one. */
+        private dev.ebpf.profiling.api.profile.NetRxProfile netRx(int top) {
+            Map<String, dev.ebpf.profiling.api.profile.NetRxProfile> parts = new java.util.TreeMap<>();
+            nodes.forEach((node, profile) -> {
+                if (profile.netRx() != null) {
+                    parts.put(node, profile.netRx());
+                }
+            });
+            return dev.ebpf.profiling.api.profile.NetRxMerge.merge(parts, top);
         }
     }
 }

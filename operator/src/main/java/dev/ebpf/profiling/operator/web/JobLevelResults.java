@@ -52,6 +52,9 @@ public final class JobLevelResults {
                 nodes.stream().mapToLong(MergedSlice.NodeSummary::lostSamples).sum(),
                 LostSamples.NONE,
                 apps);
+        if (slice.netRx() != null) {
+            profile = profile.withNetRx(slice.netRx());
+        }
         return new NodeResult(ALL_NODES, configMap.getMetadata().getName(), slice.id(), profile);
     }
 

@@ -9,7 +9,8 @@ import java.util.TreeSet;
 
 /**
  * {@code /ui/jobs/{namespace}/{name}}: the busiest applications' CPU% over the slices kept, and a
- * table of slices whose one column (all nodes merged) links the on- and off-CPU flame graphs.
+ * table of slices whose one column (all nodes merged) links the on- and off-CPU flame graphs, and
+ * for jobs with net-rx the newest slice's queue delays and softirq time.
  */
 final class JobPage {
 
@@ -80,6 +81,7 @@ final class JobPage {
             body.append("</tr>\n");
         }
         body.append("</tbody>\n</table>\n");
+        NetRxSection.render(slices.getLast(), body);
         return Html.page("ProfilingJob " + namespace + "/" + name, body.toString());
     }
 

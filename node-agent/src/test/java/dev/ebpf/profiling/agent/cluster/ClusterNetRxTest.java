@@ -1,0 +1,108 @@
+package dev.ebpf.profiling.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.metrics.AgentMetrics;
+import dev.ebpf.profiling.agent.netrx.NetReceiver;
+import dev.ebpf.profiling.agent.testsupport.PodCgroups;
+import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.api.ingest.IngestContract;
+import dev.ebpf.profiling.api.job.Mode;
+import dev.ebpf.profiling.api.job.Profiler;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
+import dev.ebpf.profiling.api.profile.LateRead;
+import dev.ebpf.profiling.api.profile.NetRxApplication;
+import dev.ebpf.profiling.api.profile.NetRxProfile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A job asking for net-rx, served by the multi-job run (real eBPF): its pod's reads, and only those. */
+class ClusterNetRxTest {
+
+    private static final String NODE = "node-under-test";
+
+    @TempDir
+    Path work;
+
+    @BeforeEach
+    void bpfAvailable() {
+        RequiresRoot.assumeBpf();
+    }
+
+    @Test
+    void aNetRxJobGetsItsPodsQueueDelayAndNotAnotherNamespacesPod() throws Exception {
+        Path receiver = NetReceiver.compile(work);
+        String webUid = UUID.randomUUID().toString();
+        String otherUid = UUID.randomUUID().toString();
+        try (PodCgroups web = PodCgroups.builder().podUid(webUid).container().build();
+                PodCgroups other =
+                        PodCgroups.builder().podUid(otherUid).container().build();
+                NetReceiver slow = NetReceiver.start(
+                        receiver, web.container(0), NetReceiver.Protocol.TCP, NetReceiver.Pause.SLEEP, 50);
+                NetReceiver lookalike = NetReceiver.start(
+                        receiver, other.container(0), NetReceiver.Protocol.TCP, NetReceiver.Pause.SLEEP, 50)) {
+            StaticJobSource source = new StaticJobSource();
+            source.pods.addAll(List.of(
+                    TestJobs.pod(
+                            "web",
+                            "web-1",
+                            webUid,
+                            Map.of("app", "web"),
+                            NODE,
+                            web.container(0).id()),
+                    TestJobs.pod(
+                            "other",
+                            "web-lookalike",
+                            otherUid,
+                            Map.of("app", "web"),
+                            NODE,
+                            other.container(0).id())));
+            ProfilingJobSpec spec = TestJobs.spec(Mode.FILTER, Map.of("app", "web"), "3s");
+            spec.runs = 1;
+            spec.profilers = List.of(Profiler.ON_CPU, Profiler.NET_RX);
+            RecordingSinks sinks = new RecordingSinks(NODE);
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            ClusterRun run = new ClusterRun(
+                    NODE,
+                    source,
+                    NodePolicy.fromEnvironment(Map.of(IngestContract.ENV_NODE_WIDE_NAMESPACES, "profiling-system")),
+                    CgroupMount.findUnified(),
+                    sinks,
+                    sinks,
+                    new AgentMetrics(NODE),
+                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            Thread agent = Thread.ofPlatform().name("agent-under-test").start(run::run);
+            try {
+                source.jobs.add(TestJobs.accepted("web", "web-net", spec, Instant.now()));
+                assertThat(sinks.await(s -> !s.slicesOf("web-net").isEmpty(), 30_000))
+                        .as("the job's slice; log:%n%s", log)
+                        .isTrue();
+            } finally {
+                run.stop();
+                agent.join(10_000);
+            }
+            NetRxProfile netRx =
+                    sinks.slicesOf("web-net").getFirst().result().profile().netRx();
+            assertThat(netRx).as("the net-rx part; log:%n%s", log).isNotNull();
+            assertThat(netRx.applications()).extracting(NetRxApplication::name).containsExactly("pod web/web-1 (main)");
+            NetRxApplication app = netRx.applications().getFirst();
+            assertThat(app.pids()).containsExactly((int) slow.pid());
+            assertThat(app.queueDelay().p50Ms()).isGreaterThanOrEqualTo(20);
+            assertThat(app.lateBecause().getFirst().verdict()).isEqualTo(LateRead.OFF_CPU);
+            assertThat(app.lateBecause().getFirst().reason()).isEqualTo("sleep");
+            assertThat(netRx.softirq())
+                    .isNotEmpty()
+                    .allSatisfy(cpu -> assertThat(cpu.node()).isEqualTo(NODE));
+        }
+    }
+}
