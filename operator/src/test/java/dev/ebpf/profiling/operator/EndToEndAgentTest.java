@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.ApplicationStatus;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +52,8 @@ import org.junit.jupiter.api.Test;
  * the fake TokenReviewer accepts (the mock API server cannot review tokens).
  */
 @QuarkusTest
+@Tag(TestTags.BPF)
+@Tag(TestTags.SLOW)
 class EndToEndAgentTest extends ThreeNodeClusterTest {
 
     private static final String NAMESPACE = "e2e";

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.Phase;
@@ -26,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * tested where each test has its own API server ({@link AgentsTest}).
  */
 @QuarkusTest
+@Tag(TestTags.SLOW)
 class ReconcileFlowTest extends ThreeNodeClusterTest {
 
     @TestHTTPResource("/q/health/ready")

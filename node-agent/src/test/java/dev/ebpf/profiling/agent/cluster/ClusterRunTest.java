@@ -7,6 +7,7 @@ import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.Profiler;
@@ -23,12 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * One agent (the multi-job run, real eBPF) serving several jobs on this machine, with real busy
  * processes in pod-shaped cgroups and jobs given as the informers would give them.
  */
+@Tag(TestTags.BPF)
 class ClusterRunTest {
 
     private static final String NODE = "node-under-test";

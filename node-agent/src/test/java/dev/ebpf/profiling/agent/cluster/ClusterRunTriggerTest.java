@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.NodeTriggerState;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * loop started after arming, the node's shared sampler for the history and the window (real eBPF),
  * reports through the sinks.
  */
+@Tag(TestTags.BPF)
 class ClusterRunTriggerTest {
 
     private static final String NODE = "node-under-test";

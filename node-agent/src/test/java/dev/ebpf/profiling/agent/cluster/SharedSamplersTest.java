@@ -6,8 +6,10 @@ import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * runs; the off-CPU start fails as it does on such a node (the refusal is injected: this machine
  * has tracefs).
  */
+@Tag(TestTags.BPF)
 class SharedSamplersTest {
 
     @Test

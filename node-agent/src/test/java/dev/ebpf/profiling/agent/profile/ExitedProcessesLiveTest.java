@@ -11,6 +11,7 @@ import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their frames (their mappings are learnt from the kernel's mmap records as they appear) and their
  * name. Each program starts behind a short sleep, so it is in the test's cgroup before it execs.
  */
+@Tag(TestTags.BPF)
 class ExitedProcessesLiveTest {
 
     private static final int FREQUENCY_HZ = 99;

@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.symbolize.HotLoopProgram;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -15,10 +16,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real stacks from the real sampler, named and judged: the application's own code, or the kernel's. */
+@Tag(TestTags.BPF)
 class HotspotProfilingTest {
 
     @TempDir

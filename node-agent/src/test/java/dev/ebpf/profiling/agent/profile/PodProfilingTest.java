@@ -10,18 +10,21 @@ import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole agent pipeline on real pods: pod-shaped cgroups with busy processes, the real eBPF
  * sampler, attribution from cgroup ids, and the numbers checked against the cgroups' own cpu.stat.
  */
+@Tag(TestTags.BPF)
 class PodProfilingTest {
 
     private static final int HZ = 99;

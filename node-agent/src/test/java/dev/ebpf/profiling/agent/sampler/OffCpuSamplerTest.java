@@ -7,6 +7,7 @@ import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,9 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real off-CPU program on the real sched_switch tracepoint, watching real blocked processes (as root). */
+@Tag(TestTags.BPF)
 class OffCpuSamplerTest {
 
     private static final long MILLIS = 1_000_000;

@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,9 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real on-CPU program on real perf events, sampling real busy processes (as root). */
+@Tag(TestTags.BPF)
 class OnCpuSamplerTest {
 
     private static final int HZ = 99;
