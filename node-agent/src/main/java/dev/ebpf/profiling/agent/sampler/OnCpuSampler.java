@@ -16,7 +16,10 @@ import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.PerfEvents;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.api.profile.LostSamples;
+import dev.ebpf.profiling.bpf.BpfGlobals;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -43,6 +46,9 @@ public final class OnCpuSampler implements AutoCloseable {
     private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
 
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
+    // The program's settings, at the offset the build read from profile.bpf.o and its BTF.
+    private static final long CONFIG_FILTER_CGROUPS = BpfGlobals.Profile.SAMPLER_CONFIG
+            + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "filter_cgroups", JAVA_INT);
 
     /**
      * @param cpus              CPUs to sample (events are opened only there)
@@ -94,7 +100,7 @@ public final class OnCpuSampler implements AutoCloseable {
         this.settings = settings;
         this.object = object;
         this.event = event;
-        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, BpfGlobals.Profile.BSS_SIZE);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot).requireSizes(SampleKey.LAYOUT.byteSize(), Long.BYTES);
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
@@ -129,9 +135,8 @@ public final class OnCpuSampler implements AutoCloseable {
     }
 
     private static void configure(BpfObject object, Settings settings) {
-        // struct sampler_config { __u32 filter_cgroups; __u32 reserved; } is all of .rodata.
-        MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
-        config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
+        MemorySegment config = object.sectionBeforeLoad(".rodata", BpfGlobals.Profile.RODATA_SIZE);
+        config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
         if (settings.countMapEntries() > 0) {
             for (int slot = 0; slot < SLOT_COUNT; slot++) {
                 object.setMaxEntries("counts_" + slot, settings.countMapEntries());
@@ -194,8 +199,8 @@ public final class OnCpuSampler implements AutoCloseable {
         int next = (finished + 1) % SLOT_COUNT;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment slot = arena.allocate(JAVA_INT);
-            slot.set(JAVA_INT, 0, next);
+            MemorySegment slot = arena.allocate(BpfGlobals.Profile.BSS_SIZE, 8);
+            slot.set(JAVA_INT, BpfGlobals.Profile.ACTIVE_SLOT, next);
             activeSlotVariable.update(zero, slot, 0);
         }
         long endNanos = System.nanoTime();
