@@ -88,7 +88,10 @@ class HiddenKernelSymbolsLiveTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(stderr.toFile())
                     .start();
-            assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as("agent finished").isTrue();
+            // An upper bound for a JVM start, a 3 s profile and symbolization on a crowded machine.
+            assertThat(agent.waitFor(300, TimeUnit.SECONDS))
+                    .as("agent finished")
+                    .isTrue();
             String errors = Files.readString(stderr, StandardCharsets.UTF_8);
 
             assertThat(agent.exitValue()).as("exit code; stderr: %s", errors).isZero();

@@ -7,6 +7,7 @@ import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.SamplingTolerance;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.api.job.Mode;
@@ -35,9 +36,10 @@ import org.junit.jupiter.api.Test;
 class ClusterRunTest {
 
     private static final String NODE = "node-under-test";
-    /** Two-sided normal quantile for a 1e-6 chance of a false failure. */
-    private static final double Z_1E6 = 4.89;
-    /** The figure the brief asks for; the binomial bound is used where it is larger. */
+    /**
+     * A floor under the binomial bound (SamplingTolerance): the truth is interpolated between cpu.stat
+     * readings taken every 20 ms (more apart on a busy machine), an error that is not statistical.
+     */
     private static final double POINTS = 3.0;
 
     @BeforeEach
@@ -147,7 +149,8 @@ class ClusterRunTest {
                                     TestJobs.spec(Mode.FILTER, Map.of("app", "absent"), "2s"),
                                     accepted)));
 
-                    assertThat(sinks.await(s -> !s.slicesOf("web-profile").isEmpty(), 15_000))
+                    // Waits are upper bounds for a crowded machine; they cost nothing when all goes well.
+                    assertThat(sinks.await(s -> !s.slicesOf("web-profile").isEmpty(), 120_000))
                             .as("the web job's first slice; log:%n%s", log)
                             .isTrue();
                     // A third job comes while the others run.
@@ -157,10 +160,10 @@ class ClusterRunTest {
                     source.jobs.add(TestJobs.accepted("tools", "tool-profile", toolSpec, toolAccepted));
 
                     assertThat(sinks.await(
-                                    s -> s.slicesOf("web-profile").size() == 2
-                                            && s.slicesOf("batch-cpu1").size() == 2
-                                            && s.slicesOf("tool-profile").size() == 1,
-                                    40_000))
+                                    s -> s.slicesOf("web-profile").size() >= 2
+                                            && s.slicesOf("batch-cpu1").size() >= 2
+                                            && s.slicesOf("tool-profile").size() >= 1,
+                                    180_000))
                             .as("every job's slices; log:%n%s", log)
                             .isTrue();
                     RecordingSinks.Published toolSlice =
@@ -323,8 +326,7 @@ class ClusterRunTest {
         double statPercent =
                 usage.cpuSecondsBetween(container, profile.start(), profile.end()) / (seconds * cpus.size()) * 100;
         double possible = profile.frequencyHz() * profile.durationSeconds() * cpus.size();
-        double p = Math.min(1, Math.max(0, statPercent / 100));
-        double bound = Math.max(POINTS, Z_1E6 * Math.sqrt(p * (1 - p) / possible) * 100);
+        double bound = Math.max(POINTS, SamplingTolerance.percentPoints(possible, statPercent, 0));
         assertThat(top.cpuPercent())
                 .as(
                         "%s: %s vs cpu.stat %.2f%% (bound %.2f points) in%s",

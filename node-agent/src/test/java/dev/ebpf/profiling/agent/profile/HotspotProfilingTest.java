@@ -32,7 +32,10 @@ class HotspotProfilingTest {
         RequiresRoot.assumeBpf();
     }
 
-    /** Profiles only the pod's cgroup for a few seconds while {@code command} runs in it. */
+    /**
+     * Profiles only the pod's cgroup while {@code command} runs in it, until the pod used 2 s of CPU
+     * (about 200 samples at 99 Hz): however busy the machine, the verdicts rest on as many samples.
+     */
     private NodeProfile profilePodRunning(String... command) throws Exception {
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
@@ -41,8 +44,12 @@ class HotspotProfilingTest {
             long podId = cgroups.idOf(pod.podPath());
             try (OnCpuSampler sampler = OnCpuSampler.start(
                     OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), 99, Set.of(podId)))) {
+                long usedBefore = pod.container(0).cpuUsageMicros();
                 sampler.cut();
-                Thread.sleep(3000);
+                long deadline = System.nanoTime() + 120_000_000_000L;
+                while (pod.container(0).cpuUsageMicros() - usedBefore < 2_000_000 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
                 return analyzer.analyze(sampler.cut()).profile();
             }
         }
