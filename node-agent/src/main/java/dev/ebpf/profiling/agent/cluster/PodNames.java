@@ -96,12 +96,11 @@ public final class PodNames {
                 apps,
                 hotspots,
                 profile.locationSplit(),
-                renamedOffCpu(profile.offCpu(), podsByUid, renamed));
+                renamedOffCpu(profile.offCpu(), renamed));
     }
 
     /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */
-    private static OffCpuProfile renamedOffCpu(
-            OffCpuProfile offCpu, Map<String, Pod> podsByUid, Map<String, String> renamed) {
+    private static OffCpuProfile renamedOffCpu(OffCpuProfile offCpu, Map<String, String> renamed) {
         if (offCpu == null) {
             return null;
         }

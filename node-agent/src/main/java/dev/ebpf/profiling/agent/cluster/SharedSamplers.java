@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -59,7 +60,7 @@ final class SharedSamplers implements AutoCloseable {
     private OnCpuSampler onCpu;
     private OffCpuSampler offCpu;
     private Plan plan;
-    private volatile int onCpuStarts;
+    private final AtomicInteger onCpuStarts = new AtomicInteger();
 
     /** Starts the off-CPU sampler; tests give one that fails as a node without tracefs would. */
     private final Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter;
@@ -90,7 +91,7 @@ final class SharedSamplers implements AutoCloseable {
         if (onCpu == null) {
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
                     wanted.cpus(), wanted.frequencyHz(), true, wanted.cgroups(), preferredEvent, 0));
-            onCpuStarts++;
+            onCpuStarts.incrementAndGet();
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {
                 onCpu.reopen(wanted.cpus(), wanted.frequencyHz());
@@ -132,7 +133,7 @@ final class SharedSamplers implements AutoCloseable {
 
     /** How many times the on-CPU program was loaded (1 while the node keeps serving its jobs). */
     int onCpuStarts() {
-        return onCpuStarts;
+        return onCpuStarts.get();
     }
 
     @Override

@@ -171,7 +171,7 @@ public final class OffCpuSampler implements AutoCloseable {
     /** The slot whose stack map {@link #frames} reads from while a cut copies what it needs. */
     private int readThroughSlot = NO_SLOT;
     /** Each slot's stacks as copied at its last cut, for blocks that began there and end later. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type: no other way to make one
     private final Map<Integer, long[]>[] slotStacksAtCut = new Map[SLOT_COUNT];
     /** Stacks of blocks that went on across a cut, under the agent's own ids. */
     private final StackIds carried = new StackIds();

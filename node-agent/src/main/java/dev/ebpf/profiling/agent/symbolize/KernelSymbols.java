@@ -115,7 +115,7 @@ public final class KernelSymbols {
             return null;
         }
         entries.sort(Comparator.comparing(Entry::address, Long::compareUnsigned)
-                .thenComparing(e -> e.name().startsWith("_") ? 1 : 0));
+                .thenComparingInt(e -> e.name().startsWith("_") ? 1 : 0));
         long[] addresses = new long[entries.size()];
         String[] names = new String[entries.size()];
         String[] modules = new String[entries.size()];

@@ -53,7 +53,7 @@ class PodProfilingTest {
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
         // This JVM stays off the busy loop's CPU (see CpuAffinity).
-        try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
+        try (CpuAffinity _ = CpuAffinity.pinThisJvm("0");
                 PodCgroups busyPod = PodCgroups.builder().container().build();
                 PodCgroups throttledPod = PodCgroups.builder().container(0.3).build()) {
             PodCgroups.Container busy = busyPod.container(0);

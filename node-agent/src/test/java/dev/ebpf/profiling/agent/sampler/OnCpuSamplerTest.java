@@ -92,7 +92,7 @@ class OnCpuSamplerTest {
     void samplesMatchTheCpuTimeTheKernelChargedTheProcess() throws Exception {
         // This JVM stays on CPU 0, the loop alone on CPU 1 (see CpuAffinity); pinned, because a task
         // migrating between CPUs can be sampled twice (or never) in one period.
-        try (CpuAffinity jvmOnCpu0 = CpuAffinity.pinThisJvm("0");
+        try (CpuAffinity _ = CpuAffinity.pinThisJvm("0");
                 BusyLoops loops = new BusyLoops();
                 OnCpuSampler sampler = OnCpuSampler.start(OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()))) {
             Process busy = loops.start("charged-burner", 1);
