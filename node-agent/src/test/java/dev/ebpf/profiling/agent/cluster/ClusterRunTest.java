@@ -272,11 +272,13 @@ class ClusterRunTest {
         assertThat(Duration.between(accepted, first.window().start()))
                 .as("accepted at %s; %s", accepted, seen)
                 .isBetween(Duration.ZERO, Duration.ofSeconds(2));
+        // Upper bounds, not expectations: at a load average of 30 on two CPUs the agent's cut thread
+        // woke 1.5 s late. They catch a window missed or a slice never published, not a slow machine.
         assertThat(first.result().profile().start())
                 .as("sampling started at the window's start (give or take a busy machine's wake-up); %s", seen)
-                .isBefore(first.window().start().plusSeconds(1));
+                .isBefore(first.window().start().plusSeconds(5));
         // Published once analysed: the first analysis reads symbol tables cold, slower on a busy machine.
-        assertThat(first.at()).as(seen).isBefore(first.window().end().plusSeconds(10));
+        assertThat(first.at()).as(seen).isBefore(first.window().end().plusSeconds(60));
     }
 
     private static String describe(RecordingSinks sinks) {
