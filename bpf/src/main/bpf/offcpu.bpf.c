@@ -112,17 +112,9 @@ static __always_inline void switch_out(struct trace_event_raw_sched_switch *ctx,
 static __always_inline void add_time(void *counts, struct offcpu_key *key, __u64 nanos,
 				     __u64 blocks, __u32 slot)
 {
-	struct offcpu_value first = {.blocked_ns = nanos, .blocks = blocks};
-	struct offcpu_value *value = bpf_map_lookup_elem(counts, key);
+	struct offcpu_value zero = {};
+	struct offcpu_value *value = lookup_or_init(counts, key, &zero);
 
-	if (!value) {
-		long err = bpf_map_update_elem(counts, key, &first, BPF_NOEXIST);
-
-		if (err == 0)
-			return;
-		if (err == -EEXIST) /* another CPU inserted the same key first */
-			value = bpf_map_lookup_elem(counts, key);
-	}
 	if (!value) {
 		count_event(slot, OFFCPU_COUNTER_LOST_MAP_FULL);
 		return;

@@ -36,24 +36,14 @@ static __always_inline void count_event(__u32 slot, __u32 counter)
 
 static __always_inline void add_sample(void *counts, struct sample_key *key, __u32 slot)
 {
-	__u64 one = 1;
-	__u64 *value = bpf_map_lookup_elem(counts, key);
+	__u64 zero = 0;
+	__u64 *value = lookup_or_init(counts, key, &zero);
 
-	if (value) {
-		__sync_fetch_and_add(value, 1);
+	if (!value) {
+		count_event(slot, COUNTER_LOST_MAP_FULL);
 		return;
 	}
-	long err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
-	if (err == 0)
-		return;
-	if (err == -EEXIST) { /* another CPU inserted the same key first */
-		value = bpf_map_lookup_elem(counts, key);
-		if (value) {
-			__sync_fetch_and_add(value, 1);
-			return;
-		}
-	}
-	count_event(slot, COUNTER_LOST_MAP_FULL);
+	__sync_fetch_and_add(value, 1);
 }
 
 /*

@@ -3,8 +3,9 @@
  *
  * Every constant the two sides share is defined here once. The build turns each
  * "#define NAME <integer>" line below into a Java constant (dev.ebpf.profiling.bpf.BpfContract),
- * so keep them as plain integer literals. Struct layouts are mirrored by hand in the agent's
- * layouts and checked against the loaded maps' key and value sizes at start-up.
+ * so keep them as plain integer literals. Every struct below becomes a Java StructLayout
+ * (dev.ebpf.profiling.bpf.BpfStructs, read from the BTF the compiler gives it), so no offset
+ * is written twice; the agent checks them against the loaded maps' key and value sizes.
  */
 #ifndef PROFILER_H
 #define PROFILER_H

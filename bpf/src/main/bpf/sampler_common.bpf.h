@@ -61,6 +61,25 @@ static __always_inline bool current_cgroup_allowed(__u64 cgroup_id)
 }
 
 /*
+ * The value under key in a count map, inserted as init when the key is new. Another CPU may insert
+ * the same key between the lookup and the insert (-EEXIST): then that value is the one to add to.
+ * NULL only when the map is full.
+ */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	/* The helper returns a negative errno in a long; errno values fit an int. */
+	int err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+
+	if (err != 0 && err != -EEXIST)
+		return NULL;
+	return bpf_map_lookup_elem(map, key);
+}
+
+/*
  * A stack id for a count key from bpf_get_stackid's result. -EFAULT means "this task has no
  * such stack" (a kernel thread has no user stack; a sample taken in user mode has no kernel
  * stack) and is not a loss; any other failure is counted at lost_index of counters.

@@ -33,7 +33,8 @@ import org.awaitility.Awaitility;
 /** Builds cluster state in the mock API server: nodes, workload pods, jobs, and and what the agents push. */
 final class Cluster {
 
-    static final Duration WAIT = Duration.ofSeconds(20);
+    /** An upper bound, not an expectation: generous for a loaded machine, it costs nothing when all goes well. */
+    static final Duration WAIT = Duration.ofSeconds(60);
 
     private final KubernetesClient client;
     private SliceStore store;

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.job.AgentContract;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.OutputSpec;
@@ -20,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * and, after a firing, the window's result, as {@code node-agent run} does (layout in AgentContract).
  */
 @QuarkusTest
+@Tag(TestTags.SLOW)
 class TriggerModeTest extends ThreeNodeClusterTest {
 
     static ProfilingJobSpec triggerSpec(Map<String, String> selector) {

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.api.job;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -76,7 +77,7 @@ public final class CpuList {
         return selected;
     }
 
-    private static void addItem(String item, String whole, TreeSet<Integer> cpus, boolean refuseRepeats) {
+    private static void addItem(String item, String whole, Set<Integer> cpus, boolean refuseRepeats) {
         if (item.isEmpty()) {
             throw new IllegalArgumentException("bad CPU list '" + whole + "': empty item");
         }
@@ -95,7 +96,7 @@ public final class CpuList {
         }
     }
 
-    private static void add(int cpu, String whole, TreeSet<Integer> cpus, boolean refuseRepeats) {
+    private static void add(int cpu, String whole, Set<Integer> cpus, boolean refuseRepeats) {
         if (!cpus.add(cpu) && refuseRepeats) {
             throw new IllegalArgumentException("bad CPU list '" + whole + "': CPU " + cpu + " is listed twice");
         }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
+import java.io.Serial;
 
 /**
  * A profiling job: which pods (or whole nodes) to profile, how, and for how long. Users and GitOps
@@ -39,6 +40,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
 public class ProfilingJob extends CustomResource<ProfilingJobSpec, ProfilingJobStatus> implements Namespaced {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
 
     public static final String GROUP = "profiling.ebpf.dev";
     public static final String VERSION = "v1alpha1";

@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The interactive page in real headless Chromium: load, hover, click to zoom, search, reset.
  * The screenshot of the zoomed graph stays in target/flamegraph-browser/ as an artifact.
  */
+// "slow" as in node-agent's TestTags.SLOW (api cannot see node-agent's test support).
+@Tag("slow")
 class FlameGraphBrowserTest {
 
     /** One node's slice of a job: nginx busy in the network stack, redis beside it. */

@@ -1,7 +1,12 @@
 package dev.ebpf.profiling.agent.bpf;
 
+import java.io.Serial;
+
 /** A BPF or perf operation the kernel or libbpf refused; the message is one line for the user. */
 public class BpfException extends RuntimeException {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
 
     private final int errno;
 

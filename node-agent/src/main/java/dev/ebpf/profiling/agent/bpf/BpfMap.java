@@ -67,7 +67,7 @@ public final class BpfMap {
         if (!perCpu) {
             return valueSize;
         }
-        return (long) ((valueSize + 7) / 8 * 8) * LibBpf.numPossibleCpus();
+        return ((valueSize + 7L) / 8 * 8) * LibBpf.numPossibleCpus();
     }
 
     /** Fails at start-up, not with garbage later, if the Java layout and the C struct disagree. */

@@ -46,6 +46,7 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /** Opens {@code bpf/<name>.bpf.o} from the classpath; nothing is in the kernel until {@link #load()}. */
+    @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the object, which closes it
     public static BpfObject open(String name) {
         String resource = "bpf/" + name + ".bpf.o";
         byte[] image;

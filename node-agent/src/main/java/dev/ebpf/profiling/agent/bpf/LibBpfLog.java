@@ -47,14 +47,15 @@ final class LibBpfLog {
                             MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
             MemorySegment stub = Linker.nativeLinker()
                     .upcallStub(target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-            MemorySegment previous = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
+            MemorySegment unusedPrevious = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
             installed = true;
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         }
     }
 
-    /** libbpf_print_fn_t: must never throw back into native code. */
+    /** libbpf_print_fn_t: must never throw back into native code. Called from native code only. */
+    @SuppressWarnings("UnusedMethod")
     private static int print(int level, MemorySegment format, MemorySegment args) {
         if (level >= LIBBPF_DEBUG) {
             return 0;

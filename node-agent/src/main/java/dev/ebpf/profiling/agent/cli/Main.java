@@ -62,8 +62,8 @@ public final class Main {
                 .getCommandSpec()
                 .usageMessage()
                 .hidden(false);
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
+        cli.setOut(new PrintWriter(out, true, out.charset()));
+        cli.setErr(new PrintWriter(err, true, err.charset()));
         cli.setParameterExceptionHandler((e, args) -> {
             err.println(PREFIX + ParameterErrors.oneLine(e));
             return EXIT_USAGE;

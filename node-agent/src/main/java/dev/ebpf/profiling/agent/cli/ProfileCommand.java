@@ -146,7 +146,7 @@ final class ProfileCommand implements Callable<Integer> {
                 SliceAnalyzer.forThisMachine(NodeName.current(), cgroups, options.top(), options.hotspots());
         int slices = SliceClock.cutOffsets(options.duration(), options.slice()).size();
         // Mappings are learnt from before the first sample, so processes that exit keep their frames.
-        try (MappingTracker mappings = analyzer.trackMappings();
+        try (MappingTracker _ = analyzer.trackMappings();
                 SliceWriter writer = SliceWriter.open(options.format(), options.output(), out, slices);
                 OnCpuSampler onCpu = OnCpuSampler.start(
                         OnCpuSampler.Settings.of(options.cpus().cpus(), options.frequencyHz(), allowed)

@@ -139,7 +139,7 @@ final class RunCommand implements Callable<Integer> {
                 "node-agent run on %s: node-wide namespaces %s, at most %d Hz, reports to %s%n",
                 node, policy.nodeWideNamespaces(), policy.maxFrequencyHz(), ingestUrl);
         // The endpoint's HTTP thread is not a daemon: it must be closed for the agent to exit.
-        try (MetricsEndpoint endpoint = MetricsEndpoint.serve(port, metrics).orElse(null);
+        try (MetricsEndpoint _ = MetricsEndpoint.serve(port, metrics).orElse(null);
                 IngestClient ingest = new IngestClient(URI.create(ingestUrl), credentialsDir, metrics, out);
                 KubernetesClient client = new KubernetesClientBuilder().build();
                 InformerJobSource source = InformerJobSource.start(client, node, !noPodFieldSelector);

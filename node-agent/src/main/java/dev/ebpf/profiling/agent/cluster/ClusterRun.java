@@ -112,7 +112,6 @@ public final class ClusterRun implements AutoCloseable {
     private final String node;
     private final JobSource source;
     private final NodePolicy policy;
-    private final CgroupMount mount;
     private final CgroupResolver cgroups;
     private final PodCgroupIndex podCgroups;
     private final SliceAnalysis analysis;
@@ -176,7 +175,6 @@ public final class ClusterRun implements AutoCloseable {
         this.node = node;
         this.source = source;
         this.policy = policy;
-        this.mount = mount;
         this.cgroups = new CgroupResolver(mount, InstantSource.system());
         this.podCgroups = new PodCgroupIndex(mount);
         this.analysis = new SliceAnalysis(node, cgroups, metrics);

@@ -100,7 +100,7 @@ public final class PodNames {
                 apps,
                 hotspots,
                 profile.locationSplit(),
-                renamedOffCpu(profile.offCpu(), podsByUid, renamed),
+                renamedOffCpu(profile.offCpu(), renamed),
                 profile.cpuSource(),
                 profile.unwinding(),
                 renamedNetRx(profile.netRx(), podsByUid, renamed));
@@ -186,8 +186,7 @@ public final class PodNames {
     }
 
     /** Off-CPU applications take the names their on-CPU twins got (a pod only ever seen blocked keeps its uid name). */
-    private static OffCpuProfile renamedOffCpu(
-            OffCpuProfile offCpu, Map<String, Pod> podsByUid, Map<String, String> renamed) {
+    private static OffCpuProfile renamedOffCpu(OffCpuProfile offCpu, Map<String, String> renamed) {
         if (offCpu == null) {
             return null;
         }

@@ -13,6 +13,7 @@ import dev.ebpf.profiling.agent.sampler.Unwinding;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -92,7 +93,7 @@ final class SharedSamplers implements AutoCloseable {
     private CpuTimeSampler cpuTime;
     private NetRxSampler netRx;
     private Plan plan;
-    private volatile int onCpuStarts;
+    private final AtomicInteger onCpuStarts = new AtomicInteger();
 
     /** Starts the off-CPU sampler; tests give one that fails as a node without tracefs would. */
     private final Function<OffCpuSampler.Settings, OffCpuSampler> offCpuStarter;
@@ -169,7 +170,7 @@ final class SharedSamplers implements AutoCloseable {
                     preferredEvent,
                     0,
                     Unwinding.FRAME_POINTERS));
-            onCpuStarts++;
+            onCpuStarts.incrementAndGet();
             startCpuTime(wanted);
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {
@@ -251,7 +252,7 @@ final class SharedSamplers implements AutoCloseable {
 
     /** How many times the on-CPU program was loaded (1 while the node keeps serving its jobs). */
     int onCpuStarts() {
-        return onCpuStarts;
+        return onCpuStarts.get();
     }
 
     @Override

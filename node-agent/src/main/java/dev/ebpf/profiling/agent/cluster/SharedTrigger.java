@@ -52,7 +52,6 @@ final class SharedTrigger implements AutoCloseable {
     /** A firing as the watcher hands it over, with the ring's slices it took. */
     private record Fired(String metric, Firing firing, List<SliceResult> before) {}
 
-    private final String node;
     private final AgentJob job;
     private final int windowFrequencyHz;
     private final PrintStream log;
@@ -81,7 +80,6 @@ final class SharedTrigger implements AutoCloseable {
             PrintStream log,
             InstantSource clock,
             int nodeCpus) {
-        this.node = node;
         this.job = job;
         this.windowFrequencyHz = windowFrequencyHz;
         this.metrics = metrics;

@@ -1,7 +1,8 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.bpf.BpfContract;
-import java.lang.foreign.MemoryLayout;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -20,34 +21,22 @@ record KernelOffCpuKey(
         String comm,
         int cpu) {
 
-    static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("kernel_stack_id"),
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_INT.withName("user_stack_id"),
-            ValueLayout.JAVA_INT.withName("stack_slot"),
-            ValueLayout.JAVA_LONG.withName("prev_state"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"),
-            ValueLayout.JAVA_INT.withName("cpu"),
-            ValueLayout.JAVA_INT.withName("reserved"));
+    /** struct offcpu_key, generated from the BPF objects. */
+    static final StructLayout LAYOUT = BpfStructs.OFFCPU_KEY;
 
     /** struct offcpu_value: blocked nanoseconds, then ended blocks. */
-    static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("blocked_ns"), ValueLayout.JAVA_LONG.withName("blocks"));
+    static final StructLayout VALUE_LAYOUT = BpfStructs.OFFCPU_VALUE;
 
-    private static final long TGID = offset("tgid");
-    private static final long KERNEL_STACK = offset("kernel_stack_id");
-    private static final long CGROUP = offset("cgroup_id");
-    private static final long USER_STACK = offset("user_stack_id");
-    private static final long STACK_SLOT = offset("stack_slot");
-    private static final long STATE = offset("prev_state");
-    private static final long COMM = offset("comm");
-    private static final long CPU = offset("cpu");
-
-    private static long offset(String field) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
-    }
+    private static final long TGID = StructFields.offset(LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long KERNEL_STACK = StructFields.offset(LAYOUT, "kernel_stack_id", ValueLayout.JAVA_INT);
+    private static final long CGROUP = StructFields.offset(LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long USER_STACK = StructFields.offset(LAYOUT, "user_stack_id", ValueLayout.JAVA_INT);
+    private static final long STACK_SLOT = StructFields.offset(LAYOUT, "stack_slot", ValueLayout.JAVA_INT);
+    private static final long STATE = StructFields.offset(LAYOUT, "prev_state", ValueLayout.JAVA_LONG);
+    private static final long COMM = StructFields.offset(LAYOUT, "comm", SampleKey.COMM_LAYOUT);
+    private static final long BLOCKED_NS = StructFields.offset(VALUE_LAYOUT, "blocked_ns", ValueLayout.JAVA_LONG);
+    private static final long BLOCKS = StructFields.offset(VALUE_LAYOUT, "blocks", ValueLayout.JAVA_LONG);
+    private static final long CPU = StructFields.offset(LAYOUT, "cpu", ValueLayout.JAVA_INT);
 
     static KernelOffCpuKey read(MemorySegment key) {
         return new KernelOffCpuKey(
@@ -64,8 +53,8 @@ record KernelOffCpuKey(
     /** The value that goes with a key: blocked time, with every block in it ended. */
     static BlockedTime readValue(MemorySegment value) {
         return new BlockedTime(
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, Long.BYTES),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, BLOCKED_NS),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, BLOCKS),
                 0);
     }
 }

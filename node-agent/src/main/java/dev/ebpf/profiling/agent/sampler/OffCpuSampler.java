@@ -20,9 +20,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.api.profile.LostSamples;
+import dev.ebpf.profiling.bpf.BpfGlobals;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,9 +96,22 @@ public final class OffCpuSampler implements AutoCloseable {
 
     private static final String SCHED_SWITCH_EVENT = "events/sched/sched_switch";
     private static final long MOUNT_TIMEOUT_SECONDS = 10;
-    // struct offcpu_slice { __u32 active_slot; __u32 reserved; __u64 cut_ns; } is all of .bss.
-    private static final long SLICE_STATE_BYTES = 16;
-    private static final long CUT_NANOS_OFFSET = 8;
+    // The program's variables, at the offsets the build read from offcpu.bpf.o and its BTF.
+    private static final long SLICE_ACTIVE_SLOT =
+            BpfGlobals.Offcpu.SLICE + StructFields.offset(BpfStructs.OFFCPU_SLICE, "active_slot", JAVA_INT);
+    private static final long SLICE_CUT_NANOS =
+            BpfGlobals.Offcpu.SLICE + StructFields.offset(BpfStructs.OFFCPU_SLICE, "cut_ns", JAVA_LONG);
+    private static final long CONFIG_MIN_BLOCK_NANOS =
+            BpfGlobals.Offcpu.OFFCPU_CONFIG + StructFields.offset(BpfStructs.OFFCPU_CONFIG, "min_block_ns", JAVA_LONG);
+    private static final long CONFIG_FILTER_CGROUPS =
+            BpfGlobals.Offcpu.OFFCPU_CONFIG + StructFields.offset(BpfStructs.OFFCPU_CONFIG, "filter_cgroups", JAVA_INT);
+    private static final long CONFIG_FILTER_CPUS =
+            BpfGlobals.Offcpu.OFFCPU_CONFIG + StructFields.offset(BpfStructs.OFFCPU_CONFIG, "filter_cpus", JAVA_INT);
+    private static final long CONFIG_CPU_MASK = BpfGlobals.Offcpu.OFFCPU_CONFIG
+            + StructFields.offset(
+                    BpfStructs.OFFCPU_CONFIG,
+                    "cpu_mask",
+                    MemoryLayout.sequenceLayout(OFFCPU_CPU_MASK_WORDS, JAVA_LONG));
 
     /**
      * @param cpus             CPUs whose switch-outs are tracked (the tracepoint fires on all; the program filters)
@@ -155,7 +172,7 @@ public final class OffCpuSampler implements AutoCloseable {
     /** The slot whose stack map {@link #frames} reads from while a cut copies what it needs. */
     private int readThroughSlot = NO_SLOT;
     /** Each slot's stacks as copied at its last cut, for blocks that began there and end later. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type: no other way to make one
     private final Map<Integer, long[]>[] slotStacksAtCut = new Map[SLOT_COUNT];
     /** Stacks of blocks that went on across a cut, under the agent's own ids. */
     private final StackIds carried = new StackIds();
@@ -169,7 +186,7 @@ public final class OffCpuSampler implements AutoCloseable {
     private OffCpuSampler(Settings settings, BpfObject object) {
         this.settings = settings;
         this.object = object;
-        this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, SLICE_STATE_BYTES);
+        this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, BpfGlobals.Offcpu.BSS_SIZE);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot)
                     .requireSizes(KernelOffCpuKey.LAYOUT.byteSize(), KernelOffCpuKey.VALUE_LAYOUT.byteSize());
@@ -296,18 +313,15 @@ public final class OffCpuSampler implements AutoCloseable {
     }
 
     private static void configure(BpfObject object, Settings settings) {
-        // struct offcpu_config { __u64 min_block_ns; __u32 filter_cgroups; __u32 filter_cpus;
-        // __u64 cpu_mask[OFFCPU_CPU_MASK_WORDS]; } is all of .rodata.
-        long size = 2L * Long.BYTES + (long) OFFCPU_CPU_MASK_WORDS * Long.BYTES;
-        MemorySegment config = object.sectionBeforeLoad(".rodata", size);
-        config.set(JAVA_LONG, 0, settings.minBlockNanos());
-        config.set(JAVA_INT, Long.BYTES, settings.filterCgroups() ? 1 : 0);
-        config.set(JAVA_INT, Long.BYTES + Integer.BYTES, 1);
+        MemorySegment config = object.sectionBeforeLoad(".rodata", BpfGlobals.Offcpu.RODATA_SIZE);
+        config.set(JAVA_LONG, CONFIG_MIN_BLOCK_NANOS, settings.minBlockNanos());
+        config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
+        config.set(JAVA_INT, CONFIG_FILTER_CPUS, 1);
         long[] mask = new long[OFFCPU_CPU_MASK_WORDS];
         for (int cpu : settings.cpus()) {
             mask[cpu / Long.SIZE] |= 1L << (cpu % Long.SIZE);
         }
-        MemorySegment.copy(mask, 0, config, JAVA_LONG, 2L * Long.BYTES, mask.length);
+        MemorySegment.copy(mask, 0, config, JAVA_LONG, CONFIG_CPU_MASK, mask.length);
         if (settings.countMapEntries() > 0) {
             for (int slot = 0; slot < SLOT_COUNT; slot++) {
                 object.setMaxEntries("counts_" + slot, settings.countMapEntries());
@@ -344,12 +358,12 @@ public final class OffCpuSampler implements AutoCloseable {
         Instant end = Instant.now();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment state = arena.allocate(SLICE_STATE_BYTES, 8);
+            MemorySegment state = arena.allocate(BpfGlobals.Offcpu.BSS_SIZE, 8);
             // Two writes, cut time first: a program that sees the new slot also sees its cut time.
-            state.set(JAVA_INT, 0, finished);
-            state.set(JAVA_LONG, CUT_NANOS_OFFSET, cutNanos);
+            state.set(JAVA_INT, SLICE_ACTIVE_SLOT, finished);
+            state.set(JAVA_LONG, SLICE_CUT_NANOS, cutNanos);
             sliceVariable.update(zero, state, 0);
-            state.set(JAVA_INT, 0, next);
+            state.set(JAVA_INT, SLICE_ACTIVE_SLOT, next);
             sliceVariable.update(zero, state, 0);
         }
         activeSlot = next;

@@ -1,7 +1,8 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.bpf.BpfContract;
-import java.lang.foreign.MemoryLayout;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -23,34 +24,19 @@ record OffCpuTask(
         byte[] comm,
         int cpu) {
 
-    static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("start_ns"),
-            ValueLayout.JAVA_LONG.withName("accounted_ns"),
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_LONG.withName("prev_state"),
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("kernel_stack_id"),
-            ValueLayout.JAVA_INT.withName("user_stack_id"),
-            ValueLayout.JAVA_INT.withName("stack_slot"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"),
-            ValueLayout.JAVA_INT.withName("cpu"),
-            ValueLayout.JAVA_INT.withName("reserved"));
+    /** struct offcpu_task, generated from the BPF objects. */
+    static final StructLayout LAYOUT = BpfStructs.OFFCPU_TASK;
 
-    private static final long START = offset("start_ns");
-    private static final long ACCOUNTED = offset("accounted_ns");
-    private static final long CGROUP = offset("cgroup_id");
-    private static final long STATE = offset("prev_state");
-    private static final long TGID = offset("tgid");
-    private static final long KERNEL_STACK = offset("kernel_stack_id");
-    private static final long USER_STACK = offset("user_stack_id");
-    private static final long STACK_SLOT = offset("stack_slot");
-    private static final long COMM = offset("comm");
-    private static final long CPU = offset("cpu");
-
-    private static long offset(String field) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
-    }
+    private static final long START = StructFields.offset(LAYOUT, "start_ns", ValueLayout.JAVA_LONG);
+    private static final long ACCOUNTED = StructFields.offset(LAYOUT, "accounted_ns", ValueLayout.JAVA_LONG);
+    private static final long CGROUP = StructFields.offset(LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long STATE = StructFields.offset(LAYOUT, "prev_state", ValueLayout.JAVA_LONG);
+    private static final long TGID = StructFields.offset(LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long KERNEL_STACK = StructFields.offset(LAYOUT, "kernel_stack_id", ValueLayout.JAVA_INT);
+    private static final long USER_STACK = StructFields.offset(LAYOUT, "user_stack_id", ValueLayout.JAVA_INT);
+    private static final long STACK_SLOT = StructFields.offset(LAYOUT, "stack_slot", ValueLayout.JAVA_INT);
+    private static final long COMM = StructFields.offset(LAYOUT, "comm", SampleKey.COMM_LAYOUT);
+    private static final long CPU = StructFields.offset(LAYOUT, "cpu", ValueLayout.JAVA_INT);
 
     static OffCpuTask read(MemorySegment task) {
         return new OffCpuTask(

@@ -17,8 +17,11 @@ import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.PerfEvents;
 import dev.ebpf.profiling.agent.bpf.SamplingEvent;
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.agent.unwind.DwarfUnwinder;
 import dev.ebpf.profiling.api.profile.LostSamples;
+import dev.ebpf.profiling.bpf.BpfGlobals;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -48,9 +51,14 @@ public final class OnCpuSampler implements AutoCloseable {
 
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
     /** struct unwound_stack: the hash, then the pcs. */
-    private static final long UNWOUND_STACK_BYTES = Long.BYTES + STACK_BYTES;
+    private static final long UNWOUND_STACK_BYTES = BpfStructs.UNWOUND_STACK.byteSize();
     /** The DWARF maps' capacity with frame pointers, where the program never touches them. */
     private static final int UNUSED_MAP_ENTRIES = 1;
+    // The program's settings, at the offset the build read from profile.bpf.o and its BTF.
+    private static final long CONFIG_FILTER_CGROUPS = BpfGlobals.Profile.SAMPLER_CONFIG
+            + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "filter_cgroups", JAVA_INT);
+    private static final long CONFIG_UNWIND_MODE =
+            BpfGlobals.Profile.SAMPLER_CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "unwind_mode", JAVA_INT);
 
     /**
      * @param cpus              CPUs to sample (events are opened only there)
@@ -133,7 +141,7 @@ public final class OnCpuSampler implements AutoCloseable {
         this.settings = settings;
         this.object = object;
         this.event = event;
-        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        this.activeSlotVariable = object.map(".bss").requireSizes(Integer.BYTES, BpfGlobals.Profile.BSS_SIZE);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot).requireSizes(SampleKey.LAYOUT.byteSize(), Long.BYTES);
             stacks[slot] = object.map("stacks_" + slot).requireSizes(Integer.BYTES, STACK_BYTES);
@@ -179,10 +187,9 @@ public final class OnCpuSampler implements AutoCloseable {
     }
 
     private static void configure(BpfObject object, Settings settings) {
-        // struct sampler_config { __u32 filter_cgroups; __u32 unwind_mode; } is all of .rodata.
-        MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
-        config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
-        config.set(JAVA_INT, Integer.BYTES, settings.unwinding().kernelMode());
+        MemorySegment config = object.sectionBeforeLoad(".rodata", BpfGlobals.Profile.RODATA_SIZE);
+        config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
+        config.set(JAVA_INT, CONFIG_UNWIND_MODE, settings.unwinding().kernelMode());
         if (settings.unwinding() != Unwinding.DWARF) {
             // 32 MiB of rows and the unwound stacks' maps are not needed: keep them at one entry.
             for (String map :
@@ -253,8 +260,8 @@ public final class OnCpuSampler implements AutoCloseable {
         int next = (finished + 1) % SLOT_COUNT;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment slot = arena.allocate(JAVA_INT);
-            slot.set(JAVA_INT, 0, next);
+            MemorySegment slot = arena.allocate(BpfGlobals.Profile.BSS_SIZE, 8);
+            slot.set(JAVA_INT, BpfGlobals.Profile.ACTIVE_SLOT, next);
             activeSlotVariable.update(zero, slot, 0);
         }
         long endNanos = System.nanoTime();

@@ -1,6 +1,8 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.bpf.BpfContract;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -29,23 +31,19 @@ public record SampleKey(int tgid, long cgroupId, int kernelStackId, int userStac
         return new SampleKey(tgid, cgroupId, kernelStackId, userStackId, comm, cpu);
     }
 
-    /** Mirrors struct sample_key; its size is checked against the loaded map. */
-    static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("kernel_stack_id"),
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_INT.withName("user_stack_id"),
-            ValueLayout.JAVA_INT.withName("cpu"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"));
+    /** How the agent reads a task comm: char comm[TASK_COMM_LEN]. */
+    static final MemoryLayout COMM_LAYOUT =
+            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE);
 
-    private static final long TGID = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("tgid"));
-    private static final long KERNEL_STACK =
-            LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kernel_stack_id"));
-    private static final long CGROUP = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cgroup_id"));
-    private static final long USER_STACK = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("user_stack_id"));
-    private static final long CPU = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cpu"));
-    private static final long COMM = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("comm"));
+    /** struct sample_key, generated from the BPF objects; its size is checked against the loaded map. */
+    static final StructLayout LAYOUT = BpfStructs.SAMPLE_KEY;
+
+    private static final long TGID = StructFields.offset(LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long KERNEL_STACK = StructFields.offset(LAYOUT, "kernel_stack_id", ValueLayout.JAVA_INT);
+    private static final long CGROUP = StructFields.offset(LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long USER_STACK = StructFields.offset(LAYOUT, "user_stack_id", ValueLayout.JAVA_INT);
+    private static final long CPU = StructFields.offset(LAYOUT, "cpu", ValueLayout.JAVA_INT);
+    private static final long COMM = StructFields.offset(LAYOUT, "comm", COMM_LAYOUT);
 
     static SampleKey read(MemorySegment key) {
         return new SampleKey(

@@ -125,7 +125,7 @@ public final class KernelSymbols {
             return null;
         }
         entries.sort(Comparator.comparing(Entry::address, Long::compareUnsigned)
-                .thenComparing(e -> e.name().startsWith("_") ? 1 : 0));
+                .thenComparingInt(e -> e.name().startsWith("_") ? 1 : 0));
         long[] addresses = new long[entries.size()];
         SymbolNames.Builder names = new SymbolNames.Builder(entries.size());
         short[] modules = new short[entries.size()];

@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -365,7 +366,7 @@ public final class MappingTracker implements AutoCloseable {
     }
 
     /** Puts a mapping in, cutting away whatever it replaced (mmap over an old range replaces it). */
-    static void replace(TreeMap<Long, MemoryMapping> mappings, MemoryMapping mapping) {
+    static void replace(NavigableMap<Long, MemoryMapping> mappings, MemoryMapping mapping) {
         long start = mapping.start();
         long end = mapping.end();
         Map.Entry<Long, MemoryMapping> before = mappings.lowerEntry(start);

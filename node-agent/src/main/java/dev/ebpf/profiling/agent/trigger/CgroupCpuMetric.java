@@ -72,6 +72,6 @@ public final class CgroupCpuMetric implements MetricSource {
         if (!anyPrevious) {
             return OptionalDouble.empty();
         }
-        return MetricSource.percent(grown, (double) wall * nodeCpus);
+        return MetricSource.percent((double) grown, (double) wall * nodeCpus);
     }
 }

@@ -60,8 +60,8 @@ public final class ProcStatMetric implements MetricSource {
         if (before == null) {
             return OptionalDouble.empty();
         }
-        return MetricSource.percent(
-                numerator.applyAsLong(now) - numerator.applyAsLong(before), now.total() - before.total());
+        return MetricSource.percent((double) (numerator.applyAsLong(now) - numerator.applyAsLong(before)), (double)
+                (now.total() - before.total()));
     }
 
     private CpuTimes select(ProcStat stat) {

@@ -48,7 +48,7 @@ public final class TriggerWatcher<T> implements AutoCloseable {
 
     /** Starts polling now and then every {@code period}. */
     public void start(Duration period) {
-        poller.scheduleAtFixedRate(this::poll, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+        var unusedPolling = poller.scheduleAtFixedRate(this::poll, 0, period.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** One poll: read, step, act. Public so a caller with its own scheduler can drive it. */

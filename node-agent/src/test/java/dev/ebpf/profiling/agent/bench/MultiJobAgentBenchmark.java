@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.cluster.SliceReports;
 import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.Profiler;
@@ -37,6 +38,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -69,6 +71,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * runs {@link #benchmark()} when {@code -Dmultijob.benchmark=true}; the class name keeps it out of
  * the normal test run). The report is also written to {@code node-agent/target/multi-job-benchmark.txt}.
  */
+@Tag(TestTags.BPF)
+@Tag(TestTags.SLOW)
 public final class MultiJobAgentBenchmark {
 
     private static final int DEFAULT_MEASURED_SECONDS = 240;

@@ -6,6 +6,7 @@ import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 
 /**
  * What the net-rx profiler costs at about 100,000 UDP packets a second on loopback (iperf3, 64-byte
@@ -25,6 +27,7 @@ import java.util.TreeMap;
  * {@link #benchmark()} when {@code -Dnetrx.benchmark=true}; the class name keeps it out of the normal
  * test run).
  */
+@Tag(TestTags.BPF)
 public final class NetRxBenchmark {
 
     /** The entry point under surefire. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -116,7 +117,7 @@ public final class OffCpuBenchmark {
         Process bpftool = new ProcessBuilder("bpftool", "-j", "prog", "show", "name", PROGRAM)
                 .redirectErrorStream(true)
                 .start();
-        String json = new String(bpftool.getInputStream().readAllBytes());
+        String json = new String(bpftool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (bpftool.waitFor() != 0) {
             throw new IllegalStateException("bpftool prog show failed: " + json.strip());
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a child JVM whose capability bounding set lacks CAP_SYSLOG (setpriv), so that only the child
  * loses it; the sysctl is put back after the test.
  */
+@Tag(TestTags.BPF)
 class HiddenKernelSymbolsLiveTest {
 
     private static final Path PARANOID = Path.of("/proc/sys/kernel/perf_event_paranoid");
@@ -85,7 +88,10 @@ class HiddenKernelSymbolsLiveTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(stderr.toFile())
                     .start();
-            assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as("agent finished").isTrue();
+            // An upper bound for a JVM start, a 3 s profile and symbolization on a crowded machine.
+            assertThat(agent.waitFor(300, TimeUnit.SECONDS))
+                    .as("agent finished")
+                    .isTrue();
             String errors = Files.readString(stderr, StandardCharsets.UTF_8);
 
             assertThat(agent.exitValue()).as("exit code; stderr: %s", errors).isZero();

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,7 @@ class LoggingSetupTest {
                 .redirectError(stderr.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .start();
-        String out = new String(child.getInputStream().readAllBytes());
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
         assertThat(child.exitValue()).isZero();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.MappingIterator;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -135,6 +137,7 @@ class MainTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void profilesAPodToAJsonFileOneDocumentPerSlice(@TempDir Path dir) throws Exception {
         RequiresRoot.assumeBpf();
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
@@ -175,6 +178,7 @@ class MainTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void offCpuShowsWhereAPodWaitedAndWhy(@TempDir Path dir) throws Exception {
         RequiresRoot.assumeBpf();
         // A task already asleep when sampling starts is seen only once it wakes, so the sleeper
@@ -221,6 +225,7 @@ class MainTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void offCpuHasItsOwnSectionInTheTable() throws Exception {
         RequiresRoot.assumeBpf();
         assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu"))
@@ -229,6 +234,7 @@ class MainTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void printsTheTableByDefault() throws Exception {
         RequiresRoot.assumeBpf();
         assertThat(run("profile", "--duration", "1s", "--top", "3")).isEqualTo(Main.EXIT_OK);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import dev.ebpf.profiling.agent.symbolize.Frames;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.OffCpuApplication;
 import dev.ebpf.profiling.api.profile.OffCpuHotspot;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.assertj.core.data.Percentage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * says it was never walked. The bound (10% of the slice) covers the time to load and attach the
  * program, which the slice's own clock includes; it does not depend on load.
  */
+@Tag(TestTags.BPF)
 class WaitsBeforeStartLiveTest {
 
     @Test

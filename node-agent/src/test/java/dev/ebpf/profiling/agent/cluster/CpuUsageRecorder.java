@@ -68,8 +68,12 @@ final class CpuUsageRecorder implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stopping = true;
-        thread.join();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the test is being stopped: leave the flag for it
+        }
     }
 }

@@ -11,11 +11,13 @@ import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * a CPU list; each job gets the time the pod's threads blocked on its CPUs only. Real eBPF on the
  * real sched_switch tracepoint, with blocked processes pinned to CPU 0 and to CPU 1.
  */
+@Tag(TestTags.BPF)
 class OffCpuCpuSplitTest {
 
     @BeforeEach

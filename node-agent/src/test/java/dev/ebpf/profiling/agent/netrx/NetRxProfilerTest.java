@@ -15,6 +15,7 @@ import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.LateRead;
 import dev.ebpf.profiling.api.profile.NetRxApplication;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole net-rx path for real: receivers in pod-shaped cgroups over loopback TCP and UDP, the
  * three samplers (on-CPU, off-CPU, net-rx) filtered to the pod, and the slice analysis.
  */
+@Tag(TestTags.BPF)
 class NetRxProfilerTest {
 
     private static final int PAUSE_MS = 50;
@@ -72,8 +75,9 @@ class NetRxProfilerTest {
                 RawSlice onSlice = onCpu.cut();
                 RawOffCpuSlice offSlice = offCpu.cut();
                 RawNetRxSlice netSlice = netRx.cut();
-                NetRxProfile profile =
-                        analyzer.analyze(onSlice, offSlice, null, netSlice).profile().netRx();
+                NetRxProfile profile = analyzer.analyze(onSlice, offSlice, null, netSlice)
+                        .profile()
+                        .netRx();
                 NetRxApplication app = profile.applications().stream()
                         .filter(a ->
                                 a.pod() != null && container.id().equals(a.pod().containerId()))

@@ -12,15 +12,18 @@ import dev.ebpf.profiling.agent.sampler.NetRxTestSeams;
 import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The net-rx sampler's filters, limits and bad input, on real loopback receivers (as root). */
+@Tag(TestTags.BPF)
 class NetRxSamplerTest {
 
     @TempDir

@@ -7,6 +7,7 @@ import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * same window: the kernel's own run counts in /proc/softirqs, and the durations between
  * irq:softirq_entry and _exit recorded by a private ftrace instance.
  */
+@Tag(TestTags.BPF)
 class SoftirqAccuracyTest {
 
     private static final Path PROC_SOFTIRQS = Path.of("/proc/softirqs");

@@ -10,7 +10,9 @@ import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.SamplingTolerance;
 import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.IOException;
@@ -23,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,10 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
  * their frames (their mappings are learnt from the kernel's mmap records as they appear) and their
  * name. Each program starts behind a short sleep, so it is in the test's cgroup before it execs.
  */
+@Tag(TestTags.BPF)
 class ExitedProcessesLiveTest {
 
     private static final int FREQUENCY_HZ = 99;
-    private static final long EXIT_TIMEOUT_SECONDS = 120;
+    /** An upper bound for a couple of seconds of CPU on a crowded machine; free when all goes well. */
+    private static final long EXIT_TIMEOUT_SECONDS = 600;
 
     @TempDir
     Path dir;
@@ -180,8 +185,10 @@ class ExitedProcessesLiveTest {
                     return s;
                 }
                 public static void main(String[] args) {
-                    long end = System.nanoTime() + 2_000_000_000L, s = 0;
-                    while (System.nanoTime() < end) s += work(100_000);
+                    // 2 s of its own CPU time, not of wall time: a busy machine only makes it take longer.
+                    var cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+                    long s = 0;
+                    while (cpu.getCurrentThreadCpuTime() < 2_000_000_000L) s += work(100_000);
                     System.out.println(s);
                 }
             }
@@ -222,9 +229,12 @@ class ExitedProcessesLiveTest {
             });
             long exited = samples(jvm, s -> s.frames().contains(Frames.exited()));
             System.out.printf("jvm: %d samples, %d with a JIT leaf in Spin.work, %d [exited]%n", total, inWork, exited);
-            // About 2 s in Spin.work (most of it compiled) plus the JVM's start: ~250 samples at 99 Hz.
+            // 2 s of CPU in Spin.work (most of it compiled) plus the JVM's start: 198 samples at 99 Hz at
+            // least, less the binomial bound of SamplingTolerance (the JVM shares its CPU on a busy machine).
             // The map is read when the exit is seen, from the /tmp held open since its JIT memory appeared.
-            assertThat(total).as("JVM samples").isGreaterThanOrEqualTo(50);
+            double expected = 2.0 * FREQUENCY_HZ;
+            assertThat(total).as("JVM samples").isGreaterThanOrEqualTo((long)
+                    (expected - SamplingTolerance.samples(expected)));
             assertThat(exited).as("[exited] samples of %d", total).isZero();
             assertThat((double) inWork / total)
                     .as(

@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.symbolize.HotLoopProgram;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.Hotspot;
 import dev.ebpf.profiling.api.profile.Location;
 import dev.ebpf.profiling.api.profile.NodeProfile;
@@ -15,10 +16,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real stacks from the real sampler, named and judged: the application's own code, or the kernel's. */
+@Tag(TestTags.BPF)
 class HotspotProfilingTest {
 
     @TempDir
@@ -29,7 +32,10 @@ class HotspotProfilingTest {
         RequiresRoot.assumeBpf();
     }
 
-    /** Profiles only the pod's cgroup for a few seconds while {@code command} runs in it. */
+    /**
+     * Profiles only the pod's cgroup while {@code command} runs in it, until the pod used 2 s of CPU
+     * (about 200 samples at 99 Hz): however busy the machine, the verdicts rest on as many samples.
+     */
     private NodeProfile profilePodRunning(String... command) throws Exception {
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
@@ -38,8 +44,12 @@ class HotspotProfilingTest {
             long podId = cgroups.idOf(pod.podPath());
             try (OnCpuSampler sampler = OnCpuSampler.start(
                     OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), 99, Set.of(podId)))) {
+                long usedBefore = pod.container(0).cpuUsageMicros();
                 sampler.cut();
-                Thread.sleep(3000);
+                long deadline = System.nanoTime() + 120_000_000_000L;
+                while (pod.container(0).cpuUsageMicros() - usedBefore < 2_000_000 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
                 return analyzer.analyze(sampler.cut()).profile();
             }
         }

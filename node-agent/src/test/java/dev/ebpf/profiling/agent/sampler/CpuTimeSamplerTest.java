@@ -7,10 +7,12 @@ import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.testsupport.CpuAffinity;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * of a point, so the 1-point bound of issue 13 holds with a wide margin on a busy machine too:
  * unlike sampling, nothing here depends on what else runs.
  */
+@Tag(TestTags.BPF)
 class CpuTimeSamplerTest {
 
     /** The largest gap allowed between our CPU% and cpu.stat's, in points (issue 13). */

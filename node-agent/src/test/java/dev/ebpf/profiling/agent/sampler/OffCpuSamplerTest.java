@@ -7,16 +7,20 @@ import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real off-CPU program on the real sched_switch tracepoint, watching real blocked processes (as root). */
+@Tag(TestTags.BPF)
 class OffCpuSamplerTest {
 
     private static final long MILLIS = 1_000_000;
@@ -99,11 +103,13 @@ class OffCpuSamplerTest {
             assertThat(seen).isGreaterThan(1000);
             assertThat((double) looseSlice.blockedNanosOf(napper.pid()))
                     .isGreaterThan(0.3 * looseSlice.durationNanos());
-            // With 1 ms only the odd late wake-up on a busy machine gets through, and only as a block of 1 ms or more.
+            // With 1 ms only late wake-ups get through (more of them on a busy machine), and only as
+            // blocks of 1 ms or more. The strict window holds the loose one (cut before it, after it),
+            // so each block the loose sampler saw end was kept or dropped as short by the strict one.
             long kept = ended(strictSlice, napper.pid());
-            assertThat(kept).isLessThan(seen / 10);
+            assertThat(kept).isLessThan(seen / 2);
             assertThat(strictSlice.blockedNanosOf(napper.pid())).isGreaterThanOrEqualTo(kept * MILLIS);
-            assertThat(strictSlice.counters().shortBlocks()).isGreaterThan(seen / 2);
+            assertThat(kept + strictSlice.counters().shortBlocks()).isGreaterThanOrEqualTo(seen);
         }
     }
 
@@ -196,20 +202,37 @@ class OffCpuSamplerTest {
                 assertThat((double) slice.blockedNanosOf(napper.pid()))
                         .isLessThanOrEqualTo(slice.durationNanos() * 1.01);
             }
+            // Off-CPU time is measured, not sampled: the two samplers differ only where their windows
+            // do, at both ends, by the time a cut takes (longer on a busy machine, so measured here).
+            long edgeNanos = Duration.between(slices.getFirst().start(), whole.start())
+                            .abs()
+                            .toNanos()
+                    + Duration.between(slices.getLast().end(), whole.end())
+                            .abs()
+                            .toNanos();
             for (Process process : List.of(sleeper, napper)) {
-                // The two samplers' windows are not the same (each cut takes a while), so compare
-                // the share of the window each saw the process blocked.
+                // So compare the share of the window each saw the process blocked: they differ by at
+                // most the edges' share (plus 1% for the Instant and monotonic clocks' disagreement).
                 double slicedShare = slices.stream()
                                 .mapToLong(s -> s.blockedNanosOf(process.pid()))
                                 .sum()
                         / (double) slicedNanos;
                 double wholeShare = whole.blockedNanosOf(process.pid()) / (double) whole.durationNanos();
-                assertThat(slicedShare).isCloseTo(wholeShare, org.assertj.core.data.Offset.offset(0.03));
+                assertThat(slicedShare)
+                        .isCloseTo(
+                                wholeShare,
+                                org.assertj.core.data.Offset.offset(edgeNanos / (double) slicedNanos + 0.01));
             }
+            // Both samplers see the same naps end, but for those ending in the edges: each nap lasts at
+            // least 70 ms, so at most edge / 70 ms + 1 per edge. How many naps fit in the window depends
+            // on how soon the napper gets a CPU back, so the window bounds them only from above.
             long napperBlocks =
                     slices.stream().mapToLong(s -> ended(s, napper.pid())).sum();
-            long naps = slicedNanos / (70 * MILLIS);
-            assertThat(napperBlocks).isBetween(naps * 8 / 10, naps * 11 / 10 + 1);
+            long edgeNaps = edgeNanos / (70 * MILLIS) + 2;
+            assertThat(napperBlocks)
+                    .isPositive()
+                    .isLessThanOrEqualTo(slicedNanos / (70 * MILLIS) + 1)
+                    .isCloseTo(ended(whole, napper.pid()), org.assertj.core.data.Offset.offset(edgeNaps));
         }
     }
 
@@ -245,16 +268,20 @@ class OffCpuSamplerTest {
                 OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
             Process sleeper = processes.sleeper(-1);
             Thread.sleep(300);
+            // Off-CPU time is measured, so it lies between two clock readings: from the cut's return
+            // to the kill, and from before the cut (its flip starts the slice) to the exit seen. On a
+            // busy machine a cut and a kill take a while: the readings say how long, not a percentage.
+            long beforeCut = System.nanoTime();
             sampler.cut();
             long started = System.nanoTime();
             Thread.sleep(1000);
+            long killing = System.nanoTime();
             sleeper.destroyForcibly().waitFor();
-            long killedAfter = System.nanoTime() - started;
+            long exited = System.nanoTime();
             Thread.sleep(500);
             RawOffCpuSlice slice = sampler.cut();
 
-            assertThat((double) slice.blockedNanosOf(sleeper.pid()))
-                    .isCloseTo(killedAfter, Percentage.withPercentage(10));
+            assertThat(slice.blockedNanosOf(sleeper.pid())).isBetween(killing - started, exited - beforeCut);
             assertThat(of(slice, sleeper.pid()).keySet())
                     .isNotEmpty()
                     .allSatisfy(key -> assertThat(key.comm()).isEqualTo("sleep"));

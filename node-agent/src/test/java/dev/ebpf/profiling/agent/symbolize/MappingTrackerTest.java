@@ -3,12 +3,14 @@ package dev.ebpf.profiling.agent.symbolize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The tracker's bookkeeping (mappings replaced by newer ones, eviction), and the kernel's records live. */
@@ -84,6 +86,7 @@ class MappingTrackerTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void anExitedProcessIsKeptUntilTheSliceAfterItsExitIsSymbolized() throws Exception {
         RequiresRoot.assumeBpf();
         Symbolizer symbolizer = symbolizer();
@@ -107,6 +110,7 @@ class MappingTrackerTest {
     }
 
     @Test
+    @Tag(TestTags.BPF)
     void filesAreHeldWhenMappedAndReadOnlyWhereSamplesLand() throws Exception {
         RequiresRoot.assumeBpf();
         Symbolizer symbolizer = symbolizer();

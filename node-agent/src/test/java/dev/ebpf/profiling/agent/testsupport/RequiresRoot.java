@@ -30,8 +30,13 @@ public final class RequiresRoot {
         require(isRoot(), "needs root (effective uid 0) to create cgroups and load eBPF programs");
     }
 
-    /** Skips (or fails) unless this JVM can load the agent's eBPF programs: root and readable kernel BTF. */
+    /**
+     * Skips (or fails) unless this JVM can load the agent's eBPF programs: root and readable kernel BTF.
+     * Fails first when the calling test is not tagged {@value TestTags#BPF}, so that {@code ./scripts/test.sh
+     * --fast} (which excludes that tag) never runs a test that loads programs.
+     */
     public static void assumeBpf() {
+        TestTags.requireBpfTagOnCaller();
         assumeRoot();
         require(Files.isReadable(BpfObject.KERNEL_BTF), "needs kernel BTF at " + BpfObject.KERNEL_BTF);
     }

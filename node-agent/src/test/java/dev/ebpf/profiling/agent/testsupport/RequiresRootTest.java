@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
@@ -59,5 +61,28 @@ class RequiresRootTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(RequiresRoot.isRoot()).isEqualTo(uidLine.split("\\s+")[2].equals("0"));
+    }
+
+    @Test
+    void aTestThatLoadsBpfWithoutTheTagFails() {
+        assertThatThrownBy(RequiresRoot::assumeBpf)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("aTestThatLoadsBpfWithoutTheTagFails loads eBPF programs")
+                .hasMessageContaining("@Tag(\"bpf\")");
+    }
+
+    @Nested
+    @Tag(TestTags.BPF)
+    class TaggedClass {
+        @Test
+        void theTagOnTheClassCounts() {
+            TestTags.requireBpfTagOnCaller();
+        }
+    }
+
+    @Test
+    @Tag(TestTags.BPF)
+    void theTagOnTheMethodCounts() {
+        TestTags.requireBpfTagOnCaller();
     }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  */
 class CgroupCpuMetricLiveTest {
 
-    private static final double TICK_TOLERANCE = 1.5;
+    /** The granularity of /proc/PID/stat (USER_HZ = 100). */
+    private static final long TICK_NANOS = 10_000_000L;
 
     @Test
     void aBusyProcessShowsInItsCgroupsCpuPercentOnV2AndV1() throws Exception {
@@ -35,18 +36,27 @@ class CgroupCpuMetricLiveTest {
                 long wallBefore = System.nanoTime();
                 v2Metric.read();
                 v1Metric.read();
-                Thread.sleep(1000);
+                // Until the loop ran 0.3 s (30 ticks of /proc/PID/stat), at least 1 s: however busy
+                // the machine, the share measured is well above the ticks' granularity.
+                long deadline = wallBefore + 60_000_000_000L;
+                do {
+                    Thread.sleep(100);
+                } while ((System.nanoTime() - wallBefore < 1_000_000_000L || cpuNanos(busy) - cpuBefore < 300_000_000L)
+                        && System.nanoTime() < deadline);
                 OptionalDouble fromV2 = v2Metric.read();
                 OptionalDouble fromV1 = v1Metric.read();
                 long cpuAfter = cpuNanos(busy);
                 long wallAfter = System.nanoTime();
 
                 double expected = 100.0 * (cpuAfter - cpuBefore) / ((double) (wallAfter - wallBefore) * cpus);
-                assertThat(expected).as("the busy process's share of the node").isGreaterThan(2);
-                // /proc/PID/stat counts 10 ms ticks (0.5 point of a 2-CPU node per read), the cgroup
-                // files count exactly: allow three ticks.
-                assertThat(fromV2).hasValueCloseTo(expected, within(TICK_TOLERANCE));
-                assertThat(fromV1).hasValueCloseTo(expected, within(TICK_TOLERANCE));
+                assertThat(cpuAfter - cpuBefore)
+                        .as("the busy process's CPU time")
+                        .isGreaterThanOrEqualTo(300_000_000L);
+                // /proc/PID/stat counts 10 ms ticks, the cgroup files count exactly: allow three ticks
+                // (over a 1 s window of a 2-CPU node, 1.5 points), in points of this window.
+                double tolerance = 100.0 * 3 * TICK_NANOS / ((double) (wallAfter - wallBefore) * cpus);
+                assertThat(fromV2).hasValueCloseTo(expected, within(tolerance));
+                assertThat(fromV1).hasValueCloseTo(expected, within(tolerance));
             } finally {
                 busy.destroyForcibly().waitFor();
             }

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.trigger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * threshold the load cannot reach never fires. A cgroup of its own keeps other work on the machine
  * out of the metric. Needs root, as the agent does.
  */
+@Tag(TestTags.SLOW)
 class TriggerWatcherLiveTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);

@@ -14,6 +14,7 @@ import dev.ebpf.profiling.agent.symbolize.StackSample;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.symbolize.Symbolizer;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
+import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,6 +35,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * their stacks reach main (through __libc_start_main), where frame pointers stop after a frame or
  * two, and their frames are the ones {@code perf record --call-graph dwarf} finds on the same run.
  */
+@Tag(TestTags.BPF)
 class DwarfUnwindingLiveTest {
 
     private static final int HZ = 99;

@@ -146,7 +146,7 @@ public final class PprofWriter {
             if (frame.module() != null) {
                 mappingIds.computeIfAbsent(frame.module(), m -> (long) mappingIds.size() + 1);
             }
-            long id = locationIds.size() + 1;
+            long id = locationIds.size() + 1L;
             locationIds.put(frame, id);
             return id;
         }
