@@ -127,6 +127,11 @@ final class HeldFiles implements AutoCloseable {
         return held.size();
     }
 
+    /** The files held now, for tests. */
+    synchronized java.util.Set<FileIdentity> identities() {
+        return java.util.Set.copyOf(held.keySet());
+    }
+
     /** Files held over the holder's life, for benchmarks and tests. */
     synchronized long opened() {
         return opened;

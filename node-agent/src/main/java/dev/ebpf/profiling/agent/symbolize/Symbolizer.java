@@ -375,6 +375,11 @@ public final class Symbolizer {
         return heldFiles.opened();
     }
 
+    /** The files held open now, for tests. */
+    public java.util.Set<FileIdentity> heldFileIdentities() {
+        return heldFiles.identities();
+    }
+
     /** The heap bytes of the symbol tables cached now (addresses and names), for benchmarks. */
     public long symbolHeapBytes() {
         return symbolCache.heapBytes() + kernel.heapBytes();
