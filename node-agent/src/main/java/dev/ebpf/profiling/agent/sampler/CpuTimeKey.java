@@ -1,7 +1,8 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.bpf.BpfContract;
-import java.lang.foreign.MemoryLayout;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -16,18 +17,13 @@ import java.lang.foreign.ValueLayout;
  */
 public record CpuTimeKey(int tgid, int cpu, long cgroupId, String comm) {
 
-    /** Mirrors struct cputime_key; its size is checked against the loaded map. */
-    static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("cpu"),
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            MemoryLayout.sequenceLayout(BpfContract.TASK_COMM_LEN, ValueLayout.JAVA_BYTE)
-                    .withName("comm"));
+    /** struct cputime_key, generated from the BPF objects; its size is checked against the loaded map. */
+    static final StructLayout LAYOUT = BpfStructs.CPUTIME_KEY;
 
-    private static final long TGID = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("tgid"));
-    private static final long CPU = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cpu"));
-    private static final long CGROUP = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cgroup_id"));
-    private static final long COMM = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("comm"));
+    private static final long TGID = StructFields.offset(LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long CPU = StructFields.offset(LAYOUT, "cpu", ValueLayout.JAVA_INT);
+    private static final long CGROUP = StructFields.offset(LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long COMM = StructFields.offset(LAYOUT, "comm", SampleKey.COMM_LAYOUT);
 
     static CpuTimeKey read(MemorySegment key) {
         return new CpuTimeKey(

@@ -9,7 +9,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.bpf.BpfGlobals;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
@@ -42,9 +45,13 @@ public final class CpuTimeSampler implements AutoCloseable {
     private static final String OBJECT = "cputime";
     private static final String SWITCH_PROGRAM = "cpu_time_switch";
     private static final String FLUSH_PROGRAM = "cpu_time_flush";
-    // struct cputime_slice { __u32 active_slot; __u32 reserved; __u64 cut_ns; } is all of .bss.
-    private static final long SLICE_STATE_BYTES = 16;
-    private static final long CUT_NANOS_OFFSET = 8;
+    // The program's variables, at the offsets the build read from cputime.bpf.o and its BTF.
+    private static final long SLICE_ACTIVE_SLOT =
+            BpfGlobals.Cputime.SLICE + StructFields.offset(BpfStructs.CPUTIME_SLICE, "active_slot", JAVA_INT);
+    private static final long SLICE_CUT_NANOS =
+            BpfGlobals.Cputime.SLICE + StructFields.offset(BpfStructs.CPUTIME_SLICE, "cut_ns", JAVA_LONG);
+    private static final long CONFIG_FILTER_CGROUPS = BpfGlobals.Cputime.CPUTIME_CONFIG
+            + StructFields.offset(BpfStructs.CPUTIME_CONFIG, "filter_cgroups", JAVA_INT);
     /** The kernel's answer to a test run on a CPU that is not online. */
     private static final int ENXIO = 6;
 
@@ -83,7 +90,7 @@ public final class CpuTimeSampler implements AutoCloseable {
     private CpuTimeSampler(Settings settings, BpfObject object) {
         this.settings = settings;
         this.object = object;
-        this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, SLICE_STATE_BYTES);
+        this.sliceVariable = object.map(".bss").requireSizes(Integer.BYTES, BpfGlobals.Cputime.BSS_SIZE);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             counts[slot] = object.map("counts_" + slot).requireSizes(CpuTimeKey.LAYOUT.byteSize(), Long.BYTES);
         }
@@ -102,9 +109,8 @@ public final class CpuTimeSampler implements AutoCloseable {
         OffCpuSampler.requireTracefs(OffCpuSampler.TRACEFS);
         BpfObject object = BpfObject.open(OBJECT);
         try {
-            // struct cputime_config { __u32 filter_cgroups; __u32 reserved; } is all of .rodata.
-            MemorySegment config = object.sectionBeforeLoad(".rodata", 2L * Integer.BYTES);
-            config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
+            MemorySegment config = object.sectionBeforeLoad(".rodata", BpfGlobals.Cputime.RODATA_SIZE);
+            config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
             object.load();
             CpuTimeSampler sampler = new CpuTimeSampler(settings, object);
             object.attach(SWITCH_PROGRAM);
@@ -149,12 +155,12 @@ public final class CpuTimeSampler implements AutoCloseable {
         Instant end = Instant.now();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment state = arena.allocate(SLICE_STATE_BYTES, 8);
+            MemorySegment state = arena.allocate(BpfGlobals.Cputime.BSS_SIZE, 8);
             // Two writes, cut time first: a program that sees the new slot also sees its cut time.
-            state.set(JAVA_INT, 0, finished);
-            state.set(JAVA_LONG, CUT_NANOS_OFFSET, cutNanos);
+            state.set(JAVA_INT, SLICE_ACTIVE_SLOT, finished);
+            state.set(JAVA_LONG, SLICE_CUT_NANOS, cutNanos);
             sliceVariable.update(zero, state, 0);
-            state.set(JAVA_INT, 0, next);
+            state.set(JAVA_INT, SLICE_ACTIVE_SLOT, next);
             sliceVariable.update(zero, state, 0);
         }
         activeSlot = next;

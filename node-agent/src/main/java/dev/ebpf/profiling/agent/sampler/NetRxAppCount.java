@@ -3,6 +3,8 @@ package dev.ebpf.profiling.agent.sampler;
 import static dev.ebpf.profiling.bpf.BpfContract.NETRX_DELAY_BUCKETS;
 import static dev.ebpf.profiling.bpf.BpfContract.TASK_COMM_LEN;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -33,22 +35,22 @@ public record NetRxAppCount(
         long delayMaxNanos,
         long[] delayBuckets) {
 
-    static final StructLayout KEY_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("reserved"),
-            MemoryLayout.sequenceLayout(TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+    /** struct netrx_app_key, generated from the BPF objects. */
+    static final StructLayout KEY_LAYOUT = BpfStructs.NETRX_APP_KEY;
 
-    static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("packets"),
-            ValueLayout.JAVA_LONG.withName("bytes"),
-            ValueLayout.JAVA_LONG.withName("reads"),
-            ValueLayout.JAVA_LONG.withName("delay_sum_ns"),
-            ValueLayout.JAVA_LONG.withName("delay_max_ns"),
-            MemoryLayout.sequenceLayout(NETRX_DELAY_BUCKETS, ValueLayout.JAVA_LONG)
-                    .withName("delay_buckets"));
+    /** struct netrx_app_value, generated from the BPF objects. */
+    static final StructLayout VALUE_LAYOUT = BpfStructs.NETRX_APP_VALUE;
 
-    private static final long BUCKETS = VALUE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("delay_buckets"));
+    private static final long CGROUP = StructFields.offset(KEY_LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long TGID = StructFields.offset(KEY_LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long COMM = StructFields.offset(KEY_LAYOUT, "comm", SampleKey.COMM_LAYOUT);
+    private static final long PACKETS = StructFields.offset(VALUE_LAYOUT, "packets", ValueLayout.JAVA_LONG);
+    private static final long BYTES = StructFields.offset(VALUE_LAYOUT, "bytes", ValueLayout.JAVA_LONG);
+    private static final long READS = StructFields.offset(VALUE_LAYOUT, "reads", ValueLayout.JAVA_LONG);
+    private static final long DELAY_SUM = StructFields.offset(VALUE_LAYOUT, "delay_sum_ns", ValueLayout.JAVA_LONG);
+    private static final long DELAY_MAX = StructFields.offset(VALUE_LAYOUT, "delay_max_ns", ValueLayout.JAVA_LONG);
+    private static final long BUCKETS = StructFields.offset(
+            VALUE_LAYOUT, "delay_buckets", MemoryLayout.sequenceLayout(NETRX_DELAY_BUCKETS, ValueLayout.JAVA_LONG));
 
     public NetRxAppCount {
         delayBuckets = delayBuckets.clone();
@@ -67,14 +69,14 @@ public record NetRxAppCount(
         long[] buckets = new long[NETRX_DELAY_BUCKETS];
         MemorySegment.copy(value, ValueLayout.JAVA_LONG_UNALIGNED, BUCKETS, buckets, 0, NETRX_DELAY_BUCKETS);
         return new NetRxAppCount(
-                key.get(ValueLayout.JAVA_INT_UNALIGNED, Long.BYTES),
-                key.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                SampleKey.comm(key.asSlice(Long.BYTES + 2L * Integer.BYTES, TASK_COMM_LEN)),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 8),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 16),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 24),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 32),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
+                key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                SampleKey.comm(key.asSlice(COMM, TASK_COMM_LEN)),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, PACKETS),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, BYTES),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, READS),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, DELAY_SUM),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, DELAY_MAX),
                 buckets);
     }
 

@@ -15,8 +15,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.ebpf.profiling.agent.bpf.BpfException;
 import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.BpfObject;
+import dev.ebpf.profiling.agent.bpf.StructFields;
+import dev.ebpf.profiling.bpf.BpfGlobals;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,8 +56,20 @@ public final class NetRxSampler implements AutoCloseable {
     private static final Duration SLOT_QUIESCE = Duration.ofMillis(10);
     /** CPUs the .rodata bitmap can select. */
     public static final int MAX_CPUS = OFFCPU_CPU_MASK_WORDS * Long.SIZE;
-    /** struct netrx_napi: polls, packets. */
-    private static final long NAPI_BYTES = 2L * Long.BYTES;
+    // The program's variables, at the offsets the build read from netrx.bpf.o and its BTF.
+    private static final long ACTIVE_SLOT = BpfGlobals.Netrx.ACTIVE_SLOT;
+    private static final long CONFIG_FILTER_CGROUPS =
+            BpfGlobals.Netrx.NETRX_CONFIG + StructFields.offset(BpfStructs.NETRX_CONFIG, "filter_cgroups", JAVA_INT);
+    private static final long CONFIG_FILTER_CPUS =
+            BpfGlobals.Netrx.NETRX_CONFIG + StructFields.offset(BpfStructs.NETRX_CONFIG, "filter_cpus", JAVA_INT);
+    private static final long CONFIG_CPU_MASK = BpfGlobals.Netrx.NETRX_CONFIG
+            + StructFields.offset(
+                    BpfStructs.NETRX_CONFIG, "cpu_mask", MemoryLayout.sequenceLayout(OFFCPU_CPU_MASK_WORDS, JAVA_LONG));
+    /** struct netrx_napi, one per CPU in the per-CPU array's values. */
+    private static final StructLayout NAPI_LAYOUT = BpfStructs.NETRX_NAPI;
+
+    private static final long NAPI_POLLS = StructFields.offset(NAPI_LAYOUT, "polls", JAVA_LONG);
+    private static final long NAPI_PACKETS = StructFields.offset(NAPI_LAYOUT, "packets", JAVA_LONG);
 
     /**
      * @param cpus             CPUs whose reads and softirqs are counted (the tracepoints fire on all; the program filters)
@@ -107,7 +124,7 @@ public final class NetRxSampler implements AutoCloseable {
     private NetRxSampler(Settings settings, BpfObject object) {
         this.settings = settings;
         this.object = object;
-        this.slotVariable = object.map(".bss").requireSizes(Integer.BYTES, Integer.BYTES);
+        this.slotVariable = object.map(".bss").requireSizes(Integer.BYTES, BpfGlobals.Netrx.BSS_SIZE);
         for (int slot = 0; slot < SLOT_COUNT; slot++) {
             apps[slot] = object.map("apps_" + slot)
                     .requireSizes(NetRxAppCount.KEY_LAYOUT.byteSize(), NetRxAppCount.VALUE_LAYOUT.byteSize());
@@ -116,7 +133,7 @@ public final class NetRxSampler implements AutoCloseable {
             softirqs[slot] = object.map("softirqs_" + slot)
                     .requireSizes(NetRxSoftirqTime.KEY_LAYOUT.byteSize(), NetRxSoftirqTime.VALUE_LAYOUT.byteSize());
         }
-        this.napi = object.map("napi").requireSizes(Integer.BYTES, NAPI_BYTES);
+        this.napi = object.map("napi").requireSizes(Integer.BYTES, NAPI_LAYOUT.byteSize());
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
         this.allowedCgroups = new AllowedCgroups(object.map("allowed_cgroups"));
         allowedCgroups.replace(settings.allowedCgroupIds()); // before the programs are attached
@@ -164,16 +181,14 @@ public final class NetRxSampler implements AutoCloseable {
     }
 
     private static void configure(BpfObject object, Settings settings) {
-        // struct netrx_config { __u32 filter_cgroups; __u32 filter_cpus; __u64 cpu_mask[..]; } is all of .rodata.
-        long size = 2L * Integer.BYTES + (long) OFFCPU_CPU_MASK_WORDS * Long.BYTES;
-        MemorySegment config = object.sectionBeforeLoad(".rodata", size);
-        config.set(JAVA_INT, 0, settings.filterCgroups() ? 1 : 0);
-        config.set(JAVA_INT, Integer.BYTES, 1);
+        MemorySegment config = object.sectionBeforeLoad(".rodata", BpfGlobals.Netrx.RODATA_SIZE);
+        config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
+        config.set(JAVA_INT, CONFIG_FILTER_CPUS, 1);
         long[] mask = new long[OFFCPU_CPU_MASK_WORDS];
         for (int cpu : settings.cpus()) {
             mask[cpu / Long.SIZE] |= 1L << (cpu % Long.SIZE);
         }
-        MemorySegment.copy(mask, 0, config, JAVA_LONG, 2L * Integer.BYTES, mask.length);
+        MemorySegment.copy(mask, 0, config, JAVA_LONG, CONFIG_CPU_MASK, mask.length);
         if (settings.appEntries() > 0) {
             for (int slot = 0; slot < SLOT_COUNT; slot++) {
                 object.setMaxEntries("apps_" + slot, settings.appEntries());
@@ -201,8 +216,8 @@ public final class NetRxSampler implements AutoCloseable {
         Instant end = Instant.now();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
-            MemorySegment slot = arena.allocate(JAVA_INT);
-            slot.set(JAVA_INT, 0, next);
+            MemorySegment slot = arena.allocate(BpfGlobals.Netrx.BSS_SIZE, 8);
+            slot.set(JAVA_INT, ACTIVE_SLOT, next);
             slotVariable.update(zero, slot, 0);
         }
         activeSlot = next;
@@ -249,10 +264,14 @@ public final class NetRxSampler implements AutoCloseable {
             MemorySegment zeros = arena.allocate(napi.userValueBytes(), 8);
             index.set(JAVA_INT, 0, slot);
             napi.lookup(index, values);
-            long[] raw = values.toArray(JAVA_LONG);
-            for (int cpu = 0; cpu * 2 + 1 < raw.length; cpu++) {
-                if (raw[cpu * 2] > 0) {
-                    polls.put(cpu, new RawNetRxSlice.NapiPolls(raw[cpu * 2], raw[cpu * 2 + 1]));
+            // A per-CPU value is one struct per possible CPU, each rounded up to 8 bytes.
+            long stride = (NAPI_LAYOUT.byteSize() + 7) & -8L;
+            for (int cpu = 0; (cpu + 1) * stride <= values.byteSize(); cpu++) {
+                long pollCount = values.get(JAVA_LONG, cpu * stride + NAPI_POLLS);
+                if (pollCount > 0) {
+                    polls.put(
+                            cpu,
+                            new RawNetRxSlice.NapiPolls(pollCount, values.get(JAVA_LONG, cpu * stride + NAPI_PACKETS)));
                 }
             }
             napi.update(index, zeros, 0);

@@ -2,6 +2,8 @@ package dev.ebpf.profiling.agent.sampler;
 
 import static dev.ebpf.profiling.bpf.BpfContract.TASK_COMM_LEN;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -55,59 +57,58 @@ public record NetRxSocketWait(
         InetAddress remoteAddress,
         String comm) {
 
-    static final StructLayout KEY_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("sk"),
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("reserved"));
+    /** struct netrx_socket_key, generated from the BPF objects. */
+    static final StructLayout KEY_LAYOUT = BpfStructs.NETRX_SOCKET_KEY;
 
-    static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("wait_ns"),
-            ValueLayout.JAVA_LONG.withName("read_ns"),
-            ValueLayout.JAVA_LONG.withName("reader_gap_ns"),
-            ValueLayout.JAVA_LONG.withName("reader_runtime_ns"),
-            ValueLayout.JAVA_LONG.withName("reader_run_delay_ns"),
-            ValueLayout.JAVA_LONG.withName("reads"),
-            ValueLayout.JAVA_LONG.withName("delay_sum_ns"),
-            ValueLayout.JAVA_LONG.withName("bytes"),
-            ValueLayout.JAVA_INT.withName("tid"),
-            ValueLayout.JAVA_SHORT.withName("family"),
-            ValueLayout.JAVA_SHORT.withName("protocol"),
-            ValueLayout.JAVA_SHORT.withName("local_port"),
-            ValueLayout.JAVA_SHORT.withName("remote_port"),
-            ValueLayout.JAVA_INT.withName("reserved"),
-            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("local_addr"),
-            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("remote_addr"),
-            MemoryLayout.sequenceLayout(TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+    /** struct netrx_worst, generated from the BPF objects. */
+    static final StructLayout VALUE_LAYOUT = BpfStructs.NETRX_WORST;
 
     private static final int AF_INET6 = dev.ebpf.profiling.bpf.BpfContract.NETRX_AF_INET6;
+    private static final MemoryLayout ADDRESS_LAYOUT = MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE);
 
-    private static long at(String field) {
-        return VALUE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
-    }
+    private static final long SK = StructFields.offset(KEY_LAYOUT, "sk", ValueLayout.JAVA_LONG);
+    private static final long CGROUP = StructFields.offset(KEY_LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long TGID = StructFields.offset(KEY_LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long WAIT = StructFields.offset(VALUE_LAYOUT, "wait_ns", ValueLayout.JAVA_LONG);
+    private static final long READ = StructFields.offset(VALUE_LAYOUT, "read_ns", ValueLayout.JAVA_LONG);
+    private static final long GAP = StructFields.offset(VALUE_LAYOUT, "reader_gap_ns", ValueLayout.JAVA_LONG);
+    private static final long RUNTIME = StructFields.offset(VALUE_LAYOUT, "reader_runtime_ns", ValueLayout.JAVA_LONG);
+    private static final long RUN_DELAY =
+            StructFields.offset(VALUE_LAYOUT, "reader_run_delay_ns", ValueLayout.JAVA_LONG);
+    private static final long READS = StructFields.offset(VALUE_LAYOUT, "reads", ValueLayout.JAVA_LONG);
+    private static final long DELAY_SUM = StructFields.offset(VALUE_LAYOUT, "delay_sum_ns", ValueLayout.JAVA_LONG);
+    private static final long BYTES = StructFields.offset(VALUE_LAYOUT, "bytes", ValueLayout.JAVA_LONG);
+    private static final long TID = StructFields.offset(VALUE_LAYOUT, "tid", ValueLayout.JAVA_INT);
+    private static final long FAMILY = StructFields.offset(VALUE_LAYOUT, "family", ValueLayout.JAVA_SHORT);
+    private static final long PROTOCOL = StructFields.offset(VALUE_LAYOUT, "protocol", ValueLayout.JAVA_SHORT);
+    private static final long LOCAL_PORT = StructFields.offset(VALUE_LAYOUT, "local_port", ValueLayout.JAVA_SHORT);
+    private static final long REMOTE_PORT = StructFields.offset(VALUE_LAYOUT, "remote_port", ValueLayout.JAVA_SHORT);
+    private static final long LOCAL_ADDR = StructFields.offset(VALUE_LAYOUT, "local_addr", ADDRESS_LAYOUT);
+    private static final long REMOTE_ADDR = StructFields.offset(VALUE_LAYOUT, "remote_addr", ADDRESS_LAYOUT);
+    private static final long COMM = StructFields.offset(VALUE_LAYOUT, "comm", SampleKey.COMM_LAYOUT);
 
     static NetRxSocketWait read(MemorySegment key, MemorySegment value) {
-        int family = Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, at("family")));
+        int family = Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, FAMILY));
         return new NetRxSocketWait(
-                key.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                key.get(ValueLayout.JAVA_INT_UNALIGNED, 16),
-                key.get(ValueLayout.JAVA_LONG_UNALIGNED, 8),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("wait_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("read_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("reader_gap_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("reader_runtime_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("reader_run_delay_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("reads")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("delay_sum_ns")),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, at("bytes")),
-                value.get(ValueLayout.JAVA_INT_UNALIGNED, at("tid")),
+                key.get(ValueLayout.JAVA_LONG_UNALIGNED, SK),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
+                key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, WAIT),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, READ),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, GAP),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, RUNTIME),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, RUN_DELAY),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, READS),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, DELAY_SUM),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, BYTES),
+                value.get(ValueLayout.JAVA_INT_UNALIGNED, TID),
                 family,
-                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, at("protocol"))),
-                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, at("local_port"))),
-                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, at("remote_port"))),
-                address(value.asSlice(at("local_addr"), 16), family),
-                address(value.asSlice(at("remote_addr"), 16), family),
-                SampleKey.comm(value.asSlice(at("comm"), TASK_COMM_LEN)));
+                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, PROTOCOL)),
+                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, LOCAL_PORT)),
+                Short.toUnsignedInt(value.get(ValueLayout.JAVA_SHORT_UNALIGNED, REMOTE_PORT)),
+                address(value.asSlice(LOCAL_ADDR, ADDRESS_LAYOUT.byteSize()), family),
+                address(value.asSlice(REMOTE_ADDR, ADDRESS_LAYOUT.byteSize()), family),
+                SampleKey.comm(value.asSlice(COMM, TASK_COMM_LEN)));
     }
 
     private static InetAddress address(MemorySegment bytes, int family) {

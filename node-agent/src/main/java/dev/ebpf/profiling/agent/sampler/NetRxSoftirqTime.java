@@ -2,7 +2,8 @@ package dev.ebpf.profiling.agent.sampler;
 
 import static dev.ebpf.profiling.bpf.BpfContract.TASK_COMM_LEN;
 
-import java.lang.foreign.MemoryLayout;
+import dev.ebpf.profiling.agent.bpf.StructFields;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -21,25 +22,28 @@ import java.lang.foreign.ValueLayout;
  */
 public record NetRxSoftirqTime(int cpu, int vector, long cgroupId, int tgid, String comm, long nanos, long runs) {
 
-    static final StructLayout KEY_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            ValueLayout.JAVA_INT.withName("tgid"),
-            ValueLayout.JAVA_INT.withName("cpu"),
-            ValueLayout.JAVA_INT.withName("vec"),
-            ValueLayout.JAVA_INT.withName("reserved"),
-            MemoryLayout.sequenceLayout(TASK_COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"));
+    /** struct netrx_softirq_key, generated from the BPF objects. */
+    static final StructLayout KEY_LAYOUT = BpfStructs.NETRX_SOFTIRQ_KEY;
 
-    static final StructLayout VALUE_LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("time_ns"), ValueLayout.JAVA_LONG.withName("runs"));
+    /** struct netrx_softirq_value, generated from the BPF objects. */
+    static final StructLayout VALUE_LAYOUT = BpfStructs.NETRX_SOFTIRQ_VALUE;
+
+    private static final long CGROUP = StructFields.offset(KEY_LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
+    private static final long TGID = StructFields.offset(KEY_LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long CPU = StructFields.offset(KEY_LAYOUT, "cpu", ValueLayout.JAVA_INT);
+    private static final long VEC = StructFields.offset(KEY_LAYOUT, "vec", ValueLayout.JAVA_INT);
+    private static final long COMM = StructFields.offset(KEY_LAYOUT, "comm", SampleKey.COMM_LAYOUT);
+    private static final long TIME = StructFields.offset(VALUE_LAYOUT, "time_ns", ValueLayout.JAVA_LONG);
+    private static final long RUNS = StructFields.offset(VALUE_LAYOUT, "runs", ValueLayout.JAVA_LONG);
 
     static NetRxSoftirqTime read(MemorySegment key, MemorySegment value) {
         return new NetRxSoftirqTime(
-                key.get(ValueLayout.JAVA_INT_UNALIGNED, 12),
-                key.get(ValueLayout.JAVA_INT_UNALIGNED, 16),
-                key.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                key.get(ValueLayout.JAVA_INT_UNALIGNED, 8),
-                SampleKey.comm(key.asSlice(24, TASK_COMM_LEN)),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                value.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, CPU),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, VEC),
+                key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
+                SampleKey.comm(key.asSlice(COMM, TASK_COMM_LEN)),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, TIME),
+                value.get(ValueLayout.JAVA_LONG_UNALIGNED, RUNS));
     }
 }

@@ -23,6 +23,7 @@ import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.bpf.BpfGlobals;
 import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,9 @@ public final class OnCpuSampler implements AutoCloseable {
     private static final long STACK_BYTES = (long) MAX_STACK_DEPTH * Long.BYTES;
     /** struct unwound_stack: the hash, then the pcs. */
     private static final long UNWOUND_STACK_BYTES = BpfStructs.UNWOUND_STACK.byteSize();
+
+    private static final long UNWOUND_PCS = StructFields.offset(
+            BpfStructs.UNWOUND_STACK, "pcs", MemoryLayout.sequenceLayout(MAX_STACK_DEPTH, JAVA_LONG));
     /** The DWARF maps' capacity with frame pointers, where the program never touches them. */
     private static final int UNUSED_MAP_ENTRIES = 1;
     // The program's settings, at the offset the build read from profile.bpf.o and its BTF.
@@ -312,7 +316,9 @@ public final class OnCpuSampler implements AutoCloseable {
                     if ((stackId & UNWIND_STACK_ID_BIT) != 0) {
                         if (userStacks[slot].lookup(id, unwound)) {
                             result.put(
-                                    stackId, trimmed(unwound.asSlice(Long.BYTES).toArray(JAVA_LONG)));
+                                    stackId,
+                                    trimmed(unwound.asSlice(UNWOUND_PCS, STACK_BYTES)
+                                            .toArray(JAVA_LONG)));
                         }
                     } else if (stacks[slot].lookup(id, frames)) {
                         result.put(stackId, trimmed(frames.toArray(JAVA_LONG)));

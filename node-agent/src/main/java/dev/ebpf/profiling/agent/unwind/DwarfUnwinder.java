@@ -9,12 +9,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ebpf.profiling.agent.bpf.BpfMap;
 import dev.ebpf.profiling.agent.bpf.Libc;
+import dev.ebpf.profiling.agent.bpf.StructFields;
 import dev.ebpf.profiling.agent.symbolize.FileIdentity;
 import dev.ebpf.profiling.agent.symbolize.MemoryMapping;
 import dev.ebpf.profiling.agent.symbolize.ProcessMaps;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -45,8 +48,19 @@ public final class DwarfUnwinder implements AutoCloseable {
     /** How often exited processes' entries are removed. */
     private static final long SWEEP_NANOS = 1_000_000_000L;
 
-    /** struct unwind_mapping: start, end, bias, row_start, row_count. */
-    private static final long MAPPING_BYTES = 32;
+    /** struct unwind_mapping, generated from the BPF objects: one per element of unwind_mappings. */
+    static final StructLayout MAPPING_LAYOUT = BpfStructs.UNWIND_MAPPING;
+    /** struct unwind_process, generated from the BPF objects: the value of unwind_processes. */
+    static final StructLayout PROCESS_LAYOUT = BpfStructs.UNWIND_PROCESS;
+
+    private static final long MAPPING_BYTES = MAPPING_LAYOUT.byteSize();
+    private static final long MAPPING_START = StructFields.offset(MAPPING_LAYOUT, "start", JAVA_LONG);
+    private static final long MAPPING_END = StructFields.offset(MAPPING_LAYOUT, "end", JAVA_LONG);
+    private static final long MAPPING_BIAS = StructFields.offset(MAPPING_LAYOUT, "bias", JAVA_LONG);
+    private static final long MAPPING_ROW_START = StructFields.offset(MAPPING_LAYOUT, "row_start", JAVA_INT);
+    private static final long MAPPING_ROW_COUNT = StructFields.offset(MAPPING_LAYOUT, "row_count", JAVA_INT);
+    private static final long PROCESS_MAPPING_START = StructFields.offset(PROCESS_LAYOUT, "mapping_start", JAVA_INT);
+    private static final long PROCESS_MAPPING_COUNT = StructFields.offset(PROCESS_LAYOUT, "mapping_count", JAVA_INT);
 
     /** Figures over the unwinder's life, for logs and the benchmark. */
     public record Stats(
@@ -173,20 +187,21 @@ public final class DwarfUnwinder implements AutoCloseable {
             UnwindTables.Loaded file = mapping.isFileBacked()
                     ? tables.load(mapping.file(), candidates(directory, mapping))
                     : UnwindTables.Loaded.NONE;
-            long at = (first + count) * MAPPING_BYTES;
-            this.mappings.set(JAVA_LONG, at, mapping.start());
-            this.mappings.set(JAVA_LONG, at + 8, mapping.end());
-            this.mappings.set(JAVA_LONG, at + 16, file.bias(mapping));
-            this.mappings.set(JAVA_INT, at + 24, file.rowStart());
-            this.mappings.set(JAVA_INT, at + 28, file.rowCount());
+            writeMapping(
+                    this.mappings,
+                    first + count,
+                    mapping.start(),
+                    mapping.end(),
+                    file.bias(mapping),
+                    file.rowStart(),
+                    file.rowCount());
             count++;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             key.set(JAVA_INT, 0, tgid);
-            MemorySegment value = arena.allocate(2L * Integer.BYTES, 8);
-            value.set(JAVA_INT, 0, (int) first);
-            value.set(JAVA_INT, Integer.BYTES, count);
+            MemorySegment value = arena.allocate(PROCESS_LAYOUT);
+            writeProcess(value, (int) first, count);
             processesMap.update(key, value, 0);
             processLoads++;
         }
@@ -194,6 +209,23 @@ public final class DwarfUnwinder implements AutoCloseable {
         if (old != null) {
             freeBlocks.add(old);
         }
+    }
+
+    /** Writes element {@code index} of unwind_mappings (a struct unwind_mapping). */
+    public static void writeMapping(
+            MemorySegment mappings, long index, long start, long end, long bias, int rowStart, int rowCount) {
+        long at = index * MAPPING_BYTES;
+        mappings.set(JAVA_LONG, at + MAPPING_START, start);
+        mappings.set(JAVA_LONG, at + MAPPING_END, end);
+        mappings.set(JAVA_LONG, at + MAPPING_BIAS, bias);
+        mappings.set(JAVA_INT, at + MAPPING_ROW_START, rowStart);
+        mappings.set(JAVA_INT, at + MAPPING_ROW_COUNT, rowCount);
+    }
+
+    /** Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings. */
+    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount) {
+        process.set(JAVA_INT, PROCESS_MAPPING_START, mappingStart);
+        process.set(JAVA_INT, PROCESS_MAPPING_COUNT, mappingCount);
     }
 
     /** Where a mapped file can be read: as the kernel holds it open, else through the process's root. */

@@ -5,21 +5,34 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ebpf.profiling.agent.bpf.StructFields;
+import dev.ebpf.profiling.bpf.BpfStructs;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 
-/** struct unwind_row of profiler.h: u64 pc, s32 cfa_offset, s16 rbp_offset, u8 cfa_type, u8 rbp_type. */
-final class UnwindRowLayout {
+/** Writes struct unwind_row of profiler.h (u64 pc, s32 cfa_offset, s16 rbp_offset, u8 cfa_type, u8 rbp_type). */
+public final class UnwindRowLayout {
 
-    static final int BYTES = 16;
+    /** struct unwind_row, generated from the BPF objects. */
+    static final StructLayout LAYOUT = BpfStructs.UNWIND_ROW;
+
+    static final long BYTES = LAYOUT.byteSize();
+
+    private static final long PC = StructFields.offset(LAYOUT, "pc", JAVA_LONG);
+    private static final long CFA_OFFSET = StructFields.offset(LAYOUT, "cfa_offset", JAVA_INT);
+    private static final long RBP_OFFSET = StructFields.offset(LAYOUT, "rbp_offset", JAVA_SHORT);
+    private static final long CFA_TYPE = StructFields.offset(LAYOUT, "cfa_type", JAVA_BYTE);
+    private static final long RBP_TYPE = StructFields.offset(LAYOUT, "rbp_type", JAVA_BYTE);
 
     private UnwindRowLayout() {}
 
-    static void write(MemorySegment rows, long index, UnwindRow row) {
+    /** Writes row {@code index} of an array of struct unwind_row (the unwind_rows map's memory). */
+    public static void write(MemorySegment rows, long index, UnwindRow row) {
         long at = index * BYTES;
-        rows.set(JAVA_LONG.withByteAlignment(1), at, row.pc());
-        rows.set(JAVA_INT.withByteAlignment(1), at + 8, row.cfaOffset());
-        rows.set(JAVA_SHORT.withByteAlignment(1), at + 12, (short) row.rbpOffset());
-        rows.set(JAVA_BYTE, at + 14, (byte) row.cfaType());
-        rows.set(JAVA_BYTE, at + 15, (byte) row.rbpType());
+        rows.set(JAVA_LONG.withByteAlignment(1), at + PC, row.pc());
+        rows.set(JAVA_INT.withByteAlignment(1), at + CFA_OFFSET, row.cfaOffset());
+        rows.set(JAVA_SHORT.withByteAlignment(1), at + RBP_OFFSET, (short) row.rbpOffset());
+        rows.set(JAVA_BYTE, at + CFA_TYPE, (byte) row.cfaType());
+        rows.set(JAVA_BYTE, at + RBP_TYPE, (byte) row.rbpType());
     }
 }
