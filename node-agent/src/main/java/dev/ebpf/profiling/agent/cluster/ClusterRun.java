@@ -10,6 +10,9 @@ import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.BlockedThreads;
 import dev.ebpf.profiling.agent.profile.Deadlines;
 import dev.ebpf.profiling.agent.profile.SliceResult;
+import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
+import dev.ebpf.profiling.agent.sampler.NetRxSampler;
+import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
@@ -37,6 +40,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 
 /**
@@ -172,6 +176,21 @@ public final class ClusterRun implements AutoCloseable {
             AgentMetrics metrics,
             PrintStream log,
             SamplingEvent preferredEvent) {
+        this(node, source, policy, mount, sink, triggerSink, metrics, log, preferredEvent, NetRxSampler::start);
+    }
+
+    /** @param netRxStarter starts the net-rx sampler; tests give one that fails as an old kernel would */
+    ClusterRun(
+            String node,
+            JobSource source,
+            NodePolicy policy,
+            CgroupMount mount,
+            JobSliceSink sink,
+            TriggerStateSink triggerSink,
+            AgentMetrics metrics,
+            PrintStream log,
+            SamplingEvent preferredEvent,
+            Function<NetRxSampler.Settings, NetRxSampler> netRxStarter) {
         this.node = node;
         this.source = source;
         this.policy = policy;
@@ -186,8 +205,12 @@ public final class ClusterRun implements AutoCloseable {
         // Before the samplers: processes that start and exit inside a slice keep their frames.
         this.mappings = analysis.trackMappings();
         // Off-CPU counts the waits already under way when it starts (a hung reader), not only new ones.
+        BlockedThreads blocked = new BlockedThreads(Path.of("/proc"), mount, analysis.kernelSymbols());
         this.samplers = new SharedSamplers(
-                preferredEvent, new BlockedThreads(Path.of("/proc"), mount, analysis.kernelSymbols())::scan);
+                preferredEvent,
+                settings -> OffCpuSampler.start(settings, blocked::scan),
+                CpuTimeSampler::start,
+                netRxStarter);
         this.rootCgroupId = inode(mount);
         // Said once at start; every report carries it to the jobs' status.
         analysis.limitations().forEach(limitation -> {

@@ -45,7 +45,10 @@ class MainTest {
                 "--frequency 0#node-agent: --frequency must be from 1 to 1000, not 0",
                 "--duration -3s#node-agent: --duration must be a positive duration such as 10s, 500ms or 2m, not '-3s'",
                 "--cgroup /no/such/cgroup#node-agent: --cgroup: cgroup /no/such/cgroup does not exist under",
-                "--format yaml#node-agent: --format must be one of table|json|folded|pprof|svg, not 'yaml'"
+                "--format yaml#node-agent: --format must be one of table|json|folded|pprof|svg, not 'yaml'",
+                // --net-rx itself is taken: the error is the other option's, as without it.
+                "--net-rx --frequency 0#node-agent: --frequency must be from 1 to 1000, not 0",
+                "--net-rx --format pprof#node-agent: --format pprof writes one file per slice: give --output FILE"
             })
     void badInputExitsWith2AndOneLineOnStderr(String arguments, String message) {
         String[] args = ("profile " + arguments).split(" ");
@@ -84,6 +87,31 @@ class MainTest {
                 .asString()
                 .startsWith("node-agent: unknown option '--frequncy' for 'profile'")
                 .contains("did you mean --frequency?");
+    }
+
+    @Test
+    void aMistypedNetRxGetsTheRealOne() {
+        assertThat(run("profile", "--net-rxx")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr().strip().lines())
+                .singleElement()
+                .asString()
+                .startsWith("node-agent: unknown option '--net-rxx' for 'profile'")
+                .contains("did you mean --net-rx?");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void netRxIsAFlagAndTakesNoValue() {
+        assertThat(run("profile", "--net-rx=yes")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(stderr()).isEqualTo("node-agent: Invalid value for option '--net-rx': 'yes' is not a boolean\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void theProfileHelpDescribesNetRx() {
+        assertThat(run("profile", "--help")).isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("--net-rx ", "Also measure the network receive path", "off-CPU sampler too");
     }
 
     @Test
@@ -231,6 +259,18 @@ class MainTest {
         assertThat(run("profile", "--duration", "1s", "--top", "2", "--off-cpu"))
                 .isEqualTo(Main.EXIT_OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("OFF-CPU").contains("BLOCKED s");
+    }
+
+    @Test
+    @Tag(TestTags.BPF)
+    void netRxHasItsOwnSectionInTheTable() throws Exception {
+        RequiresRoot.assumeBpf();
+        assertThat(run("profile", "--duration", "1s", "--top", "2", "--net-rx"))
+                .as("stderr: %s", stderr())
+                .isEqualTo(Main.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("NET-RX (queue delay: data ready -> read)")
+                .contains("OFF-CPU");
     }
 
     @Test

@@ -62,6 +62,21 @@ class ProfileOptionsTest {
     }
 
     @Test
+    void netRxIsOffUnlessAskedFor() {
+        assertThat(parse().netRx()).isFalse();
+        ProfileOptions options = parse("--net-rx", "--duration", "5s");
+        assertThat(options.netRx()).isTrue();
+        assertThat(options.offCpu())
+                .as("--net-rx does not set --off-cpu; the command runs it")
+                .isFalse();
+        assertThat(options.duration()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> parse("--net-rxx"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("unknown option '--net-rxx' for 'profile'")
+                .hasMessageContaining("did you mean --net-rx?");
+    }
+
+    @Test
     void frequencyMustBeFrom1To1000() {
         assertThat(parse("--frequency", "1").frequencyHz()).isEqualTo(1);
         assertThat(parse("--frequency", "1000").frequencyHz()).isEqualTo(1000);

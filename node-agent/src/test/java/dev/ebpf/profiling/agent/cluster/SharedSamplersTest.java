@@ -7,6 +7,8 @@ import dev.ebpf.profiling.agent.bpf.SamplingEvent;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.BlockedThread;
+import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
+import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Files;
@@ -73,6 +75,40 @@ class SharedSamplersTest {
             assertThat(starts).as("tried once, with the on-CPU sampler").hasValue(1);
             assertThat(cut.onCpu()).isNotNull();
             assertThat(cut.cpuTime()).isNull();
+        }
+    }
+
+    @Test
+    void netRxThatCannotStartLeavesTheOtherSamplersRunningAndSaysWhy() {
+        RequiresRoot.assumeBpf();
+        AtomicInteger starts = new AtomicInteger();
+        String refusal = "net-rx needs the tracepoint sock:sk_data_ready, which this kernel does not have"
+                + " (no /sys/kernel/tracing/events/sock/sk_data_ready)";
+        List<Integer> cpus = OnlineCpus.read().cpus();
+        try (SharedSamplers samplers = new SharedSamplers(
+                SamplingEvent.CPU_CLOCK,
+                settings -> OffCpuSampler.start(settings, List::<BlockedThread>of),
+                CpuTimeSampler::start,
+                settings -> {
+                    starts.incrementAndGet();
+                    throw new BpfException(refusal);
+                })) {
+            SharedSamplers.Plan withNetRx = new SharedSamplers.Plan(cpus, 49, Set.of(1L), true, true);
+
+            samplers.apply(withNetRx);
+            samplers.apply(withNetRx);
+            // What would restart a running net-rx sampler (other cgroups, other CPUs) does not retry it.
+            samplers.apply(new SharedSamplers.Plan(cpus, 49, Set.of(1L, 2L), true, true));
+            samplers.apply(new SharedSamplers.Plan(cpus.subList(0, 1), 49, Set.of(1L, 2L), true, true));
+            SharedSamplers.Cut cut = samplers.cut();
+
+            assertThat(samplers.netRxUnavailable()).hasValue(refusal);
+            assertThat(starts).as("tried once, not at every apply").hasValue(1);
+            assertThat(samplers.offCpuUnavailable()).isEmpty();
+            assertThat(samplers.onCpuStarts()).isEqualTo(1);
+            assertThat(cut.onCpu()).isNotNull();
+            assertThat(cut.offCpu()).as("off-CPU goes on without net-rx").isNotNull();
+            assertThat(cut.netRx()).isNull();
         }
     }
 
