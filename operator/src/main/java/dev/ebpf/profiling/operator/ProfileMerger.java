@@ -100,7 +100,7 @@ public final class ProfileMerger {
         Map<String, AppTotal> byApp = new HashMap<>();
         for (NodeResult r : results) {
             for (ApplicationUsage app : r.profile().topApplications()) {
-                AppTotal total = byApp.computeIfAbsent(identity(r.node(), app), k -> describe(r.node(), app));
+                AppTotal total = byApp.computeIfAbsent(identity(r.node(), app), k -> describe(app));
                 total.samples += app.samples();
                 total.cpuSeconds += app.cpuPercent() / 100 * r.capacityCpuSeconds();
                 if (!total.nodes.contains(r.node())) {
@@ -147,7 +147,7 @@ public final class ProfileMerger {
         return "host/" + node + "/" + app.name();
     }
 
-    private static AppTotal describe(String node, ApplicationUsage app) {
+    private static AppTotal describe(ApplicationUsage app) {
         AppTotal total = new AppTotal();
         ApplicationStatus s = total.status;
         PodRef pod = app.pod();

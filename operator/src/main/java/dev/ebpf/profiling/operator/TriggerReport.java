@@ -183,7 +183,7 @@ public final class TriggerReport {
         int targets = status.armedNodeCounts.values().stream()
                 .mapToInt(Integer::intValue)
                 .sum();
-        long armed = targets - status.armedNodeCounts.getOrDefault(ArmedNodeStatus.PHASE_UNKNOWN, 0);
+        int armed = targets - status.armedNodeCounts.getOrDefault(ArmedNodeStatus.PHASE_UNKNOWN, 0);
         if (armed == 0) {
             Conditions.set(
                     status.conditions,

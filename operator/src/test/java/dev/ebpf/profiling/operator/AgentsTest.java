@@ -92,7 +92,7 @@ class AgentsTest {
         assertThat(container.getImage()).isEqualTo("node-agent:test");
         assertThat(container.getArgs()).containsExactly("run");
         var security = container.getSecurityContext();
-        assertThat(security.getPrivileged()).as("not privileged").isNotEqualTo(Boolean.TRUE);
+        assertThat(security.getPrivileged()).as("not privileged").isNotEqualTo(true);
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
         assertThat(security.getCapabilities().getAdd())

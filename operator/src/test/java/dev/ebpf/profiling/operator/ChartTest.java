@@ -115,7 +115,8 @@ class ChartTest {
                 .toIterable()
                 .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
         String ca = new String(
-                java.util.Base64.getDecoder().decode(tls.at("/data/ca.crt").asText()));
+                java.util.Base64.getDecoder().decode(tls.at("/data/ca.crt").asText()),
+                java.nio.charset.StandardCharsets.UTF_8);
         assertThat(ca).startsWith("-----BEGIN CERTIFICATE-----");
     }
 

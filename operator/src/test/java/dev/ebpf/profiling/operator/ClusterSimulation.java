@@ -184,7 +184,7 @@ class ClusterSimulation {
                 for (int n = 0; n < nodes; n++) {
                     String node = nodeNames.get(n);
                     long jitter = random.nextInt(2000);
-                    agents.submit(() -> {
+                    var _ = agents.submit(() -> {
                         Thread.sleep(jitter);
                         for (ProfilingJob job : accepted) {
                             Pod pod = podsByJob
@@ -376,7 +376,7 @@ class ClusterSimulation {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String item : items) {
                 slots.acquire();
-                pool.submit(() -> {
+                var _ = pool.submit(() -> {
                     try {
                         step.run(item);
                     } finally {
@@ -388,6 +388,7 @@ class ClusterSimulation {
         }
     }
 
+    @SuppressWarnings("AnnotateFormatMethod") // no Error Prone annotations on the test classpath
     private static void log(String format, Object... args) {
         System.out.printf("[simulate %s] %s%n", Instant.now(), String.format(format, args));
     }

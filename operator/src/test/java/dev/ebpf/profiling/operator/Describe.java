@@ -28,7 +28,7 @@ final class Describe {
     }
 
     private static void map(JsonNode node, int depth, StringBuilder out) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String key = "  ".repeat(depth) + title(field.getKey()) + ":";
             JsonNode value = field.getValue();

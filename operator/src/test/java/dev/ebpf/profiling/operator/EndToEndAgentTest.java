@@ -87,6 +87,7 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
     }
 
     @Test
+    @SuppressWarnings("try") // jvmsOnCpu0 is held only to be closed: it unpins the JVMs at the end
     void theJobStatusNamesTheBusiestPodFirstWithItsCgroupCpuTime() throws Exception {
         requireAgent();
         Pod busyPod = cluster.pod(NAMESPACE, "busy", Map.of("app", "demo"), NODE);
@@ -125,8 +126,8 @@ class EndToEndAgentTest extends ThreeNodeClusterTest {
                     .atMost(Duration.ofSeconds(90))
                     .until(
                             () -> cluster.get(NAMESPACE, "e2e-job"),
-                            j -> j.getStatus() != null
-                                            && !j.getStatus().topApplications.isEmpty()
+                            j -> (j.getStatus() != null
+                                            && !j.getStatus().topApplications.isEmpty())
                                     || !agent.isAlive());
             assertThat(agent.isAlive())
                     .as("agent still serving; its output: %s", output())

@@ -39,7 +39,7 @@ final class FakeDaemonSetController {
             thread.setDaemon(true);
             return thread;
         });
-        executor.scheduleWithFixedDelay(() -> step(client), 0, 200, TimeUnit.MILLISECONDS);
+        var _ = executor.scheduleWithFixedDelay(() -> step(client), 0, 200, TimeUnit.MILLISECONDS);
     }
 
     static void step(KubernetesClient client) {

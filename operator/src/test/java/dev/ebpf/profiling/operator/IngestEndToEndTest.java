@@ -128,6 +128,7 @@ class IngestEndToEndTest extends ThreeNodeClusterTest {
     }
 
     @Test
+    @SuppressWarnings("ClosingStandardOutputStreams") // IngestClient.close() does not close its log stream
     void aPushedTriggerStateShowsInTheStatus() throws Exception {
         String ns = "ingest-trigger";
         cluster.pod(ns, "a", Map.of("app", "a"), "node-2");

@@ -62,9 +62,9 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
         ProfilingJob job = accepted(ns, "refused", Map.of("app", "a"));
         ProfilingJobSpec bad = Cluster.spec(Mode.GENERAL, Map.of("app", "a"));
         bad.cpus = "not-a-cpu-list";
-        ProfilingJob invalid = cluster.job(ns, "invalid", bad);
+        cluster.job(ns, "invalid", bad);
         cluster.awaitCondition(ns, "invalid", ProfilingJobStatus.READY, "False");
-        invalid = cluster.get(ns, "invalid");
+        ProfilingJob invalid = cluster.get(ns, "invalid");
         Instant start = Instant.parse("2026-01-01T12:00:00Z");
         String good = json(report(job, "node-1", start, Cluster.podApp(a, 10)));
 

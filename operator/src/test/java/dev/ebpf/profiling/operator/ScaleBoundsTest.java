@@ -244,7 +244,7 @@ class ScaleBoundsTest {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String item : items) {
                 slots.acquire();
-                pool.submit(() -> {
+                var _ = pool.submit(() -> {
                     try {
                         step.run(item);
                     } finally {

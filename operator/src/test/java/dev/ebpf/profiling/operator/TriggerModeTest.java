@@ -169,10 +169,10 @@ class TriggerModeTest extends ThreeNodeClusterTest {
     void aJobThatLeavesTriggerModeDropsItsTriggerStatus() {
         String ns = "trigger-leave";
         cluster.pod(ns, "a", Map.of("app", "a"), "node-1");
-        ProfilingJob job = cluster.job(ns, "switch", triggerSpec(Map.of("app", "a")));
+        cluster.job(ns, "switch", triggerSpec(Map.of("app", "a")));
         cluster.await(ns, "switch", j -> j.getStatus() != null && j.getStatus().armedNodes != null);
 
-        job = cluster.get(ns, "switch");
+        ProfilingJob job = cluster.get(ns, "switch");
         job.getSpec().mode = Mode.GENERAL;
         job.getSpec().trigger = null;
         client.resource(job).update();

@@ -164,10 +164,10 @@ class ValidationTest {
     void fixingTheSpecSchedulesTheAgents() {
         ProfilingJobSpec spec = Cluster.spec(Mode.GENERAL, WEB);
         spec.cpus = "9";
-        ProfilingJob job = cluster.job(NS, "fixed-later", spec);
+        cluster.job(NS, "fixed-later", spec);
         cluster.awaitCondition(NS, "fixed-later", ProfilingJobStatus.READY, "False");
 
-        job = cluster.get(NS, "fixed-later");
+        ProfilingJob job = cluster.get(NS, "fixed-later");
         job.getSpec().cpus = "1";
         client.resource(job).update();
 

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,7 +104,8 @@ public final class StoreUploadSink implements JobSliceSink {
         // Jitter from the slice's end, not from now: a slow analysis must not widen the window.
         Duration sinceEnd = Duration.between(window.end(), clock.instant());
         Duration delay = jitter.next().minus(sinceEnd.isNegative() ? Duration.ZERO : sinceEnd);
-        uploader.schedule(
+        // The upload reports its own failures (failed(...)); nothing waits on the future.
+        Future<?> _ = uploader.schedule(
                 () -> upload(job, store.get(), choice, slice, window, result),
                 Math.max(0, delay.toMillis()),
                 TimeUnit.MILLISECONDS);

@@ -32,7 +32,6 @@ final class CfiParser {
 
     private static final int RSP = 7;
     private static final int RBP = 6;
-    private static final int RETURN_ADDRESS = 16;
 
     private static final int DW_EH_PE_OMIT = 0xff;
     private static final int DW_EH_PE_PCREL = 0x10;
@@ -368,7 +367,7 @@ final class CfiParser {
     }
 
     /** What the kernel side makes of the rules at pc. */
-    static UnwindRow row(long pc, State state) {
+    private static UnwindRow row(long pc, State state) {
         if (state.returnRule == UNDEFINED) {
             return new UnwindRow(pc, UNWIND_CFA_END, 0, UNWIND_RBP_SAME, 0);
         }

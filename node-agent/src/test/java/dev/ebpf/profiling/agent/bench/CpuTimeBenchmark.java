@@ -55,7 +55,6 @@ public final class CpuTimeBenchmark {
             return;
         }
         int measured = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_SECONDS;
-        int total = (int) WARMUP.toSeconds() + measured + (int) SLICE.toSeconds();
         Path dir = Files.createTempDirectory("cpu-time-bench");
         String statsBefore = Files.readString(BPF_STATS).strip();
         Files.writeString(BPF_STATS, "1");

@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
@@ -91,7 +92,7 @@ public final class NetRxBenchmark {
                     netRx.cut();
                     onCpu.cut();
                     Thread.sleep(1_000);
-                    TreeMap<String, long[]> bpfBefore = bpfStats();
+                    Map<String, long[]> bpfBefore = bpfStats();
                     udpBefore = udpInDatagrams();
                     started = System.nanoTime();
                     cpuStarted = OS.getProcessCpuTime();
@@ -101,7 +102,7 @@ public final class NetRxBenchmark {
                     wall = (System.nanoTime() - started) / 1e9;
                     long packets = udpInDatagrams() - udpBefore;
                     double agent = (OS.getProcessCpuTime() - cpuStarted) / 1e9 / wall * 100;
-                    TreeMap<String, long[]> bpfAfter = bpfStats();
+                    Map<String, long[]> bpfAfter = bpfStats();
                     System.out.printf(
                             "B  on-CPU + net-rx: %.0f UDP packets/s received, agent (whole JVM) %.2f%% of one CPU;"
                                     + " slice: %d reads timed, %d apps, %d sockets, lost %d%n",
@@ -146,7 +147,7 @@ public final class NetRxBenchmark {
     }
 
     /** run_time_ns and run_cnt of each loaded net-rx program (their names start with net_rx_). */
-    private static TreeMap<String, long[]> bpfStats() throws IOException, InterruptedException {
+    private static Map<String, long[]> bpfStats() throws IOException, InterruptedException {
         Process bpftool = new ProcessBuilder("bpftool", "-j", "prog", "show").start();
         byte[] json = bpftool.getInputStream().readAllBytes();
         if (bpftool.waitFor() != 0) {

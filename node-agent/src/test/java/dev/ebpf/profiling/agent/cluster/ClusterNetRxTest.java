@@ -47,6 +47,9 @@ class ClusterNetRxTest {
     }
 
     @Test
+    // "try": NetReceiver.close() may throw InterruptedException, and the lookalike is held only to
+    // be closed.
+    @SuppressWarnings("try")
     void aNetRxJobGetsItsPodsQueueDelayAndNotAnotherNamespacesPod() throws Exception {
         Path receiver = NetReceiver.compile(work);
         String webUid = UUID.randomUUID().toString();

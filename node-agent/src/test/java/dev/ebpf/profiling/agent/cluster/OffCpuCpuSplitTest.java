@@ -81,7 +81,7 @@ class OffCpuCpuSplitTest {
             for (Process process : List.of(longOnCpu0, longOnCpu1, shortOnCpu0, shortOnCpu1)) {
                 assertThat((double) allCpus.blockedNanosOf(process.pid()))
                         .as("blocked time of %s", process.info().commandLine().orElse("?"))
-                        .isCloseTo(allCpus.durationNanos(), Percentage.withPercentage(10));
+                        .isCloseTo((double) allCpus.durationNanos(), Percentage.withPercentage(10));
             }
             // The job with "cpus: 1" sees the CPU-1 processes' time, all of it, and none of CPU 0's.
             assertThat(cpu1.blocked().keySet())

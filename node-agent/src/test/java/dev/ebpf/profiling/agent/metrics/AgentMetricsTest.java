@@ -55,9 +55,8 @@ class AgentMetricsTest {
                 .isEqualTo(2 + 5);
         double lostTotal =
                 scrape.named(LOST).stream().mapToDouble(ScrapedSample::value).sum();
-        assertThat(lostTotal)
-                .isEqualTo(MetricsSlices.first().lostSamples()
-                        + MetricsSlices.second().lostSamples());
+        assertThat(lostTotal).isEqualTo((double)
+                (MetricsSlices.first().lostSamples() + MetricsSlices.second().lostSamples()));
     }
 
     @Test

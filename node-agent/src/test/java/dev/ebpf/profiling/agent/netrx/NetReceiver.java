@@ -22,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * reads by sleeping, by spinning in {@link #BUSY_FUNCTION}, or not at all, moved into a pod-shaped
  * cgroup; and a sender in this JVM that sends 1 KiB about every millisecond.
  */
+@SuppressWarnings("try") // close() joins the sender thread, so it may throw InterruptedException
 public final class NetReceiver implements AutoCloseable {
 
     public static final String BUSY_FUNCTION = "net_rx_test_busy_wait";

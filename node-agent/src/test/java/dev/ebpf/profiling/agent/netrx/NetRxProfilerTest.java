@@ -56,6 +56,7 @@ class NetRxProfilerTest {
     }
 
     /** One receiver in its own pod, profiled for one slice; its application in the net-rx part. */
+    @SuppressWarnings("try") // NetReceiver.close() may throw InterruptedException (it joins its thread)
     private static NetRxApplication profile(Protocol protocol, Pause pause) throws Exception {
         List<Integer> cpus = OnlineCpus.read().cpus();
         CgroupResolver cgroups = CgroupResolver.forThisMachine();

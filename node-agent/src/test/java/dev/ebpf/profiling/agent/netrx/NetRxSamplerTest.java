@@ -53,6 +53,7 @@ class NetRxSamplerTest {
     }
 
     @Test
+    @SuppressWarnings("try") // NetReceiver.close() may throw InterruptedException (it joins its thread)
     void theCgroupFilterCountsOnlyTheAllowedPodsReads() throws Exception {
         try (PodCgroups kept = PodCgroups.builder().container().build();
                 PodCgroups other = PodCgroups.builder().container().build()) {
@@ -77,6 +78,9 @@ class NetRxSamplerTest {
     }
 
     @Test
+    // "try": NetReceiver.close() may throw InterruptedException; the receivers are held only to be
+    // closed.
+    @SuppressWarnings("try")
     void aFullApplicationMapIsCounted() throws Exception {
         try (PodCgroups first = PodCgroups.builder().container().build();
                 PodCgroups second = PodCgroups.builder().container().build()) {

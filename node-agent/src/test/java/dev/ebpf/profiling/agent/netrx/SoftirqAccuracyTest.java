@@ -104,10 +104,10 @@ class SoftirqAccuracyTest {
             // All three count the same runs of the same window; the windows differ by the
             // microseconds between reading /proc and cutting, and the machine's own traffic in
             // them: 20% is far beyond that, and far below a miscount (a missed vector, a CPU).
-            assertThat((double) bpfRuns).isCloseTo(procRuns, Percentage.withPercentage(20));
-            assertThat((double) bpfRuns).isCloseTo(tracedRuns, Percentage.withPercentage(20));
+            assertThat((double) bpfRuns).isCloseTo((double) procRuns, Percentage.withPercentage(20));
+            assertThat((double) bpfRuns).isCloseTo((double) tracedRuns, Percentage.withPercentage(20));
             // Durations: ftrace stamps in microseconds (rounding cancels over thousands of runs).
-            assertThat((double) bpfNanos).isCloseTo(tracedNanos, Percentage.withPercentage(20));
+            assertThat((double) bpfNanos).isCloseTo((double) tracedNanos, Percentage.withPercentage(20));
         } finally {
             server.destroyForcibly();
             server.waitFor(10, TimeUnit.SECONDS);

@@ -134,6 +134,7 @@ class CpuTimeSamplerTest {
      * throttled, once a second; with it, every 100 ms slice holds most of CPU 1.
      */
     @Test
+    @SuppressWarnings("try") // jvmOnCpu0 is held only to be closed: it unpins the JVM at the end
     void aBusyLoopIsCountedUpToEachCutAndSlicesAddUpToTheWhole() throws Exception {
         int cpus = OnlineCpus.read().cpus().size();
         RequiresRoot.require(cpus >= 2, "needs 2 CPUs: one for the real-time loop, one for the rest");

@@ -55,7 +55,7 @@ class OffCpuSamplerTest {
                 Map<OffCpuKey, BlockedTime> blocked = of(slice, process.pid());
                 assertThat((double) slice.blockedNanosOf(process.pid()))
                         .as("blocked time of %s", process.info().command())
-                        .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
+                        .isCloseTo((double) slice.durationNanos(), Percentage.withPercentage(10));
                 assertThat(blocked.keySet()).allSatisfy(key -> {
                     assertThat(key.prevState()).isEqualTo(STATE_S);
                     assertThat(key.hasKernelStack()).isTrue();
@@ -133,7 +133,7 @@ class OffCpuSamplerTest {
             assertThat(slice.blockedNanosOf(onCpu0.pid())).isZero();
             assertThat(slice.blockedNanosOf(napperOnCpu0.pid())).isZero();
             assertThat((double) slice.blockedNanosOf(onCpu1.pid()))
-                    .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
+                    .isCloseTo((double) slice.durationNanos(), Percentage.withPercentage(10));
         }
     }
 
@@ -162,7 +162,7 @@ class OffCpuSamplerTest {
 
                 assertThat(slice.blockedNanosOf(outside.pid())).isZero();
                 assertThat((double) slice.blockedNanosOf(inPod.pid()))
-                        .isCloseTo(slice.durationNanos(), Percentage.withPercentage(10));
+                        .isCloseTo((double) slice.durationNanos(), Percentage.withPercentage(10));
                 assertThat(slice.blocked().keySet())
                         .allSatisfy(key -> assertThat(key.cgroupId())
                                 .isEqualTo(pod.container(0).cgroupId()));
@@ -197,7 +197,7 @@ class OffCpuSamplerTest {
             for (RawOffCpuSlice slice : slices) {
                 // Blocked through every slice: each one shows all of it (both clocks are CLOCK_MONOTONIC).
                 assertThat((double) slice.blockedNanosOf(sleeper.pid()))
-                        .isCloseTo(slice.durationNanos(), Percentage.withPercentage(1));
+                        .isCloseTo((double) slice.durationNanos(), Percentage.withPercentage(1));
                 // One thread cannot be blocked longer than the slice: nothing is counted twice.
                 assertThat((double) slice.blockedNanosOf(napper.pid()))
                         .isLessThanOrEqualTo(slice.durationNanos() * 1.01);

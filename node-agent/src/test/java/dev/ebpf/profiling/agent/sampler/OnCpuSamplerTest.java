@@ -155,7 +155,11 @@ class OnCpuSamplerTest {
                     .isCloseTo(
                             ticks(whole) / whole.durationSeconds(),
                             org.assertj.core.data.Offset.offset(SamplingTolerance.rateDifference(
-                                    slicedTicks, slicedSeconds, ticks(whole), whole.durationSeconds(), edges)));
+                                    (double) slicedTicks,
+                                    slicedSeconds,
+                                    (double) ticks(whole),
+                                    whole.durationSeconds(),
+                                    edges)));
             assertThat((double) slicedTicks)
                     .isCloseTo(
                             HZ * slicedSeconds,
@@ -169,7 +173,11 @@ class OnCpuSamplerTest {
                     .isCloseTo(
                             unsliced,
                             org.assertj.core.data.Offset.offset(SamplingTolerance.rateDifference(
-                                    slicedTicks, slicedSeconds, ticks(whole), whole.durationSeconds(), edges)));
+                                    (double) slicedTicks,
+                                    slicedSeconds,
+                                    (double) ticks(whole),
+                                    whole.durationSeconds(),
+                                    edges)));
             long keyed = slices.stream()
                     .flatMap(s -> s.counts().values().stream())
                     .mapToLong(Long::longValue)

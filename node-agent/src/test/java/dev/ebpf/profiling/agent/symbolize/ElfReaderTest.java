@@ -75,10 +75,11 @@ class ElfReaderTest {
 
     @Test
     void aFileThatIsNotElfIsRefused() throws IOException {
-        Path file = Files.writeString(
-                directory.resolve("script.sh"),
-                "#!/bin/sh\necho this is not an ELF file at all\n"
-                        + "padding padding padding padding padding padding\n");
+        Path file = Files.writeString(directory.resolve("script.sh"), """
+                #!/bin/sh
+                echo this is not an ELF file at all
+                padding padding padding padding padding padding
+                """);
 
         assertThatThrownBy(() -> ElfReader.read(file))
                 .isInstanceOf(ElfFormatException.class)

@@ -6,13 +6,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SymbolTableCacheTest {
 
-    private static final Function<String, List<Path>> NO_DEBUG_FILES = buildId -> List.of();
+    /** No build id has separate debug files. */
+    private static List<Path> noDebugFiles(String buildId) {
+        return List.of();
+    }
 
     @TempDir
     Path directory;
@@ -29,8 +31,8 @@ class SymbolTableCacheTest {
         SymbolTableCache cache = new SymbolTableCache(10);
         FileIdentity identity = new FileIdentity("08:01", 1);
 
-        ElfSymbols first = cache.get(identity, List.of(binary), NO_DEBUG_FILES);
-        ElfSymbols second = cache.get(identity, List.of(binary), NO_DEBUG_FILES);
+        ElfSymbols first = cache.get(identity, List.of(binary), SymbolTableCacheTest::noDebugFiles);
+        ElfSymbols second = cache.get(identity, List.of(binary), SymbolTableCacheTest::noDebugFiles);
 
         assertThat(second).isSameAs(first);
         assertThat(cache.fileReads()).isEqualTo(1);
@@ -43,8 +45,8 @@ class SymbolTableCacheTest {
         FileIdentity identity = new FileIdentity("08:01", 2);
         Path old = elf32();
 
-        ElfSymbols symbols = cache.get(identity, List.of(old), NO_DEBUG_FILES);
-        cache.get(identity, List.of(old), NO_DEBUG_FILES);
+        ElfSymbols symbols = cache.get(identity, List.of(old), SymbolTableCacheTest::noDebugFiles);
+        cache.get(identity, List.of(old), SymbolTableCacheTest::noDebugFiles);
 
         assertThat(symbols.problem()).isEqualTo(old + ": 32-bit ELF is not supported, only 64-bit");
         assertThat(cache.fileReads()).isEqualTo(1);
@@ -57,8 +59,10 @@ class SymbolTableCacheTest {
         Path missing = directory.resolve("gone");
         SymbolTableCache cache = new SymbolTableCache(10);
 
-        ElfSymbols found = cache.get(new FileIdentity("08:01", 3), List.of(missing, binary), NO_DEBUG_FILES);
-        ElfSymbols notFound = cache.get(new FileIdentity("08:01", 4), List.of(missing), NO_DEBUG_FILES);
+        ElfSymbols found =
+                cache.get(new FileIdentity("08:01", 3), List.of(missing, binary), SymbolTableCacheTest::noDebugFiles);
+        ElfSymbols notFound =
+                cache.get(new FileIdentity("08:01", 4), List.of(missing), SymbolTableCacheTest::noDebugFiles);
 
         assertThat(found.problem()).isNull();
         assertThat(notFound.problem()).contains("gone");
@@ -74,10 +78,10 @@ class SymbolTableCacheTest {
         FileIdentity b = new FileIdentity("08:01", 11);
         FileIdentity c = new FileIdentity("08:01", 12);
 
-        cache.get(a, List.of(old), NO_DEBUG_FILES);
-        cache.get(b, List.of(old), NO_DEBUG_FILES);
-        cache.get(a, List.of(old), NO_DEBUG_FILES);
-        cache.get(c, List.of(old), NO_DEBUG_FILES);
+        cache.get(a, List.of(old), SymbolTableCacheTest::noDebugFiles);
+        cache.get(b, List.of(old), SymbolTableCacheTest::noDebugFiles);
+        cache.get(a, List.of(old), SymbolTableCacheTest::noDebugFiles);
+        cache.get(c, List.of(old), SymbolTableCacheTest::noDebugFiles);
 
         assertThat(cache.contains(a)).isTrue();
         assertThat(cache.contains(b)).isFalse();
@@ -91,17 +95,17 @@ class SymbolTableCacheTest {
         SymbolTableCache cache = new SymbolTableCache(10);
         FileIdentity unused = new FileIdentity("08:01", 20);
         FileIdentity used = new FileIdentity("08:01", 21);
-        cache.get(unused, List.of(old), NO_DEBUG_FILES);
-        cache.get(used, List.of(old), NO_DEBUG_FILES);
+        cache.get(unused, List.of(old), SymbolTableCacheTest::noDebugFiles);
+        cache.get(used, List.of(old), SymbolTableCacheTest::noDebugFiles);
         long moment = System.nanoTime();
 
-        cache.get(used, List.of(old), NO_DEBUG_FILES);
+        cache.get(used, List.of(old), SymbolTableCacheTest::noDebugFiles);
         cache.expire(moment);
 
         assertThat(cache.contains(unused)).isFalse();
         assertThat(cache.contains(used)).isTrue();
         // Asked for again, it is read again.
-        cache.get(unused, List.of(old), NO_DEBUG_FILES);
+        cache.get(unused, List.of(old), SymbolTableCacheTest::noDebugFiles);
         assertThat(cache.fileReads()).isEqualTo(3);
     }
 }

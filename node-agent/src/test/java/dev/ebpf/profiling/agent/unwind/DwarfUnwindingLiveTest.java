@@ -53,6 +53,7 @@ class DwarfUnwindingLiveTest {
     }
 
     /** Stock programs, each kept busy in its own code for the run. */
+    @SuppressWarnings("ImmutableEnumChecker") // command is a List.of(...): unmodifiable
     enum Workload {
         XZ("/usr/bin/xz", "xz", "-9", "-T1", "-c", "/dev/urandom"),
         OPENSSL("/usr/bin/openssl", "openssl", "speed", "-seconds", "30", "sha256"),

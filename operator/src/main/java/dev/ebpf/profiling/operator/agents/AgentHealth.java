@@ -83,6 +83,7 @@ public final class AgentHealth {
      * @param since since when each target node has carried the agent label (absent: just now)
      * @param daemonSetEvents the DaemonSet's Events, read only when a node has no pod past the grace
      */
+    @SuppressWarnings("ReferenceEquality") // RUNNING and WAITING are sentinels, compared by identity
     public static Verdict of(
             SortedSet<String> targets,
             Collection<Pod> agents,

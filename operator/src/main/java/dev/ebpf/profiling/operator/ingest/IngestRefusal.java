@@ -6,6 +6,8 @@ package dev.ebpf.profiling.operator.ingest;
  */
 public final class IngestRefusal extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final String reason;
 

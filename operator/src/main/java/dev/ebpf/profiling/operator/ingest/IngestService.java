@@ -63,7 +63,7 @@ public final class IngestService {
 
     public Outcome slice(String authorization, boolean https, byte[] body) {
         return handle(KIND_SLICE, authorization, https, body, (caller, bytes) -> {
-            NodeSliceReport report = parse(SLICE, bytes);
+            NodeSliceReport report = (NodeSliceReport) parse(SLICE, bytes);
             if (report.schemaVersion() != NodeSliceReport.SCHEMA_VERSION) {
                 throw schema(report.schemaVersion(), NodeSliceReport.SCHEMA_VERSION);
             }
@@ -92,7 +92,7 @@ public final class IngestService {
 
     public Outcome triggerState(String authorization, boolean https, byte[] body) {
         return handle(KIND_TRIGGER, authorization, https, body, (caller, bytes) -> {
-            NodeTriggerReport report = parse(TRIGGER, bytes);
+            NodeTriggerReport report = (NodeTriggerReport) parse(TRIGGER, bytes);
             if (report.schemaVersion() != NodeTriggerReport.SCHEMA_VERSION) {
                 throw schema(report.schemaVersion(), NodeTriggerReport.SCHEMA_VERSION);
             }
@@ -108,7 +108,7 @@ public final class IngestService {
     /** A node's object-store upload of a job's slice: counted in the job's {@code status.objectStore}. */
     public Outcome upload(String authorization, boolean https, byte[] body) {
         return handle(KIND_UPLOAD, authorization, https, body, (caller, bytes) -> {
-            NodeUploadReport report = parse(UPLOAD, bytes);
+            NodeUploadReport report = (NodeUploadReport) parse(UPLOAD, bytes);
             if (report.schemaVersion() != NodeUploadReport.SCHEMA_VERSION) {
                 throw schema(report.schemaVersion(), NodeUploadReport.SCHEMA_VERSION);
             }
@@ -234,7 +234,7 @@ public final class IngestService {
         return store.targets(job);
     }
 
-    private static <T> T parse(ObjectReader reader, byte[] body) {
+    private static Object parse(ObjectReader reader, byte[] body) {
         try {
             return reader.readValue(body);
         } catch (IOException | RuntimeException e) {

@@ -51,8 +51,9 @@ public final class ResultConfigMaps {
     }
 
     /**
-     * @param stacks on-CPU, off-CPU and (trigger mode) history stacks, each hottest first; null or
-     *               empty ones are left out
+     * @param onCpu on-CPU stacks, hottest first; null or empty ones are left out
+     * @param offCpu off-CPU stacks, hottest first; null or empty ones are left out
+     * @param history (trigger mode) history stacks, hottest first; null or empty ones are left out
      * @param droppedBefore stacks the merge's cap already dropped, added to the annotation
      */
     static ConfigMap build(

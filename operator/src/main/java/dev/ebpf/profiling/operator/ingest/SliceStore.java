@@ -186,7 +186,7 @@ public class SliceStore {
                 slices.open.put(label, open);
             }
             boolean first = open.nodes.isEmpty();
-            open.add(label, report);
+            open.add(report);
             metrics.reportArrived(
                     Duration.between(report.sliceEnd(), clock.instant()).toMillis() / 1000.0);
             announce = first || open.isComplete(targetNodes);
@@ -438,7 +438,7 @@ public class SliceStore {
             this.firstReport = firstReport;
         }
 
-        void add(String label, NodeSliceReport report) {
+        void add(NodeSliceReport report) {
             if (nodes.containsKey(report.node())) {
                 return; // a retried report the operator already took
             }

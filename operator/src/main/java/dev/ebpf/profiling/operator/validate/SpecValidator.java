@@ -173,6 +173,8 @@ public final class SpecValidator {
 
     /** Carries a refusal out of the nested checks; never leaves this class. */
     private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         private final transient Refusal refusal;
 
         Refused(Refusal refusal) {

@@ -260,7 +260,8 @@ class WebPagesTest {
                 profile,
                 Map.of(
                         AgentContract.RESULT_ON_CPU_STACKS_KEY,
-                        java.util.Base64.getEncoder().encodeToString("plain text".getBytes())));
+                        java.util.Base64.getEncoder()
+                                .encodeToString("plain text".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
 
         HttpResponse<String> page =
                 get("/ui/jobs/broken-ns/app/slices/" + AgentContract.sliceLabel(SLICE_1) + "/nodes/all-nodes/on-cpu");
