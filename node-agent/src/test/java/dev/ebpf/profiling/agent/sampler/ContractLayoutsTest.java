@@ -175,7 +175,7 @@ class ContractLayoutsTest {
             set(value, valueLayout, "delay_max_ns", 50);
             long[] buckets = new long[BpfContract.NETRX_DELAY_BUCKETS];
             for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = 100 + i;
+                buckets[i] = 100L + i;
             }
             MemorySegment.copy(
                     buckets,
