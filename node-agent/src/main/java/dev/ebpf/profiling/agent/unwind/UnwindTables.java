@@ -47,7 +47,8 @@ public final class UnwindTables {
     public record FileStats(String path, int rows, int fdes, int unsupportedRows, long buildNanos) {}
 
     /** Figures over the tables' life. */
-    public record Stats(int files, long rowsUsed, long rowBytes, int filesRefused, List<FileStats> builtFiles) {}
+    public record Stats(
+            int files, long rowsUsed, long rowBytes, int filesRefused, long unreachable, List<FileStats> builtFiles) {}
 
     private final MemorySegment rows;
     private final long capacity;
@@ -55,42 +56,59 @@ public final class UnwindTables {
     private final List<FileStats> built = new ArrayList<>();
     private long used;
     private int refused;
+    /** Loads that found no way to the file (its process gone): not remembered, tried again. */
+    private long unreachable;
 
     UnwindTables(MemorySegment rows) {
         this.rows = rows;
         this.capacity = rows.byteSize() / UnwindRowLayout.BYTES;
     }
 
-    /** The file's rows, built and written on its first mapping; NONE when it cannot be read. */
+    /**
+     * The file's rows, built and written on its first mapping; NONE when it cannot be read. What
+     * is remembered is what the file is: its rows, or that it has none that can be used. When no
+     * candidate leads to the file any more (the process that maps it exited, or exec'd, before it
+     * was opened: it is often a short-lived one that first brings libc) nothing is remembered, and
+     * the next process that maps the file reads it: remembered as NONE, every process's stacks
+     * would stop at their first frame in that file for the unwinder's life.
+     */
     synchronized Loaded load(FileIdentity identity, List<Path> candidates) {
         Loaded known = loaded.get(identity);
         if (known != null) {
             return known;
         }
-        Loaded result = Loaded.NONE;
         for (Path candidate : candidates) {
+            FileChannel channel;
             try {
-                result = build(candidate);
-                break;
+                if (!Files.isRegularFile(candidate)) {
+                    continue;
+                }
+                channel = FileChannel.open(candidate, StandardOpenOption.READ);
             } catch (IOException | RuntimeException e) {
-                // Try the next way to the file; none left: it unwinds with frame pointers.
+                continue; // gone with its process: try the next way to the file
             }
+            Loaded result;
+            try (channel) {
+                result = build(channel, candidate);
+            } catch (IOException | RuntimeException e) {
+                // The file itself (too large, not ELF, tables the parser refuses): frame pointers.
+                result = Loaded.NONE;
+            }
+            loaded.put(identity, result);
+            return result;
         }
-        loaded.put(identity, result);
-        return result;
+        unreachable++;
+        return Loaded.NONE;
     }
 
-    private Loaded build(Path file) throws IOException {
-        if (!Files.isRegularFile(file) || Files.size(file) > MAX_FILE_BYTES) {
-            throw new IOException(file + ": not a regular file of a readable size");
+    private Loaded build(FileChannel channel, Path file) throws IOException {
+        if (channel.size() > MAX_FILE_BYTES) {
+            throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes");
         }
         long start = System.nanoTime();
-        UnwindTable table;
-        List<ElfSections.Segment> segments;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            segments = ElfSections.read(channel, file.toString()).segments();
-            table = UnwindTableBuilder.build(channel, file.toString());
-        }
+        List<ElfSections.Segment> segments =
+                ElfSections.read(channel, file.toString()).segments();
+        UnwindTable table = UnwindTableBuilder.build(channel, file.toString());
         int count = table.rows().size();
         if (used + count > capacity) {
             refused++;
@@ -106,7 +124,7 @@ public final class UnwindTables {
     }
 
     public synchronized Stats stats() {
-        return new Stats(loaded.size(), used, used * UnwindRowLayout.BYTES, refused, List.copyOf(built));
+        return new Stats(loaded.size(), used, used * UnwindRowLayout.BYTES, refused, unreachable, List.copyOf(built));
     }
 
     /** Unmaps the rows (the map itself belongs to the sampler's object). */

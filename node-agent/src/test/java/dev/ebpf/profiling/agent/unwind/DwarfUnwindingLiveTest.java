@@ -323,8 +323,12 @@ class DwarfUnwindingLiveTest {
                 .collect(Collectors.joining("\n"));
         assertThat(seen.samples()).as("samples of %s", workload).isGreaterThanOrEqualTo(MIN_SAMPLES);
         double reaching = (double) seen.samplesReaching("__libc_start_main") / seen.samples();
+        // The callers as raw module+offset too: a stack the unwinder cut short, or a frame the
+        // symbolizer failed to name, tell apart there.
         assertThat(reaching)
-                .as("share of %s samples whose stack reaches __libc_start_main; hottest:\n%s", workload, hottest)
+                .as(
+                        "share of %s samples whose stack reaches __libc_start_main; hottest:\n%s\ntheir callers:\n%s",
+                        workload, hottest, hottest(seen.callers(), 3))
                 .isGreaterThanOrEqualTo(0.9);
 
         // The same callers, frame for frame, as perf's own DWARF unwinding of the same run: the
