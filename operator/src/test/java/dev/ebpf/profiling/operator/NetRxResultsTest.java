@@ -102,6 +102,12 @@ class NetRxResultsTest extends ThreeNodeClusterTest {
         HttpResponse<String> page = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(server + "ui/jobs/" + ns + "/slow-reader"))
+                                // The web view serves only requests with a token the (fake) reviewers accept.
+                                .header(
+                                        "Authorization",
+                                        "Bearer "
+                                                + dev.ebpf.profiling.operator.ingest.FakeTokenReviewer.user(
+                                                        dev.ebpf.profiling.operator.web.FakeAccessReviewer.ADMIN))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
