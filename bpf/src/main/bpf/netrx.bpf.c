@@ -5,8 +5,8 @@
  * 1. Queue delay. sock:sk_data_ready (softirq, or the socket owner's release_sock) stamps a TCP
  *    or UDP socket with the time its oldest unread data became ready; sock:sock_recv_length (the
  *    reader's recvmsg returning) measures from that stamp to the read that consumed the data,
- *    and counts it under the reading process and cgroup: packets, bytes, a log2 histogram and
- *    the maximum. Per socket the longest wait is kept with the reader thread and how that thread
+ *    and counts it under the reading process, cgroup and CPU: packets, bytes, a log2 histogram
+ *    and the maximum. Per socket the longest wait is kept with the reader thread and how that thread
  *    spent the time since its previous read (on a CPU, runnable, or blocked), which the agent
  *    correlates with the on-CPU and off-CPU profiles of the slice.
  * 2. Softirq time. irq:softirq_entry/exit time NET_RX and NET_TX per CPU, under the task they
@@ -394,10 +394,11 @@ int net_rx_recv(struct sock_recv_length_args *ctx)
 	}
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	key.tgid = pid_tgid >> 32;
+	key.cpu = bpf_get_smp_processor_id(); /* the reader's CPU: this runs in its recvmsg */
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, timed ? NETRX_COUNTER_READS : NETRX_COUNTER_UNSTAMPED_READS);
 	struct netrx_socket_key socket = {
-		.sk = sk_key, .cgroup_id = key.cgroup_id, .tgid = key.tgid};
+		.sk = sk_key, .cgroup_id = key.cgroup_id, .tgid = key.tgid, .cpu = key.cpu};
 	if (slot == 0) {
 		add_read(&apps_0, &key, packets, ret, delay_ns, timed, 0);
 		if (timed)

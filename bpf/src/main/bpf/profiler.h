@@ -277,9 +277,9 @@ struct unwound_stack {
 /* Runs of unread data one socket keeps a ready time for (a power of two); past this the newest
  * run grows, so a wait is never shorter than measured, only later data's may read longer. */
 #define NETRX_READY_RUNS 16
-/* (process, cgroup) keys one slot's application map can hold before reads are lost. */
+/* (process, cgroup, CPU) keys one slot's application map can hold before reads are lost. */
 #define NETRX_APP_ENTRIES 8192
-/* (socket, process, cgroup) keys one slot's worst-wait map can hold before waits are lost. */
+/* (socket, process, cgroup, CPU) keys one slot's worst-wait map can hold before waits are lost. */
 #define NETRX_WORST_ENTRIES 16384
 /* Reader threads whose last read is remembered (LRU), to tell how a wait was spent. */
 #define NETRX_READER_ENTRIES 65536
@@ -308,11 +308,12 @@ struct unwound_stack {
 #define NETRX_COUNTER_LOST_SOFTIRQ_MAP_FULL 5
 #define NETRX_COUNTER_COUNT 6
 
-/* Key of the per-application maps: the reading process, as the reader's context saw it. */
+/* Key of the per-application maps: the reading process, as the reader's context saw it, and the
+ * CPU the read ran on (so that a job with a CPU list gets only the reads done on its CPUs). */
 struct netrx_app_key {
 	__u64 cgroup_id;
 	__u32 tgid;
-	__u32 reserved;
+	__u32 cpu;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -345,7 +346,7 @@ struct netrx_socket_key {
 	__u64 sk; /* the struct sock address, only an identity */
 	__u64 cgroup_id;
 	__u32 tgid;
-	__u32 reserved;
+	__u32 cpu; /* the CPU the reads ran on */
 };
 
 /* Value of the worst-wait maps: the socket's longest wait in the slot and how the reader spent it. */

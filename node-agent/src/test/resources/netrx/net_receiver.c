@@ -1,7 +1,7 @@
 /*
- * Test fixture of the net-rx tests: a TCP or UDP receiver on 127.0.0.1 that reads in one of
- * three ways between reads, so the queue delay and its cause are known:
- *   net_receiver tcp|udp sleep|at-once|busy PAUSE_MS
+ * Test fixture of the net-rx tests: a TCP or UDP receiver on 127.0.0.1 (tcp, udp) or ::1 (tcp6,
+ * udp6) that reads in one of three ways between reads, so the queue delay and its cause are known:
+ *   net_receiver tcp|udp|tcp6|udp6 sleep|at-once|busy PAUSE_MS
  * "sleep" sleeps PAUSE_MS between reads (off the CPU), "busy" spins PAUSE_MS in
  * net_rx_test_busy_wait (on the CPU), "at-once" reads again at once (blocking).
  * It prints "port=<n>" once it listens (TCP) or is bound (UDP), then serves one sender. One read
@@ -49,24 +49,28 @@ static void pause_between_reads(const char *mode, int ms)
 int main(int argc, char **argv)
 {
 	static char buffer[1 << 16];
-	struct sockaddr_in address = {.sin_family = AF_INET};
-	socklen_t length = sizeof(address);
-	int tcp, fd, data;
+	struct sockaddr_in v4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr *address;
+	socklen_t length;
+	int tcp, ipv6, fd, data;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s tcp|udp sleep|at-once|busy PAUSE_MS\n", argv[0]);
+		fprintf(stderr, "usage: %s tcp|udp|tcp6|udp6 sleep|at-once|busy PAUSE_MS\n", argv[0]);
 		return 2;
 	}
-	tcp = strcmp(argv[1], "tcp") == 0;
-	fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&address, &length) != 0 ||
+	tcp = strncmp(argv[1], "tcp", 3) == 0;
+	ipv6 = argv[1][3] == '6';
+	v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	address = ipv6 ? (struct sockaddr *)&v6 : (struct sockaddr *)&v4;
+	length = ipv6 ? sizeof(v6) : sizeof(v4);
+	fd = socket(ipv6 ? AF_INET6 : AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, address, length) != 0 || getsockname(fd, address, &length) != 0 ||
 	    (tcp && listen(fd, 1) != 0)) {
 		perror("socket");
 		return 1;
 	}
-	printf("port=%d\n", ntohs(address.sin_port));
+	printf("port=%d\n", ntohs(ipv6 ? v6.sin6_port : v4.sin_port));
 	fflush(stdout);
 	data = tcp ? accept(fd, NULL, NULL) : fd;
 	if (data < 0) {

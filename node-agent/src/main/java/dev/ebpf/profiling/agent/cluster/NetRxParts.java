@@ -14,9 +14,9 @@ import java.util.function.LongPredicate;
 
 /**
  * One job's share of the node's net-rx cuts, added up over its window: reads of the job's cgroups
- * (wherever they ran: the in-kernel CPU filter is the union of the jobs'), and the softirq time
+ * done on the job's CPUs (the CPU the reader ran on when its read returned), and the softirq time
  * and NAPI polls of the job's CPUs, with the tasks it interrupted named only when they are the
- * job's (others become "other").
+ * job's (others become "other"). A socket read on several CPUs is one worst socket of the job.
  */
 final class NetRxParts {
 
@@ -41,14 +41,14 @@ final class NetRxParts {
         durationNanos += cut.durationNanos();
         counters = counters.plus(cut.counters());
         cut.applications().stream()
-                .filter(app -> cgroupSelected.test(app.cgroupId()))
+                .filter(app -> onJobCpus(app.cpu(), jobCpus) && cgroupSelected.test(app.cgroupId()))
                 .forEach(applications::add);
         cut.socketWaits().stream()
-                .filter(wait -> cgroupSelected.test(wait.cgroupId()))
+                .filter(wait -> onJobCpus(wait.cpu(), jobCpus) && cgroupSelected.test(wait.cgroupId()))
                 .forEach(wait -> waits.merge(
-                        new SocketKey(wait.socket(), wait.tgid(), wait.cgroupId()), wait, NetRxParts::worse));
+                        new SocketKey(wait.socket(), wait.tgid(), wait.cgroupId()), wait, NetRxSocketWait::mergedWith));
         for (NetRxSoftirqTime time : cut.softirqs()) {
-            if (jobCpus != null && !jobCpus.contains(time.cpu())) {
+            if (!onJobCpus(time.cpu(), jobCpus)) {
                 continue;
             }
             boolean named = time.tgid() == 0 || cgroupSelected.test(time.cgroupId());
@@ -58,7 +58,7 @@ final class NetRxParts {
                             : new NetRxSoftirqTime(time.cpu(), time.vector(), 0, 0, "", time.nanos(), time.runs()));
         }
         cut.napiPolls().forEach((cpu, p) -> {
-            if (jobCpus == null || jobCpus.contains(cpu)) {
+            if (onJobCpus(cpu, jobCpus)) {
                 polls.merge(
                         cpu,
                         p,
@@ -67,29 +67,8 @@ final class NetRxParts {
         });
     }
 
-    /** The longer wait, with both waits' reads and bytes. */
-    private static NetRxSocketWait worse(NetRxSocketWait a, NetRxSocketWait b) {
-        NetRxSocketWait longer = a.waitNanos() >= b.waitNanos() ? a : b;
-        return new NetRxSocketWait(
-                longer.socket(),
-                longer.tgid(),
-                longer.cgroupId(),
-                longer.waitNanos(),
-                longer.readNanos(),
-                longer.readerGapNanos(),
-                longer.readerRuntimeNanos(),
-                longer.readerRunDelayNanos(),
-                a.reads() + b.reads(),
-                a.delaySumNanos() + b.delaySumNanos(),
-                a.bytes() + b.bytes(),
-                longer.tid(),
-                longer.family(),
-                longer.protocol(),
-                longer.localPort(),
-                longer.remotePort(),
-                longer.localAddress(),
-                longer.remoteAddress(),
-                longer.comm());
+    private static boolean onJobCpus(int cpu, List<Integer> jobCpus) {
+        return jobCpus == null || jobCpus.contains(cpu);
     }
 
     /** The job's net-rx slice; null when no cut came. */

@@ -1,6 +1,5 @@
 package dev.ebpf.profiling.agent.netrx;
 
-import static dev.ebpf.profiling.bpf.BpfContract.NETRX_AF_INET6;
 import static dev.ebpf.profiling.bpf.BpfContract.NETRX_PROTO_TCP;
 import static dev.ebpf.profiling.bpf.BpfContract.NETRX_VEC_NET_RX;
 import static dev.ebpf.profiling.bpf.BpfContract.NETRX_VEC_NET_TX;
@@ -136,7 +135,13 @@ public final class NetRxAnalyzer {
                             DelayBuckets.of(total.delayBuckets()),
                             total.delayMaxNanos() / NANOS_PER_MS,
                             total.delaySumNanos() / NANOS_PER_MS);
-            List<NetRxSocketWait> worst = waits.stream()
+            // The program keeps a socket's waits per CPU the reads ran on: one socket, one line.
+            Map<List<Long>, NetRxSocketWait> perSocket = new HashMap<>();
+            for (NetRxSocketWait wait : waits) {
+                perSocket.merge(
+                        List.of(wait.socket(), (long) wait.tgid(), wait.cgroupId()), wait, NetRxSocketWait::mergedWith);
+            }
+            List<NetRxSocketWait> worst = perSocket.values().stream()
                     .sorted(Comparator.comparingLong(NetRxSocketWait::waitNanos).reversed())
                     .limit(WORST_PER_APPLICATION)
                     .toList();
@@ -159,17 +164,57 @@ public final class NetRxAnalyzer {
         boolean connected = wait.remotePort() != 0;
         return new WorstSocket(
                 wait.protocol() == NETRX_PROTO_TCP ? "tcp" : "udp",
-                endpoint(wait.localAddress(), wait.localPort(), wait.family()),
-                connected ? endpoint(wait.remoteAddress(), wait.remotePort(), wait.family()) : null,
+                endpoint(wait.localAddress(), wait.localPort()),
+                connected ? endpoint(wait.remoteAddress(), wait.remotePort()) : null,
                 wait.reads(),
                 wait.bytes(),
                 ms(wait.waitNanos()),
                 wait.reads() == 0 ? 0 : ms(wait.delaySumNanos() / wait.reads()));
     }
 
-    private static String endpoint(InetAddress address, int port, int family) {
-        String host = address.getHostAddress();
-        return (family == NETRX_AF_INET6 || address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
+    /**
+     * "address:port", or "[address]:port" for IPv6 in its short form (RFC 5952: "[::1]:8080").
+     * An IPv4-mapped address of a dual-stack socket (::ffff:a.b.c.d) is the IPv4 peer it is.
+     */
+    static String endpoint(InetAddress address, int port) {
+        if (address instanceof Inet6Address v6) {
+            return "[" + shortIpv6(v6.getAddress()) + "]:" + port;
+        }
+        return address.getHostAddress() + ":" + port;
+    }
+
+    /** An IPv6 address as RFC 5952 writes it: lower-case hex, the longest run of zero groups as "::". */
+    static String shortIpv6(byte[] address) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((address[2 * i] & 0xff) << 8) | (address[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     /**

@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
  *
  * @param tgid          the reading process
  * @param cgroupId      its cgroup when it read
+ * @param cpu           the CPU the reads ran on (the reader's: the program runs in its recvmsg)
  * @param comm          the reading thread's name
  * @param packets       skbs queued (sk_data_ready calls) that its reads consumed
  * @param bytes         bytes its reads returned
@@ -27,6 +28,7 @@ import java.lang.foreign.ValueLayout;
 public record NetRxAppCount(
         int tgid,
         long cgroupId,
+        int cpu,
         String comm,
         long packets,
         long bytes,
@@ -43,6 +45,7 @@ public record NetRxAppCount(
 
     private static final long CGROUP = StructFields.offset(KEY_LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
     private static final long TGID = StructFields.offset(KEY_LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long CPU = StructFields.offset(KEY_LAYOUT, "cpu", ValueLayout.JAVA_INT);
     private static final long COMM = StructFields.offset(KEY_LAYOUT, "comm", SampleKey.COMM_LAYOUT);
     private static final long PACKETS = StructFields.offset(VALUE_LAYOUT, "packets", ValueLayout.JAVA_LONG);
     private static final long BYTES = StructFields.offset(VALUE_LAYOUT, "bytes", ValueLayout.JAVA_LONG);
@@ -71,6 +74,7 @@ public record NetRxAppCount(
         return new NetRxAppCount(
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
                 key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, CPU),
                 SampleKey.comm(key.asSlice(COMM, TASK_COMM_LEN)),
                 value.get(ValueLayout.JAVA_LONG_UNALIGNED, PACKETS),
                 value.get(ValueLayout.JAVA_LONG_UNALIGNED, BYTES),
@@ -80,7 +84,10 @@ public record NetRxAppCount(
                 buckets);
     }
 
-    /** The same process's counts added up (one application can read through several keys). */
+    /**
+     * The same process's counts added up (one application reads through several keys: a key per
+     * process, cgroup and CPU); the sum keeps this count's process, cgroup and CPU.
+     */
     public NetRxAppCount plus(NetRxAppCount other) {
         long[] sum = delayBuckets.clone();
         for (int i = 0; i < sum.length; i++) {
@@ -89,6 +96,7 @@ public record NetRxAppCount(
         return new NetRxAppCount(
                 tgid,
                 cgroupId,
+                cpu,
                 comm,
                 packets + other.packets,
                 bytes + other.bytes,

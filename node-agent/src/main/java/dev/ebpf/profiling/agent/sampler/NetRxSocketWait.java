@@ -19,6 +19,7 @@ import java.util.Arrays;
  * @param socket             the struct sock address: only an identity within the slice
  * @param tgid               the reading process
  * @param cgroupId           its cgroup
+ * @param cpu                the CPU the reads ran on
  * @param waitNanos          the longest wait of one read
  * @param readNanos          when that read returned (CLOCK_MONOTONIC)
  * @param readerGapNanos     from the reader thread's previous read to that read; 0 when unknown
@@ -40,6 +41,7 @@ public record NetRxSocketWait(
         long socket,
         int tgid,
         long cgroupId,
+        int cpu,
         long waitNanos,
         long readNanos,
         long readerGapNanos,
@@ -69,6 +71,7 @@ public record NetRxSocketWait(
     private static final long SK = StructFields.offset(KEY_LAYOUT, "sk", ValueLayout.JAVA_LONG);
     private static final long CGROUP = StructFields.offset(KEY_LAYOUT, "cgroup_id", ValueLayout.JAVA_LONG);
     private static final long TGID = StructFields.offset(KEY_LAYOUT, "tgid", ValueLayout.JAVA_INT);
+    private static final long CPU = StructFields.offset(KEY_LAYOUT, "cpu", ValueLayout.JAVA_INT);
     private static final long WAIT = StructFields.offset(VALUE_LAYOUT, "wait_ns", ValueLayout.JAVA_LONG);
     private static final long READ = StructFields.offset(VALUE_LAYOUT, "read_ns", ValueLayout.JAVA_LONG);
     private static final long GAP = StructFields.offset(VALUE_LAYOUT, "reader_gap_ns", ValueLayout.JAVA_LONG);
@@ -93,6 +96,7 @@ public record NetRxSocketWait(
                 key.get(ValueLayout.JAVA_LONG_UNALIGNED, SK),
                 key.get(ValueLayout.JAVA_INT_UNALIGNED, TGID),
                 key.get(ValueLayout.JAVA_LONG_UNALIGNED, CGROUP),
+                key.get(ValueLayout.JAVA_INT_UNALIGNED, CPU),
                 value.get(ValueLayout.JAVA_LONG_UNALIGNED, WAIT),
                 value.get(ValueLayout.JAVA_LONG_UNALIGNED, READ),
                 value.get(ValueLayout.JAVA_LONG_UNALIGNED, GAP),
@@ -109,6 +113,35 @@ public record NetRxSocketWait(
                 address(value.asSlice(LOCAL_ADDR, ADDRESS_LAYOUT.byteSize()), family),
                 address(value.asSlice(REMOTE_ADDR, ADDRESS_LAYOUT.byteSize()), family),
                 SampleKey.comm(value.asSlice(COMM, TASK_COMM_LEN)));
+    }
+
+    /**
+     * This socket's waits and {@code other}'s (the same socket and process on another CPU, or in
+     * another cut) as one: the longer wait with its reader, and both waits' reads and bytes.
+     */
+    public NetRxSocketWait mergedWith(NetRxSocketWait other) {
+        NetRxSocketWait longer = waitNanos >= other.waitNanos ? this : other;
+        return new NetRxSocketWait(
+                longer.socket,
+                longer.tgid,
+                longer.cgroupId,
+                longer.cpu,
+                longer.waitNanos,
+                longer.readNanos,
+                longer.readerGapNanos,
+                longer.readerRuntimeNanos,
+                longer.readerRunDelayNanos,
+                reads + other.reads,
+                delaySumNanos + other.delaySumNanos,
+                bytes + other.bytes,
+                longer.tid,
+                longer.family,
+                longer.protocol,
+                longer.localPort,
+                longer.remotePort,
+                longer.localAddress,
+                longer.remoteAddress,
+                longer.comm);
     }
 
     private static InetAddress address(MemorySegment bytes, int family) {

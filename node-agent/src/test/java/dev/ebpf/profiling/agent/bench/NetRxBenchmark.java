@@ -1,153 +1,233 @@
 package dev.ebpf.profiling.agent.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.management.OperatingSystemMXBean;
-import dev.ebpf.profiling.agent.cpu.OnlineCpus;
-import dev.ebpf.profiling.agent.sampler.NetRxSampler;
-import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
-import dev.ebpf.profiling.agent.sampler.RawNetRxSlice;
-import dev.ebpf.profiling.agent.testsupport.TestTags;
 import dev.ebpf.profiling.api.profile.ProfileJson;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Tag;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What the net-rx profiler costs at about 100,000 UDP packets a second on loopback (iperf3, 64-byte
- * datagrams, one read per packet), beside the agent without it, in one run: phase A runs the
- * on-CPU sampler alone, phase B the on-CPU and net-rx samplers, under the same load. Reported: the
- * JVM's CPU in each phase, and the net-rx programs' own run time from the kernel's BPF statistics
- * ({@code kernel.bpf_stats_enabled}, read through bpftool), per run and per packet received. Run as
- * root: {@code scripts/bench-net-rx.sh [seconds-per-phase] [packets-per-second]} (surefire runs
- * {@link #benchmark()} when {@code -Dnetrx.benchmark=true}; the class name keeps it out of the normal
- * test run).
+ * What the net-rx profiler costs at 100,000 UDP packets a second on loopback, beside the same
+ * agent command without it, in one run. The load is {@code bench/udp_load.c}: a sender that wakes
+ * every millisecond under SCHED_FIFO and sends with {@code sendmmsg} every 64-byte datagram owed
+ * since its start, and a SCHED_FIFO receiver reading with {@code recvmmsg} (one
+ * {@code sock:sock_recv_length} per datagram), so the rate holds on a busy machine. Under that one
+ * load the real CLI ({@code node-agent/bin/node-agent profile}) runs in turn as {@code profile},
+ * {@code profile --off-cpu} and {@code profile --net-rx} (which brings the off-CPU sampler along),
+ * each for a warm-up and then a measured window. Reported per window: the packets received
+ * ({@code /proc/net/snmp} {@code Udp: InDatagrams}, and the receive buffer drops), the agent's CPU
+ * (utime + stime of its JVM from {@code /proc/PID/stat}), and with net-rx the run time of each of the
+ * agent's net-rx programs from the kernel's BPF statistics ({@code kernel.bpf_stats_enabled}, read
+ * through bpftool), per run and summed per packet received. Run as root after the jar is built:
+ * {@code scripts/bench-net-rx.sh [seconds-per-window] [packets-per-second] [rounds]}.
  */
-@Tag(TestTags.BPF)
 public final class NetRxBenchmark {
 
-    /** The entry point under surefire. */
-    @org.junit.jupiter.api.Test
-    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "netrx.benchmark", matches = "true")
-    void benchmark() throws Exception {
-        dev.ebpf.profiling.agent.testsupport.RequiresRoot.assumeBpf();
-        main(new String[] {System.getProperty("netrx.seconds", "20"), System.getProperty("netrx.pps", "100000")});
-    }
-
-    private static final OperatingSystemMXBean OS =
-            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
-    private static final int DATAGRAM_BYTES = 64;
+    private static final Path AGENT = Path.of("node-agent/bin/node-agent");
     private static final int PORT = 5299;
+    /** From the agent's launch to the start of its measured window: JVM start, programs loaded. */
+    private static final int WARM_UP_SECONDS = 10;
+    /** Clock ticks per second of /proc/PID/stat (USER_HZ, 100 on Linux). */
+    private static final double TICKS_PER_SECOND = 100;
+
+    private static final List<List<String>> PHASES = List.of(List.of(), List.of("--off-cpu"), List.of("--net-rx"));
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        int packetsPerSecond = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
-        List<Integer> cpus = OnlineCpus.read().cpus();
-        Process server = new ProcessBuilder("iperf3", "-s", "-B", "127.0.0.1", "-p", Integer.toString(PORT))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        long packetsPerSecond = args.length > 1 ? Long.parseLong(args[1]) : 100_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        if (!Files.isExecutable(AGENT)) {
+            throw new IllegalStateException("run from the repository root, after the jar is built");
+        }
+        Path work = Files.createTempDirectory("netrx-bench");
+        Path load = compile(work);
+        int agentSeconds = WARM_UP_SECONDS + seconds + 2;
+        double loadSeconds = 24 * 3600; // until the sender is stopped, and the receiver a second later
+        Path receiverOut = work.resolve("receiver.out");
+        Path senderOut = work.resolve("sender.out");
+        Process receiver = new ProcessBuilder(
+                        load.toString(), "recv", Integer.toString(PORT), Double.toString(loadSeconds))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(receiverOut.toFile())
                 .start();
-        Thread.sleep(500);
-        long bits = (long) packetsPerSecond * DATAGRAM_BYTES * 8;
-        Process client = new ProcessBuilder(
-                        "iperf3",
-                        "-c",
-                        "127.0.0.1",
-                        "-p",
+        while (!Files.readString(receiverOut).startsWith("ready")) {
+            if (!receiver.isAlive()) {
+                throw new IllegalStateException("udp_load recv failed");
+            }
+            Thread.sleep(50);
+        }
+        Process sender = new ProcessBuilder(
+                        load.toString(),
+                        "send",
                         Integer.toString(PORT),
-                        "-u",
-                        "-b",
-                        Long.toString(bits),
-                        "-l",
-                        Integer.toString(DATAGRAM_BYTES),
-                        "-t",
-                        Integer.toString(2 * seconds + 10))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        Long.toString(packetsPerSecond),
+                        Double.toString(loadSeconds))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(senderOut.toFile())
                 .start();
         String statsBefore = Files.readString(BPF_STATS).strip();
         Files.writeString(BPF_STATS, "1");
+        System.out.printf(
+                "load: %,d UDP packets/s of 64 bytes on 127.0.0.1; windows of %d s after %d s of warm-up%n",
+                packetsPerSecond, seconds, WARM_UP_SECONDS);
         try {
             Thread.sleep(3_000); // the load settles
-            try (OnCpuSampler onCpu = OnCpuSampler.start(OnCpuSampler.Settings.of(cpus, 99, Set.of()))) {
-                onCpu.cut();
-                long udpBefore = udpInDatagrams();
-                long started = System.nanoTime();
-                long cpuStarted = OS.getProcessCpuTime();
-                Thread.sleep(seconds * 1000L);
-                onCpu.cut();
-                double wall = (System.nanoTime() - started) / 1e9;
-                System.out.printf(
-                        "A  on-CPU only:    %.0f UDP packets/s received, agent (whole JVM) %.2f%% of one CPU%n",
-                        (udpInDatagrams() - udpBefore) / wall,
-                        (OS.getProcessCpuTime() - cpuStarted) / 1e9 / wall * 100);
-
-                try (NetRxSampler netRx = NetRxSampler.start(new NetRxSampler.Settings(cpus, Set.of()))) {
-                    netRx.cut();
-                    onCpu.cut();
-                    Thread.sleep(1_000);
-                    Map<String, long[]> bpfBefore = bpfStats();
-                    udpBefore = udpInDatagrams();
-                    started = System.nanoTime();
-                    cpuStarted = OS.getProcessCpuTime();
-                    Thread.sleep(seconds * 1000L);
-                    RawNetRxSlice slice = netRx.cut();
-                    onCpu.cut();
-                    wall = (System.nanoTime() - started) / 1e9;
-                    long packets = udpInDatagrams() - udpBefore;
-                    double agent = (OS.getProcessCpuTime() - cpuStarted) / 1e9 / wall * 100;
-                    Map<String, long[]> bpfAfter = bpfStats();
-                    System.out.printf(
-                            "B  on-CPU + net-rx: %.0f UDP packets/s received, agent (whole JVM) %.2f%% of one CPU;"
-                                    + " slice: %d reads timed, %d apps, %d sockets, lost %d%n",
-                            packets / wall,
-                            agent,
-                            slice.counters().reads(),
-                            slice.applications().size(),
-                            slice.socketWaits().size(),
-                            slice.counters().lostTotal());
-                    long totalNanos = 0;
-                    for (var entry : bpfAfter.entrySet()) {
-                        long[] before = bpfBefore.getOrDefault(entry.getKey(), new long[2]);
-                        long runNanos = entry.getValue()[0] - before[0];
-                        long runs = entry.getValue()[1] - before[1];
-                        totalNanos += runNanos;
-                        System.out.printf(
-                                "   BPF %-16s %9d runs/s, %5.0f ns per run%n",
-                                entry.getKey(), Math.round(runs / wall), runs == 0 ? 0.0 : (double) runNanos / runs);
-                    }
-                    System.out.printf(
-                            "   BPF net-rx total: %.0f ns per packet received, %.2f%% of one CPU%n",
-                            packets == 0 ? 0.0 : (double) totalNanos / packets, totalNanos / 1e9 / wall * 100);
+            for (int round = 1; round <= rounds; round++) {
+                for (List<String> phase : PHASES) {
+                    measure(round, phase, seconds, agentSeconds, work);
                 }
             }
         } finally {
             Files.writeString(BPF_STATS, statsBefore);
-            client.destroy();
-            server.destroy();
+            sender.destroy(); // SIGTERM: it prints what it sent; the receiver ends a second later
+            System.out.println("sender:   " + lastLine(sender, senderOut));
+            System.out.println("receiver: " + lastLine(receiver, receiverOut));
         }
     }
 
-    /** UDP datagrams delivered to sockets since boot ("Udp: ... InDatagrams" of /proc/net/snmp). */
-    private static long udpInDatagrams() throws IOException {
+    /** One agent run: launched, warmed up, measured for {@code seconds}, then let finish. */
+    private static void measure(int round, List<String> options, int seconds, int agentSeconds, Path work)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                AGENT.toString(),
+                "profile",
+                "--duration",
+                agentSeconds + "s",
+                "--format",
+                "json",
+                "--output",
+                work.resolve("profile.json").toString()));
+        command.addAll(options);
+        Process agent = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("agent.log").toFile())
+                .start();
+        long pid = agent.pid(); // the launcher script execs the JVM: the same process
+        Thread.sleep(WARM_UP_SECONDS * 1000L);
+        Map<String, long[]> bpfBefore = bpfStats(pid);
+        long[] udpBefore = udpCounters();
+        long ticksBefore = cpuTicks(pid);
+        long started = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        long ticks = cpuTicks(pid) - ticksBefore;
+        long[] udpAfter = udpCounters();
+        double wall = (System.nanoTime() - started) / 1e9;
+        Map<String, long[]> bpfAfter = bpfStats(pid);
+        long packets = udpAfter[0] - udpBefore[0];
+        System.out.printf(
+                "round %d  profile %-10s %,9.0f UDP packets/s received (%d dropped), agent %.2f%% of one CPU%n",
+                round,
+                String.join(" ", options),
+                packets / wall,
+                udpAfter[1] - udpBefore[1],
+                ticks / TICKS_PER_SECOND / wall * 100);
+        long totalNanos = 0;
+        for (var entry : bpfAfter.entrySet()) {
+            long[] before = bpfBefore.getOrDefault(entry.getKey(), new long[2]);
+            long runNanos = entry.getValue()[0] - before[0];
+            long runs = entry.getValue()[1] - before[1];
+            totalNanos += runNanos;
+            System.out.printf(
+                    "          BPF %-20s %,9d runs/s, %5.0f ns per run%n",
+                    entry.getKey(), Math.round(runs / wall), runs == 0 ? 0.0 : (double) runNanos / runs);
+        }
+        if (!bpfAfter.isEmpty()) {
+            System.out.printf(
+                    "          BPF net-rx total: %.0f ns per packet received, %.2f%% of one CPU%n",
+                    packets == 0 ? 0.0 : (double) totalNanos / packets, totalNanos / 1e9 / wall * 100);
+        }
+        // The slice's analysis and output come after the window; on a loaded machine they take a while.
+        if (!agent.waitFor(300, TimeUnit.SECONDS)) {
+            agent.destroyForcibly();
+            throw new IllegalStateException("the agent did not finish its run within 300 s");
+        }
+        if (agent.exitValue() != 0) {
+            throw new IllegalStateException("the agent failed (exit code " + agent.exitValue() + "): "
+                    + Files.readString(work.resolve("agent.log")));
+        }
+    }
+
+    private static Path compile(Path work) throws IOException, InterruptedException {
+        Path source = work.resolve("udp_load.c");
+        try (InputStream in = NetRxBenchmark.class.getResourceAsStream("/bench/udp_load.c")) {
+            Files.copy(in, source);
+        }
+        Path binary = work.resolve("udp_load");
+        Process clang = new ProcessBuilder("clang", "-O2", "-Wall", "-o", binary.toString(), source.toString())
+                .inheritIO()
+                .start();
+        if (clang.waitFor() != 0) {
+            throw new IllegalStateException("clang failed on " + source);
+        }
+        return binary;
+    }
+
+    private static String lastLine(Process process, Path output) throws IOException, InterruptedException {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        String[] lines = Files.readString(output).strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** "Udp:" InDatagrams and RcvbufErrors of /proc/net/snmp (datagrams delivered, and dropped). */
+    private static long[] udpCounters() throws IOException {
         List<String> lines = Files.readAllLines(Path.of("/proc/net/snmp"));
         for (int i = 0; i + 1 < lines.size(); i++) {
             if (lines.get(i).startsWith("Udp:") && lines.get(i + 1).startsWith("Udp:")) {
                 List<String> names = List.of(lines.get(i).split("\\s+"));
-                return Long.parseLong(lines.get(i + 1).split("\\s+")[names.indexOf("InDatagrams")]);
+                String[] values = lines.get(i + 1).split("\\s+");
+                return new long[] {
+                    Long.parseLong(values[names.indexOf("InDatagrams")]),
+                    Long.parseLong(values[names.indexOf("RcvbufErrors")])
+                };
             }
         }
         throw new IllegalStateException("/proc/net/snmp has no Udp lines");
     }
 
-    /** run_time_ns and run_cnt of each loaded net-rx program (their names start with net_rx_). */
-    private static Map<String, long[]> bpfStats() throws IOException, InterruptedException {
+    /** The ids of the BPF programs a process holds ("prog_id:" in the fdinfo of its program and link fds). */
+    private static Set<Long> programIds(long pid) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fdinfo"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    for (String line : Files.readAllLines(fd)) {
+                        if (line.startsWith("prog_id:")) {
+                            ids.add(Long.parseLong(
+                                    line.substring("prog_id:".length()).strip()));
+                        }
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // an fd closed between the listing and the read
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * run_time_ns and run_cnt of each net-rx program (names start with net_rx_) that process
+     * {@code pid} holds: other processes' programs (tests running beside) are left out.
+     */
+    private static Map<String, long[]> bpfStats(long pid) throws IOException, InterruptedException {
+        Set<Long> ours = programIds(pid);
         Process bpftool = new ProcessBuilder("bpftool", "-j", "prog", "show").start();
         byte[] json = bpftool.getInputStream().readAllBytes();
         if (bpftool.waitFor() != 0) {
@@ -156,7 +236,7 @@ public final class NetRxBenchmark {
         TreeMap<String, long[]> stats = new TreeMap<>();
         for (JsonNode prog : ProfileJson.mapper().readTree(json)) {
             String name = prog.path("name").asText();
-            if (name.startsWith("net_rx_")) {
+            if (name.startsWith("net_rx_") && ours.contains(prog.path("id").asLong())) {
                 long[] sum = stats.computeIfAbsent(name, n -> new long[2]);
                 sum[0] += prog.path("run_time_ns").asLong();
                 sum[1] += prog.path("run_cnt").asLong();

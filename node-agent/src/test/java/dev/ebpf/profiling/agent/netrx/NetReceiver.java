@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The C fixture {@code netrx/net_receiver.c}: a loopback TCP or UDP receiver that pauses between
- * reads by sleeping, by spinning in {@link #BUSY_FUNCTION}, or not at all, moved into a pod-shaped
- * cgroup; and a sender in this JVM that sends 1 KiB about every millisecond.
+ * The C fixture {@code netrx/net_receiver.c}: a loopback TCP or UDP receiver (IPv4 or IPv6) that
+ * pauses between reads by sleeping, by spinning in {@link #BUSY_FUNCTION}, or not at all, moved
+ * into a pod-shaped cgroup and optionally pinned to one CPU; and a sender in this JVM that sends
+ * 1 KiB about every millisecond.
  */
 @SuppressWarnings("try") // close() joins the sender thread, so it may throw InterruptedException
 public final class NetReceiver implements AutoCloseable {
@@ -30,9 +31,30 @@ public final class NetReceiver implements AutoCloseable {
     private static final int MESSAGE_BYTES = 1024;
     private static final long SEND_INTERVAL_NANOS = 1_000_000;
 
+    /** Transport and address family; the name in lower case is the fixture's argument. */
     public enum Protocol {
-        TCP,
-        UDP
+        TCP("tcp", "127.0.0.1"),
+        UDP("udp", "127.0.0.1"),
+        TCP6("tcp", "::1"),
+        UDP6("udp", "::1");
+
+        /** "tcp" or "udp", as the JSON's worst sockets name it. */
+        public final String transport;
+        /** The loopback address the receiver binds. */
+        public final InetAddress loopback;
+
+        Protocol(String transport, String loopback) {
+            this.transport = transport;
+            try {
+                this.loopback = InetAddress.getByName(loopback);
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(loopback + " is a literal address", e);
+            }
+        }
+
+        boolean stream() {
+            return transport.equals("tcp");
+        }
     }
 
     public enum Pause {
@@ -55,10 +77,12 @@ public final class NetReceiver implements AutoCloseable {
     private NetReceiver(Process process, int port, Protocol protocol) throws IOException {
         this.process = process;
         this.port = port;
-        Socket tcp = protocol == Protocol.TCP ? new Socket(InetAddress.getLoopbackAddress(), port) : null;
-        DatagramSocket udp = protocol == Protocol.UDP ? new DatagramSocket() : null;
-        this.sender =
-                Thread.ofPlatform().name("net-rx-test-sender").daemon(true).start(() -> send(tcp, udp));
+        Socket tcp = protocol.stream() ? new Socket(protocol.loopback, port) : null;
+        DatagramSocket udp = protocol.stream() ? null : new DatagramSocket();
+        this.sender = Thread.ofPlatform()
+                .name("net-rx-test-sender")
+                .daemon(true)
+                .start(() -> send(tcp, udp, protocol.loopback));
     }
 
     /** Compiles the fixture into {@code directory} (with frame pointers and symbols). */
@@ -86,11 +110,23 @@ public final class NetReceiver implements AutoCloseable {
     public static NetReceiver start(
             Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs)
             throws IOException {
-        Process process = new ProcessBuilder(
-                        binary.toString(),
-                        protocol.name().toLowerCase(java.util.Locale.ROOT),
-                        pause.argument,
-                        Integer.toString(pauseMs))
+        return start(binary, container, protocol, pause, pauseMs, -1);
+    }
+
+    /** As {@link #start(Path, PodCgroups.Container, Protocol, Pause, int)}, the receiver pinned to {@code cpu} (-1: not pinned). */
+    public static NetReceiver start(
+            Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs, int cpu)
+            throws IOException {
+        List<String> command = new java.util.ArrayList<>();
+        if (cpu >= 0) {
+            command.addAll(List.of("taskset", "-c", Integer.toString(cpu))); // execs the receiver: one pid
+        }
+        command.addAll(List.of(
+                binary.toString(),
+                protocol.name().toLowerCase(java.util.Locale.ROOT),
+                pause.argument,
+                Integer.toString(pauseMs)));
+        Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         try {
@@ -108,12 +144,12 @@ public final class NetReceiver implements AutoCloseable {
         }
     }
 
-    private void send(Socket tcp, DatagramSocket udp) {
+    private void send(Socket tcp, DatagramSocket udp, InetAddress loopback) {
         byte[] message = new byte[MESSAGE_BYTES];
         try (Socket t = tcp;
                 DatagramSocket u = udp) {
             OutputStream stream = t == null ? null : t.getOutputStream();
-            DatagramPacket packet = new DatagramPacket(message, message.length, InetAddress.getLoopbackAddress(), port);
+            DatagramPacket packet = new DatagramPacket(message, message.length, loopback, port);
             while (sending) {
                 if (stream != null) {
                     stream.write(message);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole net-rx path for real: receivers in pod-shaped cgroups over loopback TCP and UDP, the
+ * The whole net-rx path for real: receivers in pod-shaped cgroups over loopback TCP and UDP (IPv4 and IPv6), the
  * three samplers (on-CPU, off-CPU, net-rx) filtered to the pod, and the slice analysis.
  */
 @Tag(TestTags.BPF)
@@ -89,10 +89,12 @@ class NetRxProfilerTest {
                 assertThat(app.bytes()).isPositive();
                 assertThat(app.packets()).isPositive();
                 WorstSocket socket = app.worstSockets().getFirst();
-                assertThat(socket.protocol()).isEqualTo(protocol.name().toLowerCase(java.util.Locale.ROOT));
-                assertThat(socket.local()).isEqualTo("127.0.0.1:" + running.port());
-                if (protocol == Protocol.TCP) {
-                    assertThat(socket.remote()).startsWith("127.0.0.1:");
+                assertThat(socket.protocol()).isEqualTo(protocol.transport);
+                // IPv6 in brackets and in its short form, as a URL writes it.
+                String loopback = protocol.loopback instanceof java.net.Inet6Address ? "[::1]" : "127.0.0.1";
+                assertThat(socket.local()).isEqualTo(loopback + ":" + running.port());
+                if (protocol.transport.equals("tcp")) {
+                    assertThat(socket.remote()).matches(java.util.regex.Pattern.quote(loopback) + ":[0-9]+");
                 } else {
                     assertThat(socket.remote())
                             .as("an unconnected UDP socket has no peer")
@@ -125,6 +127,21 @@ class NetRxProfilerTest {
     @Test
     void aUdpReaderThatSleepsBetweenReadsLetsDataWaitAndIsLateOffTheCpu() throws Exception {
         assertLateBecauseOfSleep(profile(Protocol.UDP, Pause.SLEEP));
+    }
+
+    @Test
+    void anIpv6TcpReaderThatSleepsBetweenReadsLetsDataWaitAndIsLateOffTheCpu() throws Exception {
+        assertLateBecauseOfSleep(profile(Protocol.TCP6, Pause.SLEEP));
+    }
+
+    @Test
+    void anIpv6UdpReaderThatSleepsBetweenReadsLetsDataWaitAndIsLateOffTheCpu() throws Exception {
+        assertLateBecauseOfSleep(profile(Protocol.UDP6, Pause.SLEEP));
+    }
+
+    @Test
+    void anIpv6UdpReaderThatReadsAtOnceKeepsTheDelayShort() throws Exception {
+        assertPrompt(profile(Protocol.UDP6, Pause.AT_ONCE));
     }
 
     private static void assertPrompt(NetRxApplication app) {

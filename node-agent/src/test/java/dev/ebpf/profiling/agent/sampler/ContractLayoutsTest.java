@@ -166,6 +166,7 @@ class ContractLayoutsTest {
             MemorySegment key = arena.allocate(keyLayout);
             set(key, keyLayout, "cgroup_id", 0x2_0000_0001L);
             set(key, keyLayout, "tgid", 77);
+            set(key, keyLayout, "cpu", 3);
             setComm(key, keyLayout, "envoy");
             MemorySegment value = arena.allocate(valueLayout);
             set(value, valueLayout, "packets", 10);
@@ -188,6 +189,7 @@ class ContractLayoutsTest {
             NetRxAppCount count = NetRxAppCount.read(key, value);
             assertThat(count.tgid()).isEqualTo(77);
             assertThat(count.cgroupId()).isEqualTo(0x2_0000_0001L);
+            assertThat(count.cpu()).isEqualTo(3);
             assertThat(count.comm()).isEqualTo("envoy");
             assertThat(count.packets()).isEqualTo(10);
             assertThat(count.bytes()).isEqualTo(20);
@@ -207,6 +209,7 @@ class ContractLayoutsTest {
             set(key, keyLayout, "sk", 0xffff_8880_1234_5678L);
             set(key, keyLayout, "cgroup_id", 9);
             set(key, keyLayout, "tgid", 1234);
+            set(key, keyLayout, "cpu", 6);
             MemorySegment value = arena.allocate(valueLayout);
             set(value, valueLayout, "wait_ns", 1);
             set(value, valueLayout, "read_ns", 2);
@@ -232,6 +235,7 @@ class ContractLayoutsTest {
                             0xffff_8880_1234_5678L,
                             1234,
                             9,
+                            6,
                             1,
                             2,
                             3,
