@@ -175,9 +175,9 @@ final class JobSliceBuilder {
     }
 
     /**
-     * The job's part of one net-rx cut: reads of its cgroups (on every CPU the node counted: a
-     * read is the reader's wherever it ran), softirq time and NAPI polls of its CPUs, with the
-     * interrupted tasks outside its cgroups left unnamed.
+     * The job's part of one net-rx cut: reads of its cgroups done on its CPUs (the CPU the reader
+     * ran on), softirq time and NAPI polls of its CPUs, with the interrupted tasks outside its
+     * cgroups left unnamed.
      */
     private void addNetRx(RawNetRxSlice cut, LongPredicate cgroupSelected) {
         netRxParts.add(cut, jobCpus, cgroupSelected);

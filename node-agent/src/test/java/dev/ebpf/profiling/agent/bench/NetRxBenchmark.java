@@ -124,21 +124,26 @@ public final class NetRxBenchmark {
         Map<String, long[]> bpfAfter = bpfStats(pid);
         long packets = udpAfter[0] - udpBefore[0];
         System.out.printf(
-                "round %d  profile %-10s %,9.0f UDP packets/s received (%d dropped), agent %.2f%% of one CPU%n",
+                "round %d  profile %-10s %,9.0f UDP packets/s received (%d dropped), agent %.2f%% of one CPU"
+                        + " (load average %s)%n",
                 round,
                 String.join(" ", options),
                 packets / wall,
                 udpAfter[1] - udpBefore[1],
-                ticks / TICKS_PER_SECOND / wall * 100);
+                ticks / TICKS_PER_SECOND / wall * 100,
+                Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
         long totalNanos = 0;
         for (var entry : bpfAfter.entrySet()) {
-            long[] before = bpfBefore.getOrDefault(entry.getKey(), new long[2]);
+            long[] before = bpfBefore.getOrDefault(entry.getKey(), new long[3]);
             long runNanos = entry.getValue()[0] - before[0];
             long runs = entry.getValue()[1] - before[1];
             totalNanos += runNanos;
             System.out.printf(
-                    "          BPF %-20s %,9d runs/s, %5.0f ns per run%n",
-                    entry.getKey(), Math.round(runs / wall), runs == 0 ? 0.0 : (double) runNanos / runs);
+                    "          BPF %-20s %,9d runs/s, %5.0f ns per run, %d not run (nested in another program)%n",
+                    entry.getKey(),
+                    Math.round(runs / wall),
+                    runs == 0 ? 0.0 : (double) runNanos / runs,
+                    entry.getValue()[2] - before[2]);
         }
         if (!bpfAfter.isEmpty()) {
             System.out.printf(
@@ -223,7 +228,7 @@ public final class NetRxBenchmark {
     }
 
     /**
-     * run_time_ns and run_cnt of each net-rx program (names start with net_rx_) that process
+     * run_time_ns, run_cnt and recursion_misses of each net-rx program (names start with net_rx_) that process
      * {@code pid} holds: other processes' programs (tests running beside) are left out.
      */
     private static Map<String, long[]> bpfStats(long pid) throws IOException, InterruptedException {
@@ -237,9 +242,10 @@ public final class NetRxBenchmark {
         for (JsonNode prog : ProfileJson.mapper().readTree(json)) {
             String name = prog.path("name").asText();
             if (name.startsWith("net_rx_") && ours.contains(prog.path("id").asLong())) {
-                long[] sum = stats.computeIfAbsent(name, n -> new long[2]);
+                long[] sum = stats.computeIfAbsent(name, n -> new long[3]);
                 sum[0] += prog.path("run_time_ns").asLong();
                 sum[1] += prog.path("run_cnt").asLong();
+                sum[2] += prog.path("recursion_misses").asLong();
             }
         }
         return stats;
