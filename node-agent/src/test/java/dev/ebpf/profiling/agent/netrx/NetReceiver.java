@@ -117,6 +117,25 @@ public final class NetReceiver implements AutoCloseable {
     public static NetReceiver start(
             Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs, int cpu)
             throws IOException {
+        return launch(binary, container, protocol, pause, pauseMs, cpu, false);
+    }
+
+    /** As {@link #start(Path, PodCgroups.Container, Protocol, Pause, int)}, each read an io_uring IORING_OP_RECV. */
+    public static NetReceiver startIoUring(
+            Path binary, PodCgroups.Container container, Protocol protocol, Pause pause, int pauseMs)
+            throws IOException {
+        return launch(binary, container, protocol, pause, pauseMs, -1, true);
+    }
+
+    private static NetReceiver launch(
+            Path binary,
+            PodCgroups.Container container,
+            Protocol protocol,
+            Pause pause,
+            int pauseMs,
+            int cpu,
+            boolean ioUring)
+            throws IOException {
         List<String> command = new java.util.ArrayList<>();
         if (cpu >= 0) {
             command.addAll(List.of("taskset", "-c", Integer.toString(cpu))); // execs the receiver: one pid
@@ -126,6 +145,9 @@ public final class NetReceiver implements AutoCloseable {
                 protocol.name().toLowerCase(java.util.Locale.ROOT),
                 pause.argument,
                 Integer.toString(pauseMs)));
+        if (ioUring) {
+            command.add("io_uring");
+        }
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();

@@ -56,8 +56,12 @@ class NetRxProfilerTest {
     }
 
     /** One receiver in its own pod, profiled for one slice; its application in the net-rx part. */
-    @SuppressWarnings("try") // NetReceiver.close() may throw InterruptedException (it joins its thread)
     private static NetRxApplication profile(Protocol protocol, Pause pause) throws Exception {
+        return profile(protocol, pause, false);
+    }
+
+    @SuppressWarnings("try") // NetReceiver.close() may throw InterruptedException (it joins its thread)
+    private static NetRxApplication profile(Protocol protocol, Pause pause, boolean ioUring) throws Exception {
         List<Integer> cpus = OnlineCpus.read().cpus();
         CgroupResolver cgroups = CgroupResolver.forThisMachine();
         SliceAnalyzer analyzer = SliceAnalyzer.forThisMachine("test-node", cgroups, 10, 5);
@@ -67,7 +71,9 @@ class NetRxProfilerTest {
             try (OnCpuSampler onCpu = OnCpuSampler.start(OnCpuSampler.Settings.of(cpus, 99, only));
                     OffCpuSampler offCpu = OffCpuSampler.start(new OffCpuSampler.Settings(cpus, only, 1_000_000));
                     NetRxSampler netRx = NetRxSampler.start(new NetRxSampler.Settings(cpus, only));
-                    NetReceiver running = NetReceiver.start(receiver, container, protocol, pause, PAUSE_MS)) {
+                    NetReceiver running = ioUring
+                            ? NetReceiver.startIoUring(receiver, container, protocol, pause, PAUSE_MS)
+                            : NetReceiver.start(receiver, container, protocol, pause, PAUSE_MS)) {
                 Thread.sleep(300);
                 onCpu.cut();
                 offCpu.cut();
@@ -142,6 +148,20 @@ class NetRxProfilerTest {
     @Test
     void anIpv6UdpReaderThatReadsAtOnceKeepsTheDelayShort() throws Exception {
         assertPrompt(profile(Protocol.UDP6, Pause.AT_ONCE));
+    }
+
+    /**
+     * io_uring's IORING_OP_RECV reads through sock_recvmsg, so sock_recv_length sees it (in the
+     * submitting task; a first try that finds no data returns -EAGAIN and consumes nothing).
+     */
+    @Test
+    void readsThroughIoUringAreSeenWithTheirQueueDelay() throws Exception {
+        assertLateBecauseOfSleep(profile(Protocol.TCP, Pause.SLEEP, true));
+    }
+
+    @Test
+    void promptReadsThroughIoUringAreSeen() throws Exception {
+        assertPrompt(profile(Protocol.UDP, Pause.AT_ONCE, true));
     }
 
     private static void assertPrompt(NetRxApplication app) {
