@@ -50,7 +50,7 @@ class HotspotProfilingTest {
                 while (pod.container(0).cpuUsageMicros() - usedBefore < 2_000_000 && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
-                return analyzer.analyze(sampler.cut()).profile();
+                return analyzer.analyze(sampler.cut(), null, null, null).profile();
             }
         }
     }
