@@ -178,9 +178,10 @@ SEC("tp/sched/sched_switch")
 int off_cpu_switch(struct trace_event_raw_sched_switch *ctx)
 {
 	/* The slot is read before the clock, so a task tagged with the new slot started after the
-	 * agent's cut time (the agent reads its clock before flipping). */
+	 * agent's cut time (the agent reads its clock before flipping). The cut time is the active
+	 * slot's own: until the flip, the old slot's, so nothing is split at a cut not in effect yet. */
 	__u32 slot = slice.active_slot & 1;
-	__u64 cut_ns = slice.cut_ns;
+	__u64 cut_ns = slice.cut_ns[slot];
 	__u64 now = bpf_ktime_get_ns();
 	__u32 next = ctx->next_pid;
 
