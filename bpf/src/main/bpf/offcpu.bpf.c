@@ -125,9 +125,13 @@ static __always_inline void add_time(void *counts, struct offcpu_key *key, __u64
 }
 
 /*
- * A block that began before the cut and whose task the agent has not carried over yet (it still
- * points into the previous slot's stacks) is split at the cut: the part before goes to the
- * previous slot, which the agent drains only after carrying every such task over.
+ * A block going on at the cut whose task the agent has not carried over this cut yet is split at
+ * the cut: the part before goes to the previous slot, which the agent drains only after carrying
+ * every such task over. "Not carried yet" is what the agent would report for it: time before the
+ * cut not accounted yet (accounted_ns < cut_ns), in a block already min_block_ns long at the cut.
+ * That holds for a task that left the CPU in the previous slot and for one carried at an earlier
+ * cut alike; a task the agent carried this cut has accounted_ns at the cut, or a block too short at
+ * it (counted whole where it ends, as the agent leaves it).
  */
 static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64 now)
 {
@@ -155,8 +159,7 @@ static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64
 	key.cpu = task.cpu;
 	__builtin_memcpy(key.comm, task.comm, sizeof(key.comm));
 	count_event(slot, OFFCPU_COUNTER_BLOCKS);
-	if (task.stack_slot != slot && task.stack_slot != OFFCPU_STACKS_CARRIED &&
-	    task.accounted_ns < cut_ns) {
+	if (task.accounted_ns < cut_ns && cut_ns - task.start_ns >= offcpu_config.min_block_ns) {
 		__u64 before_cut = cut_ns - task.accounted_ns;
 
 		if (slot == 0)
@@ -175,9 +178,10 @@ SEC("tp/sched/sched_switch")
 int off_cpu_switch(struct trace_event_raw_sched_switch *ctx)
 {
 	/* The slot is read before the clock, so a task tagged with the new slot started after the
-	 * agent's cut time (the agent reads its clock before flipping). */
+	 * agent's cut time (the agent reads its clock before flipping). The cut time is the active
+	 * slot's own: until the flip, the old slot's, so nothing is split at a cut not in effect yet. */
 	__u32 slot = slice.active_slot & 1;
-	__u64 cut_ns = slice.cut_ns;
+	__u64 cut_ns = slice.cut_ns[slot];
 	__u64 now = bpf_ktime_get_ns();
 	__u32 next = ctx->next_pid;
 

@@ -123,12 +123,14 @@ struct offcpu_task {
 	__u32 reserved;
 };
 
-/* The off-CPU program's slice state (.bss holds only this). The agent writes cut_ns, then flips
- * active_slot, each in one aligned store, so a program that sees the new slot sees its cut time. */
+/* The off-CPU program's slice state (.bss holds only this). The agent writes the next slot's
+ * cut_ns, then flips active_slot, in two updates, so a program that sees a slot sees when it took
+ * over, and one that still sees the old slot sees the old slot's cut time, never the new one. */
 struct offcpu_slice {
 	__u32 active_slot; /* which slot the program writes to */
 	__u32 reserved;
-	__u64 cut_ns; /* when active_slot took over, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 cut_ns
+		[SLOT_COUNT]; /* when each slot last took over, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
 };
 
 /* Read-only settings of the off-CPU program, fixed before load (.rodata holds only this). */

@@ -31,4 +31,10 @@ public record Hotspot(
         double percentOfTotal,
         Location location,
         String subsystem,
-        List<Frame> frames) {}
+        List<Frame> frames) {
+
+    /** The same hotspot under another application name (a pod named once its pod is known). */
+    public Hotspot withApplication(String name) {
+        return new Hotspot(name, samples, percentOfApplication, percentOfTotal, location, subsystem, frames);
+    }
+}

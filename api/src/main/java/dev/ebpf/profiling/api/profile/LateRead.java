@@ -55,4 +55,19 @@ public record LateRead(
         onCpu = List.copyOf(onCpu);
         offCpu = List.copyOf(offCpu);
     }
+
+    /** The same late read with its stacks under another application name. */
+    public LateRead withApplication(String name) {
+        return new LateRead(
+                socket,
+                waitMs,
+                tid,
+                verdict,
+                reason,
+                onCpuPercent,
+                runnablePercent,
+                blockedPercent,
+                onCpu.stream().map(h -> h.withApplication(name)).toList(),
+                offCpu.stream().map(h -> h.withApplication(name)).toList());
+    }
 }

@@ -41,4 +41,18 @@ public record NetRxApplication(
     public NetRxApplication withPod(PodRef newPod) {
         return new NetRxApplication(rank, name, newPod, pids, packets, bytes, queueDelay, worstSockets, lateBecause);
     }
+
+    /** The same application under another name, its late reads' stacks included. */
+    public NetRxApplication withApplication(String newName) {
+        return new NetRxApplication(
+                rank,
+                newName,
+                pod,
+                pids,
+                packets,
+                bytes,
+                queueDelay,
+                worstSockets,
+                lateBecause.stream().map(late -> late.withApplication(newName)).toList());
+    }
 }

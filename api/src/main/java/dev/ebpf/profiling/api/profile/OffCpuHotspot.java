@@ -14,4 +14,10 @@ import java.util.List;
  */
 @JsonPropertyOrder({"application", "blockedSeconds", "percentOfApplication", "reason", "frames"})
 public record OffCpuHotspot(
-        String application, double blockedSeconds, double percentOfApplication, String reason, List<Frame> frames) {}
+        String application, double blockedSeconds, double percentOfApplication, String reason, List<Frame> frames) {
+
+    /** The same hotspot under another application name (a pod named once its pod is known). */
+    public OffCpuHotspot withApplication(String name) {
+        return new OffCpuHotspot(name, blockedSeconds, percentOfApplication, reason, frames);
+    }
+}

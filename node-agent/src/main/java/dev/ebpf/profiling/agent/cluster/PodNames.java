@@ -5,12 +5,10 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.Hotspot;
-import dev.ebpf.profiling.api.profile.LateRead;
 import dev.ebpf.profiling.api.profile.NetRxApplication;
 import dev.ebpf.profiling.api.profile.NetRxProfile;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.OffCpuApplication;
-import dev.ebpf.profiling.api.profile.OffCpuHotspot;
 import dev.ebpf.profiling.api.profile.OffCpuProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import dev.ebpf.profiling.api.profile.SoftirqCpu;
@@ -66,25 +64,14 @@ public final class PodNames {
                 apps.add(app);
                 continue;
             }
-            String container = containerName(pod, app.pod().containerId());
-            PodRef named = app.pod()
-                    .withNames(
-                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container);
-            String name =
-                    "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container + ")");
+            PodRef named = namedPod(app.pod(), pod);
+            String name = applicationName(named);
             renamed.put(app.name(), name);
             apps.add(new ApplicationUsage(
                     app.rank(), name, app.cgroup(), named, app.pids(), app.samples(), app.cpuPercent()));
         }
         List<Hotspot> hotspots = profile.hotspots().stream()
-                .map(h -> new Hotspot(
-                        renamed.getOrDefault(h.application(), h.application()),
-                        h.samples(),
-                        h.percentOfApplication(),
-                        h.percentOfTotal(),
-                        h.location(),
-                        h.subsystem(),
-                        h.frames()))
+                .map(h -> h.withApplication(renamed.getOrDefault(h.application(), h.application())))
                 .toList();
         return new NodeProfile(
                 profile.node(),
@@ -119,51 +106,10 @@ public final class PodNames {
                 apps.add(app);
                 continue;
             }
-            String container = containerName(pod, app.pod().containerId());
-            PodRef named = app.pod()
-                    .withNames(
-                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container);
-            String name =
-                    "pod " + named.namespace() + "/" + named.name() + (container == null ? "" : " (" + container + ")");
+            PodRef named = namedPod(app.pod(), pod);
+            String name = applicationName(named);
             renamed.put(app.name(), name);
-            apps.add(new NetRxApplication(
-                    app.rank(),
-                    name,
-                    named,
-                    app.pids(),
-                    app.packets(),
-                    app.bytes(),
-                    app.queueDelay(),
-                    app.worstSockets(),
-                    app.lateBecause().stream()
-                            .map(late -> new LateRead(
-                                    late.socket(),
-                                    late.waitMs(),
-                                    late.tid(),
-                                    late.verdict(),
-                                    late.reason(),
-                                    late.onCpuPercent(),
-                                    late.runnablePercent(),
-                                    late.blockedPercent(),
-                                    late.onCpu().stream()
-                                            .map(h -> new Hotspot(
-                                                    name,
-                                                    h.samples(),
-                                                    h.percentOfApplication(),
-                                                    h.percentOfTotal(),
-                                                    h.location(),
-                                                    h.subsystem(),
-                                                    h.frames()))
-                                            .toList(),
-                                    late.offCpu().stream()
-                                            .map(h -> new OffCpuHotspot(
-                                                    name,
-                                                    h.blockedSeconds(),
-                                                    h.percentOfApplication(),
-                                                    h.reason(),
-                                                    h.frames()))
-                                            .toList()))
-                            .toList()));
+            apps.add(app.withPod(named).withApplication(name));
         }
         List<SoftirqCpu> softirq = netRx.softirq().stream()
                 .map(cpu -> new SoftirqCpu(
@@ -196,13 +142,20 @@ public final class PodNames {
                                 a.rank(), renamed.getOrDefault(a.name(), a.name()), a.pids(), a.blockedSeconds()))
                         .toList(),
                 offCpu.hotspots().stream()
-                        .map(h -> new OffCpuHotspot(
-                                renamed.getOrDefault(h.application(), h.application()),
-                                h.blockedSeconds(),
-                                h.percentOfApplication(),
-                                h.reason(),
-                                h.frames()))
+                        .map(h -> h.withApplication(renamed.getOrDefault(h.application(), h.application())))
                         .toList());
+    }
+
+    /** The pod reference with the pod's namespace, name and (when the cgroup's id matches one) container name. */
+    private static PodRef namedPod(PodRef ref, Pod pod) {
+        return ref.withNames(
+                pod.getMetadata().getNamespace(), pod.getMetadata().getName(), containerName(pod, ref.containerId()));
+    }
+
+    /** {@code pod <namespace>/<name> (<container>)}, without the container part when it is unknown. */
+    private static String applicationName(PodRef named) {
+        return "pod " + named.namespace() + "/" + named.name()
+                + (named.container() == null ? "" : " (" + named.container() + ")");
     }
 
     /** The container whose runtime id (e.g. {@code containerd://<id>}) ends with the cgroup's container id. */

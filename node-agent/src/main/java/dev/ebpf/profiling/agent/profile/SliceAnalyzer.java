@@ -32,6 +32,7 @@ import dev.ebpf.profiling.api.profile.Frame;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import dev.ebpf.profiling.api.profile.PodRef;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -123,35 +124,10 @@ public final class SliceAnalyzer {
         return symbolizer.kernelSymbols();
     }
 
-    /** The on-CPU slice alone. */
-    public SliceResult analyze(RawSlice slice) {
-        return analyze(slice, null);
-    }
-
-    /**
-     * An on-CPU slice and, when off-CPU sampling ran, the off-CPU slice cut at the same moment.
-     *
-     * @param offCpuSlice null without off-CPU sampling
-     */
-    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice) {
-        return analyze(slice, offCpuSlice, null);
-    }
-
-    /**
-     * An on-CPU slice, and the off-CPU and CPU time slices cut at the same moment when those ran.
-     * With {@code cpuTimeSlice} the applications' CPU% is the kernel's running time
-     * ({@link NodeProfile#CPU_FROM_SCHED_SWITCH}); samples still give the hotspots.
-     *
-     * @param offCpuSlice  null without off-CPU sampling
-     * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
-     */
-    public SliceResult analyze(RawSlice slice, RawOffCpuSlice offCpuSlice, RawCpuTimeSlice cpuTimeSlice) {
-        return analyze(slice, offCpuSlice, cpuTimeSlice, null);
-    }
-
     /**
      * The on-CPU slice with the off-CPU, CPU time and net-rx slices cut at the same moment, when
-     * those ran.
+     * those ran. With {@code cpuTimeSlice} the applications' CPU% is the kernel's running time
+     * ({@link NodeProfile#CPU_FROM_SCHED_SWITCH}); samples still give the hotspots.
      *
      * @param offCpuSlice  null without off-CPU sampling
      * @param cpuTimeSlice null when the CPU time program could not run: CPU% from samples
@@ -175,7 +151,7 @@ public final class SliceAnalyzer {
         }
         Map<Integer, long[]> userAddresses = new HashMap<>();
         userStacks.forEach((tgid, stacks) -> userAddresses.put(
-                tgid, stacks.stream().flatMapToLong(java.util.Arrays::stream).toArray()));
+                tgid, stacks.stream().flatMapToLong(Arrays::stream).toArray()));
         Set<Integer> tgids = userAddresses.keySet();
         // Processes that only ran (no sample, no block) need a name, not their symbols: capturing
         // every process that ran would read the maps and ELF files of hundreds more each slice.

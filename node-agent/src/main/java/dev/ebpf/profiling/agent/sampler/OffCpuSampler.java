@@ -99,8 +99,9 @@ public final class OffCpuSampler implements AutoCloseable {
     // The program's variables, at the offsets the build read from offcpu.bpf.o and its BTF.
     private static final long SLICE_ACTIVE_SLOT =
             BpfGlobals.Offcpu.SLICE + StructFields.offset(BpfStructs.OFFCPU_SLICE, "active_slot", JAVA_INT);
-    private static final long SLICE_CUT_NANOS =
-            BpfGlobals.Offcpu.SLICE + StructFields.offset(BpfStructs.OFFCPU_SLICE, "cut_ns", JAVA_LONG);
+    private static final long SLICE_CUT_NANOS = BpfGlobals.Offcpu.SLICE
+            + StructFields.offset(
+                    BpfStructs.OFFCPU_SLICE, "cut_ns", MemoryLayout.sequenceLayout(SLOT_COUNT, JAVA_LONG));
     private static final long CONFIG_MIN_BLOCK_NANOS =
             BpfGlobals.Offcpu.OFFCPU_CONFIG + StructFields.offset(BpfStructs.OFFCPU_CONFIG, "min_block_ns", JAVA_LONG);
     private static final long CONFIG_FILTER_CGROUPS =
@@ -359,9 +360,11 @@ public final class OffCpuSampler implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(JAVA_INT);
             MemorySegment state = arena.allocate(BpfGlobals.Offcpu.BSS_SIZE, 8);
-            // Two writes, cut time first: a program that sees the new slot also sees its cut time.
+            // Two writes, the new slot's cut time first: a program that sees the new slot also sees
+            // its cut time, and one that still sees the old slot reads the old slot's.
             state.set(JAVA_INT, SLICE_ACTIVE_SLOT, finished);
-            state.set(JAVA_LONG, SLICE_CUT_NANOS, cutNanos);
+            state.set(JAVA_LONG, SLICE_CUT_NANOS + (long) finished * Long.BYTES, sliceStartNanos);
+            state.set(JAVA_LONG, SLICE_CUT_NANOS + (long) next * Long.BYTES, cutNanos);
             sliceVariable.update(zero, state, 0);
             state.set(JAVA_INT, SLICE_ACTIVE_SLOT, next);
             sliceVariable.update(zero, state, 0);

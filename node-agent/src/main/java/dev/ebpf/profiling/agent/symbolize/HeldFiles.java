@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The files processes mapped, held open (an {@code O_PATH} descriptor, which reads nothing) but
@@ -128,8 +129,8 @@ final class HeldFiles implements AutoCloseable {
     }
 
     /** The files held now, for tests. */
-    synchronized java.util.Set<FileIdentity> identities() {
-        return java.util.Set.copyOf(held.keySet());
+    synchronized Set<FileIdentity> identities() {
+        return Set.copyOf(held.keySet());
     }
 
     /** Files held over the holder's life, for benchmarks and tests. */

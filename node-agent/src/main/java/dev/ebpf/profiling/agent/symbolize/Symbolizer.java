@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Names the frames of sampled stacks. It lives as long as the agent, so that its caches (ELF
@@ -376,7 +377,7 @@ public final class Symbolizer {
     }
 
     /** The files held open now, for tests. */
-    public java.util.Set<FileIdentity> heldFileIdentities() {
+    Set<FileIdentity> heldFileIdentities() {
         return heldFiles.identities();
     }
 

@@ -147,7 +147,7 @@ public final class CpuTimeBenchmark {
                 RawSlice slice = sampler.cut();
                 RawCpuTimeSlice time = cpuTime == null ? null : cpuTime.cut();
                 long cutNanos = System.nanoTime() - cutStarted;
-                var profile = analyzer.analyze(slice, null, time).profile();
+                var profile = analyzer.analyze(slice, null, time, null).profile();
                 System.out.printf(
                         Locale.ROOT,
                         "slice %d: %d samples, %s, cut %.1f ms, top: %s%n",

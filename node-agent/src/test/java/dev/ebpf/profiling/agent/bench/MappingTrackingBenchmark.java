@@ -248,7 +248,7 @@ public final class MappingTrackingBenchmark {
             for (int slice = 0; slice < seconds / SLICE.toSeconds(); slice++) {
                 Thread.sleep(SLICE);
                 long cut = System.nanoTime();
-                SliceResult result = analyzer.analyze(sampler.cut());
+                SliceResult result = analyzer.analyze(sampler.cut(), null, null, null);
                 long analysed = System.nanoTime() - cut;
                 long samples = 0;
                 long exited = 0;

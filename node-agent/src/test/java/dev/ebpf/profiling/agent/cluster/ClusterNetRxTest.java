@@ -110,6 +110,12 @@ class ClusterNetRxTest {
             assertThat(app.queueDelay().p50Ms()).isGreaterThanOrEqualTo(20);
             assertThat(app.lateBecause().getFirst().verdict()).isEqualTo(LateRead.OFF_CPU);
             assertThat(app.lateBecause().getFirst().reason()).isEqualTo("sleep");
+            // The late read's stacks are named as their application is.
+            assertThat(app.lateBecause().getFirst().offCpu())
+                    .isNotEmpty()
+                    .allSatisfy(h -> assertThat(h.application()).isEqualTo("pod web/web-1 (main)"));
+            assertThat(app.lateBecause().getFirst().onCpu())
+                    .allSatisfy(h -> assertThat(h.application()).isEqualTo("pod web/web-1 (main)"));
             assertThat(netRx.softirq())
                     .isNotEmpty()
                     .allSatisfy(cpu -> assertThat(cpu.node()).isEqualTo(NODE));

@@ -207,6 +207,12 @@ class ClusterRunTest {
                     assertThat(slice.result().profile().offCpu()).isNotNull();
                     assertThat(slice.result().profile().offCpu().topApplications())
                             .allSatisfy(app -> assertThat(app.name()).isEqualTo("pod web/web-1 (main)"));
+                    // Hotspots take the pod's name with their application.
+                    assertThat(slice.result().profile().offCpu().hotspots())
+                            .allSatisfy(h -> assertThat(h.application()).isEqualTo("pod web/web-1 (main)"));
+                    assertThat(slice.result().profile().hotspots())
+                            .isNotEmpty()
+                            .allSatisfy(h -> assertThat(h.application()).isEqualTo("pod web/web-1 (main)"));
                 }
                 for (RecordingSinks.Published slice : sinks.slicesOf("batch-cpu1")) {
                     assertThat(slice.result().profile().offCpu())

@@ -62,7 +62,7 @@ class ExitedProcessesLiveTest {
                     .as("program exited")
                     .isTrue();
             assertThat(process.exitValue()).as("exit code").isZero();
-            return analyzer.analyze(sampler.cut());
+            return analyzer.analyze(sampler.cut(), null, null, null);
         }
     }
 

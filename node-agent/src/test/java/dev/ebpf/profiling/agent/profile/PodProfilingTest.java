@@ -81,7 +81,7 @@ class PodProfilingTest {
                 long throttledUsed = throttled.cpuUsageMicros() - throttledBefore;
                 long wall = System.nanoTime() - wallBefore;
                 RawSlice slice = sampler.cut();
-                NodeProfile profile = analyzer.analyze(slice).profile();
+                NodeProfile profile = analyzer.analyze(slice, null, null, null).profile();
 
                 ApplicationUsage busyApp = appOf(profile, busy)
                         .orElseThrow(() -> new AssertionError("busy pod missing from " + profile.topApplications()));
@@ -142,7 +142,7 @@ class PodProfilingTest {
                 sampler.cut();
                 Thread.sleep(3000);
                 RawSlice slice = sampler.cut();
-                NodeProfile profile = analyzer.analyze(slice).profile();
+                NodeProfile profile = analyzer.analyze(slice, null, null, null).profile();
 
                 assertThat(slice.counts().keySet())
                         .isNotEmpty()
@@ -190,7 +190,7 @@ class PodProfilingTest {
                 long secondUsed = second.cpuUsageMicros() - secondBefore;
                 RawSlice slice = sampler.cut();
                 RawCpuTimeSlice time = cpuTime.cut();
-                NodeProfile profile = analyzer.analyze(slice, null, time).profile();
+                NodeProfile profile = analyzer.analyze(slice, null, time, null).profile();
 
                 assertThat(profile.cpuSource()).isEqualTo(NodeProfile.CPU_FROM_SCHED_SWITCH);
                 long wall = time.durationNanos();

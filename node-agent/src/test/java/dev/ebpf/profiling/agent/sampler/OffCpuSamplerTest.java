@@ -237,6 +237,53 @@ class OffCpuSamplerTest {
     }
 
     @Test
+    void aBlockCarriedOverSeveralCutsIsSplitAtEachOfThem() throws Exception {
+        try (OffCpuProcesses processes = new OffCpuProcesses();
+                OffCpuSampler sampler = OffCpuSampler.start(new OffCpuSampler.Settings(ALL_CPUS, Set.of(), MILLIS))) {
+            // Naps of 50-110 ms across slices of 30-40 ms: most naps go on over two or more cuts, so
+            // the agent carries them at one cut and they often end at the next, some of them between
+            // its slot flip and its carry (the 10 ms the cut waits for programs in flight, and more).
+            List<Process> nappers = new java.util.ArrayList<>();
+            for (int micros = 50_000; micros <= 110_000; micros += 20_000) {
+                nappers.add(processes.shortSleeper(micros));
+            }
+            Thread.sleep(300);
+            List<RawOffCpuSlice> slices = new java.util.ArrayList<>();
+            // How long each cut call took: the cut reads its clock (a slice's edge) inside the call, and
+            // may rewrite a task that came back and left again up to its return (see OffCpuSampler).
+            List<Long> cutTook = new java.util.ArrayList<>();
+            for (int i = 0; i <= 100; i++) {
+                Thread.sleep(20);
+                long calling = System.nanoTime();
+                RawOffCpuSlice slice = sampler.cut();
+                cutTook.add(System.nanoTime() - calling);
+                slices.add(slice);
+            }
+
+            long ended = 0;
+            List<String> over = new java.util.ArrayList<>();
+            for (int i = 1; i < slices.size(); i++) {
+                RawOffCpuSlice slice = slices.get(i);
+                for (Process napper : nappers) {
+                    // One thread cannot be blocked longer than the slice. Both figures come from one clock
+                    // (CLOCK_MONOTONIC), so the bound is exact but for the slack of the cut that began the
+                    // slice, and a block shorter than the minimum (1 ms) at a cut, counted whole where it ends.
+                    long blocked = slice.blockedNanosOf(napper.pid());
+                    long bound = slice.durationNanos() + cutTook.get(i - 1) + MILLIS;
+                    if (blocked > bound) {
+                        over.add("slice " + i + " of " + slice.durationNanos() / MILLIS + " ms: napper " + napper.pid()
+                                + " blocked " + blocked / MILLIS + " ms, bound " + bound / MILLIS);
+                    }
+                    ended += ended(slice, napper.pid());
+                }
+            }
+            assertThat(over).as("threads blocked longer than their slice").isEmpty();
+            // The naps did end throughout (else nothing above was tested): 4 nappers over ~3 s.
+            assertThat(ended).isGreaterThan(20);
+        }
+    }
+
+    @Test
     void aFullCountMapLosesBlocksAndSaysHowMany() throws Exception {
         try (OffCpuProcesses processes = new OffCpuProcesses();
                 OffCpuSampler sampler =

@@ -8,7 +8,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -125,7 +128,7 @@ class MappingTrackerTest {
             assertThat(symbolizer.fileReads()).isZero();
 
             // The set first, then the count: a file held in between is then new, never counted twice.
-            java.util.Set<FileIdentity> heldBefore = symbolizer.heldFileIdentities();
+            Set<FileIdentity> heldBefore = symbolizer.heldFileIdentities();
             long openedBefore = symbolizer.filesHeld();
             for (int i = 0; i < 20; i++) {
                 new ProcessBuilder("sh", "-c", "exec /bin/true").start().waitFor();
@@ -135,7 +138,7 @@ class MappingTrackerTest {
             // anew, they would cost 80 (sh, true, libc, ld.so each). The tracker sees the whole
             // machine, so other processes' files may be opened meanwhile (a busy machine maps many):
             // each open must be a file that was not held before, never one of these again.
-            java.util.Set<FileIdentity> newlyHeld = new java.util.HashSet<>(symbolizer.heldFileIdentities());
+            Set<FileIdentity> newlyHeld = new HashSet<>(symbolizer.heldFileIdentities());
             newlyHeld.removeAll(heldBefore);
             assertThat(symbolizer.filesHeld() - openedBefore).isLessThanOrEqualTo(newlyHeld.size());
             assertThat(tracker.stats().exits()).isGreaterThanOrEqualTo(21);
@@ -146,7 +149,7 @@ class MappingTrackerTest {
                     .filter(mapping -> mapping.filePath().endsWith("/true"))
                     .findFirst()
                     .orElseThrow();
-            SliceSymbols slice = symbolizer.snapshot(java.util.Map.of(pid, new long[] {executable.start()}));
+            SliceSymbols slice = symbolizer.snapshot(Map.of(pid, new long[] {executable.start()}));
             assertThat(slice.captured(pid)).isTrue();
             assertThat(symbolizer.fileReads()).isEqualTo(1);
             assertThat(slice.frames(pid, new long[] {executable.start()}, new long[0]))
