@@ -11,8 +11,8 @@ import java.util.List;
  * @param socket          the socket, as {@link WorstSocket#local()}
  * @param waitMs          how long the data waited
  * @param tid             the thread that read it
- * @param verdict         {@code on-cpu} (busy: running, or runnable and waiting for a CPU, most of the
- *                        time), {@code off-cpu} (blocked most of the time) or {@code unknown} (its
+ * @param verdict         {@code on-cpu} (it ran at least as long as it was blocked; time runnable,
+ *                        waiting for a CPU, is not counted), {@code off-cpu} (blocked longer) or {@code unknown} (its
  *                        first read seen: nothing to compare with)
  * @param reason          for {@code off-cpu}, why it blocked longest ({@code sleep}, {@code io}, {@code lock},
  *                        {@code net}, {@code other}); for {@code on-cpu}, where its hottest stack runs

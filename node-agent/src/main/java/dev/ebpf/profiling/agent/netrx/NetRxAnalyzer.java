@@ -232,7 +232,10 @@ public final class NetRxAnalyzer {
         long running = Math.min(gap, wait.readerRuntimeNanos());
         long runnable = Math.min(gap - running, wait.readerRunDelayNanos());
         long blockedNanos = gap - running - runnable;
-        boolean busy = running + runnable >= blockedNanos;
+        // Busy when it ran at least as long as it blocked. Time runnable (waiting for a CPU) is
+        // the machine's contention, not the reader's choice: reported, but it decides nothing, so
+        // a sleeping reader on a crowded node is still late because it slept.
+        boolean busy = running >= blockedNanos;
         List<SymbolizedStack> processStacks =
                 onCpu.stream().filter(s -> s.tgid() == wait.tgid()).toList();
         List<Hotspot> hot = hotspots.analyze(processStacks, List.of(application), STACKS_PER_LATE_READ)
