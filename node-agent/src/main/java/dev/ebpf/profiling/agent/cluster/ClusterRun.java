@@ -13,6 +13,7 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
@@ -494,14 +495,15 @@ public final class ClusterRun implements AutoCloseable {
                         policy.capped(trigger.frequencyHz())));
             }
         }
+        Unwinding unwinding = unwinding();
         if (demands.isEmpty()) {
             // Nothing open: the samplers stay loaded (a window that opens costs a cut, not a load)
             // and count nothing; without any job they tick at the idle rate.
             SharedSamplers.Plan current = samplers.plan();
             if ((jobs.isEmpty() && triggers.isEmpty()) || current == null) {
-                return new SharedSamplers.Plan(online.cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
+                return new SharedSamplers.Plan(online.cpus(), IDLE_FREQUENCY_HZ, Set.of(), false, false, unwinding);
             }
-            return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
+            return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false, false, unwinding);
         }
         TreeSet<Integer> cpus = new TreeSet<>();
         boolean allCpus = false;
@@ -525,7 +527,23 @@ public final class ClusterRun implements AutoCloseable {
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
         return new SharedSamplers.Plan(
-                allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx);
+                allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx, unwinding);
+    }
+
+    /**
+     * DWARF while any job this node serves asks for it (open window or not, so that a window
+     * opening costs a cut, not a load of the program); frame pointers when every job asks for
+     * them; without any job, what the sampler does now (a node between jobs keeps its program).
+     */
+    private Unwinding unwinding() {
+        boolean anyJob = !jobs.isEmpty() || !triggers.isEmpty();
+        if (!anyJob) {
+            SharedSamplers.Plan current = samplers.plan();
+            return current == null ? Unwinding.FRAME_POINTERS : current.unwinding();
+        }
+        boolean dwarf = jobs.values().stream().anyMatch(s -> s.job.unwinding() == Unwinding.DWARF)
+                || triggers.values().stream().anyMatch(t -> t.trigger.job().unwinding() == Unwinding.DWARF);
+        return dwarf ? Unwinding.DWARF : Unwinding.FRAME_POINTERS;
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */
