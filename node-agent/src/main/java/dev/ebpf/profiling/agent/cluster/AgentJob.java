@@ -9,7 +9,6 @@ import dev.ebpf.profiling.api.job.ProfilingJob;
 import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.SpecFormats;
 import dev.ebpf.profiling.api.job.TriggerSpec;
-import dev.ebpf.profiling.api.job.UnwindingMode;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,7 +85,7 @@ public record AgentJob(
                 spec.trigger,
                 JobAcceptance.acceptedAt(job),
                 spec.output == null ? null : spec.output.objectStore,
-                spec.effectiveUnwinding() == UnwindingMode.FP ? Unwinding.FRAME_POINTERS : Unwinding.DWARF);
+                Unwinding.of(spec.effectiveUnwinding()));
     }
 
     /** A job with no selector profiles every process on the node. */

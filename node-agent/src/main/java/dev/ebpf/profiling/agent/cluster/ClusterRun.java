@@ -20,6 +20,7 @@ import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
@@ -533,13 +534,15 @@ public final class ClusterRun implements AutoCloseable {
     /**
      * DWARF while any job this node serves asks for it (open window or not, so that a window
      * opening costs a cut, not a load of the program); frame pointers when every job asks for
-     * them; without any job, what the sampler does now (a node between jobs keeps its program).
+     * them. Without any job: what the sampler does now (a node between jobs keeps its program),
+     * and before the first job the spec's default, so that jobs that keep it load the program
+     * once.
      */
     private Unwinding unwinding() {
         boolean anyJob = !jobs.isEmpty() || !triggers.isEmpty();
         if (!anyJob) {
             SharedSamplers.Plan current = samplers.plan();
-            return current == null ? Unwinding.FRAME_POINTERS : current.unwinding();
+            return current == null ? Unwinding.of(ProfilingJobSpec.DEFAULT_UNWINDING) : current.unwinding();
         }
         boolean dwarf = jobs.values().stream().anyMatch(s -> s.job.unwinding() == Unwinding.DWARF)
                 || triggers.values().stream().anyMatch(t -> t.trigger.job().unwinding() == Unwinding.DWARF);
