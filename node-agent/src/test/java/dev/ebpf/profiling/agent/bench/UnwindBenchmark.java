@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.bench;
 
+import dev.ebpf.profiling.agent.cli.CliForBenchmarks;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
@@ -7,6 +8,9 @@ import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.agent.unwind.DwarfUnwinder;
 import dev.ebpf.profiling.agent.unwind.UnwindTable;
 import dev.ebpf.profiling.agent.unwind.UnwindTableBuilder;
+import dev.ebpf.profiling.api.profile.NodeProfile;
+import dev.ebpf.profiling.api.profile.ProfileJson;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +35,11 @@ import java.util.regex.Pattern;
 public final class UnwindBenchmark {
 
     private static final int HZ = 99;
-    private static final long MODE_MILLIS = 20_000;
+    private static final int ROUNDS = 3;
+    private static final long MODE_MILLIS = 15_000;
+    private static final long WARM_UP_MILLIS = 5_000;
+    /** How long the agent and perf each profile xz for the CPU comparison. */
+    private static final int COMPARE_SECONDS = 20;
 
     private UnwindBenchmark() {}
 
@@ -49,7 +57,7 @@ public final class UnwindBenchmark {
             long best = Long.MAX_VALUE;
             long first = 0;
             UnwindTable table = null;
-            for (int round = 0; round < 5; round++) {
+            for (int round = 0; round < ROUNDS; round++) {
                 long start = System.nanoTime();
                 try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
                     table = UnwindTableBuilder.build(channel, file);
@@ -61,7 +69,7 @@ public final class UnwindBenchmark {
             System.out.printf(
                     Locale.ROOT,
                     "table %s: %d bytes of file, %d FDEs, %d rows (%d without a rule), %.1f MiB in the kernel;"
-                            + " build first %.0f ms, best of 5 %.0f ms%n",
+                            + " build first %.0f ms, best of 3 %.0f ms%n",
                     file,
                     Files.size(path),
                     table.fdes(),
@@ -80,55 +88,163 @@ public final class UnwindBenchmark {
                         "-c",
                         "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nwhile True:\n    fib(25)\n")
                 .start();
+        Path cgroup =
+                Path.of("/sys/fs/cgroup/unwind-bench-" + ProcessHandle.current().pid());
         try {
+            List<Integer> cpus = OnlineCpus.read().cpus();
+            // The floor: a filter that admits nothing, so each run only enters, reads its cgroup and leaves.
+            programCost("floor (filter admits nothing)", OnCpuSampler.Settings.onlyCgroups(cpus, HZ, Set.of()), false);
             for (Unwinding unwinding : List.of(Unwinding.FRAME_POINTERS, Unwinding.DWARF)) {
-                try (OnCpuSampler sampler = OnCpuSampler.start(
-                        OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), HZ, Set.of())
-                                .withUnwinding(unwinding))) {
-                    sampler.cut();
-                    long[] before = programStats();
-                    Thread.sleep(MODE_MILLIS);
-                    long[] after = programStats();
-                    RawSlice slice = sampler.cut();
-                    long runs = after[1] - before[1];
-                    System.out.printf(
-                            Locale.ROOT,
-                            "%s: %d program runs, %.2f us per run (bpf_stats), %d samples counted, %d user stacks"
-                                    + " lost%n",
-                            unwinding.label(),
-                            runs,
-                            runs == 0 ? 0 : (after[0] - before[0]) / 1000.0 / runs,
-                            slice.counters().samples(),
-                            slice.counters().lost().userStackFailed());
-                    if (sampler.unwinderStats().isPresent()) {
-                        DwarfUnwinder.Stats stats = sampler.unwinderStats().get();
-                        System.out.printf(
-                                Locale.ROOT,
-                                "  processes loaded %d (%d loads), %d bytes of kernel memory each; files %d, rows %d"
-                                        + " (%.1f MiB); kernel counters %s%n",
-                                stats.processes(),
-                                stats.processLoads(),
-                                stats.bytesPerProcess(),
-                                stats.files().files(),
-                                stats.files().rowsUsed(),
-                                stats.files().rowBytes() / 1048576.0,
-                                java.util.Arrays.toString(stats.kernelCounters()));
-                        stats.files().builtFiles().stream()
-                                .sorted((a, b) -> Long.compare(b.rows(), a.rows()))
-                                .limit(5)
-                                .forEach(file -> System.out.printf(
-                                        Locale.ROOT,
-                                        "    %s: %d rows, built in %.0f ms%n",
-                                        file.path(),
-                                        file.rows(),
-                                        file.buildNanos() / 1e6));
-                    }
+                for (boolean kernelStackInUserMode : List.of(true, false)) {
+                    programCost(
+                            unwinding.label()
+                                    + (kernelStackInUserMode
+                                            ? ", kernel stack asked always (before)"
+                                            : ", kernel stack only when the sample interrupted the kernel (after)"),
+                            OnCpuSampler.Settings.of(cpus, HZ, Set.of()).withUnwinding(unwinding),
+                            kernelStackInUserMode);
                 }
             }
+            python.destroyForcibly();
+            // The agent's CPU beside perf's, on xz alone in a cgroup of its own.
+            Files.createDirectory(cgroup);
+            Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(xz.pid()));
+            agentCpu("dwarf", cgroup);
+            agentCpu("fp", cgroup);
+            perfCpu(List.of("--call-graph", "dwarf"), xz.pid());
+            perfCpu(List.of("-g"), xz.pid());
         } finally {
             xz.destroyForcibly();
             python.destroyForcibly();
+            xz.waitFor();
+            Files.deleteIfExists(cgroup);
             run("sysctl", "-q", "kernel.bpf_stats_enabled=0");
+        }
+    }
+
+    /** The on-CPU program's run time per sample over {@link #MODE_MILLIS}, after a warm-up (tables built). */
+    private static void programCost(String label, OnCpuSampler.Settings settings, boolean kernelStackInUserMode)
+            throws Exception {
+        try (OnCpuSampler sampler = OnCpuSampler.start(settings, kernelStackInUserMode)) {
+            Thread.sleep(WARM_UP_MILLIS);
+            sampler.cut();
+            long[] before = programStats();
+            Thread.sleep(MODE_MILLIS);
+            long[] after = programStats();
+            RawSlice slice = sampler.cut();
+            long runs = after[1] - before[1];
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: %d program runs, %.2f us per run (bpf_stats), %d samples counted, %d user stacks lost%n",
+                    label,
+                    runs,
+                    runs == 0 ? 0 : (after[0] - before[0]) / 1000.0 / runs,
+                    slice.counters().samples(),
+                    slice.counters().lost().userStackFailed());
+            if (sampler.unwinderStats().isPresent()) {
+                DwarfUnwinder.Stats stats = sampler.unwinderStats().get();
+                System.out.printf(
+                        Locale.ROOT,
+                        "  processes loaded %d (%d loads), %d bytes of kernel memory each; files %d, rows %d"
+                                + " (%.1f MiB), %d files freed; kernel counters %s%n",
+                        stats.processes(),
+                        stats.processLoads(),
+                        stats.bytesPerProcess(),
+                        stats.files().files(),
+                        stats.files().rowsUsed(),
+                        stats.files().rowBytes() / 1048576.0,
+                        stats.files().filesFreed(),
+                        java.util.Arrays.toString(stats.kernelCounters()));
+            }
+        }
+    }
+
+    /** This JVM's CPU time while the CLI profiles the cgroup for {@link #COMPARE_SECONDS} and writes its analysis. */
+    private static void agentCpu(String unwind, Path cgroup) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        Path output = Files.createTempFile("unwind-bench", ".json");
+        try {
+            long cpuBefore = os.getProcessCpuTime();
+            long wallBefore = System.nanoTime();
+            int exit = CliForBenchmarks.run(
+                    List.of(
+                            "profile",
+                            "--duration",
+                            COMPARE_SECONDS + "s",
+                            "--frequency",
+                            Integer.toString(HZ),
+                            "--cgroup",
+                            "/" + cgroup.getFileName(),
+                            "--unwind",
+                            unwind,
+                            "--format",
+                            "json",
+                            "--output",
+                            output.toString()),
+                    System.out,
+                    System.err);
+            long cpu = os.getProcessCpuTime() - cpuBefore;
+            long wall = System.nanoTime() - wallBefore;
+            NodeProfile profile = ProfileJson.mapper().readValue(Files.readString(output), NodeProfile.class);
+            System.out.printf(
+                    Locale.ROOT,
+                    "agent --unwind=%s: exit %d, %.2f s CPU over %.1f s (profile and analysis), %d samples%n",
+                    unwind,
+                    exit,
+                    cpu / 1e9,
+                    wall / 1e9,
+                    profile.totalSamples());
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /** perf record for {@link #COMPARE_SECONDS} on the process, then perf report: their CPU time (user + system). */
+    private static void perfCpu(List<String> callGraph, long pid) throws Exception {
+        Path data = Files.createTempFile("unwind-bench", ".perf");
+        try {
+            List<String> record =
+                    new java.util.ArrayList<>(List.of("perf", "record", "-q", "-F", Integer.toString(HZ)));
+            record.addAll(callGraph);
+            record.addAll(List.of(
+                    "-p", Long.toString(pid), "-o", data.toString(), "--", "sleep", Integer.toString(COMPARE_SECONDS)));
+            double recordCpu = timed(record, null);
+            long bytes = Files.size(data);
+            Path report = Files.createTempFile("unwind-bench", ".txt");
+            double reportCpu = timed(List.of("perf", "report", "--stdio", "-i", data.toString()), report);
+            String samples = Files.readAllLines(report).stream()
+                    .filter(line -> line.startsWith("# Samples:"))
+                    .findFirst()
+                    .orElse("# Samples: ?");
+            Files.deleteIfExists(report);
+            System.out.printf(
+                    Locale.ROOT,
+                    "perf record %s: %.2f s CPU (%.1f MiB of data), perf report: %.2f s CPU; %s%n",
+                    String.join(" ", callGraph),
+                    recordCpu,
+                    bytes / 1048576.0,
+                    reportCpu,
+                    samples.substring(2));
+        } finally {
+            Files.deleteIfExists(data);
+        }
+    }
+
+    /** The user + system CPU seconds of a command and its children, from GNU time. */
+    private static double timed(List<String> command, Path output) throws Exception {
+        Path times = Files.createTempFile("unwind-bench", ".time");
+        try {
+            List<String> wrapped =
+                    new java.util.ArrayList<>(List.of("/usr/bin/time", "-o", times.toString(), "-f", "%U %S"));
+            wrapped.addAll(command);
+            ProcessBuilder builder = new ProcessBuilder(wrapped).redirectError(ProcessBuilder.Redirect.DISCARD);
+            builder.redirectOutput(
+                    output == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(output.toFile()));
+            builder.start().waitFor();
+            String[] fields = Files.readAllLines(times).getLast().trim().split("\\s+");
+            return Double.parseDouble(fields[0]) + Double.parseDouble(fields[1]);
+        } finally {
+            Files.deleteIfExists(times);
         }
     }
 
