@@ -28,10 +28,13 @@ import java.util.regex.Pattern;
  * memory. Run as root:
  *
  * <pre>
- * mvn -B -q -pl node-agent test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.ebpf.profiling.agent.bench.UnwindBenchmark
+ * scripts/bench-unwind.sh
  * </pre>
+ *
+ * (surefire runs {@link #benchmark()} when {@code -Dunwind.benchmark=true}; the class name keeps it
+ * out of the normal test run).
  */
+@org.junit.jupiter.api.Tag(dev.ebpf.profiling.agent.testsupport.TestTags.BPF)
 public final class UnwindBenchmark {
 
     private static final int HZ = 99;
@@ -41,7 +44,13 @@ public final class UnwindBenchmark {
     /** How long the agent and perf each profile xz for the CPU comparison. */
     private static final int COMPARE_SECONDS = 20;
 
-    private UnwindBenchmark() {}
+    /** The entry point under surefire. */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "unwind.benchmark", matches = "true")
+    void benchmark() throws Exception {
+        dev.ebpf.profiling.agent.testsupport.RequiresRoot.assumeBpf();
+        main(new String[0]);
+    }
 
     public static void main(String[] args) throws Exception {
         for (String file : List.of(
