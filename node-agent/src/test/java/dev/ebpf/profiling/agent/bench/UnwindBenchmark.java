@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.bench;
 
+import dev.ebpf.profiling.agent.bpf.RunTimeStats;
 import dev.ebpf.profiling.agent.cli.CliForBenchmarks;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
@@ -39,7 +40,8 @@ public final class UnwindBenchmark {
 
     private static final int HZ = 99;
     private static final int ROUNDS = 3;
-    private static final long MODE_MILLIS = 15_000;
+    private static final long ROUND_MILLIS = 5_000;
+    private static final int PROGRAM_ROUNDS = 4;
     private static final long WARM_UP_MILLIS = 5_000;
     /** How long the agent and perf each profile xz for the CPU comparison. */
     private static final int COMPARE_SECONDS = 20;
@@ -88,7 +90,6 @@ public final class UnwindBenchmark {
                     first / 1e6,
                     best / 1e6);
         }
-        run("sysctl", "-q", "kernel.bpf_stats_enabled=1");
         Process xz = new ProcessBuilder("xz", "-9", "-T1", "-c", "/dev/urandom")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -101,19 +102,39 @@ public final class UnwindBenchmark {
                 Path.of("/sys/fs/cgroup/unwind-bench-" + ProcessHandle.current().pid());
         try {
             List<Integer> cpus = OnlineCpus.read().cpus();
-            // The floor: a filter that admits nothing, so each run only enters, reads its cgroup and leaves.
-            programCost("floor (filter admits nothing)", OnCpuSampler.Settings.onlyCgroups(cpus, HZ, Set.of()), false);
-            for (Unwinding unwinding : List.of(Unwinding.FRAME_POINTERS, Unwinding.DWARF)) {
-                for (boolean kernelStackInUserMode : List.of(true, false)) {
+            // The variants take turns, a short round each, so that the machine's load (other
+            // engineers' builds) weighs on them alike; the floor is a filter that admits nothing,
+            // so each run only enters, reads its cgroup and leaves.
+            java.util.Map<String, long[]> totals = new java.util.LinkedHashMap<>();
+            try (RunTimeStats stats = RunTimeStats.enable()) {
+                for (int round = 0; round < PROGRAM_ROUNDS; round++) {
                     programCost(
-                            unwinding.label()
-                                    + (kernelStackInUserMode
-                                            ? ", kernel stack asked always (before)"
-                                            : ", kernel stack only when the sample interrupted the kernel (after)"),
-                            OnCpuSampler.Settings.of(cpus, HZ, Set.of()).withUnwinding(unwinding),
-                            kernelStackInUserMode);
+                            "floor (filter admits nothing)",
+                            OnCpuSampler.Settings.onlyCgroups(cpus, HZ, Set.of()),
+                            false,
+                            totals);
+                    for (Unwinding unwinding : List.of(Unwinding.FRAME_POINTERS, Unwinding.DWARF)) {
+                        for (boolean kernelStackInUserMode : List.of(true, false)) {
+                            programCost(
+                                    unwinding.label()
+                                            + (kernelStackInUserMode
+                                                    ? ", kernel stack always (before)"
+                                                    : ", kernel stack only for kernel-mode samples (after)"),
+                                    OnCpuSampler.Settings.of(cpus, HZ, Set.of()).withUnwinding(unwinding),
+                                    kernelStackInUserMode,
+                                    totals);
+                        }
+                    }
                 }
             }
+            totals.forEach((label, sums) -> System.out.printf(
+                    Locale.ROOT,
+                    "TOTAL %s: %d runs, %.2f us per run; rounds from %.2f to %.2f us%n",
+                    label,
+                    sums[1],
+                    sums[1] == 0 ? 0 : sums[0] / 1000.0 / sums[1],
+                    sums[2] / 1000.0,
+                    sums[3] / 1000.0));
             python.destroyForcibly();
             // The agent's CPU beside perf's, on xz alone in a cgroup of its own.
             Files.createDirectory(cgroup);
@@ -126,28 +147,40 @@ public final class UnwindBenchmark {
             xz.destroyForcibly();
             python.destroyForcibly();
             xz.waitFor();
-            Files.deleteIfExists(cgroup);
-            run("sysctl", "-q", "kernel.bpf_stats_enabled=0");
+            if (Files.isDirectory(cgroup)) {
+                Files.delete(cgroup); // a cgroup directory goes by rmdir once empty
+            }
         }
     }
 
-    /** The on-CPU program's run time per sample over {@link #MODE_MILLIS}, after a warm-up (tables built). */
-    private static void programCost(String label, OnCpuSampler.Settings settings, boolean kernelStackInUserMode)
+    /** The on-CPU program's run time per sample over one round, after a warm-up (DWARF: tables built). */
+    private static void programCost(
+            String label,
+            OnCpuSampler.Settings settings,
+            boolean kernelStackInUserMode,
+            java.util.Map<String, long[]> totals)
             throws Exception {
         try (OnCpuSampler sampler = OnCpuSampler.start(settings, kernelStackInUserMode)) {
-            Thread.sleep(WARM_UP_MILLIS);
+            Thread.sleep(settings.unwinding() == Unwinding.DWARF ? WARM_UP_MILLIS : 1_000);
             sampler.cut();
             long[] before = programStats();
-            Thread.sleep(MODE_MILLIS);
+            Thread.sleep(ROUND_MILLIS);
             long[] after = programStats();
             RawSlice slice = sampler.cut();
             long runs = after[1] - before[1];
+            long nanos = after[0] - before[0];
+            long perRun = runs == 0 ? 0 : nanos / runs;
+            long[] sums = totals.computeIfAbsent(label, k -> new long[] {0, 0, Long.MAX_VALUE, 0});
+            sums[0] += nanos;
+            sums[1] += runs;
+            sums[2] = Math.min(sums[2], perRun);
+            sums[3] = Math.max(sums[3], perRun);
             System.out.printf(
                     Locale.ROOT,
                     "%s: %d program runs, %.2f us per run (bpf_stats), %d samples counted, %d user stacks lost%n",
                     label,
                     runs,
-                    runs == 0 ? 0 : (after[0] - before[0]) / 1000.0 / runs,
+                    perRun / 1000.0,
                     slice.counters().samples(),
                     slice.counters().lost().userStackFailed());
             if (sampler.unwinderStats().isPresent()) {
@@ -194,6 +227,9 @@ public final class UnwindBenchmark {
                     System.err);
             long cpu = os.getProcessCpuTime() - cpuBefore;
             long wall = System.nanoTime() - wallBefore;
+            if (exit != 0) {
+                throw new IllegalStateException("the CLI exited with " + exit);
+            }
             NodeProfile profile = ProfileJson.mapper().readValue(Files.readString(output), NodeProfile.class);
             System.out.printf(
                     Locale.ROOT,
