@@ -41,10 +41,10 @@ public final class UnwindBenchmark {
     private static final int HZ = 99;
     private static final int ROUNDS = 3;
     private static final long ROUND_MILLIS = 5_000;
-    private static final int PROGRAM_ROUNDS = 4;
+    private static final int PROGRAM_ROUNDS = 2;
     private static final long WARM_UP_MILLIS = 5_000;
     /** How long the agent and perf each profile xz for the CPU comparison. */
-    private static final int COMPARE_SECONDS = 20;
+    private static final int COMPARE_SECONDS = 15;
 
     /** The entry point under surefire. */
     @org.junit.jupiter.api.Test
@@ -98,15 +98,17 @@ public final class UnwindBenchmark {
                         "-c",
                         "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nwhile True:\n    fib(25)\n")
                 .start();
-        Path cgroup =
-                Path.of("/sys/fs/cgroup/unwind-bench-" + ProcessHandle.current().pid());
+        Path cgroup = dev.ebpf.profiling.agent.cgroup.CgroupMount.findUnified()
+                .directory()
+                .resolve("unwind-bench-" + ProcessHandle.current().pid());
         try {
             List<Integer> cpus = OnlineCpus.read().cpus();
             // The variants take turns, a short round each, so that the machine's load (other
             // engineers' builds) weighs on them alike; the floor is a filter that admits nothing,
             // so each run only enters, reads its cgroup and leaves.
             java.util.Map<String, long[]> totals = new java.util.LinkedHashMap<>();
-            try (RunTimeStats stats = RunTimeStats.enable()) {
+            RunTimeStats stats = RunTimeStats.enable();
+            try {
                 for (int round = 0; round < PROGRAM_ROUNDS; round++) {
                     programCost(
                             "floor (filter admits nothing)",
@@ -126,6 +128,8 @@ public final class UnwindBenchmark {
                         }
                     }
                 }
+            } finally {
+                stats.close();
             }
             totals.forEach((label, sums) -> System.out.printf(
                     Locale.ROOT,
@@ -319,9 +323,5 @@ public final class UnwindBenchmark {
             }
         }
         return sums;
-    }
-
-    private static void run(String... command) throws Exception {
-        new ProcessBuilder(command).inheritIO().start().waitFor();
     }
 }
