@@ -243,14 +243,23 @@ static long unwind_step(__u64 index, struct user_unwind_state *state)
 	return 0;
 }
 
+/*
+ * Whether the sample interrupted user mode: then there is no kernel stack to walk, and asking
+ * bpf_get_stackid for it only costs the helper's setup before its -EFAULT. The context allows
+ * whole 8-byte reads only; vmlinux.h declares cs narrower.
+ */
+static __always_inline bool sampled_in_user_mode(struct bpf_perf_event_data *ctx)
+{
+	__u64 cs = *(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+
+	return (cs & 3) == USER_CS_RPL;
+}
+
 /* The user registers at the sample: the sample's own in user mode, else the task's saved ones. */
 static __always_inline bool user_registers(struct bpf_perf_event_data *ctx,
 					   struct user_unwind_state *state)
 {
-	/* The context allows whole 8-byte reads only; vmlinux.h declares cs narrower. */
-	__u64 cs = *(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
-
-	if ((cs & 3) == USER_CS_RPL) {
+	if (sampled_in_user_mode(ctx)) {
 		state->pc = ctx->regs.ip;
 		state->sp = ctx->regs.sp;
 		state->bp = ctx->regs.bp;

@@ -88,14 +88,20 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	key.cpu = bpf_get_smp_processor_id();
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	count_event(slot, COUNTER_SAMPLES);
+	bool kernel = sampler_config.kernel_stack_in_user_mode || !sampled_in_user_mode(ctx);
+
+	key.kernel_stack_id = NO_STACK_ID;
 	if (slot == 0) {
-		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0), &counters,
-					       COUNTER_LOST_KERNEL_STACK);
+		if (kernel)
+			key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_0, 0),
+						       &counters, COUNTER_LOST_KERNEL_STACK);
 		key.user_stack_id = user_stack(ctx, key.tgid, &stacks_0, &user_stacks_0, 0);
 		add_sample(&counts_0, &key, 0);
 	} else {
-		key.kernel_stack_id = stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
-					       COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
+		if (kernel)
+			key.kernel_stack_id =
+				stack_id(bpf_get_stackid(ctx, &stacks_1, 0), &counters,
+					 COUNTER_COUNT + COUNTER_LOST_KERNEL_STACK);
 		key.user_stack_id = user_stack(ctx, key.tgid, &stacks_1, &user_stacks_1, 1);
 		add_sample(&counts_1, &key, 1);
 	}

@@ -54,6 +54,11 @@ struct sample_key {
 struct sampler_config {
 	__u32 filter_cgroups; /* 1: count only tasks whose cgroup (or an ancestor) is allowed */
 	__u32 unwind_mode;    /* UNWIND_MODE_FRAME_POINTERS or UNWIND_MODE_DWARF (see the end) */
+	/*
+	 * 1: ask for the kernel stack even of a sample that interrupted user mode, which has none (the
+	 * program did so before it checked): only UnwindBenchmark sets it, to measure the check.
+	 */
+	__u32 kernel_stack_in_user_mode;
 };
 
 /* ======================================================================================

@@ -55,6 +55,22 @@ public final class ProfileMerger {
         return exact == results.size() ? NodeProfile.CPU_FROM_SCHED_SWITCH : CPU_FROM_MIXED;
     }
 
+    /**
+     * How the nodes walked user stacks: their one way when they agree, mixed when they differ (or
+     * one already says mixed); null when none said (agents that predate the choice).
+     */
+    static String unwinding(List<NodeResult> results) {
+        List<String> said = results.stream()
+                .map(r -> r.profile().unwinding())
+                .filter(Objects::nonNull)
+                .distinct()
+                .toList();
+        if (said.isEmpty()) {
+            return null;
+        }
+        return said.size() == 1 ? said.getFirst() : NodeProfile.UNWINDING_MIXED;
+    }
+
     private static SliceStatus slice(List<NodeResult> results) {
         SliceStatus slice = new SliceStatus();
         slice.start = results.stream()
@@ -83,6 +99,7 @@ public final class ProfileMerger {
         slice.lostSamples =
                 results.stream().mapToLong(r -> r.profile().lostSamples()).sum();
         slice.cpuSource = cpuSource(results);
+        slice.unwinding = unwinding(results);
         return slice;
     }
 

@@ -100,6 +100,7 @@ class CrdSchemaTest {
                 bad("duration", "5 minutes", "pattern"),
                 bad("interval", "soon", "pattern"),
                 bad("profilers", List.of("gpu"), "enum"),
+                bad("unwinding", "lbr", "enum"),
                 bad("profilers", List.of(), "minItems"),
                 bad("runs", 0, "minimum"),
                 bad("top", 0, "minimum"),

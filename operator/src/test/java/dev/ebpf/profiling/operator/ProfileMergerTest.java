@@ -17,6 +17,11 @@ class ProfileMergerTest {
 
     /** 10 s at 100 Hz on {@code cpus} CPUs. */
     private static NodeResult node(String name, int cpus, String cpuSource, ApplicationUsage... apps) {
+        return node(name, cpus, cpuSource, null, apps);
+    }
+
+    private static NodeResult node(
+            String name, int cpus, String cpuSource, String unwinding, ApplicationUsage... apps) {
         NodeProfile profile = new NodeProfile(
                 name,
                 "cpu-clock",
@@ -33,7 +38,7 @@ class ProfileMergerTest {
                 LocationSplit.of(0, 0, 0, 0),
                 null,
                 cpuSource,
-                null,
+                unwinding,
                 null);
         return new NodeResult(name, "cm-" + name, "20261201T100000Z", profile);
     }
@@ -75,5 +80,26 @@ class ProfileMergerTest {
                         node("b", 2, NodeProfile.CPU_FROM_SAMPLES, app("y", 1, 2.0))),
                 10);
         assertThat(merged.slice().cpuSource).isEqualTo(ProfileMerger.CPU_FROM_MIXED);
+    }
+
+    @Test
+    void unwindingIsTheNodesOneWayOrMixed() {
+        String samples = NodeProfile.CPU_FROM_SAMPLES;
+        assertThat(ProfileMerger.merge(List.of(node("a", 2, samples, "dwarf"), node("b", 2, samples, "dwarf")), 10)
+                        .slice()
+                        .unwinding)
+                .isEqualTo("dwarf");
+        assertThat(ProfileMerger.merge(
+                                List.of(node("a", 2, samples, "dwarf"), node("b", 2, samples, "frame-pointers")), 10)
+                        .slice()
+                        .unwinding)
+                .isEqualTo(NodeProfile.UNWINDING_MIXED);
+        // An agent that predates the choice says nothing: the others still say how they walked.
+        assertThat(ProfileMerger.merge(List.of(node("a", 2, samples, "frame-pointers"), node("b", 2, samples)), 10)
+                        .slice()
+                        .unwinding)
+                .isEqualTo("frame-pointers");
+        assertThat(ProfileMerger.merge(List.of(node("a", 2, samples)), 10).slice().unwinding)
+                .isNull();
     }
 }

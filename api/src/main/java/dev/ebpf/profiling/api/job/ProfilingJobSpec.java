@@ -40,6 +40,11 @@ public class ProfilingJobSpec {
     public static final String DEFAULT_DURATION = "30s";
     public static final String DEFAULT_INTERVAL = "5m";
     public static final int DEFAULT_TOP = 10;
+    /**
+     * DWARF, as the CLI: a hotspot is worth its callers, and with frame pointers the stacks of
+     * most distribution binaries stop at their first frame (docs/unwinding.md).
+     */
+    public static final UnwindingMode DEFAULT_UNWINDING = UnwindingMode.DWARF;
 
     @Required
     @JsonPropertyDescription(
@@ -85,6 +90,11 @@ public class ProfilingJobSpec {
     @JsonPropertyDescription("How many applications and hotspots the status lists.")
     public Integer top;
 
+    @Default("dwarf")
+    @JsonPropertyDescription(
+            "How user stacks are walked: dwarf (.eh_frame tables, stacks reach main in code built without frame pointers) or fp (frame pointers, cheaper). A node unwinds with dwarf while any of its jobs asks for it.")
+    public UnwindingMode unwinding;
+
     @JsonPropertyDescription("Trigger mode: the metric and threshold that start a profile.")
     public TriggerSpec trigger;
 
@@ -105,6 +115,10 @@ public class ProfilingJobSpec {
 
     public String effectiveInterval() {
         return interval == null ? DEFAULT_INTERVAL : interval;
+    }
+
+    public UnwindingMode effectiveUnwinding() {
+        return unwinding == null ? DEFAULT_UNWINDING : unwinding;
     }
 
     public int effectiveTop() {

@@ -30,4 +30,11 @@ public class SliceStatus {
      * kernel's running time, {@code samples} when none could, {@code mixed} otherwise.
      */
     public String cpuSource;
+
+    /**
+     * How the nodes walked user stacks: {@code dwarf} or {@code frame-pointers} when every node
+     * that said walked them one way, {@code mixed} otherwise (nodes differed, or a node switched
+     * inside the window); absent when no node said.
+     */
+    public String unwinding;
 }

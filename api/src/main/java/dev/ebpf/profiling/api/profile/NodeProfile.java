@@ -29,8 +29,10 @@ import java.util.List;
  *                       kernel's own account of their running time, exact) or {@link #CPU_FROM_SAMPLES}
  *                       (sample counts over the possible samples); null in documents from before it
  *                       existed, which were all from samples
- * @param unwinding      how user stacks were walked: {@code dwarf} or {@code frame-pointers}; null
- *                       when not said (documents from agents that predate the choice)
+ * @param unwinding      how user stacks were walked: {@code dwarf} or {@code frame-pointers}, or
+ *                       {@link #UNWINDING_MIXED} when the node's sampler changed mode inside the
+ *                       slice (a job asking for DWARF came or went); null when not said (documents
+ *                       from agents that predate the choice)
  * @param netRx          how long received data waited and where the network softirq time went;
  *                       null unless the net-rx profiler ran
  */
@@ -77,6 +79,9 @@ public record NodeProfile(
 
     /** CPU% is on-CPU samples over frequency x seconds x CPUs (the CPU time program could not run). */
     public static final String CPU_FROM_SAMPLES = "samples";
+
+    /** {@code unwinding} of a slice whose stacks were not all walked one way. */
+    public static final String UNWINDING_MIXED = "mixed";
 
     /** A profile whose CPU% comes from samples, that does not say how its user stacks were walked, without net-rx. */
     public NodeProfile(

@@ -52,6 +52,9 @@ final class LibBpf {
 
     // Running a program by hand (BPF_PROG_TEST_RUN), e.g. a raw_tp program on a chosen CPU.
     static final MethodHandle PROGRAM_FD = call("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /** BPF_ENABLE_STATS: run time and count of every program while the returned fd is open. */
+    static final MethodHandle ENABLE_STATS = call("bpf_enable_stats", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
     static final MethodHandle PROG_TEST_RUN =
             call("bpf_prog_test_run_opts", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 

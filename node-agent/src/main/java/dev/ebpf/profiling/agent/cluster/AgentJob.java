@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.cluster;
 
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ObjectStoreSpec;
@@ -30,6 +31,8 @@ import java.time.Instant;
  * @param trigger     trigger mode's spec; else null
  * @param acceptedAt  when the operator set Ready=True (the condition's transition time), or null
  * @param objectStore which of the admin's stores also gets the node's data, and the job's prefix; or null
+ * @param unwinding   how the job asks for user stacks to be walked (the node's one sampler walks them
+ *                    with DWARF while any of its jobs asks for it)
  */
 public record AgentJob(
         JobKey key,
@@ -45,7 +48,8 @@ public record AgentJob(
         LabelSelector selector,
         TriggerSpec trigger,
         Instant acceptedAt,
-        ObjectStoreSpec objectStore) {
+        ObjectStoreSpec objectStore,
+        Unwinding unwinding) {
 
     /**
      * The job as the agent runs it.
@@ -80,7 +84,8 @@ public record AgentJob(
                 spec.selector,
                 spec.trigger,
                 JobAcceptance.acceptedAt(job),
-                spec.output == null ? null : spec.output.objectStore);
+                spec.output == null ? null : spec.output.objectStore,
+                Unwinding.of(spec.effectiveUnwinding()));
     }
 
     /** A job with no selector profiles every process on the node. */

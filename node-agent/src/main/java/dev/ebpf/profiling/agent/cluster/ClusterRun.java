@@ -13,12 +13,14 @@ import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.sampler.CpuTimeSampler;
 import dev.ebpf.profiling.agent.sampler.NetRxSampler;
 import dev.ebpf.profiling.agent.sampler.OffCpuSampler;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.job.CpuList;
 import dev.ebpf.profiling.api.job.Mode;
 import dev.ebpf.profiling.api.job.ProfilingJob;
+import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.ProfilingJobStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
@@ -494,14 +496,15 @@ public final class ClusterRun implements AutoCloseable {
                         policy.capped(trigger.frequencyHz())));
             }
         }
+        Unwinding unwinding = unwinding();
         if (demands.isEmpty()) {
             // Nothing open: the samplers stay loaded (a window that opens costs a cut, not a load)
             // and count nothing; without any job they tick at the idle rate.
             SharedSamplers.Plan current = samplers.plan();
             if ((jobs.isEmpty() && triggers.isEmpty()) || current == null) {
-                return new SharedSamplers.Plan(online.cpus(), IDLE_FREQUENCY_HZ, Set.of(), false);
+                return new SharedSamplers.Plan(online.cpus(), IDLE_FREQUENCY_HZ, Set.of(), false, false, unwinding);
             }
-            return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false);
+            return new SharedSamplers.Plan(current.cpus(), current.frequencyHz(), Set.of(), false, false, unwinding);
         }
         TreeSet<Integer> cpus = new TreeSet<>();
         boolean allCpus = false;
@@ -525,7 +528,25 @@ public final class ClusterRun implements AutoCloseable {
         }
         Set<Long> allowed = nodeWide ? Set.of(rootCgroupId) : cgroupIdsOf(uids, now);
         return new SharedSamplers.Plan(
-                allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx);
+                allCpus ? online.cpus() : List.copyOf(cpus), frequencyHz, allowed, offCpu, netRx, unwinding);
+    }
+
+    /**
+     * DWARF while any job this node serves asks for it (open window or not, so that a window
+     * opening costs a cut, not a load of the program); frame pointers when every job asks for
+     * them. Without any job: what the sampler does now (a node between jobs keeps its program),
+     * and before the first job the spec's default, so that jobs that keep it load the program
+     * once.
+     */
+    private Unwinding unwinding() {
+        boolean anyJob = !jobs.isEmpty() || !triggers.isEmpty();
+        if (!anyJob) {
+            SharedSamplers.Plan current = samplers.plan();
+            return current == null ? Unwinding.of(ProfilingJobSpec.DEFAULT_UNWINDING) : current.unwinding();
+        }
+        boolean dwarf = jobs.values().stream().anyMatch(s -> s.job.unwinding() == Unwinding.DWARF)
+                || triggers.values().stream().anyMatch(t -> t.trigger.job().unwinding() == Unwinding.DWARF);
+        return dwarf ? Unwinding.DWARF : Unwinding.FRAME_POINTERS;
     }
 
     /** The cgroup ids of these pods' cgroups, looked up again when the pods change or every {@link #CGROUP_REFRESH}. */

@@ -11,6 +11,7 @@ import dev.ebpf.profiling.agent.sampler.RawOffCpuSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.sampler.SliceCounters;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.api.profile.LostSamples;
 import dev.ebpf.profiling.bpf.BpfContract;
 import java.nio.LongBuffer;
@@ -47,8 +48,11 @@ final class JobSliceBuilder {
     private final Map<LongBuffer, Integer> stackIds = new HashMap<>();
     private final Map<Integer, long[]> stacks = new HashMap<>();
     private SamplingEvent event;
-    private dev.ebpf.profiling.agent.sampler.Unwinding unwinding =
-            dev.ebpf.profiling.agent.sampler.Unwinding.FRAME_POINTERS;
+    /** How the first cut's user stacks were walked. */
+    private Unwinding unwinding = Unwinding.FRAME_POINTERS;
+    /** Whether some cut walked them another way (the node's sampler switched inside the window). */
+    private boolean unwindingMixed;
+
     private List<Integer> sampledCpus;
     private Instant start;
     private Instant end;
@@ -88,10 +92,12 @@ final class JobSliceBuilder {
     void add(SharedSamplers.Cut cut, LongPredicate cgroupSelected) {
         RawSlice on = cut.onCpu();
         event = on.event();
-        unwinding = on.unwinding();
         sampledCpus = on.cpus();
         if (start == null) {
             start = on.start();
+            unwinding = on.unwinding();
+        } else if (unwinding != on.unwinding()) {
+            unwindingMixed = true;
         }
         end = on.end();
         durationNanos += on.durationNanos();
@@ -206,7 +212,7 @@ final class JobSliceBuilder {
                 Map.copyOf(counts),
                 Map.copyOf(stacks),
                 new SliceCounters(samplesPerCpu.clone(), idle, filteredOut, lost),
-                unwinding);
+                unwindingMixed ? null : unwinding);
     }
 
     /** The job's off-CPU slice so far; null when the job has none or no off-CPU cut came. */

@@ -29,6 +29,10 @@ import java.util.function.Supplier;
  * replaced in place; a new rate or CPU set re-opens the perf events of the loaded program (the maps
  * stay). Only the off-CPU sampler, whose CPU filter is fixed at load, is started again when the
  * CPU set changes. Callers cut before a change of rate or CPUs, so each cut has one of each.
+ *
+ * <p>The on-CPU sampler walks user stacks with DWARF while any served job asks for it: the walk is
+ * fixed when the program is loaded, so a change of {@link Plan#unwinding} loads it again (after a
+ * cut), and each cut says which walk its stacks came from.
  */
 final class SharedSamplers implements AutoCloseable {
 
@@ -66,24 +70,41 @@ final class SharedSamplers implements AutoCloseable {
      * @param cgroups     cgroup ids the filter admits (the root cgroup admits everything)
      * @param offCpu      whether the off-CPU sampler runs
      * @param netRx       whether the net-rx sampler runs
+     * @param unwinding   how the on-CPU sampler walks user stacks (DWARF while any job asks for it)
      */
-    record Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu, boolean netRx) {
+    record Plan(
+            List<Integer> cpus,
+            int frequencyHz,
+            Set<Long> cgroups,
+            boolean offCpu,
+            boolean netRx,
+            Unwinding unwinding) {
         Plan {
             cpus = List.copyOf(cpus);
             cgroups = Set.copyOf(cgroups);
         }
 
+        /** With frame pointers. */
+        Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu, boolean netRx) {
+            this(cpus, frequencyHz, cgroups, offCpu, netRx, Unwinding.FRAME_POINTERS);
+        }
+
+        /** With frame pointers, without net-rx. */
         Plan(List<Integer> cpus, int frequencyHz, Set<Long> cgroups, boolean offCpu) {
             this(cpus, frequencyHz, cgroups, offCpu, false);
         }
 
-        /** Whether going from {@code other} to this needs a cut first (rate, CPUs or off-CPU change). */
+        /**
+         * Whether going from {@code other} to this needs a cut first (rate, CPUs, off-CPU, net-rx or
+         * unwinding change): each cut then has one of each.
+         */
         boolean needsCutFrom(Plan other) {
             return other == null
                     || !cpus.equals(other.cpus)
                     || frequencyHz != other.frequencyHz
                     || offCpu != other.offCpu
-                    || netRx != other.netRx;
+                    || netRx != other.netRx
+                    || unwinding != other.unwinding;
         }
     }
 
@@ -160,8 +181,13 @@ final class SharedSamplers implements AutoCloseable {
 
     /** Makes the samplers do {@code wanted}, starting them the first time. */
     void apply(Plan wanted) {
+        if (onCpu != null && wanted.unwinding() != plan.unwinding()) {
+            // The walk is chosen when the program is loaded (DWARF needs its tables' maps and the
+            // unwinder): load it again. The caller cut first, so nothing counted is lost.
+            onCpu.close();
+            onCpu = null;
+        }
         if (onCpu == null) {
-            // Frame pointers until the ProfilingJob spec can ask for DWARF (docs/unwinding.md).
             onCpu = OnCpuSampler.start(new OnCpuSampler.Settings(
                     wanted.cpus(),
                     wanted.frequencyHz(),
@@ -169,9 +195,13 @@ final class SharedSamplers implements AutoCloseable {
                     wanted.cgroups(),
                     preferredEvent,
                     0,
-                    Unwinding.FRAME_POINTERS));
+                    wanted.unwinding()));
             onCpuStarts.incrementAndGet();
-            startCpuTime(wanted);
+            if (cpuTime == null && cpuTimeUnavailable == null) {
+                startCpuTime(wanted);
+            } else if (cpuTime != null && !wanted.cgroups().equals(plan.cgroups())) {
+                cpuTime.replaceAllowedCgroups(wanted.cgroups());
+            }
         } else {
             if (!wanted.cpus().equals(plan.cpus()) || wanted.frequencyHz() != plan.frequencyHz()) {
                 onCpu.reopen(wanted.cpus(), wanted.frequencyHz());
@@ -250,7 +280,10 @@ final class SharedSamplers implements AutoCloseable {
         return plan;
     }
 
-    /** How many times the on-CPU program was loaded (1 while the node keeps serving its jobs). */
+    /**
+     * How many times the on-CPU program was loaded: once, and again each time the unwinding the
+     * jobs ask for changes.
+     */
     int onCpuStarts() {
         return onCpuStarts.get();
     }

@@ -34,7 +34,7 @@ public final class NodeProfiles {
                 hotspots.locationSplit(),
                 null,
                 exactCpu ? NodeProfile.CPU_FROM_SCHED_SWITCH : NodeProfile.CPU_FROM_SAMPLES,
-                slice.unwinding().label(),
+                slice.unwindingLabel(),
                 null);
     }
 }

@@ -17,7 +17,8 @@ import java.util.Map;
  * @param counts      samples per key
  * @param stacks      instruction pointers (leaf first) per stack id referenced by the keys
  * @param counters    per-slice counters, lost samples included
- * @param unwinding   how user stacks were walked
+ * @param unwinding   how user stacks were walked; null when not all one way (a job's slice whose
+ *                    window saw the node's sampler change its walk)
  */
 public record RawSlice(
         SamplingEvent event,
@@ -43,6 +44,11 @@ public record RawSlice(
             Map<Integer, long[]> stacks,
             SliceCounters counters) {
         this(event, frequencyHz, cpus, start, end, durationNanos, counts, stacks, counters, Unwinding.FRAME_POINTERS);
+    }
+
+    /** As the output says it: dwarf, frame-pointers, or mixed (see {@code unwinding}). */
+    public String unwindingLabel() {
+        return unwinding == null ? dev.ebpf.profiling.api.profile.NodeProfile.UNWINDING_MIXED : unwinding.label();
     }
 
     public double durationSeconds() {

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.sampler;
 
+import dev.ebpf.profiling.api.job.UnwindingMode;
 import dev.ebpf.profiling.bpf.BpfContract;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -31,6 +32,14 @@ public enum Unwinding {
 
     int kernelMode() {
         return kernelMode;
+    }
+
+    /** As a ProfilingJob's {@code spec.unwinding} asks for it. */
+    public static Unwinding of(UnwindingMode mode) {
+        return switch (mode) {
+            case DWARF -> DWARF;
+            case FP -> FRAME_POINTERS;
+        };
     }
 
     /** fp, frame-pointers or dwarf (the CLI's and the spec's spellings). */

@@ -77,8 +77,16 @@ public final class DwarfUnwinder implements AutoCloseable {
     private final MemorySegment mappings;
     /** The block each loaded process uses. */
     private final Map<Integer, Integer> blocks = new HashMap<>();
+    /** The files each loaded process's block uses (one per mapping), released when the block goes. */
+    private final Map<Integer, List<FileIdentity>> held = new HashMap<>();
 
     private final ArrayDeque<Integer> freeBlocks = new ArrayDeque<>();
+    /**
+     * Blocks no entry points at any more, with when they were let go: reused only after
+     * {@link UnwindTables#GRACE_NANOS}, as a program that fetched the old entry may still read them.
+     */
+    private final ArrayDeque<long[]> retiredBlocks = new ArrayDeque<>();
+
     private long processesRefused;
     private final BpfMap wantedMap;
     private final BpfMap countersMap;
@@ -146,10 +154,7 @@ public final class DwarfUnwinder implements AutoCloseable {
                         key.set(JAVA_INT, 0, tgid);
                         processesMap.delete(key);
                         iterator.remove();
-                        Integer block = blocks.remove(tgid);
-                        if (block != null) {
-                            freeBlocks.add(block);
-                        }
+                        retire(tgid, now);
                     }
                 }
             }
@@ -176,6 +181,10 @@ public final class DwarfUnwinder implements AutoCloseable {
             mappings = mappings.subList(0, UNWIND_MAX_MAPPINGS);
         }
         // A new block, then the entry pointing at it: a sample meanwhile reads the old one whole.
+        long now = System.nanoTime();
+        while (!retiredBlocks.isEmpty() && now - retiredBlocks.peek()[1] >= UnwindTables.GRACE_NANOS) {
+            freeBlocks.add((int) retiredBlocks.poll()[0]);
+        }
         Integer block = freeBlocks.poll();
         if (block == null) {
             processesRefused++;
@@ -183,10 +192,16 @@ public final class DwarfUnwinder implements AutoCloseable {
         }
         long first = (long) block * UNWIND_MAX_MAPPINGS;
         int count = 0;
+        List<FileIdentity> files = new ArrayList<>();
         for (MemoryMapping mapping : mappings) {
-            UnwindTables.Loaded file = mapping.isFileBacked()
-                    ? tables.load(mapping.file(), candidates(directory, mapping))
-                    : UnwindTables.Loaded.NONE;
+            UnwindTables.Loaded file = UnwindTables.Loaded.NONE;
+            if (mapping.isFileBacked()) {
+                UnwindTables.Lease lease = tables.acquire(mapping.file(), candidates(directory, mapping));
+                file = lease.loaded();
+                if (lease.file() != null) {
+                    files.add(lease.file());
+                }
+            }
             writeMapping(
                     this.mappings,
                     first + count,
@@ -205,9 +220,20 @@ public final class DwarfUnwinder implements AutoCloseable {
             processesMap.update(key, value, 0);
             processLoads++;
         }
-        Integer old = blocks.put(tgid, block);
-        if (old != null) {
-            freeBlocks.add(old);
+        retire(tgid, now); // the old block and files, now that the entry points at the new ones
+        blocks.put(tgid, block);
+        held.put(tgid, files);
+    }
+
+    /** Lets go of a process's block and files once its entry no longer points at them. */
+    private void retire(int tgid, long now) {
+        Integer block = blocks.remove(tgid);
+        if (block != null) {
+            retiredBlocks.add(new long[] {block, now});
+        }
+        List<FileIdentity> files = held.remove(tgid);
+        if (files != null) {
+            files.forEach(tables::release);
         }
     }
 

@@ -8,7 +8,9 @@ import dev.ebpf.profiling.agent.sampler.RawCpuTimeSlice;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.SampleKey;
 import dev.ebpf.profiling.agent.sampler.SliceCounters;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
 import dev.ebpf.profiling.api.profile.LostSamples;
+import dev.ebpf.profiling.api.profile.NodeProfile;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -138,5 +140,35 @@ class JobSliceBuilderTest {
         assertThat(builder.cpuTime()).isNotNull();
         builder.add(cut(1, 99, Map.of(), Map.of()), id -> true);
         assertThat(builder.cpuTime()).as("one source per slice").isNull();
+    }
+
+    /** A window that saw the node's sampler switch its walk says mixed; one that did not says the walk. */
+    @Test
+    void aWindowAcrossASwitchOfTheWalkIsMixed() {
+        Map<SampleKey, Long> counts = Map.of(new SampleKey(1, 100, -1, -1, "a", 1), 1L);
+        SharedSamplers.Cut fp = cut(0, 99, counts, Map.of());
+        SharedSamplers.Cut dwarf = new SharedSamplers.Cut(
+                new RawSlice(
+                        SamplingEvent.CPU_CLOCK,
+                        99,
+                        List.of(0, 1),
+                        T0.plusSeconds(1),
+                        T0.plusSeconds(2),
+                        1_000_000_000L,
+                        counts,
+                        Map.of(),
+                        new SliceCounters(new long[] {0, 0}, 0, 0, new LostSamples(0, 0, 0)),
+                        Unwinding.DWARF),
+                null);
+
+        JobSliceBuilder steady = new JobSliceBuilder(null, false);
+        steady.add(dwarf, id -> true);
+        steady.add(dwarf, id -> true);
+        JobSliceBuilder across = new JobSliceBuilder(null, false);
+        across.add(fp, id -> true);
+        across.add(dwarf, id -> true);
+
+        assertThat(steady.onCpu().unwindingLabel()).isEqualTo("dwarf");
+        assertThat(across.onCpu().unwindingLabel()).isEqualTo(NodeProfile.UNWINDING_MIXED);
     }
 }

@@ -260,7 +260,8 @@ class StoreUploadSinkTest {
                 null,
                 null,
                 START,
-                store);
+                store,
+                dev.ebpf.profiling.agent.sampler.Unwinding.DWARF);
     }
 
     private static SliceResult result() {
