@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Cluster simulator (issue 10): the real operator (the Quarkus application, in-process, as its
-# tests run it) on the Fabric8 mock API server (CRUD mode), N Nodes with a running selected pod per
+# tests run it) on the API server in KUBECONFIG when set, else on the Fabric8 mock API server (CRUD mode), N Nodes with a running selected pod per
 # node and job, and N simulated agents (virtual threads of the same JVM) that POST each job's node
 # slice through the real ingest HTTP endpoint at every slice's end. Tokens are reviewed by the
 # tests' fake reviewer: the mock server cannot run a TokenReview. API requests are counted at the
-# mock server (its request log), the simulator's own left out.
+# mock server (its request log), the simulator's own left out; with KUBECONFIG, from the API server's
+# apiserver_request_total before and after ("requestCounts":"unavailable" when it cannot be read).
 #
 # Usage: scripts/simulate-cluster.sh --nodes N[,N2,...] [--jobs J] [--slices S] [--slice-seconds D]
 # Several sizes run one after the other in one operator, each on nodes and namespaces of its own.
@@ -27,15 +28,23 @@ if ! [[ "$nodes" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ && "$jobs" =~ ^[1-9][0-9]*$ && 
     echo "simulate-cluster.sh: --nodes takes positive integers separated by commas; --jobs, --slices and --slice-seconds a positive integer" >&2
     exit 2
 fi
+# With KUBECONFIG: the operator and the simulator use that API server (the ProfilingJob CRD must be
+# installed there); requests are counted from its apiserver_request_total metric when readable.
+test_class=ClusterSimulation kubeconfig=""
 if [ -n "${KUBECONFIG:-}" ]; then
-    echo "simulate-cluster.sh: KUBECONFIG is set, but only the mock API server is simulated so far; unset it" >&2
-    exit 2
+    kubeconfig="${KUBECONFIG%%:*}"
+    if [ ! -r "$kubeconfig" ]; then
+        echo "simulate-cluster.sh: KUBECONFIG names $kubeconfig, which cannot be read" >&2
+        exit 2
+    fi
+    kubeconfig="$(cd "$(dirname "$kubeconfig")" && pwd)/$(basename "$kubeconfig")"
+    test_class=ClusterSimulationOnKubeconfigTest
 fi
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
 mkdir -p operator/target
 mvn -B -ntp -o -pl operator -am test \
-    -Dtest=ClusterSimulation -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
+    -Dtest="$test_class" -Dsimulate.kubeconfig="$kubeconfig" -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
     -Dsimulate.nodes="$nodes" -Dsimulate.jobs="$jobs" -Dsimulate.slices="$slices" \
     -Dsimulate.sliceSeconds="$slice_seconds" -Dquarkus.test.hang-detection-timeout=120M >operator/target/cluster-simulation.log 2>&1 || {
     tail -50 operator/target/cluster-simulation.log >&2

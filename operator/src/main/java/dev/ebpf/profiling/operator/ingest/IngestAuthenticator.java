@@ -25,7 +25,13 @@ public final class IngestAuthenticator {
     /** The authenticated agent: the node its pod runs on. */
     public record Caller(String node) {}
 
-    static final int CACHE_ENTRIES = 4096;
+    /**
+     * One token per node's agent, two while it rotates: room for 5,000 nodes and more. Fewer
+     * entries than nodes would review every token again at each slice (an LRU cycled by more keys
+     * than it holds keeps none), one TokenReview per node and slice.
+     */
+    static final int CACHE_ENTRIES = 16_384;
+
     private static final String BEARER = "Bearer ";
 
     private record Cached(Caller caller, IngestRefusal refusal, Instant expires) {}

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.ebpf.profiling.api.ingest.IngestContract;
@@ -248,7 +249,19 @@ public final class IngestService {
                 "schemaVersion", "schemaVersion " + got + " is not supported; this operator reads " + wanted);
     }
 
+    /**
+     * A reader that does not canonicalize field names. A report's folded stacks are JSON object
+     * keys, thousands of distinct ones per slice across the nodes; Jackson's shared symbol table
+     * would take each one in and copy its growing hash arrays at every report that adds one, which
+     * was 40% of the ingest endpoint's CPU at 1,000 nodes x 3 jobs (profiled with JFR in the cluster
+     * simulator, see docs/scale.md).
+     */
     private static ObjectReader reader(Class<?> type) {
-        return ProfileJson.mapper().readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        return ProfileJson.mapper()
+                .readerFor(type)
+                .with(JsonFactory.builder()
+                        .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                        .build())
+                .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 }
