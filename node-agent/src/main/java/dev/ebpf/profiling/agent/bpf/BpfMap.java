@@ -16,10 +16,8 @@ public final class BpfMap {
 
     /** Keys and values drained per batch system call. */
     private static final int DRAIN_BATCH = 4096;
-    /** Update flag of bpf_map_update_elem: only replace an existing element. */
+    /** Update flag of bpf_map_update_elem: only add an element that is absent. */
     private static final long BPF_NOEXIST = 1;
-
-    private static final long BPF_EXIST = 2;
 
     /** The callback of {@link #drain}: each segment is valid only during the call. */
     @FunctionalInterface
@@ -97,23 +95,6 @@ public final class BpfMap {
     }
 
     /**
-     * Overwrites the value of a key that exists (BPF_EXIST); false, and nothing written, when the
-     * key is absent, e.g. because a program deleted it a moment ago.
-     */
-    public boolean replace(MemorySegment key, MemorySegment value) {
-        try {
-            int result = (int) LibBpf.MAP_UPDATE.invokeExact(fd, key, value, BPF_EXIST);
-            if (result == -Errno.ENOENT) {
-                return false;
-            }
-            LibBpf.check(result, "updating map " + name);
-            return true;
-        } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
-        }
-    }
-
-    /**
      * Adds a key that is absent (BPF_NOEXIST); false, and nothing written, when it exists already
      * (a program added it first) or the map is full.
      */
@@ -138,6 +119,23 @@ public final class BpfMap {
                 return false;
             }
             LibBpf.check(result, "reading map " + name);
+            return true;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /**
+     * Copies the value of key into value and removes it, in one step the programs cannot come
+     * between (hash maps); false when the key is absent.
+     */
+    public boolean take(MemorySegment key, MemorySegment value) {
+        try {
+            int result = (int) LibBpf.MAP_LOOKUP_AND_DELETE.invokeExact(fd, key, value);
+            if (result == -Errno.ENOENT) {
+                return false;
+            }
+            LibBpf.check(result, "taking from map " + name);
             return true;
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);

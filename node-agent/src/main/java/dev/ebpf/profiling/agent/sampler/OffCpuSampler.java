@@ -60,13 +60,17 @@ import java.util.function.Supplier;
  *   <li>copies the stacks of tasks that went off the CPU in the ending slot, gives them ids of its
  *       own ({@code stack_slot = OFFCPU_STACKS_CARRIED}) and only then empties that slot's stack map.</li>
  * </ul>
- * The agent rewrites a task only if it is still there (BPF_EXIST): if the task switched back in
- * first, the program counted the block itself, splitting it at the cut ({@code cut_ns}) between
- * the two slots, and the agent reports nothing for it; the agent drains the ending slot only
- * after that. What remains inexact: a task that comes back and leaves again within the
- * microseconds between the agent's re-read and rewrite of it, or between the program's read and
- * delete; and a block shorter than the minimum at the cut that later grows past it, which is
- * counted whole in the slice where it ends.
+ * The agent rewrites a task by taking its entry out (lookup-and-delete, one step) and adding the
+ * new one only if none is there (BPF_NOEXIST): if the task switched back in first, the program
+ * counted the block itself, splitting it at the cut ({@code cut_ns}) between the two slots, and
+ * the agent reports nothing for it; the agent drains the ending slot only after that. (A plain
+ * overwrite could replace the entry of a block the task began after coming back, and count the
+ * first block's part before the cut twice: seen on a crowded machine, where the agent can be
+ * preempted between its read and its write.) What remains inexact: a task that comes back while
+ * the agent holds its entry loses the part of its block after the cut; one whose program read
+ * its entry just before the agent took it may count the part before the cut once more; and a
+ * block shorter than the minimum at the cut that later grows past it is counted whole in the
+ * slice where it ends.
  *
  * <p>Threads that went off the CPU before the program was attached (a sleeper, a reader blocked
  * on a socket or a FIFO, a hung process: what off-CPU profiling is for) are found in /proc right
@@ -458,10 +462,20 @@ public final class OffCpuSampler implements AutoCloseable {
                 long accountedUpTo = longEnough ? Math.max(cutNanos, task.accountedNanos()) : task.accountedNanos();
                 boolean unchanged = task.stackSlot() == OFFCPU_STACKS_CARRIED && accountedUpTo == task.accountedNanos();
                 if (!unchanged) {
-                    task.carried(accountedUpTo, kernelId, userId).write(value);
-                    if (!tasks.replace(key, value)) {
+                    if (!tasks.take(key, value)) {
                         continue; // it came back meanwhile: the kernel counted the whole block
                     }
+                    OffCpuTask taken = OffCpuTask.read(value);
+                    if (taken.startNanos() != task.startNanos() || taken.accountedNanos() != task.accountedNanos()) {
+                        // It came back and left again since the read: the kernel counted the old
+                        // block; the new one is the kernel's to count. Put it back as it was.
+                        tasks.insert(key, value);
+                        continue;
+                    }
+                    task.carried(accountedUpTo, kernelId, userId).write(value);
+                    // Fails only if the task came back and left again while its entry was out:
+                    // the new block wins; the part before the cut is still this slice's to report.
+                    tasks.insert(key, value);
                 }
                 carriedIds.add(kernelId);
                 carriedIds.add(userId);
