@@ -82,15 +82,10 @@ class ClusterNetRxTest {
             spec.profilers = List.of(Profiler.ON_CPU, Profiler.NET_RX);
             RecordingSinks sinks = new RecordingSinks(NODE);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            ClusterRun run = new ClusterRun(
-                    NODE,
+            ClusterRun run = sinks.agent(
                     source,
                     NodePolicy.fromEnvironment(Map.of(IngestContract.ENV_NODE_WIDE_NAMESPACES, "profiling-system")),
-                    CgroupMount.findUnified(),
-                    sinks,
-                    sinks,
-                    new AgentMetrics(NODE),
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
+                    log);
             Thread agent = Thread.ofPlatform().name("agent-under-test").start(run::run);
             try {
                 source.jobs.add(TestJobs.accepted("web", "web-net", spec, Instant.now()));

@@ -2,9 +2,7 @@ package dev.ebpf.profiling.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
-import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.SamplingTolerance;
@@ -17,7 +15,6 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.profile.ApplicationUsage;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,15 +113,7 @@ class ClusterRunTest {
                     IngestContract.ENV_MAX_FREQUENCY_HZ, "499"));
             RecordingSinks sinks = new RecordingSinks(NODE);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            ClusterRun run = new ClusterRun(
-                    NODE,
-                    source,
-                    policy,
-                    CgroupMount.findUnified(),
-                    sinks,
-                    sinks,
-                    new AgentMetrics(NODE),
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            ClusterRun run = sinks.agent(source, policy, log);
             List<PodCgroups.Container> measured = List.of(web.container(0), batch.container(0), tool.container(0));
             try (CpuUsageRecorder usage = new CpuUsageRecorder(measured)) {
                 Instant accepted;

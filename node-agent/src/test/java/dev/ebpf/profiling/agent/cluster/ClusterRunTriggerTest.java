@@ -2,9 +2,7 @@ package dev.ebpf.profiling.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
-import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
@@ -17,8 +15,6 @@ import dev.ebpf.profiling.api.job.TriggerMetric;
 import dev.ebpf.profiling.api.job.TriggerSpec;
 import dev.ebpf.profiling.api.profile.NodeProfile;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -71,15 +67,7 @@ class ClusterRunTriggerTest {
 
             RecordingSinks sinks = new RecordingSinks(NODE);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            ClusterRun run = new ClusterRun(
-                    NODE,
-                    source,
-                    new NodePolicy(Set.of(), 1000),
-                    CgroupMount.findUnified(),
-                    sinks,
-                    sinks,
-                    new AgentMetrics(NODE),
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            ClusterRun run = sinks.agent(source, new NodePolicy(Set.of(), 1000), log);
             Thread agent = Thread.ofPlatform().name("agent-under-test").start(run::run);
             try {
                 assertThat(sinks.await(

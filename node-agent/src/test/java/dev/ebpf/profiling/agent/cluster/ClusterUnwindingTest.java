@@ -2,8 +2,6 @@ package dev.ebpf.profiling.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ebpf.profiling.agent.cgroup.CgroupMount;
-import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
@@ -14,8 +12,6 @@ import dev.ebpf.profiling.api.job.ProfilingJobSpec;
 import dev.ebpf.profiling.api.job.UnwindingMode;
 import dev.ebpf.profiling.api.profile.Frame;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -101,15 +97,10 @@ class ClusterUnwindingTest {
                     pod.container(0).id()));
             RecordingSinks sinks = new RecordingSinks(NODE);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            ClusterRun run = new ClusterRun(
-                    NODE,
+            ClusterRun run = sinks.agent(
                     source,
                     NodePolicy.fromEnvironment(Map.of(IngestContract.ENV_NODE_WIDE_NAMESPACES, "profiling-system")),
-                    CgroupMount.findUnified(),
-                    sinks,
-                    sinks,
-                    new AgentMetrics(NODE),
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
+                    log);
             Thread agent = Thread.ofPlatform().name("agent-under-test").start(run::run);
             try {
                 // The agent runs before the job comes, as the DaemonSet's pods do.

@@ -1,10 +1,15 @@
 package dev.ebpf.profiling.agent.cluster;
 
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.metrics.AgentMetrics;
 import dev.ebpf.profiling.agent.profile.SliceResult;
 import dev.ebpf.profiling.api.ingest.AgentLimitation;
 import dev.ebpf.profiling.api.ingest.JobKey;
 import dev.ebpf.profiling.api.ingest.NodeSliceReport;
 import dev.ebpf.profiling.api.ingest.NodeTriggerReport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +33,19 @@ final class RecordingSinks implements JobSliceSink, TriggerStateSink {
 
     RecordingSinks(String node) {
         this.node = node;
+    }
+
+    /** An agent of this node that publishes here and writes its log into log. */
+    ClusterRun agent(JobSource source, NodePolicy policy, ByteArrayOutputStream log) {
+        return new ClusterRun(
+                node,
+                source,
+                policy,
+                CgroupMount.findUnified(),
+                this,
+                this,
+                new AgentMetrics(node),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
     }
 
     @Override
