@@ -167,10 +167,13 @@ static __always_inline struct unwind_row *find_row(__u32 first, __u32 count, __u
 	return bpf_map_lookup_elem(&unwind_rows, &index);
 }
 
-/* Reads one word of the user stack; false when the page is not there. */
+/* Reads one word of the user stack; false (and counted) when the page is not there. */
 static __always_inline bool read_user_word(__u64 address, __u64 *value)
 {
-	return bpf_probe_read_user(value, sizeof(*value), (void *)address) == 0;
+	if (bpf_probe_read_user(value, sizeof(*value), (void *)address) == 0)
+		return true;
+	unwind_count(UNWIND_COUNTER_FAILED_READS);
+	return false;
 }
 
 /* One frame: records pc, then finds the caller's pc, sp and bp. Returns 1 to stop the loop. */
@@ -339,6 +342,8 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 		unwind_count(UNWIND_COUNTER_TRUNCATED);
 	unwind_count(UNWIND_COUNTER_STACKS);
 	stack->hash = state.hash;
+	if (sampler_config.bench_stop_after == BENCH_STOP_BEFORE_STACK_STORE)
+		return NO_STACK_ID;
 	return store_user_stack(user_stacks, stack);
 }
 
