@@ -77,7 +77,12 @@ public final class SampleCostBenchmark {
             Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(xz.pid()));
             Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(python.pid()));
             long workload = (Long) Files.getAttribute(cgroup, "unix:ino");
-            programCosts(variants(), workload);
+            if (!Boolean.getBoolean("sample.cost.onlySlowdown")) {
+                programCosts(variants(), workload);
+            }
+            xz.destroyForcibly();
+            python.destroyForcibly();
+            Slowdown.run();
         } finally {
             xz.destroyForcibly();
             python.destroyForcibly();
