@@ -222,7 +222,10 @@ static __always_inline bool find_rule(struct user_unwind_state *state, __u64 pc,
 				      struct unwind_rule *rule)
 {
 	__u32 index = rule_cache_index(state->tgid, pc);
-	struct unwind_rule_cache_entry *cached = bpf_map_lookup_elem(&unwind_rule_cache, &index);
+	struct unwind_rule_cache_entry *cached =
+		sampler_config.bench_rule_cache_off
+			? NULL
+			: bpf_map_lookup_elem(&unwind_rule_cache, &index);
 
 	if (cached && cached->pc == pc && cached->tgid == state->tgid &&
 	    cached->mapping_start == state->mapping_start) {

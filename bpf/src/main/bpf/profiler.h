@@ -69,6 +69,8 @@ struct sampler_config {
 	 * stops), at the address BENCH_READ_AT_* says. */
 	__u32 bench_reads;
 	__u32 bench_read_at;
+	/* Benchmark only: 1 searches every frame's rule, as before the rule cache (dwarf_unwind.bpf.h). */
+	__u32 bench_rule_cache_off;
 };
 
 /*

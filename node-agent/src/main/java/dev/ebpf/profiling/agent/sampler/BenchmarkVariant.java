@@ -17,11 +17,13 @@ import java.lang.foreign.MemorySegment;
  * @param stopAfter             the last phase each sample runs ({@code BENCH_STOP_*} of profiler.h; 0: all)
  * @param reads                 reads of one user word per sample, then stop (at most BENCH_MAX_READS)
  * @param readAt                where those reads go ({@code BENCH_READ_AT_*})
+ * @param ruleCacheOff          DWARF: search every frame's rule, as before the per-CPU rule cache
  */
-public record BenchmarkVariant(boolean kernelStackInUserMode, int stopAfter, int reads, int readAt) {
+public record BenchmarkVariant(
+        boolean kernelStackInUserMode, int stopAfter, int reads, int readAt, boolean ruleCacheOff) {
 
     /** The real program. */
-    public static final BenchmarkVariant NONE = new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0);
+    public static final BenchmarkVariant NONE = new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, false);
 
     private static final long CONFIG = BpfGlobals.Profile.SAMPLER_CONFIG;
     private static final long KERNEL_STACK_IN_USER_MODE =
@@ -31,6 +33,8 @@ public record BenchmarkVariant(boolean kernelStackInUserMode, int stopAfter, int
     private static final long READS = CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_reads", JAVA_INT);
     private static final long READ_AT =
             CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_read_at", JAVA_INT);
+    private static final long RULE_CACHE_OFF =
+            CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_rule_cache_off", JAVA_INT);
 
     public BenchmarkVariant {
         if (reads < 0 || reads > BpfContract.BENCH_MAX_READS) {
@@ -40,12 +44,17 @@ public record BenchmarkVariant(boolean kernelStackInUserMode, int stopAfter, int
 
     /** The program that stops after {@code phase} ({@code BENCH_STOP_*}). */
     public static BenchmarkVariant stopAfter(int phase) {
-        return new BenchmarkVariant(false, phase, 0, 0);
+        return new BenchmarkVariant(false, phase, 0, 0, false);
     }
 
     /** The program that, after the counters, reads {@code reads} user words at {@code readAt}, then stops. */
     public static BenchmarkVariant reads(int reads, int readAt) {
-        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, reads, readAt);
+        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, reads, readAt, false);
+    }
+
+    /** The real program, but searching every frame's rule (DWARF) as before the rule cache. */
+    public static BenchmarkVariant withoutRuleCache() {
+        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, true);
     }
 
     /** Writes the variant into the program's .rodata before load. */
@@ -54,5 +63,6 @@ public record BenchmarkVariant(boolean kernelStackInUserMode, int stopAfter, int
         rodata.set(JAVA_INT, STOP_AFTER, stopAfter);
         rodata.set(JAVA_INT, READS, reads);
         rodata.set(JAVA_INT, READ_AT, readAt);
+        rodata.set(JAVA_INT, RULE_CACHE_OFF, ruleCacheOff ? 1 : 0);
     }
 }

@@ -35,7 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class Slowdown {
 
-    static final int HZ = Integer.getInteger("sample.cost.slowdownHz", 2_000);
+    static final int HZ = Integer.getInteger("sample.cost.slowdownHz", 4_000);
     private static final int ROUNDS = 3;
     private static final long WINDOW_MILLIS = 5_000;
     private static final long DWARF_WARM_UP_MILLIS = 5_000;
