@@ -80,6 +80,36 @@ struct {
 	__type(value, struct unwound_stack);
 } unwind_scratch SEC(".maps");
 
+/*
+ * Rules already found, per CPU: a direct-mapped cache keyed by (process, its mappings' block, pc).
+ * A hot stack's return addresses come back sample after sample, and each saves the two binary
+ * searches (about 30 dependent reads scattered over 32 MiB of rows: cache and TLB misses). The
+ * block changes whenever the agent loads the process again (another exec, a library loaded), so
+ * an entry never outlives the mappings it was found in; the rule is copied, not pointed to.
+ */
+#define UNWIND_RULE_CACHE_ENTRIES 4096 /* a power of two; 24 bytes each, per CPU */
+
+struct unwind_rule {
+	__s32 cfa_offset;
+	__s16 rbp_offset;
+	__u8 cfa_type; /* UNWIND_CFA_NONE also when a mapping holds pc but no row does */
+	__u8 rbp_type;
+};
+
+struct unwind_rule_cache_entry {
+	__u64 pc; /* the looked-up pc; 0: empty */
+	__u32 tgid;
+	__u32 mapping_start;
+	struct unwind_rule rule;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UNWIND_RULE_CACHE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct unwind_rule_cache_entry);
+} unwind_rule_cache SEC(".maps");
+
 #define USER_STACK_MAP(name)                            \
 	struct {                                        \
 		__uint(type, BPF_MAP_TYPE_HASH);        \
@@ -99,6 +129,8 @@ struct user_unwind_state {
 	__u64 bp;
 	__u64 hash;
 	__u32 tgid;
+	__u32 mapping_start; /* the process's block in unwind_mappings (looked up once per stack) */
+	__u32 mapping_count;
 	__u32 depth;
 	__u32 read_failed;
 	__u32 ended; /* the outermost frame was reached */
@@ -110,11 +142,10 @@ static __always_inline void unwind_count(__u32 counter)
 }
 
 /* The mapping that holds pc, or NULL. */
-static __always_inline struct unwind_mapping *find_mapping(struct unwind_process *process, __u64 pc)
+static __always_inline struct unwind_mapping *find_mapping(__u32 first, __u32 count, __u64 pc)
 {
-	__u32 first = process->mapping_start;
 	__u32 low = 0;
-	__u32 high = process->mapping_count;
+	__u32 high = count;
 
 	/* Find the last mapping whose start <= pc. */
 	repeat_at_most(UNWIND_MAPPING_SEARCH_STEPS)
@@ -167,10 +198,68 @@ static __always_inline struct unwind_row *find_row(__u32 first, __u32 count, __u
 	return bpf_map_lookup_elem(&unwind_rows, &index);
 }
 
-/* Reads one word of the user stack; false when the page is not there. */
+/* Reads one word of the user stack; false (and counted) when the page is not there. */
 static __always_inline bool read_user_word(__u64 address, __u64 *value)
 {
-	return bpf_probe_read_user(value, sizeof(*value), (void *)address) == 0;
+	if (bpf_probe_read_user(value, sizeof(*value), (void *)address) == 0)
+		return true;
+	unwind_count(UNWIND_COUNTER_FAILED_READS);
+	return false;
+}
+
+/* The cache slot of pc in the unwound process (see unwind_rule_cache). */
+static __always_inline __u32 rule_cache_index(__u32 tgid, __u64 pc)
+{
+	return ((pc ^ ((__u64)tgid << 32)) * 0x9E3779B97F4A7C15ULL) >> 52 &
+	       (UNWIND_RULE_CACHE_ENTRIES - 1);
+}
+
+/*
+ * The rule of pc (a link-time row of its mapping's file, or UNWIND_CFA_NONE where the file has no
+ * row or pc no mapping), from the cache or the searches. False when no mapping holds pc.
+ */
+static __always_inline bool find_rule(struct user_unwind_state *state, __u64 pc,
+				      struct unwind_rule *rule)
+{
+	__u32 index = rule_cache_index(state->tgid, pc);
+	struct unwind_rule_cache_entry *cached =
+		sampler_config.bench_rule_cache_off
+			? NULL
+			: bpf_map_lookup_elem(&unwind_rule_cache, &index);
+
+	if (cached && cached->pc == pc && cached->tgid == state->tgid &&
+	    cached->mapping_start == state->mapping_start) {
+		*rule = cached->rule;
+		unwind_count(UNWIND_COUNTER_RULE_CACHE_HITS);
+		return true;
+	}
+	rule->cfa_type = UNWIND_CFA_NONE;
+	rule->rbp_type = UNWIND_RBP_SAME;
+	rule->cfa_offset = 0;
+	rule->rbp_offset = 0;
+	struct unwind_mapping *mapping =
+		find_mapping(state->mapping_start, state->mapping_count, pc);
+
+	if (!mapping)
+		return false;
+	if (mapping->row_count > 0) {
+		struct unwind_row *row =
+			find_row(mapping->row_start, mapping->row_count, pc - mapping->bias);
+
+		if (row) {
+			rule->cfa_type = row->cfa_type;
+			rule->rbp_type = row->rbp_type;
+			rule->cfa_offset = row->cfa_offset;
+			rule->rbp_offset = row->rbp_offset;
+		}
+	}
+	if (cached) {
+		cached->pc = pc;
+		cached->tgid = state->tgid;
+		cached->mapping_start = state->mapping_start;
+		cached->rule = *rule;
+	}
+	return true;
 }
 
 /* One frame: records pc, then finds the caller's pc, sp and bp. Returns 1 to stop the loop. */
@@ -187,39 +276,35 @@ static long unwind_step(__u64 index, struct user_unwind_state *state)
 	__u64 lookup_pc = state->depth == 0 ? state->pc : state->pc - 1;
 	state->depth++;
 
-	struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &state->tgid);
-	struct unwind_mapping *mapping = process ? find_mapping(process, lookup_pc) : NULL;
-	struct unwind_row *row = NULL;
+	struct unwind_rule rule;
 
-	if (mapping && mapping->row_count > 0)
-		row = find_row(mapping->row_start, mapping->row_count, lookup_pc - mapping->bias);
-	if (process && !mapping) {
+	if (!find_rule(state, lookup_pc, &rule)) {
 		/* Code mapped since the agent read the process (a library loaded later): ask again. */
 		__u8 yes = 1;
 
 		bpf_map_update_elem(&unwind_wanted, &state->tgid, &yes, BPF_NOEXIST);
 	}
-	if (row && row->cfa_type == UNWIND_CFA_END) {
+	if (rule.cfa_type == UNWIND_CFA_END) {
 		state->ended = 1;
 		return 1;
 	}
-	if (row && row->cfa_type != UNWIND_CFA_NONE) {
+	if (rule.cfa_type != UNWIND_CFA_NONE) {
 		__u64 cfa;
 		__u64 caller_bp = state->bp;
 
-		if (row->cfa_type == UNWIND_CFA_RSP)
-			cfa = state->sp + row->cfa_offset;
-		else if (row->cfa_type == UNWIND_CFA_RBP)
-			cfa = state->bp + row->cfa_offset;
+		if (rule.cfa_type == UNWIND_CFA_RSP)
+			cfa = state->sp + rule.cfa_offset;
+		else if (rule.cfa_type == UNWIND_CFA_RBP)
+			cfa = state->bp + rule.cfa_offset;
 		else /* UNWIND_CFA_PLT */
-			cfa = state->sp + row->cfa_offset +
-			      ((state->pc & 15) >= (__u64)row->rbp_offset ? 8 : 0);
+			cfa = state->sp + rule.cfa_offset +
+			      ((state->pc & 15) >= (__u64)rule.rbp_offset ? 8 : 0);
 		if (!read_user_word(cfa - 8, &state->pc)) {
 			state->read_failed = 1;
 			return 1;
 		}
-		if (row->rbp_type == UNWIND_RBP_AT_CFA &&
-		    !read_user_word(cfa + row->rbp_offset, &caller_bp)) {
+		if (rule.rbp_type == UNWIND_RBP_AT_CFA &&
+		    !read_user_word(cfa + rule.rbp_offset, &caller_bp)) {
 			state->read_failed = 1;
 			return 1;
 		}
@@ -319,11 +404,15 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 	__u8 yes = 1;
 
 	*unwound = false;
-	if (!bpf_map_lookup_elem(&unwind_processes, &tgid)) {
+	struct unwind_process *process = bpf_map_lookup_elem(&unwind_processes, &tgid);
+
+	if (!process) {
 		bpf_map_update_elem(&unwind_wanted, &tgid, &yes, BPF_NOEXIST);
 		unwind_count(UNWIND_COUNTER_NO_PROCESS);
 		return NO_STACK_ID;
 	}
+	state.mapping_start = process->mapping_start;
+	state.mapping_count = process->mapping_count;
 	*unwound = true;
 	struct unwound_stack *stack = bpf_map_lookup_elem(&unwind_scratch, &zero);
 
@@ -339,6 +428,8 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 		unwind_count(UNWIND_COUNTER_TRUNCATED);
 	unwind_count(UNWIND_COUNTER_STACKS);
 	stack->hash = state.hash;
+	if (sampler_config.bench_stop_after == BENCH_STOP_BEFORE_STACK_STORE)
+		return NO_STACK_ID;
 	return store_user_stack(user_stacks, stack);
 }
 

@@ -59,7 +59,48 @@ struct sampler_config {
 	 * program did so before it checked): only UnwindBenchmark sets it, to measure the check.
 	 */
 	__u32 kernel_stack_in_user_mode;
+	/*
+	 * Benchmark only (UnwindBenchmark; 0 everywhere else): BENCH_STOP_* ends each sample after that
+	 * phase, so that the time of each phase is the difference of two variants measured side by side.
+	 * The verifier sees the value at load and drops the branches: no cost when 0.
+	 */
+	__u32 bench_stop_after;
+	/* Benchmark only: reads of one user word per sample after the counters (then the program
+	 * stops), at the address BENCH_READ_AT_* says. */
+	__u32 bench_reads;
+	__u32 bench_read_at;
+	/* Benchmark only: 1 searches every frame's rule, as before the rule cache (dwarf_unwind.bpf.h). */
+	__u32 bench_rule_cache_off;
 };
+
+/*
+ * sampler_config.bench_stop_after: the last phase a sample runs (0: all of them). Each phase adds
+ * to the one before: return at once (what bpf_stats itself costs); the pid and cgroup id (and
+ * the filter); the CPU and comm; the samples counter; the kernel stack (of samples that
+ * interrupted the kernel); the user stack, walked and stored (no count-map insert); in DWARF
+ * mode, BENCH_STOP_BEFORE_STACK_STORE walks the user stack but neither stores it nor counts.
+ */
+#define BENCH_RUN_ALL 0
+#define BENCH_STOP_AT_ENTRY 1
+#define BENCH_STOP_AFTER_CGROUP 2
+#define BENCH_STOP_AFTER_COMM 3
+#define BENCH_STOP_AFTER_COUNTER 4
+#define BENCH_STOP_AFTER_KERNEL_STACK 5
+#define BENCH_STOP_AFTER_USER_STACK 6
+#define BENCH_STOP_BEFORE_STACK_STORE 7
+/*
+ * sampler_config.bench_read_at: where the benchmark's reads go, from the user registers: rsp (the
+ * top of the stack, mapped and just touched by the task); address 16 (the first page, never
+ * mapped: vm.mmap_min_addr; every read faults); pc (the code being run); what rbp points to
+ * (garbage in code built without frame pointers); rsp + i pages for read i (the stack above).
+ */
+#define BENCH_READ_AT_SP 0
+#define BENCH_READ_AT_UNMAPPED 1
+#define BENCH_READ_AT_PC 2
+#define BENCH_READ_AT_BP 3
+#define BENCH_READ_AT_STACK_PAGES 4
+/* Most benchmark reads per sample. */
+#define BENCH_MAX_READS 64
 
 /* ======================================================================================
  * Off-CPU (bpf/offcpu.bpf.c on tp/sched/sched_switch). It reuses TASK_COMM_LEN,
@@ -236,7 +277,9 @@ struct cputime_config {
 #define UNWIND_COUNTER_READ_FAILED 3  /* stacks cut short by a failed read of the stack */
 #define UNWIND_COUNTER_NO_PROCESS 4   /* samples of processes not loaded yet: frame pointers only */
 #define UNWIND_COUNTER_TRUNCATED 5    /* stacks longer than MAX_STACK_DEPTH */
-#define UNWIND_COUNTER_COUNT 6
+#define UNWIND_COUNTER_FAILED_READS 6 /* failed reads of user memory (benchmark's too) */
+#define UNWIND_COUNTER_RULE_CACHE_HITS 7 /* frames whose rule came from the per-CPU cache */
+#define UNWIND_COUNTER_COUNT 8
 
 /* One row of a file's unwind table, sorted by pc; it holds until the next row's pc. */
 struct unwind_row {

@@ -63,8 +63,6 @@ public final class OnCpuSampler implements AutoCloseable {
             + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "filter_cgroups", JAVA_INT);
     private static final long CONFIG_UNWIND_MODE =
             BpfGlobals.Profile.SAMPLER_CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "unwind_mode", JAVA_INT);
-    private static final long CONFIG_KERNEL_STACK_IN_USER_MODE = BpfGlobals.Profile.SAMPLER_CONFIG
-            + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "kernel_stack_in_user_mode", JAVA_INT);
 
     /**
      * @param cpus              CPUs to sample (events are opened only there)
@@ -170,23 +168,18 @@ public final class OnCpuSampler implements AutoCloseable {
 
     /** Loads the program, opens the perf events and starts the first slice. */
     public static OnCpuSampler start(Settings settings) {
-        return start(settings, false);
+        return start(settings, BenchmarkVariant.NONE);
     }
 
-    /**
-     * The same; with {@code kernelStackInUserMode} the program asks for the kernel stack of every
-     * sample, as it did before it skipped those that interrupted user mode (which have none). Only
-     * the benchmark sets it, to measure what the skip saves.
-     */
-    public static OnCpuSampler start(Settings settings, boolean kernelStackInUserMode) {
+    /** The same, as a benchmark variant of the program (UnwindBenchmark; {@link BenchmarkVariant#NONE}: the real one). */
+    public static OnCpuSampler start(Settings settings, BenchmarkVariant variant) {
         if (settings.cpus().isEmpty()) {
             throw new IllegalArgumentException("no CPUs to sample");
         }
         BpfObject object = BpfObject.open(OBJECT);
         try {
             configure(object, settings);
-            object.sectionBeforeLoad(".rodata", BpfGlobals.Profile.RODATA_SIZE)
-                    .set(JAVA_INT, CONFIG_KERNEL_STACK_IN_USER_MODE, kernelStackInUserMode ? 1 : 0);
+            variant.writeTo(object.sectionBeforeLoad(".rodata", BpfGlobals.Profile.RODATA_SIZE));
             object.load();
             SamplingEvent event;
             try (PerfEvents events =
@@ -208,9 +201,14 @@ public final class OnCpuSampler implements AutoCloseable {
         config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
         config.set(JAVA_INT, CONFIG_UNWIND_MODE, settings.unwinding().kernelMode());
         if (settings.unwinding() != Unwinding.DWARF) {
-            // 32 MiB of rows and the unwound stacks' maps are not needed: keep them at one entry.
-            for (String map :
-                    List.of("unwind_rows", "unwind_mappings", "unwind_processes", "user_stacks_0", "user_stacks_1")) {
+            // 32 MiB of rows, the rule cache and the unwound stacks' maps are not needed: one entry each.
+            for (String map : List.of(
+                    "unwind_rows",
+                    "unwind_mappings",
+                    "unwind_processes",
+                    "unwind_rule_cache",
+                    "user_stacks_0",
+                    "user_stacks_1")) {
                 object.setMaxEntries(map, UNUSED_MAP_ENTRIES);
             }
         }

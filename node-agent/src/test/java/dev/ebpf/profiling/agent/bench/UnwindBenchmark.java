@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.bench;
 import dev.ebpf.profiling.agent.bpf.RunTimeStats;
 import dev.ebpf.profiling.agent.cli.CliForBenchmarks;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.sampler.BenchmarkVariant;
 import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.sampler.RawSlice;
 import dev.ebpf.profiling.agent.sampler.Unwinding;
@@ -164,7 +165,8 @@ public final class UnwindBenchmark {
             boolean kernelStackInUserMode,
             java.util.Map<String, long[]> totals)
             throws Exception {
-        try (OnCpuSampler sampler = OnCpuSampler.start(settings, kernelStackInUserMode)) {
+        try (OnCpuSampler sampler =
+                OnCpuSampler.start(settings, new BenchmarkVariant(kernelStackInUserMode, 0, 0, 0, false))) {
             Thread.sleep(settings.unwinding() == Unwinding.DWARF ? WARM_UP_MILLIS : 1_000);
             sampler.cut();
             long[] before = programStats();

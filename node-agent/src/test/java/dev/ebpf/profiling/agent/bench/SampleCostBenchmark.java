@@ -1,0 +1,266 @@
+package dev.ebpf.profiling.agent.bench;
+
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_READ_AT_SP;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_READ_AT_UNMAPPED;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_CGROUP;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_COMM;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_COUNTER;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_KERNEL_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_USER_STACK;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AT_ENTRY;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_BEFORE_STACK_STORE;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_FAILED_READS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_FP_FRAMES;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_STACKS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_TABLE_FRAMES;
+
+import dev.ebpf.profiling.agent.bpf.RunTimeStats;
+import dev.ebpf.profiling.agent.cgroup.CgroupMount;
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
+import dev.ebpf.profiling.agent.sampler.BenchmarkVariant;
+import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
+import dev.ebpf.profiling.agent.sampler.RawSlice;
+import dev.ebpf.profiling.agent.sampler.Unwinding;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the on-CPU program's time per sample goes (issue 12, docs/benchmarks.md "DWARF unwinding,
+ * third run"): benchmark variants of the program that stop after each phase, or only read user
+ * memory, take turns in short rounds while xz and a python3.11 loop run, and each variant's
+ * run time per sample comes from the kernel's bpf_stats. A phase's cost is the difference of
+ * two variants measured side by side. Run as root: {@code scripts/bench-sample-cost.sh}.
+ */
+@org.junit.jupiter.api.Tag(dev.ebpf.profiling.agent.testsupport.TestTags.BPF)
+public final class SampleCostBenchmark {
+
+    private static final int HZ = 99;
+    private static final int ROUNDS = Integer.getInteger("sample.cost.rounds", 2);
+    private static final long ROUND_MILLIS = Long.getLong("sample.cost.roundMillis", 4_000);
+    /** Long enough for the unwinder to load xz's and python's tables on a loaded machine. */
+    private static final long DWARF_WARM_UP_MILLIS = 6_000;
+
+    private static final long WARM_UP_MILLIS = 4_000;
+
+    /** One variant: how the program is loaded and what it samples. */
+    private record Variant(String label, Unwinding unwinding, boolean onlyWorkload, BenchmarkVariant program) {}
+
+    /** The entry point under surefire. */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "sample.cost.benchmark", matches = "true")
+    void benchmark() throws Exception {
+        dev.ebpf.profiling.agent.testsupport.RequiresRoot.assumeBpf();
+        main(new String[0]);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Process xz = new ProcessBuilder("xz", "-9", "-T1", "-c", "/dev/urandom")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        Process python = new ProcessBuilder(
+                        "/usr/bin/python3.11",
+                        "-c",
+                        "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nwhile True:\n    fib(25)\n")
+                .start();
+        Path cgroup = CgroupMount.findUnified()
+                .directory()
+                .resolve("sample-cost-bench-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectory(cgroup);
+            Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(xz.pid()));
+            Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(python.pid()));
+            long workload = (Long) Files.getAttribute(cgroup, "unix:ino");
+            if (!Boolean.getBoolean("sample.cost.onlySlowdown")) {
+                programCosts(variants(), workload);
+            }
+            xz.destroyForcibly();
+            python.destroyForcibly();
+            Slowdown.run();
+        } finally {
+            xz.destroyForcibly();
+            python.destroyForcibly();
+            xz.waitFor();
+            python.waitFor();
+            if (Files.isDirectory(cgroup)) {
+                Files.delete(cgroup); // a cgroup directory goes by rmdir once empty
+            }
+        }
+    }
+
+    private static List<Variant> variants() {
+        Unwinding fp = Unwinding.FRAME_POINTERS;
+        Unwinding dwarf = Unwinding.DWARF;
+        List<Variant> variants = new ArrayList<>();
+        // Everything on the machine (as the earlier runs measured): other engineers' JVMs and builds too.
+        variants.add(new Variant("return at once", fp, false, BenchmarkVariant.stopAfter(BENCH_STOP_AT_ENTRY)));
+        variants.add(new Variant("+ pid, cgroup id", fp, false, BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_CGROUP)));
+        variants.add(new Variant("+ CPU, comm", fp, false, BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_COMM)));
+        variants.add(new Variant("+ samples counter", fp, false, BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_COUNTER)));
+        variants.add(new Variant(
+                "+ kernel stack (kernel-mode samples)",
+                fp,
+                false,
+                BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_KERNEL_STACK)));
+        variants.add(new Variant(
+                "fp: + user stack (bpf_get_stackid)",
+                fp,
+                false,
+                BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_USER_STACK)));
+        variants.add(new Variant("fp: + count map (whole program)", fp, false, BenchmarkVariant.NONE));
+        variants.add(new Variant(
+                "dwarf: + user stack walked, not stored",
+                dwarf,
+                false,
+                BenchmarkVariant.stopAfter(BENCH_STOP_BEFORE_STACK_STORE)));
+        variants.add(new Variant(
+                "dwarf: + unwound stack stored",
+                dwarf,
+                false,
+                BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_USER_STACK)));
+        variants.add(new Variant("dwarf: + count map (whole program)", dwarf, false, BenchmarkVariant.NONE));
+        variants.add(new Variant("dwarf, no rule cache (before)", dwarf, false, BenchmarkVariant.withoutRuleCache()));
+        variants.add(new Variant("counter + 8 reads at rsp", fp, false, BenchmarkVariant.reads(8, BENCH_READ_AT_SP)));
+        variants.add(new Variant(
+                "counter + 8 faulting reads (unmapped)", fp, false, BenchmarkVariant.reads(8, BENCH_READ_AT_UNMAPPED)));
+        // Only xz and python (the filter admits their cgroup): the workload the tests unwind.
+        variants.add(new Variant(
+                "workload: + samples counter", fp, true, BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_COUNTER)));
+        variants.add(new Variant("workload: fp whole program", fp, true, BenchmarkVariant.NONE));
+        variants.add(new Variant(
+                "workload: dwarf, no rule cache (before)", dwarf, true, BenchmarkVariant.withoutRuleCache()));
+        variants.add(new Variant("workload: dwarf whole program", dwarf, true, BenchmarkVariant.NONE));
+        return variants;
+    }
+
+    /** Runs the variants in turn, ROUNDS times, and prints each one's time per run. */
+    private static void programCosts(List<Variant> variants, long workloadCgroup) throws Exception {
+        List<Integer> cpus = OnlineCpus.read().cpus();
+        Map<String, long[]> totals = new LinkedHashMap<>();
+        // Holds bpf_stats on (another process may switch the sysctl off mid-run).
+        RunTimeStats stats = RunTimeStats.enable();
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Variant variant : variants) {
+                    OnCpuSampler.Settings settings = (variant.onlyWorkload()
+                                    ? OnCpuSampler.Settings.onlyCgroups(cpus, HZ, Set.of(workloadCgroup))
+                                    : OnCpuSampler.Settings.of(cpus, HZ, Set.of()))
+                            .withUnwinding(variant.unwinding());
+                    round(variant, settings, totals);
+                }
+            }
+        } finally {
+            stats.close();
+        }
+        System.out.println("| variant | runs | us per run | rounds | counted | frames per stack | failed reads |");
+        totals.forEach((label, sums) -> System.out.printf(
+                Locale.ROOT,
+                "| %s | %d | %.2f | %.2f-%.2f | %d | %s | %s |%n",
+                label,
+                sums[1],
+                sums[1] == 0 ? 0 : sums[0] / 1000.0 / sums[1],
+                sums[2] / 1000.0,
+                sums[3] / 1000.0,
+                sums[4],
+                sums[5] == 0 ? "-" : String.format(Locale.ROOT, "%.1f", (double) sums[6] / sums[5]),
+                sums[5] == 0 ? "-" : Long.toString(sums[7])));
+    }
+
+    private static void round(Variant variant, OnCpuSampler.Settings settings, Map<String, long[]> totals)
+            throws Exception {
+        try (OnCpuSampler sampler = OnCpuSampler.start(settings, variant.program())) {
+            // Warm up with a cut every second, as the agent cuts slices: both slots' maps have been
+            // written and drained, and the kernel reuses their freed elements. On this VM the
+            // first write of freshly allocated map memory costs tens of microseconds (see
+            // docs/benchmarks.md), which a round on a fresh slot would count as the program's.
+            long warmUp = settings.unwinding() == Unwinding.DWARF ? DWARF_WARM_UP_MILLIS : WARM_UP_MILLIS;
+            for (long waited = 0; waited < warmUp; waited += 1_000) {
+                Thread.sleep(1_000);
+                sampler.cut();
+            }
+            long[] unwindBefore = unwindCounters(sampler);
+            long[] before = programStats();
+            Thread.sleep(ROUND_MILLIS);
+            long[] after = programStats();
+            RawSlice slice = sampler.cut();
+            long[] unwindAfter = unwindCounters(sampler);
+            long runs = after[1] - before[1];
+            long nanos = after[0] - before[0];
+            long perRun = runs == 0 ? 0 : nanos / runs;
+            long[] sums =
+                    totals.computeIfAbsent(variant.label(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, 0, 0, 0, 0});
+            sums[0] += nanos;
+            sums[1] += runs;
+            sums[2] = Math.min(sums[2], perRun);
+            sums[3] = Math.max(sums[3], perRun);
+            sums[4] += slice.counters().samples();
+            sums[5] += unwindAfter[UNWIND_COUNTER_STACKS] - unwindBefore[UNWIND_COUNTER_STACKS];
+            sums[6] += unwindAfter[UNWIND_COUNTER_TABLE_FRAMES]
+                    - unwindBefore[UNWIND_COUNTER_TABLE_FRAMES]
+                    + unwindAfter[UNWIND_COUNTER_FP_FRAMES]
+                    - unwindBefore[UNWIND_COUNTER_FP_FRAMES];
+            sums[7] += unwindAfter[UNWIND_COUNTER_FAILED_READS] - unwindBefore[UNWIND_COUNTER_FAILED_READS];
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: %d runs, %.2f us per run, %d samples counted, %d idle, %d filtered out; unwind counters %s%n",
+                    variant.label(),
+                    runs,
+                    perRun / 1000.0,
+                    slice.counters().samples(),
+                    slice.counters().idle(),
+                    slice.counters().filteredOut(),
+                    java.util.Arrays.toString(diff(unwindAfter, unwindBefore)));
+        }
+    }
+
+    private static long[] unwindCounters(OnCpuSampler sampler) {
+        return sampler.unwinderStats()
+                .map(stats -> stats.kernelCounters())
+                .orElse(new long[dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_COUNT]);
+    }
+
+    private static long[] diff(long[] after, long[] before) {
+        long[] d = new long[after.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = after[i] - before[i];
+        }
+        return d;
+    }
+
+    /**
+     * run_time_ns and run_cnt of this JVM's perf_event programs, from the fdinfo of its own program
+     * fds: other engineers' samplers on the machine are not counted.
+     */
+    static long[] programStats() throws Exception {
+        long[] sums = new long[2];
+        Pattern time = Pattern.compile("run_time_ns:\\s+(\\d+)");
+        Pattern count = Pattern.compile("run_cnt:\\s+(\\d+)");
+        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fdinfo"))) {
+            for (Path fd : fds) {
+                String info;
+                try {
+                    info = Files.readString(fd);
+                } catch (java.io.IOException e) {
+                    continue;
+                }
+                if (!info.contains("prog_type:\t7\n")) { // BPF_PROG_TYPE_PERF_EVENT
+                    continue;
+                }
+                Matcher t = time.matcher(info);
+                Matcher c = count.matcher(info);
+                if (t.find() && c.find()) {
+                    sums[0] += Long.parseLong(t.group(1));
+                    sums[1] += Long.parseLong(c.group(1));
+                }
+            }
+        }
+        return sums;
+    }
+}
