@@ -3,6 +3,7 @@ package dev.ebpf.profiling.operator;
 import dev.ebpf.profiling.api.ingest.IngestContract;
 import dev.ebpf.profiling.operator.agents.AgentDaemonSet;
 import dev.ebpf.profiling.operator.ingest.FakeTokenReviewer;
+import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -34,6 +35,8 @@ final class AgentTokens {
     static final String FAKE = "fake reviewer: ";
     /** Status codes of an API server that does not serve the TokenRequest API. */
     private static final Set<Integer> NOT_SERVED = Set.of(404, 405, 501);
+    /** The TokenRequest API, as the API server's discovery names it. */
+    static final String TOKEN_SUBRESOURCE = "serviceaccounts/token";
 
     private final KubernetesClient client;
     private final String source;
@@ -146,14 +149,28 @@ final class AgentTokens {
     }
 
     /**
-     * Whether the API server issues tokens: asks for one of the agents' ServiceAccount (unbound: no
-     * agent pod runs yet). Returns null when it does, else why not (the TokenRequest API is not
-     * served: 404, 405, 501; or it answered without a token).
+     * Whether the API server issues tokens: its discovery ({@code /api/v1}) lists the subresource
+     * {@value #TOKEN_SUBRESOURCE}, and it issues one for the agents' ServiceAccount (unbound: no
+     * agent pod runs yet). Returns null when it does, else why not. The Fabric8 mock server lists
+     * nothing (its CRUD store would take a TokenRequest for an object to store, and answer 409 or
+     * 422).
      *
-     * @throws IllegalStateException when the API server refuses otherwise (such as 403: the
-     *                               kubeconfig's user may not create serviceaccounts/token)
+     * @throws IllegalStateException when the API server serves the API but refuses (such as 403:
+     *                               the kubeconfig's user may not create serviceaccounts/token)
      */
     static String cannotIssue(KubernetesClient client, String namespace, String serviceAccount) {
+        APIResourceList core;
+        try {
+            core = client.getApiResources("v1");
+        } catch (KubernetesClientException e) {
+            core = null;
+        }
+        if (core == null
+                || core.getResources() == null
+                || core.getResources().stream().noneMatch(r -> TOKEN_SUBRESOURCE.equals(r.getName()))) {
+            return "the API server does not serve the TokenRequest API (" + TOKEN_SUBRESOURCE
+                    + " not in its discovery of /api/v1)";
+        }
         ensureServiceAccount(client, namespace, serviceAccount);
         TokenRequest answer;
         try {
@@ -168,7 +185,7 @@ final class AgentTokens {
                             .build());
         } catch (KubernetesClientException e) {
             if (NOT_SERVED.contains(e.getCode())) {
-                return "the API server does not issue tokens (TokenRequest answered " + e.getCode() + ")";
+                return "the API server does not serve the TokenRequest API (it answered " + e.getCode() + ")";
             }
             throw new IllegalStateException(
                     "cannot request a token for serviceaccount " + namespace + "/" + serviceAccount
@@ -180,7 +197,7 @@ final class AgentTokens {
                 || answer.getStatus() == null
                 || answer.getStatus().getToken() == null
                 || answer.getStatus().getToken().isEmpty()) {
-            return "the API server does not issue tokens (TokenRequest answered without one)";
+            return "the API server answered a TokenRequest without a token";
         }
         return null;
     }

@@ -47,7 +47,9 @@ class ClusterSimulationWithoutTokenRequestTest {
         sim.close();
         JsonNode json = ClusterSimulationOnKubeconfigTest.assertTiny(line, simulator);
         assertThat(reviewer).isInstanceOf(FakeTokenReviewer.class);
-        assertThat(json.get("tokens").asText()).startsWith(AgentTokens.FAKE).contains("does not issue tokens");
+        assertThat(json.get("tokens").asText())
+                .startsWith(AgentTokens.FAKE)
+                .contains("does not serve the TokenRequest API");
     }
 
     /** As {@link ClusterSimulationOnKubeconfigTest.OnKubeconfig}, the TokenRequest API not served. */

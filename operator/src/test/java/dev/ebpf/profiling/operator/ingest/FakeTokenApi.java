@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.operator.ingest;
 
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Status;
@@ -38,7 +39,8 @@ import java.util.function.Function;
  * An HTTP-level fake of the API server's TokenRequest ({@code POST
  * /api/v1/namespaces/<ns>/serviceaccounts/<sa>/token}) and TokenReview ({@code POST
  * /apis/authentication.k8s.io/v1/tokenreviews}) on the Fabric8 mock server (CRUD mode), which
- * serves neither: registered as expectations, which the mock server's mixed dispatcher answers
+ * serves neither, and of its discovery of {@code /api/v1} (listing only ServiceAccounts and their
+ * {@code token} subresource): registered as expectations, which the mock server's mixed dispatcher answers
  * before its CRUD store. So the real client code (Fabric8's {@code tokenRequest}, the operator's
  * {@link KubernetesTokenReviewer}) runs against it over HTTP.
  *
@@ -84,6 +86,30 @@ public final class FakeTokenApi {
     public static FakeTokenApi serve(
             KubernetesMockServer server, Dispatcher store, String namespace, String serviceAccount, boolean nodeName) {
         FakeTokenApi api = new FakeTokenApi(store, namespace, serviceAccount, nodeName);
+        // Discovery, where a client learns that the API server serves TokenRequest.
+        server.expect()
+                .get()
+                .withPath("/api/v1")
+                .andReturn(
+                        200,
+                        Serialization.asJson(new APIResourceListBuilder()
+                                .withGroupVersion("v1")
+                                .addNewResource()
+                                .withName("serviceaccounts")
+                                .withKind("ServiceAccount")
+                                .withNamespaced(true)
+                                .withVerbs("create", "delete", "get", "list", "patch", "update", "watch")
+                                .endResource()
+                                .addNewResource()
+                                .withName("serviceaccounts/token")
+                                .withGroup("authentication.k8s.io")
+                                .withVersion("v1")
+                                .withKind("TokenRequest")
+                                .withNamespaced(true)
+                                .withVerbs("create")
+                                .endResource()
+                                .build()))
+                .always();
         server.expect()
                 .post()
                 .withPath("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + serviceAccount + "/token")
