@@ -38,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * the simulator watches the jobs instead of polling them). When {@code /metrics} cannot be read,
  * the JSON line says {@code "requestCounts":"unavailable"} and gives no request figures.
  *
- * <p>Tokens: before the operator starts, {@link KubeconfigResource} asks the API server for a token
- * of the agents' ServiceAccount (creating it when missing). When it issues one, each simulated agent
+ * <p>Tokens: before the operator starts, {@link KubeconfigResource} checks that the API server serves
+ * the TokenRequest API (its discovery, then a token of the agents' ServiceAccount, created when
+ * missing). When it does, each simulated agent
  * gets a token bound to its pod from the TokenRequest API, and the operator reviews them with the
  * real {@code KubernetesTokenReviewer} ({@code "tokens":"TokenRequest + TokenReview"}); when the
  * TokenRequest API is not served, both fall back to {@code FakeTokenReviewer} and the line says why
@@ -141,8 +142,8 @@ class ClusterSimulationOnKubeconfigTest {
      * {@code refused}. Fabric8 reads the file named by the system property {@code kubeconfig} before
      * the environment's {@code KUBECONFIG}.
      *
-     * <p>Then, before the operator starts, it asks the API server for a token of the agents'
-     * ServiceAccount: the answer chooses the operator's {@code TokenReviewer} (the runtime property
+     * <p>Then, before the operator starts, it asks the API server whether it issues tokens
+     * ({@code AgentTokens.cannotIssue}): the answer chooses the operator's {@code TokenReviewer} (the runtime property
      * {@value TestTokenReviewers#PROPERTY}) and the simulator's tokens ({@link #tokens}).
      */
     public static final class KubeconfigResource implements QuarkusTestResourceLifecycleManager {
