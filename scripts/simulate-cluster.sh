@@ -2,15 +2,19 @@
 # Cluster simulator (issue 10): the real operator (the Quarkus application, in-process, as its
 # tests run it) on the API server in KUBECONFIG when set, else on the Fabric8 mock API server (CRUD mode), N Nodes with a running selected pod per
 # node and job, and N simulated agents (virtual threads of the same JVM) that POST each job's node
-# slice through the real ingest HTTP endpoint at every slice's end. Tokens are reviewed by the
-# tests' fake reviewer: the mock server cannot run a TokenReview. API requests are counted at the
+# slice through the real ingest HTTP endpoint at every slice's end. Tokens: with KUBECONFIG, when the
+# API server serves the TokenRequest API, each agent pod gets a bound token (audience
+# profiling.ebpf.dev/ingest, as the kubelet projects it) and the operator reviews it with a real
+# TokenReview; the kubeconfig's user then needs create on serviceaccounts/token (profiling-system)
+# and on tokenreviews. Else (and on the mock server) fake tokens and the tests' fake reviewer; the
+# JSON line's "tokens" says which, and why (docs/scale.md, "Tokens"). API requests are counted at the
 # mock server (its request log), the simulator's own left out; with KUBECONFIG, from the API server's
 # apiserver_request_total before and after ("requestCounts":"unavailable" when it cannot be read).
 #
 # Usage: scripts/simulate-cluster.sh --nodes N[,N2,...] [--jobs J] [--slices S] [--slice-seconds D]
 # Several sizes run one after the other in one operator, each on nodes and namespaces of its own.
 # Ends with one JSON line per size: nodes, jobs, slices, apiWritesPerSlicePerJob, apiRequestsPerSlice,
-# resultObjectsPerSlicePerJob, statusBytesMax, operatorHeapMiBMax, sliceMergedSecondsP95.
+# resultObjectsPerSlicePerJob, statusBytesMax, operatorHeapMiBMax, sliceMergedSecondsP95, tokens.
 # The largest status seen, as kubectl describe shows it: operator/target/cluster-simulation-status.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."

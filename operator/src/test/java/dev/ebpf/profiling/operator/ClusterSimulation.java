@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * The cluster simulator behind {@code scripts/simulate-cluster.sh} without {@code KUBECONFIG}: the
  * real operator (this Quarkus application: reconciler, ingest HTTP endpoint, informers) on the
  * Fabric8 mock API server (CRUD mode), driven by {@link ClusterSimulator}. Tokens are reviewed by
- * {@code FakeTokenReviewer} (the mock server cannot run a TokenReview). Skipped unless
+ * {@code FakeTokenReviewer} (the mock server cannot run a TokenReview), and the JSON line says so
+ * ({@code "tokens":"fake reviewer: ..."}). Skipped unless
  * {@code -Dsimulate.nodes} is set and {@code simulate.kubeconfig} is not.
  *
  * <p>API requests are counted at the server: every request the mock server receives is taken from
@@ -67,7 +68,11 @@ class ClusterSimulation {
                         .withCustomHeaders(Map.of(ClusterSimulator.SIMULATOR_HEADER, "1"))
                         .build())
                 .build();
-        ClusterSimulator simulator = new ClusterSimulator(sim, base.toURI(), new MockRequestLog());
+        ClusterSimulator simulator = new ClusterSimulator(
+                sim,
+                base.toURI(),
+                new MockRequestLog(),
+                AgentTokens.fake("the Fabric8 mock server issues and reviews no tokens"));
         // Several sizes run one after the other in one operator (--nodes 100,1000): each on nodes
         // and namespaces of its own, its jobs deleted before the next size starts.
         Files.writeString(Path.of("target/cluster-simulation.json"), "");

@@ -76,15 +76,20 @@ final class ClusterSimulator {
     private final KubernetesClient sim;
     private final URI ingest;
     private final RequestCounter counter;
+    private final AgentTokens tokens;
     private final String agentNamespace;
     private final String agentDaemonSet;
+    private final String agentServiceAccount;
+    private int refusedReports;
 
-    ClusterSimulator(KubernetesClient sim, URI operatorBase, RequestCounter counter) {
+    ClusterSimulator(KubernetesClient sim, URI operatorBase, RequestCounter counter, AgentTokens tokens) {
         this.sim = sim;
         this.ingest = operatorBase.resolve(IngestContract.SLICES_PATH);
         this.counter = counter;
+        this.tokens = tokens;
         this.agentNamespace = FakeTokenReviewer.NAMESPACE;
         this.agentDaemonSet = TestConfig.defaults().agent().name();
+        this.agentServiceAccount = TestConfig.defaults().agent().serviceAccount();
     }
 
     /** One size: returns its JSON line, appended (with the largest status as kubectl describe shows it) to the files. */
@@ -94,6 +99,7 @@ final class ClusterSimulator {
             nodeNames.add(String.format("n%d-%05d", nodes, n));
         }
         ensureNamespace(agentNamespace);
+        AgentTokens.ensureServiceAccount(sim, agentNamespace, agentServiceAccount);
         log("registering %d nodes and %d selected pods", nodes, nodes * jobs);
         parallel(
                 nodeNames,
@@ -142,11 +148,18 @@ final class ClusterSimulator {
                             && "True".equals(condition(j, "Ready"))));
         }
         // What the DaemonSet controller and kubelets would do: a running agent on every labelled node.
+        Map<String, Pod> agentPods = new ConcurrentHashMap<>();
         parallel(nodeNames, node -> {
             Pod agent = FakeDaemonSetController.runningPod(agentNamespace, agentDaemonSet, node);
-            running(sim.resource(agent).create(), agent.getStatus());
+            agent.getSpec().setServiceAccountName(agentServiceAccount); // as the DaemonSet's pod template
+            agentPods.put(node, running(sim.resource(agent).create(), agent.getStatus()));
         });
-        log("agents running; %d slices of %d s", slices, sliceSeconds);
+        // Each agent's token, as the kubelet projects it: before the clock starts.
+        Instant asked = Instant.now();
+        tokens.issue(agentPods);
+        log(
+                "agents running, tokens (%s) in %.1f s; %d slices of %d s",
+                tokens.source(), Duration.between(asked, Instant.now()).toMillis() / 1000.0, slices, sliceSeconds);
 
         HttpClient http = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
@@ -187,7 +200,7 @@ final class ClusterSimulator {
                             try {
                                 HttpResponse<String> answer = http.send(
                                         HttpRequest.newBuilder(ingest)
-                                                .header("Authorization", "Bearer " + FakeTokenReviewer.agentOn(node))
+                                                .header("Authorization", "Bearer " + tokens.token(node))
                                                 .header("Content-Type", "application/json")
                                                 .POST(HttpRequest.BodyPublishers.ofByteArray(perJob.get(j)))
                                                 .build(),
@@ -249,8 +262,12 @@ final class ClusterSimulator {
                     + String.format("%.2f", (double) resultConfigMaps(accepted) / slices / jobs);
         } else {
             log("operator requests by kind: %s", new java.util.TreeMap<>(counts));
-            double writes =
-                    total(counts, "POST") + total(counts, "PUT") + total(counts, "PATCH") + total(counts, "DELETE");
+            // A TokenReview (the real reviewer's) is a POST that stores nothing: a request, not a write.
+            double writes = total(counts, "POST")
+                    - counts.getOrDefault("POST tokenreviews", 0L)
+                    + total(counts, "PUT")
+                    + total(counts, "PATCH")
+                    + total(counts, "DELETE");
             requests = String.format(
                     "\"apiWritesPerSlicePerJob\":%.2f,\"apiRequestsPerSlice\":%.1f,\"resultObjectsPerSlicePerJob\":%.2f",
                     writes / slices / jobs,
@@ -258,10 +275,11 @@ final class ClusterSimulator {
                     (double) counts.getOrDefault("POST configmaps", 0L) / slices / jobs);
         }
         log("refused reports (late for their slice, or otherwise): %d", refused.get());
+        refusedReports = refused.get();
         String line = String.format(
                 "{\"nodes\":%d,\"jobs\":%d,\"slices\":%d,%s,\"statusBytesMax\":%d,\"operatorHeapMiBMax\":%d,"
-                        + "\"sliceMergedSecondsP95\":%.2f,\"requestCounts\":\"%s\"}",
-                nodes, jobs, slices, requests, statusBytesMax, heapMax, p95, counter.source());
+                        + "\"sliceMergedSecondsP95\":%.2f,\"requestCounts\":\"%s\",\"tokens\":\"%s\"}",
+                nodes, jobs, slices, requests, statusBytesMax, heapMax, p95, counter.source(), tokens.source());
         System.out.println(line);
         Files.writeString(Path.of("target/cluster-simulation.json"), line + "\n", StandardOpenOption.APPEND);
         Files.writeString(
@@ -277,6 +295,11 @@ final class ClusterSimulator {
             }
         }
         return line;
+    }
+
+    /** The reports the operator did not accept in the last {@link #run}. */
+    int refusedReports() {
+        return refusedReports;
     }
 
     /** Every job's status as it changes: when each (namespace, slice) first shows as the last slice. */

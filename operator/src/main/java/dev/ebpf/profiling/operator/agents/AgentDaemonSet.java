@@ -53,7 +53,9 @@ public final class AgentDaemonSet {
     public static final String CONTAINER = "node-agent";
     static final List<String> CAPABILITIES = List.of("BPF", "PERFMON", "SYS_PTRACE", "SYSLOG");
     static final String SYS_RESOURCE = "SYS_RESOURCE";
-    static final long TOKEN_EXPIRATION_SECONDS = 3600;
+    /** The agents' projected token lives this long (the kubelet renews it at 80 %); the simulator asks for the same. */
+    public static final long TOKEN_EXPIRATION_SECONDS = 3600;
+
     private static final String TMP_SIZE = "64Mi";
     private static final ObjectMapper JSON = new ObjectMapper();
 

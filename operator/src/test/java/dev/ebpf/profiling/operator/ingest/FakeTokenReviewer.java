@@ -1,20 +1,19 @@
 package dev.ebpf.profiling.operator.ingest;
 
 import dev.ebpf.profiling.api.ingest.IngestContract;
-import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The tests' {@link TokenReviewer}: the Fabric8 mock API server cannot run a TokenReview, so this
- * bean replaces the real one (a {@code @DefaultBean}) in every {@code @QuarkusTest}. A token reads
+ * The tests' {@link TokenReviewer}: the Fabric8 mock API server cannot run a TokenReview, so
+ * {@link TestTokenReviewers} puts this one in place of the real one (a {@code @DefaultBean}) in every
+ * {@code @QuarkusTest}, unless a run asks for the API server's reviews. A token reads
  * {@code <serviceAccount>@node=<node>} (a bound token naming its node, Kubernetes 1.30+) or
  * {@code <serviceAccount>@pod=<pod>} (naming only its pod); the ServiceAccount is in
  * {@link #NAMESPACE}. Reviewed for the API server's own audience (the web view's users), a token
  * reads {@code user:<name>} and names that user, in group {@code system:authenticated}. Any other
  * token is rejected, as is a token reviewed for another audience.
  */
-@Singleton
 public class FakeTokenReviewer implements TokenReviewer {
 
     public static final String NAMESPACE = "profiling-system";
