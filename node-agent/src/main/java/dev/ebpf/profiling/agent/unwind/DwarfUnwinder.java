@@ -89,6 +89,9 @@ public final class DwarfUnwinder implements AutoCloseable {
 
     private long processesRefused;
     private final BpfMap wantedMap;
+    /** Where the idle check puts the key it finds (one poll at a time: {@link #poll} is synchronized). */
+    private final MemorySegment anyWanted = Arena.ofAuto().allocate(JAVA_INT);
+
     private final BpfMap countersMap;
     private final UnwindTables tables;
     private final Map<Integer, Long> loadedAt = new HashMap<>();
@@ -132,9 +135,20 @@ public final class DwarfUnwinder implements AutoCloseable {
 
     /** Loads every process the program asked for, and drops those that exited. */
     synchronized void poll() {
+        long now = System.nanoTime();
+        // Most rounds nobody is wanted: one system call says so, with no batch buffers to set up.
+        if (wantedMap.nextKey(MemorySegment.NULL, anyWanted)) {
+            loadWanted(now);
+        }
+        if (now - lastSweep >= SWEEP_NANOS) {
+            lastSweep = now;
+            sweepExited(now);
+        }
+    }
+
+    private void loadWanted(long now) {
         List<Integer> wanted = new ArrayList<>();
         wantedMap.readAll((key, value) -> wanted.add(key.get(JAVA_INT, 0)));
-        long now = System.nanoTime();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             for (int tgid : wanted) {
@@ -146,16 +160,19 @@ public final class DwarfUnwinder implements AutoCloseable {
                 key.set(JAVA_INT, 0, tgid);
                 wantedMap.delete(key);
             }
-            if (now - lastSweep >= SWEEP_NANOS) {
-                lastSweep = now;
-                for (var iterator = loadedAt.keySet().iterator(); iterator.hasNext(); ) {
-                    int tgid = iterator.next();
-                    if (!Files.exists(proc.resolve(Integer.toString(tgid)))) {
-                        key.set(JAVA_INT, 0, tgid);
-                        processesMap.delete(key);
-                        iterator.remove();
-                        retire(tgid, now);
-                    }
+        }
+    }
+
+    private void sweepExited(long now) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            for (var iterator = loadedAt.keySet().iterator(); iterator.hasNext(); ) {
+                int tgid = iterator.next();
+                if (!Files.exists(proc.resolve(Integer.toString(tgid)))) {
+                    key.set(JAVA_INT, 0, tgid);
+                    processesMap.delete(key);
+                    iterator.remove();
+                    retire(tgid, now);
                 }
             }
         }
