@@ -32,6 +32,20 @@ final class SymbolNames {
         return new String(bytes, starts[index], starts[index + 1] - starts[index], StandardCharsets.UTF_8);
     }
 
+    /** Whether name {@code index} starts with the byte {@code first}. */
+    boolean startsWith(int index, byte first) {
+        return starts[index] < starts[index + 1] && bytes[starts[index]] == first;
+    }
+
+    /** The same names in another order: name i of the result is name {@code order[i]} of this. */
+    SymbolNames reordered(int[] order) {
+        Builder builder = new Builder(order.length);
+        for (int index : order) {
+            builder.add(bytes, starts[index], starts[index + 1]);
+        }
+        return builder.build();
+    }
+
     /** Whether name {@code index} is {@code name} (as UTF-8 bytes), without decoding it. */
     boolean equalsAt(int index, byte[] name) {
         return Arrays.equals(bytes, starts[index], starts[index + 1], name, 0, name.length);
@@ -107,15 +121,21 @@ final class SymbolNames {
         }
 
         Builder add(byte[] name) {
-            if (length + name.length > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + name.length));
+            return add(name, 0, name.length);
+        }
+
+        /** Adds the name in bytes {@code from} (inclusive) to {@code to} (exclusive) of {@code text}. */
+        Builder add(byte[] text, int from, int to) {
+            int size = to - from;
+            if (length + size > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + size));
             }
-            System.arraycopy(name, 0, bytes, length, name.length);
+            System.arraycopy(text, from, bytes, length, size);
             if (count + 2 > starts.length) {
                 starts = Arrays.copyOf(starts, Math.max(starts.length * 2, count + 2));
             }
             starts[count] = length;
-            length += name.length;
+            length += size;
             count++;
             starts[count] = length;
             return this;

@@ -54,6 +54,41 @@ class KernelSymbolsTest {
     }
 
     @Test
+    void symbolsOutOfAddressOrderAreSortedAndSortedOnesKeptAsTheyAre() throws IOException {
+        KernelSymbols unsorted = parse("""
+                ffffffffc0a02000 T ext4_readdir\t[ext4]
+                ffffffff81003000 T vfs_read
+                ffffffffc0a01000 t ext4_file_read_iter\t[ext4]
+                ffffffff81001000 t native_write_cr0
+                """);
+        KernelSymbols sorted = parse("""
+                ffffffff81001000 t native_write_cr0
+                ffffffff81003000 T vfs_read
+                ffffffffc0a01000 t ext4_file_read_iter\t[ext4]
+                ffffffffc0a02000 T ext4_readdir\t[ext4]
+                """);
+
+        for (KernelSymbols symbols : List.of(unsorted, sorted)) {
+            assertThat(symbols.resolve(0xffffffff81002000L).function()).isEqualTo("native_write_cr0");
+            assertThat(symbols.resolve(0xffffffff81003001L).function()).isEqualTo("vfs_read");
+            assertThat(symbols.resolve(0xffffffffc0a01001L))
+                    .isEqualTo(new Frame("ext4_file_read_iter", "ext4", Frame.Origin.KERNEL));
+            assertThat(symbols.resolve(0xffffffffc0a02001L))
+                    .isEqualTo(new Frame("ext4_readdir", "ext4", Frame.Origin.KERNEL));
+            assertThat(symbols.addressOf("vfs_read")).isEqualTo(0xffffffff81003000L);
+        }
+    }
+
+    @Test
+    void readsLinesLongerThanOneBlockAndALastLineWithoutNewline() throws IOException {
+        String longName = "f".repeat(200_000); // more than the parser's 64 KiB block
+        KernelSymbols symbols = parse("ffffffff81001000 t " + longName + "\nffffffff81002000 T last");
+
+        assertThat(symbols.resolve(0xffffffff81001001L).function()).isEqualTo(longName);
+        assertThat(symbols.resolve(0xffffffff81002001L).function()).isEqualTo("last");
+    }
+
+    @Test
     void namesTheModuleOfModuleSymbols() throws IOException {
         Frame frame = parse(KALLSYMS).resolve(0xffffffffc0a01100L);
 
