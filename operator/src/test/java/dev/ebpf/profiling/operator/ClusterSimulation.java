@@ -5,17 +5,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster simulator behind {@code scripts/simulate-cluster.sh} without {@code KUBECONFIG}: the
  * real operator (this Quarkus application: reconciler, ingest HTTP endpoint, informers) on the
- * Fabric8 mock API server (CRUD mode), driven by {@link ClusterSimulator}. Tokens are reviewed by
+ * Fabric8 mock API server (CRUD mode, on the {@link IndexedCrudDispatcher}: the stock store scans every
+ * object at every request, which at 5,000 nodes takes tens of minutes to register the cluster and
+ * slows each of the operator's requests by the cluster's size), driven by {@link ClusterSimulator}. Tokens are reviewed by
  * {@code FakeTokenReviewer} (the mock server cannot run a TokenReview). Skipped unless
  * {@code -Dsimulate.nodes} is set and {@code simulate.kubeconfig} is not.
  *
@@ -37,14 +41,14 @@ import org.junit.jupiter.api.Test;
  * largest status seen, as {@code kubectl describe} shows it, to {@code target/cluster-simulation-status.txt}.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@TestProfile(ClusterSimulation.OnIndexedMockServer.class)
 class ClusterSimulation {
 
     @Inject
     KubernetesClient operatorClient;
 
     @KubernetesTestServer
-    KubernetesServer server;
+    KubernetesMockServer server;
 
     @TestHTTPResource("/")
     URL base;
@@ -79,6 +83,19 @@ class ClusterSimulation {
         sim.close();
     }
 
+    /** The operator on {@link IndexedMockServer}, no Dev Services. */
+    public static final class OnIndexedMockServer implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.kubernetes-client.devservices.enabled", "false");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(IndexedMockServer.class));
+        }
+    }
+
     /** The mock server's request log, drained while measuring, the simulator's requests left out. */
     private final class MockRequestLog implements ClusterSimulator.RequestCounter {
         @Override
@@ -102,7 +119,7 @@ class ClusterSimulation {
     private void drainRequestLog() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                RecordedRequest request = server.getKubernetesMockServer().takeRequest(1, TimeUnit.SECONDS);
+                RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
                 if (request == null
                         || request.getHeader(ClusterSimulator.SIMULATOR_HEADER) != null
                         || !measuring.get()) {
