@@ -175,6 +175,7 @@ final class ClusterSimulator {
                 bodies.put(node, perJob);
             }
             sleepUntil(end);
+            ThreadCpu cpuAtEnd = ThreadCpu.now();
             Map<String, Instant> lastAccepted = new ConcurrentHashMap<>();
             try (ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (String node : nodeNames) {
@@ -233,8 +234,14 @@ final class ClusterSimulator {
                     }
                 }
             }
+            ThreadCpu cpuMerged = ThreadCpu.now();
+            log(
+                    "slice %d/%d merged; from its end: %s; the ingest endpoint's threads: %.2f ms CPU per report",
+                    s + 1,
+                    slices,
+                    cpuMerged.since(cpuAtEnd),
+                    cpuMerged.seconds(cpuAtEnd, "executor-thread") * 1000.0 / nodes / jobs);
             heapMax = Math.max(heapMax, heapAfterGcMiB());
-            log("slice %d/%d merged", s + 1, slices);
         }
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)
         Map<String, Long> counts = counter.stop();
