@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster simulator behind {@code scripts/simulate-cluster.sh} without {@code KUBECONFIG}: the
  * real operator (this Quarkus application: reconciler, ingest HTTP endpoint, informers) on the
- * Fabric8 mock API server (CRUD mode, on the {@link IndexedCrudDispatcher}: the stock store scans every
- * object at every request, which at 5,000 nodes takes tens of minutes to register the cluster and
- * slows each of the operator's requests by the cluster's size), driven by {@link ClusterSimulator}. Tokens are reviewed by
+ * Fabric8 mock API server (CRUD mode, on the {@link IndexedCrudDispatcher}: the stock store tests
+ * every stored object at every request, so each request would pay for the simulated cluster's
+ * size), driven by {@link ClusterSimulator}. Tokens are reviewed by
  * {@code FakeTokenReviewer} (the mock server cannot run a TokenReview). Skipped unless
  * {@code -Dsimulate.nodes} is set and {@code simulate.kubeconfig} is not.
  *

@@ -175,7 +175,9 @@ final class ClusterSimulator {
                 bodies.put(node, perJob);
             }
             sleepUntil(end);
-            ThreadCpu cpuAtEnd = ThreadCpu.now();
+            ThreadCpu cpuAtSend = ThreadCpu.now(); // at the slice's end, or later when its reports were built late
+            double lateSeconds =
+                    Math.max(0, Duration.between(end, Instant.now()).toMillis() / 1000.0);
             Map<String, Instant> lastAccepted = new ConcurrentHashMap<>();
             try (ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (String node : nodeNames) {
@@ -236,11 +238,13 @@ final class ClusterSimulator {
             }
             ThreadCpu cpuMerged = ThreadCpu.now();
             log(
-                    "slice %d/%d merged; from its end: %s; the ingest endpoint's threads: %.2f ms CPU per report",
+                    "slice %d/%d merged; reports sent from %.1f s after its end; from then: %s;"
+                            + " the ingest endpoint's threads: %.2f ms CPU per report",
                     s + 1,
                     slices,
-                    cpuMerged.since(cpuAtEnd),
-                    cpuMerged.seconds(cpuAtEnd, "executor-thread") * 1000.0 / nodes / jobs);
+                    lateSeconds,
+                    cpuMerged.since(cpuAtSend),
+                    cpuMerged.seconds(cpuAtSend, "executor-thread") * 1000.0 / nodes / jobs);
             heapMax = Math.max(heapMax, heapAfterGcMiB());
         }
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)

@@ -30,8 +30,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>The stock store keeps every object in one map keyed by its attributes (plural, namespace,
  * name, labels, ...) and answers every GET, PUT, PATCH and the existence check of every POST by
  * testing every stored key against the request's attributes. At 5,000 nodes x 3 jobs (some 25,000
- * objects) each request pays that scan, so registering the cluster takes tens of minutes and each
- * of the operator's requests is slowed by the size of the simulated cluster, not by what it asks.
+ * objects) each request pays that scan: registering the cluster slows down as it grows, and each
+ * of the operator's requests costs what the simulated cluster's size costs, not what it asks.
  *
  * <p>This store changes only how the candidates are found: it indexes every key by its {@code
  * plural}, {@code namespace} and {@code name} attributes and tests the keys of the smallest
