@@ -5,17 +5,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster simulator behind {@code scripts/simulate-cluster.sh} without {@code KUBECONFIG}: the
  * real operator (this Quarkus application: reconciler, ingest HTTP endpoint, informers) on the
- * Fabric8 mock API server (CRUD mode), driven by {@link ClusterSimulator}. Tokens are reviewed by
+ * Fabric8 mock API server (CRUD mode, on the {@link IndexedCrudDispatcher}: the stock store tests
+ * every stored object at every request, so each request would pay for the simulated cluster's
+ * size), driven by {@link ClusterSimulator}. Tokens are reviewed by
  * {@code FakeTokenReviewer} (the mock server cannot run a TokenReview), and the JSON line says so
  * ({@code "tokens":"fake reviewer: ..."}). Skipped unless
  * {@code -Dsimulate.nodes} is set and {@code simulate.kubeconfig} is not.
@@ -38,14 +42,14 @@ import org.junit.jupiter.api.Test;
  * largest status seen, as {@code kubectl describe} shows it, to {@code target/cluster-simulation-status.txt}.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@TestProfile(ClusterSimulation.OnIndexedMockServer.class)
 class ClusterSimulation {
 
     @Inject
     KubernetesClient operatorClient;
 
     @KubernetesTestServer
-    KubernetesServer server;
+    KubernetesMockServer server;
 
     @TestHTTPResource("/")
     URL base;
@@ -82,6 +86,43 @@ class ClusterSimulation {
         }
         drain.interrupt();
         sim.close();
+        storeHeap();
+    }
+
+    /**
+     * How much of the heap figure ({@code operatorHeapMiBMax}, the whole JVM's) was the mock API
+     * server's store: the heap after a full GC with the store and after emptying it (the operator
+     * keeps its caches: emptying sends no watch events). Measured once at the end, so the store
+     * then holds every size's Nodes and pods (the jobs and their results are deleted).
+     */
+    private void storeHeap() {
+        long with = heapAfterGcMiB();
+        server.reset();
+        long without = heapAfterGcMiB();
+        ClusterSimulator.log(
+                "heap after a full GC: %d MiB with the mock API server's store, %d MiB without it: the store held %d MiB",
+                with, without, with - without);
+    }
+
+    private static long heapAfterGcMiB() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean()
+                        .getHeapMemoryUsage()
+                        .getUsed()
+                / (1024 * 1024);
+    }
+
+    /** The operator on {@link IndexedMockServer}, no Dev Services. */
+    public static final class OnIndexedMockServer implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.kubernetes-client.devservices.enabled", "false");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(IndexedMockServer.class));
+        }
     }
 
     /** The mock server's request log, drained while measuring, the simulator's requests left out. */
@@ -107,7 +148,7 @@ class ClusterSimulation {
     private void drainRequestLog() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                RecordedRequest request = server.getKubernetesMockServer().takeRequest(1, TimeUnit.SECONDS);
+                RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
                 if (request == null
                         || request.getHeader(ClusterSimulator.SIMULATOR_HEADER) != null
                         || !measuring.get()) {

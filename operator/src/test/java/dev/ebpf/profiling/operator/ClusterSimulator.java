@@ -188,6 +188,9 @@ final class ClusterSimulator {
                 bodies.put(node, perJob);
             }
             sleepUntil(end);
+            ThreadCpu cpuAtSend = ThreadCpu.now(); // at the slice's end, or later when its reports were built late
+            double lateSeconds =
+                    Math.max(0, Duration.between(end, Instant.now()).toMillis() / 1000.0);
             Map<String, Instant> lastAccepted = new ConcurrentHashMap<>();
             try (ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (String node : nodeNames) {
@@ -246,8 +249,16 @@ final class ClusterSimulator {
                     }
                 }
             }
+            ThreadCpu cpuMerged = ThreadCpu.now();
+            log(
+                    "slice %d/%d merged; reports sent from %.1f s after its end; from then: %s;"
+                            + " the ingest endpoint's threads: %.2f ms CPU per report",
+                    s + 1,
+                    slices,
+                    lateSeconds,
+                    cpuMerged.since(cpuAtSend),
+                    cpuMerged.seconds(cpuAtSend, "executor-thread") * 1000.0 / nodes / jobs);
             heapMax = Math.max(heapMax, heapAfterGcMiB());
-            log("slice %d/%d merged", s + 1, slices);
         }
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)
         Map<String, Long> counts = counter.stop();

@@ -269,10 +269,17 @@ public final class AgentHealth {
                 : event.getMetadata().getCreationTimestamp();
     }
 
+    /**
+     * The pod's creation time. Parsed with the ISO offset formatter, not {@code Instant.parse}: in
+     * this JDK that builds a new formatter at each call, and a reconcile parses one per target node
+     * (5,000 at a time in the cluster simulator, where it was most of the reconciles' allocation).
+     */
     private static Instant created(Pod pod) {
         String created = pod.getMetadata().getCreationTimestamp();
         try {
-            return created == null ? null : Instant.parse(created);
+            return created == null
+                    ? null
+                    : java.time.OffsetDateTime.parse(created).toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             return null;
         }
