@@ -235,8 +235,9 @@ public final class SampleCostBenchmark {
     }
 
     /**
-     * run_time_ns and run_cnt of this JVM's perf_event programs, from the fdinfo of its own program
-     * fds: other engineers' samplers on the machine are not counted.
+     * run_time_ns and run_cnt of this JVM's perf_event programs (this benchmark's, Slowdown's and
+     * UnwindBenchmark's on-CPU samplers), from the fdinfo of its own program fds: other engineers'
+     * samplers on the machine are not counted.
      */
     static long[] programStats() throws Exception {
         long[] sums = new long[2];

@@ -20,8 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Frame pointers beside DWARF unwinding, in one run (docs/benchmarks.md): the time to build the
@@ -169,9 +167,9 @@ public final class UnwindBenchmark {
                 OnCpuSampler.start(settings, new BenchmarkVariant(kernelStackInUserMode, 0, 0, 0, false))) {
             Thread.sleep(settings.unwinding() == Unwinding.DWARF ? WARM_UP_MILLIS : 1_000);
             sampler.cut();
-            long[] before = programStats();
+            long[] before = SampleCostBenchmark.programStats();
             Thread.sleep(ROUND_MILLIS);
-            long[] after = programStats();
+            long[] after = SampleCostBenchmark.programStats();
             RawSlice slice = sampler.cut();
             long runs = after[1] - before[1];
             long nanos = after[0] - before[0];
@@ -297,33 +295,5 @@ public final class UnwindBenchmark {
         } finally {
             Files.deleteIfExists(times);
         }
-    }
-
-    /**
-     * run_time_ns and run_cnt of this JVM's perf_event programs (the on-CPU sampler), from the
-     * fdinfo of its own program fds: other engineers' samplers on the machine are not counted.
-     */
-    private static long[] programStats() throws Exception {
-        long[] sums = new long[2];
-        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fdinfo"))) {
-            for (Path fd : fds) {
-                String info;
-                try {
-                    info = Files.readString(fd);
-                } catch (java.io.IOException e) {
-                    continue;
-                }
-                if (!info.contains("prog_type:\t7\n")) { // BPF_PROG_TYPE_PERF_EVENT
-                    continue;
-                }
-                Matcher time = Pattern.compile("run_time_ns:\\s+(\\d+)").matcher(info);
-                Matcher count = Pattern.compile("run_cnt:\\s+(\\d+)").matcher(info);
-                if (time.find() && count.find()) {
-                    sums[0] += Long.parseLong(time.group(1));
-                    sums[1] += Long.parseLong(count.group(1));
-                }
-            }
-        }
-        return sums;
     }
 }
