@@ -14,10 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /**
  * The simulated agents' bearer tokens, and what the simulator's JSON line says of them
@@ -70,24 +66,11 @@ final class AgentTokens {
         if (client == null) {
             return;
         }
-        Semaphore slots = new Semaphore(Integer.getInteger("simulate.tokenParallel", 16));
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            var pending = new java.util.ArrayList<Future<?>>();
-            for (var agent : agents.entrySet()) {
-                slots.acquire();
-                pending.add(pool.submit(() -> {
-                    try {
-                        byNode.put(agent.getKey(), request(agent.getValue()));
-                    } finally {
-                        slots.release();
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : pending) {
-                f.get(); // a refused request fails the run, with the API server's reason
-            }
-        }
+        // A refused request fails the run, with the API server's reason.
+        BoundedParallel.forEach(
+                agents.entrySet(),
+                Integer.getInteger("simulate.tokenParallel", 16),
+                agent -> byNode.put(agent.getKey(), request(agent.getValue())));
     }
 
     /** The bearer token of the agent on {@code node}. */

@@ -101,7 +101,7 @@ final class ClusterSimulator {
         ensureNamespace(agentNamespace);
         AgentTokens.ensureServiceAccount(sim, agentNamespace, agentServiceAccount);
         log("registering %d nodes and %d selected pods", nodes, nodes * jobs);
-        parallel(
+        setupParallel(
                 nodeNames,
                 node -> sim.nodes()
                         .resource(new NodeBuilder()
@@ -119,7 +119,7 @@ final class ClusterSimulator {
             String ns = "sim" + nodes + "-" + j;
             ensureNamespace(ns);
             Map<String, Pod> pods = new ConcurrentHashMap<>();
-            parallel(
+            setupParallel(
                     nodeNames,
                     node -> pods.put(
                             node,
@@ -149,7 +149,7 @@ final class ClusterSimulator {
         }
         // What the DaemonSet controller and kubelets would do: a running agent on every labelled node.
         Map<String, Pod> agentPods = new ConcurrentHashMap<>();
-        parallel(nodeNames, node -> {
+        setupParallel(nodeNames, node -> {
             Pod agent = FakeDaemonSetController.runningPod(agentNamespace, agentDaemonSet, node);
             agent.getSpec().setServiceAccountName(agentServiceAccount); // as the DaemonSet's pod template
             agentPods.put(node, running(sim.resource(agent).create(), agent.getStatus()));
@@ -437,26 +437,9 @@ final class ClusterSimulator {
         }
     }
 
-    private interface Step {
-        void run(String item) throws Exception;
-    }
-
     /** Runs the step for every item, {@code simulate.setupParallel} (default 16) at once: the setup's API writes. */
-    private static void parallel(List<String> items, Step step) throws InterruptedException {
-        Semaphore slots = new Semaphore(Integer.getInteger("simulate.setupParallel", 16));
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String item : items) {
-                slots.acquire();
-                var _ = pool.submit(() -> {
-                    try {
-                        step.run(item);
-                    } finally {
-                        slots.release();
-                    }
-                    return null;
-                });
-            }
-        }
+    private static void setupParallel(List<String> items, BoundedParallel.Step<String> step) throws Exception {
+        BoundedParallel.forEach(items, Integer.getInteger("simulate.setupParallel", 16), step);
     }
 
     @SuppressWarnings("AnnotateFormatMethod") // no Error Prone annotations on the test classpath

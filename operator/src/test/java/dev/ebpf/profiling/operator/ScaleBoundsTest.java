@@ -33,9 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,7 +58,8 @@ class ScaleBoundsTest {
         }
         Cluster cluster = new Cluster(client);
         Map<String, Pod> pods = new java.util.concurrent.ConcurrentHashMap<>();
-        parallel(nodes, node -> {
+        // The setup's thousands of creates, 8 at once.
+        BoundedParallel.forEach(nodes, 8, node -> {
             client.nodes()
                     .resource(new NodeBuilder()
                             .withNewMetadata()
@@ -232,27 +230,5 @@ class ScaleBoundsTest {
                 .inNamespace(namespace)
                 .withName(current.getMetadata().getName())
                 .get();
-    }
-
-    private interface Step {
-        void run(String item) throws Exception;
-    }
-
-    /** The setup's thousands of creates, 8 at once. */
-    private static void parallel(List<String> items, Step step) throws InterruptedException {
-        Semaphore slots = new Semaphore(8);
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String item : items) {
-                slots.acquire();
-                var _ = pool.submit(() -> {
-                    try {
-                        step.run(item);
-                    } finally {
-                        slots.release();
-                    }
-                    return null;
-                });
-            }
-        }
     }
 }
