@@ -71,7 +71,6 @@ public final class DwarfUnwinder implements AutoCloseable {
     private static final long MAPPING_ROW_COUNT = StructFields.offset(MAPPING_LAYOUT, "row_count", JAVA_INT);
     private static final long PROCESS_MAPPING_START = StructFields.offset(PROCESS_LAYOUT, "mapping_start", JAVA_INT);
     private static final long PROCESS_MAPPING_COUNT = StructFields.offset(PROCESS_LAYOUT, "mapping_count", JAVA_INT);
-    private static final long PROCESS_LOAD = StructFields.offset(PROCESS_LAYOUT, "load", JAVA_INT);
 
     /** Figures over the unwinder's life, for logs and the benchmark. */
     public record Stats(
@@ -247,9 +246,7 @@ public final class DwarfUnwinder implements AutoCloseable {
             MemorySegment key = arena.allocate(JAVA_INT);
             key.set(JAVA_INT, 0, tgid);
             MemorySegment value = arena.allocate(PROCESS_LAYOUT);
-            // Numbered from 1, never repeated (2^32 loads before it wraps): the program's rule
-            // cache tells this load's rules from an earlier one's by it, even in the same block.
-            writeProcess(value, (int) first, count, (int) (processLoads + 1));
+            writeProcess(value, (int) first, count);
             processesMap.update(key, value, 0);
             processLoads++;
         }
@@ -281,14 +278,10 @@ public final class DwarfUnwinder implements AutoCloseable {
         mappings.set(JAVA_INT, at + MAPPING_ROW_COUNT, rowCount);
     }
 
-    /**
-     * Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings
-     * and the number of this load.
-     */
-    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount, int load) {
+    /** Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings. */
+    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount) {
         process.set(JAVA_INT, PROCESS_MAPPING_START, mappingStart);
         process.set(JAVA_INT, PROCESS_MAPPING_COUNT, mappingCount);
-        process.set(JAVA_INT, PROCESS_LOAD, load);
     }
 
     /** Where a mapped file can be read: as the kernel holds it open, else through the process's root. */
