@@ -9,7 +9,8 @@
  * A block is counted in the slot active when the task switches back in. A block still going on
  * at a cut is not lost: the agent reports the part before the cut and moves the task's
  * accounted_ns to the cut, so the kernel later counts only the rest (see OffCpuSampler); one that
- * ends between the flip and that moment is split here.
+ * ends between the flip and that moment is split here, and noted in counted_from so that the agent
+ * does not report its part before the cut as well.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +37,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct offcpu_task);
 } tasks SEC(".maps");
+
+/*
+ * Per thread, the accounted_ns its last ended block was counted from here. The agent carries a
+ * block by taking the task's entry and putting back a new one; a program that copied the entry
+ * just before may still count the block from the old accounted_ns, the part before the cut with
+ * it, which the agent reported too. After its cut the agent looks here and drops its own report
+ * of a block the kernel counted (see OffCpuSampler). Read within milliseconds, so an LRU map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OFFCPU_TASK_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} counted_from SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -150,6 +165,7 @@ static __always_inline void switch_in(__u32 pid, __u32 slot, __u64 cut_ns, __u64
 	}
 	if (now <= task.accounted_ns)
 		return; /* a cut reported all of it a moment ago */
+	bpf_map_update_elem(&counted_from, &pid, &task.accounted_ns, BPF_ANY);
 	key.tgid = task.tgid;
 	key.cgroup_id = task.cgroup_id;
 	key.kernel_stack_id = task.kernel_stack_id;

@@ -66,11 +66,13 @@ import java.util.function.Supplier;
  * the agent reports nothing for it; the agent drains the ending slot only after that. (A plain
  * overwrite could replace the entry of a block the task began after coming back, and count the
  * first block's part before the cut twice: seen on a crowded machine, where the agent can be
- * preempted between its read and its write.) What remains inexact: a task that comes back while
- * the agent holds its entry loses the part of its block after the cut; one whose program read
- * its entry just before the agent took it may count the part before the cut once more; and a
- * block shorter than the minimum at the cut that later grows past it is counted whole in the
- * slice where it ends.
+ * preempted between its read and its write.) A program that copied the task's entry just before
+ * the agent took it still counts the block from the old {@code accounted_ns}, the part before the
+ * cut with it; it notes so in {@code counted_from}, and the agent, after waiting for programs in
+ * flight, drops its own report of that part (seen in CI: 83 ms blocked in a 41 ms slice). What
+ * remains inexact: a task that comes back while the agent holds its entry loses the part of its
+ * block after the cut; and a block shorter than the minimum at the cut that later grows past it
+ * is counted whole in the slice where it ends.
  *
  * <p>Threads that went off the CPU before the program was attached (a sleeper, a reader blocked
  * on a socket or a FIFO, a hung process: what off-CPU profiling is for) are found in /proc right
@@ -171,6 +173,7 @@ public final class OffCpuSampler implements AutoCloseable {
     private final BpfMap[] counts = new BpfMap[SLOT_COUNT];
     private final BpfMap[] stacks = new BpfMap[SLOT_COUNT];
     private final BpfMap tasks;
+    private final BpfMap countedFrom;
     private final BpfMap counters;
     private final AllowedCgroups allowedCgroups;
     private static final int NO_SLOT = -1;
@@ -199,6 +202,7 @@ public final class OffCpuSampler implements AutoCloseable {
             slotStacksAtCut[slot] = Map.of();
         }
         this.tasks = object.map("tasks").requireSizes(Integer.BYTES, OffCpuTask.LAYOUT.byteSize());
+        this.countedFrom = object.map("counted_from").requireSizes(Integer.BYTES, Long.BYTES);
         this.counters = object.map("counters").requireSizes(Integer.BYTES, Long.BYTES);
         this.allowedCgroups = new AllowedCgroups(object.map("allowed_cgroups"));
         allowedCgroups.replace(settings.allowedCgroupIds()); // before the program is attached
@@ -343,6 +347,16 @@ public final class OffCpuSampler implements AutoCloseable {
         return settings;
     }
 
+    /** The task map (thread id to the block it is in), for tests that look at or stage a block. */
+    BpfMap taskMap() {
+        return tasks;
+    }
+
+    /** Where the program notes the accounted_ns each thread's last block was counted from, for tests. */
+    BpfMap countedFromMap() {
+        return countedFrom;
+    }
+
     /**
      * Changes the cgroups the filter admits, for switch-outs from now on (pods come and go while a
      * cluster job runs). Tasks already off the CPU are counted when they come back either way.
@@ -380,9 +394,11 @@ public final class OffCpuSampler implements AutoCloseable {
         readThroughSlot = finished;
         StackIds sliceStacks = new StackIds();
         Map<OffCpuKey, BlockedTime> blocked = new HashMap<>();
-        Set<Integer> carriedNow = carryOngoingBlocks(finished, cutNanos, sliceStacks, blocked);
+        List<CarriedBlock> carriedBlocks = new ArrayList<>();
+        Set<Integer> carriedNow = carryOngoingBlocks(finished, cutNanos, sliceStacks, carriedBlocks);
         // A program that found a task before it was carried may still be adding its part before the cut.
         quiesce();
+        reportCarriedBlocks(carriedBlocks, blocked);
         long[] unresolved = new long[2];
         counts[finished].drain((key, value) -> {
             KernelOffCpuKey kernelKey = KernelOffCpuKey.read(key);
@@ -431,10 +447,12 @@ public final class OffCpuSampler implements AutoCloseable {
 
     /**
      * Reports the part up to the cut of every block still going on, and rewrites each such task so
-     * the kernel counts only the rest, with stacks the agent now holds. Returns the carried ids used.
+     * the kernel counts only the rest, with stacks the agent now holds. Adds to {@code reports} the
+     * parts before the cut, to be reported once the programs in flight are done, and returns the
+     * carried ids used.
      */
     private Set<Integer> carryOngoingBlocks(
-            int finished, long cutNanos, StackIds sliceStacks, Map<OffCpuKey, BlockedTime> blocked) {
+            int finished, long cutNanos, StackIds sliceStacks, List<CarriedBlock> reports) {
         List<Integer> offCpu = new ArrayList<>();
         tasks.readAll((key, value) -> offCpu.add(key.get(JAVA_INT, 0)));
         Set<Integer> carriedIds = new HashSet<>();
@@ -488,12 +506,47 @@ public final class OffCpuSampler implements AutoCloseable {
                             SampleKey.comm(MemorySegment.ofArray(task.comm())),
                             task.prevState(),
                             task.cpu());
-                    blocked.merge(sliceKey, new BlockedTime(reported, 0, 1), BlockedTime::plus);
+                    reports.add(new CarriedBlock(
+                            pid, task.startNanos(), task.accountedNanos(), accountedUpTo, sliceKey, reported));
                 }
             }
         }
         carriedIds.remove(NO_STACK_ID);
         return carriedIds;
+    }
+
+    /**
+     * A block the agent carried at a cut: the part from {@code fromNanos} up to the cut, to report
+     * unless the kernel counted it after all; the task's entry was rewritten to {@code carriedUpTo}.
+     */
+    private record CarriedBlock(
+            int pid, long startNanos, long fromNanos, long carriedUpTo, OffCpuKey key, long nanos) {}
+
+    /**
+     * Reports the carried parts before the cut, but for blocks the kernel counted from the same
+     * accounted_ns: their program copied the task's entry before the agent took it, so it counted
+     * the part before the cut itself (counted_from says so). Such a block has ended, so the entry
+     * the agent put back for it, if still there, is removed: it would carry a running task.
+     */
+    private void reportCarriedBlocks(List<CarriedBlock> carriedBlocks, Map<OffCpuKey, BlockedTime> blocked) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment from = arena.allocate(JAVA_LONG);
+            MemorySegment value = arena.allocate(OffCpuTask.LAYOUT);
+            for (CarriedBlock block : carriedBlocks) {
+                key.set(JAVA_INT, 0, block.pid());
+                if (!countedFrom.lookup(key, from) || from.get(JAVA_LONG, 0) != block.fromNanos()) {
+                    blocked.merge(block.key(), new BlockedTime(block.nanos(), 0, 1), BlockedTime::plus);
+                    continue;
+                }
+                if (tasks.take(key, value)) {
+                    OffCpuTask left = OffCpuTask.read(value);
+                    if (left.startNanos() != block.startNanos() || left.accountedNanos() != block.carriedUpTo()) {
+                        tasks.insert(key, value); // a newer block: the kernel's
+                    }
+                }
+            }
+        }
     }
 
     /** The frames of a kernel-side stack id, wherever they are now; null for no (or a lost) stack. */
