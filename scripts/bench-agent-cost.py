@@ -21,8 +21,16 @@ sampling (with dwarf: an 8 KiB stack copy per sample) run in the interrupted tas
 agent's share is given from bpf_stats (run time of its programs, counted while this script holds
 a BPF_ENABLE_STATS fd); perf's has no such counter.
 
+With --slices N, it compares instead the two as they would run slice after slice, the way the node
+agent runs in a cluster: one agent `profile --duration N*S --slice S` against N rounds of
+`perf record -g` for S seconds + `perf report`, and against one `perf record -g
+--switch-output=Ss` (a file per slice) + a `perf report` of each file; the agent's cost per slice
+is taken from its steady state (slices 2 to N, each one's analysis running beside the next one's
+sampling).
+
 Run as root from the repository root after `mvn -pl node-agent -am package -DskipTests`:
   scripts/bench-agent-cost.py [--short 15] [--long 120] [--workload xz|python] [--rounds 1]
+  scripts/bench-agent-cost.py --slices 5 --slice 30 [--workload xz|python]
 """
 
 import argparse
@@ -221,6 +229,75 @@ def agent(unwind, seconds, cgroup, work):
     return result
 
 
+def agent_slices(unwind, slices, slice_seconds, cgroup, work):
+    """One agent profiling `slices` slices; its CPU in all, and per slice in its steady state."""
+    output = os.path.join(work, "agent-slices.json")
+    cpu, wall, rss, watcher = run_timed(
+        [LAUNCHER, "profile", "--duration", "%ds" % (slices * slice_seconds), "--slice", "%ds" % slice_seconds,
+         "--frequency", str(HZ), "--cgroup", cgroup, "--unwind=" + unwind, "--format", "json", "--output", output],
+        watch=True)
+    with open(output) as f:
+        documents = [json.loads(line) for line in f if line.strip()]
+    if len(documents) != slices:
+        sys.exit("bench-agent-cost: the agent wrote %d slices, not %d" % (len(documents), slices))
+    at = watcher.attached_at
+    if at is None:
+        sys.exit("bench-agent-cost: the agent's on-CPU program was never seen")
+    # From the end of the first slice to the last cut: slices 2..N sampled, analyses 1..N-1 done.
+    steady = (watcher.cpu_at(at + slices * slice_seconds) - watcher.cpu_at(at + slice_seconds)) / (slices - 1)
+    return {"cpu": cpu, "wall": wall, "rss": rss, "per_slice": steady, "first": watcher.cpu_at(at + slice_seconds),
+            "samples": sum(d["totalSamples"] for d in documents), "threads": by_name(watcher.threads)}
+
+
+def perf_slices(slices, slice_seconds, pid, work):
+    """`perf record -g` + `perf report`, once per slice."""
+    rounds = [perf(["-g"], slice_seconds, pid, work) for _ in range(slices)]
+    total = sum(r["cpu"] for r in rounds)
+    return {"cpu": total, "per_slice": total / slices, "rss": max(r["rss"] for r in rounds),
+            "samples": sum(r["samples"] for r in rounds), "each": [round(r["cpu"], 2) for r in rounds]}
+
+
+def perf_switch_output(slices, slice_seconds, pid, work):
+    """One `perf record -g --switch-output=Ss` (a file per slice), then `perf report` of each file."""
+    folder = tempfile.mkdtemp(prefix="perf-slices.", dir=work)
+    data = os.path.join(folder, "perf.data")
+    record_cpu, _, record_rss, _ = run_timed(
+        ["perf", "record", "-q", "-F", str(HZ), "-g", "--switch-output=%ds" % slice_seconds, "-p", str(pid),
+         "-o", data, "--", "sleep", str(slices * slice_seconds)])
+    files = sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.startswith("perf.data."))
+    reports = []
+    for path in files:
+        with open(os.path.join(work, "perf.txt"), "w") as report:
+            reports.append(run_timed(["perf", "report", "--stdio", "-i", path], stdout=report)[0])
+    total = record_cpu + sum(reports)
+    # perf may start one more, nearly empty file as it stops: the cost is still per slice asked for.
+    return {"cpu": total, "per_slice": total / slices, "rss": record_rss, "samples": 0,
+            "each": [round(r, 2) for r in reports], "record": record_cpu, "files": len(files)}
+
+
+def compare_slices(slices, slice_seconds, ctx):
+    results = {
+        "agent dwarf": agent_slices("dwarf", slices, slice_seconds, ctx["cgroup"], ctx["work"]),
+        "agent fp": agent_slices("fp", slices, slice_seconds, ctx["cgroup"], ctx["work"]),
+        "perf -g + report": perf_slices(slices, slice_seconds, ctx["pid"], ctx["work"]),
+        "perf -g switch-output": perf_switch_output(slices, slice_seconds, ctx["pid"], ctx["work"]),
+    }
+    print("\n== %d slices of %d s at %d Hz, slice after slice ==" % (slices, slice_seconds, HZ))
+    print("%-22s %7s %12s %10s %8s %8s %s" % ("", "CPU s", "s per slice", "/ perf -g", "samples", "RSS MiB", "detail"))
+    perf_per_slice = results["perf -g + report"]["per_slice"]
+    for name, r in results.items():
+        if "files" in r:
+            detail = "record %.2f s, %d files, report of each (s): %s" % (r["record"], r["files"], r["each"])
+        elif "each" in r:
+            detail = "CPU per round (s): %s" % r["each"]
+        else:
+            top = sorted(r["threads"].items(), key=lambda kv: -kv[1])[:5]
+            detail = "start-up and first slice %.2f s; by thread: %s" % (
+                r["first"], ", ".join("%s %.2f" % (t, v / TICKS) for t, v in top))
+        print("%-22s %7.2f %12.3f %10.2f %8d %8.1f %s" % (
+            name, r["cpu"], r["per_slice"], r["per_slice"] / perf_per_slice, r["samples"], r["rss"] / 1024, detail))
+
+
 def perf(call_graph, seconds, pid, work):
     data = os.path.join(work, "perf.data")
     record_cpu, record_wall, record_rss, _ = run_timed(
@@ -292,7 +369,11 @@ def main():
     parser.add_argument("--long", type=int, default=120)
     parser.add_argument("--workload", choices=["xz", "python"], default="xz")
     parser.add_argument("--rounds", type=int, default=1, help="repeat each duration; the medians are printed")
+    parser.add_argument("--slices", type=int, default=0, help="compare slice after slice instead (at least 2)")
+    parser.add_argument("--slice", type=int, default=30, help="seconds per slice with --slices")
     args = parser.parse_args()
+    if args.slices == 1 or args.slices < 0:
+        sys.exit("bench-agent-cost: --slices needs at least 2 slices (the first one holds the start-up)")
     if os.geteuid() != 0:
         sys.exit("bench-agent-cost: run as root")
     stats_fd = enable_bpf_stats()
@@ -309,6 +390,10 @@ def main():
             os.cpu_count(), " ".join(command[:3]), workload.pid, pod.relative))
         # A first, untimed agent run, so that the launcher's class-data archive exists (as for any second run).
         agent("fp", 2, pod.relative, work)
+        if args.slices:
+            compare_slices(args.slices, args.slice, ctx)
+            print("\nload average at the end: %s" % open("/proc/loadavg").read().split()[:3])
+            return
         by_duration = {}
         for seconds in (args.short, args.long):
             rounds = []
