@@ -71,6 +71,7 @@ public final class DwarfUnwinder implements AutoCloseable {
     private static final long MAPPING_ROW_COUNT = StructFields.offset(MAPPING_LAYOUT, "row_count", JAVA_INT);
     private static final long PROCESS_MAPPING_START = StructFields.offset(PROCESS_LAYOUT, "mapping_start", JAVA_INT);
     private static final long PROCESS_MAPPING_COUNT = StructFields.offset(PROCESS_LAYOUT, "mapping_count", JAVA_INT);
+    private static final long PROCESS_LOAD = StructFields.offset(PROCESS_LAYOUT, "load", JAVA_INT);
 
     /** Figures over the unwinder's life, for logs and the benchmark. */
     public record Stats(
@@ -205,7 +206,16 @@ public final class DwarfUnwinder implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             maps = null;
         }
-        List<MemoryMapping> mappings = new ArrayList<>(maps == null ? List.of() : maps.mappings());
+        load(tgid, maps == null ? List.of() : maps.mappings());
+    }
+
+    /**
+     * Writes one process's entry from the given executable mappings (what {@link #load(int)} read
+     * in its maps; tests give others). False when no block was free.
+     */
+    synchronized boolean load(int tgid, List<MemoryMapping> executableMappings) {
+        Path directory = proc.resolve(Integer.toString(tgid));
+        List<MemoryMapping> mappings = new ArrayList<>(executableMappings);
         mappings.sort(Comparator.comparingLong(MemoryMapping::start));
         if (mappings.size() > UNWIND_MAX_MAPPINGS) {
             mappings = mappings.subList(0, UNWIND_MAX_MAPPINGS);
@@ -218,7 +228,7 @@ public final class DwarfUnwinder implements AutoCloseable {
         Integer block = freeBlocks.poll();
         if (block == null) {
             processesRefused++;
-            return;
+            return false;
         }
         long first = (long) block * UNWIND_MAX_MAPPINGS;
         int count = 0;
@@ -246,13 +256,16 @@ public final class DwarfUnwinder implements AutoCloseable {
             MemorySegment key = arena.allocate(JAVA_INT);
             key.set(JAVA_INT, 0, tgid);
             MemorySegment value = arena.allocate(PROCESS_LAYOUT);
-            writeProcess(value, (int) first, count);
+            // Numbered from 1, never repeated (2^32 loads before it wraps): the program's rule
+            // cache tells this load's rules from an earlier one's by it, even in the same block.
+            writeProcess(value, (int) first, count, (int) (processLoads + 1));
             processesMap.update(key, value, 0);
             processLoads++;
         }
         retire(tgid, now); // the old block and files, now that the entry points at the new ones
         blocks.put(tgid, block);
         held.put(tgid, files);
+        return true;
     }
 
     /** Lets go of a process's block and files once its entry no longer points at them. */
@@ -278,10 +291,14 @@ public final class DwarfUnwinder implements AutoCloseable {
         mappings.set(JAVA_INT, at + MAPPING_ROW_COUNT, rowCount);
     }
 
-    /** Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings. */
-    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount) {
+    /**
+     * Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings
+     * and the number of this load.
+     */
+    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount, int load) {
         process.set(JAVA_INT, PROCESS_MAPPING_START, mappingStart);
         process.set(JAVA_INT, PROCESS_MAPPING_COUNT, mappingCount);
+        process.set(JAVA_INT, PROCESS_LOAD, load);
     }
 
     /** Where a mapped file can be read: as the kernel holds it open, else through the process's root. */
@@ -291,6 +308,11 @@ public final class DwarfUnwinder implements AutoCloseable {
                 .resolve(Long.toHexString(mapping.start()) + "-" + Long.toHexString(mapping.end()));
         Path throughRoot = directory.resolve("root").resolve(mapping.filePath().substring(1));
         return List.of(mapped, throughRoot);
+    }
+
+    /** The block of unwind_mappings the process's entry points at, or null: for tests of block reuse. */
+    synchronized Integer blockOf(int tgid) {
+        return blocks.get(tgid);
     }
 
     /** Whether the process's entry is in the kernel (it was sampled, and its tables loaded). */
