@@ -49,7 +49,9 @@ class RuleCacheLiveTest {
                     OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), HZ, Set.of(cgroup))
                             .withUnwinding(Unwinding.DWARF))) {
                 DwarfUnwinder unwinder = sampler.unwinder().orElseThrow();
-                Process process = pod.container(0).start(xz.command.toArray(String[]::new));
+                // A small dictionary (-1): its set-up is over in milliseconds, so the rules
+                // cached are those of the encoder's loop, which runs on after the reuse.
+                Process process = pod.container(0).start(xz.binary.toString(), "-1", "-T1", "-c", "/dev/urandom");
                 int pid = (int) process.pid();
 
                 // 1. xz unwound with its real tables, long enough for its rules to be cached.
@@ -71,12 +73,16 @@ class RuleCacheLiveTest {
                 // reload, which would write the real maps again).
                 List<MemoryMapping> noRows = List.of(new MemoryMapping(0, -1L, true, 0, new FileIdentity("", 0), ""));
                 long deadline = System.nanoTime() + MINUTE_NANOS;
-                while (!block.equals(unwinder.blockOf(pid)) && System.nanoTime() < deadline) {
-                    if (!unwinder.load(pid, noRows)) {
+                long loads = 0;
+                do {
+                    if (unwinder.load(pid, noRows)) {
+                        loads++;
+                    } else {
                         Thread.sleep(20); // every block taken: wait for retired ones' grace
                     }
-                }
+                } while (!block.equals(unwinder.blockOf(pid)) && System.nanoTime() < deadline);
                 assertThat(unwinder.blockOf(pid)).as("xz's block, reused").isEqualTo(block);
+                assertThat(loads).as("loads until the block came back").isGreaterThan(1);
 
                 // 3. Any frame found by a table row now used a rule of the block's former mappings.
                 long[] reused = unwinder.kernelCounters();
