@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,11 +214,7 @@ public final class DwarfUnwinder implements AutoCloseable {
      */
     synchronized boolean load(int tgid, List<MemoryMapping> executableMappings) {
         Path directory = proc.resolve(Integer.toString(tgid));
-        List<MemoryMapping> mappings = new ArrayList<>(executableMappings);
-        mappings.sort(Comparator.comparingLong(MemoryMapping::start));
-        if (mappings.size() > UNWIND_MAX_MAPPINGS) {
-            mappings = mappings.subList(0, UNWIND_MAX_MAPPINGS);
-        }
+        List<MemoryMapping> mappings = inSearchOrder(executableMappings);
         // A new block, then the entry pointing at it: a sample meanwhile reads the old one whole.
         long now = System.nanoTime();
         while (!retiredBlocks.isEmpty() && now - retiredBlocks.peek()[1] >= UnwindTables.GRACE_NANOS) {
@@ -266,6 +261,16 @@ public final class DwarfUnwinder implements AutoCloseable {
         blocks.put(tgid, block);
         held.put(tgid, files);
         return true;
+    }
+
+    /**
+     * The first UNWIND_MAX_MAPPINGS mappings by start address, compared unsigned as the program's
+     * binary search does: {@code [vsyscall]} (0xffffffffff600000) is last, not first.
+     */
+    static List<MemoryMapping> inSearchOrder(List<MemoryMapping> mappings) {
+        List<MemoryMapping> sorted = new ArrayList<>(mappings);
+        sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        return sorted.size() > UNWIND_MAX_MAPPINGS ? sorted.subList(0, UNWIND_MAX_MAPPINGS) : sorted;
     }
 
     /** Lets go of a process's block and files once its entry no longer points at them. */
