@@ -320,6 +320,39 @@ public final class DwarfUnwinder implements AutoCloseable {
         return blocks.get(tgid);
     }
 
+    /**
+     * Whether the process's entry in the kernel holds each of these mappings (same start and end):
+     * for tests that measure once its tables cover what it maps now.
+     */
+    synchronized boolean covers(int tgid, List<MemoryMapping> mappings) {
+        Integer block = blocks.get(tgid);
+        if (block == null) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, tgid);
+            MemorySegment entry = arena.allocate(PROCESS_LAYOUT);
+            if (!processesMap.lookup(key, entry)) {
+                return false;
+            }
+            long first = entry.get(JAVA_INT, PROCESS_MAPPING_START);
+            int count = entry.get(JAVA_INT, PROCESS_MAPPING_COUNT);
+            for (MemoryMapping mapping : inSearchOrder(mappings)) {
+                boolean held = false;
+                for (long index = first; index < first + count && !held; index++) {
+                    long at = index * MAPPING_BYTES;
+                    held = this.mappings.get(JAVA_LONG, at + MAPPING_START) == mapping.start()
+                            && this.mappings.get(JAVA_LONG, at + MAPPING_END) == mapping.end();
+                }
+                if (!held) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** Whether the process's entry is in the kernel (it was sampled, and its tables loaded). */
     public synchronized boolean loaded(int tgid) {
         return blocks.containsKey(tgid);
