@@ -81,11 +81,13 @@ struct {
 } unwind_scratch SEC(".maps");
 
 /*
- * Rules already found, per CPU: a direct-mapped cache keyed by (process, its mappings' block, pc).
- * A hot stack's return addresses come back sample after sample, and each saves the two binary
- * searches (about 30 dependent reads scattered over 32 MiB of rows: cache and TLB misses). The
- * block changes whenever the agent loads the process again (another exec, a library loaded), so
- * an entry never outlives the mappings it was found in; the rule is copied, not pointed to.
+ * Rules already found, per CPU: a direct-mapped cache keyed by (the process's load, pc). A hot
+ * stack's return addresses come back sample after sample, and each saves the two binary searches
+ * (about 30 dependent reads scattered over 32 MiB of rows: cache and TLB misses). Every load of a
+ * process by the agent (a new process, another exec, a library loaded) has a number of its own,
+ * so an entry never outlives the mappings it was found in, even when a later load of the same
+ * tgid (or a new process reusing it) is given the same block again; the rule is copied, not
+ * pointed to.
  */
 #define UNWIND_RULE_CACHE_ENTRIES 4096 /* a power of two; 24 bytes each, per CPU */
 
@@ -97,9 +99,8 @@ struct unwind_rule {
 };
 
 struct unwind_rule_cache_entry {
-	__u64 pc; /* the looked-up pc; 0: empty */
-	__u32 tgid;
-	__u32 mapping_start;
+	__u64 pc;   /* the looked-up pc; 0: empty */
+	__u32 load; /* unwind_process.load of the process it was found in */
 	struct unwind_rule rule;
 };
 
@@ -129,8 +130,9 @@ struct user_unwind_state {
 	__u64 bp;
 	__u64 hash;
 	__u32 tgid;
-	__u32 mapping_start; /* the process's block in unwind_mappings (looked up once per stack) */
+	__u32 mapping_start; /* the process's entry (looked up once per stack) */
 	__u32 mapping_count;
+	__u32 load;
 	__u32 depth;
 	__u32 read_failed;
 	__u32 ended; /* the outermost frame was reached */
@@ -208,9 +210,9 @@ static __always_inline bool read_user_word(__u64 address, __u64 *value)
 }
 
 /* The cache slot of pc in the unwound process (see unwind_rule_cache). */
-static __always_inline __u32 rule_cache_index(__u32 tgid, __u64 pc)
+static __always_inline __u32 rule_cache_index(__u32 load, __u64 pc)
 {
-	return ((pc ^ ((__u64)tgid << 32)) * 0x9E3779B97F4A7C15ULL) >> 52 &
+	return ((pc ^ ((__u64)load << 32)) * 0x9E3779B97F4A7C15ULL) >> 52 &
 	       (UNWIND_RULE_CACHE_ENTRIES - 1);
 }
 
@@ -221,14 +223,13 @@ static __always_inline __u32 rule_cache_index(__u32 tgid, __u64 pc)
 static __always_inline bool find_rule(struct user_unwind_state *state, __u64 pc,
 				      struct unwind_rule *rule)
 {
-	__u32 index = rule_cache_index(state->tgid, pc);
+	__u32 index = rule_cache_index(state->load, pc);
 	struct unwind_rule_cache_entry *cached =
 		sampler_config.bench_rule_cache_off
 			? NULL
 			: bpf_map_lookup_elem(&unwind_rule_cache, &index);
 
-	if (cached && cached->pc == pc && cached->tgid == state->tgid &&
-	    cached->mapping_start == state->mapping_start) {
+	if (cached && cached->pc == pc && cached->load == state->load) {
 		*rule = cached->rule;
 		unwind_count(UNWIND_COUNTER_RULE_CACHE_HITS);
 		return true;
@@ -255,8 +256,7 @@ static __always_inline bool find_rule(struct user_unwind_state *state, __u64 pc,
 	}
 	if (cached) {
 		cached->pc = pc;
-		cached->tgid = state->tgid;
-		cached->mapping_start = state->mapping_start;
+		cached->load = state->load;
 		cached->rule = *rule;
 	}
 	return true;
@@ -413,6 +413,7 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 	}
 	state.mapping_start = process->mapping_start;
 	state.mapping_count = process->mapping_count;
+	state.load = process->load;
 	*unwound = true;
 	struct unwound_stack *stack = bpf_map_lookup_elem(&unwind_scratch, &zero);
 

@@ -304,6 +304,7 @@ struct unwind_mapping {
 struct unwind_process {
 	__u32 mapping_start; /* index of its first mapping */
 	__u32 mapping_count;
+	__u32 load; /* which of the agent's loads wrote it: never the same twice */
 };
 
 /* Value of the unwound user stack maps (user_stacks_0/1), keyed by a user stack id. */

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +70,7 @@ public final class DwarfUnwinder implements AutoCloseable {
     private static final long MAPPING_ROW_COUNT = StructFields.offset(MAPPING_LAYOUT, "row_count", JAVA_INT);
     private static final long PROCESS_MAPPING_START = StructFields.offset(PROCESS_LAYOUT, "mapping_start", JAVA_INT);
     private static final long PROCESS_MAPPING_COUNT = StructFields.offset(PROCESS_LAYOUT, "mapping_count", JAVA_INT);
+    private static final long PROCESS_LOAD = StructFields.offset(PROCESS_LAYOUT, "load", JAVA_INT);
 
     /** Figures over the unwinder's life, for logs and the benchmark. */
     public record Stats(
@@ -205,11 +205,16 @@ public final class DwarfUnwinder implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             maps = null;
         }
-        List<MemoryMapping> mappings = new ArrayList<>(maps == null ? List.of() : maps.mappings());
-        mappings.sort(Comparator.comparingLong(MemoryMapping::start));
-        if (mappings.size() > UNWIND_MAX_MAPPINGS) {
-            mappings = mappings.subList(0, UNWIND_MAX_MAPPINGS);
-        }
+        load(tgid, maps == null ? List.of() : maps.mappings());
+    }
+
+    /**
+     * Writes one process's entry from the given executable mappings (what {@link #load(int)} read
+     * in its maps; tests give others). False when no block was free.
+     */
+    synchronized boolean load(int tgid, List<MemoryMapping> executableMappings) {
+        Path directory = proc.resolve(Integer.toString(tgid));
+        List<MemoryMapping> mappings = inSearchOrder(executableMappings);
         // A new block, then the entry pointing at it: a sample meanwhile reads the old one whole.
         long now = System.nanoTime();
         while (!retiredBlocks.isEmpty() && now - retiredBlocks.peek()[1] >= UnwindTables.GRACE_NANOS) {
@@ -218,7 +223,7 @@ public final class DwarfUnwinder implements AutoCloseable {
         Integer block = freeBlocks.poll();
         if (block == null) {
             processesRefused++;
-            return;
+            return false;
         }
         long first = (long) block * UNWIND_MAX_MAPPINGS;
         int count = 0;
@@ -246,13 +251,26 @@ public final class DwarfUnwinder implements AutoCloseable {
             MemorySegment key = arena.allocate(JAVA_INT);
             key.set(JAVA_INT, 0, tgid);
             MemorySegment value = arena.allocate(PROCESS_LAYOUT);
-            writeProcess(value, (int) first, count);
+            // Numbered from 1, never repeated (2^32 loads before it wraps): the program's rule
+            // cache tells this load's rules from an earlier one's by it, even in the same block.
+            writeProcess(value, (int) first, count, (int) (processLoads + 1));
             processesMap.update(key, value, 0);
             processLoads++;
         }
         retire(tgid, now); // the old block and files, now that the entry points at the new ones
         blocks.put(tgid, block);
         held.put(tgid, files);
+        return true;
+    }
+
+    /**
+     * The first UNWIND_MAX_MAPPINGS mappings by start address, compared unsigned as the program's
+     * binary search does: {@code [vsyscall]} (0xffffffffff600000) is last, not first.
+     */
+    static List<MemoryMapping> inSearchOrder(List<MemoryMapping> mappings) {
+        List<MemoryMapping> sorted = new ArrayList<>(mappings);
+        sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        return sorted.size() > UNWIND_MAX_MAPPINGS ? sorted.subList(0, UNWIND_MAX_MAPPINGS) : sorted;
     }
 
     /** Lets go of a process's block and files once its entry no longer points at them. */
@@ -278,10 +296,14 @@ public final class DwarfUnwinder implements AutoCloseable {
         mappings.set(JAVA_INT, at + MAPPING_ROW_COUNT, rowCount);
     }
 
-    /** Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings. */
-    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount) {
+    /**
+     * Writes a value of unwind_processes (a struct unwind_process): the process's block of mappings
+     * and the number of this load.
+     */
+    public static void writeProcess(MemorySegment process, int mappingStart, int mappingCount, int load) {
         process.set(JAVA_INT, PROCESS_MAPPING_START, mappingStart);
         process.set(JAVA_INT, PROCESS_MAPPING_COUNT, mappingCount);
+        process.set(JAVA_INT, PROCESS_LOAD, load);
     }
 
     /** Where a mapped file can be read: as the kernel holds it open, else through the process's root. */
@@ -291,6 +313,44 @@ public final class DwarfUnwinder implements AutoCloseable {
                 .resolve(Long.toHexString(mapping.start()) + "-" + Long.toHexString(mapping.end()));
         Path throughRoot = directory.resolve("root").resolve(mapping.filePath().substring(1));
         return List.of(mapped, throughRoot);
+    }
+
+    /** The block of unwind_mappings the process's entry points at, or null: for tests of block reuse. */
+    synchronized Integer blockOf(int tgid) {
+        return blocks.get(tgid);
+    }
+
+    /**
+     * Whether the process's entry in the kernel holds each of these mappings (same start and end):
+     * for tests that measure once its tables cover what it maps now.
+     */
+    synchronized boolean covers(int tgid, List<MemoryMapping> mappings) {
+        Integer block = blocks.get(tgid);
+        if (block == null) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, tgid);
+            MemorySegment entry = arena.allocate(PROCESS_LAYOUT);
+            if (!processesMap.lookup(key, entry)) {
+                return false;
+            }
+            long first = entry.get(JAVA_INT, PROCESS_MAPPING_START);
+            int count = entry.get(JAVA_INT, PROCESS_MAPPING_COUNT);
+            for (MemoryMapping mapping : inSearchOrder(mappings)) {
+                boolean held = false;
+                for (long index = first; index < first + count && !held; index++) {
+                    long at = index * MAPPING_BYTES;
+                    held = this.mappings.get(JAVA_LONG, at + MAPPING_START) == mapping.start()
+                            && this.mappings.get(JAVA_LONG, at + MAPPING_END) == mapping.end();
+                }
+                if (!held) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Whether the process's entry is in the kernel (it was sampled, and its tables loaded). */

@@ -309,9 +309,10 @@ class ContractLayoutsTest {
             assertThat(get(third, mapping, "row_count")).isEqualTo(60);
 
             MemorySegment entry = arena.allocate(process);
-            DwarfUnwinder.writeProcess(entry, 64, 9);
+            DwarfUnwinder.writeProcess(entry, 64, 9, 3);
             assertThat(get(entry, process, "mapping_start")).isEqualTo(64);
             assertThat(get(entry, process, "mapping_count")).isEqualTo(9);
+            assertThat(get(entry, process, "load")).isEqualTo(3);
         }
     }
 

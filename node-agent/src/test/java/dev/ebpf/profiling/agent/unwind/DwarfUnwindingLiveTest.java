@@ -145,16 +145,7 @@ class DwarfUnwindingLiveTest {
                 OnCpuSampler.Settings.of(OnlineCpus.read().cpus(), HZ, Set.of()).withUnwinding(unwinding))) {
             Process process = workload.start();
             try {
-                // The first samples of a process walk frame pointers while its tables are built
-                // (docs/unwinding.md): measured from when they are in the kernel.
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                while (sampler.unwinder().isPresent()
-                        && !sampler.unwinder().get().loaded((int) process.pid())
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                // A process sampled while still starting is read again once its libraries are mapped.
-                Thread.sleep(500);
+                awaitTablesCovering(sampler, workload, (int) process.pid());
                 Path perfData = Files.createTempFile("perf-dwarf", ".data");
                 Process perf = new ProcessBuilder(
                                 "perf",
@@ -176,7 +167,7 @@ class DwarfUnwindingLiveTest {
                 // At least MIN_SAMPLES of it, however busy the machine (within a minute).
                 List<RawSlice> slices = new ArrayList<>();
                 long samples = 0;
-                deadline = System.nanoTime() + 60_000_000_000L;
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 while (samples < MIN_SAMPLES && System.nanoTime() < deadline) {
                     Thread.sleep(RUN_MILLIS);
                     RawSlice slice = sampler.cut();
@@ -189,6 +180,34 @@ class DwarfUnwindingLiveTest {
                 process.destroyForcibly().waitFor();
             }
         }
+    }
+
+    /**
+     * Until the agent's entry for the process holds every executable mapping it has, the same on
+     * two looks an idle poll apart (the dynamic loader may still be mapping libraries). Its first
+     * samples walk frame pointers while its tables are built, and a process sampled while still
+     * starting is read again once a pc falls outside what was read (docs/unwinding.md): how long
+     * that takes depends on how busy the machine is, so the samples are measured from then on.
+     */
+    static void awaitTablesCovering(OnCpuSampler sampler, Workload workload, int pid) throws Exception {
+        if (sampler.unwinder().isEmpty()) {
+            return;
+        }
+        DwarfUnwinder unwinder = sampler.unwinder().get();
+        Path maps = Path.of("/proc", Integer.toString(pid), "maps");
+        String binary = workload.binary.toRealPath().toString();
+        List<MemoryMapping> before = List.of();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<MemoryMapping> now = ProcessMaps.read(maps).mappings();
+            boolean execed = now.stream().anyMatch(mapping -> mapping.filePath().equals(binary));
+            if (execed && now.equals(before) && unwinder.covers(pid, now)) {
+                return;
+            }
+            before = now;
+            Thread.sleep(DwarfUnwinder.IDLE_POLL_MILLIS);
+        }
+        throw new AssertionError("the agent's entry for " + workload + " did not cover its mappings within a minute");
     }
 
     static long samplesOf(RawSlice slice, int pid) {
