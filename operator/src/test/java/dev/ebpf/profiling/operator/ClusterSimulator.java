@@ -151,6 +151,8 @@ final class ClusterSimulator {
         Map<String, Pod> agentPods = new ConcurrentHashMap<>();
         setupParallel(nodeNames, node -> {
             Pod agent = FakeDaemonSetController.runningPod(agentNamespace, agentDaemonSet, node);
+            // Named by its node: the fake controller's 5 random hex digits collide among thousands of pods.
+            agent.getMetadata().setName(agentDaemonSet + "-" + node);
             agent.getSpec().setServiceAccountName(agentServiceAccount); // as the DaemonSet's pod template
             agentPods.put(node, running(sim.resource(agent).create(), agent.getStatus()));
         });
