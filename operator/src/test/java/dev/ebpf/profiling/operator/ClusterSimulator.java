@@ -132,8 +132,6 @@ final class ClusterSimulator {
         Map<String, Instant> shown = new ConcurrentHashMap<>();
         Map<String, ProfilingJob> shownJob = new ConcurrentHashMap<>();
         Watch watch = watchSlices(shown, shownJob);
-        Map<String, Instant> written = new ConcurrentHashMap<>();
-        Watch resultWatch = watchResults(written);
         List<ProfilingJob> created = new ArrayList<>();
         for (String ns : podsByJob.keySet()) {
             ProfilingJobSpec spec = Cluster.spec(Mode.GENERAL, Map.of("app", "sim"));
@@ -243,18 +241,18 @@ final class ClusterSimulator {
                             new ArrayList<>(acceptedAt.get(job.getMetadata().getNamespace()));
                     Collections.sort(times);
                     // Where the time went, each phase after the slice's end: the agents' sends (their
-                    // spread and the simulator's own delay), the reports' delivery and ingest, the
-                    // merge and result ConfigMap (the reconcile), and the status write as the watch saw it.
+                    // spread, then the simulator's limit of requests in flight), the reports'
+                    // delivery and ingest, then the reconcile (its merge and result ConfigMap: the
+                    // operator's debug line "closed slice") and the status write, as the watch saw it.
                     log(
                             "%s slice %s: last send +%.2f s; reports accepted +%.2f .. median +%.2f .. last +%.2f s;"
-                                    + " result ConfigMap +%.2f s; in the status +%.2f s",
+                                    + " in the status +%.2f s",
                             job.getMetadata().getNamespace(),
                             label,
                             secondsAfter(end, lastSent.get()),
                             times.isEmpty() ? Double.NaN : secondsAfter(end, times.getFirst()),
                             times.isEmpty() ? Double.NaN : secondsAfter(end, times.get(times.size() / 2)),
                             times.isEmpty() ? Double.NaN : secondsAfter(end, times.getLast()),
-                            written.containsKey(key) ? secondsAfter(end, written.get(key)) : Double.NaN,
                             after);
                     ProfilingJob merged = shownJob.get(key);
                     String status = ProfileJson.mapper().writeValueAsString(merged.getStatus());
@@ -278,7 +276,6 @@ final class ClusterSimulator {
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)
         Map<String, Long> counts = counter.stop();
         watch.close();
-        resultWatch.close();
         // After the last slice, not between slices: a full GC there fell in the next slice's window.
         // The heap the slices leave only grows over a run (closed slices are kept up to the retention).
         long heapMax = heapAfterGcMiB();
@@ -351,27 +348,6 @@ final class ClusterSimulator {
                 log("the job watch closed: %s", cause.getMessage());
             }
         });
-    }
-
-    /** When each job's result ConfigMap of each slice was first seen: "namespace slice" to the time. */
-    private Watch watchResults(Map<String, Instant> written) {
-        return sim.configMaps()
-                .inAnyNamespace()
-                .withLabel(AgentContract.LABEL_COMPONENT, AgentContract.COMPONENT_RESULT)
-                .watch(new Watcher<>() {
-                    @Override
-                    public void eventReceived(Action action, io.fabric8.kubernetes.api.model.ConfigMap cm) {
-                        String slice = cm.getMetadata().getLabels().get(AgentContract.LABEL_SLICE);
-                        if (slice != null) {
-                            written.putIfAbsent(cm.getMetadata().getNamespace() + " " + slice, Instant.now());
-                        }
-                    }
-
-                    @Override
-                    public void onClose(WatcherException cause) {
-                        log("the result watch closed: %s", cause.getMessage());
-                    }
-                });
     }
 
     private static double secondsAfter(Instant start, Instant then) {
