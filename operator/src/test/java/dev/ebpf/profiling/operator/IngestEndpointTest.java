@@ -136,6 +136,13 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
         // Refused before the token is looked at: no sender is trusted with an unbounded read.
         assertThat(post(IngestContract.UPLOADS_PATH, null, HttpRequest.BodyPublishers.ofByteArray(over), null))
                 .isEqualTo(refusal);
+        // Past Quarkus' own limit (quarkus.http.limits.max-body-size, 10 MiB) too: the same line.
+        byte[] huge = java.util.Arrays.copyOf(atLimit, 10 * 1024 * 1024 + 1);
+        for (HttpClient.Version version : HttpClient.Version.values()) {
+            assertThat(post(IngestContract.SLICES_PATH, token, HttpRequest.BodyPublishers.ofByteArray(huge), version))
+                    .as("over 10 MiB, %s", version)
+                    .isEqualTo(refusal);
+        }
         String scraped = http.send(
                         HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
                 .body();

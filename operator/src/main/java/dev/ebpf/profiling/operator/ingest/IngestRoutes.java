@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.operator.ingest;
 
 import dev.ebpf.profiling.api.ingest.IngestContract;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -48,6 +49,9 @@ public class IngestRoutes {
     private static void route(
             Router router, Vertx vertx, IngestService service, String path, String kind, Taker taker) {
         router.post(path)
+                // Before Quarkus' own body limit (10 MiB announced): its 413 has no line, and over
+                // HTTP/2 a Connection header that clients refuse as a malformed response.
+                .order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1)
                 .handler(BodyHandler.create(false).setBodyLimit(IngestContract.MAX_REPORT_BYTES))
                 .handler(ctx -> {
                     HttpServerRequest request = ctx.request();
