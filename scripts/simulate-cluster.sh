@@ -50,9 +50,12 @@ mkdir -p operator/target
 mvn -B -ntp -o -pl operator -am test \
     -Dtest="$test_class" -Dsimulate.kubeconfig="$kubeconfig" -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
     -Dsimulate.nodes="$nodes" -Dsimulate.jobs="$jobs" -Dsimulate.slices="$slices" \
-    -Dsimulate.sliceSeconds="$slice_seconds" -Dquarkus.test.hang-detection-timeout=120M >operator/target/cluster-simulation.log 2>&1 || {
+    -Dsimulate.sliceSeconds="$slice_seconds" -Dquarkus.test.hang-detection-timeout=120M \
+    '-Dquarkus.log.category."dev.ebpf.profiling.operator.ingest.SliceStore".level=DEBUG' \
+    >operator/target/cluster-simulation.log 2>&1 || {
     tail -50 operator/target/cluster-simulation.log >&2
     exit 1
 }
-grep '^\[simulate' operator/target/cluster-simulation.log >&2 || true
+# The simulator's lines, and the operator's own timing of each slice's close (merge, result ConfigMap).
+grep -E '^\[simulate|closed slice' operator/target/cluster-simulation.log >&2 || true
 cat operator/target/cluster-simulation.json

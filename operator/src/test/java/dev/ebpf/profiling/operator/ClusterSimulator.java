@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -151,6 +152,8 @@ final class ClusterSimulator {
         Map<String, Pod> agentPods = new ConcurrentHashMap<>();
         setupParallel(nodeNames, node -> {
             Pod agent = FakeDaemonSetController.runningPod(agentNamespace, agentDaemonSet, node);
+            // Named by its node: the fake controller's 5 random hex digits collide among thousands of pods.
+            agent.getMetadata().setName(agentDaemonSet + "-" + node);
             agent.getSpec().setServiceAccountName(agentServiceAccount); // as the DaemonSet's pod template
             agentPods.put(node, running(sim.resource(agent).create(), agent.getStatus()));
         });
@@ -168,7 +171,6 @@ final class ClusterSimulator {
         List<Double> mergedSeconds = Collections.synchronizedList(new ArrayList<>());
         long statusBytesMax = 0;
         String largestStatus = null;
-        long heapMax = 0;
         AtomicInteger refused = new AtomicInteger();
         Random random = new Random(42);
         Instant first = Instant.now().plusSeconds(2);
@@ -191,7 +193,11 @@ final class ClusterSimulator {
             ThreadCpu cpuAtSend = ThreadCpu.now(); // at the slice's end, or later when its reports were built late
             double lateSeconds =
                     Math.max(0, Duration.between(end, Instant.now()).toMillis() / 1000.0);
-            Map<String, Instant> lastAccepted = new ConcurrentHashMap<>();
+            Map<String, List<Instant>> acceptedAt = new ConcurrentHashMap<>();
+            for (ProfilingJob job : accepted) {
+                acceptedAt.put(job.getMetadata().getNamespace(), Collections.synchronizedList(new ArrayList<>()));
+            }
+            AtomicReference<Instant> lastSent = new AtomicReference<>(end);
             try (ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (String node : nodeNames) {
                     long jitter = random.nextInt(SPREAD_MILLIS);
@@ -201,6 +207,7 @@ final class ClusterSimulator {
                         for (int j = 0; j < accepted.size(); j++) {
                             inFlight.acquire();
                             try {
+                                lastSent.accumulateAndGet(Instant.now(), (a, b) -> a.isAfter(b) ? a : b);
                                 HttpResponse<String> answer = http.send(
                                         HttpRequest.newBuilder(ingest)
                                                 .header("Authorization", "Bearer " + tokens.token(node))
@@ -209,10 +216,9 @@ final class ClusterSimulator {
                                                 .build(),
                                         HttpResponse.BodyHandlers.ofString());
                                 if (answer.statusCode() == 202) {
-                                    lastAccepted.merge(
-                                            accepted.get(j).getMetadata().getNamespace(),
-                                            Instant.now(),
-                                            (a, b) -> a.isAfter(b) ? a : b);
+                                    acceptedAt
+                                            .get(accepted.get(j).getMetadata().getNamespace())
+                                            .add(Instant.now());
                                 } else if (refused.incrementAndGet() <= 5) {
                                     log(
                                             "refused: %d %s",
@@ -229,16 +235,24 @@ final class ClusterSimulator {
                 for (ProfilingJob job : accepted) {
                     String key = job.getMetadata().getNamespace() + " " + label;
                     Instant seen = await(() -> shown.get(key), "slice " + key + " in the status");
-                    double after = Duration.between(end, seen).toMillis() / 1000.0;
+                    double after = secondsAfter(end, seen);
                     mergedSeconds.add(after);
-                    Instant last = lastAccepted.get(job.getMetadata().getNamespace());
+                    List<Instant> times =
+                            new ArrayList<>(acceptedAt.get(job.getMetadata().getNamespace()));
+                    Collections.sort(times);
+                    // Where the time went, each phase after the slice's end: the agents' sends (their
+                    // spread, then the simulator's limit of requests in flight), the reports'
+                    // delivery and ingest, then the reconcile (its merge and result ConfigMap: the
+                    // operator's debug line "closed slice") and the status write, as the watch saw it.
                     log(
-                            "%s slice %s: last report accepted +%.2f s, in the status +%.2f s",
+                            "%s slice %s: last send +%.2f s; reports accepted +%.2f .. median +%.2f .. last +%.2f s;"
+                                    + " in the status +%.2f s",
                             job.getMetadata().getNamespace(),
                             label,
-                            last == null
-                                    ? Double.NaN
-                                    : Duration.between(end, last).toMillis() / 1000.0,
+                            secondsAfter(end, lastSent.get()),
+                            times.isEmpty() ? Double.NaN : secondsAfter(end, times.getFirst()),
+                            times.isEmpty() ? Double.NaN : secondsAfter(end, times.get(times.size() / 2)),
+                            times.isEmpty() ? Double.NaN : secondsAfter(end, times.getLast()),
                             after);
                     ProfilingJob merged = shownJob.get(key);
                     String status = ProfileJson.mapper().writeValueAsString(merged.getStatus());
@@ -258,11 +272,13 @@ final class ClusterSimulator {
                     lateSeconds,
                     cpuMerged.since(cpuAtSend),
                     cpuMerged.seconds(cpuAtSend, "executor-thread") * 1000.0 / nodes / jobs);
-            heapMax = Math.max(heapMax, heapAfterGcMiB());
         }
         Thread.sleep(2000); // the last slice's trailing writes (result pruning, Events)
         Map<String, Long> counts = counter.stop();
         watch.close();
+        // After the last slice, not between slices: a full GC there fell in the next slice's window.
+        // The heap the slices leave only grows over a run (closed slices are kept up to the retention).
+        long heapMax = heapAfterGcMiB();
 
         List<Double> sorted = new ArrayList<>(mergedSeconds);
         Collections.sort(sorted);
@@ -332,6 +348,10 @@ final class ClusterSimulator {
                 log("the job watch closed: %s", cause.getMessage());
             }
         });
+    }
+
+    private static double secondsAfter(Instant start, Instant then) {
+        return Duration.between(start, then).toMillis() / 1000.0;
     }
 
     /** The result ConfigMaps of the jobs, as listed (when the server's request counts are not readable). */

@@ -110,6 +110,48 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
                 .contains("ebpf_profiler_ingest_reports_total{kind=\"slice\",result=\"accepted\"}");
     }
 
+    /**
+     * The body limit is the refusal's: a body of exactly {@link IngestContract#MAX_REPORT_BYTES} is
+     * read (and is no report), one byte more is refused with 413 and one line, whether its size is
+     * announced (Content-Length) or only seen as it streams, over HTTP/1.1 and HTTP/2 alike.
+     */
+    @Test
+    void refusesABodyOverTheLimitWithOneLine() throws Exception {
+        String token = FakeTokenReviewer.agentOn("node-1");
+        byte[] atLimit = new byte[IngestContract.MAX_REPORT_BYTES];
+        java.util.Arrays.fill(atLimit, (byte) ' ');
+        assertThat(post(IngestContract.SLICES_PATH, token, HttpRequest.BodyPublishers.ofByteArray(atLimit), null))
+                .startsWith("400 malformed");
+        byte[] over = java.util.Arrays.copyOf(atLimit, IngestContract.MAX_REPORT_BYTES + 1);
+        String refusal = "413 tooLarge: the report exceeds " + IngestContract.MAX_REPORT_BYTES + " bytes";
+        for (HttpClient.Version version : HttpClient.Version.values()) {
+            assertThat(post(IngestContract.SLICES_PATH, token, HttpRequest.BodyPublishers.ofByteArray(over), version))
+                    .as("announced, %s", version)
+                    .isEqualTo(refusal);
+            var streamed = HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(over));
+            assertThat(post(IngestContract.TRIGGER_STATES_PATH, token, streamed, version))
+                    .as("streamed, %s", version)
+                    .isEqualTo(refusal);
+        }
+        // Refused before the token is looked at: no sender is trusted with an unbounded read.
+        assertThat(post(IngestContract.UPLOADS_PATH, null, HttpRequest.BodyPublishers.ofByteArray(over), null))
+                .isEqualTo(refusal);
+        // Past Quarkus' own limit (quarkus.http.limits.max-body-size, 10 MiB) too: the same line.
+        byte[] huge = java.util.Arrays.copyOf(atLimit, 10 * 1024 * 1024 + 1);
+        for (HttpClient.Version version : HttpClient.Version.values()) {
+            assertThat(post(IngestContract.SLICES_PATH, token, HttpRequest.BodyPublishers.ofByteArray(huge), version))
+                    .as("over 10 MiB, %s", version)
+                    .isEqualTo(refusal);
+        }
+        String scraped = http.send(
+                        HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(scraped)
+                .contains("ebpf_profiler_ingest_reports_total{kind=\"slice\",result=\"tooLarge\"}")
+                .contains("ebpf_profiler_ingest_reports_total{kind=\"trigger-state\",result=\"tooLarge\"}")
+                .contains("ebpf_profiler_ingest_reports_total{kind=\"upload\",result=\"tooLarge\"}");
+    }
+
     @Test
     void uploadReportsAreTakenFromTheirOwnNodeOnlyAndCounted() throws Exception {
         String ns = "ingest-uploads";
@@ -329,11 +371,20 @@ class IngestEndpointTest extends ThreeNodeClusterTest {
 
     /** {@code status reason: message} of a POST. */
     private String post(String path, String token, String body) throws Exception {
+        return post(path, token, HttpRequest.BodyPublishers.ofString(body), null);
+    }
+
+    /** POSTs the body (over the given HTTP version, or the client's default) and returns "status body". */
+    private String post(String path, String token, HttpRequest.BodyPublisher body, HttpClient.Version version)
+            throws Exception {
         var request = HttpRequest.newBuilder(URI.create(base.toString()).resolve(path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+                .POST(body);
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
+        }
+        if (version != null) {
+            request.version(version);
         }
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return response.statusCode() + " " + response.body().strip();

@@ -2,6 +2,8 @@ package dev.ebpf.profiling.operator.ingest;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code ebpf_profiler_ingest_reports_total{kind, result}}: reports by kind ({@code slice},
@@ -15,17 +17,22 @@ public final class IngestMetrics {
     public static final String ACCEPTED = "accepted";
 
     private final MeterRegistry registry;
+    /** The counters by kind and result: looked up once, not built and registered again at every report. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     void count(String kind, String result) {
-        Counter.builder(NAME)
-                .description("Reports pushed by node agents, by kind and outcome (accepted or why refused)")
-                .tag("kind", kind)
-                .tag("result", result)
-                .register(registry)
+        counters.computeIfAbsent(
+                        kind + " " + result,
+                        key -> Counter.builder(NAME)
+                                .description(
+                                        "Reports pushed by node agents, by kind and outcome (accepted or why refused)")
+                                .tag("kind", kind)
+                                .tag("result", result)
+                                .register(registry))
                 .increment();
     }
 }

@@ -160,18 +160,25 @@ public final class IngestService {
                 throw IngestRefusal.forbidden("plainHttp", "reports are taken over HTTPS only");
             }
             IngestAuthenticator.Caller caller = authenticator.authenticate(authorization);
-            if (body == null) {
-                throw new IngestRefusal(
-                        413, "tooLarge", "the report exceeds " + IngestContract.MAX_REPORT_BYTES + " bytes");
-            }
             String what = handler.take(caller, body);
             metrics.count(kind, IngestMetrics.ACCEPTED);
             return new Outcome(202, "accepted " + what);
         } catch (IngestRefusal refusal) {
-            metrics.count(kind, refusal.reason());
-            LOG.debugf("%s report refused (%d %s): %s", kind, refusal.status(), refusal.reason(), refusal.getMessage());
-            return new Outcome(refusal.status(), refusal.reason() + ": " + refusal.getMessage());
+            return refused(kind, refusal);
         }
+    }
+
+    /** A report refused unread, before its sender is known: its body exceeds {@link IngestContract#MAX_REPORT_BYTES}. */
+    public Outcome tooLarge(String kind) {
+        return refused(
+                kind,
+                new IngestRefusal(413, "tooLarge", "the report exceeds " + IngestContract.MAX_REPORT_BYTES + " bytes"));
+    }
+
+    private Outcome refused(String kind, IngestRefusal refusal) {
+        metrics.count(kind, refusal.reason());
+        LOG.debugf("%s report refused (%d %s): %s", kind, refusal.status(), refusal.reason(), refusal.getMessage());
+        return new Outcome(refusal.status(), refusal.reason() + ": " + refusal.getMessage());
     }
 
     /** @throws IngestRefusal 403 another node's report, 404 no such job (uid), 409 job not accepted or node not a target */

@@ -35,6 +35,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The agents' pushed reports, per job (uid) and slice, merged as they arrive, and the job's closed
@@ -64,6 +65,8 @@ public class SliceStore {
     static final Duration TRIGGER_SETTLE = Duration.ofSeconds(5);
     /** A job not heard of (reports, reconciles) for this long is forgotten (deleted jobs). */
     private static final Duration IDLE_JOB = Duration.ofHours(6);
+
+    private static final Logger LOG = Logger.getLogger(SliceStore.class);
 
     /**
      * What the reconciler gets: the job's closed slices, newest first; the ids and windows of those
@@ -261,38 +264,61 @@ public class SliceStore {
                     continue;
                 }
                 it.remove();
+                long mergeStart = System.nanoTime();
                 MergedSlice merged = open.merge(job, entry.getKey(), trigger ? Set.of() : targetNodes, top);
                 slices.closed.put(entry.getKey(), new Closed(merged, open.summaries()));
-                closing.add(new Closing(entry.getKey(), open, merged));
+                closing.add(new Closing(entry.getKey(), open, merged, System.nanoTime() - mergeStart));
             }
         }
         for (Closing c : closing) {
             try {
+                // Each merged set sorted once, the summaries built once: the result ConfigMap and the
+                // object store take the same lists (at 5,000 nodes, 20,000 stacks per set).
+                long buildStart = System.nanoTime();
+                List<MergedSlice.NodeSummary> summaries = c.open.summaries();
+                List<Map.Entry<String, Long>> onCpu = c.open.onCpu.hottestFirst();
+                List<Map.Entry<String, Long>> offCpu = c.open.offCpu.hottestFirst();
+                List<Map.Entry<String, Long>> history = c.open.history.hottestFirst();
                 ConfigMap cm = ResultConfigMaps.build(
                         job,
                         c.open.start,
                         c.merged,
-                        c.open.summaries(),
-                        c.open.onCpu.hottestFirst(),
-                        c.open.offCpu.hottestFirst(),
-                        c.open.history.hottestFirst(),
+                        summaries,
+                        onCpu,
+                        offCpu,
+                        history,
                         c.open.onCpu.dropped() + c.open.offCpu.dropped() + c.open.history.dropped());
+                long writeStart = System.nanoTime();
                 client.configMaps()
                         .inNamespace(job.getMetadata().getNamespace())
                         .resource(cm)
                         .createOr(existing -> existing.update());
                 budget.noteWritten(cm);
+                double afterEnd = Duration.between(c.open.end, clock.instant()).toMillis() / 1000.0;
                 metrics.sliceClosed(
                         c.merged.reportingNodes().size(),
                         c.merged.missingNodes().size(),
-                        Duration.between(c.open.end, clock.instant()).toMillis() / 1000.0);
-                List<Map.Entry<String, Long>> offCpu = c.open.offCpu.hottestFirst();
-                uploads.uploadMerged(
-                        job,
+                        afterEnd);
+                LOG.debugf(
+                        "closed slice %s of %s/%s from %d nodes (%d missing): merged in %d ms, stacks sorted and"
+                                + " result ConfigMap built in %d ms, written in %d ms, %.2f s after the slice's end",
                         c.label,
-                        ObjectStoreUploads.document(c.merged, c.open.summaries()),
-                        ResultConfigMaps.gzipFolded(c.open.onCpu.hottestFirst()),
-                        offCpu.isEmpty() ? null : ResultConfigMaps.gzipFolded(offCpu));
+                        job.getMetadata().getNamespace(),
+                        job.getMetadata().getName(),
+                        c.merged.reportingNodes().size(),
+                        c.merged.missingNodes().size(),
+                        c.mergeNanos / 1_000_000,
+                        (writeStart - buildStart) / 1_000_000,
+                        (System.nanoTime() - writeStart) / 1_000_000,
+                        afterEnd);
+                if (uploads.storesMerged(job)) { // gzipped only for a job that names a store
+                    uploads.uploadMerged(
+                            job,
+                            c.label,
+                            ObjectStoreUploads.document(c.merged, summaries),
+                            ResultConfigMaps.gzipFolded(onCpu),
+                            offCpu.isEmpty() ? null : ResultConfigMaps.gzipFolded(offCpu));
+                }
             } catch (RuntimeException e) {
                 synchronized (slices) { // open again: the reconcile is retried
                     slices.closed.remove(c.label);
@@ -419,7 +445,7 @@ public class SliceStore {
 
     private record Closed(MergedSlice slice, List<MergedSlice.NodeSummary> nodes) {}
 
-    private record Closing(String label, OpenSlice open, MergedSlice merged) {}
+    private record Closing(String label, OpenSlice open, MergedSlice merged, long mergeNanos) {}
 
     /** A slice whose reports are still arriving. */
     private static final class OpenSlice {

@@ -70,6 +70,11 @@ public final class ObjectStoreUploads implements AutoCloseable {
         this.onChange = listener;
     }
 
+    /** Whether the job names one of the admin's stores: its merged slices are uploaded there. */
+    public boolean storesMerged(ProfilingJob job) {
+        return storeOf(job).isPresent();
+    }
+
     /**
      * Queues the upload of a merged slice: the document and the merged folded stacks, not cut to
      * the result ConfigMap's 1 MiB. Nothing for a job without a store or with an unknown one (the
