@@ -132,6 +132,11 @@ final class Cluster {
 
     /** A profile of one node: each application gets the samples given, in order, on a 2-CPU node at 99 Hz for 30 s. */
     static NodeProfile profile(String node, Instant start, List<ApplicationUsage> apps) {
+        return profile(node, start, 30, apps);
+    }
+
+    /** The same for a slice of {@code seconds}. */
+    static NodeProfile profile(String node, Instant start, int seconds, List<ApplicationUsage> apps) {
         long total = apps.stream().mapToLong(ApplicationUsage::samples).sum();
         return new NodeProfile(
                 node,
@@ -139,8 +144,8 @@ final class Cluster {
                 99,
                 List.of(0, 1),
                 start,
-                start.plusSeconds(30),
-                30.0,
+                start.plusSeconds(seconds),
+                seconds,
                 total,
                 0,
                 LostSamples.NONE,

@@ -185,7 +185,7 @@ final class ClusterSimulator {
                 List<byte[]> perJob = new ArrayList<>();
                 for (ProfilingJob job : accepted) {
                     Pod pod = podsByJob.get(job.getMetadata().getNamespace()).get(node);
-                    perJob.add(ProfileJson.mapper().writeValueAsBytes(report(job, node, pod, start)));
+                    perJob.add(ProfileJson.mapper().writeValueAsBytes(report(job, node, pod, start, sliceSeconds)));
                 }
                 bodies.put(node, perJob);
             }
@@ -393,8 +393,10 @@ final class ClusterSimulator {
     }
 
     /** A node's slice of a job, as an agent sends it: its pod and a few host processes, 60 folded stacks. */
-    private static NodeSliceReport report(ProfilingJob job, String node, Pod pod, Instant start) {
-        NodeProfile profile = Cluster.profile(node, start, List.of(Cluster.podApp(pod, 1500 + node.hashCode() % 500)));
+    private static NodeSliceReport report(ProfilingJob job, String node, Pod pod, Instant start, int sliceSeconds) {
+        // The slice's own length: the operator times its lateness from the end a report gives.
+        NodeProfile profile =
+                Cluster.profile(node, start, sliceSeconds, List.of(Cluster.podApp(pod, 1500 + node.hashCode() % 500)));
         Map<String, Long> stacks = new LinkedHashMap<>();
         for (int i = 0; i < 50; i++) { // the application's code: the same on every node
             stacks.put("java;main;Server.handle;Handler" + i + ".serve;Codec.encode" + (i % 7), 20L + i);
