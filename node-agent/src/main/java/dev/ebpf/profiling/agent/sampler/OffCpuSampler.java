@@ -480,14 +480,9 @@ public final class OffCpuSampler implements AutoCloseable {
                 long accountedUpTo = longEnough ? Math.max(cutNanos, task.accountedNanos()) : task.accountedNanos();
                 boolean unchanged = task.stackSlot() == OFFCPU_STACKS_CARRIED && accountedUpTo == task.accountedNanos();
                 if (!unchanged) {
-                    if (!tasks.take(key, value)) {
-                        continue; // it came back meanwhile: the kernel counted the whole block
-                    }
-                    OffCpuTask taken = OffCpuTask.read(value);
-                    if (taken.startNanos() != task.startNanos() || taken.accountedNanos() != task.accountedNanos()) {
-                        // It came back and left again since the read: the kernel counted the old
-                        // block; the new one is the kernel's to count. Put it back as it was.
-                        tasks.insert(key, value);
+                    if (!takeIfStill(key, value, task.startNanos(), task.accountedNanos())) {
+                        // It came back meanwhile (the kernel counted the whole block), or came back
+                        // and left again (the new block is the kernel's to count).
                         continue;
                     }
                     task.carried(accountedUpTo, kernelId, userId).write(value);
@@ -539,14 +534,25 @@ public final class OffCpuSampler implements AutoCloseable {
                     blocked.merge(block.key(), new BlockedTime(block.nanos(), 0, 1), BlockedTime::plus);
                     continue;
                 }
-                if (tasks.take(key, value)) {
-                    OffCpuTask left = OffCpuTask.read(value);
-                    if (left.startNanos() != block.startNanos() || left.accountedNanos() != block.carriedUpTo()) {
-                        tasks.insert(key, value); // a newer block: the kernel's
-                    }
-                }
+                takeIfStill(key, value, block.startNanos(), block.carriedUpTo());
             }
         }
+    }
+
+    /**
+     * Takes a task's entry out if it still holds the block the agent knows (the same start and
+     * accounted_ns); an entry of a newer block, the kernel's, is put back as it was. True when taken.
+     */
+    private boolean takeIfStill(MemorySegment key, MemorySegment value, long startNanos, long accountedNanos) {
+        if (!tasks.take(key, value)) {
+            return false;
+        }
+        OffCpuTask taken = OffCpuTask.read(value);
+        if (taken.startNanos() == startNanos && taken.accountedNanos() == accountedNanos) {
+            return true;
+        }
+        tasks.insert(key, value);
+        return false;
     }
 
     /** The frames of a kernel-side stack id, wherever they are now; null for no (or a lost) stack. */
