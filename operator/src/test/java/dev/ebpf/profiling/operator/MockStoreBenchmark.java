@@ -8,12 +8,9 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class MockStoreBenchmark {
+
+    /** Requests in flight while registering, as the simulator's set-up has by default. */
+    private static final int REQUESTS_AT_ONCE = 16;
 
     @Test
     void registerNodes() throws Exception {
@@ -43,44 +43,35 @@ class MockStoreBenchmark {
 
     private static void measure(String store, int nodes, Supplier<KubernetesMockServer> start) throws Exception {
         KubernetesMockServer server = start.get();
-        try (KubernetesClient client = server.createClient();
-                ExecutorService pool = Executors.newFixedThreadPool(16)) {
+        try (KubernetesClient client = server.createClient()) {
             long begin = System.nanoTime();
-            List<Future<?>> created = new ArrayList<>();
-            for (int n = 0; n < nodes; n++) {
-                String name = String.format("node-%05d", n);
-                created.add(pool.submit(() -> client.nodes()
-                        .resource(new NodeBuilder()
-                                .withNewMetadata()
-                                .withName(name)
-                                .endMetadata()
-                                .build())
-                        .create()));
-            }
-            for (Future<?> f : created) {
-                f.get();
-            }
+            List<Integer> nodeIndexes = IntStream.range(0, nodes).boxed().toList();
+            BoundedParallel.forEach(
+                    nodeIndexes,
+                    REQUESTS_AT_ONCE,
+                    n -> client.nodes()
+                            .resource(new NodeBuilder()
+                                    .withNewMetadata()
+                                    .withName(String.format("node-%05d", n))
+                                    .endMetadata()
+                                    .build())
+                            .create());
             double nodeSeconds = (System.nanoTime() - begin) / 1e9;
             begin = System.nanoTime();
-            created.clear();
-            for (int j = 0; j < 3; j++) {
-                for (int n = 0; n < nodes; n++) {
-                    String namespace = "bench-" + j;
-                    String name = String.format("app-%05d", n);
-                    created.add(pool.submit(() -> client.pods()
-                            .inNamespace(namespace)
+            // A pod per node in each of three namespaces (three jobs' selected pods).
+            List<Integer> podIndexes = IntStream.range(0, 3 * nodes).boxed().toList();
+            BoundedParallel.forEach(
+                    podIndexes,
+                    REQUESTS_AT_ONCE,
+                    i -> client.pods()
+                            .inNamespace("bench-" + i / nodes)
                             .resource(new PodBuilder()
                                     .withNewMetadata()
-                                    .withName(name)
+                                    .withName(String.format("app-%05d", i % nodes))
                                     .addToLabels("app", "sim")
                                     .endMetadata()
                                     .build())
-                            .create()));
-                }
-            }
-            for (Future<?> f : created) {
-                f.get();
-            }
+                            .create());
             double podSeconds = (System.nanoTime() - begin) / 1e9;
             begin = System.nanoTime();
             for (int i = 0; i < 500; i++) {
