@@ -138,9 +138,23 @@ struct user_unwind_state {
 	__u32 ended; /* the outermost frame was reached */
 };
 
+static __always_inline void unwind_add(__u32 counter, __u64 amount)
+{
+	__u64 *value = bpf_map_lookup_elem(&unwind_counters, &counter);
+
+	if (value)
+		*value += amount; /* per-CPU: no other writer */
+}
+
 static __always_inline void unwind_count(__u32 counter)
 {
-	count_at(&unwind_counters, counter);
+	unwind_add(counter, 1);
+}
+
+/* The pages of the user stack from sp up to the last frame's sp (each read one page or more). */
+static __always_inline __u64 stack_pages(__u64 first_sp, __u64 last_sp)
+{
+	return last_sp >= first_sp ? (last_sp >> 12) - (first_sp >> 12) + 1 : 1;
 }
 
 /* The mapping that holds pc, or NULL. */
@@ -419,6 +433,7 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 
 	if (!stack || !user_registers(ctx, &state))
 		return NO_STACK_ID;
+	__u64 first_sp = state.sp;
 	__builtin_memset(stack->pcs, 0, sizeof(stack->pcs));
 	bpf_loop(MAX_STACK_DEPTH, unwind_step, &state, 0);
 	if (state.depth == 0)
@@ -428,6 +443,7 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 	else if (!state.ended && state.pc != 0)
 		unwind_count(UNWIND_COUNTER_TRUNCATED);
 	unwind_count(UNWIND_COUNTER_STACKS);
+	unwind_add(UNWIND_COUNTER_STACK_PAGES, stack_pages(first_sp, state.sp));
 	stack->hash = state.hash;
 	if (sampler_config.bench_stop_after == BENCH_STOP_BEFORE_STACK_STORE)
 		return NO_STACK_ID;

@@ -279,7 +279,8 @@ struct cputime_config {
 #define UNWIND_COUNTER_TRUNCATED 5    /* stacks longer than MAX_STACK_DEPTH */
 #define UNWIND_COUNTER_FAILED_READS 6 /* failed reads of user memory (benchmark's too) */
 #define UNWIND_COUNTER_RULE_CACHE_HITS 7 /* frames whose rule came from the per-CPU cache */
-#define UNWIND_COUNTER_COUNT 8
+#define UNWIND_COUNTER_STACK_PAGES 8	 /* user stack pages each unwound stack spans, added up */
+#define UNWIND_COUNTER_COUNT 9
 
 /* One row of a file's unwind table, sorted by pc; it holds until the next row's pc. */
 struct unwind_row {

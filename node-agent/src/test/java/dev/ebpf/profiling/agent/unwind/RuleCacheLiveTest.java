@@ -1,6 +1,8 @@
 package dev.ebpf.profiling.agent.unwind;
 
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_RULE_CACHE_HITS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_STACKS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_STACK_PAGES;
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_TABLE_FRAMES;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,6 +68,12 @@ class RuleCacheLiveTest {
                 assertThat(cached[UNWIND_COUNTER_TABLE_FRAMES] - before[UNWIND_COUNTER_TABLE_FRAMES])
                         .as("frames of xz unwound by a table row before the reuse")
                         .isPositive();
+                // Each unwound stack spans one page of xz's stack or more, and xz's frames are
+                // small: a stack over 16 pages (64 KiB) deep would be a wrong count.
+                long stacks = cached[UNWIND_COUNTER_STACKS] - before[UNWIND_COUNTER_STACKS];
+                assertThat(cached[UNWIND_COUNTER_STACK_PAGES] - before[UNWIND_COUNTER_STACK_PAGES])
+                        .as("user stack pages spanned by %d unwound stacks of xz", stacks)
+                        .isBetween(stacks, 16 * stacks);
                 Integer block = unwinder.blockOf(pid);
 
                 // 2. Loaded again and again, until its entry gets that block back, now with one
