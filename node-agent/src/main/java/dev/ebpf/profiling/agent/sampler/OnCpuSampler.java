@@ -269,6 +269,11 @@ public final class OnCpuSampler implements AutoCloseable {
         return settings;
     }
 
+    /** The sampling program's run count and time (benchmarks; 0 unless kernel.bpf_stats_enabled). */
+    public BpfObject.ProgramStats programStats() {
+        return object.programStats(PROGRAM);
+    }
+
     /** Ends the current slice, starts the next one empty, and returns what the ended one counted. */
     public synchronized RawSlice cut() {
         int finished = activeSlot;

@@ -1,6 +1,7 @@
 package dev.ebpf.profiling.agent.bench;
 
 import static dev.ebpf.profiling.bpf.BpfContract.BENCH_READ_AT_SP;
+import static dev.ebpf.profiling.bpf.BpfContract.BENCH_READ_AT_STACK_PAGES;
 import static dev.ebpf.profiling.bpf.BpfContract.BENCH_READ_AT_UNMAPPED;
 import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_CGROUP;
 import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AFTER_COMM;
@@ -12,8 +13,10 @@ import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_BEFORE_STACK_STORE;
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_FAILED_READS;
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_FP_FRAMES;
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_STACKS;
+import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_STACK_PAGES;
 import static dev.ebpf.profiling.bpf.BpfContract.UNWIND_COUNTER_TABLE_FRAMES;
 
+import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.RunTimeStats;
 import dev.ebpf.profiling.agent.cgroup.CgroupMount;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
@@ -38,6 +41,8 @@ import java.util.regex.Pattern;
  * memory, take turns in short rounds while xz and a python3.11 loop run, and each variant's
  * run time per sample comes from the kernel's bpf_stats. A phase's cost is the difference of
  * two variants measured side by side. Run as root: {@code scripts/bench-sample-cost.sh}.
+ * {@code -Dsample.cost.together=true} runs the variants all at once instead (the fourth run; see
+ * {@code programCostsTogether}), {@code -Dsample.cost.only=REGEX} picks variants by label.
  */
 @org.junit.jupiter.api.Tag(dev.ebpf.profiling.agent.testsupport.TestTags.BPF)
 public final class SampleCostBenchmark {
@@ -78,12 +83,16 @@ public final class SampleCostBenchmark {
             Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(xz.pid()));
             Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(python.pid()));
             long workload = (Long) Files.getAttribute(cgroup, "unix:ino");
-            if (!Boolean.getBoolean("sample.cost.onlySlowdown")) {
+            if (Boolean.getBoolean("sample.cost.together")) {
+                programCostsTogether(variants(), workload);
+            } else if (!Boolean.getBoolean("sample.cost.onlySlowdown")) {
                 programCosts(variants(), workload);
             }
             xz.destroyForcibly();
             python.destroyForcibly();
-            Slowdown.run();
+            if (!Boolean.getBoolean("sample.cost.skipSlowdown")) {
+                Slowdown.run();
+            }
         } finally {
             xz.destroyForcibly();
             python.destroyForcibly();
@@ -137,7 +146,100 @@ public final class SampleCostBenchmark {
         variants.add(new Variant(
                 "workload: dwarf, no rule cache (before)", dwarf, true, BenchmarkVariant.withoutRuleCache()));
         variants.add(new Variant("workload: dwarf whole program", dwarf, true, BenchmarkVariant.NONE));
+        variants.add(new Variant(
+                "workload: counter + 8 reads at rsp", fp, true, BenchmarkVariant.reads(8, BENCH_READ_AT_SP)));
+        variants.add(new Variant(
+                "workload: counter + 8 reads, one per stack page",
+                fp,
+                true,
+                BenchmarkVariant.reads(8, BENCH_READ_AT_STACK_PAGES)));
+        // -Dsample.cost.only=REGEX: only the variants whose label matches (a narrower, longer run).
+        String only = System.getProperty("sample.cost.only");
+        if (only != null) {
+            Pattern chosen = Pattern.compile(only);
+            variants.removeIf(v -> !chosen.matcher(v.label()).find());
+        }
         return variants;
+    }
+
+    /**
+     * Runs the variants all at once, each on perf events of its own at a slightly different rate
+     * (so that their timers drift past one another instead of firing in a fixed order), and prints
+     * each one's time per run over WINDOWS windows of ROUND_MILLIS. On this VM the cost of a sample
+     * drifts by a factor of two or more between rounds a few seconds apart (the host's load); run
+     * together, the variants share that drift, so their differences and ratios hold where the
+     * variants-in-turn figures do not.
+     */
+    private static void programCostsTogether(List<Variant> variants, long workloadCgroup) throws Exception {
+        List<Integer> cpus = OnlineCpus.read().cpus();
+        int windows = Integer.getInteger("sample.cost.windows", 10);
+        int[] rates = {97, 101, 103, 107, 109, 113, 127, 131};
+        if (variants.size() > rates.length) {
+            throw new IllegalArgumentException("at most " + rates.length + " variants at once");
+        }
+        List<OnCpuSampler> samplers = new ArrayList<>();
+        RunTimeStats stats = RunTimeStats.enable();
+        try {
+            for (int i = 0; i < variants.size(); i++) {
+                Variant variant = variants.get(i);
+                OnCpuSampler.Settings settings = (variant.onlyWorkload()
+                                ? OnCpuSampler.Settings.onlyCgroups(cpus, rates[i], Set.of(workloadCgroup))
+                                : OnCpuSampler.Settings.of(cpus, rates[i], Set.of()))
+                        .withUnwinding(variant.unwinding());
+                samplers.add(OnCpuSampler.start(settings, variant.program()));
+            }
+            for (long waited = 0; waited < DWARF_WARM_UP_MILLIS; waited += 1_000) {
+                Thread.sleep(1_000);
+                for (OnCpuSampler sampler : samplers) {
+                    sampler.cut();
+                }
+            }
+            double[][] perRun = new double[variants.size()][windows];
+            long[][] sums = new long[variants.size()][2];
+            for (int window = 0; window < windows; window++) {
+                List<BpfObject.ProgramStats> before = new ArrayList<>();
+                for (OnCpuSampler sampler : samplers) {
+                    before.add(sampler.programStats());
+                }
+                Thread.sleep(ROUND_MILLIS);
+                for (int i = 0; i < samplers.size(); i++) {
+                    BpfObject.ProgramStats ran = samplers.get(i).programStats().minus(before.get(i));
+                    perRun[i][window] = ran.nanosPerRun() / 1000.0;
+                    sums[i][0] += ran.runTimeNanos();
+                    sums[i][1] += ran.runCount();
+                }
+                for (OnCpuSampler sampler : samplers) {
+                    sampler.cut();
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT, "%d variants together, %d windows of %d ms%n", variants.size(), windows, ROUND_MILLIS);
+            System.out.println("| variant | rate | runs | us per run | windows (min-median-max) | per window |");
+            for (int i = 0; i < variants.size(); i++) {
+                double[] sorted = perRun[i].clone();
+                java.util.Arrays.sort(sorted);
+                StringBuilder each = new StringBuilder();
+                for (double value : perRun[i]) {
+                    each.append(each.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f", value));
+                }
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %d Hz | %d | %.2f | %.1f-%.1f-%.1f | %s |%n",
+                        variants.get(i).label(),
+                        rates[i],
+                        sums[i][1],
+                        sums[i][1] == 0 ? 0 : sums[i][0] / 1000.0 / sums[i][1],
+                        sorted[0],
+                        sorted[windows / 2],
+                        sorted[windows - 1],
+                        each);
+            }
+        } finally {
+            for (OnCpuSampler sampler : samplers) {
+                sampler.close();
+            }
+            stats.close();
+        }
     }
 
     /** Runs the variants in turn, ROUNDS times, and prints each one's time per run. */
@@ -159,10 +261,11 @@ public final class SampleCostBenchmark {
         } finally {
             stats.close();
         }
-        System.out.println("| variant | runs | us per run | rounds | counted | frames per stack | failed reads |");
+        System.out.println(
+                "| variant | runs | us per run | rounds | counted | frames per stack | stack pages | failed reads |");
         totals.forEach((label, sums) -> System.out.printf(
                 Locale.ROOT,
-                "| %s | %d | %.2f | %.2f-%.2f | %d | %s | %s |%n",
+                "| %s | %d | %.2f | %.2f-%.2f | %d | %s | %s | %s |%n",
                 label,
                 sums[1],
                 sums[1] == 0 ? 0 : sums[0] / 1000.0 / sums[1],
@@ -170,6 +273,7 @@ public final class SampleCostBenchmark {
                 sums[3] / 1000.0,
                 sums[4],
                 sums[5] == 0 ? "-" : String.format(Locale.ROOT, "%.1f", (double) sums[6] / sums[5]),
+                sums[5] == 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) sums[8] / sums[5]),
                 sums[5] == 0 ? "-" : Long.toString(sums[7])));
     }
 
@@ -195,7 +299,7 @@ public final class SampleCostBenchmark {
             long nanos = after[0] - before[0];
             long perRun = runs == 0 ? 0 : nanos / runs;
             long[] sums =
-                    totals.computeIfAbsent(variant.label(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, 0, 0, 0, 0});
+                    totals.computeIfAbsent(variant.label(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, 0, 0, 0, 0, 0});
             sums[0] += nanos;
             sums[1] += runs;
             sums[2] = Math.min(sums[2], perRun);
@@ -207,6 +311,7 @@ public final class SampleCostBenchmark {
                     + unwindAfter[UNWIND_COUNTER_FP_FRAMES]
                     - unwindBefore[UNWIND_COUNTER_FP_FRAMES];
             sums[7] += unwindAfter[UNWIND_COUNTER_FAILED_READS] - unwindBefore[UNWIND_COUNTER_FAILED_READS];
+            sums[8] += unwindAfter[UNWIND_COUNTER_STACK_PAGES] - unwindBefore[UNWIND_COUNTER_STACK_PAGES];
             System.out.printf(
                     Locale.ROOT,
                     "%s: %d runs, %.2f us per run, %d samples counted, %d idle, %d filtered out; unwind counters %s%n",
