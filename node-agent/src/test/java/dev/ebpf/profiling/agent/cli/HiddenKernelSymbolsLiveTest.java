@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ebpf.profiling.agent.symbolize.KernelSymbols;
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
@@ -51,13 +52,7 @@ class HiddenKernelSymbolsLiveTest {
     void profilesWithKernelFramesNamedByRegionAndSaysWhy(@TempDir Path dir) throws Exception {
         RequiresRoot.assumeBpf();
         RequiresRoot.require(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is missing");
-        Path source = Files.writeString(dir.resolve("spin.c"), PROGRAM);
-        Path binary = dir.resolve("spin");
-        assertThat(new ProcessBuilder("gcc", "-O1", "-g", "-o", binary.toString(), source.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor())
-                .isZero();
+        Path binary = CompiledC.build(dir, "spin", PROGRAM, "-O1", "-g");
         String paranoid = Files.readString(PARANOID).strip();
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             Files.writeString(PARANOID, "2");

@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.MappingIterator;
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
@@ -211,14 +212,8 @@ class MainTest {
         RequiresRoot.assumeBpf();
         // A task already asleep when sampling starts is seen only once it wakes, so the sleeper
         // naps 100 ms at a time: blocked nearly all the time, waking often.
-        Path source = Files.writeString(
-                dir.resolve("nap.c"), "#include <unistd.h>\nint main(void) { for (;;) usleep(100000); }\n");
-        Path nap = dir.resolve("nap");
-        assertThat(new ProcessBuilder("gcc", "-O1", "-o", nap.toString(), source.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor())
-                .isZero();
+        Path nap = CompiledC.build(
+                dir, "nap", "#include <unistd.h>\nint main(void) { for (;;) usleep(100000); }\n", "-O1");
         try (PodCgroups pod = PodCgroups.builder().container().build()) {
             pod.container(0).start(nap.toString());
             Path file = dir.resolve("profile.json");

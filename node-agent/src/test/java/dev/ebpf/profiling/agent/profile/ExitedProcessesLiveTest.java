@@ -8,6 +8,7 @@ import dev.ebpf.profiling.agent.sampler.OnCpuSampler;
 import dev.ebpf.profiling.agent.symbolize.Frames;
 import dev.ebpf.profiling.agent.symbolize.MappingTracker;
 import dev.ebpf.profiling.agent.symbolize.SymbolizedStack;
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.PodCgroups;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.SamplingTolerance;
@@ -276,13 +277,7 @@ class ExitedProcessesLiveTest {
 
     @Test
     void anExitedMultiThreadedProcessKeepsOneName() throws Exception {
-        Path source = Files.writeString(dir.resolve("threads.c"), THREADS_PROGRAM);
-        Path binary = dir.resolve("named_threads");
-        assertThat(new ProcessBuilder("gcc", "-O1", "-pthread", "-o", binary.toString(), source.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor())
-                .isZero();
+        Path binary = CompiledC.build(dir, "named_threads", THREADS_PROGRAM, "-O1", "-pthread");
         // A plain cgroup (no pod, no unit): the application is named after the process.
         String name = "exited-names-" + ProcessHandle.current().pid();
         Path cgroup = Files.createDirectories(

@@ -2,10 +2,10 @@ package dev.ebpf.profiling.agent.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,13 +68,7 @@ class FramePointerWalkLiveTest {
     }
 
     private List<long[]> stacksOfTheSpinner(BenchmarkVariant variant) throws Exception {
-        Path source = Files.writeString(dir.resolve("fake_frame.c"), PROGRAM);
-        Path binary = dir.resolve("fake_frame");
-        assertThat(new ProcessBuilder("gcc", "-O1", "-fomit-frame-pointer", "-o", binary.toString(), source.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor())
-                .isZero();
+        Path binary = CompiledC.build(dir, "fake_frame", PROGRAM, "-O1", "-fomit-frame-pointer");
         OnCpuSampler.Settings settings =
                 OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()).withUnwinding(Unwinding.FRAME_POINTERS);
         try (StartedProcesses started = new StartedProcesses();
