@@ -138,17 +138,9 @@ struct user_unwind_state {
 	__u32 ended; /* the outermost frame was reached */
 };
 
-static __always_inline void unwind_add(__u32 counter, __u64 amount)
-{
-	__u64 *value = bpf_map_lookup_elem(&unwind_counters, &counter);
-
-	if (value)
-		*value += amount; /* per-CPU: no other writer */
-}
-
 static __always_inline void unwind_count(__u32 counter)
 {
-	unwind_add(counter, 1);
+	count_at(&unwind_counters, counter);
 }
 
 /* The pages of the user stack from sp up to the last frame's sp (each read one page or more). */
@@ -472,7 +464,7 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 	else if (!state.ended && state.pc != 0)
 		unwind_count(UNWIND_COUNTER_TRUNCATED);
 	unwind_count(UNWIND_COUNTER_STACKS);
-	unwind_add(UNWIND_COUNTER_STACK_PAGES, stack_pages(first_sp, state.sp));
+	add_at(&unwind_counters, UNWIND_COUNTER_STACK_PAGES, stack_pages(first_sp, state.sp));
 	stack->hash = state.hash;
 	if (sampler_config.bench_stop_after == BENCH_STOP_BEFORE_STACK_STORE)
 		return NO_STACK_ID;

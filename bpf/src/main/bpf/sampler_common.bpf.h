@@ -35,13 +35,19 @@ struct {
 	__type(value, __u8);
 } allowed_cgroups SEC(".maps");
 
-/* Adds one to a counter of a per-CPU array map. */
-static __always_inline void count_at(void *counters, __u32 index)
+/* Adds amount to a counter of a per-CPU array map. */
+static __always_inline void add_at(void *counters, __u32 index, __u64 amount)
 {
 	__u64 *value = bpf_map_lookup_elem(counters, &index);
 
 	if (value)
-		*value += 1; /* per-CPU: no other writer */
+		*value += amount; /* per-CPU: no other writer */
+}
+
+/* Adds one to a counter of a per-CPU array map. */
+static __always_inline void count_at(void *counters, __u32 index)
+{
+	add_at(counters, index, 1);
 }
 
 /* True when the current task's cgroup, or one of its ancestors, is allowed. */
