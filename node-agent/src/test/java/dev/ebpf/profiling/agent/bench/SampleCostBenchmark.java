@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -56,7 +55,16 @@ public final class SampleCostBenchmark {
     private static final long WARM_UP_MILLIS = 4_000;
 
     /** One variant: how the program is loaded and what it samples. */
-    private record Variant(String label, Unwinding unwinding, boolean onlyWorkload, BenchmarkVariant program) {}
+    private record Variant(String label, Unwinding unwinding, boolean onlyWorkload, BenchmarkVariant program) {
+
+        /** Sampling every process, or only the workload's cgroup, on these CPUs at this rate. */
+        OnCpuSampler.Settings settings(List<Integer> cpus, int hz, long workloadCgroup) {
+            return (onlyWorkload
+                            ? OnCpuSampler.Settings.onlyCgroups(cpus, hz, Set.of(workloadCgroup))
+                            : OnCpuSampler.Settings.of(cpus, hz, Set.of()))
+                    .withUnwinding(unwinding);
+        }
+    }
 
     /** The entry point under surefire. */
     @org.junit.jupiter.api.Test
@@ -184,11 +192,7 @@ public final class SampleCostBenchmark {
         try {
             for (int i = 0; i < variants.size(); i++) {
                 Variant variant = variants.get(i);
-                OnCpuSampler.Settings settings = (variant.onlyWorkload()
-                                ? OnCpuSampler.Settings.onlyCgroups(cpus, rates[i], Set.of(workloadCgroup))
-                                : OnCpuSampler.Settings.of(cpus, rates[i], Set.of()))
-                        .withUnwinding(variant.unwinding());
-                samplers.add(OnCpuSampler.start(settings, variant.program()));
+                samplers.add(OnCpuSampler.start(variant.settings(cpus, rates[i], workloadCgroup), variant.program()));
             }
             for (long waited = 0; waited < DWARF_WARM_UP_MILLIS; waited += 1_000) {
                 Thread.sleep(1_000);
@@ -253,11 +257,7 @@ public final class SampleCostBenchmark {
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 for (Variant variant : variants) {
-                    OnCpuSampler.Settings settings = (variant.onlyWorkload()
-                                    ? OnCpuSampler.Settings.onlyCgroups(cpus, HZ, Set.of(workloadCgroup))
-                                    : OnCpuSampler.Settings.of(cpus, HZ, Set.of()))
-                            .withUnwinding(variant.unwinding());
-                    round(variant, settings, totals);
+                    round(variant, variant.settings(cpus, HZ, workloadCgroup), totals);
                 }
             }
         } finally {
@@ -292,13 +292,13 @@ public final class SampleCostBenchmark {
                 sampler.cut();
             }
             long[] unwindBefore = unwindCounters(sampler);
-            long[] before = programStats();
+            BpfObject.ProgramStats before = sampler.programStats();
             Thread.sleep(ROUND_MILLIS);
-            long[] after = programStats();
+            BpfObject.ProgramStats ran = sampler.programStats().minus(before);
             RawSlice slice = sampler.cut();
             long[] unwindAfter = unwindCounters(sampler);
-            long runs = after[1] - before[1];
-            long nanos = after[0] - before[0];
+            long runs = ran.runCount();
+            long nanos = ran.runTimeNanos();
             long perRun = runs == 0 ? 0 : nanos / runs;
             long[] sums =
                     totals.computeIfAbsent(variant.label(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, 0, 0, 0, 0, 0});
@@ -339,36 +339,5 @@ public final class SampleCostBenchmark {
             d[i] = after[i] - before[i];
         }
         return d;
-    }
-
-    /**
-     * run_time_ns and run_cnt of this JVM's perf_event programs (this benchmark's, Slowdown's and
-     * UnwindBenchmark's on-CPU samplers), from the fdinfo of its own program fds: other engineers'
-     * samplers on the machine are not counted.
-     */
-    static long[] programStats() throws Exception {
-        long[] sums = new long[2];
-        Pattern time = Pattern.compile("run_time_ns:\\s+(\\d+)");
-        Pattern count = Pattern.compile("run_cnt:\\s+(\\d+)");
-        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fdinfo"))) {
-            for (Path fd : fds) {
-                String info;
-                try {
-                    info = Files.readString(fd);
-                } catch (java.io.IOException e) {
-                    continue;
-                }
-                if (!info.contains("prog_type:\t7\n")) { // BPF_PROG_TYPE_PERF_EVENT
-                    continue;
-                }
-                Matcher t = time.matcher(info);
-                Matcher c = count.matcher(info);
-                if (t.find() && c.find()) {
-                    sums[0] += Long.parseLong(t.group(1));
-                    sums[1] += Long.parseLong(c.group(1));
-                }
-            }
-        }
-        return sums;
     }
 }

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.bench;
 
 import static dev.ebpf.profiling.bpf.BpfContract.BENCH_STOP_AT_ENTRY;
 
+import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.RunTimeStats;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.sampler.BenchmarkVariant;
@@ -77,12 +78,13 @@ final class Slowdown {
                             if (unwinding == Unwinding.DWARF) {
                                 Thread.sleep(DWARF_WARM_UP_MILLIS);
                             }
-                            long[] before = SampleCostBenchmark.programStats();
+                            BpfObject.ProgramStats before = sampler.programStats();
                             return () -> {
-                                long[] after = SampleCostBenchmark.programStats();
+                                BpfObject.ProgramStats ran =
+                                        sampler.programStats().minus(before);
                                 long[] sums = bpf.computeIfAbsent(label, k -> new long[2]);
-                                sums[0] += after[0] - before[0];
-                                sums[1] += after[1] - before[1];
+                                sums[0] += ran.runTimeNanos();
+                                sums[1] += ran.runCount();
                                 sampler.close();
                             };
                         });

@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.bench;
 
+import dev.ebpf.profiling.agent.bpf.BpfObject;
 import dev.ebpf.profiling.agent.bpf.RunTimeStats;
 import dev.ebpf.profiling.agent.cli.CliForBenchmarks;
 import dev.ebpf.profiling.agent.cpu.OnlineCpus;
@@ -167,12 +168,12 @@ public final class UnwindBenchmark {
                 OnCpuSampler.start(settings, new BenchmarkVariant(kernelStackInUserMode, 0, 0, 0, false, false))) {
             Thread.sleep(settings.unwinding() == Unwinding.DWARF ? WARM_UP_MILLIS : 1_000);
             sampler.cut();
-            long[] before = SampleCostBenchmark.programStats();
+            BpfObject.ProgramStats before = sampler.programStats();
             Thread.sleep(ROUND_MILLIS);
-            long[] after = SampleCostBenchmark.programStats();
+            BpfObject.ProgramStats ran = sampler.programStats().minus(before);
             RawSlice slice = sampler.cut();
-            long runs = after[1] - before[1];
-            long nanos = after[0] - before[0];
+            long runs = ran.runCount();
+            long nanos = ran.runTimeNanos();
             long perRun = runs == 0 ? 0 : nanos / runs;
             long[] sums = totals.computeIfAbsent(label, k -> new long[] {0, 0, Long.MAX_VALUE, 0});
             sums[0] += nanos;
