@@ -83,9 +83,31 @@ public final class SliceSymbols {
         }
         ProcessCode process = processes.get(tgid);
         for (int i = 0; i < userIps.length; i++) {
-            frames.add(process == null ? Frames.exited() : userFrame(process, callSite(userIps, i)));
+            if (process == null) {
+                frames.add(Frames.exited());
+                continue;
+            }
+            long ip = callSite(userIps, i);
+            if (i > 0 && returnsIntoNoCode(process, ip)) {
+                break;
+            }
+            frames.add(userFrame(process, ip));
         }
         return frames;
+    }
+
+    /**
+     * Whether a caller's address lies outside every executable mapping and JIT symbol of a process
+     * whose mappings are known: no call returns there, so the walk that produced it followed a
+     * register or a stack slot holding data (a frame-pointer walk through code built without frame
+     * pointers). Such a frame, and every frame the walk found above it, is garbage; the stack ends
+     * below it, so that a leaf's samples make one hotspot whatever the walk read past it.
+     */
+    private static boolean returnsIntoNoCode(ProcessCode process, long ip) {
+        ProcessMaps maps = process.image().maps();
+        return !maps.mappings().isEmpty()
+                && maps.indexOf(ip) < 0
+                && process.image().perfMap().lookup(ip) == null;
     }
 
     /** The leaf's own address; a caller's return address minus one, inside its call instruction. */

@@ -31,9 +31,12 @@ class SymbolizerFakeProcTest {
         Files.createSymbolicLink(process.resolve("exe"), Path.of("/usr/bin/app"));
 
         SliceSymbols slice = symbolizer().snapshot(List.of(123));
-        SymbolizedStack stack = slice.symbolize(new StackSample(123, "app", new long[] {0x401000L}, new long[0], 1));
+        SymbolizedStack stack =
+                slice.symbolize(new StackSample(123, "app", new long[] {0x401000L, 0x402000L}, new long[0], 1));
 
-        assertThat(stack.frames()).containsExactly(Frames.unknown(Frame.Origin.UNKNOWN));
+        // Without its mappings no frame can be told to be garbage: every one is kept.
+        assertThat(stack.frames())
+                .containsExactly(Frames.unknown(Frame.Origin.UNKNOWN), Frames.unknown(Frame.Origin.UNKNOWN));
         assertThat(slice.problems())
                 .singleElement()
                 .asString()

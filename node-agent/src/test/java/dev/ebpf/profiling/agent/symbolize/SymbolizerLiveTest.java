@@ -62,6 +62,30 @@ class SymbolizerLiveTest {
     }
 
     @Test
+    void aStackEndsBelowACallerThatIsNoCode() throws Exception {
+        HotLoopProgram program = HotLoopProgram.compile(directory);
+        long size = program.hotFunctionAddressAndSize()[1];
+        try (HotLoopProgram.Running running = program.start(true)) {
+            long start = running.hotFunctionAddress();
+            // What a frame-pointer walk through code without frame pointers finds: a caller that is
+            // data (page 0 is never mapped), then whatever that data pointed on to.
+            long data = 0x1000L;
+
+            Frame hot = new Frame(HotLoopProgram.HOT_FUNCTION, "hot_loop", Frame.Origin.EXECUTABLE);
+            assertThat(symbolize(symbolizer(), running.pid(), start, data, start + size / 2)
+                            .frames())
+                    .containsExactly(hot);
+            assertThat(symbolize(symbolizer(), running.pid(), start, start + size / 2, data)
+                            .frames())
+                    .containsExactly(hot, hot);
+            // A leaf outside any code is still one frame: it is where the CPU was.
+            assertThat(symbolize(symbolizer(), running.pid(), data, start + size / 2)
+                            .frames())
+                    .containsExactly(Frames.unknown(Frame.Origin.UNKNOWN), hot);
+        }
+    }
+
+    @Test
     void aStrippedExecutableGivesModulePlusOffset() throws Exception {
         HotLoopProgram stripped = HotLoopProgram.compile(directory).stripped(directory.resolve("hot_loop_stripped"));
         try (HotLoopProgram.Running running = stripped.start(true)) {
