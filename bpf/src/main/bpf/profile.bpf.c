@@ -49,13 +49,14 @@ static __always_inline void add_sample(void *counts, struct sample_key *key, __u
 }
 
 /*
- * The user stack's id: unwound with the tables in UNWIND_MODE_DWARF (an id in user_stacks), else
- * (or while the process's tables are not loaded yet) by frame pointers (an id in stacks).
+ * The user stack's id in user_stacks: unwound with the tables in UNWIND_MODE_DWARF, else (or while
+ * the process's tables are not loaded yet) by frame pointers.
  */
 static __always_inline __s32 user_stack(struct bpf_perf_event_data *ctx, __u32 tgid, void *stacks,
 					void *user_stacks, __u32 slot)
 {
-	__u32 lost = slot * COUNTER_COUNT + COUNTER_LOST_USER_STACK;
+	__u32 lost_index = slot * COUNTER_COUNT + COUNTER_LOST_USER_STACK;
+	bool lost;
 
 	if (sampler_config.unwind_mode == UNWIND_MODE_DWARF) {
 		bool unwound;
@@ -67,7 +68,14 @@ static __always_inline __s32 user_stack(struct bpf_perf_event_data *ctx, __u32 t
 			return id;
 		}
 	}
-	return stack_id(bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK), &counters, lost);
+	if (sampler_config.bench_kernel_fp_walk)
+		return stack_id(bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK), &counters,
+				lost_index);
+	__s32 id = frame_pointer_user_stack(ctx, user_stacks, &lost);
+
+	if (lost)
+		count_event(slot, COUNTER_LOST_USER_STACK);
+	return id;
 }
 
 /* Benchmark only: sampler_config.bench_reads reads of one user word (see profiler.h). */

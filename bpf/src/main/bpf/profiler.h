@@ -71,6 +71,9 @@ struct sampler_config {
 	__u32 bench_read_at;
 	/* Benchmark only: 1 searches every frame's rule, as before the rule cache (dwarf_unwind.bpf.h). */
 	__u32 bench_rule_cache_off;
+	/* Benchmark only: 1 walks frame pointers with the kernel's bpf_get_stackid, as before the
+	 * program's own bounded walk (profile.bpf.c). */
+	__u32 bench_kernel_fp_walk;
 };
 
 /*
@@ -250,6 +253,8 @@ struct cputime_config {
 #define UNWIND_MAX_MAPPINGS 128
 /* Binary search steps over one process's mappings: log2(UNWIND_MAX_MAPPINGS) + 1. */
 #define UNWIND_MAPPING_SEARCH_STEPS 8
+/* The furthest rbp may point above sp for the frame-pointer walk to follow it (a frame's size). */
+#define UNWIND_FP_MAX_FRAME_BYTES 1048576
 /* Processes sampled before their mappings were loaded, waiting for the agent. */
 #define UNWIND_WANTED_ENTRIES 1024
 

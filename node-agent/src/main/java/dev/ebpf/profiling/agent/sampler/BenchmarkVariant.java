@@ -18,12 +18,19 @@ import java.lang.foreign.MemorySegment;
  * @param reads                 reads of one user word per sample, then stop (at most BENCH_MAX_READS)
  * @param readAt                where those reads go ({@code BENCH_READ_AT_*})
  * @param ruleCacheOff          DWARF: search every frame's rule, as before the per-CPU rule cache
+ * @param kernelFpWalk          walk frame pointers with the kernel's bpf_get_stackid, as before the program's own walk
  */
 public record BenchmarkVariant(
-        boolean kernelStackInUserMode, int stopAfter, int reads, int readAt, boolean ruleCacheOff) {
+        boolean kernelStackInUserMode,
+        int stopAfter,
+        int reads,
+        int readAt,
+        boolean ruleCacheOff,
+        boolean kernelFpWalk) {
 
     /** The real program. */
-    public static final BenchmarkVariant NONE = new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, false);
+    public static final BenchmarkVariant NONE =
+            new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, false, false);
 
     private static final long CONFIG = BpfGlobals.Profile.SAMPLER_CONFIG;
     private static final long KERNEL_STACK_IN_USER_MODE =
@@ -33,6 +40,8 @@ public record BenchmarkVariant(
     private static final long READS = CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_reads", JAVA_INT);
     private static final long READ_AT =
             CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_read_at", JAVA_INT);
+    private static final long KERNEL_FP_WALK =
+            CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_kernel_fp_walk", JAVA_INT);
     private static final long RULE_CACHE_OFF =
             CONFIG + StructFields.offset(BpfStructs.SAMPLER_CONFIG, "bench_rule_cache_off", JAVA_INT);
 
@@ -44,17 +53,22 @@ public record BenchmarkVariant(
 
     /** The program that stops after {@code phase} ({@code BENCH_STOP_*}). */
     public static BenchmarkVariant stopAfter(int phase) {
-        return new BenchmarkVariant(false, phase, 0, 0, false);
+        return new BenchmarkVariant(false, phase, 0, 0, false, false);
     }
 
     /** The program that, after the counters, reads {@code reads} user words at {@code readAt}, then stops. */
     public static BenchmarkVariant reads(int reads, int readAt) {
-        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, reads, readAt, false);
+        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, reads, readAt, false, false);
     }
 
     /** The real program, but searching every frame's rule (DWARF) as before the rule cache. */
     public static BenchmarkVariant withoutRuleCache() {
-        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, true);
+        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, true, false);
+    }
+
+    /** The real program, but walking frame pointers with the kernel's bpf_get_stackid, as before its own walk. */
+    public static BenchmarkVariant withKernelFpWalk() {
+        return new BenchmarkVariant(false, BpfContract.BENCH_RUN_ALL, 0, 0, false, true);
     }
 
     /** Writes the variant into the program's .rodata before load. */
@@ -64,5 +78,6 @@ public record BenchmarkVariant(
         rodata.set(JAVA_INT, READS, reads);
         rodata.set(JAVA_INT, READ_AT, readAt);
         rodata.set(JAVA_INT, RULE_CACHE_OFF, ruleCacheOff ? 1 : 0);
+        rodata.set(JAVA_INT, KERNEL_FP_WALK, kernelFpWalk ? 1 : 0);
     }
 }

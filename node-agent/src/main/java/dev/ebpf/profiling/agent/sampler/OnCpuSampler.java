@@ -201,14 +201,9 @@ public final class OnCpuSampler implements AutoCloseable {
         config.set(JAVA_INT, CONFIG_FILTER_CGROUPS, settings.filterCgroups() ? 1 : 0);
         config.set(JAVA_INT, CONFIG_UNWIND_MODE, settings.unwinding().kernelMode());
         if (settings.unwinding() != Unwinding.DWARF) {
-            // 32 MiB of rows, the rule cache and the unwound stacks' maps are not needed: one entry each.
-            for (String map : List.of(
-                    "unwind_rows",
-                    "unwind_mappings",
-                    "unwind_processes",
-                    "unwind_rule_cache",
-                    "user_stacks_0",
-                    "user_stacks_1")) {
+            // 32 MiB of rows, the mappings and the rule cache are not needed: one entry each. The
+            // unwound stacks' maps are: the program walks frame pointers into them too.
+            for (String map : List.of("unwind_rows", "unwind_mappings", "unwind_processes", "unwind_rule_cache")) {
                 object.setMaxEntries(map, UNUSED_MAP_ENTRIES);
             }
         }
@@ -343,9 +338,7 @@ public final class OnCpuSampler implements AutoCloseable {
             }
         }
         stacks[slot].clear();
-        if (unwinder != null) {
-            userStacks[slot].clear();
-        }
+        userStacks[slot].clear();
         return result;
     }
 

@@ -151,6 +151,8 @@ public final class SampleCostBenchmark {
         variants.add(new Variant(
                 "workload: + samples counter", fp, true, BenchmarkVariant.stopAfter(BENCH_STOP_AFTER_COUNTER)));
         variants.add(new Variant("workload: fp whole program", fp, true, BenchmarkVariant.NONE));
+        variants.add(
+                new Variant("workload: fp, the kernel's walk (before)", fp, true, BenchmarkVariant.withKernelFpWalk()));
         variants.add(new Variant(
                 "workload: dwarf, no rule cache (before)", dwarf, true, BenchmarkVariant.withoutRuleCache()));
         variants.add(new Variant("workload: dwarf whole program", dwarf, true, BenchmarkVariant.NONE));

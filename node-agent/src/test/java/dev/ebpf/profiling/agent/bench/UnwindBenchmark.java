@@ -165,7 +165,7 @@ public final class UnwindBenchmark {
             java.util.Map<String, long[]> totals)
             throws Exception {
         try (OnCpuSampler sampler =
-                OnCpuSampler.start(settings, new BenchmarkVariant(kernelStackInUserMode, 0, 0, 0, false))) {
+                OnCpuSampler.start(settings, new BenchmarkVariant(kernelStackInUserMode, 0, 0, 0, false, false))) {
             Thread.sleep(settings.unwinding() == Unwinding.DWARF ? WARM_UP_MILLIS : 1_000);
             sampler.cut();
             BpfObject.ProgramStats before = sampler.programStats();
