@@ -135,8 +135,13 @@ struct user_unwind_state {
 	__u32 load;
 	__u32 depth;
 	__u32 read_failed;
-	__u32 ended; /* the outermost frame was reached */
+	__u32 ended;	       /* the outermost frame was reached */
+	__u32 switches;	       /* frame-pointer steps to another stack (see follow_frame_pointer) */
+	__u32 depth_at_switch; /* depth at the last such step, or 0 */
 };
+
+/* FNV-1a's offset basis: the hash of an empty stack, which record_pc extends pc by pc. */
+#define STACK_HASH_SEED 14695981039346656037ULL
 
 static __always_inline void unwind_count(__u32 counter)
 {
@@ -287,13 +292,24 @@ static __always_inline bool record_pc(struct user_unwind_state *state)
  * Stops (ended) where rbp cannot be a frame of this stack: below sp, or further above it than
  * UNWIND_FP_MAX_FRAME_BYTES. Code built without frame pointers uses rbp for data, and following
  * it reads a heap page (about 5 us on the dev VM) or faults (6 us) for frames that are garbage;
- * the kernel's own walk (bpf_get_stackid) checks neither. Returns 1 to stop the loop.
+ * the kernel's own walk (bpf_get_stackid) checks neither.
+ *
+ * Some chains do leave the stack: Go's systemstack and cgo calls, handlers on a sigaltstack,
+ * segmented stacks, a frame over 1 MiB. So rbp outside that window is followed all the same
+ * when at least UNWIND_FP_FRAMES_BEFORE_SWITCH frames were found on the stack it leaves (a chain,
+ * not a leaf's data), at most UNWIND_FP_STACK_SWITCHES times per stack. A garbage caller that
+ * gets through is cut by the agent (no code there). Returns 1 to stop the loop.
  */
 static __always_inline long follow_frame_pointer(struct user_unwind_state *state)
 {
 	if (state->bp < state->sp || state->bp - state->sp > UNWIND_FP_MAX_FRAME_BYTES) {
-		state->ended = 1;
-		return 1;
+		if (state->switches >= UNWIND_FP_STACK_SWITCHES ||
+		    state->depth - state->depth_at_switch < UNWIND_FP_FRAMES_BEFORE_SWITCH) {
+			state->ended = 1;
+			return 1;
+		}
+		state->switches++;
+		state->depth_at_switch = state->depth;
 	}
 	__u64 frame = state->bp;
 	if (!read_user_word(frame + 8, &state->pc) || !read_user_word(frame, &state->bp)) {
@@ -434,7 +450,7 @@ static __always_inline __s32 store_user_stack(void *user_stacks, struct unwound_
 static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, __u32 tgid,
 					       void *user_stacks, bool *unwound)
 {
-	struct user_unwind_state state = {.tgid = tgid, .hash = 14695981039346656037ULL};
+	struct user_unwind_state state = {.tgid = tgid, .hash = STACK_HASH_SEED};
 	__u32 zero = 0;
 	__u8 yes = 1;
 
@@ -479,7 +495,7 @@ static __always_inline __s32 unwind_user_stack(struct bpf_perf_event_data *ctx, 
 static __always_inline __s32 frame_pointer_user_stack(struct bpf_perf_event_data *ctx,
 						      void *user_stacks, bool *lost)
 {
-	struct user_unwind_state state = {.hash = 14695981039346656037ULL};
+	struct user_unwind_state state = {.hash = STACK_HASH_SEED};
 	__u32 zero = 0;
 	struct unwound_stack *stack = bpf_map_lookup_elem(&unwind_scratch, &zero);
 

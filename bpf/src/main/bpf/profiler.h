@@ -255,6 +255,10 @@ struct cputime_config {
 #define UNWIND_MAPPING_SEARCH_STEPS 8
 /* The furthest rbp may point above sp for the frame-pointer walk to follow it (a frame's size). */
 #define UNWIND_FP_MAX_FRAME_BYTES 1048576
+/* rbp outside that window is still followed, this many times per stack, as a step to another
+ * stack (Go's systemstack, a sigaltstack), after this many frames on the stack it leaves. */
+#define UNWIND_FP_STACK_SWITCHES 2
+#define UNWIND_FP_FRAMES_BEFORE_SWITCH 2
 /* Processes sampled before their mappings were loaded, waiting for the agent. */
 #define UNWIND_WANTED_ENTRIES 1024
 

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.cpu.OnlineCpus;
 import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The program's own frame-pointer walk (the fp mode) follows rbp only while it can be a frame of
  * the stack: code built without frame pointers keeps data in rbp, and the kernel's walk
- * (bpf_get_stackid) follows it anywhere, reading what it points to as frames.
+ * (bpf_get_stackid) follows it anywhere, reading what it points to as frames. A chain of frames
+ * that steps to another stack is still followed.
  */
 @Tag(TestTags.BPF)
 class FramePointerWalkLiveTest {
@@ -38,6 +40,33 @@ class FramePointerWalkLiveTest {
                 fake_frame[0] = 0;
                 fake_frame[1] = 0x4141414141UL;
                 __asm__ volatile("mov %0, %%rbp\\n1: jmp 1b" : : "r"(fake_frame));
+                return 0;
+            }
+            """;
+
+    /**
+     * Built with frame pointers, it spins two frames deep on a stack of its own in the heap (as
+     * Go's systemstack or a sigaltstack handler runs), called from main on the thread's stack: the
+     * rbp chain steps from one stack to the other, far more than a frame apart.
+     */
+    private static final String SWITCHING_PROGRAM = """
+            #include <stdlib.h>
+
+            __attribute__((noinline)) void spin(void) { for (;;) __asm__ volatile(""); }
+            __attribute__((noinline)) void on_other_stack(void) { spin(); __asm__ volatile(""); }
+
+            __attribute__((noinline)) void switch_stacks(char *top) {
+                __asm__ volatile("mov %%rsp, %%rbx\\n"
+                                 "mov %0, %%rsp\\n"
+                                 "call on_other_stack\\n"
+                                 "mov %%rbx, %%rsp\\n"
+                                 : : "r"(top) : "rbx", "memory");
+            }
+
+            int main(void) {
+                size_t size = 8 << 20; /* malloc maps it: far from the thread's stack */
+                char *stack = malloc(size);
+                switch_stacks(stack + size - 64);
                 return 0;
             }
             """;
@@ -67,10 +96,42 @@ class FramePointerWalkLiveTest {
                 .anySatisfy(frames -> assertThat(frames).contains(FAKE_RETURN));
     }
 
+    @Test
+    void aChainThatStepsToAnotherStackIsFollowed() throws Exception {
+        RequiresRoot.assumeBpf();
+        Path binary =
+                CompiledC.build(dir, "switch_stacks", SWITCHING_PROGRAM, "-O1", "-fno-omit-frame-pointer", "-no-pie");
+        long[] main = CompiledC.functionAddressAndSize(binary, "main");
+        long[] switcher = CompiledC.functionAddressAndSize(binary, "switch_stacks");
+
+        List<long[]> stacks = stacksOf(binary, BenchmarkVariant.NONE);
+
+        assertThat(stacks).as("stacks of the spinner").isNotEmpty();
+        assertThat(stacks)
+                .as("a stack goes on from the heap stack to switch_stacks and main on the thread's stack")
+                .anySatisfy(frames -> {
+                    assertThat(holdsAddressIn(frames, switcher))
+                            .as("switch_stacks")
+                            .isTrue();
+                    assertThat(holdsAddressIn(frames, main)).as("main").isTrue();
+                });
+    }
+
+    /** Whether a frame's address lies in the function at {@code addressAndSize} (link-time, no PIE). */
+    private static boolean holdsAddressIn(long[] frames, long[] addressAndSize) {
+        return java.util.Arrays.stream(frames)
+                .anyMatch(pc -> pc > addressAndSize[0] && pc <= addressAndSize[0] + addressAndSize[1]);
+    }
+
     private List<long[]> stacksOfTheSpinner(BenchmarkVariant variant) throws Exception {
-        Path binary = CompiledC.build(dir, "fake_frame", PROGRAM, "-O1", "-fomit-frame-pointer");
-        OnCpuSampler.Settings settings =
-                OnCpuSampler.Settings.of(List.of(0, 1), HZ, Set.of()).withUnwinding(Unwinding.FRAME_POINTERS);
+        return stacksOf(CompiledC.build(dir, "fake_frame", PROGRAM, "-O1", "-fomit-frame-pointer"), variant);
+    }
+
+    private static List<long[]> stacksOf(Path binary, BenchmarkVariant variant) throws Exception {
+        // Every CPU: the spinner is not pinned.
+        OnCpuSampler.Settings settings = OnCpuSampler.Settings.of(
+                        OnlineCpus.read().cpus(), HZ, Set.of())
+                .withUnwinding(Unwinding.FRAME_POINTERS);
         try (StartedProcesses started = new StartedProcesses();
                 OnCpuSampler sampler = OnCpuSampler.start(settings, variant)) {
             Process spinner = started.add(new ProcessBuilder(binary.toString()).start());

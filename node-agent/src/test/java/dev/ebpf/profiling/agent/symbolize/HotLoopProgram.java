@@ -1,5 +1,6 @@
 package dev.ebpf.profiling.agent.symbolize;
 
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,13 +102,7 @@ public final class HotLoopProgram {
 
     /** The hot function's link-time address and size, from {@code nm -S}. */
     public long[] hotFunctionAddressAndSize() throws IOException, InterruptedException {
-        for (String line : run(List.of("nm", "-S", binary.toString()))) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length == 4 && fields[3].equals(HOT_FUNCTION)) {
-                return new long[] {Long.parseUnsignedLong(fields[0], 16), Long.parseUnsignedLong(fields[1], 16)};
-            }
-        }
-        throw new IllegalStateException("nm finds no " + HOT_FUNCTION + " in " + binary);
+        return CompiledC.functionAddressAndSize(binary, HOT_FUNCTION);
     }
 
     /** Starts the program burning CPU, or idle (sleeping) when {@code idle} is true. */

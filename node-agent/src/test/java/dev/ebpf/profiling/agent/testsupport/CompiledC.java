@@ -3,6 +3,7 @@ package dev.ebpf.profiling.agent.testsupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,5 +29,21 @@ public final class CompiledC {
                 .as("gcc %s", String.join(" ", flags))
                 .isZero();
         return binary;
+    }
+
+    /** A function's link-time address and size in a built binary, from {@code nm -S}. */
+    public static long[] functionAddressAndSize(Path binary, String function) throws IOException, InterruptedException {
+        Process nm = new ProcessBuilder("nm", "-S", binary.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(nm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(nm.waitFor()).as("nm -S %s: %s", binary, output).isZero();
+        for (String line : output.lines().toList()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length == 4 && fields[3].equals(function)) {
+                return new long[] {Long.parseUnsignedLong(fields[0], 16), Long.parseUnsignedLong(fields[1], 16)};
+            }
+        }
+        throw new IllegalStateException("nm finds no " + function + " in " + binary);
     }
 }
