@@ -11,8 +11,9 @@ import java.nio.file.Path;
  * @param executable the path /proc/PID/exe points to, as the process sees it
  * @param directory  its /proc/PID directory
  * @param perfMap    its JIT symbols, or {@link PerfMap#NONE}
+ * @param code       where it is known to have had code, to tell a return address that is none
  */
-record ProcessImage(int tgid, ProcessMaps maps, String executable, Path directory, PerfMap perfMap) {
+record ProcessImage(int tgid, ProcessMaps maps, String executable, Path directory, PerfMap perfMap, KnownCode code) {
 
     /** /proc/PID/root: the process's view of the file system (its container's). */
     static Path root(Path directory) {

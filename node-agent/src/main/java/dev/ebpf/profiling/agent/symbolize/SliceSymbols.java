@@ -97,17 +97,14 @@ public final class SliceSymbols {
     }
 
     /**
-     * Whether a caller's address lies outside every executable mapping and JIT symbol of a process
-     * whose mappings are known: no call returns there, so the walk that produced it followed a
-     * register or a stack slot holding data (a frame-pointer walk through code built without frame
-     * pointers). Such a frame, and every frame the walk found above it, is garbage; the stack ends
-     * below it, so that a leaf's samples make one hotspot whatever the walk read past it.
+     * Whether a caller's address lies outside every executable mapping (see {@link KnownCode}) and
+     * JIT symbol of the process: no call returns there, so the walk that produced it read data as
+     * a frame (a frame-pointer step through code built without frame pointers). Such a frame, and
+     * every frame the walk found above it, is garbage; the stack ends below it, so that a leaf's
+     * samples make one hotspot whatever the walk read past it.
      */
     private static boolean returnsIntoNoCode(ProcessCode process, long ip) {
-        ProcessMaps maps = process.image().maps();
-        return !maps.mappings().isEmpty()
-                && maps.indexOf(ip) < 0
-                && process.image().perfMap().lookup(ip) == null;
+        return process.image().code().isNoCode(ip) && process.image().perfMap().lookup(ip) == null;
     }
 
     /** The leaf's own address; a caller's return address minus one, inside its call instruction. */

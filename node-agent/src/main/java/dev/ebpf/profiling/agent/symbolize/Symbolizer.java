@@ -131,10 +131,12 @@ public final class Symbolizer {
         Map<Integer, ProcessImage> images = new LinkedHashMap<>();
         Map<Integer, String> exitedNames = new HashMap<>();
         List<String> problems = new ArrayList<>();
+        // With records lost, an exited process's tracked mappings may lack some: judge no address.
+        boolean recordsComplete = tracking == null || tracking.stats().lostRecords() == 0;
         for (int tgid : tgids) {
-            ProcessImage image = capture(tgid, problems);
+            ProcessImage image = capture(tgid, tracking, problems);
             if (image == null && tracking != null) {
-                image = tracked(tracking, tgid, exitedNames);
+                image = tracked(tracking, tgid, exitedNames, recordsComplete);
             }
             if (image != null) {
                 images.put(tgid, image);
@@ -158,7 +160,8 @@ public final class Symbolizer {
     }
 
     /** An exited process as the kernel's records showed it; its JIT map as read at exit, or last slice. */
-    private ProcessImage tracked(MappingTracker tracking, int tgid, Map<Integer, String> names) {
+    private ProcessImage tracked(
+            MappingTracker tracking, int tgid, Map<Integer, String> names, boolean recordsComplete) {
         MappingTracker.Image known = tracking.image(tgid);
         if (known == null) {
             return null;
@@ -175,7 +178,13 @@ public final class Symbolizer {
         if (perfMap == PerfMap.NONE && cached != null) {
             perfMap = cached.map();
         }
-        return new ProcessImage(tgid, known.maps(), known.executable(), proc.resolve(Integer.toString(tgid)), perfMap);
+        return new ProcessImage(
+                tgid,
+                known.maps(),
+                known.executable(),
+                proc.resolve(Integer.toString(tgid)),
+                perfMap,
+                recordsComplete ? KnownCode.of(known.maps(), null) : KnownCode.UNKNOWN);
     }
 
     /**
@@ -189,8 +198,8 @@ public final class Symbolizer {
         if (!mapping.isFileBacked() || heldFiles.touch(mapping.file(), now) || symbolCache.contains(mapping.file())) {
             return;
         }
-        ProcessImage process =
-                new ProcessImage(tgid, ProcessMaps.NONE, "", proc.resolve(Integer.toString(tgid)), PerfMap.NONE);
+        ProcessImage process = new ProcessImage(
+                tgid, ProcessMaps.NONE, "", proc.resolve(Integer.toString(tgid)), PerfMap.NONE, KnownCode.UNKNOWN);
         List<Path> candidates = new ArrayList<>(4);
         candidates.add(process.mappedFile(mapping));
         candidates.add(process.throughRoot(mapping.filePath()));
@@ -221,7 +230,7 @@ public final class Symbolizer {
      * read gets an image without mappings (its user frames print as {@code [unknown]}) and a
      * problem line, rather than failing the whole slice.
      */
-    private ProcessImage capture(int tgid, List<String> problems) {
+    private ProcessImage capture(int tgid, MappingTracker tracking, List<String> problems) {
         Path processDirectory = proc.resolve(Integer.toString(tgid));
         ProcessMaps maps;
         String executable;
@@ -237,7 +246,7 @@ public final class Symbolizer {
                 return null;
             }
             problems.add("process " + tgid + ": cannot read its maps or executable: " + e.getMessage());
-            return new ProcessImage(tgid, ProcessMaps.NONE, "", processDirectory, PerfMap.NONE);
+            return new ProcessImage(tgid, ProcessMaps.NONE, "", processDirectory, PerfMap.NONE, KnownCode.UNKNOWN);
         }
         // Only processes with anonymous executable memory run JIT code worth a perf map.
         PerfMap perfMap = PerfMap.NONE;
@@ -248,7 +257,14 @@ public final class Symbolizer {
                 problems.add("process " + tgid + ": cannot read its JIT map: " + e.getMessage());
             }
         }
-        return new ProcessImage(tgid, maps, executable, processDirectory, perfMap);
+        MappingTracker.Image tracked = tracking == null ? null : tracking.image(tgid);
+        return new ProcessImage(
+                tgid,
+                maps,
+                executable,
+                processDirectory,
+                perfMap,
+                KnownCode.of(maps, tracked == null ? null : tracked.maps()));
     }
 
     /**

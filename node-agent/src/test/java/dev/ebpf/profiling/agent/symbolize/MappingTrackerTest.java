@@ -112,6 +112,67 @@ class MappingTrackerTest {
         }
     }
 
+    /** Maps /usr/bin/true executable, says where, unmaps it, says so, then waits for stdin to close. */
+    private static final String UNMAPPING_PROGRAM = """
+            #include <fcntl.h>
+            #include <stdio.h>
+            #include <sys/mman.h>
+            #include <unistd.h>
+
+            int main(void) {
+                int fd = open("/usr/bin/true", O_RDONLY);
+                void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+                printf("%lx\\n", (unsigned long)code);
+                fflush(stdout);
+                munmap(code, 4096);
+                printf("unmapped\\n");
+                fflush(stdout);
+                char byte;
+                while (read(0, &byte, 1) > 0) {}
+                return 0;
+            }
+            """;
+
+    @Test
+    @Tag(TestTags.BPF)
+    void aCallerInCodeUnmappedDuringTheSliceIsNoGarbage(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        RequiresRoot.assumeBpf();
+        Path binary = dev.ebpf.profiling.agent.testsupport.CompiledC.build(dir, "unmapping", UNMAPPING_PROGRAM, "-O1");
+        Symbolizer symbolizer = symbolizer();
+        try (MappingTracker tracker = symbolizer.trackMappings()) {
+            assertThat(tracker.unavailableReason()).isEmpty();
+            Process process = new ProcessBuilder(binary.toString()).start();
+            int pid = Math.toIntExact(process.pid());
+            java.io.BufferedReader output = process.inputReader();
+            long unmapped = Long.parseUnsignedLong(output.readLine(), 16) + 16;
+            assertThat(output.readLine()).isEqualTo("unmapped");
+            long main = ProcessMaps.read(Path.of("/proc/" + pid + "/maps")).mappings().stream()
+                    .filter(mapping -> mapping.filePath().endsWith("/unmapping"))
+                    .findFirst()
+                    .orElseThrow()
+                    .start();
+            long garbage = 0x1000L;
+            long[] throughUnmapped = {main, unmapped, main + 16};
+            long[] throughGarbage = {main, garbage, main + 16};
+
+            // Alive: its maps no longer show the code, the kernel's records still do.
+            SliceSymbols alive = symbolizer.snapshot(List.of(pid));
+            assertThat(alive.frames(pid, throughUnmapped, new long[0])).hasSize(3);
+            assertThat(alive.frames(pid, throughGarbage, new long[0])).hasSize(1);
+            // Without the records, only its maps at slice end are known.
+            SliceSymbols untracked = symbolizer().snapshot(List.of(pid));
+            assertThat(untracked.frames(pid, throughUnmapped, new long[0])).hasSize(1);
+
+            process.getOutputStream().close();
+            assertThat(process.waitFor()).isZero();
+            // Exited: the records alone.
+            SliceSymbols exited = symbolizer.snapshot(List.of(pid));
+            assertThat(exited.exitedProcessName(pid)).hasValue("unmapping");
+            assertThat(exited.frames(pid, throughUnmapped, new long[0])).hasSize(3);
+            assertThat(exited.frames(pid, throughGarbage, new long[0])).hasSize(1);
+        }
+    }
+
     @Test
     @Tag(TestTags.BPF)
     void filesAreHeldWhenMappedAndReadOnlyWhereSamplesLand() throws Exception {

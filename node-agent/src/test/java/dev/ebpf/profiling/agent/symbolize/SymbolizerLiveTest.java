@@ -272,7 +272,12 @@ class SymbolizerLiveTest {
                 .orElseThrow();
         long jitted = codeCache.start() + 0x100;
         Path perfMap = PROC.resolve(self + "/root/tmp/perf-" + self + ".map");
-        Files.writeString(perfMap, Long.toHexString(jitted) + " 80 Lcom/example/Handler;::handle\n");
+        // Code freed since (page 2 is never mapped) still has its name in the map, and is code.
+        long freed = 0x2000L;
+        Files.writeString(
+                perfMap,
+                Long.toHexString(jitted) + " 80 Lcom/example/Handler;::handle\n" + Long.toHexString(freed)
+                        + " 80 Lcom/example/Freed;::gone\n");
         try {
             SymbolizedStack stack = symbolize(symbolizer(), self, jitted + 0x10, jitted + 0x81);
 
@@ -281,6 +286,13 @@ class SymbolizerLiveTest {
                             new Frame("Lcom/example/Handler;::handle", PerfMap.MODULE, Frame.Origin.JIT),
                             // Generated code the map does not name is still the application's JIT code.
                             Frames.unknown(Frame.Origin.JIT));
+            assertThat(symbolize(symbolizer(), self, jitted + 0x10, freed + 0x11, jitted + 0x11)
+                            .frames())
+                    .extracting(Frame::function)
+                    .containsExactly(
+                            "Lcom/example/Handler;::handle",
+                            "Lcom/example/Freed;::gone",
+                            "Lcom/example/Handler;::handle");
         } finally {
             Files.delete(perfMap);
         }
