@@ -288,28 +288,41 @@ static __always_inline bool record_pc(struct user_unwind_state *state)
 }
 
 /*
- * The caller's frame by frame pointers: rbp points at the saved rbp, the return address above it.
- * Stops (ended) where rbp cannot be a frame of this stack: below sp, or further above it than
- * UNWIND_FP_MAX_FRAME_BYTES. Code built without frame pointers uses rbp for data, and following
- * it reads a heap page (about 5 us on the dev VM) or faults (6 us) for frames that are garbage;
- * the kernel's own walk (bpf_get_stackid) checks neither.
+ * Whether the fp mode's walk ends at rbp, because rbp cannot be a frame of this stack: below sp,
+ * or further above it than UNWIND_FP_MAX_FRAME_BYTES. Code built without frame pointers uses rbp
+ * for data, and following it reads a heap page (about 5 us on the dev VM) or faults (6 us) for
+ * frames that are garbage; the kernel's own walk (bpf_get_stackid) checks neither.
  *
  * Some chains do leave the stack: Go's systemstack and cgo calls, handlers on a sigaltstack,
  * segmented stacks, a frame over 1 MiB. So rbp outside that window is followed all the same
  * when at least UNWIND_FP_FRAMES_BEFORE_SWITCH frames were found on the stack it leaves (a chain,
  * not a leaf's data), at most UNWIND_FP_STACK_SWITCHES times per stack. A garbage caller that
- * gets through is cut by the agent (no code there). Returns 1 to stop the loop.
+ * gets through is cut by the agent (no code there).
  */
-static __always_inline long follow_frame_pointer(struct user_unwind_state *state)
+static __always_inline bool frame_pointer_walk_ends(struct user_unwind_state *state)
 {
-	if (state->bp < state->sp || state->bp - state->sp > UNWIND_FP_MAX_FRAME_BYTES) {
-		if (state->switches >= UNWIND_FP_STACK_SWITCHES ||
-		    state->depth - state->depth_at_switch < UNWIND_FP_FRAMES_BEFORE_SWITCH) {
-			state->ended = 1;
-			return 1;
-		}
-		state->switches++;
-		state->depth_at_switch = state->depth;
+	if (state->bp >= state->sp && state->bp - state->sp <= UNWIND_FP_MAX_FRAME_BYTES)
+		return false;
+	if (state->switches >= UNWIND_FP_STACK_SWITCHES ||
+	    state->depth - state->depth_at_switch < UNWIND_FP_FRAMES_BEFORE_SWITCH)
+		return true;
+	state->switches++;
+	state->depth_at_switch = state->depth;
+	return false;
+}
+
+/*
+ * The caller's frame by frame pointers: rbp points at the saved rbp, the return address above it.
+ * The fp mode bounds the walk (frame_pointer_walk_ends). DWARF's step for a pc without a row (JIT
+ * code) only stops where rbp is below sp, as the verifier's budget for the DWARF program leaves no
+ * room for more: its walk through code without frame pointers goes by the tables. Returns 1 to
+ * stop the loop.
+ */
+static __always_inline long follow_frame_pointer(struct user_unwind_state *state, bool bounded)
+{
+	if (bounded ? frame_pointer_walk_ends(state) : state->bp < state->sp) {
+		state->ended = 1;
+		return 1;
 	}
 	__u64 frame = state->bp;
 	if (!read_user_word(frame + 8, &state->pc) || !read_user_word(frame, &state->bp)) {
@@ -365,7 +378,7 @@ static long unwind_step(__u64 index, struct user_unwind_state *state)
 		return 0;
 	}
 	/* No row: code with frame pointers (JIT code, a file without tables). */
-	if (follow_frame_pointer(state))
+	if (follow_frame_pointer(state, false))
 		return 1;
 	unwind_count(UNWIND_COUNTER_FP_FRAMES);
 	return 0;
@@ -376,7 +389,7 @@ static long frame_pointer_step(__u64 index, struct user_unwind_state *state)
 {
 	if (!record_pc(state))
 		return 1;
-	return follow_frame_pointer(state);
+	return follow_frame_pointer(state, true);
 }
 
 /*
