@@ -135,8 +135,8 @@ struct user_unwind_state {
 	__u32 load;
 	__u32 depth;
 	__u32 read_failed;
-	__u32 ended;	       /* the outermost frame was reached */
-	__u32 switches;	       /* frame-pointer steps to another stack (see follow_frame_pointer) */
+	__u32 ended;	/* the outermost frame was reached */
+	__u32 switches; /* frame-pointer steps to another stack (see frame_pointer_walk_ends) */
 	__u32 depth_at_switch; /* depth at the last such step, or 0 */
 };
 
@@ -296,14 +296,15 @@ static __always_inline bool record_pc(struct user_unwind_state *state)
  * Some chains do leave the stack: Go's systemstack and cgo calls, handlers on a sigaltstack,
  * segmented stacks, a frame over 1 MiB. So rbp outside that window is followed all the same
  * when at least UNWIND_FP_FRAMES_BEFORE_SWITCH frames were found on the stack it leaves (a chain,
- * not a leaf's data), at most UNWIND_FP_STACK_SWITCHES times per stack. A garbage caller that
- * gets through is cut by the agent (no code there).
+ * not a leaf's data), at most UNWIND_FP_STACK_SWITCHES times per stack; such a step is counted in
+ * state. A garbage caller that gets through is cut by the agent (no code there).
  */
 static __always_inline bool frame_pointer_walk_ends(struct user_unwind_state *state)
 {
 	if (state->bp >= state->sp && state->bp - state->sp <= UNWIND_FP_MAX_FRAME_BYTES)
 		return false;
-	if (state->switches >= UNWIND_FP_STACK_SWITCHES ||
+	/* rbp 0 ends every complete chain (_start, a thread's start); a frame is 8-byte aligned. */
+	if (state->bp == 0 || (state->bp & 7) || state->switches >= UNWIND_FP_STACK_SWITCHES ||
 	    state->depth - state->depth_at_switch < UNWIND_FP_FRAMES_BEFORE_SWITCH)
 		return true;
 	state->switches++;
@@ -314,9 +315,10 @@ static __always_inline bool frame_pointer_walk_ends(struct user_unwind_state *st
 /*
  * The caller's frame by frame pointers: rbp points at the saved rbp, the return address above it.
  * The fp mode bounds the walk (frame_pointer_walk_ends). DWARF's step for a pc without a row (JIT
- * code) only stops where rbp is below sp, as the verifier's budget for the DWARF program leaves no
- * room for more: its walk through code without frame pointers goes by the tables. Returns 1 to
- * stop the loop.
+ * code, Go) keeps the rule it had before: stop only where rbp is below sp. The stack-switch
+ * allowance made the DWARF program too complex for the verifier (E2BIG), and a window without it
+ * would stop Go's upward steps to another stack; code without frame pointers is walked by the
+ * tables there, so the window would save little. Returns 1 to stop the loop.
  */
 static __always_inline long follow_frame_pointer(struct user_unwind_state *state, bool bounded)
 {
