@@ -93,6 +93,12 @@ public final class MappingTracker implements AutoCloseable {
         TreeMap<Long, MemoryMapping> mappings = new TreeMap<>();
         /** CLOCK_MONOTONIC time its table was set as a whole (scan, fork, exec); older records do not apply. */
         long since;
+        /**
+         * Records lost on the rings when its table was set as a whole, or -1 when it never was (first
+         * seen by a later record, or forked from an unknown parent): its table is complete while no
+         * record is lost after that.
+         */
+        long lostBefore = -1;
 
         boolean exited;
         long exitGeneration;
@@ -113,7 +119,14 @@ public final class MappingTracker implements AutoCloseable {
     }
 
     /** What the snapshot needs of a tracked process. */
-    record Image(ProcessMaps maps, String executable, String comm, PerfMap perfMap, boolean exited, int parent) {}
+    record Image(
+            ProcessMaps maps,
+            String executable,
+            String comm,
+            PerfMap perfMap,
+            boolean exited,
+            int parent,
+            boolean mappingsComplete) {}
 
     /** Figures over the tracker's life, for benchmarks and logs. */
     public record Stats(
@@ -414,6 +427,7 @@ public final class MappingTracker implements AutoCloseable {
             process.scanned = false;
             process.executable = null;
             process.since = event.time();
+            process.lostBefore = lostRecords();
             process.perfMap = PerfMap.NONE;
             process.jitSeen = false;
             releaseTmpDirectory(process);
@@ -437,6 +451,7 @@ public final class MappingTracker implements AutoCloseable {
         Tracked child = new Tracked(event.pid());
         child.parent = event.ppid();
         child.since = event.time();
+        child.lostBefore = parent == null ? -1 : parent.lostBefore;
         if (parent != null) {
             // A fork's child runs its parent's code until it calls exec.
             child.mappings = new TreeMap<>(parent.mappings);
@@ -536,6 +551,7 @@ public final class MappingTracker implements AutoCloseable {
                 }
                 Tracked process = new Tracked(tgid);
                 process.since = System.nanoTime();
+                process.lostBefore = lostRecords();
                 process.scanned = true;
                 try {
                     process.comm = Files.readString(directory.resolve("comm")).strip();
@@ -559,6 +575,11 @@ public final class MappingTracker implements AutoCloseable {
         }
     }
 
+    /** Records the kernel could not write to the rings (full) since tracking began. */
+    private long lostRecords() {
+        return rings == null ? 0 : rings.lostRecords();
+    }
+
     /** What is known of a process (alive or exited and still kept), or null. */
     Image image(int tgid) {
         synchronized (lock) {
@@ -572,7 +593,8 @@ public final class MappingTracker implements AutoCloseable {
                     process.comm,
                     process.perfMap,
                     process.exited,
-                    process.parent);
+                    process.parent,
+                    process.lostBefore >= 0 && process.lostBefore == lostRecords());
         }
     }
 
@@ -597,7 +619,7 @@ public final class MappingTracker implements AutoCloseable {
                     forks,
                     exits,
                     execs,
-                    rings == null ? 0 : rings.lostRecords(),
+                    lostRecords(),
                     processes.size() - exited.size(),
                     exited.size(),
                     perfMapsReadAtExit);

@@ -131,12 +131,10 @@ public final class Symbolizer {
         Map<Integer, ProcessImage> images = new LinkedHashMap<>();
         Map<Integer, String> exitedNames = new HashMap<>();
         List<String> problems = new ArrayList<>();
-        // With records lost, an exited process's tracked mappings may lack some: judge no address.
-        boolean recordsComplete = tracking == null || tracking.stats().lostRecords() == 0;
         for (int tgid : tgids) {
             ProcessImage image = capture(tgid, tracking, problems);
             if (image == null && tracking != null) {
-                image = tracked(tracking, tgid, exitedNames, recordsComplete);
+                image = tracked(tracking, tgid, exitedNames);
             }
             if (image != null) {
                 images.put(tgid, image);
@@ -160,8 +158,7 @@ public final class Symbolizer {
     }
 
     /** An exited process as the kernel's records showed it; its JIT map as read at exit, or last slice. */
-    private ProcessImage tracked(
-            MappingTracker tracking, int tgid, Map<Integer, String> names, boolean recordsComplete) {
+    private ProcessImage tracked(MappingTracker tracking, int tgid, Map<Integer, String> names) {
         MappingTracker.Image known = tracking.image(tgid);
         if (known == null) {
             return null;
@@ -184,7 +181,8 @@ public final class Symbolizer {
                 known.executable(),
                 proc.resolve(Integer.toString(tgid)),
                 perfMap,
-                recordsComplete ? KnownCode.of(known.maps(), null) : KnownCode.UNKNOWN);
+                // Records lost while it ran may have held some of its mappings: judge no address then.
+                known.mappingsComplete() ? KnownCode.of(known.maps()) : KnownCode.UNKNOWN);
     }
 
     /**

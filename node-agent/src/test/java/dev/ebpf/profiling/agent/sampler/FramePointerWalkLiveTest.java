@@ -9,6 +9,7 @@ import dev.ebpf.profiling.agent.testsupport.StartedProcesses;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Tag;
@@ -45,9 +46,11 @@ class FramePointerWalkLiveTest {
             """;
 
     /**
-     * Built with frame pointers, it spins two frames deep on a stack of its own in the heap (as
-     * Go's systemstack or a sigaltstack handler runs), called from main on the thread's stack: the
-     * rbp chain steps from one stack to the other, far more than a frame apart.
+     * Built with frame pointers, it spins in a function called on a stack of its own in the heap
+     * (as Go's systemstack or a sigaltstack handler runs), from main on the thread's stack. The
+     * walk finds two frames on the heap stack (the leaf, whose gcc -O1 code has no frame of its
+     * own, and the return into switch_stacks), then rbp steps to the thread's stack, far more than
+     * a frame away.
      */
     private static final String SWITCHING_PROGRAM = """
             #include <stdlib.h>
@@ -119,7 +122,7 @@ class FramePointerWalkLiveTest {
 
     /** Whether a frame's address lies in the function at {@code addressAndSize} (link-time, no PIE). */
     private static boolean holdsAddressIn(long[] frames, long[] addressAndSize) {
-        return java.util.Arrays.stream(frames)
+        return Arrays.stream(frames)
                 .anyMatch(pc -> pc > addressAndSize[0] && pc <= addressAndSize[0] + addressAndSize[1]);
     }
 

@@ -2,6 +2,7 @@ package dev.ebpf.profiling.agent.symbolize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ebpf.profiling.agent.testsupport.CompiledC;
 import dev.ebpf.profiling.agent.testsupport.RequiresRoot;
 import dev.ebpf.profiling.agent.testsupport.TestTags;
 import java.io.BufferedReader;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The tracker's bookkeeping (mappings replaced by newer ones, eviction), and the kernel's records live. */
 class MappingTrackerTest {
@@ -135,15 +137,15 @@ class MappingTrackerTest {
 
     @Test
     @Tag(TestTags.BPF)
-    void aCallerInCodeUnmappedDuringTheSliceIsNoGarbage(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void aCallerInCodeUnmappedDuringTheSliceIsNoGarbage(@TempDir Path dir) throws Exception {
         RequiresRoot.assumeBpf();
-        Path binary = dev.ebpf.profiling.agent.testsupport.CompiledC.build(dir, "unmapping", UNMAPPING_PROGRAM, "-O1");
+        Path binary = CompiledC.build(dir, "unmapping", UNMAPPING_PROGRAM, "-O1");
         Symbolizer symbolizer = symbolizer();
         try (MappingTracker tracker = symbolizer.trackMappings()) {
             assertThat(tracker.unavailableReason()).isEmpty();
             Process process = new ProcessBuilder(binary.toString()).start();
             int pid = Math.toIntExact(process.pid());
-            java.io.BufferedReader output = process.inputReader();
+            BufferedReader output = process.inputReader();
             long unmapped = Long.parseUnsignedLong(output.readLine(), 16) + 16;
             assertThat(output.readLine()).isEqualTo("unmapped");
             long main = ProcessMaps.read(Path.of("/proc/" + pid + "/maps")).mappings().stream()

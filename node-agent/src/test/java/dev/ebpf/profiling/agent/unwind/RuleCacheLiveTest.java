@@ -69,10 +69,10 @@ class RuleCacheLiveTest {
                         .as("frames of xz unwound by a table row before the reuse")
                         .isPositive();
                 // Each unwound stack spans one page of xz's stack or more, and xz's frames are
-                // small: a stack over 16 pages (64 KiB) deep would be a wrong count. A sample can
-                // be between its two counters on each CPU as either read passes (xz runs during
-                // the first, and may still be in an interrupt at the second): up to one stack per
-                // CPU and read counted without its pages.
+                // small: a stack over 16 pages (64 KiB) deep would be a wrong count. The counters
+                // are read one at a time, stacks (0) before pages (8), while xz may be sampled: a
+                // sample between the two lookups of a read is in one counter and not the other.
+                // xz is one thread, so a few at most; 2 x CPUs is ample.
                 long stacks = cached[UNWIND_COUNTER_STACKS] - before[UNWIND_COUNTER_STACKS];
                 long inFlight = 2L * OnlineCpus.read().cpus().size();
                 assertThat(cached[UNWIND_COUNTER_STACK_PAGES] - before[UNWIND_COUNTER_STACK_PAGES])
