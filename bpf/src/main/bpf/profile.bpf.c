@@ -55,7 +55,6 @@ static __always_inline void add_sample(void *counts, struct sample_key *key, __u
 static __always_inline __s32 user_stack(struct bpf_perf_event_data *ctx, __u32 tgid, void *stacks,
 					void *user_stacks, __u32 slot)
 {
-	__u32 lost_index = slot * COUNTER_COUNT + COUNTER_LOST_USER_STACK;
 	bool lost;
 
 	if (sampler_config.unwind_mode == UNWIND_MODE_DWARF) {
@@ -70,7 +69,7 @@ static __always_inline __s32 user_stack(struct bpf_perf_event_data *ctx, __u32 t
 	}
 	if (sampler_config.bench_kernel_fp_walk)
 		return stack_id(bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK), &counters,
-				lost_index);
+				slot * COUNTER_COUNT + COUNTER_LOST_USER_STACK);
 	__s32 id = frame_pointer_user_stack(ctx, user_stacks, &lost);
 
 	if (lost)
